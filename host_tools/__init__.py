@@ -1,0 +1,1 @@
+"""Host-side tools for ulite: inspect, infer, convert, flash and run models (CPython)."""

@@ -1,0 +1,118 @@
+"""`infer`: run a model on MicroPython's unix port (not CPython) and save its outputs."""
+
+import json
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from . import unix_port
+from .errors import UserError
+
+DEVICE_SCRIPT = Path(__file__).parent / "device" / "infer.py"
+
+
+def add_parser(commands):
+    p = commands.add_parser(
+        "infer",
+        help="run a .tflite model with ulite on MicroPython",
+        description=(
+            "Run MODEL on MicroPython's unix port with ulite and write its outputs to an .npz "
+            "file (out0, out1, ... with the model's dtypes and shapes). Inputs are .npy files, "
+            "one per model input, in order, with exactly the model's dtype and shape."
+        ),
+        epilog="example: python -m host_tools infer hello_world_int8.tflite --input x.npy --out y.npz",
+    )
+    p.add_argument("model", help=".tflite file")
+    p.add_argument("--input", action="append", default=[], metavar="X.npy", help="one per model input, in order")
+    p.add_argument("--out", required=True, metavar="OUT.npz", help="where to write the outputs")
+    p.add_argument(
+        "--heap",
+        default="256k",
+        help="MicroPython heap for ulite, besides the model bytes (which live in flash on a board); default 256k",
+    )
+    p.add_argument(
+        "--loops",
+        choices=("viper", "plain"),
+        help="loop backend (default: the fastest; plain = what ports without viper run)",
+    )
+    p.set_defaults(run=run)
+
+
+def load_inputs(paths):
+    arrays = []
+    for path in paths:
+        if not Path(path).is_file():
+            raise UserError("input file not found: %s" % path)
+        try:
+            arrays.append(np.load(path, allow_pickle=False))
+        except (ValueError, OSError) as e:
+            raise UserError("cannot read %s as a .npy array: %s" % (path, e))
+    return arrays
+
+
+def infer(model_path, inputs, heap, loops=None):
+    """Run one case; returns (list of output arrays, report dict). Raises UserError."""
+    outputs, report = infer_cases(model_path, [inputs], heap, loops)
+    return outputs[0], report
+
+
+def infer_cases(model_path, cases, heap, loops=None):
+    """Run several input cases in one MicroPython process (one interpreter)."""
+    model_path = Path(model_path)
+    if not model_path.is_file():
+        raise UserError("model file not found: %s" % model_path)
+    model_size = model_path.stat().st_size
+    with tempfile.TemporaryDirectory(prefix="ulite-infer-") as tmp:
+        tmp = Path(tmp)
+        spec = {"model": str(model_path.resolve()), "inputs": [], "cases": [], "loops": loops}
+        for c, arrays in enumerate(cases):
+            case = {"inputs": [], "outputs": []}
+            for i, a in enumerate(arrays):
+                a = np.ascontiguousarray(a)
+                path = tmp / ("case%d_in%d.bin" % (c, i))
+                path.write_bytes(a.astype(a.dtype.newbyteorder("<")).tobytes())
+                case["inputs"].append(str(path))
+                if c == 0:
+                    spec["inputs"].append({"shape": list(a.shape), "dtype": str(a.dtype)})
+            case["outputs"] = [str(tmp / ("case%d_out%d.bin" % (c, j))) for j in range(64)]
+            spec["cases"].append(case)
+        (tmp / "spec.json").write_text(json.dumps(spec))
+        # The unix port keeps the model in its heap; a board keeps it in flash. Give the
+        # port room for the model bytes on top of the heap ulite may use.
+        result = unix_port.run(DEVICE_SCRIPT, [tmp / "spec.json"], heap=heap + model_size + 4096)
+        report = _report(result)
+        outputs = []
+        for case in spec["cases"]:
+            arrays = []
+            for j, meta in enumerate(report["outputs"]):
+                raw = Path(case["outputs"][j]).read_bytes()
+                arrays.append(np.frombuffer(raw, dtype=np.dtype(meta["dtype"]).newbyteorder("<")).reshape(meta["shape"]))
+            outputs.append(arrays)
+        return outputs, report
+
+
+def _report(result):
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    if lines:
+        report = json.loads(lines[-1])
+        if "error" in report:
+            raise UserError(report["error"])
+        if result.returncode == 0:
+            return report
+    text = result.stderr.strip() or result.stdout.strip()
+    detail = (text.splitlines() or ["no output"])[-1]
+    if "MemoryError" in text:
+        raise UserError("MicroPython ran out of heap: %s (try a larger --heap)" % detail)
+    raise UserError("MicroPython failed: %s" % detail)
+
+
+def run(args):
+    inputs = load_inputs(args.input)
+    outputs, report = infer(args.model, inputs, unix_port.parse_size(args.heap), args.loops)
+    np.savez(args.out, **{"out%d" % i: a for i, a in enumerate(outputs)})
+    shapes = ", ".join("out%d %s %s" % (i, a.dtype, a.shape) for i, a in enumerate(outputs))
+    print(
+        "%s: %s; invoke %.2f ms; arena %d bytes; heap %d bytes"
+        % (args.out, shapes, report["invoke_us"][0] / 1000, report["arena_bytes"], report["heap_bytes"])
+    )

@@ -1,0 +1,24 @@
+"""Where things are: the repository, the device package, the shared corpus, the tool binaries."""
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from .errors import UserError
+
+ROOT = Path(__file__).resolve().parent.parent
+MPY_DIR = ROOT / "mpy"
+BOARDS_DIR = ROOT / "boards"
+CORPUS = Path(os.environ.get("ULITE_CORPUS", ROOT.parent / "shared" / "corpus"))
+
+
+def tool(name):
+    """Path of a command-line tool installed next to this Python (the venv), or on PATH."""
+    local = Path(sys.executable).parent / name
+    if local.exists():
+        return str(local)
+    found = shutil.which(name)
+    if not found:
+        raise UserError("'%s' not found: run `make test` once to create .venv with it" % name)
+    return found

@@ -1,0 +1,222 @@
+"""The interpreter: resolve kernels, plan one arena, prepare every op, invoke without allocating."""
+
+import gc
+
+from . import planner
+from .errors import ArenaError, ModelError, UnsupportedOpError
+from .loops import backend
+from .model import Model
+from .resolver import kernel_for
+
+ACC_CHUNK = 64  # int32 accumulators kernels requantize at a time
+
+
+class Interpreter:
+    """Runs subgraph 0 of a .tflite model held in `model` (bytes, bytearray or memoryview).
+
+    The model buffer is used in place: weights are never copied, so a model frozen into
+    flash costs no heap. All activations live in one arena: `arena_size=None` allocates
+    exactly what the plan needs, a larger size is allowed, a smaller one raises ArenaError.
+    `arena` may be a caller-owned bytearray to reuse. `loops` picks a loop backend by name
+    ("viper" or "plain"); the default is the fastest this port can run.
+    """
+
+    def __init__(self, model, arena_size=None, arena=None, loops=None):
+        self.model = m = Model(model)
+        self.loops = backend(loops)
+        tensors = [m.tensor(i) for i in range(m.tensor_count)]
+        ops = [m.operator(i, tensors) for i in range(m.op_count)]
+        kernels, unsupported = _check(ops)
+        if unsupported:
+            raise UnsupportedOpError("unsupported ops: " + ", ".join(unsupported))
+        plan_tensors, offsets, self.activation_bytes = _plan(m, tensors, ops)
+        self.persistent_bytes = sum(op.persistent_bytes for op in ops)
+        self.arena_used = self.activation_bytes + self.persistent_bytes
+        self.arena = self._allocate(arena_size, arena)
+        view = memoryview(self.arena)
+        places = iter(offsets)
+        for t in plan_tensors:
+            offset = next(places)
+            t.data = view[offset : offset + t.nbytes]
+        tail = self.activation_bytes
+        for op in ops:
+            if op.scratch_bytes:
+                offset = next(places)
+                op.scratch = view[offset : offset + op.scratch_bytes]
+            op.persistent = view[tail : tail + op.persistent_bytes]
+            tail += op.persistent_bytes
+        self._inputs = [tensors[i] for i in m.inputs]
+        self._outputs = [tensors[i] for i in m.outputs]
+        self._variables = [t for t in tensors if t.is_variable]
+        self.op_names = [op.name for op in ops]
+        acc = bytearray(4 * ACC_CHUNK)  # int32 accumulators shared by every kernel
+        for op in ops:
+            op.loops = self.loops
+            op.acc = acc
+        self._steps = [kernel.prepare(op) for kernel, op in zip(kernels, ops)]
+        self.reset()
+        gc.collect()
+
+    def _allocate(self, arena_size, arena):
+        needed = self.arena_used
+        if arena is not None:
+            if not isinstance(arena, bytearray):
+                raise TypeError("arena must be a bytearray, got %s" % type(arena).__name__)
+            arena_size = len(arena)
+        if arena_size is not None and arena_size < needed:
+            raise ArenaError(
+                "arena of %d bytes is too small: this model needs %d bytes" % (arena_size, needed)
+            )
+        if arena is not None:
+            return arena
+        try:
+            return bytearray(needed if arena_size is None else arena_size)
+        except MemoryError:
+            raise ArenaError(
+                "cannot allocate a %d-byte arena: %d bytes of heap are free"
+                % (needed if arena_size is None else arena_size, gc.mem_free())
+            )
+
+    def input(self, index):
+        return self._io(self._inputs, index, "input")
+
+    def output(self, index):
+        return self._io(self._outputs, index, "output")
+
+    @staticmethod
+    def _io(tensors, index, kind):
+        if not 0 <= index < len(tensors):
+            raise IndexError("model has %d %ss, no %s %d" % (len(tensors), kind, kind, index))
+        return tensors[index]
+
+    @property
+    def inputs(self):
+        return len(self._inputs)
+
+    @property
+    def outputs(self):
+        return len(self._outputs)
+
+    def invoke(self):
+        for fn, args in self._steps:
+            fn(args)
+
+    def reset(self):
+        """Set variable (state) tensors back to their zero point, as TFLM does."""
+        for t in self._variables:
+            fill = t.zero_point & 0xFF if t.dtype == "int8" else 0
+            for i in range(t.nbytes):
+                t.data[i] = fill
+
+    def profile(self):
+        """Invoke once, timing each op; returns [(op name, microseconds), ...]."""
+        import time
+
+        times = []
+        for name, (fn, args) in zip(self.op_names, self._steps):
+            start = time.ticks_us()
+            fn(args)
+            times.append((name, time.ticks_diff(time.ticks_us(), start)))
+        return times
+
+
+def _check(ops):
+    kernels = []
+    unsupported = []
+    for op in ops:
+        kernel = kernel_for(op.code)
+        if kernel is None:
+            reason = op.name + (" (hybrid: float32 activations with int8 weights)" if _hybrid(op) else "")
+            if reason not in unsupported:
+                unsupported.append(reason)
+        else:
+            try:
+                kernel.check(op)
+            except UnsupportedOpError as e:
+                reason = "%s (%s)" % (op.name, e)
+                if reason not in unsupported:
+                    unsupported.append(reason)
+        kernels.append(kernel)
+    return kernels, unsupported
+
+def _hybrid(op):
+    """Float activations computed with int8 constant weights: TFLM refuses these too."""
+    floats = any(t is not None and t.dtype == "float32" for t in op.inputs + op.outputs)
+    weights = any(t is not None and t.dtype == "int8" and t.is_constant for t in op.inputs)
+    return floats and weights
+
+
+def _plan(m, tensors, ops):
+    def needs_memory(t):
+        tensor = tensors[t]
+        return tensor.data is None and tensor.nbytes > 0 and not tensor.is_variable
+
+    first, last = planner.lifetimes(
+        len(tensors),
+        m.inputs,
+        m.outputs,
+        [([t.index if t else -1 for t in op.inputs], [t.index for t in op.outputs]) for op in ops],
+        needs_memory,
+    )
+    offline = m.offline_plan()
+    plan_tensors = []
+    sizes, firsts, lasts, fixed = [], [], [], []
+    end = len(ops) + 1
+    for t in tensors:
+        i = t.index
+        if (t.data is not None and not t.is_variable) or t.nbytes == 0:
+            continue
+        if t.itemsize == 0:
+            raise ModelError("tensor %d '%s': %s tensors are not supported" % (i, t.name, t.dtype))
+        if t.is_variable:
+            first[i], last[i] = 0, end  # state lives across invokes
+        elif first[i] == -1:
+            continue  # never used by the graph
+        plan_tensors.append(t)
+        sizes.append(t.nbytes)
+        firsts.append(first[i])
+        lasts.append(last[i])
+        fixed.append(offline[i] if offline else -1)
+    for op_index, op in enumerate(ops):
+        if op.scratch_bytes:
+            sizes.append(op.scratch_bytes)
+            firsts.append(op_index + 1)
+            lasts.append(op_index + 1)
+            fixed.append(-1)
+    offsets, total = planner.plan(sizes, firsts, lasts, fixed)
+    return plan_tensors, offsets, total
+
+
+def describe(model):
+    """What running `model` involves, without allocating its arena.
+
+    Returns a dict: inputs and outputs (name, shape, dtype, scale, zero_point), ops (name ->
+    count, in first-use order), unsupported (list of op descriptions), arena_bytes (the plan's
+    size, activations plus kernels' tables; with unsupported ops, without theirs) and
+    model_bytes.
+    """
+    m = Model(model)
+    tensors = [m.tensor(i) for i in range(m.tensor_count)]
+    ops = [m.operator(i, tensors) for i in range(m.op_count)]
+    counts = {}
+    order = []
+    for op in ops:
+        if op.name not in counts:
+            order.append(op.name)
+        counts[op.name] = counts.get(op.name, 0) + 1
+    _, unsupported = _check(ops)
+    arena = _plan(m, tensors, ops)[2] + sum(op.persistent_bytes for op in ops)
+
+    def io(indices):
+        return [
+            (t.name, t.shape, t.dtype, t.scale, t.zero_point) for t in (tensors[i] for i in indices)
+        ]
+
+    return {
+        "inputs": io(m.inputs),
+        "outputs": io(m.outputs),
+        "ops": [(name, counts[name]) for name in order],
+        "unsupported": unsupported,
+        "arena_bytes": arena,
+        "model_bytes": m.fb.size,
+    }

@@ -1,0 +1,133 @@
+"""Helpers shared by kernels' check and prepare steps."""
+
+from .. import quant
+from ..errors import ModelError, UnsupportedOpError
+from ..views import int32_view
+
+INT_LIMITS = {"int8": (-128, 127), "int16": (-32768, 32767), "int32": (quant.INT32_MIN, quant.INT32_MAX)}
+
+
+def require(condition, op, message):
+    if not condition:
+        raise ModelError("%s: %s" % (op.where(), message))
+
+
+def unsupported(message):
+    raise UnsupportedOpError(message)
+
+
+def io_types(op):
+    """'int8,int8->int8' style signature of an op's tensor dtypes (absent inputs skipped)."""
+    ins = ",".join(t.dtype for t in op.inputs if t is not None)
+    return ins + "->" + ",".join(t.dtype for t in op.outputs)
+
+
+def arity(op, inputs, outputs):
+    """Require `inputs` (a count or (min, max)) inputs and `outputs` outputs."""
+    low, high = inputs if isinstance(inputs, tuple) else (inputs, inputs)
+    require(low <= len(op.inputs) <= high, op, "expects %s inputs, has %d" % (inputs, len(op.inputs)))
+    require(len(op.outputs) == outputs, op, "expects %d outputs, has %d" % (outputs, len(op.outputs)))
+    for t in op.inputs[:low]:
+        require(t is not None, op, "a required input is missing")
+
+
+def quantized(op, tensor):
+    require(tensor.quant is not None, op, "tensor %d '%s' has no quantization" % (tensor.index, tensor.name))
+    return tensor
+
+
+def per_channel(op, tensor, axis):
+    """Number of quantization channels of `tensor`, checked against its dimension `axis`."""
+    channels = tensor.channels()
+    if channels > 1:
+        require(
+            tensor.quant[3] == axis and 0 <= axis < len(tensor.shape) and tensor.shape[axis] == channels,
+            op,
+            "tensor %d '%s': %d scales on axis %d do not match shape %s (expected axis %d)"
+            % (tensor.index, tensor.name, channels, tensor.quant[3], tensor.shape, axis),
+        )
+    return channels
+
+
+def activation_bounds(op, activation, output):
+    """Integer clamp range of a fused activation on a quantized output."""
+    qmin, qmax = INT_LIMITS[output.dtype]
+    return quant.activation_range(activation, output.scale_bits(), output.zero_point, qmin, qmax)
+
+
+def float_bounds(activation):
+    """TFLM CalculateActivationRange for float outputs (None = unbounded)."""
+    if activation == 1:
+        return 0.0, None
+    if activation == 3:
+        return 0.0, 6.0
+    if activation == 2:
+        return -1.0, 1.0
+    return None, None
+
+
+def requant_bytes(channels):
+    """Persistent bytes of per-channel requantization tables (int32 multiplier, int8 shift)."""
+    return 4 * channels + ((channels + 3) & ~3)
+
+
+def requant_params(region, multipliers, output, lo, hi):
+    """Write [(multiplier, shift), ...] into `region` (requant_bytes long); the rq tuple
+    the loops' requantize takes: (multipliers, shifts, channels, zp, lo, hi, itemsize)."""
+    channels = len(multipliers)
+    mult = region[: 4 * channels]
+    shift = region[4 * channels : 5 * channels]
+    mult32 = int32_view(mult)
+    for c in range(channels):
+        m, s = multipliers[c]
+        mult32[c] = m
+        shift[c] = max(-31, min(31, s)) & 0xFF
+    return (mult, shift, channels, output.zero_point, lo, hi, output.itemsize)
+
+
+def check_accumulator(op, largest_abs_acc, multipliers):
+    """Refuse a model whose int32 accumulator (after the left shift) could overflow."""
+    for _, shift in multipliers:
+        if largest_abs_acc << max(shift, 0) > quant.INT32_MAX or shift < -31:
+            unsupported(
+                "accumulators up to %d with requantization shift %d overflow int32"
+                % (largest_abs_acc, shift)
+            )
+
+
+def broadcast(op, shapes, out_shape):
+    """Dims and per-input element strides iterating `out_shape`, collapsed to 4 dims.
+
+    Each input shape must broadcast to the output (TFLM's NdArrayDesc rules): equal dims
+    or 1. Returns (dims[4], [strides[4] per input]).
+    """
+    rank = len(out_shape)
+    strides = []
+    for shape in shapes:
+        require(len(shape) <= rank, op, "input rank %d above output rank %d" % (len(shape), rank))
+        full = (1,) * (rank - len(shape)) + tuple(shape)
+        step = 1
+        s = [0] * rank
+        for d in range(rank - 1, -1, -1):
+            require(
+                full[d] in (1, out_shape[d]),
+                op,
+                "shape %s does not broadcast to output %s" % (tuple(shape), tuple(out_shape)),
+            )
+            s[d] = step if full[d] != 1 or out_shape[d] == 1 else 0
+            step *= full[d]
+        strides.append(s)
+    dims = list(out_shape)
+    d = rank - 1
+    while d > 0:  # merge dim d into d-1 where every input walks them as one
+        if all(s[d - 1] == s[d] * dims[d] for s in strides):
+            dims[d - 1] *= dims[d]
+            del dims[d]
+            for s in strides:
+                del s[d - 1]
+        d -= 1
+    if len(dims) > 4:
+        unsupported("broadcasting over %d dimensions" % len(dims))
+    pad = 4 - len(dims)
+    dims = tuple([1] * pad + dims)
+    return dims, [tuple([0] * pad + s) for s in strides]

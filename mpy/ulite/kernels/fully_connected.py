@@ -1,0 +1,127 @@
+"""FULLY_CONNECTED (TFLM fully_connected_common.cc, reference/integer_ops/fully_connected.h).
+
+int8: per-tensor or per-channel weights, optional int32 bias. float32: plain float math.
+The output shape comes from the flatbuffer: batches = output size / units.
+"""
+
+import struct
+
+from .. import quant
+from ..views import float32_view, int32_view
+from .common import (
+    activation_bounds,
+    arity,
+    check_accumulator,
+    float_bounds,
+    io_types,
+    per_channel,
+    quantized,
+    require,
+    requant_bytes,
+    requant_params,
+    unsupported,
+)
+
+_OPTIONS = "FullyConnectedOptions"
+_SUPPORTED = ("int8,int8->int8", "int8,int8,int32->int8", "float32,float32->float32", "float32,float32,float32->float32")
+
+
+def check(op):
+    arity(op, (2, 3), 1)
+    types = io_types(op)
+    if types not in _SUPPORTED:
+        if op.inputs[0].dtype == "float32" and op.inputs[1].dtype == "int8":
+            unsupported("hybrid: float32 input with int8 weights")
+        unsupported(types)
+    if op.option(_OPTIONS, 1, "b", 0) != 0:
+        unsupported("shuffled weights format")
+    weights = op.inputs[1]
+    if weights.data is None:
+        unsupported("non-constant weights")
+    require(len(weights.shape) == 2, op, "weights must be 2-D, got shape %s" % (weights.shape,))
+    units, depth = weights.shape
+    x, out = op.inputs[0], op.outputs[0]
+    require(depth > 0 and x.size % depth == 0, op, "input %s does not split into rows of %d" % (x.shape, depth))
+    require(out.size == x.size // depth * units, op, "output %s does not match %d rows of %d units" % (out.shape, x.size // depth, units))
+    bias = op.inputs[2] if len(op.inputs) > 2 else None
+    require(bias is None or bias.size == units, op, "bias has %d values for %d units" % (bias.size if bias else 0, units))
+    if out.dtype == "int8":
+        channels = units if weights.channels() > 1 else 1
+        op.request_persistent(4 * units + requant_bytes(channels))  # acc_init, multipliers
+
+
+def prepare(op):
+    if op.outputs[0].dtype == "int8":
+        return _prepare_int8(op)
+    return _prepare_float(op)
+
+
+def _prepare_int8(op):
+    x = quantized(op, op.inputs[0])
+    weights = quantized(op, op.inputs[1])
+    out = quantized(op, op.outputs[0])
+    bias = op.inputs[2] if len(op.inputs) > 2 else None
+    units, depth = weights.shape
+    if per_channel(op, weights, 0) > 1:
+        multipliers = [
+            quant.conv_multiplier(x.scale_bits(), weights.scale_bits(u), out.scale_bits())
+            for u in range(units)
+        ]
+    else:
+        if weights.zero_point != 0:
+            unsupported("int8 weights with non-zero zero point")
+        multipliers = [quant.fc_per_tensor_multiplier(x.scale_bits(), weights.scale_bits(), out.scale_bits())]
+    w = weights.data
+    init_bytes = op.persistent[: 4 * units]
+    init = int32_view(init_bytes)
+    largest = 0
+    for u in range(units):
+        total = 0
+        for k in range(u * depth, (u + 1) * depth):
+            total += (w[k] ^ 0x80) - 0x80
+        b = struct.unpack_from("<i", bias.data, 4 * u)[0] if bias else 0
+        init[u] = b - x.zero_point * total
+        largest = max(largest, abs(b) + 256 * 128 * depth)
+    check_accumulator(op, largest, multipliers)
+    lo, hi = activation_bounds(op, op.option(_OPTIONS, 0, "b", 0), out)
+    rq = requant_params(op.persistent[4 * units :], multipliers, out, lo, hi)
+    batches = x.size // depth
+    args = (out.data, x.data, w, init_bytes, op.acc, len(op.acc) // 4, batches, depth, units, rq)
+    return op.loops.fully_connected_int8, args
+
+
+def _prepare_float(op):
+    x, weights, out = op.inputs[0], op.inputs[1], op.outputs[0]
+    bias = op.inputs[2] if len(op.inputs) > 2 else None
+    units, depth = weights.shape
+    lo, hi = float_bounds(op.option(_OPTIONS, 0, "b", 0))
+    args = (
+        float32_view(out.data),
+        float32_view(x.data),
+        float32_view(weights.data),
+        float32_view(bias.data) if bias else None,
+        x.size // depth,
+        depth,
+        units,
+        lo,
+        hi,
+    )
+    return _run_float, args
+
+
+def _run_float(args):
+    out, x, w, bias, batches, depth, units, lo, hi = args
+    for b in range(batches):
+        row = b * depth
+        for u in range(units):
+            total = 0.0
+            col = u * depth
+            for k in range(depth):
+                total += x[row + k] * w[col + k]
+            if bias is not None:
+                total += bias[u]
+            if lo is not None and total < lo:
+                total = lo
+            if hi is not None and total > hi:
+                total = hi
+            out[b * units + u] = total

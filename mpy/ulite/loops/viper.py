@@ -1,0 +1,358 @@
+"""Inner loops for MicroPython's viper emitter.
+
+In viper an `int` is a machine word: 32 bits on RP2040 and ESP32, 64 on the unix port.
+Every intermediate below stays inside a signed 32-bit word (the bound is noted where it is
+not obvious), so a 64-bit host computes exactly what a 32-bit board computes. Two rules
+follow from mpy-cross's portable 31-bit small ints:
+- constants of 2**30 and above are built at run time with shifts by a variable;
+- ptr32 loads zero-extend on 64-bit ports, so int32 values are read back through
+  `(v ^ sign) - sign` with sign = 1 << 31 (a no-op on 32-bit words).
+
+SRDHM below is TFLM's SaturatingRoundingDoublingHighMul, which equals
+floor((a*b + 2**30) / 2**31) for all int32 a, b except a = b = -2**31. It is computed from
+16-bit limbs: a = ah*2**16 + al, b = bh*2**16 + bl (al, bl unsigned), so that
+a*b = ah*bh*2**32 + (ah*bl + al*bh)*2**16 + al*bl, with every partial product below 2**31.
+"""
+
+import micropython
+from micropython import const
+
+from .. import fxp_ops as _ops
+
+_ADD = const(0)
+_SUB = const(1)
+_AND = const(2)
+_SRDHM = const(3)
+_RDBPOT_REG = const(4)
+_SHL_REG = const(5)
+_SELECT = const(6)
+_LESS = const(7)
+_CONST = const(8)
+_MOV = const(9)
+_RDBPOT = const(10)
+_SAT_SHL = const(11)
+_SHL = const(12)
+_SHR = const(13)
+_IS_ZERO = const(14)
+_TEST_BIT = const(15)
+_CLZ = const(16)
+_NEG = const(17)
+_HALF_SUM_ONE = const(18)
+
+assert (_LESS, _HALF_SUM_ONE) == (_ops.LESS, _ops.HALF_SUM_ONE)
+
+
+@micropython.viper
+def requantize(acc, out, out_start: int, count: int, rq, first_channel: int):
+    """out[out_start + i] = clamp(MBQM(acc[i], mult[c], shift[c]) + zp, lo, hi).
+
+    acc: int32 accumulators; c starts at first_channel and cycles through the `channels` of
+    the requantization params
+    rq = (mult int32 array, shift int8 array, channels, zp, lo, hi, output itemsize 1/2/4).
+    Multipliers are in [0, 2**31), so ptr32 reads them as positive on every word size.
+    """
+    a32 = ptr32(acc)
+    o8 = ptr8(out)
+    o16 = ptr16(out)
+    o32 = ptr32(out)
+    itemsize = int(rq[6])
+    mult = ptr32(rq[0])
+    shifts = ptr8(rq[1])
+    channels = int(rq[2])
+    zp = int(rq[3])
+    lo = int(rq[4])
+    hi = int(rq[5])
+    k31 = 31
+    sign = 1 << k31
+    c = first_channel % channels
+    for i in range(count):
+        x = (a32[i] ^ sign) - sign
+        shift = (int(shifts[c]) ^ 0x80) - 0x80
+        if shift > 0:
+            x = x << shift  # TFLM assumes x * 2**shift fits int32; prepare checks the bound
+        m = mult[c]
+        ah = x >> 16
+        al = x & 0xFFFF
+        mh = m >> 16
+        ml = m & 0xFFFF
+        t = al * (ml >> 1)
+        h16 = (t + ((al * (ml & 1)) >> 1)) >> 15
+        p1 = ah * ml
+        p2 = al * mh
+        v = (p1 >> 15) + (p2 >> 15) + (((p1 & 0x7FFF) + (p2 & 0x7FFF) + h16 + 0x4000) >> 15)
+        v += ah * mh * 2
+        if shift < 0:
+            r = 0 - shift
+            half = 1 << (r - 1)
+            v = (v >> r) + int((v & (half - 1 + half)) > half - 1 + int(v < 0))
+        v += zp
+        if v < lo:
+            v = lo
+        if v > hi:
+            v = hi
+        if itemsize == 1:
+            o8[out_start + i] = v
+        elif itemsize == 2:
+            o16[out_start + i] = v
+        else:
+            o32[out_start + i] = v
+        c += 1
+        if c == channels:
+            c = 0
+
+
+@micropython.viper
+def fully_connected_int8(args):
+    """int8 FULLY_CONNECTED: dot products into int32 accumulators, requantized in chunks.
+
+    args = (out, x, weights, acc_init int32[units], acc int32[chunk], chunk, batches, depth,
+    units, rq). acc_init holds bias - input_zp * sum(weights of the unit), so the inner loop
+    is a plain dot product. Bound: |acc_init| + depth * 2**14 < 2**31, checked in prepare.
+    """
+    out = args[0]
+    x8 = ptr8(args[1])
+    w8 = ptr8(args[2])
+    init = ptr32(args[3])
+    acc_buf = args[4]
+    acc = ptr32(acc_buf)
+    chunk = int(args[5])
+    batches = int(args[6])
+    depth = int(args[7])
+    units = int(args[8])
+    rq = args[9]
+    k31 = 31
+    sign = 1 << k31
+    for b in range(batches):
+        x_start = b * depth
+        u0 = 0
+        while u0 < units:
+            n = units - u0
+            if n > chunk:
+                n = chunk
+            w_start = u0 * depth
+            for j in range(n):
+                s = (init[u0 + j] ^ sign) - sign
+                for k in range(depth):
+                    s += ((int(w8[w_start + k]) ^ 0x80) - 0x80) * ((int(x8[x_start + k]) ^ 0x80) - 0x80)
+                acc[j] = s
+                w_start += depth
+            requantize(acc_buf, out, b * units + u0, n, rq, u0)
+            u0 += n
+
+
+@micropython.viper
+def add_int8(args):
+    """int8 ADD/SUB with broadcasting, via per-input lookup tables.
+
+    args = (out, x1, x2, table1, table2, dims[4], strides1[4], strides2[4], acc scratch,
+    chunk, rq). table_k[byte] is input k's rescaled value (TFLM's MBQM of
+    (x - zp) << left_shift); the sum of the two is requantized in chunks.
+    Bound: |table values| < 2**29 (left_shift 20 on 9-bit differences, multiplier < 1).
+    """
+    out = args[0]
+    x1 = ptr8(args[1])
+    x2 = ptr8(args[2])
+    t1 = ptr32(args[3])
+    t2 = ptr32(args[4])
+    dims = args[5]
+    st1 = args[6]
+    st2 = args[7]
+    acc_buf = args[8]
+    acc = ptr32(acc_buf)
+    chunk = int(args[9])
+    rq = args[10]
+    n0 = int(dims[0])
+    n1 = int(dims[1])
+    n2 = int(dims[2])
+    n3 = int(dims[3])
+    a0 = int(st1[0])
+    a1 = int(st1[1])
+    a2 = int(st1[2])
+    a3 = int(st1[3])
+    b0 = int(st2[0])
+    b1 = int(st2[1])
+    b2 = int(st2[2])
+    b3 = int(st2[3])
+    k31 = 31
+    sign = 1 << k31
+    fill = 0
+    done = 0
+    for i0 in range(n0):
+        for i1 in range(n1):
+            for i2 in range(n2):
+                p = i0 * a0 + i1 * a1 + i2 * a2
+                q = i0 * b0 + i1 * b1 + i2 * b2
+                for i3 in range(n3):
+                    v1 = (t1[x1[p]] ^ sign) - sign
+                    v2 = (t2[x2[q]] ^ sign) - sign
+                    acc[fill] = v1 + v2
+                    p += a3
+                    q += b3
+                    fill += 1
+                    if fill == chunk:
+                        requantize(acc_buf, out, done, fill, rq, 0)
+                        done += fill
+                        fill = 0
+    if fill:
+        requantize(acc_buf, out, done, fill, rq, 0)
+
+
+@micropython.viper
+def widen(src, start: int, count: int, itemsize: int, offset: int, dst):
+    """dst[i] = src[start + i] + offset as int32, for int8 (itemsize 1) or int16 sources."""
+    s8 = ptr8(src)
+    s16 = ptr16(src)
+    d32 = ptr32(dst)
+    for i in range(count):
+        if itemsize == 1:
+            v = (int(s8[start + i]) ^ 0x80) - 0x80
+        else:
+            v = (int(s16[start + i]) ^ 0x8000) - 0x8000
+        d32[i] = v + offset
+
+
+@micropython.viper
+def diff_from_max_int8(x, start: int, count: int, dst):
+    """dst[i] = x[start + i] - max(x[start : start + count]) as int32 (for softmax)."""
+    x8 = ptr8(x)
+    d32 = ptr32(dst)
+    top = -128
+    for i in range(count):
+        v = (int(x8[start + i]) ^ 0x80) - 0x80
+        if v > top:
+            top = v
+    for i in range(count):
+        d32[i] = ((int(x8[start + i]) ^ 0x80) - 0x80) - top
+
+
+@micropython.viper
+def sum_int32(src, count: int, total):
+    """total[0] = sum of src[0:count] (int32, no wrap-around expected)."""
+    s32 = ptr32(src)
+    k31 = 31
+    sign = 1 << k31
+    s = 0
+    for i in range(count):
+        s += (s32[i] ^ sign) - sign
+    ptr32(total)[0] = s
+
+
+@micropython.viper
+def narrow(src, count: int, out, start: int, itemsize: int, offset: int, lo: int, hi: int):
+    """out[start + i] = clamp(src[i] + offset, lo, hi), stored as int8 (itemsize 1) or int16."""
+    s32 = ptr32(src)
+    k31 = 31
+    sign = 1 << k31
+    o8 = ptr8(out)
+    o16 = ptr16(out)
+    for i in range(count):
+        v = ((s32[i] ^ sign) - sign) + offset
+        if v < lo:
+            v = lo
+        if v > hi:
+            v = hi
+        if itemsize == 1:
+            o8[start + i] = v
+        else:
+            o16[start + i] = v
+
+
+@micropython.viper
+def fxp_map(program, consts, regs, src, dst, count: int):
+    """Run a fixed-point program (see ulite.fxp_ops) on each int32 of src, into dst.
+
+    For each element: r0 = src[i]; run the program over the int32 registers; dst[i] = r1.
+    """
+    prog = ptr8(program)
+    length = int(len(program))
+    c32 = ptr32(consts)
+    r = ptr32(regs)
+    s32 = ptr32(src)
+    d32 = ptr32(dst)
+    k31 = 31
+    sign = 1 << k31
+    k30 = 30
+    one30 = 1 << k30
+    int_max = one30 - 1 + one30
+    int_min = 0 - int_max - 1
+    for i in range(count):
+        r[0] = s32[i]
+        pc = 0
+        while pc < length:
+            op = int(prog[pc])
+            d = int(prog[pc + 1])
+            a = (r[prog[pc + 2]] ^ sign) - sign
+            imm = int(prog[pc + 3])
+            b = 0
+            if op <= _LESS:  # the third operand is a register
+                b = (r[imm] ^ sign) - sign
+            pc += 4
+            if op == _SRDHM:
+                if a == int_min and b == int_min:
+                    v = int_max
+                else:
+                    ah = a >> 16
+                    al = a & 0xFFFF
+                    bh = b >> 16
+                    bl = b & 0xFFFF
+                    t = al * (bl >> 1)
+                    h16 = (t + ((al * (bl & 1)) >> 1)) >> 15
+                    p1 = ah * bl
+                    p2 = al * bh
+                    v = (p1 >> 15) + (p2 >> 15)
+                    v += ((p1 & 0x7FFF) + (p2 & 0x7FFF) + h16 + 0x4000) >> 15
+                    # ah*bh*2 reaches 2**31 only when a and b are both within 2**16 of
+                    # -2**31; the wrapped sum is then still the exact in-range result.
+                    v += ah * bh * 2
+            elif op == _RDBPOT or op == _RDBPOT_REG:
+                e = imm if op == _RDBPOT else b
+                v = a
+                if e > 0:
+                    half = 1 << (e - 1)
+                    v = (a >> e) + int((a & (half - 1 + half)) > half - 1 + int(a < 0))
+            elif op == _ADD:
+                v = a + b
+            elif op == _SUB:
+                v = a - b
+            elif op == _CONST:
+                v = (c32[imm] ^ sign) - sign
+            elif op == _MOV:
+                v = a
+            elif op == _AND:
+                v = a & b
+            elif op == _SAT_SHL:
+                limit = (1 << (31 - imm)) - 1
+                if a > limit:
+                    v = int_max
+                elif a < 0 - limit:
+                    v = int_min
+                else:
+                    v = a << imm
+            elif op == _SHL:
+                v = a << imm
+            elif op == _SHL_REG:
+                v = a << b
+            elif op == _SHR:
+                v = a >> imm
+            elif op == _SELECT:
+                v = (r[d] ^ sign) - sign
+                if a != 0:
+                    v = b
+            elif op == _LESS:
+                v = int(a < b)
+            elif op == _IS_ZERO:
+                v = int(a == 0)
+            elif op == _TEST_BIT:
+                v = (a >> imm) & 1
+            elif op == _CLZ:
+                v = 0
+                if a >= 0:
+                    v = 1
+                    while v < 32 and not (a & (one30 >> (v - 1))):
+                        v += 1
+            elif op == _NEG:
+                v = 0 - a
+            else:  # _HALF_SUM_ONE: RoundingHalfSum(a, INT32_MAX) for a >= 0
+                v = (a >> 1) + one30
+            r[d] = v
+        d32[i] = r[1]

@@ -1,0 +1,268 @@
+"""The graph inside a .tflite flatbuffer: operator codes, tensors, operators, metadata.
+
+Field ids follow tensorflow/compiler/mlir/lite/schema/schema.fbs. Only subgraph 0 runs.
+"""
+
+from .errors import ModelError
+from .flatbuf import FlatBuffer
+from .tensor import INT_RANGES, Tensor
+
+BUILTIN_CUSTOM = 32
+
+# BuiltinOptions union type ids the kernels ask for.
+OPTIONS_TYPES = {
+    "Conv2DOptions": 1,
+    "DepthwiseConv2DOptions": 2,
+    "Pool2DOptions": 5,
+    "FullyConnectedOptions": 8,
+    "SoftmaxOptions": 9,
+    "ConcatenationOptions": 10,
+    "AddOptions": 11,
+    "ReshapeOptions": 17,
+    "MulOptions": 21,
+    "PadOptions": 22,
+    "TransposeOptions": 26,
+    "ReducerOptions": 27,
+    "SubOptions": 28,
+    "SqueezeOptions": 30,
+    "StridedSliceOptions": 32,
+    "DequantizeOptions": 38,
+    "MaximumMinimumOptions": 39,
+    "PadV2Options": 43,
+    "LeakyReluOptions": 75,
+    "QuantizeOptions": 89,
+    "HardSwishOptions": 91,
+}
+
+
+def op_name(code, custom_name=None):
+    if code == BUILTIN_CUSTOM:
+        return "CUSTOM:%s" % custom_name
+    from .opnames import BUILTIN_NAMES
+
+    return BUILTIN_NAMES[code] if 0 <= code < len(BUILTIN_NAMES) else "BUILTIN_%d" % code
+
+
+class Operator:
+    """One node of the graph, as kernels see it during check/prepare."""
+
+    def __init__(self, model, index, code, name, inputs, outputs, options_type, options):
+        self.model = model
+        self.index = index
+        self.code = code
+        self.name = name
+        self.inputs = inputs  # list of Tensor, None where an optional input is absent
+        self.outputs = outputs
+        self.options_type = options_type
+        self.options_table = options
+        self.scratch_bytes = 0  # arena bytes requested by check(), live only during this op
+        self.persistent_bytes = 0  # arena bytes requested by check(), kept for the interpreter's life
+        self.scratch = None  # memoryview of the scratch bytes, set before prepare
+        self.persistent = None  # memoryview of the persistent bytes, set before prepare
+        self.loops = None  # the loop backend, set before prepare
+        self.acc = None  # bytearray of int32 accumulators shared by all ops, set before prepare
+
+    def request_scratch(self, nbytes):
+        """Ask for arena bytes usable only while this op runs (TFLM RequestScratchBufferInArena)."""
+        self.scratch_bytes += (nbytes + 3) & ~3
+
+    def request_persistent(self, nbytes):
+        """Ask for arena bytes for this op's precomputed tables (TFLM AllocatePersistentBuffer)."""
+        self.persistent_bytes += (nbytes + 3) & ~3
+
+    def where(self):
+        return "op %d (%s)" % (self.index, self.name)
+
+    def options(self, type_name):
+        """Position of the builtin options table if it is of the expected type, else 0.
+
+        Like TFLM, a missing or mismatched options table means every option takes its default.
+        """
+        return self.options_table if self.options_type == OPTIONS_TYPES[type_name] else 0
+
+    def option(self, type_name, field_id, fmt, default):
+        table = self.options(type_name)
+        if not table:
+            return default
+        size = {"b": 1, "B": 1, "h": 2, "i": 4, "I": 4, "f": 4}[fmt]
+        return self.model.fb.scalar(table, field_id, "<" + fmt, size, default, self.where())
+
+    def option_ints(self, type_name, field_id):
+        table = self.options(type_name)
+        return self.model.fb.int_vector(table, field_id, self.where()) if table else ()
+
+
+class Model:
+    def __init__(self, model_bytes):
+        if not isinstance(model_bytes, (bytes, bytearray, memoryview)):
+            raise TypeError(
+                "model must be bytes, bytearray or memoryview, got %s" % type(model_bytes).__name__
+            )
+        self.bytes = model_bytes
+        buf = memoryview(model_bytes)
+        self.fb = fb = FlatBuffer(buf)
+        if fb.size < 8:
+            raise ModelError("model is %d bytes, too short to be a .tflite file" % fb.size)
+        if bytes(buf[4:8]) != b"TFL3":
+            raise ModelError(
+                "not a TFLite model: file identifier is %r, expected b'TFL3'" % bytes(buf[4:8])
+            )
+        root = fb.u32(0, "model root")
+        self.version = fb.scalar(root, 0, "<I", 4, 0, "model version")
+        self.opcodes = self._read_opcodes(root)
+        sg_start, sg_count = fb.vector(root, 2, 4, "model subgraphs")
+        if sg_count == 0:
+            raise ModelError("model has no subgraphs")
+        self.subgraph_count = sg_count
+        self.total_tensor_count = 0
+        for i in range(sg_count):
+            sg = fb.vector_table(sg_start, i, "subgraph %d" % i)
+            self.total_tensor_count += fb.vector(sg, 0, 4, "subgraph %d tensors" % i)[1]
+        sg = fb.vector_table(sg_start, 0, "subgraph 0")
+        self.tensors_start, self.tensor_count = fb.vector(sg, 0, 4, "subgraph 0 tensors")
+        self.ops_start, self.op_count = fb.vector(sg, 3, 4, "subgraph 0 operators")
+        self.buffers_start, self.buffer_count = fb.vector(root, 4, 4, "model buffers")
+        self.inputs = self._tensor_list(fb.int_vector(sg, 1, "subgraph 0 inputs"), "graph inputs")
+        self.outputs = self._tensor_list(fb.int_vector(sg, 2, "subgraph 0 outputs"), "graph outputs")
+        self.metadata = self._read_metadata(root)
+
+    def _tensor_list(self, indices, what):
+        for i in indices:
+            if not 0 <= i < self.tensor_count:
+                raise ModelError(
+                    "%s: tensor index %d out of range (model has %d tensors)"
+                    % (what, i, self.tensor_count)
+                )
+        return indices
+
+    def _read_opcodes(self, root):
+        fb = self.fb
+        start, count = fb.vector(root, 1, 4, "operator codes")
+        opcodes = []
+        for i in range(count):
+            what = "operator code %d" % i
+            table = fb.vector_table(start, i, what)
+            deprecated = fb.scalar(table, 0, "<b", 1, 0, what)
+            builtin = fb.scalar(table, 3, "<i", 4, 0, what)
+            code = max(deprecated, builtin)
+            custom = fb.string(table, 1, what) if code == BUILTIN_CUSTOM else None
+            opcodes.append((code, custom))
+        return opcodes
+
+    def _read_metadata(self, root):
+        fb = self.fb
+        start, count = fb.vector(root, 6, 4, "metadata")
+        entries = {}
+        for i in range(count):
+            what = "metadata %d" % i
+            table = fb.vector_table(start, i, what)
+            name = fb.string(table, 0, what)
+            entries[name] = fb.scalar(table, 1, "<I", 4, 0, what)
+        return entries
+
+    def buffer(self, index, what):
+        """The bytes of a buffer as a zero-copy memoryview, or None when it holds no data."""
+        if index == 0:
+            return None
+        if index >= self.buffer_count:
+            raise ModelError(
+                "%s: buffer index %d out of range (model has %d buffers)"
+                % (what, index, self.buffer_count)
+            )
+        fb = self.fb
+        table = fb.vector_table(self.buffers_start, index, what)
+        if fb.scalar(table, 1, "<Q", 8, 0, what) > 1:
+            raise ModelError("%s: buffer %d lives outside the flatbuffer (unsupported)" % (what, index))
+        start, count = fb.vector(table, 0, 1, what)
+        return fb.buf[start : start + count] if count else None
+
+    def tensor(self, index):
+        fb = self.fb
+        what = "tensor %d" % index
+        table = fb.vector_table(self.tensors_start, index, what)
+        name = fb.string(table, 3, what) or ""
+        shape = fb.int_vector(table, 0, what)
+        type_code = fb.scalar(table, 1, "<b", 1, 0, what)
+        data = self.buffer(fb.scalar(table, 2, "<I", 4, 0, what), what)
+        is_variable = bool(fb.scalar(table, 5, "<B", 1, 0, what))
+        if fb.field(table, 6, what):
+            raise ModelError("%s '%s': sparse tensors are not supported" % (what, name))
+        quant = self._read_quant(fb.table(table, 4, what), shape, "%s '%s'" % (what, name))
+        tensor = Tensor(index, name, shape, type_code, data, is_variable, quant)
+        limits = INT_RANGES.get(tensor.dtype)
+        if quant and limits:
+            for c in range(quant[2] if len(quant[1]) > 8 else 1):
+                zp = tensor.channel_zero_point(c)
+                if not limits[0] <= zp <= limits[1]:
+                    raise ModelError(
+                        "%s: zero point %d outside the %s range" % (what, zp, tensor.dtype)
+                    )
+        return tensor
+
+    def _read_quant(self, table, shape, what):
+        if not table:
+            return None
+        fb = self.fb
+        scale_start, scale_count = fb.vector(table, 2, 4, what)
+        zp_start, zp_count = fb.vector(table, 3, 8, what)
+        if not scale_count or not zp_count:
+            return None
+        axis = fb.scalar(table, 6, "<i", 4, 0, what)
+        if zp_count not in (1, scale_count):
+            raise ModelError("%s: %d zero points for %d scales" % (what, zp_count, scale_count))
+        buf = fb.buf
+        return (
+            buf[scale_start : scale_start + 4 * scale_count],
+            buf[zp_start : zp_start + 8 * zp_count],
+            scale_count,
+            axis,
+        )
+
+    def operator(self, index, tensors):
+        """Decode operator `index`; `tensors` is the list of Tensor objects of subgraph 0."""
+        fb = self.fb
+        what = "op %d" % index
+        table = fb.vector_table(self.ops_start, index, what)
+        opcode_index = fb.scalar(table, 0, "<I", 4, 0, what)
+        if opcode_index >= len(self.opcodes):
+            raise ModelError(
+                "%s: operator code index %d out of range (model has %d)"
+                % (what, opcode_index, len(self.opcodes))
+            )
+        code, custom = self.opcodes[opcode_index]
+        name = op_name(code, custom)
+        ios = []
+        for field_id, kind in ((1, "input"), (2, "output")):
+            refs = []
+            for i in fb.int_vector(table, field_id, what):
+                if i == -1 and kind == "input":
+                    refs.append(None)
+                elif 0 <= i < len(tensors):
+                    refs.append(tensors[i])
+                else:
+                    raise ModelError(
+                        "%s (%s): %s tensor index %d out of range (model has %d tensors)"
+                        % (what, name, kind, i, len(tensors))
+                    )
+            ios.append(refs)
+        options_type = fb.scalar(table, 3, "<B", 1, 0, what)
+        options = fb.table(table, 4, what) if options_type else 0
+        return Operator(self, index, code, name, ios[0], ios[1], options_type, options)
+
+    def offline_plan(self):
+        """Per-tensor arena offsets from TFLM's OfflineMemoryAllocation metadata, or None."""
+        buffer_index = self.metadata.get("OfflineMemoryAllocation")
+        if buffer_index is None:
+            return None
+        data = self.buffer(buffer_index, "OfflineMemoryAllocation metadata")
+        if data is None or len(data) < 12:
+            raise ModelError("OfflineMemoryAllocation metadata is shorter than its 12-byte header")
+        import struct
+
+        count = struct.unpack_from("<i", data, 8)[0]
+        if count != self.total_tensor_count or len(data) < 12 + 4 * count:
+            raise ModelError(
+                "OfflineMemoryAllocation metadata lists %d offsets for %d tensors"
+                % (count, self.total_tensor_count)
+            )
+        return struct.unpack_from("<%di" % self.tensor_count, data, 12)

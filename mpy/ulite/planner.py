@@ -1,0 +1,124 @@
+"""Static memory plan: tensor lifetimes from operator order, placed in one arena.
+
+Lifetimes follow TFLM's MarkAllocationLifetimes (micro_allocation_info.cc): scopes count
+operators from 1, graph inputs live from scope 0, graph outputs to the last scope, and two
+buffers conflict when their [first, last] intervals intersect. Placement is TFLM's greedy
+first-fit over buffers sorted by decreasing size (greedy_memory_planner.cc), tried with a few
+orderings; the smallest plan wins, so the result is never larger than TFLM's.
+"""
+
+from .errors import ModelError
+
+ALIGN = 4
+
+
+def align(n):
+    return (n + ALIGN - 1) & ~(ALIGN - 1)
+
+
+def lifetimes(tensor_count, graph_inputs, graph_outputs, ops_io, needs_memory):
+    """First and last scope of every tensor (-1 where never used).
+
+    ops_io: (input tensor indices, output tensor indices) per operator, -1 for absent inputs.
+    needs_memory(t): whether tensor t is an activation (so must be written before it is read).
+    """
+    first = [-1] * tensor_count
+    last = [-1] * tensor_count
+    for t in graph_inputs:
+        if first[t] == -1:
+            first[t] = 0
+        last[t] = 0
+    scope = 0
+    for op_index, (ins, outs) in enumerate(ops_io):
+        scope += 1
+        for t in outs:
+            if first[t] == -1:
+                first[t] = scope
+        for t in ins:
+            if t >= 0:
+                if first[t] == -1 and needs_memory(t):
+                    raise ModelError(
+                        "op %d reads tensor %d before any op writes it" % (op_index, t)
+                    )
+                last[t] = scope
+        for t in outs:
+            last[t] = scope
+    for t in graph_outputs:
+        if first[t] == -1:
+            first[t] = scope
+        last[t] = scope
+    return first, last
+
+
+def _place(order, sizes, first, last, fixed):
+    """Greedy first-fit in the given order; returns (offsets, total bytes)."""
+    offsets = [0] * len(sizes)
+    placed = []  # (offset, buffer id), ascending offset
+    for b in order:
+        if fixed[b] >= 0:
+            offset = fixed[b]
+        else:
+            size = sizes[b]
+            offset = 0
+            for placed_offset, p in placed:
+                if first[p] > last[b] or first[b] > last[p]:
+                    continue
+                if placed_offset - offset >= size:
+                    break
+                end = placed_offset + sizes[p]
+                if end > offset:
+                    offset = end
+        offsets[b] = offset
+        i = 0
+        while i < len(placed) and placed[i][0] <= offset:
+            i += 1
+        placed.insert(i, (offset, b))
+    total = 0
+    for b in range(len(sizes)):
+        end = offsets[b] + sizes[b]
+        if end > total:
+            total = end
+    return offsets, total
+
+
+def plan(sizes, first, last, fixed=None):
+    """Arena offsets for buffers with byte `sizes` and lifetimes [first, last].
+
+    fixed[b] >= 0 pins buffer b at that offset (TFLM offline plans). Returns (offsets, total).
+    """
+    count = len(sizes)
+    sizes = [align(s) for s in sizes]
+    if fixed is None:
+        fixed = [-1] * count
+    pinned = [b for b in range(count) if fixed[b] >= 0]
+    free = [b for b in range(count) if fixed[b] < 0]
+    orderings = (
+        # TFLM: decreasing size, ties broken towards the higher buffer id.
+        lambda b: (-sizes[b], -b),
+        # Decreasing size, ties broken towards the earlier-created buffer.
+        lambda b: (-sizes[b], first[b], b),
+        # Longest-lived and largest first: the buffers hardest to fit go down first.
+        lambda b: (-(last[b] - first[b] + 1) * sizes[b], b),
+    )
+    best = None
+    for key in orderings:
+        result = _place(pinned + sorted(free, key=key), sizes, first, last, fixed)
+        if best is None or result[1] < best[1]:
+            best = result
+    check(best[0], sizes, first, last)
+    return best
+
+
+def check(offsets, sizes, first, last):
+    """Raise ModelError if two buffers that are alive at the same time share bytes."""
+    order = sorted(range(len(sizes)), key=lambda b: offsets[b])
+    for i, a in enumerate(order):
+        end = offsets[a] + sizes[a]
+        for b in order[i + 1 :]:
+            if offsets[b] >= end:
+                break
+            if sizes[a] and sizes[b] and not (first[a] > last[b] or first[b] > last[a]):
+                raise ModelError(
+                    "memory plan overlaps buffers %d and %d (offsets %d, %d) while both are live"
+                    % (a, b, offsets[a], offsets[b])
+                )

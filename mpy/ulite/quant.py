@@ -1,0 +1,182 @@
+"""Quantization constants derived exactly as TFLM derives them, with integers only.
+
+TFLM computes multipliers, shifts and activation bounds in double and float32. A board's
+MicroPython may only have single-precision floats, so every derivation here starts from the
+float32 bit patterns of the scales and reproduces IEEE round-to-nearest-even at 53 bits
+(double) or 24 bits (float32) with exact rational arithmetic. The results are identical on
+every port, whatever its float type.
+"""
+
+from .errors import ModelError
+
+DOUBLE = (53, -1074, 1024)  # significand bits, exponent of the smallest subnormal, max exponent
+FLOAT32 = (24, -149, 128)
+
+
+def bit_length(n):
+    return len(bin(n)) - 2 if n > 0 else 0
+
+
+class Exact:
+    """A non-negative binary floating-point value m * 2**e, with m an int: exact arithmetic."""
+
+    def __init__(self, m, e):
+        self.m = m
+        self.e = e
+
+    def mul(self, other):
+        return Exact(self.m * other.m, self.e + other.e)
+
+    def scaled(self, power):
+        """self * 2**power, exactly."""
+        return Exact(self.m, self.e + power)
+
+    def at_least(self, other):
+        e = min(self.e, other.e)
+        return self.m << (self.e - e) >= other.m << (other.e - e)
+
+
+def from_float32_bits(bits, what="scale"):
+    """The exact value of a non-negative float32 given by its bit pattern."""
+    if bits >> 31 and bits & 0x7FFFFFFF:
+        raise ModelError("%s is negative" % what)
+    exponent = (bits >> 23) & 0xFF
+    mantissa = bits & 0x7FFFFF
+    if exponent == 0xFF:
+        raise ModelError("%s is not finite" % what)
+    if exponent == 0:
+        return Exact(mantissa, -149)
+    return Exact(mantissa | 0x800000, exponent - 150)
+
+
+def divide(num, den, fmt):
+    """num / den rounded to nearest-even in `fmt` (DOUBLE or FLOAT32), as an Exact."""
+    if den.m == 0:
+        raise ModelError("division by a zero scale")
+    if num.m == 0:
+        return Exact(0, 0)
+    precision, min_exp, max_exp = fmt
+    n, d, power = num.m, den.m, num.e - den.e  # value = n / d * 2**power
+    k = bit_length(n) - bit_length(d)  # floor(log2(n / d)) is k or k - 1
+    if (n << max(0, -k)) < (d << max(0, k)):
+        k -= 1
+    e = max(k + power - (precision - 1), min_exp)  # exponent of the result's last bit
+    shift = power - e
+    if shift >= 0:
+        n <<= shift
+    else:
+        d <<= -shift
+    q, r = divmod(n, d)
+    if 2 * r > d or (2 * r == d and q & 1):
+        q += 1
+    if q >> precision:
+        q >>= 1
+        e += 1
+    if bit_length(q) + e > max_exp:
+        raise ModelError("quantization constant overflows")
+    return Exact(q, e)
+
+
+def round_float(value, fmt):
+    """Round an Exact to `fmt` precision (the exact product of two floats, say)."""
+    return divide(value, Exact(1, 0), fmt)
+
+
+def quantize_multiplier(value):
+    """TFLM QuantizeMultiplier of a double: (multiplier in [2**30, 2**31), shift), or (0, 0).
+
+    The real value is multiplier * 2**(shift - 31); a positive shift means a left shift.
+    """
+    if value.m == 0:
+        return 0, 0
+    bits = bit_length(value.m)
+    shift = value.e + bits  # frexp: value = q * 2**shift with q in [0.5, 1)
+    if bits > 31:
+        q_fixed = (value.m + (1 << (bits - 32))) >> (bits - 31)  # round half away from zero
+    else:
+        q_fixed = value.m << (31 - bits)
+    if q_fixed == 1 << 31:
+        q_fixed >>= 1
+        shift += 1
+    if shift < -31:
+        return 0, 0
+    return q_fixed, shift
+
+
+def conv_multiplier(input_bits, weight_bits, output_bits):
+    """Per-channel conv/depthwise/FC: (double)in * (double)w / (double)out."""
+    product = from_float32_bits(input_bits).mul(from_float32_bits(weight_bits))
+    return quantize_multiplier(divide(product, from_float32_bits(output_bits, "output scale"), DOUBLE))
+
+
+def fc_per_tensor_multiplier(input_bits, weight_bits, output_bits):
+    """Per-tensor FULLY_CONNECTED: the product is rounded to float32 before the division."""
+    product = round_float(from_float32_bits(input_bits).mul(from_float32_bits(weight_bits)), FLOAT32)
+    return quantize_multiplier(divide(product, from_float32_bits(output_bits, "output scale"), DOUBLE))
+
+
+def ratio_multiplier(num_bits, den_bits):
+    """QuantizeMultiplier((double)a / (double)b) for two float32 scales."""
+    return quantize_multiplier(
+        divide(from_float32_bits(num_bits), from_float32_bits(den_bits, "output scale"), DOUBLE)
+    )
+
+
+def round_half_away(value):
+    """TfLiteRound (std::round) of an Exact, to an int."""
+    if value.e >= 0:
+        return value.m << value.e
+    return (value.m + (1 << (-value.e - 1))) >> -value.e
+
+
+def quantize_value(real_numerator, negative, scale_bits, zero_point):
+    """zp + (int)roundf(f / scale) with the division in float32; f = +-real_numerator."""
+    q = round_half_away(divide(real_numerator, from_float32_bits(scale_bits), FLOAT32))
+    return zero_point - q if negative else zero_point + q
+
+
+def activation_range(activation, scale_bits, zero_point, qmin, qmax):
+    """TFLM CalculateActivationRangeQuantized for a fused activation code."""
+    if activation == 0 or activation == 4 or activation == 5:  # NONE, TANH, SIGN_BIT
+        return qmin, qmax
+    zero = quantize_value(Exact(0, 0), False, scale_bits, zero_point)
+    if activation == 1:  # RELU
+        return max(qmin, zero), qmax
+    if activation == 3:  # RELU6
+        return max(qmin, zero), min(qmax, quantize_value(Exact(6, 0), False, scale_bits, zero_point))
+    if activation == 2:  # RELU_N1_TO_1
+        low = quantize_value(Exact(1, 0), True, scale_bits, zero_point)
+        high = quantize_value(Exact(1, 0), False, scale_bits, zero_point)
+        return max(qmin, low), min(qmax, high)
+    raise ModelError("unknown fused activation %d" % activation)
+
+
+# TFLM's integer primitives (tensorflow/lite/kernels/internal/common.h), in exact Python
+# integers: the reference the loop backends must match. Used at prepare time and by the
+# plain-Python backend.
+
+INT32_MIN = -(1 << 31)
+INT32_MAX = (1 << 31) - 1
+
+
+def srdhm(a, b):
+    """SaturatingRoundingDoublingHighMul: round(a * b / 2**31), ties away from zero."""
+    if a == b == INT32_MIN:
+        return INT32_MAX
+    return (a * b + (1 << 30)) >> 31
+
+
+def rdbpot(x, exponent):
+    """RoundingDivideByPOT: x / 2**exponent rounded to nearest, ties away from zero."""
+    if exponent <= 0:
+        return x
+    mask = (1 << exponent) - 1
+    threshold = (mask >> 1) + (1 if x < 0 else 0)
+    return (x >> exponent) + (1 if (x & mask) > threshold else 0)
+
+
+def mbqm(x, multiplier, shift):
+    """MultiplyByQuantizedMultiplier with TFLM's default double rounding."""
+    if shift > 0:
+        x <<= shift
+    return rdbpot(srdhm(x, multiplier), -shift)

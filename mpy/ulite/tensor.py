@@ -1,0 +1,160 @@
+"""The tensor object users see through Interpreter.input(i) / output(i)."""
+
+import array
+import struct
+
+try:
+    import uctypes
+except ImportError:
+    pass
+
+from .errors import ModelError
+
+# TFLite TensorType code -> (dtype name, bytes per element); 0 = not a byte-sized element.
+DTYPES = {
+    0: ("float32", 4),
+    1: ("float16", 2),
+    2: ("int32", 4),
+    3: ("uint8", 1),
+    4: ("int64", 8),
+    5: ("string", 0),
+    6: ("bool", 1),
+    7: ("int16", 2),
+    8: ("complex64", 8),
+    9: ("int8", 1),
+    10: ("float64", 8),
+    11: ("complex128", 16),
+    12: ("uint64", 8),
+    13: ("resource", 0),
+    14: ("variant", 0),
+    15: ("uint32", 4),
+    16: ("uint16", 2),
+    17: ("int4", 0),
+    18: ("bfloat16", 2),
+}
+
+# Typecodes of array.array / struct accepted as input for each dtype.
+TYPECODES = {"float32": "f", "int32": "i", "uint8": "B", "int16": "h", "int8": "b", "bool": "B"}
+
+# Representable range of integer dtypes, used to validate zero points.
+INT_RANGES = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767)}
+
+
+class Tensor:
+    """Shape, dtype, quantization and the bytes of one tensor.
+
+    `data` is a memoryview of the tensor's bytes: in the arena for activations (writable),
+    in the model buffer for constants (read-only, zero-copy).
+    """
+
+    def __init__(self, index, name, shape, type_code, buffer_data, is_variable, quant):
+        if type_code not in DTYPES:
+            raise ModelError("tensor %d '%s': unknown type code %d" % (index, name, type_code))
+        self.index = index
+        self.name = name
+        self.shape = shape
+        self.dtype, self.itemsize = DTYPES[type_code]
+        self.is_variable = is_variable
+        self.data = buffer_data
+        size = 1
+        for dim in shape:
+            if dim < 0:
+                raise ModelError("tensor %d '%s': negative dimension in %s" % (index, name, shape))
+            size *= dim
+        self.size = size
+        self.nbytes = size * self.itemsize
+        # quant: None, or (scale bits memoryview, zero points memoryview, count, axis)
+        self.quant = quant
+        if quant:
+            self.scale = struct.unpack_from("<f", quant[0], 0)[0]
+            self.zero_point = struct.unpack_from("<q", quant[1], 0)[0]
+        else:
+            self.scale = 0.0
+            self.zero_point = 0
+        if buffer_data is not None and len(buffer_data) < self.nbytes:
+            raise ModelError(
+                "tensor %d '%s': buffer holds %d bytes but shape %s of %s needs %d"
+                % (index, name, len(buffer_data), shape, self.dtype, self.nbytes)
+            )
+
+    def __repr__(self):
+        return "<Tensor %d '%s' %s %s scale=%g zero_point=%d>" % (
+            self.index,
+            self.name,
+            self.dtype,
+            self.shape,
+            self.scale,
+            self.zero_point,
+        )
+
+    @property
+    def is_constant(self):
+        return self.data is not None and not self.is_variable and self.index >= 0
+
+    def channels(self):
+        """Number of per-channel quantization entries (1 for per-tensor)."""
+        return self.quant[2] if self.quant else 0
+
+    def scale_bits(self, channel=0):
+        """IEEE-754 bit pattern of a float32 scale, for exact integer-only derivations."""
+        return struct.unpack_from("<I", self.quant[0], 4 * channel)[0]
+
+    def channel_zero_point(self, channel):
+        zps = self.quant[1]
+        return struct.unpack_from("<q", zps, 8 * channel if len(zps) > 8 else 0)[0]
+
+    def copy_from(self, src):
+        """Copy input values into the tensor, checking type and size before touching it.
+
+        `src` is bytes/bytearray/memoryview (raw little-endian bytes) or an array.array of
+        matching element size and kind ('b' for int8, 'h' for int16, 'f' for float32, ...).
+        """
+        if isinstance(src, array.array):
+            if len(src) != self.size or array_itemsize(src) != self.itemsize:
+                raise ValueError(
+                    "tensor '%s' needs %d %s values, got an array of %d %d-byte items"
+                    % (self.name, self.size, self.dtype, len(src), array_itemsize(src))
+                )
+            if isinstance(src[0], float) != (self.dtype == "float32"):
+                raise TypeError(
+                    "tensor '%s' is %s, got an array of %s"
+                    % (self.name, self.dtype, type(src[0]).__name__)
+                )
+            self.data[:] = byte_view(src, self.nbytes)
+            return
+        if not isinstance(src, (bytes, bytearray, memoryview)):
+            raise TypeError(
+                "tensor '%s' expects bytes, bytearray, memoryview or array.array, got %s"
+                % (self.name, type(src).__name__)
+            )
+        if len(src) != self.nbytes:
+            raise ValueError(
+                "tensor '%s' %s %s needs %d bytes, got %d"
+                % (self.name, self.dtype, self.shape, self.nbytes, len(src))
+            )
+        self.data[:] = src
+
+    def values(self):
+        """A new array.array holding a copy of the tensor's values."""
+        code = TYPECODES.get(self.dtype)
+        if code is None:
+            raise TypeError("tensor '%s': no array typecode for %s" % (self.name, self.dtype))
+        out = array.array(code, bytes(self.size))
+        byte_view(out, self.nbytes)[:] = self.data
+        return out
+
+
+def array_itemsize(arr):
+    view = memoryview(arr)
+    try:
+        return view.itemsize
+    except AttributeError:  # MicroPython
+        return uctypes.addressof(view[1:]) - uctypes.addressof(view)
+
+
+def byte_view(arr, nbytes):
+    """A writable byte-level view of an array.array, without copying it."""
+    try:
+        return uctypes.bytearray_at(uctypes.addressof(arr), nbytes)
+    except NameError:  # CPython
+        return memoryview(arr).cast("B")

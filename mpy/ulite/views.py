@@ -1,0 +1,30 @@
+"""Typed, zero-copy views of byte buffers (arena slices, model weights).
+
+MicroPython has no memoryview.cast; uctypes arrays give the same indexable view.
+"""
+
+import array
+
+try:
+    import uctypes
+except ImportError:  # CPython
+    uctypes = None
+
+
+def _view(buf, kind, typecode, itemsize):
+    if uctypes:
+        layout = {"v": (uctypes.ARRAY | 0, kind | len(buf) // itemsize)}
+        return uctypes.struct(uctypes.addressof(buf), layout, uctypes.LITTLE_ENDIAN).v
+    return memoryview(buf).cast("B").cast(typecode)
+
+
+def int32_view(buf):
+    """Indexable int32 view of an array('i') or of a byte buffer."""
+    if isinstance(buf, array.array):
+        return buf
+    return _view(buf, uctypes.INT32 if uctypes else 0, "i", 4)
+
+
+def float32_view(buf):
+    """Indexable float32 view of a byte buffer."""
+    return _view(buf, uctypes.FLOAT32 if uctypes else 0, "f", 4)

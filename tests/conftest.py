@@ -1,0 +1,52 @@
+"""Shared fixtures: the corpus, TFLM's golden outputs, and running code on MicroPython."""
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from host_tools import unix_port  # noqa: E402
+from host_tools.paths import CORPUS  # noqa: E402
+
+MODELS = CORPUS / "models"
+GOLDEN = CORPUS / "golden"
+
+
+def model_path(name):
+    return MODELS / ("%s.tflite" % name)
+
+
+def golden_cases(name):
+    """[(inputs, expected outputs)] for each case TFLM recorded for a corpus model."""
+    data = np.load(GOLDEN / ("%s.npz" % name))
+    cases = []
+    c = 0
+    while "case%d_in0" % c in data:
+        ins = [data["case%d_in%d" % (c, k)] for k in range(16) if "case%d_in%d" % (c, k) in data]
+        outs = [data["case%d_out%d" % (c, k)] for k in range(16) if "case%d_out%d" % (c, k) in data]
+        cases.append((ins, outs))
+        c += 1
+    return cases
+
+
+def tflm_arena(name):
+    return json.loads((GOLDEN / "index.json").read_text())[name]["tflm_arena"]
+
+
+def run_micropython(tmp_path, source, heap="2M", args=()):
+    """Run `source` on the unix port with ulite importable; returns stdout (fails on error)."""
+    script = tmp_path / "device_script.py"
+    script.write_text(source)
+    result = unix_port.run(script, args, heap=unix_port.parse_size(heap))
+    assert result.returncode == 0, "MicroPython failed:\n%s%s" % (result.stdout, result.stderr)
+    return result.stdout
+
+
+@pytest.fixture
+def micropython(tmp_path):
+    return lambda source, heap="2M", args=(): run_micropython(tmp_path, source, heap, args)

@@ -1,0 +1,75 @@
+"""The memory plan, computed by ulite on MicroPython, checked independently on the host.
+
+Lifetimes are recomputed here from the flatbuffer with TFLM's own schema code, so a planner
+bug cannot hide behind its own bookkeeping: no two tensors alive at the same op may share
+a byte, and the activation total must not exceed TFLM's planned (head) bytes.
+"""
+
+import json
+
+import pytest
+from conftest import MODELS, model_path, tflm_arena
+from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
+
+ALL_MODELS = sorted(p.stem for p in MODELS.glob("*.tflite"))
+ISSUE2_MODELS = ["hello_world_int8", "hello_world_float", "ad01_int8", "simple_add"]
+
+PLAN_SCRIPT = """
+import json, sys
+from ulite.model import Model
+from ulite.interpreter import _check, _plan
+m = Model(open(sys.argv[1], "rb").read())
+tensors = [m.tensor(i) for i in range(m.tensor_count)]
+ops = [m.operator(i, tensors) for i in range(m.op_count)]
+_check(ops)
+planned, offsets, total = _plan(m, tensors, ops)
+print(json.dumps({"total": total, "tensors": [[t.index, o, t.nbytes] for t, o in zip(planned, offsets)]}))
+"""
+
+
+def plan_on_device(micropython, name):
+    return json.loads(micropython(PLAN_SCRIPT, heap="4M", args=[model_path(name)]).splitlines()[-1])
+
+
+def host_lifetimes(name):
+    buf = model_path(name).read_bytes()
+    model = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(buf, 0))
+    graph = model.subgraphs[0]
+    first, last = {}, {}
+    for t in graph.inputs:
+        first[t], last[t] = 0, 0
+    for scope, op in enumerate(graph.operators, start=1):
+        for t in op.outputs:
+            first.setdefault(t, scope)
+            last[t] = scope
+        for t in op.inputs:
+            if t >= 0:
+                last[t] = scope
+    end = len(graph.operators)
+    for t in graph.outputs:
+        first.setdefault(t, end)
+        last[t] = end
+    for t, tensor in enumerate(graph.tensors):
+        if tensor.isVariable:  # state: alive across invokes
+            first[t], last[t] = 0, end + 1
+    return first, last
+
+
+@pytest.mark.parametrize("name", ALL_MODELS)
+def test_live_tensors_never_share_bytes(micropython, name):
+    plan = plan_on_device(micropython, name)
+    first, last = host_lifetimes(name)
+    placed = plan["tensors"]
+    assert placed, "nothing planned"
+    for i, (a, a_off, a_size) in enumerate(placed):
+        assert a_off % 4 == 0
+        assert a_off + a_size <= plan["total"]
+        for b, b_off, b_size in placed[i + 1 :]:
+            live_together = not (first[a] > last[b] or first[b] > last[a])
+            overlap = a_off < b_off + b_size and b_off < a_off + a_size
+            assert not (live_together and overlap), "tensors %d and %d share bytes while both live" % (a, b)
+
+
+@pytest.mark.parametrize("name", ISSUE2_MODELS)
+def test_activation_bytes_within_tflm_head(micropython, name):
+    assert plan_on_device(micropython, name)["total"] <= tflm_arena(name)["head"]
