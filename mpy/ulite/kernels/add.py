@@ -6,6 +6,7 @@ tabulates it (256 int32 per input); invoke adds two table entries and requantize
 """
 
 from .. import quant
+from ..broadcast import walk
 from ..views import float32_view, int32_view
 from .common import (
     activation_bounds,
@@ -73,18 +74,11 @@ def prepare(op):
 def _run_float(args):
     out, x1, x2, dims, st1, st2, lo, hi = args
     i = 0
-    for i0 in range(dims[0]):
-        for i1 in range(dims[1]):
-            for i2 in range(dims[2]):
-                p = i0 * st1[0] + i1 * st1[1] + i2 * st1[2]
-                q = i0 * st2[0] + i1 * st2[1] + i2 * st2[2]
-                for _ in range(dims[3]):
-                    v = x1[p] + x2[q]
-                    if lo is not None and v < lo:
-                        v = lo
-                    if hi is not None and v > hi:
-                        v = hi
-                    out[i] = v
-                    p += st1[3]
-                    q += st2[3]
-                    i += 1
+    for p, q in walk(dims, st1, st2):
+        v = x1[p] + x2[q]
+        if lo is not None and v < lo:
+            v = lo
+        if hi is not None and v > hi:
+            v = hi
+        out[i] = v
+        i += 1

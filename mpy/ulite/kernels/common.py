@@ -96,10 +96,10 @@ def check_accumulator(op, largest_abs_acc, multipliers):
 
 
 def broadcast(op, shapes, out_shape):
-    """Dims and per-input element strides iterating `out_shape`, collapsed to 4 dims.
+    """Dims and per-input element strides iterating `out_shape`, collapsed, padded to 6 dims.
 
     Each input shape must broadcast to the output (TFLM's NdArrayDesc rules): equal dims
-    or 1. Returns (dims[4], [strides[4] per input]).
+    or 1. Returns (dims[6], [strides[6] per input]).
     """
     rank = len(out_shape)
     strides = []
@@ -126,8 +126,8 @@ def broadcast(op, shapes, out_shape):
             for s in strides:
                 del s[d - 1]
         d -= 1
-    if len(dims) > 4:
+    if len(dims) > 6:
         unsupported("broadcasting over %d dimensions" % len(dims))
-    pad = 4 - len(dims)
+    pad = 6 - len(dims)
     dims = tuple([1] * pad + dims)
     return dims, [tuple([0] * pad + s) for s in strides]

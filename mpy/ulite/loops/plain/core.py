@@ -6,11 +6,12 @@ arithmetic is written as TFLM states it (64-bit products) rather than in 16-bit 
 
 import struct
 
-from .. import fxp_ops as ops
-from ..quant import INT32_MAX as _INT32_MAX
-from ..quant import INT32_MIN as _INT32_MIN
-from ..quant import mbqm, rdbpot, srdhm
-from ..views import int32_view as _i32
+from ... import fxp_ops as ops
+from ...broadcast import walk
+from ...quant import INT32_MAX as _INT32_MAX
+from ...quant import INT32_MIN as _INT32_MIN
+from ...quant import mbqm, rdbpot, srdhm
+from ...views import int32_view as _i32
 
 
 def _s8(v):
@@ -61,20 +62,13 @@ def add_int8(args):
     t2 = _i32(t2)
     fill = 0
     done = 0
-    for i0 in range(dims[0]):
-        for i1 in range(dims[1]):
-            for i2 in range(dims[2]):
-                p = i0 * st1[0] + i1 * st1[1] + i2 * st1[2]
-                q = i0 * st2[0] + i1 * st2[1] + i2 * st2[2]
-                for _ in range(dims[3]):
-                    acc[fill] = t1[x1[p]] + t2[x2[q]]
-                    p += st1[3]
-                    q += st2[3]
-                    fill += 1
-                    if fill == chunk:
-                        requantize(acc_buf, out, done, fill, rq, 0)
-                        done += fill
-                        fill = 0
+    for p, q in walk(dims, st1, st2):
+        acc[fill] = t1[x1[p]] + t2[x2[q]]
+        fill += 1
+        if fill == chunk:
+            requantize(acc_buf, out, done, fill, rq, 0)
+            done += fill
+            fill = 0
     if fill:
         requantize(acc_buf, out, done, fill, rq, 0)
 

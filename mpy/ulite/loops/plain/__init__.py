@@ -1,0 +1,3 @@
+"""The plain-Python loop backend: one module per kernel family, re-exported here."""
+
+from .core import *  # noqa: F401,F403

@@ -1,0 +1,73 @@
+"""Run the same models through TFLM (the oracle) and through ulite on MicroPython."""
+
+import json
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from tflite_micro.python.tflite_micro import runtime
+from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
+
+from host_tools import unix_port
+
+BATCH_SCRIPT = Path(__file__).parent / "device" / "run_batch.py"
+
+
+def run_tflm(model, inputs, arena_size=1 << 20):
+    """TFLM's outputs for one set of inputs (a fresh interpreter each call)."""
+    interp = runtime.Interpreter.from_bytes(model, arena_size=arena_size)
+    for i, x in enumerate(inputs):
+        interp.set_input(x, i)
+    interp.invoke()
+    graph = schema.Model.GetRootAsModel(model, 0).Subgraphs(0)
+    return [np.array(interp.get_output(i)) for i in range(graph.OutputsLength())]
+
+
+def run_ulite(jobs, loops=None, heap="8M"):
+    """Run [(model bytes, [input arrays], [output dtype/shape templates])] on MicroPython.
+
+    Returns, per job, a list of output arrays or the error string ulite raised.
+    """
+    with tempfile.TemporaryDirectory(prefix="ulite-batch-") as tmp:
+        tmp = Path(tmp)
+        spec = []
+        for j, (model, inputs, _) in enumerate(jobs):
+            model_path = tmp / ("m%d.tflite" % j)
+            model_path.write_bytes(model)
+            paths = []
+            for i, x in enumerate(inputs):
+                path = tmp / ("m%d_in%d.bin" % (j, i))
+                path.write_bytes(np.ascontiguousarray(x).tobytes())
+                paths.append(str(path))
+            spec.append({"model": str(model_path), "inputs": paths, "prefix": str(tmp / ("m%d_" % j))})
+        (tmp / "jobs.json").write_text(json.dumps(spec))
+        result = unix_port.run(BATCH_SCRIPT, [tmp / "jobs.json", loops or "default"], heap=unix_port.parse_size(heap))
+        assert result.returncode == 0, result.stdout + result.stderr
+        reports = json.loads(result.stdout.splitlines()[-1])
+        results = []
+        for j, ((_, _, templates), report) in enumerate(zip(jobs, reports)):
+            if "error" in report:
+                results.append(report["error"])
+                continue
+            outs = []
+            for i, t in enumerate(templates):
+                raw = (tmp / ("m%d_out%d.bin" % (j, i))).read_bytes()
+                outs.append(np.frombuffer(raw, dtype=t.dtype).reshape(t.shape))
+            results.append(outs)
+        return results
+
+
+def compare(jobs, loops=None, rtol=1e-5):
+    """Run jobs [(model, inputs)] on TFLM and ulite; assert int outputs equal, floats close.
+
+    Returns the number of jobs compared. Both backends may be asked for with loops."""
+    expected = [run_tflm(model, inputs) for model, inputs in jobs]
+    got = run_ulite([(m, x, e) for (m, x), e in zip(jobs, expected)], loops)
+    for j, (e, g) in enumerate(zip(expected, got)):
+        assert not isinstance(g, str), "job %d: ulite refused: %s" % (j, g)
+        for k, (ee, gg) in enumerate(zip(e, g)):
+            if ee.dtype.kind == "f":
+                np.testing.assert_allclose(gg, ee, rtol=rtol, atol=1e-6, err_msg="job %d output %d" % (j, k))
+            else:
+                np.testing.assert_array_equal(gg, ee, err_msg="job %d output %d" % (j, k))
+    return len(jobs)

@@ -1,0 +1,157 @@
+"""Issue-2 kernels on generated models: ulite on MicroPython vs TFLM, bit for bit (int8)."""
+
+import numpy as np
+import pytest
+from oracle import compare
+
+from host_tools.model_builder import ModelBuilder
+
+BACKENDS = ["viper", "plain"]
+
+
+def rand_int8(rng, shape):
+    return rng.integers(-128, 128, size=shape, dtype=np.int8)
+
+
+def softmax_model(rng, shape, beta, out_dtype):
+    mb = ModelBuilder()
+    x = mb.input(shape, "int8", scale=float(rng.uniform(0.01, 0.5)), zero_point=int(rng.integers(-128, 128)))
+    if out_dtype == "int8":
+        y = mb.tensor(shape, "int8", scale=1 / 256, zero_point=-128)
+    else:
+        y = mb.tensor(shape, "int16", scale=1 / 65536, zero_point=-32768)
+    mb.op("SOFTMAX", [x], [y], "SoftmaxOptions", beta=beta)
+    mb.output(y)
+    return mb.build()
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_softmax_int8(loops):
+    rng = np.random.default_rng(1)
+    jobs = []
+    for shape in [(1, 2), (1, 10), (3, 7), (2, 1, 33), (1, 1000)]:
+        for beta in (1.0, 0.5, 2.7):
+            for out_dtype in ("int8", "int16"):
+                jobs.append((softmax_model(rng, shape, beta, out_dtype), [rand_int8(rng, shape)]))
+    # all-equal rows and a single dominant logit: the sum's extremes
+    jobs.append((softmax_model(rng, (2, 64), 1.0, "int8"), [np.full((2, 64), 127, np.int8)]))
+    dominant = np.full((1, 50), -128, np.int8)
+    dominant[0, 7] = 127
+    jobs.append((softmax_model(rng, (1, 50), 1.0, "int8"), [dominant]))
+    compare(jobs, loops)
+
+
+def test_softmax_float():
+    rng = np.random.default_rng(2)
+    jobs = []
+    for shape, beta in [((1, 5), 1.0), ((4, 12), 0.7)]:
+        mb = ModelBuilder()
+        x = mb.input(shape, "float32")
+        y = mb.tensor(shape, "float32")
+        mb.op("SOFTMAX", [x], [y], "SoftmaxOptions", beta=beta)
+        mb.output(y)
+        jobs.append((mb.build(), [rng.normal(0, 3, shape).astype(np.float32)]))
+    compare(jobs)
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_quantize_requantize_dequantize(loops):
+    rng = np.random.default_rng(3)
+    jobs = []
+    for _ in range(8):
+        shape = (1, int(rng.integers(1, 200)))
+        # float32 -> int8 / int16
+        for dtype in ("int8", "int16"):
+            mb = ModelBuilder()
+            x = mb.input(shape, "float32")
+            zp = int(rng.integers(-128, 128)) if dtype == "int8" else 0
+            y = mb.tensor(shape, dtype, scale=float(rng.uniform(0.001, 0.2)), zero_point=zp)
+            mb.op("QUANTIZE", [x], [y])
+            mb.output(y)
+            values = rng.normal(0, 5, shape).astype(np.float32)
+            values[0, 0] = 0.5 * mb.tensors[y].quantization.scale[0]  # a rounding tie
+            jobs.append((mb.build(), [values]))
+        # int8 -> int8 / int16 / int32 and int16 -> int8
+        for src, dst in (("int8", "int8"), ("int8", "int16"), ("int8", "int32"), ("int16", "int8")):
+            mb = ModelBuilder()
+            x = mb.input(shape, src, scale=float(rng.uniform(0.01, 1)), zero_point=int(rng.integers(-128, 128)) if src == "int8" else 0)
+            y = mb.tensor(shape, dst, scale=float(rng.uniform(0.01, 1)), zero_point=int(rng.integers(-128, 128)) if dst == "int8" else 0)
+            mb.op("QUANTIZE", [x], [y])
+            mb.output(y)
+            info = np.iinfo(np.int8 if src == "int8" else np.int16)
+            jobs.append((mb.build(), [rng.integers(info.min, info.max + 1, shape).astype(src)]))
+        # int8 / int16 -> float32
+        for src in ("int8", "int16"):
+            mb = ModelBuilder()
+            x = mb.input(shape, src, scale=float(rng.uniform(0.001, 1)), zero_point=int(rng.integers(-100, 100)) if src == "int8" else 0)
+            y = mb.tensor(shape, "float32")
+            mb.op("DEQUANTIZE", [x], [y])
+            mb.output(y)
+            info = np.iinfo(np.int8 if src == "int8" else np.int16)
+            jobs.append((mb.build(), [rng.integers(info.min, info.max + 1, shape).astype(src)]))
+    compare(jobs, loops, rtol=0)
+
+
+def fc_model(rng, batches, depth, units, per_channel, bias, activation):
+    mb = ModelBuilder()
+    x = mb.input((batches, depth), "int8", scale=float(rng.uniform(0.01, 0.2)), zero_point=int(rng.integers(-128, 128)))
+    w_scale = rng.uniform(0.001, 0.02, units) if per_channel else float(rng.uniform(0.001, 0.02))
+    w = mb.const(rand_int8(rng, (units, depth)), "int8", scale=w_scale, zero_point=0, axis=0)
+    b = None
+    if bias:
+        b = mb.const(rng.integers(-5000, 5000, units).astype(np.int32), "int32", scale=0.0001, zero_point=0)
+    y = mb.tensor((batches, units), "int8", scale=float(rng.uniform(0.05, 0.5)), zero_point=int(rng.integers(-128, 128)))
+    mb.op("FULLY_CONNECTED", [x, w, b] if bias else [x, w], [y], "FullyConnectedOptions", fused_activation_function=activation)
+    mb.output(y)
+    return mb.build(), [rand_int8(rng, (batches, depth))]
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_fully_connected_int8(loops):
+    rng = np.random.default_rng(4)
+    jobs = []
+    for batches, depth, units in [(1, 1, 1), (1, 17, 70), (3, 64, 10), (2, 200, 130)]:
+        for per_channel in (False, True):
+            for activation in ("NONE", "RELU", "RELU6", "RELU_N1_TO_1"):
+                jobs.append(fc_model(rng, batches, depth, units, per_channel, bool(rng.integers(2)), activation))
+    compare(jobs, loops)
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_add_int8_broadcasting(loops):
+    rng = np.random.default_rng(5)
+    jobs = []
+    shapes = [
+        ((1, 4, 4, 3), (1, 4, 4, 3)),
+        ((1, 4, 4, 3), (1, 1, 1, 3)),
+        ((2, 1, 5), (1, 3, 1)),
+        ((6,), (2, 3, 6)),
+        ((1, 1), (4, 5)),
+        ((3, 1, 2, 1, 4), (3, 2, 2, 5, 4)),
+    ]
+    for s1, s2 in shapes:
+        out_shape = np.broadcast_shapes(s1, s2)
+        for activation in ("NONE", "RELU6"):
+            mb = ModelBuilder()
+            qs = [dict(scale=float(rng.uniform(0.01, 0.3)), zero_point=int(rng.integers(-128, 128))) for _ in range(3)]
+            a = mb.input(s1, "int8", **qs[0])
+            b = mb.input(s2, "int8", **qs[1])
+            y = mb.tensor(out_shape, "int8", **qs[2])
+            mb.op("ADD", [a, b], [y], "AddOptions", fused_activation_function=activation)
+            mb.output(y)
+            jobs.append((mb.build(), [rand_int8(rng, s1), rand_int8(rng, s2)]))
+    compare(jobs, loops)
+
+
+def test_add_float_broadcasting():
+    rng = np.random.default_rng(6)
+    jobs = []
+    for s1, s2 in [((2, 3), (2, 3)), ((2, 1, 4), (3, 1))]:
+        mb = ModelBuilder()
+        a = mb.input(s1, "float32")
+        b = mb.input(s2, "float32")
+        y = mb.tensor(np.broadcast_shapes(s1, s2), "float32")
+        mb.op("ADD", [a, b], [y], "AddOptions", fused_activation_function="RELU")
+        mb.output(y)
+        jobs.append((mb.build(), [rng.normal(size=s1).astype(np.float32), rng.normal(size=s2).astype(np.float32)]))
+    compare(jobs)
