@@ -106,8 +106,7 @@ def _programs(multiplier, left_shift, diff_min):
 
 
 def _run_int8(args):
-    loops, x, out, rows, depth, itemsize, out_min, out_max = args[:8]
-    programs, consts, regs, d, e, total, headroom = args[8:]
+    loops, x, out, rows, depth, itemsize, out_min, out_max, programs, consts, regs, d, e, total, headroom = args
     exp_program, rescale_program, recip_program, out_program = programs
     for row in range(rows):
         start = row * depth

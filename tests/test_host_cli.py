@@ -1,0 +1,70 @@
+"""Host commands: clear one-line errors for user mistakes, real outputs otherwise."""
+
+import subprocess
+import sys
+
+import numpy as np
+from conftest import ROOT, golden_cases, model_path
+
+
+def host(*args):
+    return subprocess.run([sys.executable, "-m", "host_tools", *map(str, args)], capture_output=True, text=True, cwd=ROOT)
+
+
+def assert_user_error(result, *fragments):
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr + result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+def test_infer_writes_outputs_with_model_dtypes(tmp_path):
+    (inputs, expected), = golden_cases("hello_world_int8")[:1]
+    np.save(tmp_path / "x.npy", inputs[0])
+    result = host("infer", model_path("hello_world_int8"), "--input", tmp_path / "x.npy", "--out", tmp_path / "y.npz")
+    assert result.returncode == 0, result.stderr
+    out = np.load(tmp_path / "y.npz")
+    assert list(out.keys()) == ["out0"]
+    assert out["out0"].dtype == np.int8 and out["out0"].shape == expected[0].shape
+    np.testing.assert_array_equal(out["out0"], expected[0])
+
+
+def test_infer_user_errors(tmp_path):
+    good = golden_cases("ad01_int8")[0][0][0]
+    np.save(tmp_path / "good.npy", good)
+    np.save(tmp_path / "shape.npy", good[:, :100])
+    np.save(tmp_path / "dtype.npy", good.astype(np.float32))
+    (tmp_path / "junk.npy").write_bytes(b"not numpy")
+    model = model_path("ad01_int8")
+    out = tmp_path / "o.npz"
+    assert_user_error(host("infer", tmp_path / "missing.tflite", "--input", tmp_path / "good.npy", "--out", out), "not found")
+    assert_user_error(host("infer", model, "--input", tmp_path / "missing.npy", "--out", out), "not found")
+    assert_user_error(host("infer", model, "--input", tmp_path / "junk.npy", "--out", out), "junk.npy")
+    assert_user_error(host("infer", model, "--input", tmp_path / "shape.npy", "--out", out), "(1, 640)", "(1, 100)")
+    assert_user_error(host("infer", model, "--input", tmp_path / "dtype.npy", "--out", out), "int8", "float32")
+    assert_user_error(host("infer", model, "--out", out), "1 inputs, got 0")
+    assert_user_error(host("infer", model_path("audio_preprocessor_int8"), "--input", tmp_path / "good.npy", "--out", out), "unsupported ops", "CUSTOM:SignalRfft")
+    assert not out.exists()
+
+
+def test_inspect_reports_ops_and_arena():
+    result = host("inspect", model_path("ad01_int8"))
+    assert result.returncode == 0, result.stderr
+    assert "FULLY_CONNECTED              10" in result.stdout
+    assert "unsupported ops: none" in result.stdout
+    assert "arena: " in result.stdout and "bytes" in result.stdout
+
+
+def test_inspect_names_unsupported_ops():
+    result = host("inspect", model_path("audio_preprocessor_int8"))
+    assert result.returncode == 0
+    assert "unsupported ops: CUSTOM:SignalWindow" in result.stdout
+
+
+def test_help_teaches():
+    result = host("--help")
+    assert result.returncode == 0 and "infer" in result.stdout and "inspect" in result.stdout
+    result = host("infer", "--help")
+    assert "example:" in result.stdout and "--heap" in result.stdout

@@ -1,0 +1,65 @@
+"""invoke() allocates nothing on the heap: measured on MicroPython.
+
+For int8 models the heap is locked around invoke (any allocation raises MemoryError) and
+gc.mem_alloc() must not move. Float32 kernels box Python floats on every port, so for them
+the check is that invoke leaves nothing allocated behind.
+"""
+
+import pytest
+from conftest import model_path
+
+from host_tools.model_builder import ModelBuilder
+
+DEVICE = """
+import gc, micropython, sys
+import ulite
+interp = ulite.Interpreter(open(sys.argv[1], "rb").read(), loops=sys.argv[2])
+interp.invoke()  # first run: nothing lazy may remain
+
+
+def measure(locked):
+    gc.collect()
+    before = gc.mem_alloc()
+    if locked:
+        micropython.heap_lock()
+    try:
+        for _ in range(3):
+            interp.invoke()
+    finally:
+        if locked:
+            micropython.heap_unlock()
+    if not locked:
+        gc.collect()
+    return gc.mem_alloc() - before
+
+
+print("DELTA", measure(sys.argv[3] == "locked"))
+"""
+
+
+def softmax_int8_model():
+    mb = ModelBuilder()
+    x = mb.input((2, 10), "int8", scale=0.1, zero_point=3)
+    y = mb.tensor((2, 10), "int8", scale=1 / 256, zero_point=-128)
+    mb.op("SOFTMAX", [x], [y], "SoftmaxOptions", beta=1.0)
+    z = mb.tensor((2, 10), "int16", scale=0.01, zero_point=0)
+    mb.op("QUANTIZE", [y], [z])
+    mb.output(z)
+    return mb.build()
+
+
+@pytest.mark.parametrize("loops", ["viper", "plain"])
+@pytest.mark.parametrize("name", ["hello_world_int8", "ad01_int8", "simple_add", "softmax+quantize"])
+def test_int8_invoke_allocates_nothing(tmp_path, micropython, name, loops):
+    if name == "softmax+quantize":
+        path = tmp_path / "m.tflite"
+        path.write_bytes(softmax_int8_model())
+    else:
+        path = model_path(name)
+    out = micropython(DEVICE, heap="4M", args=[path, loops, "locked" if loops == "viper" else "free"])
+    assert out.strip().endswith("DELTA 0")
+
+
+def test_float_invoke_leaves_nothing_allocated(micropython):
+    out = micropython(DEVICE, heap="1M", args=[model_path("hello_world_float"), "viper", "free"])
+    assert out.strip().endswith("DELTA 0")

@@ -1,0 +1,102 @@
+"""Derived constants: ulite's integer-only path on MicroPython equals TFLM's double/float32 math.
+
+TFLM derives multipliers, shifts and activation bounds in double and float32; boards run
+MicroPython with single-precision floats, so ulite derives them from the float32 bit
+patterns with integers only. Here 100,000 random scale triples (plus edge cases) go through
+ulite.quant on MicroPython and through real IEEE double/float32 arithmetic on the host
+(Python floats are doubles, numpy float32 is float32), and every result must match.
+"""
+
+import math
+import struct
+
+import numpy as np
+
+TRIPLES = 100_000
+
+DEVICE = """
+import struct, sys
+from ulite import quant
+data = open(sys.argv[1], "rb").read()
+out = open(sys.argv[2], "w")
+n = len(data) // 12
+for i in range(n):
+    a, b, c = struct.unpack_from("<III", data, 12 * i)
+    conv = quant.conv_multiplier(a, b, c)
+    fc = quant.fc_per_tensor_multiplier(a, b, c)
+    ratio = quant.ratio_multiplier(a, c)
+    lo, hi = quant.activation_range(3, c, -5, -128, 127)
+    lo1, hi1 = quant.activation_range(2, c, 3, -128, 127)
+    beta = quant.from_float32_bits(b).mul(quant.from_float32_bits(a)).scaled(26)
+    if beta.at_least(quant.Exact(quant.INT32_MAX, 0)):
+        beta = quant.Exact(quant.INT32_MAX, 0)
+    soft = quant.quantize_multiplier(beta)
+    out.write("%d %d %d %d %d %d %d %d %d %d %d %d\\n" % (conv + fc + ratio + (lo, hi, lo1, hi1) + soft))
+out.close()
+"""
+
+
+def round_half_away(x):
+    return int(math.floor(abs(x) + 0.5)) * (1 if x >= 0 else -1)
+
+
+def quantize_multiplier(d):
+    """TFLM QuantizeMultiplier, in doubles, as quantization_util.cc writes it."""
+    if d == 0:
+        return 0, 0
+    q, shift = math.frexp(d)
+    q_fixed = round_half_away(q * (1 << 31))
+    if q_fixed == 1 << 31:
+        q_fixed //= 2
+        shift += 1
+    if shift < -31:
+        return 0, 0
+    return q_fixed, shift
+
+
+def quantize_f32(f, scale, zp):
+    return zp + round_half_away(float(np.float32(f) / np.float32(scale)))
+
+
+def reference(a, b, c):
+    a64, b64, c64 = float(a), float(b), float(c)
+    conv = quantize_multiplier(a64 * b64 / c64)
+    fc = quantize_multiplier(float(np.float32(a) * np.float32(b)) / c64)
+    ratio = quantize_multiplier(a64 / c64)
+    relu6 = (max(-128, quantize_f32(0, c, -5)), min(127, quantize_f32(6, c, -5)))
+    n1to1 = (max(-128, quantize_f32(-1, c, 3)), min(127, quantize_f32(1, c, 3)))
+    soft = quantize_multiplier(min(b64 * a64 * (1 << 26), (1 << 31) - 1.0))
+    return conv + fc + ratio + relu6 + n1to1 + soft
+
+
+def scales(rng, n):
+    """float32 scales spanning the ranges real models use, and some beyond."""
+    values = (10.0 ** rng.uniform(-9, 2, n)).astype(np.float32)
+    return values
+
+
+def edge_triples():
+    tiny = np.float32(1e-38)  # near the bottom of the normal range
+    subnormal = np.frombuffer(struct.pack("<I", 0x00000345), np.float32)[0]
+    big = np.float32(3e38)
+    one = np.float32(1.0)
+    ties = np.float32(0.5) + np.float32(2.0**-24)  # mantissas that produce rounding ties
+    return [(one, one, one), (tiny, one, one), (one, tiny, big), (subnormal, one, one), (ties, ties, one), (big, one, big), (one, one, np.float32(1 / 256))]
+
+
+def test_integer_derivations_match_double_and_float32_math(tmp_path, micropython):
+    rng = np.random.default_rng(7)
+    a, b, c = scales(rng, TRIPLES), scales(rng, TRIPLES), scales(rng, TRIPLES)
+    triples = list(zip(a, b, c)) + edge_triples()
+    raw = b"".join(struct.pack("<fff", *t) for t in triples)
+    (tmp_path / "triples.bin").write_bytes(raw)
+    micropython(DEVICE, heap="16M", args=[tmp_path / "triples.bin", tmp_path / "got.txt"])
+    got = (tmp_path / "got.txt").read_text().splitlines()
+    assert len(got) == len(triples)
+    mismatches = []
+    for (x, y, z), line in zip(triples, got):
+        expected = reference(x, y, z)
+        actual = tuple(int(v) for v in line.split())
+        if actual != expected:
+            mismatches.append(((x, y, z), expected, actual))
+    assert not mismatches, "%d mismatches, first: %s" % (len(mismatches), mismatches[:3])
