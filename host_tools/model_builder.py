@@ -128,6 +128,18 @@ class ModelBuilder:
         self.operators.append(op)
         return len(self.operators) - 1
 
+    def offline_plan(self, offsets):
+        """Attach TFLM's OfflineMemoryAllocation metadata: an arena offset per tensor, -1 = online."""
+        assert len(offsets) == len(self.tensors)
+        words = np.array([1, 1, len(offsets)] + list(offsets), dtype="<i4")
+        buf = schema.BufferT()
+        buf.data = words.view(np.uint8).tolist()
+        self.buffers.append(buf)
+        entry = schema.MetadataT()
+        entry.name = "OfflineMemoryAllocation"
+        entry.buffer = len(self.buffers) - 1
+        self.metadata.append(entry)
+
     def build(self):
         graph = schema.SubGraphT()
         graph.tensors = self.tensors
