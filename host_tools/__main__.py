@@ -3,10 +3,10 @@
 import argparse
 import sys
 
-from . import demo, infer, inspect_cmd
+from . import bench, demo, infer, inspect_cmd
 from .errors import UserError
 
-COMMANDS = (inspect_cmd, infer, demo)
+COMMANDS = (inspect_cmd, infer, bench, demo)
 
 
 def main(argv=None):

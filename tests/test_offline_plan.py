@@ -9,14 +9,9 @@ from host_tools.model_builder import ModelBuilder
 
 PLAN = """
 import json, sys
-from ulite.model import Model
-from ulite.interpreter import _check, _plan
-m = Model(open(sys.argv[1], "rb").read())
-tensors = [m.tensor(i) for i in range(m.tensor_count)]
-ops = [m.operator(i, tensors) for i in range(m.op_count)]
-_check(ops)
-planned, offsets, total = _plan(m, tensors, ops)
-print(json.dumps({str(t.index): o for t, o in zip(planned, offsets)}))
+from ulite.interpreter import memory_plan
+plan, total = memory_plan(open(sys.argv[1], "rb").read())
+print(json.dumps({str(i): o for i, (o, n) in plan.items()}))
 """
 
 

@@ -16,14 +16,9 @@ ISSUE2_MODELS = ["hello_world_int8", "hello_world_float", "ad01_int8", "simple_a
 
 PLAN_SCRIPT = """
 import json, sys
-from ulite.model import Model
-from ulite.interpreter import _check, _plan
-m = Model(open(sys.argv[1], "rb").read())
-tensors = [m.tensor(i) for i in range(m.tensor_count)]
-ops = [m.operator(i, tensors) for i in range(m.op_count)]
-_check(ops)
-planned, offsets, total = _plan(m, tensors, ops)
-print(json.dumps({"total": total, "tensors": [[t.index, o, t.nbytes] for t, o in zip(planned, offsets)]}))
+from ulite.interpreter import memory_plan
+plan, total = memory_plan(open(sys.argv[1], "rb").read())
+print(json.dumps({"total": total, "tensors": [[i, o, n] for i, (o, n) in plan.items()]}))
 """
 
 

@@ -11,6 +11,8 @@ import struct
 from .errors import ModelError
 
 _unpack_from = struct.unpack_from
+_UNSIGNED = ("<B", "<H", "<I")
+_SIGNED = {"<b": "<B", "<h": "<H", "<i": "<I"}
 
 
 class FlatBuffer:
@@ -27,6 +29,15 @@ class FlatBuffer:
 
     def read(self, fmt, nbytes, pos, what):
         self.need(pos, nbytes, what)
+        if fmt in _UNSIGNED:  # byte arithmetic: no tuple per read, little garbage in prepare
+            b = self.buf
+            value = b[pos]
+            for i in range(1, nbytes):
+                value |= b[pos + i] << (8 * i)
+            return value
+        if fmt in _SIGNED:
+            value = self.read(_SIGNED[fmt], nbytes, pos, what)
+            return value - (1 << (8 * nbytes)) if value >> (8 * nbytes - 1) else value
         return _unpack_from(fmt, self.buf, pos)[0]
 
     def u32(self, pos, what):

@@ -5,7 +5,7 @@ import gc
 from . import planner
 from .errors import ArenaError, ModelError, UnsupportedOpError
 from .loops import backend
-from .model import Model
+from .model import Model, op_name
 from .resolver import kernel_for
 
 ACC_CHUNK = 64  # int32 accumulators kernels requantize at a time
@@ -24,36 +24,41 @@ class Interpreter:
     def __init__(self, model, arena_size=None, arena=None, loops=None):
         self.model = m = Model(model)
         self.loops = backend(loops)
-        tensors = [m.tensor(i) for i in range(m.tensor_count)]
-        ops = [m.operator(i, tensors) for i in range(m.op_count)]
-        kernels, unsupported = _check(ops)
+        kernels, requests, ops_io, unsupported = _check(m)
         if unsupported:
             raise UnsupportedOpError("unsupported ops: " + ", ".join(unsupported))
-        plan_tensors, offsets, self.activation_bytes = _plan(m, tensors, ops)
-        self.persistent_bytes = sum(op.persistent_bytes for op in ops)
+        plan = _plan(m, requests, ops_io)
+        del ops_io
+        tensor_offsets, scratch_offsets, self.activation_bytes, variables = plan
+        self.persistent_bytes = sum(persistent for _, persistent in requests)
         self.arena_used = self.activation_bytes + self.persistent_bytes
         self.arena = self._allocate(arena_size, arena)
         view = memoryview(self.arena)
-        places = iter(offsets)
-        for t in plan_tensors:
-            offset = next(places)
-            t.data = view[offset : offset + t.nbytes]
-        tail = self.activation_bytes
-        for op in ops:
-            if op.scratch_bytes:
-                offset = next(places)
-                op.scratch = view[offset : offset + op.scratch_bytes]
-            op.persistent = view[tail : tail + op.persistent_bytes]
-            tail += op.persistent_bytes
-        self._inputs = [tensors[i] for i in m.inputs]
-        self._outputs = [tensors[i] for i in m.outputs]
-        self._variables = [t for t in tensors if t.is_variable]
-        self.op_names = [op.name for op in ops]
+
+        def tensor(i):
+            t = m.tensor(i)
+            offset = tensor_offsets[i]
+            if offset >= 0:
+                t.data = view[offset : offset + t.nbytes]
+            return t
+
         acc = bytearray(4 * ACC_CHUNK)  # int32 accumulators shared by every kernel
-        for op in ops:
+        tail = self.activation_bytes
+        steps = []
+        for i, kernel in enumerate(kernels):
+            op = m.operator(i, tensor)  # tensors made per op and dropped: a small peak heap
+            scratch, persistent = requests[i]
+            if scratch:
+                op.scratch = view[scratch_offsets[i] : scratch_offsets[i] + scratch]
+            op.persistent = view[tail : tail + persistent]
+            tail += persistent
             op.loops = self.loops
             op.acc = acc
-        self._steps = [kernel.prepare(op) for kernel, op in zip(kernels, ops)]
+            steps.append(kernel.prepare(op))
+        self._steps = steps
+        self._inputs = [tensor(i) for i in m.inputs]
+        self._outputs = [tensor(i) for i in m.outputs]
+        self._variables = [tensor(i) for i in variables]
         self.reset()
         gc.collect()
 
@@ -69,6 +74,7 @@ class Interpreter:
             )
         if arena is not None:
             return arena
+        gc.collect()  # merge the garbage of parsing into free blocks before the big allocation
         try:
             return bytearray(needed if arena_size is None else arena_size)
         except MemoryError:
@@ -108,6 +114,11 @@ class Interpreter:
             for i in range(t.nbytes):
                 t.data[i] = fill
 
+    @property
+    def op_names(self):
+        m = self.model
+        return [op_name(*m.opcodes[m.opcode_index(i)]) for i in range(m.op_count)]
+
     def profile(self):
         """Invoke once, timing each op; returns [(op name, microseconds), ...]."""
         import time
@@ -120,24 +131,31 @@ class Interpreter:
         return times
 
 
-def _check(ops):
+def _check(m):
+    """Kernel, (scratch, persistent) bytes and (inputs, outputs) indices of every op, and
+    the description of every op ulite cannot run."""
     kernels = []
+    requests = []
+    ops_io = []
     unsupported = []
-    for op in ops:
+    for i in range(m.op_count):
+        op = m.operator(i, m.tensor)
         kernel = kernel_for(op.code)
+        reason = None
         if kernel is None:
             reason = op.name + (" (hybrid: float32 activations with int8 weights)" if _hybrid(op) else "")
-            if reason not in unsupported:
-                unsupported.append(reason)
         else:
             try:
                 kernel.check(op)
             except UnsupportedOpError as e:
                 reason = "%s (%s)" % (op.name, e)
-                if reason not in unsupported:
-                    unsupported.append(reason)
+        if reason and reason not in unsupported:
+            unsupported.append(reason)
         kernels.append(kernel)
-    return kernels, unsupported
+        requests.append((op.scratch_bytes, op.persistent_bytes))
+        ops_io.append(([t.index if t else -1 for t in op.inputs], [t.index for t in op.outputs]))
+    return kernels, requests, ops_io, unsupported
+
 
 def _hybrid(op):
     """Float activations computed with int8 constant weights: TFLM refuses these too."""
@@ -146,45 +164,60 @@ def _hybrid(op):
     return floats and weights
 
 
-def _plan(m, tensors, ops):
-    def needs_memory(t):
-        tensor = tensors[t]
-        return tensor.data is None and tensor.nbytes > 0 and not tensor.is_variable
-
-    first, last = planner.lifetimes(
-        len(tensors),
-        m.inputs,
-        m.outputs,
-        [([t.index if t else -1 for t in op.inputs], [t.index for t in op.outputs]) for op in ops],
-        needs_memory,
-    )
-    offline = m.offline_plan()
-    plan_tensors = []
-    sizes, firsts, lasts, fixed = [], [], [], []
-    end = len(ops) + 1
-    for t in tensors:
-        i = t.index
+def _plan(m, requests, ops_io):
+    """Arena offsets: (per-tensor offset or -1, per-op scratch offset, bytes, variables)."""
+    count = m.tensor_count
+    nbytes = [0] * count
+    activation = bytearray(count)  # 1 where the tensor lives in the planned arena
+    variables = []
+    for i in range(count):
+        t = m.tensor(i)
         if (t.data is not None and not t.is_variable) or t.nbytes == 0:
             continue
         if t.itemsize == 0:
             raise ModelError("tensor %d '%s': %s tensors are not supported" % (i, t.name, t.dtype))
+        nbytes[i] = t.nbytes
+        activation[i] = 1
         if t.is_variable:
-            first[i], last[i] = 0, end  # state lives across invokes
-        elif first[i] == -1:
-            continue  # never used by the graph
-        plan_tensors.append(t)
-        sizes.append(t.nbytes)
-        firsts.append(first[i])
-        lasts.append(last[i])
-        fixed.append(offline[i] if offline else -1)
-    for op_index, op in enumerate(ops):
-        if op.scratch_bytes:
-            sizes.append(op.scratch_bytes)
-            firsts.append(op_index + 1)
-            lasts.append(op_index + 1)
-            fixed.append(-1)
+            variables.append(i)
+
+    first, last = planner.lifetimes(
+        count, m.inputs, m.outputs, ops_io, lambda t: activation[t] and t not in variables
+    )
+    for i in variables:
+        first[i], last[i] = 0, len(ops_io) + 1  # state lives across invokes
+    offline = m.offline_plan()
+    planned = [i for i in range(count) if activation[i] and first[i] != -1]
+    sizes = [nbytes[i] for i in planned]
+    firsts = [first[i] for i in planned]
+    lasts = [last[i] for i in planned]
+    fixed = [offline[i] if offline else -1 for i in planned]
+    scratch_ops = [i for i, (scratch, _) in enumerate(requests) if scratch]
+    for i in scratch_ops:
+        sizes.append(requests[i][0])
+        firsts.append(i + 1)
+        lasts.append(i + 1)
+        fixed.append(-1)
     offsets, total = planner.plan(sizes, firsts, lasts, fixed)
-    return plan_tensors, offsets, total
+    tensor_offsets = [-1] * count
+    for i, offset in zip(planned, offsets):
+        tensor_offsets[i] = offset
+    scratch_offsets = [-1] * len(requests)
+    for i, offset in zip(scratch_ops, offsets[len(planned) :]):
+        scratch_offsets[i] = offset
+    return tensor_offsets, scratch_offsets, total, variables
+
+
+def memory_plan(model):
+    """{tensor index: (arena offset, bytes)} of every planned tensor, and the activation bytes."""
+    m = Model(model)
+    _, requests, ops_io, _ = _check(m)
+    tensor_offsets, _, total, _ = _plan(m, requests, ops_io)
+    plan = {}
+    for i, offset in enumerate(tensor_offsets):
+        if offset >= 0:
+            plan[i] = (offset, m.tensor(i).nbytes)
+    return plan, total
 
 
 def describe(model):
@@ -196,21 +229,18 @@ def describe(model):
     model_bytes.
     """
     m = Model(model)
-    tensors = [m.tensor(i) for i in range(m.tensor_count)]
-    ops = [m.operator(i, tensors) for i in range(m.op_count)]
     counts = {}
     order = []
-    for op in ops:
-        if op.name not in counts:
-            order.append(op.name)
-        counts[op.name] = counts.get(op.name, 0) + 1
-    _, unsupported = _check(ops)
-    arena = _plan(m, tensors, ops)[2] + sum(op.persistent_bytes for op in ops)
+    for i in range(m.op_count):
+        name = op_name(*m.opcodes[m.opcode_index(i)])
+        if name not in counts:
+            order.append(name)
+        counts[name] = counts.get(name, 0) + 1
+    _, requests, ops_io, unsupported = _check(m)
+    arena = _plan(m, requests, ops_io)[2] + sum(persistent for _, persistent in requests)
 
     def io(indices):
-        return [
-            (t.name, t.shape, t.dtype, t.scale, t.zero_point) for t in (tensors[i] for i in indices)
-        ]
+        return [(t.name, t.shape, t.dtype, t.scale, t.zero_point) for t in (m.tensor(i) for i in indices)]
 
     return {
         "inputs": io(m.inputs),

@@ -38,19 +38,19 @@ OPTIONS_TYPES = {
 def op_name(code, custom_name=None):
     if code == BUILTIN_CUSTOM:
         return "CUSTOM:%s" % custom_name
-    from .opnames import BUILTIN_NAMES
+    from .opnames import builtin_name
 
-    return BUILTIN_NAMES[code] if 0 <= code < len(BUILTIN_NAMES) else "BUILTIN_%d" % code
+    return builtin_name(code)
 
 
 class Operator:
     """One node of the graph, as kernels see it during check/prepare."""
 
-    def __init__(self, model, index, code, name, inputs, outputs, options_type, options):
+    def __init__(self, model, index, code, custom_name, inputs, outputs, options_type, options):
         self.model = model
         self.index = index
         self.code = code
-        self.name = name
+        self.custom_name = custom_name
         self.inputs = inputs  # list of Tensor, None where an optional input is absent
         self.outputs = outputs
         self.options_type = options_type
@@ -62,6 +62,10 @@ class Operator:
         self.loops = None  # the loop backend, set before prepare
         self.acc = None  # bytearray of int32 accumulators shared by all ops, set before prepare
 
+    @property
+    def name(self):
+        return op_name(self.code, self.custom_name)
+
     def request_scratch(self, nbytes):
         """Ask for arena bytes usable only while this op runs (TFLM RequestScratchBufferInArena)."""
         self.scratch_bytes += (nbytes + 3) & ~3
@@ -72,6 +76,8 @@ class Operator:
 
     def where(self):
         return "op %d (%s)" % (self.index, self.name)
+
+    __str__ = where  # so readers can name the op in errors without formatting it up front
 
     def options(self, type_name):
         """Position of the builtin options table if it is of the expected type, else 0.
@@ -85,11 +91,11 @@ class Operator:
         if not table:
             return default
         size = {"b": 1, "B": 1, "h": 2, "i": 4, "I": 4, "f": 4}[fmt]
-        return self.model.fb.scalar(table, field_id, "<" + fmt, size, default, self.where())
+        return self.model.fb.scalar(table, field_id, "<" + fmt, size, default, self)
 
     def option_ints(self, type_name, field_id):
         table = self.options(type_name)
-        return self.model.fb.int_vector(table, field_id, self.where()) if table else ()
+        return self.model.fb.int_vector(table, field_id, self) if table else ()
 
 
 class Model:
@@ -218,36 +224,40 @@ class Model:
             axis,
         )
 
-    def operator(self, index, tensors):
-        """Decode operator `index`; `tensors` is the list of Tensor objects of subgraph 0."""
-        fb = self.fb
+    def opcode_index(self, index):
         what = "op %d" % index
-        table = fb.vector_table(self.ops_start, index, what)
-        opcode_index = fb.scalar(table, 0, "<I", 4, 0, what)
+        table = self.fb.vector_table(self.ops_start, index, what)
+        opcode_index = self.fb.scalar(table, 0, "<I", 4, 0, what)
         if opcode_index >= len(self.opcodes):
             raise ModelError(
                 "%s: operator code index %d out of range (model has %d)"
                 % (what, opcode_index, len(self.opcodes))
             )
-        code, custom = self.opcodes[opcode_index]
-        name = op_name(code, custom)
+        return opcode_index
+
+    def operator(self, index, tensor):
+        """Decode operator `index`; `tensor(i)` makes the Tensor object for tensor index i."""
+        fb = self.fb
+        what = "op %d" % index
+        table = fb.vector_table(self.ops_start, index, what)
+        code, custom = self.opcodes[self.opcode_index(index)]
         ios = []
         for field_id, kind in ((1, "input"), (2, "output")):
             refs = []
             for i in fb.int_vector(table, field_id, what):
                 if i == -1 and kind == "input":
                     refs.append(None)
-                elif 0 <= i < len(tensors):
-                    refs.append(tensors[i])
+                elif 0 <= i < self.tensor_count:
+                    refs.append(tensor(i))
                 else:
                     raise ModelError(
                         "%s (%s): %s tensor index %d out of range (model has %d tensors)"
-                        % (what, name, kind, i, len(tensors))
+                        % (what, op_name(code, custom), kind, i, self.tensor_count)
                     )
             ios.append(refs)
         options_type = fb.scalar(table, 3, "<B", 1, 0, what)
         options = fb.table(table, 4, what) if options_type else 0
-        return Operator(self, index, code, name, ios[0], ios[1], options_type, options)
+        return Operator(self, index, code, custom, ios[0], ios[1], options_type, options)
 
     def offline_plan(self):
         """Per-tensor arena offsets from TFLM's OfflineMemoryAllocation metadata, or None."""

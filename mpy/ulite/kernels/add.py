@@ -1,13 +1,12 @@
 """ADD (TFLM add_common.cc, reference/integer_ops/add.h), with broadcasting.
 
 int8: each input is rescaled to a common scale with TFLM's arithmetic (left shift 20,
-multipliers smaller than one). That rescaling depends only on the input byte, so prepare
-tabulates it (256 int32 per input); invoke adds two table entries and requantizes the sum.
+multipliers smaller than one), the two are added, and the sum is requantized.
 """
 
 from .. import quant
 from ..broadcast import walk
-from ..views import float32_view, int32_view
+from ..views import float32_view
 from .common import (
     activation_bounds,
     arity,
@@ -32,7 +31,7 @@ def check(op):
         unsupported(types)
     broadcast(op, [t.shape for t in op.inputs], op.outputs[0].shape)
     if types == "int8,int8->int8":
-        op.request_persistent(2 * 4 * 256 + requant_bytes(1))  # two rescale tables, output rq
+        op.request_persistent(requant_bytes(1))
 
 
 def prepare(op):
@@ -49,25 +48,20 @@ def prepare(op):
     s1 = quant.from_float32_bits(x1.scale_bits())
     s2 = quant.from_float32_bits(x2.scale_bits())
     twice_max = (s1 if s1.at_least(s2) else s2).scaled(1)  # 2 * max(s1, s2), exact in float
-    tables = []
-    for k, (t, s) in enumerate(((x1, s1), (x2, s2))):
+    rescales = []
+    for t, s in ((x1, s1), (x2, s2)):
         multiplier, shift = quant.quantize_multiplier(quant.divide(s, twice_max, quant.DOUBLE))
         require(shift <= 0, op, "input rescale multiplier is not below one")
-        table_bytes = op.persistent[1024 * k : 1024 * (k + 1)]
-        table = int32_view(table_bytes)
-        for byte in range(256):
-            diff = ((byte ^ 0x80) - 0x80) - t.zero_point
-            table[byte] = quant.mbqm(diff << _LEFT_SHIFT, multiplier, shift)
-        tables.append(table_bytes)
+        rescales.append((t.zero_point, multiplier >> 11, multiplier & 0x7FF, -shift))
     out_scale = quant.from_float32_bits(out.scale_bits(), "output scale")
     out_multiplier = quant.quantize_multiplier(
         quant.divide(twice_max, out_scale.scaled(_LEFT_SHIFT), quant.DOUBLE)
     )
     require(out_multiplier[1] <= 0, op, "output rescale multiplier is not below one")
     lo, hi = activation_bounds(op, activation, out)
-    rq = requant_params(op.persistent[2048:], [out_multiplier], out, lo, hi)
+    rq = requant_params(op.persistent, [out_multiplier], out, lo, hi)
     chunk = len(op.acc) // 4
-    args = (out.data, x1.data, x2.data, tables[0], tables[1], dims, st1, st2, op.acc, chunk, rq)
+    args = (out.data, x1.data, x2.data, rescales[0], rescales[1], dims, st1, st2, op.acc, chunk, rq)
     return op.loops.add_int8, args
 
 

@@ -4,8 +4,6 @@ int8: per-tensor or per-channel weights, optional int32 bias. float32: plain flo
 The output shape comes from the flatbuffer: batches = output size / units.
 """
 
-import struct
-
 from .. import quant
 from ..views import float32_view, int32_view
 from .common import (
@@ -46,8 +44,7 @@ def check(op):
     bias = op.inputs[2] if len(op.inputs) > 2 else None
     require(bias is None or bias.size == units, op, "bias has %d values for %d units" % (bias.size if bias else 0, units))
     if out.dtype == "int8":
-        channels = units if weights.channels() > 1 else 1
-        op.request_persistent(4 * units + requant_bytes(channels))  # acc_init, multipliers
+        op.request_persistent(requant_bytes(units if weights.channels() > 1 else 1))
 
 
 def prepare(op):
@@ -71,23 +68,17 @@ def _prepare_int8(op):
         if weights.zero_point != 0:
             unsupported("int8 weights with non-zero zero point")
         multipliers = [quant.fc_per_tensor_multiplier(x.scale_bits(), weights.scale_bits(), out.scale_bits())]
-    w = weights.data
-    init_bytes = op.persistent[: 4 * units]
-    init = int32_view(init_bytes)
-    largest = 0
-    for u in range(units):
-        total = 0
-        for k in range(u * depth, (u + 1) * depth):
-            total += (w[k] ^ 0x80) - 0x80
-        b = struct.unpack_from("<i", bias.data, 4 * u)[0] if bias else 0
-        init[u] = b - x.zero_point * total
-        largest = max(largest, abs(b) + 256 * 128 * depth)
+    largest = 128 * 255 * depth
+    if bias:
+        b32 = int32_view(bias.data)
+        largest += max(abs(b32[u]) for u in range(units))
     check_accumulator(op, largest, multipliers)
     lo, hi = activation_bounds(op, op.option(_OPTIONS, 0, "b", 0), out)
-    rq = requant_params(op.persistent[4 * units :], multipliers, out, lo, hi)
+    rq = requant_params(op.persistent, multipliers, out, lo, hi)
     batches = x.size // depth
-    args = (out.data, x.data, w, init_bytes, op.acc, len(op.acc) // 4, batches, depth, units, rq)
-    return op.loops.fully_connected_int8, args
+    bias_data = bias.data if bias else op.acc
+    args = (out.data, x.data, weights.data, bias_data, 1 if bias else 0, op.acc, len(op.acc) // 4)
+    return op.loops.fully_connected_int8, args + (batches, depth, units, x.zero_point, rq)
 
 
 def _prepare_float(op):

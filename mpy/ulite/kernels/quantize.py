@@ -17,12 +17,13 @@ from .common import INT_LIMITS, arity, io_types, quantized, require, requant_byt
 
 _QUANTIZE = ("float32->int8", "float32->int16", "int8->int8", "int8->int16", "int8->int32", "int16->int8", "int16->int16", "int16->int32")
 _DEQUANTIZE = ("int8->float32", "int16->float32", "uint8->float32")
+_DEQUANTIZE_CODE = 6
 
 
 def check(op):
     arity(op, 1, 1)
     types = io_types(op)
-    if types not in (_DEQUANTIZE if op.name == "DEQUANTIZE" else _QUANTIZE):
+    if types not in (_DEQUANTIZE if op.code == _DEQUANTIZE_CODE else _QUANTIZE):
         unsupported(types)
     x, out = op.inputs[0], op.outputs[0]
     require(x.size == out.size, op, "input %s and output %s differ in size" % (x.shape, out.shape))

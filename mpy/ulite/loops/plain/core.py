@@ -39,31 +39,29 @@ def requantize(acc, out, out_start, count, rq, first_channel):
 
 
 def fully_connected_int8(args):
-    out, x, w, init, acc_buf, chunk, batches, depth, units, rq = args
+    out, x, w, bias, has_bias, acc_buf, chunk, batches, depth, units, input_zp, rq = args
     acc = _i32(acc_buf)
-    init = _i32(init)
+    bias = _i32(bias)
     for b in range(batches):
         x_start = b * depth
         for u0 in range(0, units, chunk):
             n = min(chunk, units - u0)
             for j in range(n):
-                s = init[u0 + j]
+                s = bias[u0 + j] if has_bias else 0
                 w_start = (u0 + j) * depth
                 for k in range(depth):
-                    s += _s8(w[w_start + k]) * _s8(x[x_start + k])
+                    s += _s8(w[w_start + k]) * (_s8(x[x_start + k]) - input_zp)
                 acc[j] = s
             requantize(acc_buf, out, b * units + u0, n, rq, u0)
 
 
 def add_int8(args):
-    out, x1, x2, t1, t2, dims, st1, st2, acc_buf, chunk, rq = args
+    out, x1, x2, r1, r2, dims, st1, st2, acc_buf, chunk, rq = args
     acc = _i32(acc_buf)
-    t1 = _i32(t1)
-    t2 = _i32(t2)
     fill = 0
     done = 0
     for p, q in walk(dims, st1, st2):
-        acc[fill] = t1[x1[p]] + t2[x2[q]]
+        acc[fill] = _rescale(_s8(x1[p]), r1) + _rescale(_s8(x2[q]), r2)
         fill += 1
         if fill == chunk:
             requantize(acc_buf, out, done, fill, rq, 0)
@@ -71,6 +69,11 @@ def add_int8(args):
             fill = 0
     if fill:
         requantize(acc_buf, out, done, fill, rq, 0)
+
+
+def _rescale(x, rescale):
+    zp, high, low, right = rescale
+    return rdbpot(srdhm((x - zp) << 20, (high << 11) | low), right)
 
 
 def widen(src, start, count, itemsize, offset, dst):

@@ -103,57 +103,93 @@ def requantize(acc, out, out_start: int, count: int, rq, first_channel: int):
 
 @micropython.viper
 def fully_connected_int8(args):
-    """int8 FULLY_CONNECTED: dot products into int32 accumulators, requantized in chunks.
+    """int8 FULLY_CONNECTED: bias + sum(w * (x - input_zp)) per unit, requantized in chunks.
 
-    args = (out, x, weights, acc_init int32[units], acc int32[chunk], chunk, batches, depth,
-    units, rq). acc_init holds bias - input_zp * sum(weights of the unit), so the inner loop
-    is a plain dot product. Bound: |acc_init| + depth * 2**14 < 2**31, checked in prepare.
+    args = (out, x, weights, bias int32 bytes, has_bias, acc int32[chunk], chunk, batches,
+    depth, units, input_zp, rq). Bound: |bias| + depth * 128 * 255 < 2**31, checked in
+    prepare. The dot product walks raw addresses four bytes at a time (one expression per
+    step keeps viper's intermediates in registers).
     """
     out = args[0]
-    x8 = ptr8(args[1])
-    w8 = ptr8(args[2])
-    init = ptr32(args[3])
-    acc_buf = args[4]
+    x_base = int(ptr8(args[1]))
+    w_base = int(ptr8(args[2]))
+    bias = ptr16(args[3])
+    has_bias = int(args[4])
+    acc_buf = args[5]
     acc = ptr32(acc_buf)
-    chunk = int(args[5])
-    batches = int(args[6])
-    depth = int(args[7])
-    units = int(args[8])
-    rq = args[9]
-    k31 = 31
-    sign = 1 << k31
+    chunk = int(args[6])
+    batches = int(args[7])
+    depth = int(args[8])
+    units = int(args[9])
+    x_offset = 0 - 0x80 - int(args[10])  # (x ^ 0x80) + x_offset == signed x - input_zp
+    rq = args[11]
+    depth4 = depth & ~3
     for b in range(batches):
-        x_start = b * depth
+        x_row = x_base + b * depth
         u0 = 0
         while u0 < units:
             n = units - u0
             if n > chunk:
                 n = chunk
-            w_start = u0 * depth
+            wp = w_base + u0 * depth
             for j in range(n):
-                s = (init[u0 + j] ^ sign) - sign
-                for k in range(depth):
-                    s += ((int(w8[w_start + k]) ^ 0x80) - 0x80) * ((int(x8[x_start + k]) ^ 0x80) - 0x80)
+                s = 0
+                if has_bias:
+                    u = u0 + j
+                    s = (((int(bias[2 * u + 1]) ^ 0x8000) - 0x8000) << 16) | int(bias[2 * u])
+                xp = x_row
+                x_end = x_row + depth4
+                while xp < x_end:
+                    w = ptr8(wp)
+                    x = ptr8(xp)
+                    s += (
+                        ((int(w[0]) ^ 0x80) - 0x80) * ((int(x[0]) ^ 0x80) + x_offset)
+                        + ((int(w[1]) ^ 0x80) - 0x80) * ((int(x[1]) ^ 0x80) + x_offset)
+                        + ((int(w[2]) ^ 0x80) - 0x80) * ((int(x[2]) ^ 0x80) + x_offset)
+                        + ((int(w[3]) ^ 0x80) - 0x80) * ((int(x[3]) ^ 0x80) + x_offset)
+                    )
+                    wp += 4
+                    xp += 4
+                x_end = x_row + depth
+                while xp < x_end:
+                    s += ((int(ptr8(wp)[0]) ^ 0x80) - 0x80) * ((int(ptr8(xp)[0]) ^ 0x80) + x_offset)
+                    wp += 1
+                    xp += 1
                 acc[j] = s
-                w_start += depth
             requantize(acc_buf, out, b * units + u0, n, rq, u0)
             u0 += n
 
 
 @micropython.viper
 def add_int8(args):
-    """int8 ADD with broadcasting, via per-input lookup tables.
+    """int8 ADD with broadcasting: rescale both inputs to a common scale, requantize the sum.
 
-    args = (out, x1, x2, table1, table2, dims[6], strides1[6], strides2[6], acc, chunk,
-    rq). table_k[byte] is input k's rescaled value (TFLM's MBQM of (x - zp) << 20); the
-    sum of the two is requantized in chunks. Bound: |table values| < 2**28 (a 9-bit
-    difference shifted by 20, times a multiplier below one).
+    args = (out, x1, x2, rescale1, rescale2, dims[6], strides1[6], strides2[6], acc, chunk,
+    rq); rescale = (zero point, multiplier >> 11, multiplier & 0x7FF, right shift).
+    TFLM rescales d = x - zp as RDBPOT(SRDHM(d << 20, M), right). Because d << 20 has twenty
+    zero low bits, SRDHM(d << 20, M) = floor((d*M + 2**10) / 2**11)
+                                    = d * (M >> 11) + floor((d * (M & 0x7FF) + 2**10) / 2**11),
+    exactly, with |d| <= 255: every product stays below 2**28.
     """
     out = args[0]
     x1 = ptr8(args[1])
     x2 = ptr8(args[2])
-    t1 = ptr32(args[3])
-    t2 = ptr32(args[4])
+    r1 = args[3]
+    r2 = args[4]
+    zp1 = int(r1[0])
+    mh1 = int(r1[1])
+    ml1 = int(r1[2])
+    rs1 = int(r1[3])
+    zp2 = int(r2[0])
+    mh2 = int(r2[1])
+    ml2 = int(r2[2])
+    rs2 = int(r2[3])
+    half1 = 0
+    half2 = 0
+    if rs1 > 0:
+        half1 = 1 << (rs1 - 1)
+    if rs2 > 0:
+        half2 = 1 << (rs2 - 1)
     dims = args[5]
     st1 = args[6]
     st2 = args[7]
@@ -169,8 +205,6 @@ def add_int8(args):
     n5 = int(dims[5])
     a5 = int(st1[5])
     b5 = int(st2[5])
-    k31 = 31
-    sign = 1 << k31
     fill = 0
     done = 0
     for i0 in range(n0):
@@ -181,7 +215,15 @@ def add_int8(args):
                         p = i0 * int(st1[0]) + i1 * int(st1[1]) + i2 * int(st1[2]) + i3 * int(st1[3]) + i4 * int(st1[4])
                         q = i0 * int(st2[0]) + i1 * int(st2[1]) + i2 * int(st2[2]) + i3 * int(st2[3]) + i4 * int(st2[4])
                         for i5 in range(n5):
-                            acc[fill] = ((t1[x1[p]] ^ sign) - sign) + ((t2[x2[q]] ^ sign) - sign)
+                            d = ((int(x1[p]) ^ 0x80) - 0x80) - zp1
+                            v1 = d * mh1 + ((d * ml1 + 1024) >> 11)
+                            if rs1 > 0:
+                                v1 = (v1 >> rs1) + int((v1 & (half1 - 1 + half1)) > half1 - 1 + int(v1 < 0))
+                            d = ((int(x2[q]) ^ 0x80) - 0x80) - zp2
+                            v2 = d * mh2 + ((d * ml2 + 1024) >> 11)
+                            if rs2 > 0:
+                                v2 = (v2 >> rs2) + int((v2 & (half2 - 1 + half2)) > half2 - 1 + int(v2 < 0))
+                            acc[fill] = v1 + v2
                             p += a5
                             q += b5
                             fill += 1
