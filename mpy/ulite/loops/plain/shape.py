@@ -22,7 +22,10 @@ def copy_strided(args):
                         dst[q * size : (q + n4) * size] = src[p * size : (p + n4) * size]
                         continue
                     for _ in range(n4):
-                        dst[q * size : (q + 1) * size] = src[p * size : (p + 1) * size]
+                        if size == 1:
+                            dst[q] = src[p]
+                        else:
+                            dst[q * size : (q + 1) * size] = src[p * size : (p + 1) * size]
                         p += s4
                         q += t4
 
