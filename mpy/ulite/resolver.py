@@ -12,10 +12,17 @@ Modules are imported on first use, so a model only pays RAM for the kernels it u
 # builtin code: kernel module name (in ulite.kernels)
 KERNELS = {
     0: "add",  # ADD
+    2: "concatenation",  # CONCATENATION
     6: "quantize",  # DEQUANTIZE
     9: "fully_connected",  # FULLY_CONNECTED
     22: "reshape",  # RESHAPE
     25: "softmax",  # SOFTMAX
+    34: "pad",  # PAD
+    39: "transpose",  # TRANSPOSE
+    40: "mean",  # MEAN
+    43: "squeeze",  # SQUEEZE
+    45: "strided_slice",  # STRIDED_SLICE
+    60: "pad",  # PADV2
     114: "quantize",  # QUANTIZE
 }
 

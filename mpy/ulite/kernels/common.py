@@ -1,5 +1,7 @@
 """Helpers shared by kernels' check and prepare steps."""
 
+import struct
+
 from .. import quant
 from ..errors import ModelError, UnsupportedOpError
 from ..views import int32_view
@@ -29,6 +31,15 @@ def arity(op, inputs, outputs):
     require(len(op.outputs) == outputs, op, "expects %d outputs, has %d" % (outputs, len(op.outputs)))
     for t in op.inputs[:low]:
         require(t is not None, op, "a required input is missing")
+
+
+def constant_ints(tensor, what):
+    """The values of a constant int32 tensor (paddings, axes, perm...), as a tuple."""
+    if not tensor.is_constant:
+        unsupported("non-constant %s tensor" % what)
+    if tensor.dtype != "int32":
+        unsupported("%s tensor of type %s (int32 expected)" % (what, tensor.dtype))
+    return struct.unpack_from("<%di" % tensor.size, tensor.data, 0)
 
 
 def quantized(op, tensor):

@@ -1,0 +1,125 @@
+"""MEAN (TFLM reduce_common.cc, reference/reduce.h).
+
+The input dims are grouped into runs of kept and reduced dims (size-1 dims dropped,
+neighbours of the same kind merged): at most three of each for six dims. Each output is
+the sum over the reduced groups, in input order.
+- int8: QuantizedMeanOrSum. (M, s) = QuantizeMultiplier(in_scale / out_scale); with n
+  reduced elements, k = min(floor(log2 n), 32, 31 + s), M' = (M << k) // n, s' = s - k;
+  out = clamp(MBQM(sum(x) - in_zp * n, M', s') + out_zp).
+- float32: float32 sums in input order, then divided by n (TFLM Mean, float32 temp sum).
+"""
+
+from .. import quant
+from ..views import float32_view
+from .common import (
+    arity,
+    check_accumulator,
+    constant_ints,
+    io_types,
+    quantized,
+    require,
+    requant_bytes,
+    requant_params,
+    unsupported,
+)
+
+_OPTIONS = "ReducerOptions"
+_GROUPS = 3  # kept and reduced groups each
+_MAX_REDUCED = 1 << 22  # the int8 sums stay below 255 * n < 2**30
+
+
+def check(op):
+    arity(op, 2, 1)
+    types = io_types(op)
+    if types not in ("int8,int32->int8", "float32,int32->float32"):
+        unsupported(types)
+    kept, reduced, count = _groups(op)
+    if len(kept) > _GROUPS or len(reduced) > _GROUPS:
+        unsupported("%d-D input with axes %s" % (len(op.inputs[0].shape), _axes(op)))
+    outputs = 1
+    for n, _ in kept:
+        outputs *= n
+    out = op.outputs[0]
+    require(out.size == outputs, op, "output %s does not hold the %d means" % (out.shape, outputs))
+    if out.dtype == "int8":
+        if count >= _MAX_REDUCED:
+            unsupported("int8 mean over %d elements (at most %d)" % (count, _MAX_REDUCED - 1))
+        check_accumulator(op, 255 * count, [_multiplier(op, count)])
+        op.request_persistent(requant_bytes(1))
+
+
+def _axes(op):
+    """Reduced axes, non-negative, without duplicates (TFLM ResolveAxis)."""
+    rank = len(op.inputs[0].shape)
+    axes = []
+    for a in constant_ints(op.inputs[1], "axis"):
+        require(-rank <= a < rank, op, "axis %d out of range for rank %d" % (a, rank))
+        a = a + rank if a < 0 else a
+        if a not in axes:
+            axes.append(a)
+    return axes
+
+
+def _groups(op):
+    """([(size, stride)] kept groups, [(size, stride)] reduced groups, reduced count)."""
+    shape = op.inputs[0].shape
+    axes = _axes(op)
+    groups = []  # [is_reduced, size, stride], outermost first
+    stride = 1
+    for d in range(len(shape) - 1, -1, -1):
+        reduced = d in axes
+        if shape[d] != 1:
+            if groups and groups[0][0] == reduced:
+                groups[0][1] *= shape[d]
+            else:
+                groups.insert(0, [reduced, shape[d], stride])
+        stride *= shape[d]
+    count = 1
+    for reduced, n, _ in groups:
+        if reduced:
+            count *= n
+    kept = [(n, s) for reduced, n, s in groups if not reduced]
+    return kept, [(n, s) for reduced, n, s in groups if reduced], count
+
+
+def _multiplier(op, count):
+    """(M', s') of QuantizedMeanOrSum for `count` reduced elements."""
+    x, out = quantized(op, op.inputs[0]), quantized(op, op.outputs[0])
+    multiplier, shift = quant.ratio_multiplier(x.scale_bits(), out.scale_bits())
+    k = min(quant.bit_length(count) - 1, 32, 31 + shift)
+    return (multiplier << k) // count, shift - k
+
+
+def _padded(groups):
+    groups = [(1, 0)] * (_GROUPS - len(groups)) + groups
+    return [n for n, _ in groups] + [s for _, s in groups]
+
+
+def prepare(op):
+    x, out = op.inputs[0], op.outputs[0]
+    kept, reduced, count = _groups(op)
+    dims = _padded(kept) + _padded(reduced)
+    if out.dtype == "float32":
+        return _run_float, (float32_view(out.data), float32_view(x.data), dims, count)
+    rq = requant_params(op.persistent, [_multiplier(op, count)], out, -128, 127)
+    geo = tuple([-(x.zero_point + 128) * count] + dims)
+    return op.loops.mean_int8, (out.data, x.data, geo, op.acc, len(op.acc) // 4, rq)
+
+
+def _run_float(args):
+    out, x, dims, count = args
+    k0, k1, k2, ks0, ks1, ks2, r0, r1, r2, rs0, rs1, rs2 = dims
+    j = 0
+    for i0 in range(k0):
+        for i1 in range(k1):
+            for i2 in range(k2):
+                base = i0 * ks0 + i1 * ks1 + i2 * ks2
+                out[j] = 0.0
+                for j0 in range(r0):
+                    for j1 in range(r1):
+                        p = base + j0 * rs0 + j1 * rs1
+                        for _ in range(r2):
+                            out[j] += x[p]  # rounded to float32 at each step, as TFLM sums
+                            p += rs2
+                out[j] /= count
+                j += 1

@@ -1,0 +1,68 @@
+"""Data-movement and reduction loops in plain Python: the twin of viper/shape.py."""
+
+from ...views import int32_view as _i32
+from .core import requantize
+
+
+def copy_strided(args):
+    dst, src, geo = args
+    size = geo[0]
+    src_start, dst_start = geo[1], geo[2]
+    n0, n1, n2, n3, n4 = geo[3:8]
+    s0, s1, s2, s3, s4 = geo[8:13]
+    t0, t1, t2, t3, t4 = geo[13:18]
+    run = s4 == 1 and t4 == 1
+    for i0 in range(n0):
+        for i1 in range(n1):
+            for i2 in range(n2):
+                for i3 in range(n3):
+                    p = src_start + i0 * s0 + i1 * s1 + i2 * s2 + i3 * s3
+                    q = dst_start + i0 * t0 + i1 * t1 + i2 * t2 + i3 * t3
+                    if run:
+                        dst[q * size : (q + n4) * size] = src[p * size : (p + n4) * size]
+                        continue
+                    for _ in range(n4):
+                        if size == 1:
+                            dst[q] = src[p]
+                        else:
+                            dst[q * size : (q + 1) * size] = src[p * size : (p + 1) * size]
+                        p += s4
+                        q += t4
+
+
+def fill(dst, nbytes, value, itemsize):
+    if not nbytes:
+        return
+    dst[0:itemsize] = value[0:itemsize]
+    done = itemsize
+    while done < nbytes:  # double the filled prefix
+        n = min(done, nbytes - done)
+        dst[done : done + n] = dst[0:n]
+        done += n
+
+
+def mean_int8(args):
+    out, x, geo, acc_buf, chunk, rq = args
+    offset, k0, k1, k2, ks0, ks1, ks2, r0, r1, r2, rs0, rs1, rs2 = geo
+    acc = _i32(acc_buf)
+    fill_count = 0
+    done = 0
+    for i0 in range(k0):
+        for i1 in range(k1):
+            for i2 in range(k2):
+                base = i0 * ks0 + i1 * ks1 + i2 * ks2
+                s = offset
+                for j0 in range(r0):
+                    for j1 in range(r1):
+                        p = base + j0 * rs0 + j1 * rs1
+                        for _ in range(r2):
+                            s += x[p] ^ 0x80
+                            p += rs2
+                acc[fill_count] = s
+                fill_count += 1
+                if fill_count == chunk:
+                    requantize(acc_buf, out, done, fill_count, rq, 0)
+                    done += fill_count
+                    fill_count = 0
+    if fill_count:
+        requantize(acc_buf, out, done, fill_count, rq, 0)
