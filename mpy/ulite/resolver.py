@@ -14,9 +14,19 @@ KERNELS = {
     0: "add",  # ADD
     6: "quantize",  # DEQUANTIZE
     9: "fully_connected",  # FULLY_CONNECTED
+    14: "logistic_tanh",  # LOGISTIC
+    18: "mul",  # MUL
+    19: "relu",  # RELU
+    21: "relu",  # RELU6
     22: "reshape",  # RESHAPE
     25: "softmax",  # SOFTMAX
+    28: "logistic_tanh",  # TANH
+    41: "add",  # SUB
+    55: "maximum_minimum",  # MAXIMUM
+    57: "maximum_minimum",  # MINIMUM
+    98: "relu",  # LEAKY_RELU
     114: "quantize",  # QUANTIZE
+    117: "hard_swish",  # HARD_SWISH
 }
 
 

@@ -55,15 +55,24 @@ def fully_connected_int8(args):
             requantize(acc_buf, out, b * units + u0, n, rq, u0)
 
 
-def add_int8(args):
-    out, x1, x2, t1, t2, dims, st1, st2, acc_buf, chunk, rq = args
+_COMBINE = (
+    lambda a, b: a + b,
+    lambda a, b: a * b,
+    lambda a, b: a if a > b else b,
+    lambda a, b: a if a < b else b,
+)
+
+
+def binary_int8(args):
+    out, x1, x2, t1, t2, dims, st1, st2, acc_buf, chunk, rq, mode = args
     acc = _i32(acc_buf)
     t1 = _i32(t1)
     t2 = _i32(t2)
+    combine = _COMBINE[mode]
     fill = 0
     done = 0
     for p, q in walk(dims, st1, st2):
-        acc[fill] = t1[x1[p]] + t2[x2[q]]
+        acc[fill] = combine(t1[x1[p]], t2[x2[q]])
         fill += 1
         if fill == chunk:
             requantize(acc_buf, out, done, fill, rq, 0)

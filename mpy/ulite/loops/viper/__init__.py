@@ -1,3 +1,4 @@
 """The viper loop backend: one module per kernel family, re-exported here."""
 
 from .core import *  # noqa: F401,F403
+from .elementwise import *  # noqa: F401,F403

@@ -141,13 +141,15 @@ def fully_connected_int8(args):
 
 
 @micropython.viper
-def add_int8(args):
-    """int8 ADD with broadcasting, via per-input lookup tables.
+def binary_int8(args):
+    """int8 two-input elementwise op with broadcasting, via per-input lookup tables.
 
     args = (out, x1, x2, table1, table2, dims[6], strides1[6], strides2[6], acc, chunk,
-    rq). table_k[byte] is input k's rescaled value (TFLM's MBQM of (x - zp) << 20); the
-    sum of the two is requantized in chunks. Bound: |table values| < 2**28 (a 9-bit
-    difference shifted by 20, times a multiplier below one).
+    rq, mode). table_k[byte] is input k's int32 value for that byte; mode combines the two
+    entries: 0 sum (ADD/SUB: TFLM's rescaled inputs, MBQM of a 9-bit difference shifted
+    left by 20 with a multiplier below one, so |entry| < 2**28 and |sum| < 2**29),
+    1 product (MUL: x - zp, |entry| <= 255, |product| < 2**16), 2 maximum, 3 minimum
+    (|entry| <= 128). The combined values are requantized in chunks.
     """
     out = args[0]
     x1 = ptr8(args[1])
@@ -161,6 +163,7 @@ def add_int8(args):
     acc = ptr32(acc_buf)
     chunk = int(args[9])
     rq = args[10]
+    mode = int(args[11])
     n0 = int(dims[0])
     n1 = int(dims[1])
     n2 = int(dims[2])
@@ -181,7 +184,17 @@ def add_int8(args):
                         p = i0 * int(st1[0]) + i1 * int(st1[1]) + i2 * int(st1[2]) + i3 * int(st1[3]) + i4 * int(st1[4])
                         q = i0 * int(st2[0]) + i1 * int(st2[1]) + i2 * int(st2[2]) + i3 * int(st2[3]) + i4 * int(st2[4])
                         for i5 in range(n5):
-                            acc[fill] = ((t1[x1[p]] ^ sign) - sign) + ((t2[x2[q]] ^ sign) - sign)
+                            a = (t1[x1[p]] ^ sign) - sign
+                            b = (t2[x2[q]] ^ sign) - sign
+                            if mode == 0:
+                                v = a + b
+                            elif mode == 1:
+                                v = a * b
+                            elif mode == 2:
+                                v = a if a > b else b
+                            else:
+                                v = a if a < b else b
+                            acc[fill] = v
                             p += a5
                             q += b5
                             fill += 1
