@@ -163,9 +163,13 @@ def test_refusals():
     bad_hard_swish = unary_model(
         "HARD_SWISH", dict(scale=1.0, zero_point=0), dict(scale=0.001, zero_point=0)
     )
-    templates = [np.zeros(ALL_INT8.shape, np.int8)]
-    errors = run_ulite(
-        [(bad_logistic, [ALL_INT8], templates), (bad_hard_swish, [ALL_INT8], templates)]
+    # s_in * 2**27 below one half: TFLM's input radius would shift by a negative count
+    tiny_tanh = unary_model(
+        "TANH", dict(scale=1e-9, zero_point=0), dict(scale=1 / 128, zero_point=0)
     )
+    templates = [np.zeros(ALL_INT8.shape, np.int8)]
+    models = (bad_logistic, bad_hard_swish, tiny_tanh)
+    errors = run_ulite([(model, [ALL_INT8], templates) for model in models])
     assert "UnsupportedOpError" in errors[0] and "LOGISTIC" in errors[0] and "-128" in errors[0]
     assert "UnsupportedOpError" in errors[1] and "HARD_SWISH" in errors[1]
+    assert "UnsupportedOpError" in errors[2] and "TANH" in errors[2]

@@ -124,12 +124,24 @@ def test_maximum_minimum_int8(loops):
     compare(jobs, loops)
 
 
-def test_maximum_minimum_refuses_mixed_quantization():
+def test_refusals():
     q = dict(scale=0.1, zero_point=3)
-    model = binary_model("MINIMUM", (4,), (4,), [q, dict(scale=0.2, zero_point=3), q])
+    mixed = binary_model("MINIMUM", (4,), (4,), [q, dict(scale=0.2, zero_point=3), q])
+    # s1 * s2 / s_out = 2**20: TFLM would shift (x1 - zp1) * (x2 - zp2) past int32
+    one = dict(scale=1.0, zero_point=0)
+    overflowing = binary_model(
+        "MUL", (4,), (4,), [one, one, dict(scale=2.0**-20, zero_point=0)], "NONE"
+    )
     x = np.zeros(4, np.int8)
-    (error,) = run_ulite([(model, [x, x], [x])])
-    assert isinstance(error, str) and "UnsupportedOpError" in error and "MINIMUM" in error
+    errors = run_ulite([(mixed, [x, x], [x]), (overflowing, [x, x], [x])])
+    assert (
+        isinstance(errors[0], str) and "UnsupportedOpError" in errors[0] and "MINIMUM" in errors[0]
+    )
+    assert (
+        isinstance(errors[1], str)
+        and "UnsupportedOpError" in errors[1]
+        and "overflow" in errors[1]
+    )
 
 
 def test_binary_float():
@@ -171,7 +183,9 @@ def chain_model():
     ]
     y = x
     for name, scale, zero_point, options, kwargs in steps:
-        inputs = {"MUL": [y, w], "SUB": [y, x], "MAXIMUM": [y, y], "MINIMUM": [y, y]}.get(name, [y])
+        inputs = {"MUL": [y, w], "SUB": [y, x], "MAXIMUM": [y, y], "MINIMUM": [y, y]}.get(
+            name, [y]
+        )
         y = mb.tensor((1, 6, 6, 3), "int8", scale=scale, zero_point=zero_point)
         mb.op(name, inputs, [y], options, **kwargs)
     mb.output(y)
