@@ -128,9 +128,10 @@ class Assembler:
         self.const(tmp2, INT32_MAX)
         self.op(SELECT, dst, tmp, tmp2)
 
-    def one_over_one_plus_x_for_x_in_0_1(self, dst, a, t):
-        """dst = 1 / (1 + a) for a in [0, 1) in Q0.31; result in Q0.31."""
-        half_denominator, x, tmp, tmp2 = t[0], t[1], t[2], t[3]
+    def _newton_raphson_division(self, x, a, t):
+        """x = 2 / (1 + a) in Q2.29 for a in [0, 1) in Q0.31: the Newton-Raphson division
+        gemmlowp's one_over_one_plus_x and one_minus_x_over_one_plus_x share."""
+        half_denominator, tmp, tmp2 = t[0], t[1], t[2]
         self.op(HALF_SUM_ONE, half_denominator, a)
         self.srdhm_const(x, half_denominator, -1010580540, tmp)  # -32/17 in Q2.29
         self.const(tmp, 1515870810)  # 48/17 in Q2.29
@@ -142,4 +143,58 @@ class Assembler:
             self.op(SRDHM, tmp, x, tmp)
             self.op(SAT_SHL, tmp, tmp, 2)
             self.op(ADD, x, x, tmp)
-        self.op(SAT_SHL, dst, x, 1)
+
+    def one_over_one_plus_x_for_x_in_0_1(self, dst, a, t):
+        """dst = 1 / (1 + a) for a in [0, 1) in Q0.31; result in Q0.31."""
+        x = t[1]
+        self._newton_raphson_division(x, a, (t[0], t[2], t[3]))
+        self.op(SAT_SHL, dst, x, 1)  # Rescale<0>(ExactMulByPot<-1>(x))
+
+    def one_minus_x_over_one_plus_x_for_x_in_0_1(self, dst, a, t):
+        """dst = (1 - a) / (1 + a) for a in [0, 1) in Q0.31; result in Q0.31."""
+        x, tmp = t[1], t[2]
+        self._newton_raphson_division(x, a, (t[0], t[2], t[3]))
+        self.const(tmp, 1 << 29)
+        self.op(SUB, x, x, tmp)
+        self.op(SAT_SHL, dst, x, 2)  # Rescale<0>(x - F2::One())
+
+    def logistic(self, dst, a, integer_bits, t):
+        """dst = 1 / (1 + exp(-a)) in Q0.31 for a in Q(integer_bits).(31 - integer_bits).
+
+        t: ten scratch registers, none of them dst or a.
+        """
+        positive, zero, x, y = t[0], t[1], t[2], t[3]
+        self.const(x, 0)
+        self.op(LESS, positive, x, a)
+        self.op(IS_ZERO, zero, a)
+        self.op(NEG, x, a)
+        self.op(SELECT, x, positive, a)  # |a|
+        self.op(NEG, x, x)
+        self.exp_on_negative_values(y, x, integer_bits, t[4:10])
+        self.one_over_one_plus_x_for_x_in_0_1(y, y, t[4:8])  # logistic(|a|)
+        self.const(x, INT32_MAX)
+        self.op(SUB, x, x, y)  # one minus it, for negative a
+        self.op(SELECT, x, positive, y)
+        self.const(y, 1 << 30)  # exactly one half at zero
+        self.op(SELECT, x, zero, y)
+        self.op(MOV, dst, x)
+
+    def tanh(self, dst, a, integer_bits, t):
+        """dst = tanh(a) in Q0.31 for a in Q(integer_bits).(31 - integer_bits).
+
+        t: ten scratch registers, none of them dst or a.
+        """
+        negative, zero, n, y = t[0], t[1], t[2], t[3]
+        self.const(n, 0)
+        self.op(LESS, negative, a, n)
+        self.op(IS_ZERO, zero, a)
+        self.op(NEG, n, a)
+        self.op(SELECT, n, negative, a)  # -|a|
+        # neg_tanh_on_negative_values: exp(2n), the raw value read with one more integer bit
+        self.exp_on_negative_values(y, n, integer_bits + 1, t[4:10])
+        self.one_minus_x_over_one_plus_x_for_x_in_0_1(y, y, t[4:8])  # tanh(|a|)
+        self.op(NEG, n, y)
+        self.op(SELECT, y, negative, n)
+        self.const(n, 0)
+        self.op(SELECT, y, zero, n)
+        self.op(MOV, dst, y)

@@ -40,5 +40,12 @@ _NAMES = (
 
 
 def builtin_name(code):
-    names = _NAMES.split()
-    return names[code] if 0 <= code < len(names) else "BUILTIN_%d" % code
+    start = 0
+    for _ in range(max(code, 0)):
+        start = _NAMES.find(" ", start) + 1
+        if not start:
+            break
+    end = _NAMES.find(" ", start)
+    if code < 0 or not start and code:
+        return "BUILTIN_%d" % code
+    return _NAMES[start : end if end >= 0 else len(_NAMES)]

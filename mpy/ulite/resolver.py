@@ -15,15 +15,25 @@ KERNELS = {
     2: "concatenation",  # CONCATENATION
     6: "quantize",  # DEQUANTIZE
     9: "fully_connected",  # FULLY_CONNECTED
+    14: "logistic_tanh",  # LOGISTIC
+    18: "mul",  # MUL
+    19: "relu",  # RELU
+    21: "relu",  # RELU6
     22: "reshape",  # RESHAPE
     25: "softmax",  # SOFTMAX
+    28: "logistic_tanh",  # TANH
     34: "pad",  # PAD
     39: "transpose",  # TRANSPOSE
     40: "mean",  # MEAN
+    41: "add",  # SUB
     43: "squeeze",  # SQUEEZE
     45: "strided_slice",  # STRIDED_SLICE
+    55: "maximum_minimum",  # MAXIMUM
+    57: "maximum_minimum",  # MINIMUM
     60: "pad",  # PADV2
+    98: "relu",  # LEAKY_RELU
     114: "quantize",  # QUANTIZE
+    117: "hard_swish",  # HARD_SWISH
 }
 
 

@@ -2,3 +2,4 @@
 
 from .core import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
+from .elementwise import *  # noqa: F401,F403

@@ -55,13 +55,21 @@ def fully_connected_int8(args):
             requantize(acc_buf, out, b * units + u0, n, rq, u0)
 
 
-def add_int8(args):
-    out, x1, x2, r1, r2, dims, st1, st2, acc_buf, chunk, rq = args
+def binary_int8(args):
+    out, x1, x2, r1, r2, dims, st1, st2, acc_buf, chunk, rq, mode = args
     acc = _i32(acc_buf)
     fill = 0
     done = 0
     for p, q in walk(dims, st1, st2):
-        acc[fill] = _rescale(_s8(x1[p]), r1) + _rescale(_s8(x2[q]), r2)
+        a = _s8(x1[p]) - r1[0]
+        b = _s8(x2[q]) - r2[0]
+        if mode == 0:
+            v = _rescale(a, r1) + _rescale(b, r2)
+        elif mode == 1:
+            v = a * b
+        else:
+            v = max(a, b) if mode == 2 else min(a, b)
+        acc[fill] = v
         fill += 1
         if fill == chunk:
             requantize(acc_buf, out, done, fill, rq, 0)
@@ -71,9 +79,10 @@ def add_int8(args):
         requantize(acc_buf, out, done, fill, rq, 0)
 
 
-def _rescale(x, rescale):
-    zp, high, low, right = rescale
-    return rdbpot(srdhm((x - zp) << 20, (high << 11) | low), right)
+def _rescale(d, transform):
+    _, negate, high, low, right = transform
+    v = rdbpot(srdhm(d << 20, (high << 11) | low), right)
+    return -v if negate else v
 
 
 def widen(src, start, count, itemsize, offset, dst):

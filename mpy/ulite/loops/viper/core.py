@@ -161,15 +161,17 @@ def fully_connected_int8(args):
 
 
 @micropython.viper
-def add_int8(args):
-    """int8 ADD with broadcasting: rescale both inputs to a common scale, requantize the sum.
+def binary_int8(args):
+    """int8 two-input elementwise op with broadcasting, requantized in chunks.
 
-    args = (out, x1, x2, rescale1, rescale2, dims[6], strides1[6], strides2[6], acc, chunk,
-    rq); rescale = (zero point, multiplier >> 11, multiplier & 0x7FF, right shift).
-    TFLM rescales d = x - zp as RDBPOT(SRDHM(d << 20, M), right). Because d << 20 has twenty
-    zero low bits, SRDHM(d << 20, M) = floor((d*M + 2**10) / 2**11)
-                                    = d * (M >> 11) + floor((d * (M & 0x7FF) + 2**10) / 2**11),
-    exactly, with |d| <= 255: every product stays below 2**28.
+    args = (out, x1, x2, transform1, transform2, dims[6], strides1[6], strides2[6], acc,
+    chunk, rq, mode); transform = (zero point, negate, multiplier >> 11, multiplier & 0x7FF,
+    right shift). Each input value becomes d = x - zp; mode 0 (sum, ADD/SUB) rescales it as
+    TFLM does, RDBPOT(SRDHM(d << 20, M), right), then adds the two (negated for SUB's second
+    input); mode 1 (product, MUL) multiplies the two d; modes 2/3 (maximum/minimum) compare.
+    Because d << 20 has twenty zero low bits, SRDHM(d << 20, M) = floor((d*M + 2**10) / 2**11)
+    = d * (M >> 11) + floor((d * (M & 0x7FF) + 2**10) / 2**11) exactly, and with |d| <= 255
+    every product stays below 2**28; |sum| < 2**29, |product| < 2**16, maxima within int8.
     """
     out = args[0]
     x1 = ptr8(args[1])
@@ -177,13 +179,15 @@ def add_int8(args):
     r1 = args[3]
     r2 = args[4]
     zp1 = int(r1[0])
-    mh1 = int(r1[1])
-    ml1 = int(r1[2])
-    rs1 = int(r1[3])
+    neg1 = int(r1[1])
+    mh1 = int(r1[2])
+    ml1 = int(r1[3])
+    rs1 = int(r1[4])
     zp2 = int(r2[0])
-    mh2 = int(r2[1])
-    ml2 = int(r2[2])
-    rs2 = int(r2[3])
+    neg2 = int(r2[1])
+    mh2 = int(r2[2])
+    ml2 = int(r2[3])
+    rs2 = int(r2[4])
     half1 = 0
     half2 = 0
     if rs1 > 0:
@@ -197,6 +201,7 @@ def add_int8(args):
     acc = ptr32(acc_buf)
     chunk = int(args[9])
     rq = args[10]
+    mode = int(args[11])
     n0 = int(dims[0])
     n1 = int(dims[1])
     n2 = int(dims[2])
@@ -215,15 +220,27 @@ def add_int8(args):
                         p = i0 * int(st1[0]) + i1 * int(st1[1]) + i2 * int(st1[2]) + i3 * int(st1[3]) + i4 * int(st1[4])
                         q = i0 * int(st2[0]) + i1 * int(st2[1]) + i2 * int(st2[2]) + i3 * int(st2[3]) + i4 * int(st2[4])
                         for i5 in range(n5):
-                            d = ((int(x1[p]) ^ 0x80) - 0x80) - zp1
-                            v1 = d * mh1 + ((d * ml1 + 1024) >> 11)
-                            if rs1 > 0:
-                                v1 = (v1 >> rs1) + int((v1 & (half1 - 1 + half1)) > half1 - 1 + int(v1 < 0))
-                            d = ((int(x2[q]) ^ 0x80) - 0x80) - zp2
-                            v2 = d * mh2 + ((d * ml2 + 1024) >> 11)
-                            if rs2 > 0:
-                                v2 = (v2 >> rs2) + int((v2 & (half2 - 1 + half2)) > half2 - 1 + int(v2 < 0))
-                            acc[fill] = v1 + v2
+                            a = ((int(x1[p]) ^ 0x80) - 0x80) - zp1
+                            b = ((int(x2[q]) ^ 0x80) - 0x80) - zp2
+                            if mode == 0:
+                                a = a * mh1 + ((a * ml1 + 1024) >> 11)
+                                if rs1 > 0:
+                                    a = (a >> rs1) + int((a & (half1 - 1 + half1)) > half1 - 1 + int(a < 0))
+                                b = b * mh2 + ((b * ml2 + 1024) >> 11)
+                                if rs2 > 0:
+                                    b = (b >> rs2) + int((b & (half2 - 1 + half2)) > half2 - 1 + int(b < 0))
+                                if neg1:
+                                    a = 0 - a
+                                if neg2:
+                                    b = 0 - b
+                                v = a + b
+                            elif mode == 1:
+                                v = a * b
+                            elif mode == 2:
+                                v = a if a > b else b
+                            else:
+                                v = a if a < b else b
+                            acc[fill] = v
                             p += a5
                             q += b5
                             fill += 1

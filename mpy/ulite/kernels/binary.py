@@ -1,0 +1,79 @@
+"""Steps shared by the two-input elementwise kernels: ADD, SUB, MUL, MAXIMUM, MINIMUM.
+
+int8: the loops' binary_int8 walks TFLM's broadcast, takes each input's value minus its zero
+point (rescaled to a common scale for sums, as TFLM's ADD/SUB do), combines the two (sum,
+product, maximum or minimum) and requantizes.
+float32: plain Python over the same broadcast walk, as TFLM's float reference kernels.
+"""
+
+from ..broadcast import walk
+from ..views import float32_view
+from .common import (
+    arity,
+    broadcast,
+    float_bounds,
+    io_types,
+    requant_bytes,
+    requant_params,
+    unsupported,
+)
+
+# How binary_int8 combines the two input values.
+SUM = 0
+PRODUCT = 1
+MAXIMUM = 2
+MINIMUM = 3
+
+
+
+def check(op):
+    """Validate an int8 or float32 op with broadcasting; reserve its requantization table."""
+    arity(op, 2, 1)
+    types = io_types(op)
+    if types not in ("int8,int8->int8", "float32,float32->float32"):
+        unsupported(types)
+    broadcast(op, [t.shape for t in op.inputs], op.outputs[0].shape)
+    if types == "int8,int8->int8":
+        op.request_persistent(requant_bytes(1))
+
+
+def transform(zero_point, rescale=(0, 0), negate=False):
+    """binary_int8's per-input transform: x - zero_point, then (for sums) the TFLM rescale
+    RDBPOT(SRDHM(d << 20, multiplier), -shift) given as rescale = (multiplier, shift)."""
+    multiplier, shift = rescale
+    return (zero_point, 1 if negate else 0, multiplier >> 11, multiplier & 0x7FF, -shift)
+
+
+def int8_step(op, transforms, multiplier, lo, hi, mode):
+    """(fn, args) running binary_int8 with the two input transforms, requantizing the
+    combined values with `multiplier` = (M, shift) and clamping to [lo, hi]."""
+    x1, x2 = op.inputs
+    out = op.outputs[0]
+    dims, (st1, st2) = broadcast(op, [x1.shape, x2.shape], out.shape)
+    rq = requant_params(op.persistent, [multiplier], out, lo, hi)
+    chunk = len(op.acc) // 4
+    data = (out.data, x1.data, x2.data, transforms[0], transforms[1])
+    return op.loops.binary_int8, data + (dims, st1, st2, op.acc, chunk, rq, mode)
+
+
+def float_step(op, combine, activation):
+    """(fn, args) computing out = clamp(combine(x1, x2)) over float32 with broadcasting."""
+    x1, x2 = op.inputs
+    out = op.outputs[0]
+    dims, (st1, st2) = broadcast(op, [x1.shape, x2.shape], out.shape)
+    lo, hi = float_bounds(activation)
+    views = (float32_view(out.data), float32_view(x1.data), float32_view(x2.data))
+    return _run_float, views + (dims, st1, st2, combine, lo, hi)
+
+
+def _run_float(args):
+    out, x1, x2, dims, st1, st2, combine, lo, hi = args
+    i = 0
+    for p, q in walk(dims, st1, st2):
+        v = combine(x1[p], x2[q])
+        if lo is not None and v < lo:
+            v = lo
+        if hi is not None and v > hi:
+            v = hi
+        out[i] = v
+        i += 1

@@ -1,0 +1,44 @@
+"""MAXIMUM and MINIMUM (TFLM maximum_minimum.cc, reference/maximum_minimum.h).
+
+TFLM compares the raw values, so int8 is only meaningful when both inputs and the output
+share one scale and zero point; TFLM does not check it, ulite refuses other models rather
+than compute a meaningless result. int8 runs binary_int8 comparing x - zp in place of x,
+and an identity requantization adds zp back: out = max(x1, x2).
+"""
+
+from . import binary
+from .common import unsupported
+
+_IDENTITY = (1 << 30, 1)  # QuantizeMultiplier(1.0): MBQM(x) == x for every int8 x
+_MAXIMUM = 55
+
+
+def check(op):
+    binary.check(op)
+    out = op.outputs[0]
+    if out.dtype == "int8":
+        for t in op.inputs:
+            if t.quant is None or out.quant is None:
+                unsupported("int8 tensors without quantization")
+            if t.scale_bits() != out.scale_bits() or t.zero_point != out.zero_point:
+                unsupported(
+                    "int8 inputs quantized differently from the output (scale %g zero point %d"
+                    " vs %g, %d)" % (t.scale, t.zero_point, out.scale, out.zero_point)
+                )
+
+
+def prepare(op):
+    maximum = op.code == _MAXIMUM
+    if op.outputs[0].dtype == "float32":
+        return binary.float_step(op, _maximum if maximum else _minimum, 0)
+    offset = binary.transform(op.outputs[0].zero_point)
+    mode = binary.MAXIMUM if maximum else binary.MINIMUM
+    return binary.int8_step(op, (offset, offset), _IDENTITY, -128, 127, mode)
+
+
+def _maximum(a, b):
+    return a if a > b else b
+
+
+def _minimum(a, b):
+    return a if a < b else b

@@ -1,0 +1,44 @@
+"""MUL (TFLM mul_common.cc, reference/integer_ops/mul.h), with broadcasting.
+
+int8: out = clamp(MBQM((x1 - zp1) * (x2 - zp2), M, shift) + zp_out) with
+(M, shift) = QuantizeMultiplier((double)s1 * (double)s2 / (double)s_out).
+"""
+
+from .. import quant
+from . import binary
+from .common import activation_bounds, check_accumulator, quantized
+
+_OPTIONS = "MulOptions"
+
+
+def check(op):
+    binary.check(op)
+    if op.outputs[0].dtype == "int8":
+        _multiplier(op)
+
+
+def prepare(op):
+    x1, x2 = op.inputs
+    activation = op.option(_OPTIONS, 0, "b", 0)
+    if op.outputs[0].dtype == "float32":
+        return binary.float_step(op, _product, activation)
+    multiplier = _multiplier(op)
+    transforms = [binary.transform(t.zero_point) for t in (x1, x2)]
+    lo, hi = activation_bounds(op, activation, op.outputs[0])
+    return binary.int8_step(op, transforms, multiplier, lo, hi, binary.PRODUCT)
+
+
+def _multiplier(op):
+    x1, x2, out = [quantized(op, t) for t in op.inputs + op.outputs]
+    multiplier = quant.conv_multiplier(x1.scale_bits(), x2.scale_bits(), out.scale_bits())
+    # TFLM shifts the int32 product left before the high multiply: refuse what overflows
+    check_accumulator(op, _largest_offset(x1) * _largest_offset(x2), [multiplier])
+    return multiplier
+
+
+def _largest_offset(t):
+    return max(127 - t.zero_point, t.zero_point + 128)
+
+
+def _product(a, b):
+    return a * b

@@ -1,0 +1,48 @@
+"""Steps shared by the one-input elementwise kernels (activations).
+
+int8: the output depends only on the input byte, so prepare evaluates TFLM's exact integer
+arithmetic once for each of the 256 bytes into a table in the op's persistent memory, and
+invoke is a single lookup loop. Exact by construction, and the same loop for every op.
+float32: a per-element function in plain Python, as TFLM's float reference kernels.
+"""
+
+from ..views import float32_view
+from .common import arity, io_types, quantized, require, unsupported
+
+
+def check(op):
+    """Validate an int8->int8 or float32->float32 op; reserve the int8 output table."""
+    arity(op, 1, 1)
+    types = io_types(op)
+    if types not in ("int8->int8", "float32->float32"):
+        unsupported(types)
+    x, out = op.inputs[0], op.outputs[0]
+    require(x.size == out.size, op, "input %s and output %s differ in size" % (x.shape, out.shape))
+    if types == "int8->int8":
+        op.request_persistent(256)
+
+
+def int8_tensors(op):
+    """The input and output, both required to carry quantization."""
+    return quantized(op, op.inputs[0]), quantized(op, op.outputs[0])
+
+
+def lookup_step(op, output_of):
+    """(fn, args) of the int8 lookup; output_of(v) is the output for input value v."""
+    x, out = op.inputs[0], op.outputs[0]
+    table = op.persistent[:256]
+    for byte in range(256):
+        table[byte] = output_of((byte ^ 0x80) - 0x80) & 0xFF
+    return op.loops.lookup_int8, (x.data, out.data, x.size, table)
+
+
+def float_step(op, function):
+    """(fn, args) computing out[i] = function(x[i]) over float32."""
+    x, out = op.inputs[0], op.outputs[0]
+    return _run_float, (float32_view(x.data), float32_view(out.data), x.size, function)
+
+
+def _run_float(args):
+    x, out, count, function = args
+    for i in range(count):
+        out[i] = function(x[i])

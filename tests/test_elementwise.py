@@ -1,0 +1,225 @@
+"""Two-input elementwise ops vs TFLM: SUB, MUL, MAXIMUM, MINIMUM (and ADD's shared path).
+
+int8 on both loop backends: broadcasting shapes up to 6-D, fused activations, zero points
+-128 and 127, constant inputs, and all 256 x 256 input pairs (one broadcast (256, 1) x
+(1, 256) op), including scale triples where multipliers derived in float32 instead of
+double change outputs (TFLM's sub_common.cc reads as float32; its build matches double). float32 with broadcasting and activations.
+"""
+
+import numpy as np
+import pytest
+from oracle import compare, run_ulite
+
+from host_tools.model_builder import ModelBuilder
+
+BACKENDS = ["viper", "plain"]
+OPTIONS = {"ADD": "AddOptions", "SUB": "SubOptions", "MUL": "MulOptions"}
+ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
+SHAPES = [
+    ((1, 4, 4, 3), (1, 4, 4, 3)),
+    ((1, 4, 4, 3), (1, 1, 1, 3)),
+    ((1, 1, 1, 3), (1, 4, 4, 3)),
+    ((2, 1, 5), (1, 3, 1)),
+    ((6,), (2, 3, 6)),
+    ((1, 1), (4, 5)),
+    ((), (3, 2)),
+    ((2, 3, 1, 4, 2), (2, 1, 5, 4, 1)),
+    ((2, 1, 2, 3, 1, 2), (1, 2, 1, 3, 2, 2)),
+]
+ALL_PAIRS = (
+    np.arange(-128, 128, dtype=np.int8).reshape(256, 1),
+    np.arange(-128, 128, dtype=np.int8).reshape(1, 256),
+)
+
+
+def rand_int8(rng, shape):
+    return rng.integers(-128, 128, size=shape, dtype=np.int8)
+
+
+def binary_model(name, s1, s2, qs, activation=None, const2=None, dtype="int8"):
+    """One binary op; qs = three quantization dicts (inputs, output); const2 makes x2 constant."""
+    mb = ModelBuilder()
+    a = mb.input(s1, dtype, **qs[0])
+    b = mb.const(const2, dtype, **qs[1]) if const2 is not None else mb.input(s2, dtype, **qs[1])
+    y = mb.tensor(np.broadcast_shapes(s1, s2), dtype, **qs[2])
+    if activation is None:
+        mb.op(name, [a, b], [y], "MaximumMinimumOptions")
+    else:
+        mb.op(name, [a, b], [y], OPTIONS[name], fused_activation_function=activation)
+    mb.output(y)
+    return mb.build()
+
+
+def random_quant(rng, zero_point=None, scale_range=(0.01, 0.3)):
+    z = int(rng.integers(-128, 128)) if zero_point is None else zero_point
+    return dict(scale=float(rng.uniform(*scale_range)), zero_point=z)
+
+
+def arithmetic_jobs(rng, name):
+    jobs = []
+    zero_points = [(-128, 127, -128), (127, -128, 127)] + [(None, None, None)] * (len(SHAPES) - 2)
+    for (s1, s2), zps in zip(SHAPES, zero_points):
+        for activation in ACTIVATIONS:
+            qs = [random_quant(rng, z) for z in zps]
+            model = binary_model(name, s1, s2, qs, activation)
+            jobs.append((model, [rand_int8(rng, s1), rand_int8(rng, s2)]))
+    qs = [random_quant(rng) for _ in range(3)]
+    weights = rand_int8(rng, (1, 1, 3))
+    model = binary_model(name, (1, 4, 4, 3), (1, 1, 3), qs, "RELU", const2=weights)
+    jobs.append((model, [rand_int8(rng, (1, 4, 4, 3))]))
+    return jobs
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_sub_mul_int8(loops):
+    rng = np.random.default_rng(20)
+    compare(arithmetic_jobs(rng, "SUB") + arithmetic_jobs(rng, "MUL"), loops)
+
+
+# (s1, s2, s_out, zp1, zp2, zp_out): float32 and double multiplier derivations disagree
+DOUBLE_SENSITIVE = [
+    (0.18173646926879883, 0.07513560354709625, 0.024221189320087433, 36, -40, 87),
+    (0.018932964652776718, 0.16445347666740417, 0.017072271555662155, 125, 49, -25),
+    (0.015594757162034512, 0.057530857622623444, 0.023369774222373962, -112, -41, -69),
+]
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_all_input_pairs_int8(loops):
+    rng = np.random.default_rng(21)
+    jobs = []
+    for s1, s2, so, z1, z2, zo in DOUBLE_SENSITIVE:
+        qs = [
+            dict(scale=s1, zero_point=z1),
+            dict(scale=s2, zero_point=z2),
+            dict(scale=so, zero_point=zo),
+        ]
+        for name in ("SUB", "ADD"):
+            jobs.append((binary_model(name, (256, 1), (1, 256), qs, "NONE"), list(ALL_PAIRS)))
+    # MUL: a small output scale saturates, a large one keeps the product's low bits
+    for s_out in (0.0005, 0.05, 3.0):
+        qs = [random_quant(rng), random_quant(rng), random_quant(rng, scale_range=(s_out, s_out))]
+        jobs.append((binary_model("MUL", (256, 1), (1, 256), qs, "NONE"), list(ALL_PAIRS)))
+    shared = random_quant(rng)
+    for name in ("MAXIMUM", "MINIMUM"):
+        jobs.append((binary_model(name, (256, 1), (1, 256), [shared] * 3), list(ALL_PAIRS)))
+    compare(jobs, loops)
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_maximum_minimum_int8(loops):
+    rng = np.random.default_rng(22)
+    jobs = []
+    for (s1, s2), z in zip(SHAPES, [-128, 127] + [None] * len(SHAPES)):
+        q = random_quant(rng, z)
+        for name in ("MAXIMUM", "MINIMUM"):
+            jobs.append(
+                (binary_model(name, s1, s2, [q] * 3), [rand_int8(rng, s1), rand_int8(rng, s2)])
+            )
+    q = random_quant(rng)
+    model = binary_model(
+        "MAXIMUM", (2, 5, 3), (3,), [q] * 3, const2=np.array([-128, 0, 127], np.int8)
+    )
+    jobs.append((model, [rand_int8(rng, (2, 5, 3))]))
+    compare(jobs, loops)
+
+
+def test_refusals():
+    q = dict(scale=0.1, zero_point=3)
+    mixed = binary_model("MINIMUM", (4,), (4,), [q, dict(scale=0.2, zero_point=3), q])
+    # s1 * s2 / s_out = 2**20: TFLM would shift (x1 - zp1) * (x2 - zp2) past int32
+    one = dict(scale=1.0, zero_point=0)
+    overflowing = binary_model(
+        "MUL", (4,), (4,), [one, one, dict(scale=2.0**-20, zero_point=0)], "NONE"
+    )
+    x = np.zeros(4, np.int8)
+    errors = run_ulite([(mixed, [x, x], [x]), (overflowing, [x, x], [x])])
+    assert (
+        isinstance(errors[0], str) and "UnsupportedOpError" in errors[0] and "MINIMUM" in errors[0]
+    )
+    assert (
+        isinstance(errors[1], str)
+        and "UnsupportedOpError" in errors[1]
+        and "overflow" in errors[1]
+    )
+
+
+def test_binary_float():
+    rng = np.random.default_rng(23)
+    jobs = []
+    float_shapes = [((2, 3), (2, 3)), ((2, 1, 4), (3, 1)), ((1, 2, 1, 3, 1), (2, 1, 4, 1, 2))]
+    for name in ("SUB", "MUL", "ADD", "MAXIMUM", "MINIMUM"):
+        for (s1, s2), activation in zip(float_shapes, ("NONE", "RELU6", "RELU_N1_TO_1")):
+            act = activation if name in OPTIONS else None
+            model = binary_model(name, s1, s2, [{}] * 3, act, dtype="float32")
+            inputs = [
+                rng.normal(0, 4, s1).astype(np.float32),
+                rng.normal(0, 4, s2).astype(np.float32),
+            ]
+            jobs.append((model, inputs))
+    model = binary_model(
+        "MUL", (2, 3), (3,), [{}] * 3, "RELU", const2=np.float32([0.5, -2.0, 3.0]), dtype="float32"
+    )
+    jobs.append((model, [rng.normal(0, 4, (2, 3)).astype(np.float32)]))
+    compare(jobs)
+
+
+def chain_model():
+    """Every int8 kernel of this family, one after the other."""
+    mb = ModelBuilder()
+    x = mb.input((1, 6, 6, 3), "int8", scale=0.05, zero_point=-3)
+    w = mb.input((1, 1, 1, 3), "int8", scale=0.02, zero_point=5)
+    steps = [
+        ("MUL", 0.03, 1, "MulOptions", {"fused_activation_function": "RELU6"}),
+        ("SUB", 0.04, 2, "SubOptions", {}),
+        ("MAXIMUM", 0.04, 2, "MaximumMinimumOptions", {}),
+        ("MINIMUM", 0.04, 2, "MaximumMinimumOptions", {}),
+        ("LOGISTIC", 1 / 256, -128, None, {}),
+        ("TANH", 1 / 128, 0, None, {}),
+        ("HARD_SWISH", 0.02, -10, None, {}),
+        ("LEAKY_RELU", 0.02, -10, "LeakyReluOptions", {"alpha": 0.1}),
+        ("RELU", 0.01, -128, None, {}),
+        ("RELU6", 0.01, -128, None, {}),
+    ]
+    y = x
+    for name, scale, zero_point, options, kwargs in steps:
+        inputs = {"MUL": [y, w], "SUB": [y, x], "MAXIMUM": [y, y], "MINIMUM": [y, y]}.get(
+            name, [y]
+        )
+        y = mb.tensor((1, 6, 6, 3), "int8", scale=scale, zero_point=zero_point)
+        mb.op(name, inputs, [y], options, **kwargs)
+    mb.output(y)
+    return mb.build()
+
+
+def test_int8_invoke_allocates_nothing(micropython, tmp_path):
+    path = tmp_path / "chain.tflite"
+    path.write_bytes(chain_model())
+    out = micropython(
+        """
+import micropython
+import ulite
+
+
+def locked(fn, args):
+    micropython.heap_lock()
+    try:
+        fn(args)
+        failed = 0
+    except MemoryError:
+        failed = 1
+    micropython.heap_unlock()
+    return failed
+
+
+def main():
+    interp = ulite.Interpreter(open(%r, "rb").read(), loops="viper")
+    print([(name, locked(fn, args)) for name, (fn, args) in zip(interp.op_names, interp._steps)])
+
+
+main()
+"""
+        % str(path)
+    )
+    steps = eval(out.strip().splitlines()[-1])
+    assert len(steps) == 10 and all(failed == 0 for _, failed in steps), steps
