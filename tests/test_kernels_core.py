@@ -25,8 +25,7 @@ def softmax_model(rng, shape, beta, out_dtype):
     return mb.build()
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
-def test_softmax_int8(loops):
+def softmax_int8_jobs():
     rng = np.random.default_rng(1)
     jobs = []
     for shape in [(1, 2), (1, 10), (3, 7), (2, 1, 33), (1, 1000)]:
@@ -38,7 +37,12 @@ def test_softmax_int8(loops):
     dominant = np.full((1, 50), -128, np.int8)
     dominant[0, 7] = 127
     jobs.append((softmax_model(rng, (1, 50), 1.0, "int8"), [dominant]))
-    compare(jobs, loops)
+    return jobs
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_softmax_int8(loops):
+    compare(softmax_int8_jobs(), loops)
 
 
 def test_softmax_float():
@@ -54,8 +58,7 @@ def test_softmax_float():
     compare(jobs)
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
-def test_quantize_requantize_dequantize(loops):
+def quantize_jobs():
     rng = np.random.default_rng(3)
     jobs = []
     for _ in range(8):
@@ -89,7 +92,12 @@ def test_quantize_requantize_dequantize(loops):
             mb.output(y)
             info = np.iinfo(np.int8 if src == "int8" else np.int16)
             jobs.append((mb.build(), [rng.integers(info.min, info.max + 1, shape).astype(src)]))
-    compare(jobs, loops, rtol=0)
+    return jobs
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_quantize_requantize_dequantize(loops):
+    compare(quantize_jobs(), loops, rtol=0)
 
 
 def fc_model(rng, batches, depth, units, per_channel, bias, activation):
@@ -106,19 +114,22 @@ def fc_model(rng, batches, depth, units, per_channel, bias, activation):
     return mb.build(), [rand_int8(rng, (batches, depth))]
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
-def test_fully_connected_int8(loops):
+def fully_connected_int8_jobs():
     rng = np.random.default_rng(4)
     jobs = []
     for batches, depth, units in [(1, 1, 1), (1, 17, 70), (3, 64, 10), (2, 200, 130)]:
         for per_channel in (False, True):
             for activation in ("NONE", "RELU", "RELU6", "RELU_N1_TO_1"):
                 jobs.append(fc_model(rng, batches, depth, units, per_channel, bool(rng.integers(2)), activation))
-    compare(jobs, loops)
+    return jobs
 
 
 @pytest.mark.parametrize("loops", BACKENDS)
-def test_add_int8_broadcasting(loops):
+def test_fully_connected_int8(loops):
+    compare(fully_connected_int8_jobs(), loops)
+
+
+def add_int8_jobs():
     rng = np.random.default_rng(5)
     jobs = []
     shapes = [
@@ -140,7 +151,12 @@ def test_add_int8_broadcasting(loops):
             mb.op("ADD", [a, b], [y], "AddOptions", fused_activation_function=activation)
             mb.output(y)
             jobs.append((mb.build(), [rand_int8(rng, s1), rand_int8(rng, s2)]))
-    compare(jobs, loops)
+    return jobs
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_add_int8_broadcasting(loops):
+    compare(add_int8_jobs(), loops)
 
 
 def test_add_float_broadcasting():
