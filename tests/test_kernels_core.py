@@ -171,3 +171,40 @@ def test_add_float_broadcasting():
         mb.output(y)
         jobs.append((mb.build(), [rng.normal(size=s1).astype(np.float32), rng.normal(size=s2).astype(np.float32)]))
     compare(jobs)
+
+
+def extreme_int8_jobs():
+    """FULLY_CONNECTED and ADD with extreme zero points, weights and biases: accumulators
+    near +-2**30 and 2**31, every input byte through the ADD tables."""
+    rng = np.random.default_rng(7)
+    jobs = []
+    for zp in (-128, 127):
+        for w_value, x_value in ((-128, -128), (127, -128), (-128, 127)):
+            mb = ModelBuilder()
+            x = mb.input((2, 300), "int8", scale=0.5, zero_point=zp)
+            # accumulators near +-2**30 and 2**31, multipliers near 2**-24 keep outputs in range
+            w_scale = [2**-23, 2**-23, 1.1 * 2**-24, 2e-5]
+            weights = np.full((4, 300), w_value, np.int8)
+            w = mb.const(weights, "int8", scale=w_scale, zero_point=0, axis=0)
+            bias = np.array([2**30, -(2**30), 2**31 - 2**26, 0], np.int32)
+            b = mb.const(bias, "int32", scale=0.005, zero_point=0)
+            y = mb.tensor((2, 4), "int8", scale=1.0, zero_point=zp // 4)
+            mb.op("FULLY_CONNECTED", [x, w, b], [y], "FullyConnectedOptions")
+            mb.output(y)
+            inputs = np.full((2, 300), x_value, np.int8)
+            inputs[1] = rand_int8(rng, 300)
+            jobs.append((mb.build(), [inputs]))
+        mb = ModelBuilder()
+        a = mb.input((1, 256), "int8", scale=2.0, zero_point=zp)
+        c = mb.input((1, 256), "int8", scale=0.001, zero_point=-zp - 1)
+        y = mb.tensor((1, 256), "int8", scale=4.0, zero_point=zp // 2)
+        mb.op("ADD", [a, c], [y], "AddOptions")
+        mb.output(y)
+        every_byte = np.arange(-128, 128, dtype=np.int8).reshape(1, 256)
+        jobs.append((mb.build(), [every_byte, every_byte[:, ::-1].copy()]))
+    return jobs
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_extreme_int8(loops):
+    compare(extreme_int8_jobs(), loops)

@@ -12,49 +12,17 @@ from conftest import golden_cases, model_path
 from oracle import compare
 from test_kernels_core import (
     add_int8_jobs,
+    extreme_int8_jobs,
     fully_connected_int8_jobs,
     quantize_jobs,
-    rand_int8,
     softmax_int8_jobs,
 )
 
 from host_tools import wasm_port
 from host_tools.errors import UserError
 from host_tools.infer import infer_cases
-from host_tools.model_builder import ModelBuilder
 
 GOLDEN_EXACT = ["hello_world_int8", "ad01_int8", "simple_add"]
-
-
-def edge_jobs():
-    """Extreme zero points, weights and biases: int32 values well past 2**30 in the loops."""
-    rng = np.random.default_rng(7)
-    jobs = []
-    for zp in (-128, 127):
-        for w_value, x_value in ((-128, -128), (127, -128), (-128, 127)):
-            mb = ModelBuilder()
-            x = mb.input((2, 300), "int8", scale=0.5, zero_point=zp)
-            # accumulators near +-2**30 and 2**31, multipliers near 2**-24 keep outputs in range
-            w_scale = [2**-23, 2**-23, 1.1 * 2**-24, 2e-5]
-            weights = np.full((4, 300), w_value, np.int8)
-            w = mb.const(weights, "int8", scale=w_scale, zero_point=0, axis=0)
-            bias = np.array([2**30, -(2**30), 2**31 - 2**26, 0], np.int32)
-            b = mb.const(bias, "int32", scale=0.005, zero_point=0)
-            y = mb.tensor((2, 4), "int8", scale=1.0, zero_point=zp // 4)
-            mb.op("FULLY_CONNECTED", [x, w, b], [y], "FullyConnectedOptions")
-            mb.output(y)
-            inputs = np.full((2, 300), x_value, np.int8)
-            inputs[1] = rand_int8(rng, 300)
-            jobs.append((mb.build(), [inputs]))
-        mb = ModelBuilder()
-        a = mb.input((1, 256), "int8", scale=2.0, zero_point=zp)
-        c = mb.input((1, 256), "int8", scale=0.001, zero_point=-zp - 1)
-        y = mb.tensor((1, 256), "int8", scale=4.0, zero_point=zp // 2)
-        mb.op("ADD", [a, c], [y], "AddOptions")
-        mb.output(y)
-        every_byte = np.arange(-128, 128, dtype=np.int8).reshape(1, 256)
-        jobs.append((mb.build(), [every_byte, every_byte[:, ::-1].copy()]))
-    return jobs
 
 
 # Kernel families checked against TFLM on the WebAssembly port; extend with new builders.
@@ -64,7 +32,7 @@ KERNEL_JOBS = [
     quantize_jobs,
     fully_connected_int8_jobs,
     add_int8_jobs,
-    edge_jobs,
+    extreme_int8_jobs,
 ]
 
 PORT_FACTS = """
