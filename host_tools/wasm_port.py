@@ -7,12 +7,13 @@ absolute paths, and directories it writes to are copied back when it ends.
 """
 
 import json
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
 from .errors import UserError
-from .paths import MPY_DIR, ROOT, tool
+from .paths import MPY_DIR, ROOT
 
 WASM_DIR = ROOT / "tests" / "wasm"
 RUNNER = WASM_DIR / "run.mjs"
@@ -26,6 +27,9 @@ def run(script_path, args=(), heap=None, timeout=600, copy_in=(), copy_out=(), e
     copy_in: host files or directories the script reads (the script itself and the ulite
     package are always copied); copy_out: host directories to copy back after the run.
     """
+    node = shutil.which("node")
+    if not node:
+        raise UserError("'node' not found on PATH: the WebAssembly port runs under Node (18.3+)")
     if not PACKAGE.is_dir():
         raise UserError(
             "the MicroPython WebAssembly port is not installed: run `make test`, or "
@@ -44,7 +48,7 @@ def run(script_path, args=(), heap=None, timeout=600, copy_in=(), copy_out=(), e
         json.dump(manifest, f)
         f.flush()
         try:
-            command = [tool("node"), str(RUNNER), f.name]
+            command = [node, str(RUNNER), f.name]
             result = subprocess.run(
                 command, capture_output=True, text=True, timeout=timeout, cwd=WASM_DIR
             )

@@ -71,6 +71,19 @@ def test_runaway_script_is_stopped(tmp_path):
         wasm_port.run(script, heap=1 << 20, timeout=2)
 
 
+def test_runner_failure_is_reported(tmp_path):
+    script = tmp_path / "ok.py"
+    script.write_text("print('never run')\n")
+    with pytest.raises(UserError, match="WebAssembly runner failed: .*missing.bin"):
+        wasm_port.run(script, heap=1 << 20, timeout=60, copy_in=[tmp_path / "missing.bin"])
+
+
+def test_device_errors_reach_the_host():
+    x = np.zeros((1, 3), np.int8)  # the model takes (1, 1)
+    with pytest.raises(UserError, match=r"input 0: model expects int8 \(1, 1\)"):
+        infer_cases(model_path("hello_world_int8"), [[x]], 256 * 1024, port="wasm")
+
+
 @pytest.mark.parametrize("name", GOLDEN_EXACT)
 def test_golden_bit_exact_on_wasm(name):
     cases = golden_cases(name)
