@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.ready
+WASM := tests/wasm
+# npm ci writes this lockfile copy: the pinned MicroPython WebAssembly port is installed.
+WASM_READY := $(WASM)/node_modules/.package-lock.json
 
 .PHONY: demo test
 
@@ -15,5 +18,8 @@ $(READY): requirements.txt
 demo: $(READY)
 	$(BIN)/python -m host_tools demo
 
-test: $(READY)
+$(WASM_READY): $(WASM)/package.json $(WASM)/package-lock.json
+	cd $(WASM) && npm ci --no-audit --no-fund
+
+test: $(READY) $(WASM_READY)
 	$(BIN)/python -m pytest -q tests

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import unix_port
+from . import ports, unix_port
 from .errors import UserError
 
 DEVICE_SCRIPT = Path(__file__).parent / "device" / "infer.py"
@@ -57,8 +57,10 @@ def infer(model_path, inputs, heap, loops=None):
     return outputs[0], report
 
 
-def infer_cases(model_path, cases, heap, loops=None):
-    """Run several input cases in one MicroPython process (one interpreter)."""
+def infer_cases(model_path, cases, heap, loops=None, port="unix"):
+    """Run several input cases in one MicroPython process (one interpreter).
+
+    port: the MicroPython port to run on, "unix" or "wasm" (see host_tools.ports)."""
     model_path = Path(model_path)
     if not model_path.is_file():
         raise UserError("model file not found: %s" % model_path)
@@ -80,7 +82,9 @@ def infer_cases(model_path, cases, heap, loops=None):
         (tmp / "spec.json").write_text(json.dumps(spec))
         # The unix port keeps the model in its heap; a board keeps it in flash. Give the
         # port room for the model bytes on top of the heap ulite may use.
-        result = unix_port.run(DEVICE_SCRIPT, [tmp / "spec.json"], heap=heap + model_size + 4096)
+        result = ports.run(
+            port, DEVICE_SCRIPT, [tmp / "spec.json"], heap=heap + model_size + 4096, reads=[model_path], writes=[tmp]
+        )
         report = _report(result)
         outputs = []
         for case in spec["cases"]:

@@ -8,7 +8,7 @@ import numpy as np
 from tflite_micro.python.tflite_micro import runtime
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
-from host_tools import unix_port
+from host_tools import ports, unix_port
 
 BATCH_SCRIPT = Path(__file__).parent / "device" / "run_batch.py"
 
@@ -23,8 +23,10 @@ def run_tflm(model, inputs, arena_size=1 << 20):
     return [np.array(interp.get_output(i)) for i in range(graph.OutputsLength())]
 
 
-def run_ulite(jobs, loops=None, heap="8M"):
+def run_ulite(jobs, loops=None, heap="8M", port="unix"):
     """Run [(model bytes, [input arrays], [output dtype/shape templates])] on MicroPython.
+
+    port: "unix" (64-bit, viper) or "wasm" (32-bit WebAssembly port, plain loops only).
 
     Returns, per job, a list of output arrays or the error string ulite raised.
     """
@@ -41,8 +43,10 @@ def run_ulite(jobs, loops=None, heap="8M"):
                 paths.append(str(path))
             spec.append({"model": str(model_path), "inputs": paths, "prefix": str(tmp / ("m%d_" % j))})
         (tmp / "jobs.json").write_text(json.dumps(spec))
-        result = unix_port.run(BATCH_SCRIPT, [tmp / "jobs.json", loops or "default"], heap=unix_port.parse_size(heap))
-        assert result.returncode == 0, result.stdout + result.stderr
+        args = [tmp / "jobs.json", loops or "default"]
+        result = ports.run(port, BATCH_SCRIPT, args, heap=unix_port.parse_size(heap), writes=[tmp])
+        failure = "MicroPython (%s port) failed:\n%s%s" % (port, result.stdout, result.stderr)
+        assert result.returncode == 0, failure
         reports = json.loads(result.stdout.splitlines()[-1])
         results = []
         for j, ((_, _, templates), report) in enumerate(zip(jobs, reports)):
@@ -57,12 +61,13 @@ def run_ulite(jobs, loops=None, heap="8M"):
         return results
 
 
-def compare(jobs, loops=None, rtol=1e-5):
+def compare(jobs, loops=None, rtol=1e-5, port="unix"):
     """Run jobs [(model, inputs)] on TFLM and ulite; assert int outputs equal, floats close.
 
-    Returns the number of jobs compared. Both backends may be asked for with loops."""
+    Returns the number of jobs compared. Both backends may be asked for with loops, and
+    either MicroPython port with port ("wasm" runs only the plain backend)."""
     expected = [run_tflm(model, inputs) for model, inputs in jobs]
-    got = run_ulite([(m, x, e) for (m, x), e in zip(jobs, expected)], loops)
+    got = run_ulite([(m, x, e) for (m, x), e in zip(jobs, expected)], loops, port=port)
     for j, (e, g) in enumerate(zip(expected, got)):
         assert not isinstance(g, str), "job %d: ulite refused: %s" % (j, g)
         for k, (ee, gg) in enumerate(zip(e, g)):

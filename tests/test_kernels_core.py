@@ -25,8 +25,7 @@ def softmax_model(rng, shape, beta, out_dtype):
     return mb.build()
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
-def test_softmax_int8(loops):
+def softmax_int8_jobs():
     rng = np.random.default_rng(1)
     jobs = []
     for shape in [(1, 2), (1, 10), (3, 7), (2, 1, 33), (1, 1000)]:
@@ -38,7 +37,12 @@ def test_softmax_int8(loops):
     dominant = np.full((1, 50), -128, np.int8)
     dominant[0, 7] = 127
     jobs.append((softmax_model(rng, (1, 50), 1.0, "int8"), [dominant]))
-    compare(jobs, loops)
+    return jobs
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_softmax_int8(loops):
+    compare(softmax_int8_jobs(), loops)
 
 
 def test_softmax_float():
@@ -54,8 +58,7 @@ def test_softmax_float():
     compare(jobs)
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
-def test_quantize_requantize_dequantize(loops):
+def quantize_jobs():
     rng = np.random.default_rng(3)
     jobs = []
     for _ in range(8):
@@ -89,7 +92,12 @@ def test_quantize_requantize_dequantize(loops):
             mb.output(y)
             info = np.iinfo(np.int8 if src == "int8" else np.int16)
             jobs.append((mb.build(), [rng.integers(info.min, info.max + 1, shape).astype(src)]))
-    compare(jobs, loops, rtol=0)
+    return jobs
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_quantize_requantize_dequantize(loops):
+    compare(quantize_jobs(), loops, rtol=0)
 
 
 def fc_model(rng, batches, depth, units, per_channel, bias, activation):
@@ -106,19 +114,22 @@ def fc_model(rng, batches, depth, units, per_channel, bias, activation):
     return mb.build(), [rand_int8(rng, (batches, depth))]
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
-def test_fully_connected_int8(loops):
+def fully_connected_int8_jobs():
     rng = np.random.default_rng(4)
     jobs = []
     for batches, depth, units in [(1, 1, 1), (1, 17, 70), (3, 64, 10), (2, 200, 130)]:
         for per_channel in (False, True):
             for activation in ("NONE", "RELU", "RELU6", "RELU_N1_TO_1"):
                 jobs.append(fc_model(rng, batches, depth, units, per_channel, bool(rng.integers(2)), activation))
-    compare(jobs, loops)
+    return jobs
 
 
 @pytest.mark.parametrize("loops", BACKENDS)
-def test_add_int8_broadcasting(loops):
+def test_fully_connected_int8(loops):
+    compare(fully_connected_int8_jobs(), loops)
+
+
+def add_int8_jobs():
     rng = np.random.default_rng(5)
     jobs = []
     shapes = [
@@ -140,7 +151,12 @@ def test_add_int8_broadcasting(loops):
             mb.op("ADD", [a, b], [y], "AddOptions", fused_activation_function=activation)
             mb.output(y)
             jobs.append((mb.build(), [rand_int8(rng, s1), rand_int8(rng, s2)]))
-    compare(jobs, loops)
+    return jobs
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_add_int8_broadcasting(loops):
+    compare(add_int8_jobs(), loops)
 
 
 def test_add_float_broadcasting():
@@ -155,3 +171,40 @@ def test_add_float_broadcasting():
         mb.output(y)
         jobs.append((mb.build(), [rng.normal(size=s1).astype(np.float32), rng.normal(size=s2).astype(np.float32)]))
     compare(jobs)
+
+
+def extreme_int8_jobs():
+    """FULLY_CONNECTED and ADD with extreme zero points, weights and biases: accumulators
+    near +-2**30 and 2**31, every input byte through the ADD tables."""
+    rng = np.random.default_rng(7)
+    jobs = []
+    for zp in (-128, 127):
+        for w_value, x_value in ((-128, -128), (127, -128), (-128, 127)):
+            mb = ModelBuilder()
+            x = mb.input((2, 300), "int8", scale=0.5, zero_point=zp)
+            # accumulators near +-2**30 and 2**31, multipliers near 2**-24 keep outputs in range
+            w_scale = [2**-23, 2**-23, 1.1 * 2**-24, 2e-5]
+            weights = np.full((4, 300), w_value, np.int8)
+            w = mb.const(weights, "int8", scale=w_scale, zero_point=0, axis=0)
+            bias = np.array([2**30, -(2**30), 2**31 - 2**26, 0], np.int32)
+            b = mb.const(bias, "int32", scale=0.005, zero_point=0)
+            y = mb.tensor((2, 4), "int8", scale=1.0, zero_point=zp // 4)
+            mb.op("FULLY_CONNECTED", [x, w, b], [y], "FullyConnectedOptions")
+            mb.output(y)
+            inputs = np.full((2, 300), x_value, np.int8)
+            inputs[1] = rand_int8(rng, 300)
+            jobs.append((mb.build(), [inputs]))
+        mb = ModelBuilder()
+        a = mb.input((1, 256), "int8", scale=2.0, zero_point=zp)
+        c = mb.input((1, 256), "int8", scale=0.001, zero_point=-zp - 1)
+        y = mb.tensor((1, 256), "int8", scale=4.0, zero_point=zp // 2)
+        mb.op("ADD", [a, c], [y], "AddOptions")
+        mb.output(y)
+        every_byte = np.arange(-128, 128, dtype=np.int8).reshape(1, 256)
+        jobs.append((mb.build(), [every_byte, every_byte[:, ::-1].copy()]))
+    return jobs
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_extreme_int8(loops):
+    compare(extreme_int8_jobs(), loops)

@@ -46,7 +46,18 @@ def prepare(op):
         args = (float32_view(x.data), out.data, fmt, out.itemsize, x.size, scale, out.zero_point, lo, hi)
         return _quantize_float, args + (rounded,)
     quantized(op, x)
-    rq = requant_params(op.persistent, [quant.ratio_multiplier(x.scale_bits(), out.scale_bits())], out, lo, hi)
+    multiplier, shift = quant.ratio_multiplier(x.scale_bits(), out.scale_bits())
+    # requantize needs (x - zp) << shift, and its product plus the output zero point, in
+    # int32; TFLM's arithmetic wraps there, so refuse rather than give other numbers.
+    x_lo, x_hi = INT_LIMITS[x.dtype]
+    top = ((x_hi - x.zero_point) << max(shift, 0)) + max(out.zero_point, 0)
+    bottom = ((x_lo - x.zero_point) << max(shift, 0)) + min(out.zero_point, 0)
+    if top > quant.INT32_MAX or bottom < quant.INT32_MIN:
+        unsupported(
+            "%s -> %s scale ratio needs a left shift of %d: (input - zero point) << %d "
+            "plus the output zero point overflows int32" % (x.dtype, out.dtype, shift, shift)
+        )
+    rq = requant_params(op.persistent, [(multiplier, shift)], out, lo, hi)
     args = (op.loops, x.data, x.itemsize, -x.zero_point, out.data, x.size, op.acc, len(op.acc) // 4)
     return _requantize, args + (rq,)
 

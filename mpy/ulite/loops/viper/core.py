@@ -50,6 +50,9 @@ def requantize(acc, out, out_start: int, count: int, rq, first_channel: int):
     the requantization params
     rq = (mult int32 array, shift int8 array, channels, zp, lo, hi, output itemsize 1/2/4).
     Multipliers are in [0, 2**31), so ptr32 reads them as positive on every word size.
+    Callers keep x << max(shift, 0) and that plus zp inside int32 for every accumulator x
+    (MBQM moves no value away from zero), so every intermediate fits int32; prepare
+    checks it and tests/test_viper_int32.py proves it on the edge values.
     """
     a32 = ptr32(acc)
     o8 = ptr8(out)
@@ -356,9 +359,11 @@ def fxp_map(program, consts, regs, src, dst, count: int):
                     p2 = al * bh
                     v = (p1 >> 15) + (p2 >> 15)
                     v += ((p1 & 0x7FFF) + (p2 & 0x7FFF) + h16 + 0x4000) >> 15
-                    # ah*bh*2 reaches 2**31 only when a and b are both within 2**16 of
-                    # -2**31; the wrapped sum is then still the exact in-range result.
-                    v += ah * bh * 2
+                    # ah*bh*2 reaches 2**31 when a and b are both within 2**16 of -2**31,
+                    # so ah*bh is added twice: |v| < 2**18 before, every sum fits int32.
+                    hh = ah * bh
+                    v += hh
+                    v += hh
             elif op == _RDBPOT or op == _RDBPOT_REG:
                 e = imm if op == _RDBPOT else b
                 v = a

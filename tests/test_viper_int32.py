@@ -1,0 +1,606 @@
+"""Every viper intermediate fits a signed 32-bit word (see viper_int32.py for the checker).
+
+Each viper loop runs on edge inputs through the checker, which must record nothing, and
+the checked results must equal the real viper and plain loops on MicroPython. Whole models
+also run through the checker with ulite's interpreter in CPython, against TFLM.
+
+To cover a new viper loop: write a function returning `Vector`s that call it with the
+edge values its contract allows (the bound documented next to its loop) and add it to
+VECTORS; to cover a kernel as prepare() drives it, add a job builder to MODEL_JOBS.
+"""
+
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import golden_cases, model_path
+from oracle import run_tflm
+from test_kernels_core import extreme_int8_jobs, softmax_model
+from viper_int32 import (
+    INT32_MAX,
+    INT32_MIN,
+    Stop,
+    Unsupported,
+    Vector,
+    load,
+    run_checked,
+    run_device,
+)
+
+from host_tools.model_builder import ModelBuilder
+from host_tools.paths import MPY_DIR, tool
+
+VIPER_DIR = MPY_DIR / "ulite" / "loops" / "viper"
+MULTIPLIERS = [0, 1, 65535, 1 << 30, (1 << 30) + 1, 1518500250, INT32_MAX]
+ACCUMULATORS = [
+    INT32_MIN,
+    INT32_MIN + 1,
+    -(1 << 30),
+    -65536,
+    -32769,
+    -1,
+    0,
+    1,
+    32767,
+    65535,
+    1 << 30,
+    INT32_MAX,
+]
+
+
+@pytest.fixture(scope="module")
+def checker():
+    return load()
+
+
+def i32(values):
+    return struct.pack("<%di" % len(values), *values)
+
+
+def rq_buffers(vector, multipliers, shifts):
+    return vector.buffer("mult", i32(multipliers)), vector.buffer(
+        "shift", bytes(s & 0xFF for s in shifts)
+    )
+
+
+def requantize_vectors():
+    """Every multiplier with every shift -31..30, on accumulators up to the legal bound:
+    |acc << max(shift, 0)| + |zero point| <= INT32_MAX (check_accumulator refuses more)."""
+    pairs = [(m, s) for m in MULTIPLIERS for s in range(-31, 31)]
+    vectors = []
+    outputs = ((1, -128, 127, (-128, 127)), (1, 127, 127, (-128, 127)), (2, 0, 0, (-32768, 32767)))
+    for itemsize, zp, margin, (lo, hi) in outputs + ((4, 0, 0, (INT32_MIN, INT32_MAX)),):
+        v = Vector("requantize itemsize %d zp %d" % (itemsize, zp))
+        mult, shift = rq_buffers(v, [m for m, _ in pairs], [s for _, s in pairs])
+        rq = (mult, shift, len(pairs), zp, lo, hi, itemsize)
+        out = v.buffer("out", bytes(itemsize * len(pairs) * len(ACCUMULATORS)))
+        for k, a in enumerate(ACCUMULATORS):
+            legal = []
+            for _, s in pairs:
+                bound = (INT32_MAX - margin) >> max(s, 0)
+                legal.append(max(-bound, min(bound, a)))
+            acc = v.buffer("acc%d" % k, i32(legal))
+            v.call("requantize", acc, out, k * len(pairs), len(pairs), rq, 0)
+        vectors.append(v)
+    # channels cycling from a first channel past the end, in chunks
+    v = Vector("requantize channel cycling")
+    mult, shift = rq_buffers(v, MULTIPLIERS, [-1, 0, 3, -31, 5, -7, 1])
+    acc = v.buffer("acc", i32([(i * 7919) % 20000 - 10000 for i in range(40)]))
+    out = v.buffer("out", bytes(80))
+    for start in (0, 13, 27):
+        v.call(
+            "requantize",
+            acc.view(4 * start, 4 * (start + 13)),
+            out,
+            start,
+            13,
+            (mult, shift, 7, -3, -128, 127, 1),
+            start + 15,
+        )
+    vectors.append(v)
+    return vectors
+
+
+def fully_connected_vectors():
+    """Extreme weights, inputs and input zero points with biases at the loop's bound
+    |bias| + depth * 128 * 255 < 2**31 (minus the output zero point), per-tensor and
+    per-channel, with and without bias, several chunk sizes."""
+    vectors = []
+    rng = np.random.default_rng(11)
+    for depth, units, chunk in ((1, 1, 1), (37, 70, 64), (300, 5, 3), (16, 129, 64)):
+        top = INT32_MAX - 128 - depth * 128 * 255
+        for w_value, x_value, zp in ((-128, 127, -128), (-128, -128, 127), (127, 127, -128), (None, None, 5)):
+            v = Vector(
+                "fully_connected depth %d units %d w %s x %s zp %d" % (depth, units, w_value, x_value, zp)
+            )
+            if w_value is None:
+                w = rng.integers(-128, 128, (units, depth), dtype=np.int8)
+                x = rng.integers(-128, 128, (2, depth), dtype=np.int8)
+            else:
+                w = np.full((units, depth), w_value, np.int8)
+                x = np.full((2, depth), x_value, np.int8)
+            bias = [top, -top, 0, top // 3, -top // 2][:units] + [
+                int(i) for i in rng.integers(-top, top, max(units - 5, 0))
+            ]
+            channels = units if units % 2 else 1
+            multipliers = [MULTIPLIERS[(u * 3) % len(MULTIPLIERS)] for u in range(channels)]
+            shifts = [[0, -1, -31, -12][u % 4] for u in range(channels)]
+            mult, shift = rq_buffers(v, multipliers, shifts)
+            out = v.buffer("out", bytes(2 * units))
+            has_bias = 0 if depth == 300 else 1
+            args = (
+                out,
+                v.buffer("x", x.tobytes()),
+                v.buffer("w", w.tobytes()),
+                v.buffer("bias", i32(bias)),
+                has_bias,
+                v.buffer("acc", bytes(4 * chunk)),
+                chunk,
+                2,
+                depth,
+                units,
+                zp,
+                (mult, shift, channels, 127 if depth % 2 else -128, -128, 127, 1),
+            )
+            vectors.append(v.call("fully_connected_int8", args))
+    return vectors
+
+
+def binary_vectors():
+    """Every mode with extreme zero points, rescale multipliers just below 2**31 and shifts
+    up to 31, broadcasting strides and chunk edges."""
+    vectors = []
+    rng = np.random.default_rng(12)
+    transforms = [
+        ((-128, 0, INT32_MAX >> 11, INT32_MAX & 0x7FF, 0), (127, 1, INT32_MAX >> 11, INT32_MAX & 0x7FF, 0)),
+        ((127, 0, (1 << 30) >> 11, 0, 31), (-128, 1, 1518500250 >> 11, 1518500250 & 0x7FF, 12)),
+        ((0, 0, 0, 0, 0), (5, 0, 0, 0, 0)),
+    ]
+    shapes = [
+        ((1, 1, 1, 1, 1, 300), (0, 0, 0, 0, 0, 1), (0, 0, 0, 0, 0, 1), 300, 300),
+        ((1, 1, 2, 3, 4, 5), (0, 0, 60, 20, 5, 1), (0, 0, 0, 0, 5, 1), 120, 20),
+        ((2, 1, 1, 3, 1, 7), (0, 0, 0, 7, 0, 1), (1, 0, 0, 0, 0, 0), 21, 2),
+    ]
+    for mode in range(4):
+        for k, (r1, r2) in enumerate(transforms):
+            for dims, st1, st2, n1, n2 in shapes:
+                v = Vector("binary mode %d transforms %d dims %s" % (mode, k, dims))
+                count = int(np.prod(dims))
+                mult, shift = rq_buffers(v, [MULTIPLIERS[k + 4]], [-(k * 9)])
+                x1 = np.full(n1, [-128, 127, 0][k], np.int8) if k < 2 else rng.integers(-128, 128, n1, dtype=np.int8)
+                x2 = np.full(n2, [127, -128, 0][k], np.int8) if k < 2 else rng.integers(-128, 128, n2, dtype=np.int8)
+                args = (
+                    v.buffer("out", bytes(count)),
+                    v.buffer("x1", x1.tobytes()),
+                    v.buffer("x2", x2.tobytes()),
+                    r1,
+                    r2,
+                    dims,
+                    st1,
+                    st2,
+                    v.buffer("acc", bytes(256)),
+                    64,
+                    (mult, shift, 1, [-128, 0, 127][k], -128, 127, 1),
+                    mode,
+                )
+                vectors.append(v.call("binary_int8", args))
+    return vectors
+
+
+def small_loop_vectors():
+    """widen, narrow, sum_int32 and diff_from_max_int8 at the ends of their ranges."""
+    v = Vector("widen, narrow, sum_int32, diff_from_max_int8")
+    int8s = v.buffer("int8", bytes(range(256)))
+    int16s = v.buffer("int16", struct.pack("<6h", -32768, -32767, -1, 0, 1, 32767))
+    wide = v.buffer("wide", bytes(4 * 256))
+    v.call("widen", int8s, 0, 256, 1, 255, wide)
+    v.call("widen", int8s, 100, 156, 1, -255, wide)
+    v.call("widen", int16s, 0, 6, 2, 65535, wide)
+    v.call("widen", int16s, 1, 5, 2, -65535, wide)
+    edges = v.buffer(
+        "edges", i32([INT32_MAX - 32768, INT32_MIN + 32768, -40000, 40000, 0, -1, 70000, -70000])
+    )
+    bounds = {1: (-128, 127), 2: (-32768, 32767)}
+    for k, (itemsize, offset) in enumerate(((1, 32768), (1, -32768), (2, -32768), (2, 32767))):
+        narrowed = v.buffer("narrowed%d" % k, bytes(2 + 8 * itemsize))
+        v.call("narrow", edges, 8, narrowed, 2 // itemsize, itemsize, offset, *bounds[itemsize])
+    total = v.buffer("total", bytes(4))
+    v.call(
+        "sum_int32",
+        v.buffer("big", i32([INT32_MAX, -1, INT32_MIN + 1, -(1 << 30), 1 << 30])),
+        5,
+        total,
+    )
+    v.call(
+        "sum_int32",
+        v.buffer("parts", i32([(1 << 19) - 1] * 4095)),
+        4095,
+        v.buffer("total2", bytes(4)),
+    )
+    for start, count in ((0, 256), (0, 1), (255, 1), (128, 128), (0, 128)):
+        v.call("diff_from_max_int8", int8s, start, count, wide)
+    return [v]
+
+
+def softmax_program_vectors():
+    """fxp_map over softmax's programs: every int8 difference through the exp program for
+    the smallest and largest input multipliers, edge sums through the reciprocal, and
+    edge exps through the output program with every exponent it can be given."""
+    from ulite import fxp_ops
+    from ulite.kernels import softmax
+
+    vectors = []
+    diffs = i32(range(-255, 1))
+    for multiplier, left_shift in (
+        (1 << 30, 0),
+        (INT32_MAX, 0),
+        (1 << 30, 26),
+        (INT32_MAX, 31 - 5),
+        (1518500250, 10),
+    ):
+        diff_min = -((31 << 26) >> left_shift)
+        programs, consts = softmax._programs(multiplier, left_shift, diff_min)
+        v = Vector("softmax programs multiplier %d shift %d" % (multiplier, left_shift))
+        program = [v.buffer("program%d" % k, p) for k, p in enumerate(programs)]
+        consts = v.buffer("consts", consts.tobytes(), "i")
+        regs = v.buffer("regs", bytes(4 * fxp_ops.REGISTERS))
+        exps = v.buffer("exps", bytes(4 * 256))
+        v.call("fxp_map", program[0], consts, regs, v.buffer("diffs", diffs), exps, 256)
+        v.call(
+            "fxp_map", program[1], consts, regs, exps, v.buffer("rescaled", bytes(4 * 256)), 256
+        )
+        sums = [
+            1 << 19,
+            (1 << 19) + 1,
+            3 << 19,
+            (1 << 20) - 1,
+            1 << 20,
+            12345678,
+            4095 << 19,
+            (4095 << 19) + 4095,
+        ]
+        v.call(
+            "fxp_map",
+            program[2],
+            consts,
+            regs,
+            v.buffer("sums", i32(sums)),
+            v.buffer("headroom", bytes(32)),
+            8,
+        )
+        edges = v.buffer(
+            "edge_exps", i32([0, 1, 2, (1 << 30) - 1, 1 << 30, INT32_MAX - 1, INT32_MAX])
+        )
+        for exponent in range(0, 32):
+            v.call(
+                "fxp_map",
+                program[3],
+                consts,
+                _with_exponent(v, regs, exponent),
+                edges,
+                v.buffer("out%d" % exponent, bytes(28)),
+                7,
+            )
+        vectors.append(v)
+    return vectors
+
+
+def _with_exponent(vector, regs, exponent):
+    """The register file after the reciprocal, with softmax's exponent register set."""
+    from ulite.kernels import softmax
+
+    name = "regs_exp%d" % exponent
+    scale = 0x7FFFFFFF - exponent * 12345
+    values = [0] * 16
+    values[softmax._EXPONENT_REG] = exponent
+    values[softmax._SCALE_REG] = scale
+    return vector.buffer(name, i32(values))
+
+
+def fxp_op_vectors():
+    """Every fxp_ops instruction on edge registers, within each instruction's contract
+    (ADD, SUB, SHL, SHL_REG, NEG only where the exact result fits int32)."""
+    from ulite import fxp_ops as fx
+
+    edges = [
+        INT32_MIN,
+        INT32_MIN + 1,
+        INT32_MIN + 65535,
+        -(1 << 30),
+        -65536,
+        -1,
+        0,
+        1,
+        65535,
+        1 << 30,
+        INT32_MAX - 1,
+        INT32_MAX,
+    ]
+    asm = fx.Assembler()
+    programs = []  # (program, inputs)
+
+    def emit(inputs):
+        programs.append((asm.program(), [e for e in edges if inputs(e)]))
+
+    for c in edges:
+        asm.const(2, c)
+        asm.op(fx.SRDHM, 1, 0, 2)
+        emit(lambda e: True)
+        for op, fits in ((fx.ADD, lambda e, c=c: e + c), (fx.SUB, lambda e, c=c: e - c)):
+            asm.const(2, c)
+            asm.op(op, 1, 0, 2)
+            emit(lambda e, fits=fits: INT32_MIN <= fits(e) <= INT32_MAX)
+        for op in (fx.AND, fx.LESS, fx.SELECT):
+            asm.const(2, c)
+            asm.op(fx.MOV, 1, 2)
+            asm.op(op, 1, 0, 2)
+            emit(lambda e: True)
+    for e in range(32):
+        asm.op(fx.RDBPOT, 1, 0, e)
+        emit(lambda x: True)
+        asm.const(2, e)
+        asm.op(fx.RDBPOT_REG, 1, 0, 2)
+        emit(lambda x: True)
+        asm.op(fx.TEST_BIT, 1, 0, e)
+        emit(lambda x: True)
+        asm.op(fx.SHL, 1, 0, e)
+        emit(lambda x, e=e: INT32_MIN <= x << e <= INT32_MAX)
+        asm.const(2, e)
+        asm.op(fx.SHL_REG, 1, 0, 2)
+        emit(lambda x, e=e: INT32_MIN <= x << e <= INT32_MAX)
+        asm.op(fx.SHR, 1, 0, e)
+        emit(lambda x: True)
+        if e:
+            asm.op(fx.SAT_SHL, 1, 0, e)
+            emit(lambda x: True)
+    for op, fits in (
+        (fx.CLZ, None),
+        (fx.IS_ZERO, None),
+        (fx.NEG, lambda x: x > INT32_MIN),
+        (fx.HALF_SUM_ONE, lambda x: x >= 0),
+    ):
+        asm.op(op, 1, 0)
+        emit(fits or (lambda x: True))
+    v = Vector("every fxp_ops instruction on edge registers")
+    consts = v.buffer("consts", asm.constant_pool().tobytes(), "i")
+    regs = v.buffer("regs", bytes(4 * fx.REGISTERS))
+    for k, (program, inputs) in enumerate(programs):
+        src = v.buffer("src%d" % k, i32(inputs))
+        v.call(
+            "fxp_map",
+            v.buffer("program%d" % k, program),
+            consts,
+            regs,
+            src,
+            v.buffer("dst%d" % k, bytes(4 * len(inputs))),
+            len(inputs),
+        )
+    return [v]
+
+
+VECTORS = [
+    requantize_vectors,
+    fully_connected_vectors,
+    binary_vectors,
+    small_loop_vectors,
+    softmax_program_vectors,
+    fxp_op_vectors,
+]
+
+
+@pytest.mark.parametrize("vectors", VECTORS, ids=lambda f: f.__name__)
+def test_loops_stay_in_int32_and_match_micropython(checker, vectors):
+    vectors = vectors()
+    checker.reset()
+    checked = [run_checked(checker, v) for v in vectors]
+    assert checker.report() == [], "\n".join(checker.report())
+    device = run_device(vectors)
+    for v, mine, theirs in zip(vectors, checked, device):
+        for backend, buffers in theirs.items():
+            for name, data in mine.items():
+                assert buffers[name] == data, "%s: buffer %s differs from %s on MicroPython" % (
+                    v.label,
+                    name,
+                    backend,
+                )
+
+
+def golden_jobs():
+    jobs = []
+    for name, cases in (("hello_world_int8", 3), ("ad01_int8", 1), ("simple_add", 3)):
+        model = model_path(name).read_bytes()
+        jobs += [(model, ins) for ins, _ in golden_cases(name)[:cases]]
+    return jobs
+
+
+def softmax_edge_jobs():
+    """SOFTMAX with tiny and large betas, constant rows and the deepest rows ulite takes
+    (TFLM aborts on int8 outputs when a row's sum needs an exponent above 31)."""
+    rng = np.random.default_rng(13)
+    rows = (((1, 120), None), ((1, 33), 127), ((1, 33), -128))
+    cases = [
+        (beta, shape, value, out)
+        for beta in (1.0, 1e-4, 50.0)
+        for out in ("int8", "int16")
+        for shape, value in rows
+    ]
+    cases.append((1e-4, (1, 4095), None, "int16"))  # a row sum just below 2**31
+    jobs = []
+    for beta, shape, value, out_dtype in cases:
+        x = (
+            rng.integers(-128, 128, shape, dtype=np.int8)
+            if value is None
+            else np.full(shape, value, np.int8)
+        )
+        jobs.append((softmax_model(rng, shape, beta, out_dtype), [x]))
+    return jobs
+
+
+def requantize_edge_jobs():
+    """QUANTIZE int8/int16 -> int8/int16/int32 at the largest scale ratios ulite accepts
+    (shifts 23 and 16: one more and QUANTIZE refuses, see test_refusals.py), and a tiny one."""
+    jobs = []
+    for src, dst, ratio_log2 in (
+        ("int8", "int32", 22),
+        ("int8", "int8", 22),
+        ("int16", "int16", 15),
+        ("int16", "int8", -31),
+    ):
+        mb = ModelBuilder()
+        zp_in = -128 if src == "int8" else 0
+        x = mb.input((1, 512), src, scale=1.0, zero_point=zp_in)
+        y = mb.tensor(
+            (1, 512), dst, scale=2.0**-ratio_log2, zero_point=127 if dst == "int8" else 0
+        )
+        mb.op("QUANTIZE", [x], [y])
+        mb.output(y)
+        info = np.iinfo(src)
+        values = np.linspace(info.min, info.max, 512).astype(src).reshape(1, 512)
+        jobs.append((mb.build(), [values]))
+    return jobs
+
+
+MODEL_JOBS = [golden_jobs, extreme_int8_jobs, softmax_edge_jobs, requantize_edge_jobs]
+
+
+@pytest.mark.parametrize("jobs", MODEL_JOBS, ids=lambda f: f.__name__)
+def test_models_stay_in_int32_and_match_tflm(checker, jobs):
+    checker.reset()
+    for j, (model, inputs) in enumerate(jobs()):
+        expected = run_tflm(model, inputs)
+        interp = checker.interpreter(model)
+        for i, x in enumerate(inputs):
+            interp.input(i).copy_from(np.ascontiguousarray(x).tobytes())
+        interp.invoke()
+        assert checker.report() == [], "job %d:\n%s" % (j, "\n".join(checker.report()))
+        for k, e in enumerate(expected):
+            got = np.frombuffer(bytes(interp.output(k).data), e.dtype).reshape(e.shape)
+            np.testing.assert_array_equal(got, e, err_msg="job %d output %d" % (j, k))
+
+
+@pytest.mark.parametrize("arch", ["armv6m", "xtensawin"])
+@pytest.mark.parametrize("module", sorted(p.name for p in VIPER_DIR.glob("*.py")))
+def test_viper_module_compiles_for_boards(tmp_path, module, arch):
+    import subprocess
+
+    out = tmp_path / (Path(module).stem + ".mpy")
+    result = subprocess.run(
+        [tool("mpy-cross"), "-march=" + arch, "-o", str(out), str(VIPER_DIR / module)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert out.stat().st_size > 0
+
+
+# -- the checker itself: the idiom is accepted, every kind of violation is caught ---------
+
+
+def overflowing_add(a: int, b: int) -> int:
+    return a + b
+
+
+def sign_extended_load(buf) -> int:
+    p = ptr32(buf)  # noqa: F821 (a viper builtin)
+    k31 = 31
+    sign = 1 << k31
+    return (p[0] ^ sign) - sign
+
+
+def sign_misused(buf) -> int:
+    p = ptr32(buf)  # noqa: F821
+    k31 = 31
+    sign = 1 << k31
+    return (p[0] + sign) - sign
+
+
+def raw_load_used(buf) -> int:
+    p = ptr32(buf)  # noqa: F821
+    return p[0] + 1
+
+
+def out_of_bounds(buf) -> int:
+    p = ptr32(buf)  # noqa: F821
+    return p[1]
+
+
+def walk_addresses(buf, n: int) -> int:
+    address = int(ptr8(buf))  # noqa: F821
+    end = address + n
+    total = 0
+    while address < end:
+        total += ptr8(address)[0]  # noqa: F821
+        address += 1
+    return total
+
+
+def big_literal() -> int:
+    return 1073741824
+
+
+def shift_by_32(a: int) -> int:
+    k = 32
+    return a << k
+
+
+def comprehension(n: int):
+    return [i for i in range(n)]
+
+
+def test_checker_accepts_the_sign_extension_idiom(checker):
+    checker.reset()
+    load32 = checker.wrap(sign_extended_load)
+    assert [load32(i32([v])) for v in (INT32_MIN, -5, 0, INT32_MAX)] == [
+        INT32_MIN,
+        -5,
+        0,
+        INT32_MAX,
+    ]
+    assert checker.wrap(overflowing_add)(1 << 30, (1 << 30) - 1) == INT32_MAX
+    assert checker.wrap(raw_load_used)(i32([5])) == 6
+    assert checker.wrap(walk_addresses)(bytes([1, 2, 3]), 3) == 6
+    assert checker.report() == []
+
+
+@pytest.mark.parametrize(
+    "function, args, message",
+    [
+        (
+            overflowing_add,
+            (1 << 30, 1 << 30),
+            "overflowing_add: 1073741824 + 1073741824 = 2147483648: outside int32",
+        ),
+        (sign_misused, (i32([3]),), "sign_misused: 1 << 31 used outside the sign-extension idiom"),
+        (
+            raw_load_used,
+            (i32([-5]),),
+            "raw_load_used: ptr32 load of -5 used without sign extension",
+        ),
+        (big_literal, (), "big_literal: literal 1073741824 is not a small int"),
+    ],
+)
+def test_checker_records_violations(checker, function, args, message):
+    checker.reset()
+    checker.wrap(function)(*args)
+    assert len(checker.report()) >= 1 and message in checker.report()[0], checker.report()
+
+
+def test_checker_stops_on_memory_and_shift_errors(checker):
+    with pytest.raises(Stop, match="ptr32 index 1 outside 0..0"):
+        checker.wrap(out_of_bounds)(i32([1]))
+    with pytest.raises(Stop, match="ptr8 index 0 outside 0..-1"):
+        checker.wrap(walk_addresses)(bytes([1, 2, 3]), 5)
+    with pytest.raises(Stop, match="shift count outside 0..31"):
+        checker.wrap(shift_by_32)(1)
+    with pytest.raises(Unsupported, match="ListComp"):
+        checker.wrap(comprehension)
+
+
+def test_checker_catches_requantize_past_its_contract(checker):
+    checker.reset()
+    mult_shift = (i32([INT32_MAX]), bytes([1]), 1, 0, -128, 127, 1)
+    checker.package.requantize(i32([1 << 30]), bytearray(1), 0, 1, mult_shift, 0)
+    assert any("requantize: 1073741824 << 1 = 2147483648" in line for line in checker.report()), (
+        checker.report()
+    )

@@ -1,0 +1,108 @@
+"""ulite on a 32-bit MicroPython without viper: the WebAssembly port under Node.
+
+The port runs the `plain` loop backend with 31-bit small ints (larger values become
+bigints), as a board without native emitters would. Outputs must match TFLM bit for bit.
+To cover a new kernel family, add its job builder (a function returning [(model bytes,
+[inputs])], as in test_kernels_core.py) to KERNEL_JOBS.
+"""
+
+import numpy as np
+import pytest
+from conftest import golden_cases, model_path
+from oracle import compare
+from test_kernels_core import (
+    add_int8_jobs,
+    extreme_int8_jobs,
+    fully_connected_int8_jobs,
+    quantize_jobs,
+    softmax_int8_jobs,
+)
+
+from host_tools import wasm_port
+from host_tools.errors import UserError
+from host_tools.infer import infer_cases
+
+GOLDEN_EXACT = ["hello_world_int8", "ad01_int8", "simple_add"]
+
+
+# Kernel families checked against TFLM on the WebAssembly port; extend with new builders.
+# Their outputs are compared exactly (int8, and DEQUANTIZE's float32 rounding as TFLM does).
+KERNEL_JOBS = [
+    softmax_int8_jobs,
+    quantize_jobs,
+    fully_connected_int8_jobs,
+    add_int8_jobs,
+    extreme_int8_jobs,
+]
+
+PORT_FACTS = """
+import sys
+from ulite import loops
+print(sys.maxsize, loops.backend().__name__)
+try:
+    loops.backend("viper")
+    print("viper imported")
+except SyntaxError:
+    print("no viper")
+"""
+
+
+def test_port_is_32_bit_without_viper(tmp_path):
+    script = tmp_path / "facts.py"
+    script.write_text(PORT_FACTS)
+    result = wasm_port.run(script, heap=1 << 20, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(2**31 - 1), "ulite.loops.plain", "no", "viper"]
+
+
+def test_failure_is_reported(tmp_path):
+    script = tmp_path / "fails.py"
+    script.write_text("import sys\nprint('before')\nraise ValueError('wasm says no')\n")
+    result = wasm_port.run(script, heap=1 << 20, timeout=60)
+    assert result.returncode == 1
+    assert result.stdout == "before\n"
+    assert "ValueError: wasm says no" in result.stderr and 'fails.py", line 3' in result.stderr
+
+
+def test_runaway_script_is_stopped(tmp_path):
+    script = tmp_path / "spins.py"
+    script.write_text("while True:\n    pass\n")
+    with pytest.raises(UserError, match="did not finish within 2 s"):
+        wasm_port.run(script, heap=1 << 20, timeout=2)
+
+
+def test_runner_failure_is_reported(tmp_path):
+    script = tmp_path / "ok.py"
+    script.write_text("print('never run')\n")
+    with pytest.raises(UserError, match="WebAssembly runner failed: .*missing.bin"):
+        wasm_port.run(script, heap=1 << 20, timeout=60, copy_in=[tmp_path / "missing.bin"])
+
+
+def test_device_errors_reach_the_host():
+    x = np.zeros((1, 3), np.int8)  # the model takes (1, 1)
+    with pytest.raises(UserError, match=r"input 0: model expects int8 \(1, 1\)"):
+        infer_cases(model_path("hello_world_int8"), [[x]], 256 * 1024, port="wasm")
+
+
+@pytest.mark.parametrize("name", GOLDEN_EXACT)
+def test_golden_bit_exact_on_wasm(name):
+    cases = golden_cases(name)
+    outputs, _ = infer_cases(model_path(name), [ins for ins, _ in cases], 512 * 1024, port="wasm")
+    assert len(outputs) == len(cases)
+    for (_, expected), got in zip(cases, outputs):
+        for e, g in zip(expected, got):
+            assert g.dtype == e.dtype and g.shape == e.shape
+            np.testing.assert_array_equal(g, e)
+
+
+def test_golden_hello_world_float_on_wasm():
+    cases = golden_cases("hello_world_float")
+    inputs = [ins for ins, _ in cases]
+    outputs, _ = infer_cases(model_path("hello_world_float"), inputs, 256 * 1024, port="wasm")
+    for (_, expected), got in zip(cases, outputs):
+        np.testing.assert_allclose(got[0], expected[0], rtol=1e-5, atol=0)
+
+
+@pytest.mark.parametrize("jobs", KERNEL_JOBS, ids=lambda f: f.__name__)
+def test_kernels_match_tflm_on_wasm(jobs):
+    assert compare(jobs(), port="wasm", rtol=0) > 0
