@@ -181,6 +181,8 @@ class VirtualBoard:
         _nonblocking(master)
         self.child_fd, self.child_slave = master, slave
         self.awaiting_read = False
+        self.repl_started = False
+        self.boot_output = bytearray()
         self.tail = b""
 
     def stop_child(self):
@@ -200,10 +202,14 @@ class VirtualBoard:
         """The child exited: start the next one, back in the raw REPL if it was there."""
         self.drain_child()
         self.stop_child()
+        if not self.repl_started:  # it crashed: starting it again would crash again
+            last = (bytes(self.boot_output or self.tail).strip().splitlines() or [b"no output"])[
+                -1
+            ]
+            raise UserError("MicroPython exited before its REPL started: %s" % last.decode())
         self.to_user += SOFT_REBOOT
         if self.raw:
             self.booting = True
-            self.boot_output = bytearray()
             self.spawn(["boot.py"])  # a board runs main.py only for the friendly REPL
         else:
             self.spawn(["boot.py", "main.py"])
@@ -231,6 +237,7 @@ class VirtualBoard:
         friendly_at = seen.rfind(FRIENDLY_BANNER_END)
         if max(raw_at, friendly_at) >= 0:
             self.raw = raw_at > friendly_at
+            self.repl_started = True
         self.tail = seen[-64:]
         if not self.booting:
             self.to_user += self.cooked(data)

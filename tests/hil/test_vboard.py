@@ -1,5 +1,6 @@
 """The virtual board behaves like a board to plain mpremote and to a person at its REPL."""
 
+import dataclasses
 import os
 import select
 import subprocess
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import golden_cases, model_path
 
-from host_tools import vboard
+from host_tools import boards, vboard
 from host_tools.board_link import BoardLink
 from host_tools.errors import UserError
 from host_tools.flash import flash
@@ -180,3 +181,16 @@ def test_vboard_prints_its_device_first(tmp_path):
         assert process.wait(10) == 0
         process.stdout.close()
     assert (tmp_path / "lib").is_dir()  # --dir is kept
+
+
+def test_a_crashing_micropython_stops_the_board(tmp_path):
+    """MicroPython dying before its REPL (here: a heap the host cannot give) is an error,
+    not an endless round of soft reboots."""
+    board = boards.load("rp2040")
+    vb = vboard.VirtualBoard(dataclasses.replace(board, heap_bytes=1 << 50), tmp_path)
+    vb.start()
+    try:
+        with pytest.raises(UserError, match="MicroPython exited before its REPL started"):
+            vb.serve()
+    finally:
+        vb.close()
