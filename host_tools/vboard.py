@@ -47,6 +47,9 @@ FRIENDLY_BANNER_END = b'Type "help()" for more information.\r\n>>> '
 RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n"
 SOFT_REBOOT = b"MPY: soft reboot\r\n"
 CTRL_C = 3
+# The first thing the child prints: MicroPython runs, and turns SIGINT into KeyboardInterrupt.
+# (Before, SIGINT would kill the Python process that hosts it.) An OSC escape, never shown.
+RUNNING = b"\x1b]ulite-vboard\x07"
 LONE_NEWLINE = re.compile(rb"(?<!\r)\n")
 # Blocked in read(0, ...): the syscall number of read, by machine.
 READ_SYSCALL = {"x86_64": "0", "aarch64": "63"}.get(platform.machine())
@@ -57,6 +60,7 @@ OUTPUT_HIGH_WATER = 256 * 1024  # stop reading the child while this much waits f
 
 BOOT = """
 import os, sys
+print(%r, end="")
 for _m in %r:  # the model modules, in flash on a board: their bytes are in place at boot
     try:
         __import__(_m)
@@ -139,6 +143,7 @@ class VirtualBoard:
         self.awaiting_read = False  # gave the child a command; wait until it reads again
         self.tail = b""  # end of the child's output, for banners split across reads
         self.last_out = b""
+        self.failed_boots = 0
 
     def start(self):
         self.spawn(["boot.py", "main.py"])
@@ -168,7 +173,7 @@ class VirtualBoard:
                 "heapsize=%d" % self.heap(models),
                 "-i",
                 "-c",
-                BOOT % (list(models), boot_files),
+                BOOT % (RUNNING.decode(), list(models), boot_files),
             ],
             stdin=slave,
             stdout=slave,
@@ -181,7 +186,9 @@ class VirtualBoard:
         _nonblocking(master)
         self.child_fd, self.child_slave = master, slave
         self.awaiting_read = False
+        self.running = False
         self.repl_started = False
+        self.early_output = bytearray()  # what the child printed before RUNNING
         self.boot_output = bytearray()
         self.tail = b""
 
@@ -202,10 +209,12 @@ class VirtualBoard:
         """The child exited: start the next one, back in the raw REPL if it was there."""
         self.drain_child()
         self.stop_child()
-        if not self.repl_started:  # it crashed: starting it again would crash again
-            last = (bytes(self.boot_output or self.tail).strip().splitlines() or [b"no output"])[
-                -1
-            ]
+        # Exiting before its REPL started twice in a row is a crash, not a stray interrupt:
+        # starting it again would crash again.
+        self.failed_boots = 0 if self.repl_started else self.failed_boots + 1
+        if self.failed_boots == 2:
+            output = self.boot_output or self.early_output or self.tail
+            last = (bytes(output).strip().splitlines() or [b"no output"])[-1]
             raise UserError("MicroPython exited before its REPL started: %s" % last.decode())
         self.to_user += SOFT_REBOOT
         if self.raw:
@@ -232,6 +241,13 @@ class VirtualBoard:
             self.from_child(data)
 
     def from_child(self, data):
+        if not self.running:
+            self.early_output += data
+            at = self.early_output.find(RUNNING)
+            if at < 0:
+                return
+            self.running = True
+            data = bytes(self.early_output[:at] + self.early_output[at + len(RUNNING) :])
         seen = self.tail + data
         raw_at = seen.rfind(RAW_BANNER)
         friendly_at = seen.rfind(FRIENDLY_BANNER_END)
@@ -283,7 +299,7 @@ class VirtualBoard:
         return fields[:2] == [READ_SYSCALL, "0x0"]
 
     def from_user(self, data):
-        if CTRL_C in data and not self.booting and self.executing():
+        if CTRL_C in data and self.running and not self.booting and self.executing():
             os.write(self.child_fd, b"\x03")  # SIGINT now, as a board's UART interrupt does
             data = data.replace(b"\x03", b"")
         self.to_child += data
