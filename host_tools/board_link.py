@@ -50,8 +50,20 @@ class BoardLink:
             raise UserError(
                 "no MicroPython REPL answers on %s (another program using the port?)" % port
             )
-        self.exec_file("board_files.py")
-        self.info = self.eval_call("_ul_info()")
+        self._info = None
+
+    def load_helpers(self):
+        """Define device/board_files.py's helpers on the board, once. Only `flash` needs
+        them: `run` leaves their heap to the model."""
+        if self._info is None:
+            self.exec_file("board_files.py")
+            self._info = self.eval_call("_ul_info()")
+
+    @property
+    def info(self):
+        """What the board says about itself: see _ul_info in device/board_files.py."""
+        self.load_helpers()
+        return self._info
 
     def __enter__(self):
         return self
@@ -117,6 +129,7 @@ class BoardLink:
     def write_files(self, files):
         """Write each {path: bytes} so that a path holds either its old file or all of its
         new bytes: they go to PATH.part first, which is renamed into place."""
+        self.load_helpers()
         statements = []
         for path, data in files.items():
             statements.append("_ul_open(%r)" % path)
@@ -125,6 +138,7 @@ class BoardLink:
         self.exec_batched(statements)
 
     def digests(self, paths):
+        self.load_helpers()
         return self.eval_call("_ul_digests(%r)" % (list(paths),)) if paths else []
 
     def digest_of(self, data):
@@ -134,12 +148,15 @@ class BoardLink:
         return "crc32:%d:%08x" % (len(data), zlib.crc32(data) & 0xFFFFFFFF)
 
     def list_files(self, top):
+        self.load_helpers()
         return self.eval_call("_ul_list(%r)" % top)
 
     def remove(self, paths):
+        self.load_helpers()
         if paths:
             self.exec("_ul_remove(%r)" % (list(paths),))
 
     def resident(self, module, attribute):
         """`attribute` of `module` as frozen in firmware or kept in ROMFS, or None."""
+        self.load_helpers()
         return self.eval_call("_ul_resident(%r, %r)" % (module, attribute))

@@ -139,11 +139,8 @@ class VirtualBoard:
         self.to_user = bytearray()  # child output the client has not read yet
         self.raw = False  # is the child in its raw REPL?
         self.booting = False  # swallowing the friendly banner of a restart into raw mode
-        self.boot_output = bytearray()
-        self.awaiting_read = False  # gave the child a command; wait until it reads again
-        self.tail = b""  # end of the child's output, for banners split across reads
-        self.last_out = b""
-        self.failed_boots = 0
+        self.last_out = b""  # the last byte given to the client
+        self.failed_boots = 0  # children in a row that exited before their REPL started
 
     def start(self):
         self.spawn(["boot.py", "main.py"])
@@ -185,12 +182,12 @@ class VirtualBoard:
         )
         _nonblocking(master)
         self.child_fd, self.child_slave = master, slave
-        self.awaiting_read = False
-        self.running = False
-        self.repl_started = False
-        self.early_output = bytearray()  # what the child printed before RUNNING
-        self.boot_output = bytearray()
-        self.tail = b""
+        self.awaiting_read = False  # gave the child a command; wait until it reads again
+        self.running = False  # has it printed RUNNING?
+        self.repl_started = False  # has it printed a REPL banner?
+        self.early_output = bytearray()  # what it printed before RUNNING
+        self.boot_output = bytearray()  # what it printed while booting
+        self.tail = b""  # the end of its output, for banners split across reads
 
     def stop_child(self):
         if self.child and self.child.poll() is None:
