@@ -1,4 +1,6 @@
 # Two commands do everything on a fresh machine: `make demo` and `make test`.
+# With a board plugged in: `make demo PORT=/dev/ttyACM0 BOARD=rp2040`, and `make hil` with
+# the same PORT and BOARD runs the hardware-in-the-loop tests on it.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,8 +8,10 @@ READY := $(VENV)/.ready
 WASM := tests/wasm
 # npm ci writes this lockfile copy: the pinned MicroPython WebAssembly port is installed.
 WASM_READY := $(WASM)/node_modules/.package-lock.json
+PORT ?=
+BOARD ?= rp2040
 
-.PHONY: demo test
+.PHONY: demo test hil
 
 $(READY): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,10 +20,13 @@ $(READY): requirements.txt
 	touch $@
 
 demo: $(READY)
-	$(BIN)/python -m host_tools demo
+	$(BIN)/python -m host_tools demo $(if $(PORT),--port $(PORT) --board $(BOARD))
 
 $(WASM_READY): $(WASM)/package.json $(WASM)/package-lock.json
 	cd $(WASM) && npm ci --no-audit --no-fund
 
 test: $(READY) $(WASM_READY)
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q -rs tests
+
+hil: $(READY)
+	ULITE_HIL_PORT=$(PORT) ULITE_HIL_BOARD=$(BOARD) $(BIN)/python -m pytest -q -rs tests/hil

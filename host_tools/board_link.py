@@ -1,0 +1,162 @@
+"""The one transport to boards (real or virtual): mpremote's serial raw REPL.
+
+    with BoardLink("/dev/ttyACM0") as link:   # soft reset, raw REPL
+        link.exec("import gc")
+        free = link.eval("gc.mem_free()")
+
+Everything the host tools do on a board goes through exec/eval of small Python snippets,
+the same way `mpremote` works; device-side helpers live in host_tools/device/.
+"""
+
+import ast
+import base64
+import contextlib
+import hashlib
+import io
+import os
+import zlib
+from pathlib import Path
+
+from mpremote.transport import TransportError
+from mpremote.transport_serial import SerialTransport
+
+from .errors import UserError
+
+DEVICE_DIR = Path(__file__).parent / "device"
+CHUNK = 3072  # raw bytes per base64 string sent to the board (4 KB of text)
+EXEC_TEXT = 16384  # characters of code per exec: what a board compiles at once
+
+
+class BoardError(UserError):
+    """Python code on the board raised an exception: the message is its last line."""
+
+
+class BoardLink:
+    def __init__(self, port, timeout=60):
+        self.port = port
+        self.timeout = timeout
+        if "://" not in port and not os.path.exists(port):
+            raise UserError("no such port: %s" % port)
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                self.transport = SerialTransport(port, baudrate=115200)
+        except TransportError as e:
+            raise UserError("cannot open %s: %s" % (port, e))
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                self.transport.enter_raw_repl(soft_reset=True)
+        except (TransportError, OSError):
+            self.transport.close()
+            raise UserError(
+                "no MicroPython REPL answers on %s (another program using the port?)" % port
+            )
+        self._info = None
+
+    def load_helpers(self):
+        """Define device/board_files.py's helpers on the board, once. Only `flash` needs
+        them: `run` leaves their heap to the model."""
+        if self._info is None:
+            self.exec_file("board_files.py")
+            self._info = self.eval_call("_ul_info()")
+
+    @property
+    def info(self):
+        """What the board says about itself: see _ul_info in device/board_files.py."""
+        self.load_helpers()
+        return self._info
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        try:
+            self.transport.exit_raw_repl()
+        except (TransportError, OSError):
+            pass
+        self.transport.close()
+
+    def exec(self, code, timeout=None):
+        """Run `code` on the board; returns what it printed (str). Raises BoardError."""
+        try:
+            out, err = self.transport.exec_raw(code, timeout=timeout or self.timeout)
+        except TransportError as e:
+            raise UserError("lost the board on %s: %s" % (self.port, e))
+        except OSError as e:
+            raise UserError("lost the board on %s: %s" % (self.port, e.strerror or e))
+        if err:
+            lines = err.decode(errors="replace").strip().splitlines() or ["unknown error"]
+            raise BoardError("on the board: %s" % lines[-1])
+        return out.decode(errors="replace")
+
+    def eval_call(self, code, timeout=None):
+        """Run `code`, which prints one Python literal; returns its value."""
+        return ast.literal_eval(self.exec(code, timeout).strip())
+
+    def eval(self, expression):
+        return self.eval_call("print(repr(%s))" % expression)
+
+    def exec_file(self, name):
+        self.exec((DEVICE_DIR / name).read_text())
+
+    def exec_batched(self, statements):
+        """Run statements in as few execs as fit EXEC_TEXT characters each."""
+        batch, size = [], 0
+        for statement in statements:
+            if batch and size + len(statement) > EXEC_TEXT:
+                self.exec("\n".join(batch))
+                batch, size = [], 0
+            batch.append(statement)
+            size += len(statement) + 1
+        if batch:
+            self.exec("\n".join(batch))
+
+    @staticmethod
+    def b64_calls(call, data, *prefix):
+        """Statements `call(*prefix, offset, base64 text)` that send `data` in chunks."""
+        for offset in range(0, len(data), CHUNK):
+            text = base64.b64encode(data[offset : offset + CHUNK]).decode()
+            yield "%s(%s)" % (
+                call,
+                ", ".join([repr(p) for p in prefix] + [str(offset), repr(text)]),
+            )
+
+    def send_b64(self, call, data, *prefix):
+        self.exec_batched(self.b64_calls(call, data, *prefix))
+
+    def write_files(self, files):
+        """Write each {path: bytes} so that a path holds either its old file or all of its
+        new bytes: they go to PATH.part first, which is renamed into place."""
+        self.load_helpers()
+        statements = []
+        for path, data in files.items():
+            statements.append("_ul_open(%r)" % path)
+            statements.extend(self.b64_calls("_ul_put", data))
+            statements.append("_ul_commit(%r)" % path)
+        self.exec_batched(statements)
+
+    def digests(self, paths):
+        self.load_helpers()
+        return self.eval_call("_ul_digests(%r)" % (list(paths),)) if paths else []
+
+    def digest_of(self, data):
+        """The digest of `data` the way this board computes it (see _ul_digest)."""
+        if self.info["hash"] == "sha256":
+            return "sha256:" + hashlib.sha256(data).hexdigest()
+        return "crc32:%d:%08x" % (len(data), zlib.crc32(data) & 0xFFFFFFFF)
+
+    def list_files(self, top):
+        self.load_helpers()
+        return self.eval_call("_ul_list(%r)" % top)
+
+    def remove(self, paths):
+        self.load_helpers()
+        if paths:
+            self.exec("_ul_remove(%r)" % (list(paths),))
+
+    def resident(self, module, attribute):
+        """`attribute` of `module` as frozen in firmware or kept in ROMFS, or None."""
+        self.load_helpers()
+        return self.eval_call("_ul_resident(%r, %r)" % (module, attribute))

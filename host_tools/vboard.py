@@ -1,0 +1,413 @@
+"""`vboard`: a virtual board, MicroPython's unix port behind a pseudo-terminal.
+
+The unix port already speaks MicroPython's REPL protocols (friendly REPL, raw REPL,
+raw-paste). This proxy sits between the terminal a client opens (mpremote, `flash`, `run`,
+a serial terminal) and a `micropython` child running on a second terminal, and adds what a
+board does that a unix process does not:
+
+- soft reset (Ctrl-D at an empty prompt, sys.exit()): the child exits; we print
+  "MPY: soft reboot", start a new child and, if the raw REPL was active, enter it again, so
+  plain `mpremote` commands work without `resume`;
+- Ctrl-C interrupts running code: the child's terminal generates SIGINT for it while code
+  runs (the unix port turns signals on while executing and off while reading input);
+- no lost input: the unix port flushes unread input whenever it switches its terminal
+  between reading and executing, so we hand it input one command at a time, and only while
+  it is blocked reading its terminal;
+- the board's memory: a board keeps model modules in flash (frozen or in ROMFS), so their
+  bytes cost no heap. The child gets the board's heap plus the size of the model modules
+  in its filesystem and imports them at boot: what is left free is the board's heap.
+
+Its filesystem is a scratch directory: the child's working directory, with lib/ on
+sys.path as /lib is on a board. It is not a sandbox: absolute paths reach the host.
+"""
+
+import contextlib
+import fcntl
+import os
+import platform
+import pty
+import re
+import select
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import tty
+from pathlib import Path
+
+from . import boards
+from .errors import UserError
+from .paths import ROOT, tool
+
+MODEL_MARK = b"ulite-model-"  # in every model module convert writes (its FORMAT string)
+FRIENDLY_BANNER_END = b'Type "help()" for more information.\r\n>>> '
+RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n"
+SOFT_REBOOT = b"MPY: soft reboot\r\n"
+CTRL_C = 3
+# The first thing the child prints: MicroPython runs, and turns SIGINT into KeyboardInterrupt.
+# (Before, SIGINT would kill the Python process that hosts it.) An OSC escape, never shown.
+RUNNING = b"\x1b]ulite-vboard\x07"
+LONE_NEWLINE = re.compile(rb"(?<!\r)\n")
+# Blocked in read(0, ...): the syscall number of read, by machine.
+READ_SYSCALL = {"x86_64": "0", "aarch64": "63"}.get(platform.machine())
+# What the unix port allocates before its REPL runs; a board's heap figure (gc.mem_free() at
+# its REPL) already leaves out its own.
+STARTUP_BYTES = 2432
+OUTPUT_HIGH_WATER = 256 * 1024  # stop reading the child while this much waits for a client
+
+BOOT = """
+import os, sys
+print(%r, end="")
+for _m in %r:  # the model modules, in flash on a board: their bytes are in place at boot
+    try:
+        __import__(_m)
+    except BaseException as _e:
+        sys.print_exception(_e)
+for _f in %r:
+    try:
+        os.stat(_f)
+    except OSError:
+        continue
+    try:
+        exec(open(_f).read())
+    except BaseException as _e:
+        sys.print_exception(_e)
+"""
+
+
+def add_parser(commands):
+    p = commands.add_parser(
+        "vboard",
+        help="start a virtual board (MicroPython unix port behind a pseudo-terminal)",
+        description=(
+            "Start a virtual board: MicroPython's unix port with BOARD's heap, behind a "
+            "pseudo-terminal, in a scratch directory that acts as its filesystem (lib/ is on "
+            "its sys.path, like /lib on a board). The first line printed is the device path "
+            "to give `flash --port`, `run --port` or `mpremote connect`; the board runs until "
+            "stopped (Ctrl-C, SIGTERM). It answers the raw REPL like a board, soft resets by "
+            "restarting the process, and keeps model modules out of its heap as a board keeps "
+            "them in flash. It is not a sandbox: absolute paths reach the host's files."
+        ),
+        epilog="example: python -m host_tools vboard --board rp2040",
+    )
+    p.add_argument(
+        "--board", default="rp2040", help="board whose heap to emulate (default rp2040)"
+    )
+    p.add_argument(
+        "--dir", help="use DIR as the filesystem and keep it (default: a temporary one)"
+    )
+    p.set_defaults(run=run)
+
+
+class Stop(Exception):
+    pass
+
+
+def _raise_stop(signum, frame):
+    raise Stop()
+
+
+def _nonblocking(fd):
+    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
+
+
+def model_modules(fs_dir):
+    """{module name: .mpy size} of the model modules at the top of the board's filesystem."""
+    found = {}
+    for path in sorted(Path(fs_dir).glob("*.mpy")):
+        data = path.read_bytes()
+        if MODEL_MARK in data:
+            found[path.stem] = len(data)
+    return found
+
+
+class VirtualBoard:
+    def __init__(self, board, fs_dir):
+        self.board = board
+        self.fs_dir = Path(fs_dir)
+        (self.fs_dir / "lib").mkdir(parents=True, exist_ok=True)
+        self.user_fd, self.user_slave = pty.openpty()  # clients open the slave's path
+        tty.setraw(self.user_slave)
+        _nonblocking(self.user_fd)
+        self.path = os.ttyname(self.user_slave)
+        self.child = None
+        self.child_fd = self.child_slave = None
+        self.to_child = bytearray()  # client input the child has not been given yet
+        self.to_user = bytearray()  # child output the client has not read yet
+        self.raw = False  # is the child in its raw REPL?
+        self.booting = False  # swallowing the friendly banner of a restart into raw mode
+        self.last_out = b""  # the last byte given to the client
+        self.failed_boots = 0  # children in a row that exited before their REPL started
+
+    def start(self):
+        self.spawn(["boot.py", "main.py"])
+
+    def heap(self, models):
+        """-X heapsize for the board's heap plus the model modules we load at boot, as
+        gc.mem_free() + gc.mem_alloc(): the GC's tables take 3 bytes in 256 of a 64-bit heap."""
+        usable = STARTUP_BYTES + self.board.heap_bytes + sum(models.values())
+        return -(-usable * 256 // 253)
+
+    def spawn(self, boot_files):
+        models = model_modules(self.fs_dir)
+        master, slave = pty.openpty()
+        tty.setraw(slave)
+        attrs = termios.tcgetattr(slave)
+        # The unix port restores these settings while running code: let Ctrl-C raise SIGINT
+        # then, without flushing input.
+        attrs[3] |= termios.ISIG | termios.NOFLSH
+        termios.tcsetattr(slave, termios.TCSANOW, attrs)
+        env = dict(os.environ)
+        env["MICROPYPATH"] = ":.frozen:%s" % (self.fs_dir / "lib")
+        env["ULITE_VBOARD"] = self.board.name
+        self.child = subprocess.Popen(
+            [
+                tool("micropython"),
+                "-X",
+                "heapsize=%d" % self.heap(models),
+                "-i",
+                "-c",
+                BOOT % (RUNNING.decode(), list(models), boot_files),
+            ],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            cwd=self.fs_dir,
+            env=env,
+            start_new_session=True,
+            preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
+        )
+        _nonblocking(master)
+        self.child_fd, self.child_slave = master, slave
+        self.awaiting_read = False  # gave the child a command; wait until it reads again
+        self.running = False  # has it printed RUNNING?
+        self.repl_started = False  # has it printed a REPL banner?
+        self.early_output = bytearray()  # what it printed before RUNNING
+        self.boot_output = bytearray()  # what it printed while booting
+        self.tail = b""  # the end of its output, for banners split across reads
+
+    def stop_child(self):
+        if self.child and self.child.poll() is None:
+            self.child.terminate()
+            try:
+                self.child.wait(2)
+            except subprocess.TimeoutExpired:
+                self.child.kill()
+                self.child.wait()
+        for fd in (self.child_fd, self.child_slave):
+            if fd is not None:
+                os.close(fd)
+        self.child_fd = self.child_slave = None
+
+    def soft_reset(self):
+        """The child exited: start the next one, back in the raw REPL if it was there."""
+        self.drain_child()
+        self.stop_child()
+        # Exiting before its REPL started twice in a row is a crash, not a stray interrupt:
+        # starting it again would crash again.
+        self.failed_boots = 0 if self.repl_started else self.failed_boots + 1
+        if self.failed_boots == 2:
+            output = self.boot_output or self.early_output or self.tail
+            last = (bytes(output).strip().splitlines() or [b"no output"])[-1]
+            raise UserError("MicroPython exited before its REPL started: %s" % last.decode())
+        self.to_user += SOFT_REBOOT
+        if self.raw:
+            self.booting = True
+            self.spawn(["boot.py"])  # a board runs main.py only for the friendly REPL
+        else:
+            self.spawn(["boot.py", "main.py"])
+
+    def close(self):
+        self.stop_child()
+        os.close(self.user_fd)
+        os.close(self.user_slave)
+
+    # child -> client
+
+    def drain_child(self):
+        while self.child_fd is not None:
+            try:
+                data = os.read(self.child_fd, 65536)
+            except (BlockingIOError, OSError):
+                return
+            if not data:
+                return
+            self.from_child(data)
+
+    def from_child(self, data):
+        if not self.running:
+            self.early_output += data
+            at = self.early_output.find(RUNNING)
+            if at < 0:
+                return
+            self.running = True
+            data = bytes(self.early_output[:at] + self.early_output[at + len(RUNNING) :])
+        seen = self.tail + data
+        raw_at = seen.rfind(RAW_BANNER)
+        friendly_at = seen.rfind(FRIENDLY_BANNER_END)
+        if max(raw_at, friendly_at) >= 0:
+            self.raw = raw_at > friendly_at
+            self.repl_started = True
+        self.tail = seen[-64:]
+        if not self.booting:
+            self.to_user += self.cooked(data)
+            return
+        self.boot_output += data
+        end = self.boot_output.find(FRIENDLY_BANNER_END)
+        if end >= 0:
+            # Show what boot.py printed, not the friendly banner, and enter the raw REPL.
+            banner = self.boot_output.rfind(b"MicroPython ", 0, end)
+            self.to_user += self.cooked(self.boot_output[: max(banner, 0)])
+            self.to_user += self.cooked(self.boot_output[end + len(FRIENDLY_BANNER_END) :])
+            self.booting = False
+            self.raw = True
+            self.to_child[:0] = b"\x01"
+
+    def cooked(self, data):
+        """A board prints "\r\n" for "\n", as a terminal needs; the unix port does not."""
+        text = LONE_NEWLINE.sub(b"\r\n", data)
+        if data[:1] == b"\n" and self.last_out == b"\r":
+            text = text[1:]  # the "\r" ended the previous read
+        if data:
+            self.last_out = data[-1:]
+        return text
+
+    # client -> child
+
+    def executing(self):
+        """True while the child runs code: its terminal then turns Ctrl-C into SIGINT."""
+        return bool(termios.tcgetattr(self.child_slave)[3] & termios.ISIG)
+
+    def reading(self):
+        """True when the child is blocked reading its terminal and has read all input."""
+        unread = struct.unpack("i", fcntl.ioctl(self.child_slave, termios.TIOCINQ, b"\0" * 4))[0]
+        if unread:
+            return False
+        if READ_SYSCALL is None:
+            return not self.executing()
+        try:
+            with open("/proc/%d/syscall" % self.child.pid) as f:
+                fields = f.read().split()
+        except OSError:
+            return not self.executing()
+        return fields[:2] == [READ_SYSCALL, "0x0"]
+
+    def from_user(self, data):
+        if CTRL_C in data and self.running and not self.booting and self.executing():
+            os.write(self.child_fd, b"\x03")  # SIGINT now, as a board's UART interrupt does
+            data = data.replace(b"\x03", b"")
+        self.to_child += data
+
+    def command_end(self):
+        """Index just past the first byte that may make the child run code or reset."""
+        ends = b"\x04" if self.raw else b"\r\n\x04"
+        positions = [self.to_child.find(bytes([c])) for c in ends]
+        found = [p for p in positions if p >= 0]
+        return min(found) + 1 if found else len(self.to_child)
+
+    def feed_child(self):
+        if not self.to_child or self.booting:
+            return
+        if self.awaiting_read or self.executing():
+            # Either the last command may still be running, or code runs (and may be
+            # blocked in input()): give input only to a child blocked reading it.
+            if not self.reading():
+                return
+            self.awaiting_read = False
+        end = self.command_end()
+        try:
+            written = os.write(self.child_fd, self.to_child[:end])
+        except BlockingIOError:
+            return
+        if written == end and end and self.to_child[end - 1] in b"\r\n\x04":
+            self.awaiting_read = True
+        del self.to_child[:written]
+
+    def flush_user(self):
+        while self.to_user:
+            try:
+                written = os.write(self.user_fd, self.to_user)
+            except BlockingIOError:
+                return
+            del self.to_user[:written]
+
+    def serve(self):
+        while True:
+            readers = [self.user_fd]
+            if len(self.to_user) < OUTPUT_HIGH_WATER:
+                readers.append(self.child_fd)
+            writers = [self.user_fd] if self.to_user else []
+            timeout = 0.002 if self.to_child else 0.2
+            ready, writable, _ = select.select(readers, writers, [], timeout)
+            if self.user_fd in ready:
+                try:
+                    self.from_user(os.read(self.user_fd, 65536))
+                except BlockingIOError:
+                    pass
+            if self.child_fd in ready:
+                self.drain_child()
+            if self.child.poll() is not None:
+                self.soft_reset()
+            self.feed_child()
+            if writable or self.to_user:
+                self.flush_user()
+
+
+def run(args):
+    board = boards.load(args.board)
+    if args.dir:
+        fs_dir, temporary = Path(args.dir), False
+    else:
+        fs_dir, temporary = Path(tempfile.mkdtemp(prefix="ulite-vboard-")), True
+    vb = VirtualBoard(board, fs_dir)
+    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(signum, _raise_stop)
+    try:
+        vb.start()
+        print(vb.path, flush=True)
+        print(
+            "virtual %s: MicroPython unix port, heap %d bytes + model modules, filesystem %s;"
+            " stop with Ctrl-C" % (board.name, board.heap_bytes, fs_dir),
+            flush=True,
+        )
+        vb.serve()
+    except Stop:
+        pass
+    finally:
+        vb.close()
+        if temporary:
+            shutil.rmtree(fs_dir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def started(board_name="rp2040", timeout=30):
+    """Run `python -m host_tools vboard` in the background; yields its device path."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "host_tools", "vboard", "--board", board_name],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
+    try:
+        ready, _, _ = select.select([process.stdout], [], [], timeout)
+        line = process.stdout.readline().strip() if ready else ""
+        if not line.startswith("/dev/"):
+            process.kill()
+            detail = (process.stderr.read().strip().splitlines() or ["no output"])[-1]
+            raise UserError("the virtual board did not start: %s" % (line or detail))
+        yield line
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        process.stdout.close()
+        process.stderr.close()

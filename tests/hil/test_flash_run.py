@@ -1,0 +1,92 @@
+"""flash + run on a board (virtual, and real with `make hil`): corpus models against TFLM's
+recorded outputs, bit for bit, and what flash copies, skips, replaces and removes."""
+
+import numpy as np
+import pytest
+from conftest import golden_cases, model_path
+
+from host_tools.board_link import BoardLink
+from host_tools.errors import UserError
+from host_tools.flash import flash
+from host_tools.run_cmd import run_cases
+
+from .conftest import skip_unless_runnable
+
+MODELS = ["hello_world_int8", "simple_add", "ad01_int8", "person_detect"]
+
+
+def quiet(line):
+    pass
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_corpus_model_matches_tflm(board, name):
+    skip_unless_runnable(board, model_path(name))
+    flash(board.port, board.board, model_path(name), log=quiet)
+    cases = golden_cases(name)
+    outputs, report = run_cases(board.port, name, [ins for ins, _ in cases])
+    assert len(report["invoke_us"]) == len(cases)
+    assert all(us >= 0 for us in report["invoke_us"])
+    for (_, expected), got in zip(cases, outputs):
+        for e, g in zip(expected, got):
+            assert g.dtype == e.dtype and g.shape == e.shape
+            np.testing.assert_array_equal(g, e)
+
+
+def test_second_flash_copies_nothing(board):
+    model = model_path("hello_world_int8")
+    flash(board.port, board.board, model, log=quiet)
+    again = flash(board.port, board.board, model, log=quiet)
+    assert again["copied"] == {} and again["removed"] == []
+    assert again["unchanged"] > 20  # the runtime's modules and the model
+
+
+def test_flash_replaces_changed_and_removes_stale_files(board):
+    model = model_path("hello_world_int8")
+    flash(board.port, board.board, model, log=quiet)
+    with BoardLink(board.port) as link:
+        link.exec("f = open('lib/ulite/tensor.mpy', 'ab'); f.write(b'x'); f.close()")
+        link.write_files({"lib/ulite/stale.py": b"raise ImportError\n"})
+    result = flash(board.port, board.board, model, log=quiet)
+    assert list(result["copied"]) == ["lib/ulite/tensor.mpy"]
+    assert result["removed"] == ["lib/ulite/stale.py"]
+
+
+def test_interrupted_write_keeps_the_old_file(board):
+    with BoardLink(board.port) as link:
+        link.write_files({"ulite_hil_probe.py": b"VALUE = 1\n"})
+        link.exec("_ul_open('ulite_hil_probe.py')")
+        link.exec("_ul_put(0, 'VkFMVUUgPSAy')")  # "VALUE = 2", never committed
+    with BoardLink(board.port) as link:  # soft reset: the write is abandoned
+        assert link.eval_call("import ulite_hil_probe; print(ulite_hil_probe.VALUE)") == 1
+        link.remove(["ulite_hil_probe.py", "ulite_hil_probe.py.part"])
+
+
+def test_full_board_is_refused_before_copying(virtual_board, monkeypatch):
+    class FullBoard(BoardLink):
+        def __init__(self, port):
+            super().__init__(port)
+            self.info["fs_free"] = 1000
+
+    monkeypatch.setattr("host_tools.flash.BoardLink", FullBoard)
+    with BoardLink(virtual_board.port) as link:
+        link.remove([p for p in ("hello_world_int8.mpy",) if link.digests([p])[0]])
+    with pytest.raises(
+        UserError, match=r"board full: \d+ bytes to copy, 1000 bytes free on /dev/pts/"
+    ):
+        flash(virtual_board.port, virtual_board.board, model_path("hello_world_int8"), log=quiet)
+    with BoardLink(virtual_board.port) as link:
+        assert link.digests(["hello_world_int8.mpy"]) == [None]
+
+
+def test_run_refuses_wrong_input(board):
+    flash(board.port, board.board, model_path("hello_world_int8"), log=quiet)
+    with pytest.raises(
+        UserError, match=r"input 0: hello_world_int8 expects int8 \(1, 1\), got float32"
+    ):
+        run_cases(board.port, "hello_world_int8", [[np.zeros((1, 1), np.float32)]])
+
+
+def test_run_names_a_missing_model(board):
+    with pytest.raises(UserError, match="no model 'not_flashed' on the board"):
+        run_cases(board.port, "not_flashed", [[]])

@@ -1,0 +1,196 @@
+"""The virtual board behaves like a board to plain mpremote and to a person at its REPL."""
+
+import dataclasses
+import os
+import select
+import subprocess
+import sys
+import time
+import tty
+from pathlib import Path
+
+import pytest
+from conftest import golden_cases, model_path
+
+from host_tools import boards, vboard
+from host_tools.board_link import BoardLink
+from host_tools.errors import UserError
+from host_tools.flash import flash
+from host_tools.paths import ROOT, tool
+
+TRANSCRIPT = ROOT / "build" / "repl_session.txt"
+
+
+def mpremote(port, *args):
+    """One plain `mpremote connect PORT ...` invocation (no `resume`: it soft resets)."""
+    result = subprocess.run(
+        [tool("mpremote"), "connect", port, *args], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+class Terminal:
+    """A person at the board's friendly REPL: type a line, read until the next prompt."""
+
+    def __init__(self, port):
+        self.fd = os.open(port, os.O_RDWR | os.O_NOCTTY)
+        tty.setraw(self.fd)
+        self.log = []
+
+    def read_until(self, ending, timeout=10):
+        data = b""
+        deadline = time.monotonic() + timeout
+        while not data.endswith(ending):
+            left = deadline - time.monotonic()
+            assert left > 0, "no %r after %r" % (ending, data)
+            if select.select([self.fd], [], [], left)[0]:
+                data += os.read(self.fd, 4096)
+        self.log.append(data.decode())
+        return data.decode()
+
+    def sync(self):
+        """Get to a fresh friendly prompt, past whatever an earlier client left unread (the
+        banner a board prints when mpremote leaves its raw REPL, for one)."""
+        os.write(self.fd, b"\r\x03\x02")
+        self.type("print('in', 6 * 7)\r", b"in 42\r\n>>> ")
+        self.log = []
+
+    def type(self, text, prompt=b">>> "):
+        os.write(self.fd, text.encode())
+        return self.read_until(prompt)
+
+    def close(self):
+        os.close(self.fd)
+
+
+@pytest.fixture
+def terminal(virtual_board):
+    term = Terminal(virtual_board.port)
+    term.sync()
+    yield term
+    term.close()
+
+
+def test_plain_mpremote_commands(virtual_board, tmp_path):
+    port = virtual_board.port
+    script = tmp_path / "hello_board.py"
+    script.write_text("import sys\nprint('hello from', sys.platform)\n")
+    assert "cp " in mpremote(port, "fs", "cp", str(script), ":hello_board.py")
+    assert "hello_board.py" in mpremote(port, "ls")
+    assert "hello from linux" in mpremote(port, "exec", "import hello_board")
+    assert "hello from linux" in mpremote(port, "run", str(script))
+    assert mpremote(port, "fs", "cat", "hello_board.py") == script.read_text()
+    assert "Up to date" in mpremote(port, "fs", "cp", str(script), ":hello_board.py")
+    out = mpremote(port, "exec", "x = 41", "+", "soft-reset", "+", "eval", "'x' in globals()")
+    assert out.strip().endswith("False")  # soft-reset really reset the interpreter
+    mpremote(port, "fs", "rm", "hello_board.py")
+    assert "hello_board.py" not in mpremote(port, "ls")
+
+
+def test_free_heap_is_the_boards_with_models_in_flash(virtual_board):
+    """Model modules cost the virtual board no heap, as frozen or ROMFS ones cost a board
+    none: after boot, the free heap is the board's, with or without them."""
+    heap = virtual_board.board.heap_bytes
+    for name in ("hello_world_int8", "ad01_int8"):
+        flash(virtual_board.port, virtual_board.board, model_path(name), log=print)
+        out = mpremote(
+            virtual_board.port,
+            "exec",
+            "import gc, sys; gc.collect()\nprint(gc.mem_free(), %r in sys.modules)" % name,
+        )
+        assert out.split()[1] == "True"
+        assert int(out.split()[0]) == pytest.approx(heap, abs=4096)  # ~1 KB a module object
+
+
+def test_repl_session(virtual_board):
+    """What the README shows: ulite at the board's REPL, checked against TFLM's output."""
+    flash(virtual_board.port, virtual_board.board, model_path("hello_world_int8"), log=print)
+    terminal = Terminal(virtual_board.port)  # after flash: one client at a time, as on a board
+    terminal.sync()
+    ((inputs, expected),) = golden_cases("hello_world_int8")[:1]
+    terminal.type("\x04", b"for more information.\r\n>>> ")  # soft reset
+    terminal.type("import ulite, hello_world_int8\r")
+    terminal.type("m = ulite.Interpreter(hello_world_int8.MODEL)\r")
+    terminal.type("x, y = m.input(0), m.output(0)\r")
+    out = terminal.type("x.shape, x.dtype, m.arena_used\r")
+    assert "((1, 1), 'int8', 188)" in out
+    terminal.type("x.copy_from(bytes([%d]))\r" % (int(inputs[0][0, 0]) & 0xFF))
+    terminal.type("m.invoke()\r")
+    assert "array('b', [%d])" % expected[0][0, 0] in terminal.type("y.values()\r")
+    terminal.type("from array import array\r")
+    terminal.type("x.copy_from(array('b', [round(1.5708 / x.scale) + x.zero_point]))\r")
+    terminal.type("m.invoke()\r")
+    out = terminal.type("(y.values()[0] - y.zero_point) * y.scale  # sin(pi/2)\r")
+    assert abs(float(out.splitlines()[1]) - 1.0) < 0.1
+    terminal.close()
+    TRANSCRIPT.parent.mkdir(exist_ok=True)
+    TRANSCRIPT.write_text("".join(terminal.log).replace("\r\n", "\n"))
+
+
+def test_ctrl_c_interrupts_running_code(terminal):
+    os.write(terminal.fd, b"while True: pass\r\r")
+    time.sleep(0.3)
+    out = terminal.type("\x03")
+    assert "KeyboardInterrupt" in out
+    assert "42" in terminal.type("print(6 * 7)\r")
+
+
+def test_pasted_lines_all_run(terminal):
+    os.write(terminal.fd, b"a = 1\rb = a + 1\rc = b + 1\rprint('c is', c)\r")
+    assert "c is 3" in terminal.read_until(b"c is 3\r\n>>> ")
+
+
+def test_errors_are_one_line(virtual_board):
+    with pytest.raises(UserError, match="no such port: /dev/ulite-none"):
+        BoardLink("/dev/ulite-none")
+    with pytest.raises(UserError, match="is a virtual rp2040 board: use --board rp2040"):
+        flash(
+            virtual_board.port,
+            virtual_board.board.__class__(**{**virtual_board.board.__dict__, "name": "esp32"}),
+            model_path("hello_world_int8"),
+        )
+
+
+def test_stopping_leaves_no_process_or_directory():
+    with vboard.started("rp2040") as port:
+        with BoardLink(port) as link:
+            fs_dir = link.eval("__import__('os').getcwd()")
+    assert not Path(fs_dir).exists()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cwd = os.readlink("/proc/%s/cwd" % pid)
+        except OSError:
+            continue
+        assert cwd != fs_dir, "process %s still runs in the board's filesystem" % pid
+
+
+def test_vboard_prints_its_device_first(tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "host_tools", "vboard", "--board", "esp32", "--dir", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        first, second = process.stdout.readline(), process.stdout.readline()
+        assert first.startswith("/dev/pts/")
+        assert "virtual esp32" in second and "heap 100000 bytes" in second
+    finally:
+        process.terminate()
+        assert process.wait(10) == 0
+        process.stdout.close()
+    assert (tmp_path / "lib").is_dir()  # --dir is kept
+
+
+def test_a_crashing_micropython_stops_the_board(tmp_path):
+    """MicroPython dying before its REPL (here: a heap the host cannot give) is an error,
+    not an endless round of soft reboots."""
+    board = boards.load("rp2040")
+    vb = vboard.VirtualBoard(dataclasses.replace(board, heap_bytes=1 << 50), tmp_path)
+    vb.start()
+    try:
+        with pytest.raises(UserError, match="MicroPython exited before its REPL started"):
+            vb.serve()
+    finally:
+        vb.close()

@@ -1,0 +1,170 @@
+"""convert: the model module, its .mpy per architecture, the manifest, the ROMFS image,
+refusals before anything is written, and fit warnings with numbers."""
+
+import dataclasses
+import hashlib
+import subprocess
+import sys
+
+import pytest
+from conftest import golden_cases, model_path
+
+from host_tools import boards, convert
+from host_tools.errors import UserError
+from host_tools.paths import MPY_DIR, ROOT
+
+
+def run_cli(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "host_tools", *args], capture_output=True, text=True, cwd=ROOT
+    )
+
+
+def test_module_holds_the_model_and_its_metadata(tmp_path, micropython):
+    result = convert.convert(
+        model_path("hello_world_int8"), boards.load("rp2040"), out_dir=tmp_path
+    )
+    assert result["name"] == "hello_world_int8"
+    data = model_path("hello_world_int8").read_bytes()
+    out = micropython(
+        """
+import sys, ulite
+sys.path.insert(0, %r)
+import hello_world_int8 as m
+i = ulite.Interpreter(m.MODEL)
+print(len(m.MODEL), m.SHA256, m.FORMAT, m.SOURCE)
+print(m.INPUTS == ((i.input(0).shape, i.input(0).dtype, i.input(0).scale, i.input(0).zero_point),))
+print(m.OUTPUTS[0][:2] == (i.output(0).shape, i.output(0).dtype), m.ARENA_BYTES == i.arena_used)
+"""
+        % str(tmp_path)
+    ).split()
+    sha256 = hashlib.sha256(data).hexdigest()
+    assert out == [
+        str(len(data)),
+        sha256,
+        "ulite-model-1",
+        "hello_world_int8.tflite",
+        "True",
+        "True",
+        "True",
+    ]
+
+
+@pytest.mark.parametrize("name", ["rp2040", "rp2350", "esp32", "esp32s3-psram", "virtual"])
+def test_mpy_loads_on_the_board(tmp_path, name):
+    """The model module is bytecode only: mpy-cross writes it as portable .mpy v6 (arch 0),
+    which every MicroPython 1.22+ loads whatever its architecture."""
+    convert.convert(model_path("hello_world_int8"), boards.load(name), out_dir=tmp_path)
+    header = (tmp_path / "hello_world_int8.mpy").read_bytes()[:3]
+    assert header == b"M\x06\x00"
+
+
+def test_manifest_freezes_runtime_and_model(tmp_path):
+    convert.convert(model_path("hello_world_int8"), boards.load("rp2040"), out_dir=tmp_path)
+    calls = []
+    namespace = {
+        verb: (lambda verb: lambda *a, **k: calls.append((verb, a, k)))(verb)
+        for verb in ("include", "package", "module")
+    }
+    text = (tmp_path / "manifest.py").read_text()
+    exec(text, namespace)
+    assert calls == [
+        ("include", ("$(PORT_DIR)/boards/manifest.py",), {}),
+        ("package", ("ulite",), {"base_path": str(MPY_DIR)}),
+        ("module", ("hello_world_int8.py",), {"base_path": str(tmp_path.resolve())}),
+    ]
+    assert "make -C ports/rp2 BOARD=RPI_PICO" in text
+    assert "FROZEN_MANIFEST=%s" % (tmp_path / "manifest.py").resolve() in text
+
+
+def test_romfs_image_keeps_the_model_out_of_the_heap(tmp_path, micropython):
+    """The ROMFS image, mounted as a board mounts its ROMFS partition: importing the model
+    and ulite from it costs next to no heap, and the model runs right."""
+    convert.convert(model_path("ad01_int8"), boards.load("virtual"), out_dir=tmp_path)
+    ((inputs, expected),) = golden_cases("ad01_int8")[:1]
+    out = micropython(
+        """
+import gc, sys, vfs
+f = open(%r, "rb"); image = f.read(); f.close()
+vfs.mount(vfs.VfsRom(image), "/rom")
+sys.path[:] = ["/rom", "/rom/lib"]
+gc.collect(); before = gc.mem_alloc()
+import ad01_int8
+gc.collect(); print(gc.mem_alloc() - before, len(ad01_int8.MODEL))
+import ulite
+m = ulite.Interpreter(ad01_int8.MODEL)
+m.input(0).copy_from(bytes(%r))
+m.invoke()
+print(ulite.__file__, bytes(m.output(0).data).hex())
+"""
+        % (str(tmp_path / "ad01_int8.romfs"), inputs[0].tobytes())
+    )
+    import_cost, model_size, ulite_file, output = out.split()
+    assert int(model_size) == 276976 and int(import_cost) < 2048
+    assert ulite_file.startswith("/rom/lib/ulite/")
+    assert output == expected[0].tobytes().hex()
+
+
+def test_unsupported_model_is_refused_before_writing(tmp_path):
+    out = tmp_path / "pd"
+    with pytest.raises(UserError) as e:
+        convert.convert(model_path("audio_preprocessor_int8"), boards.load("rp2040"), out_dir=out)
+    assert "audio_preprocessor_int8.tflite: ulite cannot run CUSTOM:SignalWindow" in str(e.value)
+    assert str(e.value).endswith("nothing written")
+    assert not out.exists()
+
+
+def test_model_bigger_than_flash_is_refused(tmp_path):
+    tiny = dataclasses.replace(boards.load("rp2040"), flash_bytes=1000)
+    with pytest.raises(
+        UserError, match="model too big: hello_world_int8.tflite is 2704 bytes, rp2040 has 1000"
+    ):
+        convert.convert(model_path("hello_world_int8"), tiny, out_dir=tmp_path / "x")
+    assert not (tmp_path / "x").exists()
+
+
+def test_names_must_be_identifiers():
+    assert convert.module_name("models/9-layer net.tflite") == "model_9_layer_net"
+    for bad in ("class", "two words", "ulite"):
+        with pytest.raises(UserError):
+            convert.module_name("x.tflite", bad)
+
+
+def test_cli_warns_with_numbers_when_the_model_does_not_fit(tmp_path):
+    result = run_cli(
+        "convert", str(model_path("ad01_int8")), "--board", "rp2040", "-o", str(tmp_path / "a")
+    )
+    assert result.returncode == 0, result.stderr
+    assert (
+        "warning: model will not fit rp2040 from its filesystem (import loads the model into the"
+        " heap): runtime 98304 + arena 7536 + model 276976 = 382816 bytes > 200000-byte heap"
+        " (largest arena 101696); keep the model in flash: freeze it or use ROMFS" in result.stdout
+    )
+    assert (
+        "make -C ports/rp2 BOARD=RPI_PICO BUILD=build-RPI_PICO-ulite FROZEN_MANIFEST="
+        in result.stdout
+    )
+    result = run_cli(
+        "convert", str(model_path("ad01_int8")), "--board", "esp32", "-o", str(tmp_path / "b")
+    )
+    assert (
+        "warning: model will not fit esp32 even with the model in flash:"
+        " runtime 98304 + arena 7536"
+        " = 105840 bytes > 100000-byte heap (largest arena 1696)" in result.stdout
+    )
+    assert "exceeds the 131072-byte ROMFS partition of esp32" in result.stdout
+
+
+def test_cli_refusal_is_one_line(tmp_path):
+    result = run_cli(
+        "convert",
+        str(model_path("kws_ref_model_float32")),
+        "--board",
+        "rp2040",
+        "-o",
+        str(tmp_path / "o"),
+    )
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.startswith("error: kws_ref_model_float32.tflite: ulite cannot run ")
+    assert result.stderr.count("\n") == 1 and "hybrid" in result.stderr
+    assert not (tmp_path / "o").exists()
