@@ -31,7 +31,8 @@ class Interpreter:
             raise UnsupportedOpError("unsupported ops: " + ", ".join(unsupported))
         plan_tensors, offsets, self.activation_bytes = _plan(m, tensors, ops)
         self.persistent_bytes = sum(op.persistent_bytes for op in ops)
-        self.arena_used = self.activation_bytes + self.persistent_bytes
+        self.work_bytes = max([op.work_bytes for op in ops] + [0])
+        self.arena_used = self.activation_bytes + self.persistent_bytes + self.work_bytes
         self.arena = self._allocate(arena_size, arena)
         view = memoryview(self.arena)
         places = iter(offsets)
@@ -45,6 +46,9 @@ class Interpreter:
                 op.scratch = view[offset : offset + op.scratch_bytes]
             op.persistent = view[tail : tail + op.persistent_bytes]
             tail += op.persistent_bytes
+        work = view[tail : tail + self.work_bytes]
+        for op in ops:
+            op.work = work
         self._inputs = [tensors[i] for i in m.inputs]
         self._outputs = [tensors[i] for i in m.outputs]
         self._variables = [t for t in tensors if t.is_variable]
@@ -206,6 +210,7 @@ def describe(model):
         counts[op.name] = counts.get(op.name, 0) + 1
     _, unsupported = _check(ops)
     arena = _plan(m, tensors, ops)[2] + sum(op.persistent_bytes for op in ops)
+    arena += max([op.work_bytes for op in ops] + [0])
 
     def io(indices):
         return [

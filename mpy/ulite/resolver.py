@@ -12,8 +12,12 @@ Modules are imported on first use, so a model only pays RAM for the kernels it u
 # builtin code: kernel module name (in ulite.kernels)
 KERNELS = {
     0: "add",  # ADD
+    1: "pooling",  # AVERAGE_POOL_2D
+    3: "conv",  # CONV_2D
+    4: "depthwise_conv",  # DEPTHWISE_CONV_2D
     6: "quantize",  # DEQUANTIZE
     9: "fully_connected",  # FULLY_CONNECTED
+    17: "pooling",  # MAX_POOL_2D
     22: "reshape",  # RESHAPE
     25: "softmax",  # SOFTMAX
     114: "quantize",  # QUANTIZE

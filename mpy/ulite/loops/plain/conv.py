@@ -1,0 +1,69 @@
+"""Convolution loops in plain Python: the twins of viper's conv (same arguments and results).
+
+They compute TFLM's sums directly: acc = init + sum over taps of w * u, with u = x + 128 for
+taps inside the input and u = zp' outside (see ulite.kernels.conv_common for why that
+equals bias + sum(w * (x - input_zp)) over the in-bounds taps).
+"""
+
+from ...views import int32_view as _i32
+from .core import requantize
+
+
+def _s8(v):
+    return (v ^ 0x80) - 0x80
+
+
+def weight_sums(weights, channels, length, channel_step, step, sums):
+    s32 = _i32(sums)
+    for c in range(channels):
+        s32[c] = sum(_s8(weights[c * channel_step + k * step]) for k in range(length))
+
+
+def _taps(geo, pixel, x, base_channel, dil, stride, pad):
+    """[(input byte offset or None, tap index)] of one output pixel's window."""
+    in_h, in_w, in_c, out_h, out_w = geo[0], geo[1], geo[2], geo[3], geo[4]
+    kh, kw = geo[6], geo[7]
+    batch, rest = divmod(pixel, out_h * out_w)
+    oy, ox = divmod(rest, out_w)
+    taps = []
+    for ky in range(kh):
+        iy = oy * stride[0] - pad[0] + ky * dil[0]
+        for kx in range(kw):
+            ix = ox * stride[1] - pad[1] + kx * dil[1]
+            inside = 0 <= iy < in_h and 0 <= ix < in_w
+            taps.append(((((batch * in_h + iy) * in_w + ix) * in_c + base_channel) if inside else None))
+    return taps
+
+
+def conv_int8(args):
+    out, x, w, init, rq, acc, _, geo = args
+    init = _i32(init)
+    a32 = _i32(acc)
+    channels, depth, per_group, pad = geo[5], geo[8], geo[9], geo[17]
+    k = geo[6] * geo[7] * depth
+    for pixel in range(geo[19]):
+        for o in range(channels):
+            taps = _taps(geo, pixel, x, o // per_group * depth, geo[13:15], geo[11:13], geo[15:17])
+            s = init[o]
+            for t, src in enumerate(taps):
+                for c in range(depth):
+                    u = (x[src + c] ^ 0x80) if src is not None else pad
+                    s += _s8(w[o * k + t * depth + c]) * u
+            a32[o] = s
+        requantize(acc, out, pixel * channels, channels, rq, 0)
+
+
+def depthwise_int8(args):
+    out, x, w, init, rq, acc, _, geo = args
+    init = _i32(init)
+    a32 = _i32(acc)
+    channels, multiplier, pad = geo[5], geo[8], geo[15]
+    for pixel in range(geo[16]):
+        for o in range(channels):
+            taps = _taps(geo, pixel, x, o // multiplier, geo[11:13], geo[9:11], geo[13:15])
+            s = init[o]
+            for t, src in enumerate(taps):
+                u = (x[src] ^ 0x80) if src is not None else pad
+                s += _s8(w[t * channels + o]) * u
+            a32[o] = s
+        requantize(acc, out, pixel * channels, channels, rq, 0)
