@@ -28,7 +28,9 @@ def read_gray_bmp(path):
     file_size, pixels_at = struct.unpack_from("<I4xI", data, 2)
     if file_size != len(data):
         fail("header says %d bytes, file has %d" % (file_size, len(data)))
-    info_size, width, height, planes, bits, compression = struct.unpack_from("<IiiHHI", data, _FILE_HEADER)
+    info_size, width, height, planes, bits, compression = struct.unpack_from(
+        "<IiiHHI", data, _FILE_HEADER
+    )
     colors = struct.unpack_from("<I", data, _FILE_HEADER + 32)[0] or 256
     if info_size < _INFO_HEADER or planes != 1:
         fail("unsupported info header (%d bytes, %d planes)" % (info_size, planes))
@@ -45,8 +47,13 @@ def read_gray_bmp(path):
     stride = (width + 3) & ~3
     rows = abs(height)
     if pixels_at + stride * rows > len(data):
-        fail("pixel data needs %d bytes from offset %d, file has %d" % (stride * rows, pixels_at, len(data)))
-    indices = np.frombuffer(data, np.uint8, stride * rows, pixels_at).reshape(rows, stride)[:, :width]
+        fail(
+            "pixel data needs %d bytes from offset %d, file has %d"
+            % (stride * rows, pixels_at, len(data))
+        )
+    indices = np.frombuffer(data, np.uint8, stride * rows, pixels_at).reshape(rows, stride)[
+        :, :width
+    ]
     if int(indices.max()) >= colors:
         fail("pixel index %d outside the %d-color palette" % (int(indices.max()), colors))
     gray = palette[indices, 0]

@@ -13,13 +13,38 @@ BACKENDS = ["viper", "plain"]
 ACTIVATIONS = ["NONE", "RELU", "RELU6", "RELU_N1_TO_1"]
 
 
+def out_dims(h, w, kernel, stride, dilation, padding):
+    """Output height and width of a window (TFLM padding.h)."""
+    if padding == "SAME":
+        return -(-h // stride[0]), -(-w // stride[1])
+    return tuple(
+        (size - (k - 1) * d - 1) // st + 1
+        for size, k, st, d in zip((h, w), kernel, stride, dilation)
+    )
+
+
 def rand_int8(rng, shape):
     return rng.integers(-128, 128, size=shape, dtype=np.int8)
 
 
-def conv_model(rng, in_shape, filters, kernel, *, stride=(1, 1), dilation=(1, 1), padding="SAME",
-               groups=1, activation="NONE", per_channel=True, bias=True, in_zp=None, gain=1.0,
-               depthwise=False, multiplier=1):
+def conv_model(
+    rng,
+    in_shape,
+    filters,
+    kernel,
+    *,
+    stride=(1, 1),
+    dilation=(1, 1),
+    padding="SAME",
+    groups=1,
+    activation="NONE",
+    per_channel=True,
+    bias=True,
+    in_zp=None,
+    gain=1.0,
+    depthwise=False,
+    multiplier=1,
+):
     """An int8 CONV_2D (or DEPTHWISE_CONV_2D) model and a random input for it."""
     batches, h, w, c = in_shape
     kh, kw = kernel
@@ -33,17 +58,34 @@ def conv_model(rng, in_shape, filters, kernel, *, stride=(1, 1), dilation=(1, 1)
     mb = ModelBuilder()
     x = mb.input(in_shape, "int8", scale=in_scale, zero_point=in_zp)
     if depthwise:
-        weights = mb.const(rand_int8(rng, (1, kh, kw, out_c)), "int8", scale=w_scales, zero_point=0, axis=3)
+        weights = mb.const(
+            rand_int8(rng, (1, kh, kw, out_c)), "int8", scale=w_scales, zero_point=0, axis=3
+        )
     else:
-        weights = mb.const(rand_int8(rng, (filters, kh, kw, c // groups)), "int8", scale=w_scales, zero_point=0, axis=0)
+        weights = mb.const(
+            rand_int8(rng, (filters, kh, kw, c // groups)),
+            "int8",
+            scale=w_scales,
+            zero_point=0,
+            axis=0,
+        )
     b = None
     values = rng.integers(-20000, 20000, out_c).astype(np.int32)
     if bias:
         b_scale = in_scale * np.atleast_1d(w_scales) * np.ones(out_c)
-        b = mb.const(values if bias is True else np.zeros(out_c, np.int32), "int32", scale=b_scale, zero_point=0)
-    out_h = -(-h // stride[0]) if padding == "SAME" else (h - (kh - 1) * dilation[0] - 1) // stride[0] + 1
-    out_w = -(-w // stride[1]) if padding == "SAME" else (w - (kw - 1) * dilation[1] - 1) // stride[1] + 1
-    y = mb.tensor((batches, out_h, out_w, out_c), "int8", scale=out_scale, zero_point=int(rng.integers(-128, 128)))
+        b = mb.const(
+            values if bias is True else np.zeros(out_c, np.int32),
+            "int32",
+            scale=b_scale,
+            zero_point=0,
+        )
+    out_h, out_w = out_dims(h, w, kernel, stride, dilation, padding)
+    y = mb.tensor(
+        (batches, out_h, out_w, out_c),
+        "int8",
+        scale=out_scale,
+        zero_point=int(rng.integers(-128, 128)),
+    )
     options = dict(
         padding=padding,
         stride_h=stride[0],
@@ -53,7 +95,14 @@ def conv_model(rng, in_shape, filters, kernel, *, stride=(1, 1), dilation=(1, 1)
         fused_activation_function=activation,
     )
     if depthwise:
-        mb.op("DEPTHWISE_CONV_2D", [x, weights, b], [y], "DepthwiseConv2DOptions", depth_multiplier=multiplier, **options)
+        mb.op(
+            "DEPTHWISE_CONV_2D",
+            [x, weights, b],
+            [y],
+            "DepthwiseConv2DOptions",
+            depth_multiplier=multiplier,
+            **options,
+        )
     else:
         mb.op("CONV_2D", [x, weights, b], [y], "Conv2DOptions", **options)
     mb.output(y)
@@ -103,7 +152,7 @@ def test_conv_int8_large_blocks():
         conv_model(rng, (1, 5, 7, 130), 3, (1, 1), activation="RELU6", in_zp=-128),
         conv_model(rng, (1, 13, 11, 8), 70, (1, 1), stride=(2, 2)),
         conv_model(rng, (2, 9, 9, 5), 12, (3, 3), groups=1, dilation=(3, 1), in_zp=127),
-        conv_model(rng, (1, 7, 9, 48), 8, (3, 3), groups=2, padding="VALID"),
+        conv_model(rng, (1, 7, 9, 128), 8, (3, 3), groups=2, padding="VALID"),  # chunked too
     ]
     compare(jobs, "viper")
 
@@ -134,7 +183,9 @@ def test_depthwise_int8_sweep(loops):
     rng = np.random.default_rng(12)
     jobs = depthwise_jobs(rng, DEPTHWISE_CASES)
     for activation in ACTIVATIONS:
-        jobs.append(conv_model(rng, (1, 6, 5, 4), 0, (3, 3), depthwise=True, activation=activation))
+        jobs.append(
+            conv_model(rng, (1, 6, 5, 4), 0, (3, 3), depthwise=True, activation=activation)
+        )
     compare(jobs, loops)
 
 
@@ -143,8 +194,24 @@ def test_depthwise_int8_without_bias(loops):
     """TFLM's depthwise kernel crashes without a bias; a zero bias must give the same."""
     jobs, expected = [], []
     for seed, shape, multiplier in ((16, (1, 5, 4, 3), 1), (17, (1, 6, 6, 2), 3)):
-        zero_bias = conv_model(np.random.default_rng(seed), shape, 0, (3, 3), depthwise=True, multiplier=multiplier, bias="zeros")
-        model, inputs = conv_model(np.random.default_rng(seed), shape, 0, (3, 3), depthwise=True, multiplier=multiplier, bias=False)
+        zero_bias = conv_model(
+            np.random.default_rng(seed),
+            shape,
+            0,
+            (3, 3),
+            depthwise=True,
+            multiplier=multiplier,
+            bias="zeros",
+        )
+        model, inputs = conv_model(
+            np.random.default_rng(seed),
+            shape,
+            0,
+            (3, 3),
+            depthwise=True,
+            multiplier=multiplier,
+            bias=False,
+        )
         expected.append(run_tflm(*zero_bias))
         jobs.append((model, inputs, expected[-1]))
     for got, want in zip(run_ulite(jobs, loops), expected):
@@ -183,14 +250,45 @@ def test_random_int8_cases(loops):
         if rng.integers(2):
             groups = int(rng.integers(1, 3))
             c = groups * int(rng.integers(1, 5))
-            jobs.append(conv_model(rng, (1, h, w, c), groups * int(rng.integers(1, 4)), (kh, kw), groups=groups, **opts))
+            jobs.append(
+                conv_model(
+                    rng,
+                    (1, h, w, c),
+                    groups * int(rng.integers(1, 4)),
+                    (kh, kw),
+                    groups=groups,
+                    **opts,
+                )
+            )
         else:
             c = int(rng.integers(1, 7))
-            jobs.append(conv_model(rng, (1, h, w, c), 0, (kh, kw), depthwise=True, multiplier=int(rng.integers(1, 4)), **opts))
+            jobs.append(
+                conv_model(
+                    rng,
+                    (1, h, w, c),
+                    0,
+                    (kh, kw),
+                    depthwise=True,
+                    multiplier=int(rng.integers(1, 4)),
+                    **opts,
+                )
+            )
     compare(jobs, loops)
 
 
-def float_model(rng, in_shape, out_c, kernel, depthwise, activation, padding, stride, dilation, bias=True):
+def float_model(
+    rng,
+    in_shape,
+    out_c,
+    kernel,
+    depthwise,
+    activation,
+    padding,
+    stride,
+    dilation,
+    bias=True,
+    groups=1,
+):
     batches, h, w, c = in_shape
     kh, kw = kernel
     mb = ModelBuilder()
@@ -198,15 +296,29 @@ def float_model(rng, in_shape, out_c, kernel, depthwise, activation, padding, st
     if depthwise:
         weights = mb.const(rng.normal(0, 0.5, (1, kh, kw, out_c)).astype(np.float32), "float32")
     else:
-        weights = mb.const(rng.normal(0, 0.5, (out_c, kh, kw, c)).astype(np.float32), "float32")
+        weights = mb.const(
+            rng.normal(0, 0.5, (out_c, kh, kw, c // groups)).astype(np.float32), "float32"
+        )
     b = mb.const(rng.normal(0, 0.5, out_c).astype(np.float32), "float32") if bias else None
-    out_h = -(-h // stride[0]) if padding == "SAME" else (h - (kh - 1) * dilation[0] - 1) // stride[0] + 1
-    out_w = -(-w // stride[1]) if padding == "SAME" else (w - (kw - 1) * dilation[1] - 1) // stride[1] + 1
+    out_h, out_w = out_dims(h, w, kernel, stride, dilation, padding)
     y = mb.tensor((batches, out_h, out_w, out_c), "float32")
-    options = dict(padding=padding, stride_h=stride[0], stride_w=stride[1], dilation_h_factor=dilation[0],
-                   dilation_w_factor=dilation[1], fused_activation_function=activation)
+    options = dict(
+        padding=padding,
+        stride_h=stride[0],
+        stride_w=stride[1],
+        dilation_h_factor=dilation[0],
+        dilation_w_factor=dilation[1],
+        fused_activation_function=activation,
+    )
     if depthwise:
-        mb.op("DEPTHWISE_CONV_2D", [x, weights, b], [y], "DepthwiseConv2DOptions", depth_multiplier=out_c // c, **options)
+        mb.op(
+            "DEPTHWISE_CONV_2D",
+            [x, weights, b],
+            [y],
+            "DepthwiseConv2DOptions",
+            depth_multiplier=out_c // c,
+            **options,
+        )
     else:
         mb.op("CONV_2D", [x, weights, b], [y], "Conv2DOptions", **options)
     mb.output(y)
@@ -217,9 +329,14 @@ def test_float32():
     rng = np.random.default_rng(15)
     jobs = [
         float_model(rng, (1, 5, 5, 3), 4, (3, 3), False, "NONE", "SAME", (2, 2), (1, 1)),
-        float_model(rng, (2, 6, 5, 2), 3, (2, 3), False, "RELU", "VALID", (1, 1), (2, 1), bias=False),
+        float_model(
+            rng, (2, 6, 5, 2), 3, (2, 3), False, "RELU", "VALID", (1, 1), (2, 1), bias=False
+        ),
         float_model(rng, (1, 7, 7, 4), 4, (3, 3), True, "RELU6", "SAME", (1, 1), (2, 2)),
         float_model(rng, (1, 6, 6, 2), 6, (3, 3), True, "RELU_N1_TO_1", "SAME", (2, 2), (1, 1)),
+        float_model(
+            rng, (1, 5, 4, 6), 4, (3, 3), False, "RELU6", "SAME", (1, 1), (1, 1), groups=2
+        ),
     ]
     compare(jobs)
 
@@ -233,9 +350,13 @@ def refused(model):
 def test_hybrid_refused():
     mb = ModelBuilder()
     x = mb.input((1, 4, 4, 2), "float32")
-    weights = mb.const(np.ones((3, 1, 1, 2), np.int8), "int8", scale=[0.1] * 3, zero_point=0, axis=0)
+    weights = mb.const(
+        np.ones((3, 1, 1, 2), np.int8), "int8", scale=[0.1] * 3, zero_point=0, axis=0
+    )
     y = mb.tensor((1, 4, 4, 3), "float32")
-    mb.op("CONV_2D", [x, weights, None], [y], "Conv2DOptions", padding="SAME", stride_w=1, stride_h=1)
+    mb.op(
+        "CONV_2D", [x, weights, None], [y], "Conv2DOptions", padding="SAME", stride_w=1, stride_h=1
+    )
     mb.output(y)
     message = refused(mb.build())
     assert "UnsupportedOpError" in message and "hybrid" in message and "CONV_2D" in message
@@ -247,7 +368,9 @@ def test_accumulator_overflow_refused():
     weights = mb.const(np.ones((1, 1, 1, 4), np.int8), "int8", scale=0.1, zero_point=0)
     b = mb.const(np.array([2**31 - 100], np.int32), "int32", scale=0.01, zero_point=0)
     y = mb.tensor((1, 1, 1, 1), "int8", scale=1.0, zero_point=0)
-    mb.op("CONV_2D", [x, weights, b], [y], "Conv2DOptions", padding="VALID", stride_w=1, stride_h=1)
+    mb.op(
+        "CONV_2D", [x, weights, b], [y], "Conv2DOptions", padding="VALID", stride_w=1, stride_h=1
+    )
     mb.output(y)
     message = refused(mb.build())
     assert "UnsupportedOpError" in message and "overflow" in message

@@ -9,12 +9,20 @@ from host_tools.images import person_input, read_gray_bmp
 from host_tools.infer import infer_cases
 from host_tools.paths import CORPUS
 
-CONV_MODELS = ["person_detect", "vww_96_int8", "kws_ref_model", "ic_resnet8_int8", "micro_speech_quantized"]
+CONV_MODELS = [
+    "person_detect",
+    "vww_96_int8",
+    "kws_ref_model",
+    "ic_resnet8_int8",
+    "micro_speech_quantized",
+]
 PERSON, NO_PERSON = 1, 0  # person_detect's output classes (TFLM model_settings.h)
 
 
 def run(name, cases, loops):
-    outputs, _ = infer_cases(model_path(name), cases, 2 << 20, loops)  # arena room despite fragmentation
+    outputs, _ = infer_cases(
+        model_path(name), cases, 2 << 20, loops
+    )  # arena room despite fragmentation
     return outputs
 
 
@@ -50,7 +58,9 @@ def test_person_detect_on_real_images():
     no_person = got[1][0][0]
     assert no_person[NO_PERSON] > no_person[PERSON]
     person = got[2][0][0]
-    np.testing.assert_array_equal(person, run_tflm(model_path("person_detect").read_bytes(), [raw])[0][0])
+    np.testing.assert_array_equal(
+        person, run_tflm(model_path("person_detect").read_bytes(), [raw])[0][0]
+    )
     assert person[PERSON] > person[NO_PERSON]
 
 
@@ -60,9 +70,18 @@ def test_bmp_reader_rows_and_validation(tmp_path):
         pixels = b"".join(bytes(r) + bytes(stride - width) for r in rows)
         palette = b"".join(bytes((i, i, i, 0)) for i in range(256))
         offset = 14 + 40 + len(palette)
-        header = b"BM" + (offset + len(pixels)).to_bytes(4, "little") + bytes(4) + offset.to_bytes(4, "little")
+        header = (
+            b"BM"
+            + (offset + len(pixels)).to_bytes(4, "little")
+            + bytes(4)
+            + offset.to_bytes(4, "little")
+        )
         info = (40).to_bytes(4, "little") + width.to_bytes(4, "little", signed=True)
-        info += height.to_bytes(4, "little", signed=True) + (1).to_bytes(2, "little") + bits.to_bytes(2, "little")
+        info += (
+            height.to_bytes(4, "little", signed=True)
+            + (1).to_bytes(2, "little")
+            + bits.to_bytes(2, "little")
+        )
         info += bytes(24)
         return header + info + palette + pixels
 
@@ -74,7 +93,11 @@ def test_bmp_reader_rows_and_validation(tmp_path):
     assert person_input(path)[0, 0, 0, 0] == 1 - 128
     from host_tools.errors import UserError
 
-    for broken in (bmp(3, 2, [[1, 2, 3], [4, 5, 6]], bits=24), bmp(3, 2, [[1, 2, 3]]), b"BM" + bytes(60)):
+    for broken in (
+        bmp(3, 2, [[1, 2, 3], [4, 5, 6]], bits=24),
+        bmp(3, 2, [[1, 2, 3]]),
+        b"BM" + bytes(60),
+    ):
         path.write_bytes(broken)
         with pytest.raises(UserError):
             read_gray_bmp(path)

@@ -22,8 +22,18 @@ def pool_model(op, in_shape, filt, stride, padding, activation, dtype="int8", zp
     mb = ModelBuilder()
     x = mb.input(in_shape, dtype, **quant)
     y = mb.tensor((batches,) + out_dims(h, w, filt, stride, padding) + (c,), dtype, **quant)
-    mb.op(op, [x], [y], "Pool2DOptions", padding=padding, stride_h=stride[0], stride_w=stride[1],
-          filter_height=filt[0], filter_width=filt[1], fused_activation_function=activation)
+    mb.op(
+        op,
+        [x],
+        [y],
+        "Pool2DOptions",
+        padding=padding,
+        stride_h=stride[0],
+        stride_w=stride[1],
+        filter_height=filt[0],
+        filter_width=filt[1],
+        fused_activation_function=activation,
+    )
     mb.output(y)
     return mb.build()
 
@@ -60,7 +70,9 @@ def test_pool_float32():
     jobs = []
     for op in ("AVERAGE_POOL_2D", "MAX_POOL_2D"):
         for i, (shape, filt, stride, padding) in enumerate(CASES[:5]):
-            model = pool_model(op, shape, filt, stride, padding, ACTIVATIONS[i % 4], dtype="float32")
+            model = pool_model(
+                op, shape, filt, stride, padding, ACTIVATIONS[i % 4], dtype="float32"
+            )
             jobs.append((model, [rng.normal(0, 2, shape).astype(np.float32)]))
     compare(jobs)
 
@@ -69,7 +81,17 @@ def test_mismatched_quantization_refused():
     mb = ModelBuilder()
     x = mb.input((1, 4, 4, 1), "int8", scale=0.05, zero_point=0)
     y = mb.tensor((1, 2, 2, 1), "int8", scale=0.05, zero_point=1)
-    mb.op("MAX_POOL_2D", [x], [y], "Pool2DOptions", padding="VALID", stride_h=2, stride_w=2, filter_height=2, filter_width=2)
+    mb.op(
+        "MAX_POOL_2D",
+        [x],
+        [y],
+        "Pool2DOptions",
+        padding="VALID",
+        stride_h=2,
+        stride_w=2,
+        filter_height=2,
+        filter_width=2,
+    )
     mb.output(y)
     message = run_ulite([(mb.build(), [], [])], "viper")[0]
     assert isinstance(message, str) and "ModelError" in message and "zero point" in message

@@ -17,5 +17,7 @@ def table_ops():
 
 
 def test_every_kernel_has_a_readme_row():
-    missing = sorted(BUILTIN_NAMES[code] for code in KERNELS if BUILTIN_NAMES[code] not in table_ops())
+    missing = sorted(
+        BUILTIN_NAMES[code] for code in KERNELS if BUILTIN_NAMES[code] not in table_ops()
+    )
     assert not missing, "README's supported-ops table lacks %s" % ", ".join(missing)

@@ -64,7 +64,18 @@ def cases(rng):
                 acc.append(int(rng.integers(-1000, 1000)))
             else:
                 acc.append(int(rng.integers(-top - 1, top + 1)))
-        result.append(dict(acc=acc, mult=mult, shift=shift, zp=zp, lo=lo, hi=hi, itemsize=itemsize, first=first))
+        result.append(
+            dict(
+                acc=acc,
+                mult=mult,
+                shift=shift,
+                zp=zp,
+                lo=lo,
+                hi=hi,
+                itemsize=itemsize,
+                first=first,
+            )
+        )
     return result
 
 
@@ -78,5 +89,15 @@ def test_requantize_matches_tflm(micropython, tmp_path, loops):
         channels = len(case["mult"])
         for i, (x, g) in enumerate(zip(case["acc"], out)):
             c = (case["first"] + i) % channels
-            want = min(case["hi"], max(case["lo"], mbqm(x, case["mult"][c], case["shift"][c]) + case["zp"]))
-            assert g == want, (x, case["mult"][c], case["shift"][c], case["zp"], case["lo"], case["hi"])
+            want = min(
+                case["hi"],
+                max(case["lo"], mbqm(x, case["mult"][c], case["shift"][c]) + case["zp"]),
+            )
+            assert g == want, (
+                x,
+                case["mult"][c],
+                case["shift"][c],
+                case["zp"],
+                case["lo"],
+                case["hi"],
+            )

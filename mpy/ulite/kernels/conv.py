@@ -13,7 +13,7 @@ int32 accumulators that `requantize` turns into BLOCK * channels outputs.
 import array
 
 from . import conv_common, padding
-from .common import arity, float_bounds, require
+from .common import arity, require
 
 _OPTIONS = "Conv2DOptions"
 IM2COL_BYTES = 4096
@@ -37,8 +37,16 @@ def _geometry(op):
     batches, in_h, in_w, in_c = x.shape
     out_c, kh, kw, depth = weights.shape
     out_b, out_h, out_w, out_c2 = out.shape
-    require(out_b == batches and out_c2 == out_c, op, "output %s does not match input %s and %d filters" % (out.shape, x.shape, out_c))
-    require(depth > 0 and in_c % depth == 0, op, "filter depth %d does not divide input depth %d" % (depth, in_c))
+    require(
+        out_b == batches and out_c2 == out_c,
+        op,
+        "output %s does not match input %s and %d filters" % (out.shape, x.shape, out_c),
+    )
+    require(
+        depth > 0 and in_c % depth == 0,
+        op,
+        "filter depth %d does not divide input depth %d" % (depth, in_c),
+    )
     groups = in_c // depth
     require(out_c % groups == 0, op, "%d filters do not split into %d groups" % (out_c, groups))
     pad_top, pad_left = padding.window(op, pad, strides, dilations, (in_h, in_w), (kh, kw))
@@ -73,7 +81,7 @@ def prepare(op):
     geo = _geometry(op)
     _, _, _, activation = _options(op)
     if op.outputs[0].dtype == "float32":
-        return _run_float, conv_common.float_views(op) + (geo,) + float_bounds(activation) + (array.array("f", (0.0, 0.0)),)
+        return _run_float, conv_common.float_args(op, geo, activation)
     channels = geo[5]
     depth = geo[6] * geo[7] * geo[8]
     init, rq = conv_common.int8_tables(op, 0, depth, activation)
@@ -111,9 +119,4 @@ def _run_float(args):
                         f32[0] = f32[0] + f32[1]
             if bias is not None:
                 f32[0] = f32[0] + bias[o]
-            v = f32[0]
-            if lo is not None and v < lo:
-                v = lo
-            if hi is not None and v > hi:
-                v = hi
-            out[pixel * out_c + o] = v
+            out[pixel * out_c + o] = min(max(f32[0], lo), hi)

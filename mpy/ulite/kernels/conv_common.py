@@ -6,6 +6,7 @@ init + sum(w * u) for init = bias - zp' * sum(w), one int32 per output channel. 
 outside the input then contributes exactly zero if it reads zp' instead of being skipped.
 """
 
+import array
 import struct
 
 from .. import quant
@@ -13,12 +14,13 @@ from ..views import float32_view
 from .common import (
     activation_bounds,
     check_accumulator,
+    float_bounds,
     io_types,
     per_channel,
     quantized,
-    require,
     requant_bytes,
     requant_params,
+    require,
     unsupported,
 )
 
@@ -43,7 +45,11 @@ def check_types(op, channels):
     if weights.data is None:
         unsupported("non-constant weights")
     for t in (x, weights, out):
-        require(len(t.shape) == 4, op, "tensor %d '%s' must be 4-D, has shape %s" % (t.index, t.name, t.shape))
+        require(
+            len(t.shape) == 4,
+            op,
+            "tensor %d '%s' must be 4-D, has shape %s" % (t.index, t.name, t.shape),
+        )
     bias = op.inputs[2] if len(op.inputs) > 2 else None
     require(
         bias is None or bias.size == channels,
@@ -75,7 +81,8 @@ def int8_tables(op, axis, depth, activation):
     in_bits, out_bits = x.scale_bits(), out.scale_bits()
     if per_channel(op, weights, axis) > 1:
         multipliers = [
-            quant.conv_multiplier(in_bits, weights.scale_bits(c), out_bits) for c in range(channels)
+            quant.conv_multiplier(in_bits, weights.scale_bits(c), out_bits)
+            for c in range(channels)
         ]
     else:
         multipliers = [quant.conv_multiplier(in_bits, weights.scale_bits(), out_bits)]
@@ -84,7 +91,9 @@ def int8_tables(op, axis, depth, activation):
         op.loops.weight_sums(weights.data, channels, depth, depth, 1, init_bytes)
     else:  # [1, KH, KW, O]: a channel's weights are `channels` apart
         op.loops.weight_sums(weights.data, channels, depth, 1, channels, init_bytes)
-    biases = [struct.unpack_from("<i", bias.data, 4 * c)[0] if bias else 0 for c in range(channels)]
+    biases = [
+        struct.unpack_from("<i", bias.data, 4 * c)[0] if bias else 0 for c in range(channels)
+    ]
     largest_bias = max(abs(b) for b in biases)
     if largest_bias + 65280 * depth >= _INT32_LIMIT:
         unsupported(
@@ -101,12 +110,24 @@ def int8_tables(op, axis, depth, activation):
     return init_bytes, rq
 
 
-def float_views(op):
-    """float32 views of (out, x, weights, bias or None)."""
+def float_limits(activation):
+    """(lo, hi) of a fused activation on float32 outputs, infinite where unbounded.
+
+    The float loops clamp with min(max(v, lo), hi), as TFLM's ActivationFunctionWithMinMax.
+    """
+    lo, hi = float_bounds(activation)
+    inf = float("inf")
+    return (-inf if lo is None else lo), (inf if hi is None else hi)
+
+
+def float_args(op, geo, activation):
+    """Arguments of the float32 loops: views of (out, x, weights, bias or None), geometry,
+    clamp limits, and a float32 scratch array that rounds every sum as TFLM's floats do."""
     bias = op.inputs[2] if len(op.inputs) > 2 else None
-    return (
+    views = (
         float32_view(op.outputs[0].data),
         float32_view(op.inputs[0].data),
         float32_view(op.inputs[1].data),
         float32_view(bias.data) if bias else None,
     )
+    return views + (geo,) + float_limits(activation) + (array.array("f", (0.0, 0.0)),)

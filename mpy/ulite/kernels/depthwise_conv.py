@@ -13,7 +13,7 @@ region (they then contribute exactly zero), so border pixels cost what interior 
 import array
 
 from . import conv, conv_common, padding
-from .common import arity, float_bounds, require, unsupported
+from .common import arity, require, unsupported
 
 _OPTIONS = "DepthwiseConv2DOptions"
 
@@ -75,7 +75,7 @@ def prepare(op):
     geo = _geometry(op)
     activation = _options(op)[4]
     if op.outputs[0].dtype == "float32":
-        return _run_float, conv_common.float_views(op) + (geo,) + float_bounds(activation) + (array.array("f", (0.0, 0.0)),)
+        return _run_float, conv_common.float_args(op, geo, activation)
     channels = geo[5]
     init, rq = conv_common.int8_tables(op, 3, geo[6] * geo[7], activation)
     acc_bytes = 4 * geo[17] * channels
@@ -103,13 +103,11 @@ def _run_float(args):
                     ix = ox * sw - pad_left + kx * dw
                     if not 0 <= ix < in_w:
                         continue
-                    f32[1] = x[((b * in_h + iy) * in_w + ix) * in_c + o // multiplier] * w[(ky * kw + kx) * out_c + o]
+                    f32[1] = (
+                        x[((b * in_h + iy) * in_w + ix) * in_c + o // multiplier]
+                        * w[(ky * kw + kx) * out_c + o]
+                    )
                     f32[0] = f32[0] + f32[1]
             if bias is not None:
                 f32[0] = f32[0] + bias[o]
-            v = f32[0]
-            if lo is not None and v < lo:
-                v = lo
-            if hi is not None and v > hi:
-                v = hi
-            out[pixel * out_c + o] = v
+            out[pixel * out_c + o] = min(max(f32[0], lo), hi)

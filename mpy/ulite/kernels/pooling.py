@@ -11,7 +11,15 @@ import array
 from .. import quant
 from ..views import float32_view
 from . import padding
-from .common import activation_bounds, arity, float_bounds, io_types, quantized, require, unsupported
+from .common import (
+    activation_bounds,
+    arity,
+    io_types,
+    quantized,
+    require,
+    unsupported,
+)
+from .conv_common import float_limits
 
 _OPTIONS = "Pool2DOptions"
 AVERAGE_POOL_2D = 1
@@ -26,7 +34,11 @@ def _geometry(op):
     strides = (read(_OPTIONS, 2, "i", 0), read(_OPTIONS, 1, "i", 0))
     size = (read(_OPTIONS, 4, "i", 0), read(_OPTIONS, 3, "i", 0))
     for t in (x, out):
-        require(len(t.shape) == 4, op, "tensor %d '%s' must be 4-D, has shape %s" % (t.index, t.name, t.shape))
+        require(
+            len(t.shape) == 4,
+            op,
+            "tensor %d '%s' must be 4-D, has shape %s" % (t.index, t.name, t.shape),
+        )
     batches, in_h, in_w, channels = x.shape
     require(
         out.shape[0] == batches and out.shape[3] == channels,
@@ -38,8 +50,27 @@ def _geometry(op):
     for oy, ox in ((0, 0), (out_h - 1, out_w - 1)):  # windows move monotonically
         rows = _span(oy * strides[0] - pad_top, size[0], in_h)
         cols = _span(ox * strides[1] - pad_left, size[1], in_w)
-        require(out_h * out_w == 0 or (rows and cols), op, "output pixel (%d, %d) has no input in its window" % (oy, ox))
-    return [in_h, in_w, channels, out_h, out_w, size[0], size[1], strides[0], strides[1], pad_top, pad_left, 0, 0, batches * out_h * out_w]
+        require(
+            out_h * out_w == 0 or (rows and cols),
+            op,
+            "output pixel (%d, %d) has no input in its window" % (oy, ox),
+        )
+    return [
+        in_h,
+        in_w,
+        channels,
+        out_h,
+        out_w,
+        size[0],
+        size[1],
+        strides[0],
+        strides[1],
+        pad_top,
+        pad_left,
+        0,
+        0,
+        batches * out_h * out_w,
+    ]
 
 
 def _span(start, size, limit):
@@ -76,8 +107,8 @@ def prepare(op):
     average = op.code == AVERAGE_POOL_2D
     x, out = op.inputs[0], op.outputs[0]
     if out.dtype == "float32":
-        args = (float32_view(out.data), float32_view(x.data), geo, average) + float_bounds(activation)
-        return _run_float, args + (array.array("f", (0.0,)),)
+        views = (float32_view(out.data), float32_view(x.data), geo, average)
+        return _run_float, views + float_limits(activation) + (array.array("f", (0.0,)),)
     geo[11], geo[12] = activation_bounds(op, activation, out)
     loop = op.loops.average_pool_int8 if average else op.loops.max_pool_int8
     return loop, (out.data, x.data, array.array("i", geo))
@@ -106,8 +137,4 @@ def _run_float(args):
                 v = f32[0]
             else:
                 v = best
-            if lo is not None and v < lo:
-                v = lo
-            if hi is not None and v > hi:
-                v = hi
-            out[pixel * channels + c] = v
+            out[pixel * channels + c] = min(max(v, lo), hi)

@@ -19,20 +19,20 @@ def weight_sums(weights, channels, length, channel_step, step, sums):
         s32[c] = sum(_s8(weights[c * channel_step + k * step]) for k in range(length))
 
 
-def _taps(geo, pixel, x, base_channel, dil, stride, pad):
-    """[(input byte offset or None, tap index)] of one output pixel's window."""
-    in_h, in_w, in_c, out_h, out_w = geo[0], geo[1], geo[2], geo[3], geo[4]
-    kh, kw = geo[6], geo[7]
-    batch, rest = divmod(pixel, out_h * out_w)
-    oy, ox = divmod(rest, out_w)
-    taps = []
-    for ky in range(kh):
-        iy = oy * stride[0] - pad[0] + ky * dil[0]
-        for kx in range(kw):
-            ix = ox * stride[1] - pad[1] + kx * dil[1]
-            inside = 0 <= iy < in_h and 0 <= ix < in_w
-            taps.append(((((batch * in_h + iy) * in_w + ix) * in_c + base_channel) if inside else None))
-    return taps
+def _windows(geo, pixels, stride, dilation, pad):
+    """For each output pixel, the input offset of each tap's channel 0 (None outside)."""
+    in_h, in_w, in_c, out_h, out_w, kh, kw = geo[0], geo[1], geo[2], geo[3], geo[4], geo[6], geo[7]
+    for pixel in range(pixels):
+        batch, rest = divmod(pixel, out_h * out_w)
+        oy, ox = divmod(rest, out_w)
+        taps = []
+        for ky in range(kh):
+            iy = oy * stride[0] - pad[0] + ky * dilation[0]
+            for kx in range(kw):
+                ix = ox * stride[1] - pad[1] + kx * dilation[1]
+                inside = 0 <= iy < in_h and 0 <= ix < in_w
+                taps.append(((batch * in_h + iy) * in_w + ix) * in_c if inside else None)
+        yield pixel, taps
 
 
 def conv_int8(args):
@@ -40,15 +40,17 @@ def conv_int8(args):
     init = _i32(init)
     a32 = _i32(acc)
     channels, depth, per_group, pad = geo[5], geo[8], geo[9], geo[17]
-    k = geo[6] * geo[7] * depth
-    for pixel in range(geo[19]):
+    size = geo[6] * geo[7] * depth
+    for pixel, taps in _windows(geo, geo[19], geo[11:13], geo[13:15], geo[15:17]):
         for o in range(channels):
-            taps = _taps(geo, pixel, x, o // per_group * depth, geo[13:15], geo[11:13], geo[15:17])
+            first = o // per_group * depth
             s = init[o]
-            for t, src in enumerate(taps):
+            k = o * size
+            for src in taps:
                 for c in range(depth):
-                    u = (x[src + c] ^ 0x80) if src is not None else pad
-                    s += _s8(w[o * k + t * depth + c]) * u
+                    u = (x[src + first + c] ^ 0x80) if src is not None else pad
+                    s += _s8(w[k]) * u
+                    k += 1
             a32[o] = s
         requantize(acc, out, pixel * channels, channels, rq, 0)
 
@@ -58,12 +60,11 @@ def depthwise_int8(args):
     init = _i32(init)
     a32 = _i32(acc)
     channels, multiplier, pad = geo[5], geo[8], geo[15]
-    for pixel in range(geo[16]):
+    for pixel, taps in _windows(geo, geo[16], geo[9:11], geo[11:13], geo[13:15]):
         for o in range(channels):
-            taps = _taps(geo, pixel, x, o // multiplier, geo[11:13], geo[9:11], geo[13:15])
             s = init[o]
             for t, src in enumerate(taps):
-                u = (x[src] ^ 0x80) if src is not None else pad
+                u = (x[src + o // multiplier] ^ 0x80) if src is not None else pad
                 s += _s8(w[t * channels + o]) * u
             a32[o] = s
         requantize(acc, out, pixel * channels, channels, rq, 0)

@@ -262,12 +262,12 @@ def depthwise_int8(args):
 
 
 @micropython.viper
-def _depthwise(src: int, wa: int, a: int, args):
+def _depthwise(q: int, wa: int, a: int, args):
     """acc[pixel row * out_c + oc] = init[oc] + sum over taps of w[tap, oc] * u[tap, ic].
 
     Pixel by pixel, tap by tap, all channels at once (input and weights are both
     channel-contiguous). Taps outside the input read the pad row of zp' bytes.
-    Registers: src walks the tap's input, wa the weights, a the accumulators.
+    Registers: q walks the tap's input, wa the weights, a the accumulators.
     """
     out = args[0]
     xin = int(ptr8(args[1]))
@@ -319,33 +319,33 @@ def _depthwise(src: int, wa: int, a: int, args):
                 ix = ix0
                 for kx in range(kw):
                     if inside or (row_ok and ix >= 0 and ix < in_w):
-                        src = tap
+                        q = tap
                     else:
-                        src = pad_row
+                        q = pad_row
                     a = lane
                     if multiplier == 1:
                         end = wa + channels - 7
                         while wa < end:
-                            ptr32(a)[0] = ((ptr8(wa)[0] ^ 0x80) - 0x80) * ptr8(src)[0] + ptr32(a)[0]
-                            ptr32(a)[1] = ((ptr8(wa)[1] ^ 0x80) - 0x80) * ptr8(src)[1] + ptr32(a)[1]
-                            ptr32(a)[2] = ((ptr8(wa)[2] ^ 0x80) - 0x80) * ptr8(src)[2] + ptr32(a)[2]
-                            ptr32(a)[3] = ((ptr8(wa)[3] ^ 0x80) - 0x80) * ptr8(src)[3] + ptr32(a)[3]
-                            ptr32(a)[4] = ((ptr8(wa)[4] ^ 0x80) - 0x80) * ptr8(src)[4] + ptr32(a)[4]
-                            ptr32(a)[5] = ((ptr8(wa)[5] ^ 0x80) - 0x80) * ptr8(src)[5] + ptr32(a)[5]
-                            ptr32(a)[6] = ((ptr8(wa)[6] ^ 0x80) - 0x80) * ptr8(src)[6] + ptr32(a)[6]
-                            ptr32(a)[7] = ((ptr8(wa)[7] ^ 0x80) - 0x80) * ptr8(src)[7] + ptr32(a)[7]
+                            ptr32(a)[0] = ((ptr8(wa)[0] ^ 0x80) - 0x80) * ptr8(q)[0] + ptr32(a)[0]
+                            ptr32(a)[1] = ((ptr8(wa)[1] ^ 0x80) - 0x80) * ptr8(q)[1] + ptr32(a)[1]
+                            ptr32(a)[2] = ((ptr8(wa)[2] ^ 0x80) - 0x80) * ptr8(q)[2] + ptr32(a)[2]
+                            ptr32(a)[3] = ((ptr8(wa)[3] ^ 0x80) - 0x80) * ptr8(q)[3] + ptr32(a)[3]
+                            ptr32(a)[4] = ((ptr8(wa)[4] ^ 0x80) - 0x80) * ptr8(q)[4] + ptr32(a)[4]
+                            ptr32(a)[5] = ((ptr8(wa)[5] ^ 0x80) - 0x80) * ptr8(q)[5] + ptr32(a)[5]
+                            ptr32(a)[6] = ((ptr8(wa)[6] ^ 0x80) - 0x80) * ptr8(q)[6] + ptr32(a)[6]
+                            ptr32(a)[7] = ((ptr8(wa)[7] ^ 0x80) - 0x80) * ptr8(q)[7] + ptr32(a)[7]
                             wa += 8
-                            src += 8
+                            q += 8
                             a += 32
                         end += 7
                         while wa < end:
-                            ptr32(a)[0] = ((ptr8(wa)[0] ^ 0x80) - 0x80) * ptr8(src)[0] + ptr32(a)[0]
+                            ptr32(a)[0] = ((ptr8(wa)[0] ^ 0x80) - 0x80) * ptr8(q)[0] + ptr32(a)[0]
                             wa += 1
-                            src += 1
+                            q += 1
                             a += 4
                     else:
                         for c in range(in_c):
-                            u = int(ptr8(src)[c])
+                            u = int(ptr8(q)[0])
                             end = wa + multiplier - 3
                             while wa < end:
                                 ptr32(a)[0] = ((ptr8(wa)[0] ^ 0x80) - 0x80) * u + ptr32(a)[0]
@@ -359,6 +359,7 @@ def _depthwise(src: int, wa: int, a: int, args):
                                 ptr32(a)[0] = ((ptr8(wa)[0] ^ 0x80) - 0x80) * u + ptr32(a)[0]
                                 wa += 1
                                 a += 4
+                            q += 1
                     tap += x_step
                     ix += dil_w
             lane += channels << 2
