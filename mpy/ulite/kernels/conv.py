@@ -5,9 +5,10 @@ dilations, SAME/VALID padding, grouped convolution (filter depth dividing the in
 fused activations. float32: TFLM's reference loops with float32 rounding.
 
 The int8 loops take BLOCK output pixels at a time: their patches are gathered (im2col,
-padding with the input zero point) into the shared work region, in taps chunked to at most
-IM2COL_BYTES, and every output channel's dot products over the block land in one row of
-int32 accumulators that `requantize` turns into BLOCK * channels outputs.
+padding with the input zero point) into the shared work region, in chunks of taps of at
+most IM2COL_BYTES, and every filter runs over all of the block's patches at once. The dot
+products land in rows of int32 accumulators (one per output pixel, also in the work
+region) that `requantize` turns into outputs.
 """
 
 import array
@@ -17,7 +18,6 @@ from .common import arity, require
 
 _OPTIONS = "Conv2DOptions"
 IM2COL_BYTES = 4096
-ACC_INTS = 512  # accumulators requantized together, at least one block's worth
 
 
 def _options(op):
@@ -56,7 +56,7 @@ def _geometry(op):
     per_chunk = (taps + chunks - 1) // chunks
     zp = op.inputs[0].zero_point if x.dtype == "int8" else 0
     block = conv_common.BLOCK
-    rows = max(1, ACC_INTS // (block * out_c)) * block
+    rows = max(1, conv_common.ACC_INTS // (block * out_c)) * block
     return array.array(
         "i",
         (

@@ -30,7 +30,8 @@ SUPPORTED = (
     "float32,float32->float32",
     "float32,float32,float32->float32",
 )
-BLOCK = 8  # output pixels the int8 loops compute per pass (one int32 row of channels each)
+BLOCK = 8  # output pixels the int8 conv loop computes at once
+ACC_INTS = 512  # accumulators requantized together (at least a block's worth of rows)
 _INT32_LIMIT = 1 << 31
 
 

@@ -12,7 +12,7 @@ region (they then contribute exactly zero), so border pixels cost what interior 
 
 import array
 
-from . import conv, conv_common, padding
+from . import conv_common, padding
 from .common import arity, require, unsupported
 
 _OPTIONS = "DepthwiseConv2DOptions"
@@ -46,7 +46,7 @@ def _geometry(op):
     )
     pad_top, pad_left = padding.window(op, pad, strides, dilations, (in_h, in_w), (kh, kw))
     zp = x.zero_point if x.dtype == "int8" else 0
-    rows = max(1, conv.ACC_INTS // out_c)
+    rows = max(1, conv_common.ACC_INTS // out_c)
     return array.array(
         "i",
         (
