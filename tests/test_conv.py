@@ -374,3 +374,16 @@ def test_accumulator_overflow_refused():
     mb.output(y)
     message = refused(mb.build())
     assert "UnsupportedOpError" in message and "overflow" in message
+
+
+def test_empty_tensor_refused():
+    mb = ModelBuilder()
+    x = mb.input((1, 4, 4, 0), "int8", scale=0.1, zero_point=0)
+    weights = mb.const(np.ones((2, 1, 1, 0), np.int8), "int8", scale=0.1, zero_point=0)
+    y = mb.tensor((1, 4, 4, 2), "int8", scale=1.0, zero_point=0)
+    mb.op(
+        "CONV_2D", [x, weights, None], [y], "Conv2DOptions", padding="SAME", stride_w=1, stride_h=1
+    )
+    mb.output(y)
+    message = refused(mb.build())
+    assert "ModelError" in message and "empty" in message

@@ -43,14 +43,14 @@ def check_types(op, channels):
         if x.dtype == "float32" and weights.dtype in ("int8", "uint8"):
             unsupported("hybrid: float32 input with %s weights" % weights.dtype)
         unsupported(types)
-    if weights.data is None:
-        unsupported("non-constant weights")
     for t in (x, weights, out):
         require(
-            len(t.shape) == 4,
+            len(t.shape) == 4 and t.size > 0,
             op,
-            "tensor %d '%s' must be 4-D, has shape %s" % (t.index, t.name, t.shape),
+            "tensor %d '%s' must be 4-D and not empty, has shape %s" % (t.index, t.name, t.shape),
         )
+    if weights.data is None:
+        unsupported("non-constant weights")
     bias = op.inputs[2] if len(op.inputs) > 2 else None
     require(
         bias is None or bias.size == channels,
