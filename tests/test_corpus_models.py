@@ -127,3 +127,17 @@ print(" ".join(str(n) for n in report[len(report) // 2 :]))
 def test_conv_and_pool_invoke_allocates_nothing(micropython, name):
     allocated = micropython(ALLOCATION_SCRIPT, heap="4M", args=[model_path(name)]).split()
     assert allocated and set(allocated) == {"0"}, allocated
+
+
+def test_hybrid_corpus_model_refused(micropython):
+    """kws_ref_model_float32 runs float32 activations through int8 conv weights."""
+    script = """
+import sys, ulite
+try:
+    ulite.Interpreter(open(sys.argv[1], "rb").read())
+    print("accepted")
+except ulite.UnsupportedOpError as e:
+    print(e)
+"""
+    message = micropython(script, heap="4M", args=[model_path("kws_ref_model_float32")])
+    assert "CONV_2D (hybrid" in message, message

@@ -90,8 +90,11 @@ def check(op):
     types = io_types(op)
     if types not in ("int8->int8", "float32->float32"):
         unsupported(types)
-    _geometry(op)
+    geo = _geometry(op)
     if types == "int8->int8":
+        taps = min(geo[5], geo[0]) * min(geo[6], geo[1])
+        if 128 * taps >= 1 << 31:
+            unsupported("a %d-tap window's int32 sum could overflow" % taps)
         x, out = quantized(op, op.inputs[0]), quantized(op, op.outputs[0])
         require(
             x.zero_point == out.zero_point and _same_scale(x.scale_bits(), out.scale_bits()),

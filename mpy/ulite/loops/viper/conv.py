@@ -167,6 +167,7 @@ def _conv(q: int, a: int, b: int, args):
                         wa = weights + o * filter_size + k0
                         pair_end = wa + n - 1
                         q = im2col
+                        # |s| <= |init| + 255 * 128 * filter_size < 2**31 (module docstring)
                         if count > 4:
                             while wa < pair_end:
                                 a = (ptr8(wa)[0] ^ 0x80) - 0x80
@@ -323,6 +324,7 @@ def _depthwise(q: int, wa: int, a: int, args):
                     else:
                         q = pad_row
                     a = lane
+                    # |acc| <= |init| + 255 * 128 * taps < 2**31 (module docstring)
                     if multiplier == 1:
                         end = wa + channels - 7
                         while wa < end:

@@ -3,9 +3,8 @@
 geometry (int32 array): 0 in_h, 1 in_w, 2 channels, 3 out_h, 4 out_w, 5 filter_h,
 6 filter_w, 7 stride_h, 8 stride_w, 9 pad_top, 10 pad_left, 11 lo, 12 hi, 13 output pixels.
 Each output pixel's window is clipped to the input once; the loops run over its rows.
-Bound: an average's sum is at most 128 * filter_h * filter_w in magnitude (the kernels'
-filter sizes come from int32 options, and 128 * window < 2**31 for windows below 2**24
-taps, which the input size bounds).
+Bound: an average's sum is at most 128 * taps in magnitude, below 2**31 (the kernel refuses
+larger windows).
 """
 
 import micropython
