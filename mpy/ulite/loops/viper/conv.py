@@ -108,18 +108,19 @@ def _conv(q: int, a: int, b: int, args):
                     if t1 > taps:
                         t1 = taps
                     # gather: lane p of the block is output pixel block + p
+                    ky0 = t0 // kw
+                    kx0 = t0 - ky0 * kw
                     batch = batch0
                     oy = oy0
                     ox = ox0
                     for p in range(count):
-                        iy0 = oy * geo[11] - geo[15]
-                        ix0 = ox * geo[12] - geo[16]
+                        iy = oy * geo[11] - geo[15] + ky0 * geo[13]
+                        ix_left = ox * geo[12] - geo[16]
+                        ix = ix_left + kx0 * geo[14]
+                        kx = kx0
                         image = xin + batch * image_size + g * depth
                         a = im2col + p
                         for t in range(t0, t1):
-                            ky = t // kw
-                            iy = iy0 + ky * geo[13]
-                            ix = ix0 + (t - ky * kw) * geo[14]
                             if iy >= 0 and iy < in_h and ix >= 0 and ix < in_w:
                                 q = image + (iy * in_w + ix) * in_c
                                 b = q + depth
@@ -132,6 +133,12 @@ def _conv(q: int, a: int, b: int, args):
                                 while a < b:
                                     ptr8(a)[0] = pad
                                     a += 8
+                            kx += 1
+                            ix += geo[14]
+                            if kx == kw:
+                                kx = 0
+                                ix = ix_left
+                                iy += geo[13]
                         ox += 1
                         if ox == out_w:
                             ox = 0
