@@ -55,22 +55,11 @@ def _geometry(op):
             op,
             "output pixel (%d, %d) has no input in its window" % (oy, ox),
         )
+    # entries 11 and 12 hold the int8 clamp, set by prepare
     return [
-        in_h,
-        in_w,
-        channels,
-        out_h,
-        out_w,
-        size[0],
-        size[1],
-        strides[0],
-        strides[1],
-        pad_top,
-        pad_left,
-        0,
-        0,
-        batches * out_h * out_w,
-    ]
+        in_h, in_w, channels, out_h, out_w, size[0], size[1], strides[0], strides[1],
+        pad_top, pad_left, 0, 0, batches * out_h * out_w,
+    ]  # fmt: skip
 
 
 def _span(start, size, limit):
