@@ -153,6 +153,7 @@ def test_conv_int8_large_blocks():
         conv_model(rng, (1, 13, 11, 8), 70, (1, 1), stride=(2, 2)),
         conv_model(rng, (2, 9, 9, 5), 12, (3, 3), groups=1, dilation=(3, 1), in_zp=127),
         conv_model(rng, (1, 7, 9, 128), 8, (3, 3), groups=2, padding="VALID"),  # chunked too
+        conv_model(rng, (1, 5, 3, 70), 150, (3, 3), activation="RELU6"),  # 4 lanes, chunked
     ]
     compare(jobs, "viper")
 

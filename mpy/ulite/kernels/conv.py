@@ -4,11 +4,12 @@ int8: per-channel (dim 0) or per-tensor int8 weights, optional int32 bias, strid
 dilations, SAME/VALID padding, grouped convolution (filter depth dividing the input depth),
 fused activations. float32: TFLM's reference loops with float32 rounding.
 
-The int8 loops take BLOCK output pixels at a time: their patches are gathered (im2col,
-padding with the input zero point) into the shared work region, in chunks of taps of at
-most IM2COL_BYTES, and every filter runs over all of the block's patches at once. The dot
-products land in rows of int32 accumulators (one per output pixel, also in the work
-region) that `requantize` turns into outputs.
+The int8 loops take 8 output pixels at a time (4 with more filters than
+conv_common.WIDE_LANES_UP_TO, to keep the accumulator rows small): their patches are
+gathered (im2col, padding with the input zero point) into the shared work region, in chunks
+of taps of at most IM2COL_BYTES, and every filter runs over all of the block's patches at
+once. The dot products land in rows of int32 accumulators (one per output pixel, also in
+the work region) that `requantize` turns into outputs.
 """
 
 import array
@@ -55,14 +56,14 @@ def _geometry(op):
     chunks = (taps + most - 1) // most
     per_chunk = (taps + chunks - 1) // chunks
     zp = op.inputs[0].zero_point if x.dtype == "int8" else 0
-    block = conv_common.BLOCK
-    rows = max(1, conv_common.ACC_INTS // (block * out_c)) * block
+    lanes = conv_common.BLOCK if out_c <= conv_common.WIDE_LANES_UP_TO else 4
+    rows = max(1, conv_common.ACC_INTS // (lanes * out_c)) * lanes
     return array.array(
         "i",
         (
             in_h, in_w, in_c, out_h, out_w, out_c, kh, kw, depth, out_c // groups, groups,
             strides[0], strides[1], dilations[0], dilations[1], pad_top, pad_left,
-            zp + 128, per_chunk, batches * out_h * out_w, rows,
+            zp + 128, per_chunk, batches * out_h * out_w, rows, lanes,
         ),
     )  # fmt: skip
 

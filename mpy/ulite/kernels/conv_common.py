@@ -30,7 +30,8 @@ SUPPORTED = (
     "float32,float32->float32",
     "float32,float32,float32->float32",
 )
-BLOCK = 8  # output pixels the int8 conv loop computes at once
+BLOCK = 8  # output pixels the int8 conv loop computes at once (im2col holds 8 lanes)
+WIDE_LANES_UP_TO = 128  # more output channels: 4 lanes, halving the accumulator rows
 ACC_INTS = 512  # accumulators requantized together (at least a block's worth of rows)
 _INT32_LIMIT = 1 << 31
 

@@ -17,7 +17,7 @@ so the hot loops live in helpers whose first three parameters are their busiest 
 conv geometry (int32 array): 0 in_h, 1 in_w, 2 in_c, 3 out_h, 4 out_w, 5 out_c, 6 kh, 7 kw,
 8 filter depth, 9 filters per group, 10 groups, 11 stride_h, 12 stride_w, 13 dilation_h,
 14 dilation_w, 15 pad_top, 16 pad_left, 17 zp', 18 taps per im2col chunk, 19 output pixels,
-20 pixel rows of acc (requantized together; a multiple of 8).
+20 pixel rows of acc (requantized together; a multiple of lanes), 21 lanes (8 or 4).
 depthwise geometry: 0..7 as conv, 8 depth multiplier, 9 stride_h, 10 stride_w,
 11 dilation_h, 12 dilation_w, 13 pad_top, 14 pad_left, 15 zp', 16 output pixels,
 17 pixel rows of acc (requantized together).
@@ -52,7 +52,8 @@ def conv_int8(args):
 def _conv(q: int, a: int, b: int, args):
     """All of CONV_2D in one call (viper calls cost more than a block's bookkeeping).
 
-    Output pixels go in blocks of 8 (4 for a last block of at most 4): for each group and
+    Output pixels go in blocks of `lanes` (8, or 4 where 8 rows of accumulators would take
+    too much memory; a last block of at most 4 also runs 4 lanes): for each group and
     chunk of taps the block's patches are gathered into im2col as u bytes, lanes
     interleaved (byte 8 * k + p is element k of lane p's patch; padding reads zp'), then
     every filter of the group runs over all lanes at once, two weights per step, into
@@ -82,6 +83,7 @@ def _conv(q: int, a: int, b: int, args):
     per_chunk = geo[18]
     pixels = geo[19]
     rows = geo[20]
+    lanes = geo[21]
     taps = geo[6] * kw
     filter_size = taps * depth
     plane = out_h * out_w
@@ -94,8 +96,8 @@ def _conv(q: int, a: int, b: int, args):
         block = pixel
         while block < pass_end:
             count = pass_end - block
-            if count > 8:
-                count = 8
+            if count > lanes:
+                count = lanes
             row0 = (block - pixel) * channels
             batch0 = block // plane
             oy0 = (block - batch0 * plane) // out_w
@@ -167,10 +169,15 @@ def _conv(q: int, a: int, b: int, args):
                             s1 = acc[r + channels]
                             s2 = acc[r + 2 * channels]
                             s3 = acc[r + 3 * channels]
-                            s4 = acc[r + 4 * channels]
-                            s5 = acc[r + 5 * channels]
-                            s6 = acc[r + 6 * channels]
-                            s7 = acc[r + 7 * channels]
+                            s4 = s0
+                            s5 = s0
+                            s6 = s0
+                            s7 = s0
+                            if count > 4:
+                                s4 = acc[r + 4 * channels]
+                                s5 = acc[r + 5 * channels]
+                                s6 = acc[r + 6 * channels]
+                                s7 = acc[r + 7 * channels]
                         wa = weights + o * filter_size + k0
                         pair_end = wa + n - 1
                         q = im2col
@@ -219,14 +226,15 @@ def _conv(q: int, a: int, b: int, args):
                         acc[r + channels] = s1
                         acc[r + 2 * channels] = s2
                         acc[r + 3 * channels] = s3
-                        acc[r + 4 * channels] = s4
-                        acc[r + 5 * channels] = s5
-                        acc[r + 6 * channels] = s6
-                        acc[r + 7 * channels] = s7
+                        if count > 4:
+                            acc[r + 4 * channels] = s4
+                            acc[r + 5 * channels] = s5
+                            acc[r + 6 * channels] = s6
+                            acc[r + 7 * channels] = s7
                         o += 1
                     t0 = t1
                 g += 1
-            block += 8
+            block += lanes
         requantize(acc_buf, out, pixel * channels, (pass_end - pixel) * channels, rq, 0)
         pixel = pass_end
 
