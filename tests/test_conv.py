@@ -167,6 +167,7 @@ DEPTHWISE_CASES = [
     ((1, 6, 6, 11), (2, 3), dict(stride=(1, 2), dilation=(1, 2), padding="VALID")),
     ((1, 10, 8, 1), (5, 4), dict(multiplier=3, stride=(2, 2))),
     ((1, 3, 3, 16), (3, 3), dict(stride=(2, 1))),
+    ((1, 6, 5, 3), (3, 2), dict(multiplier=4, dilation=(2, 1))),  # runs as a grouped conv
 ]
 
 
@@ -225,6 +226,8 @@ def test_depthwise_int8_wide():
         conv_model(rng, (1, 12, 12, 67), 0, (3, 3), depthwise=True, activation="RELU6"),
         conv_model(rng, (1, 9, 7, 40), 0, (3, 3), depthwise=True, multiplier=2, stride=(2, 2)),
         conv_model(rng, (1, 20, 16, 1), 0, (4, 3), depthwise=True, multiplier=8, in_zp=-128),
+        # too many weights to reorder for the grouped route: the per-pixel loop runs dm 8
+        conv_model(rng, (1, 5, 5, 64), 0, (3, 3), depthwise=True, multiplier=8, bias=True),
     ]
     compare(jobs, "viper")
 

@@ -7,18 +7,15 @@ fused activations. float32: TFLM's reference loops with float32 rounding.
 The int8 loops take 8 output pixels at a time (4 with more filters than
 conv_common.WIDE_LANES_UP_TO, to keep the accumulator rows small): their patches are
 gathered (im2col, padding with the input zero point) into the shared work region, in chunks
-of taps of at most IM2COL_BYTES, and every filter runs over all of the block's patches at
-once. The dot products land in rows of int32 accumulators (one per output pixel, also in
-the work region) that `requantize` turns into outputs.
+of taps of at most conv_common.IM2COL_BYTES, and every filter runs over all of the block's
+patches at once. The dot products land in rows of int32 accumulators (one per output pixel,
+also in the work region) that `requantize` turns into outputs.
 """
-
-import array
 
 from . import conv_common, padding
 from .common import arity, require
 
 _OPTIONS = "Conv2DOptions"
-IM2COL_BYTES = 4096
 
 
 def _options(op):
@@ -51,21 +48,10 @@ def _geometry(op):
     groups = in_c // depth
     require(out_c % groups == 0, op, "%d filters do not split into %d groups" % (out_c, groups))
     pad_top, pad_left = padding.window(op, pad, strides, dilations, (in_h, in_w), (kh, kw))
-    taps = kh * kw
-    most = max(1, IM2COL_BYTES // (conv_common.BLOCK * depth))  # taps per chunk that fit
-    chunks = (taps + most - 1) // most
-    per_chunk = (taps + chunks - 1) // chunks
     zp = op.inputs[0].zero_point if x.dtype == "int8" else 0
-    lanes = conv_common.BLOCK if out_c <= conv_common.WIDE_LANES_UP_TO else 4
-    rows = max(1, conv_common.ACC_INTS // (lanes * out_c)) * lanes
-    return array.array(
-        "i",
-        (
-            in_h, in_w, in_c, out_h, out_w, out_c, kh, kw, depth, out_c // groups, groups,
-            strides[0], strides[1], dilations[0], dilations[1], pad_top, pad_left,
-            zp + 128, per_chunk, batches * out_h * out_w, rows, lanes,
-        ),
-    )  # fmt: skip
+    return conv_common.im2col_geometry(
+        x.shape, out.shape, (kh, kw, depth, groups), strides, dilations, (pad_top, pad_left), zp
+    )
 
 
 def check(op):
@@ -75,7 +61,7 @@ def check(op):
     geo = _geometry(op)
     if is_int8:
         op.request_persistent(conv_common.table_bytes(op, channels))
-        op.request_work(4 * geo[20] * channels + conv_common.BLOCK * geo[8] * geo[18])
+        op.request_work(conv_common.im2col_work_bytes(geo))
 
 
 def prepare(op):
@@ -83,13 +69,9 @@ def prepare(op):
     _, _, _, activation = _options(op)
     if op.outputs[0].dtype == "float32":
         return _run_float, conv_common.float_args(op, geo, activation)
-    channels = geo[5]
     depth = geo[6] * geo[7] * geo[8]
     init, rq = conv_common.int8_tables(op, 0, depth, activation)
-    acc_bytes = 4 * geo[20] * channels
-    acc = op.work[:acc_bytes]
-    im2col = op.work[acc_bytes : acc_bytes + conv_common.BLOCK * geo[8] * geo[18]]
-    args = (op.outputs[0].data, op.inputs[0].data, op.inputs[1].data, init, rq, acc, im2col, geo)
+    args = conv_common.im2col_args(op, op.inputs[1].data, init, rq, geo)
     return op.loops.conv_int8, args
 
 

@@ -32,6 +32,7 @@ SUPPORTED = (
 )
 BLOCK = 8  # output pixels the int8 conv loop computes at once (im2col holds 8 lanes)
 WIDE_LANES_UP_TO = 128  # more output channels: 4 lanes, halving the accumulator rows
+IM2COL_BYTES = 4096  # gathered patches of one block at most (taps are chunked to fit)
 ACC_INTS = 512  # accumulators requantized together (at least a block's worth of rows)
 _INT32_LIMIT = 1 << 31
 
@@ -59,6 +60,43 @@ def check_types(op, channels):
         "bias has %d values for %d output channels" % (bias.size if bias else 0, channels),
     )
     return x.dtype == "int8"
+
+
+def im2col_geometry(in_shape, out_shape, filters, strides, dilations, pads, zp):
+    """The int32 geometry of the im2col loop (conv_int8; layout in the loops' conv).
+
+    filters = (kh, kw, filter depth, groups); pads = (top, left); zp: the input's.
+    """
+    batches, in_h, in_w, in_c = in_shape
+    out_h, out_w, out_c = out_shape[1], out_shape[2], out_shape[3]
+    kh, kw, depth, groups = filters
+    taps = kh * kw
+    most = max(1, IM2COL_BYTES // (BLOCK * depth))  # taps per chunk that fit
+    chunks = (taps + most - 1) // most
+    per_chunk = (taps + chunks - 1) // chunks
+    lanes = BLOCK if out_c <= WIDE_LANES_UP_TO else 4
+    rows = max(1, ACC_INTS // (lanes * out_c)) * lanes
+    return array.array(
+        "i",
+        (
+            in_h, in_w, in_c, out_h, out_w, out_c, kh, kw, depth, out_c // groups, groups,
+            strides[0], strides[1], dilations[0], dilations[1], pads[0], pads[1],
+            zp + 128, per_chunk, batches * out_h * out_w, rows, lanes,
+        ),
+    )  # fmt: skip
+
+
+def im2col_work_bytes(geo):
+    """Work-region bytes of the im2col loop: accumulator rows, then a block's patches."""
+    return 4 * geo[20] * geo[5] + BLOCK * geo[8] * geo[18]
+
+
+def im2col_args(op, weights, init, rq, geo):
+    """Arguments of conv_int8: weights laid out [O, KH, KW, filter depth]."""
+    acc_bytes = 4 * geo[20] * geo[5]
+    acc = op.work[:acc_bytes]
+    im2col = op.work[acc_bytes : im2col_work_bytes(geo)]
+    return (op.outputs[0].data, op.inputs[0].data, weights, init, rq, acc, im2col, geo)
 
 
 def table_bytes(op, channels):

@@ -8,6 +8,7 @@ with float32 rounding.
 The int8 loops add each tap's weights times the input into a row of int32 accumulators per
 output pixel; taps outside the input read a row of the input zero point from the work
 region (they then contribute exactly zero), so border pixels cost what interior ones do.
+Large depth multipliers run as grouped convolutions instead (see _grouped).
 """
 
 import array
@@ -16,6 +17,8 @@ from . import conv_common, padding
 from .common import arity, require, unsupported
 
 _OPTIONS = "DepthwiseConv2DOptions"
+GROUPED_FROM_MULTIPLIER = 4
+GROUPED_WEIGHT_BYTES = 4096
 
 
 def _options(op):
@@ -57,18 +60,42 @@ def _geometry(op):
     )  # fmt: skip
 
 
+def _grouped(op, geo):
+    """The im2col geometry of the op run as a grouped convolution, or None.
+
+    With a depth multiplier of GROUPED_FROM_MULTIPLIER or more, the int8 op runs as a
+    convolution with one group per input channel and `multiplier` filters of depth 1 each:
+    the im2col loop then shares every gathered tap among a channel's filters. Their weights
+    are reordered per filter ([O, KH, KW, 1]) into the arena, so only small filters qualify.
+    """
+    taps, channels = geo[6] * geo[7], geo[5]
+    if geo[8] < GROUPED_FROM_MULTIPLIER or taps * channels > GROUPED_WEIGHT_BYTES:
+        return None
+    x, out = op.inputs[0], op.outputs[0]
+    filters = (geo[6], geo[7], 1, geo[2])
+    pads = (geo[13], geo[14])
+    return conv_common.im2col_geometry(
+        x.shape, out.shape, filters, (geo[9], geo[10]), (geo[11], geo[12]), pads, x.zero_point
+    )
+
+
 def check(op):
     arity(op, (2, 3), 1)
     weights = op.inputs[1]
     channels = weights.shape[3] if len(weights.shape) == 4 else 0
-    if conv_common.check_types(op, channels):
-        if op.inputs[0].is_constant:
-            unsupported("constant int8 input")  # the loops flip the input's sign bits in place
-        geo = _geometry(op)
-        op.request_persistent(conv_common.table_bytes(op, channels))
-        op.request_work(4 * geo[17] * channels + geo[2])  # accumulators, pad row
-    else:
-        _geometry(op)
+    is_int8 = conv_common.check_types(op, channels)
+    geo = _geometry(op)
+    if not is_int8:
+        return
+    op.request_persistent(conv_common.table_bytes(op, channels))
+    grouped = _grouped(op, geo)
+    if grouped:
+        op.request_persistent(geo[6] * geo[7] * channels)  # the reordered weights
+        op.request_work(conv_common.im2col_work_bytes(grouped))
+        return
+    if op.inputs[0].is_constant:
+        unsupported("constant int8 input")  # the loops flip the input's sign bits in place
+    op.request_work(4 * geo[17] * channels + geo[2])  # accumulators, pad row
 
 
 def prepare(op):
@@ -76,8 +103,17 @@ def prepare(op):
     activation = _options(op)[4]
     if op.outputs[0].dtype == "float32":
         return _run_float, conv_common.float_args(op, geo, activation)
-    channels = geo[5]
-    init, rq = conv_common.int8_tables(op, 3, geo[6] * geo[7], activation)
+    channels, taps = geo[5], geo[6] * geo[7]
+    init, rq = conv_common.int8_tables(op, 3, taps, activation)
+    grouped = _grouped(op, geo)
+    if grouped:
+        start = conv_common.table_bytes(op, channels)
+        reordered = op.persistent[start : start + taps * channels]
+        weights = op.inputs[1].data
+        for o in range(channels):
+            for t in range(taps):
+                reordered[o * taps + t] = weights[t * channels + o]
+        return op.loops.conv_int8, conv_common.im2col_args(op, reordered, init, rq, grouped)
     acc_bytes = 4 * geo[17] * channels
     acc = op.work[:acc_bytes]
     pad_row = op.work[acc_bytes : acc_bytes + geo[2]]
