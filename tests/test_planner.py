@@ -13,6 +13,7 @@ from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as sch
 
 ALL_MODELS = sorted(p.stem for p in MODELS.glob("*.tflite"))
 ISSUE2_MODELS = ["hello_world_int8", "hello_world_float", "ad01_int8", "simple_add"]
+CONV_MODELS = ["person_detect", "vww_96_int8", "kws_ref_model", "ic_resnet8_int8", "micro_speech_quantized"]
 
 PLAN_SCRIPT = """
 import json, sys
@@ -65,6 +66,6 @@ def test_live_tensors_never_share_bytes(micropython, name):
             assert not (live_together and overlap), "tensors %d and %d share bytes while both live" % (a, b)
 
 
-@pytest.mark.parametrize("name", ISSUE2_MODELS)
+@pytest.mark.parametrize("name", ISSUE2_MODELS + CONV_MODELS)
 def test_activation_bytes_within_tflm_head(micropython, name):
     assert plan_on_device(micropython, name)["total"] <= tflm_arena(name)["head"]

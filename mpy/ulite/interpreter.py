@@ -30,8 +30,9 @@ class Interpreter:
         plan = _plan(m, requests, ops_io)
         del ops_io
         tensor_offsets, scratch_offsets, self.activation_bytes, variables = plan
-        self.persistent_bytes = sum(persistent for _, persistent in requests)
-        self.arena_used = self.activation_bytes + self.persistent_bytes
+        self.persistent_bytes = sum(persistent for _, persistent, _ in requests)
+        self.work_bytes = max([work for _, _, work in requests] + [0])
+        self.arena_used = self.activation_bytes + self.persistent_bytes + self.work_bytes
         self.arena = self._allocate(arena_size, arena)
         view = memoryview(self.arena)
 
@@ -42,16 +43,19 @@ class Interpreter:
                 t.data = view[offset : offset + t.nbytes]
             return t
 
+        work_start = self.activation_bytes + self.persistent_bytes
+        work = view[work_start : work_start + self.work_bytes]
         acc = bytearray(4 * ACC_CHUNK)  # int32 accumulators shared by every kernel
         tail = self.activation_bytes
         steps = []
         for i, kernel in enumerate(kernels):
             op = m.operator(i, tensor)  # tensors made per op and dropped: a small peak heap
-            scratch, persistent = requests[i]
+            scratch, persistent, _ = requests[i]
             if scratch:
                 op.scratch = view[scratch_offsets[i] : scratch_offsets[i] + scratch]
             op.persistent = view[tail : tail + persistent]
             tail += persistent
+            op.work = work
             op.loops = self.loops
             op.acc = acc
             steps.append(kernel.prepare(op))
@@ -152,7 +156,7 @@ def _check(m):
         if reason and reason not in unsupported:
             unsupported.append(reason)
         kernels.append(kernel)
-        requests.append((op.scratch_bytes, op.persistent_bytes))
+        requests.append((op.scratch_bytes, op.persistent_bytes, op.work_bytes))
         ops_io.append(([t.index if t else -1 for t in op.inputs], [t.index for t in op.outputs]))
     return kernels, requests, ops_io, unsupported
 
@@ -192,7 +196,7 @@ def _plan(m, requests, ops_io):
     firsts = [first[i] for i in planned]
     lasts = [last[i] for i in planned]
     fixed = [offline[i] if offline else -1 for i in planned]
-    scratch_ops = [i for i, (scratch, _) in enumerate(requests) if scratch]
+    scratch_ops = [i for i, (scratch, _, _) in enumerate(requests) if scratch]
     for i in scratch_ops:
         sizes.append(requests[i][0])
         firsts.append(i + 1)
@@ -237,7 +241,8 @@ def describe(model):
             order.append(name)
         counts[name] = counts.get(name, 0) + 1
     _, requests, ops_io, unsupported = _check(m)
-    arena = _plan(m, requests, ops_io)[2] + sum(persistent for _, persistent in requests)
+    arena = _plan(m, requests, ops_io)[2] + sum(persistent for _, persistent, _ in requests)
+    arena += max([work for _, _, work in requests] + [0])
 
     def io(indices):
         return [(t.name, t.shape, t.dtype, t.scale, t.zero_point) for t in (m.tensor(i) for i in indices)]

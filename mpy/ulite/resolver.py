@@ -3,7 +3,8 @@
 A kernel module provides:
 - check(op): validate the op, raise UnsupportedOpError naming any variant it cannot run
   (dtype combinations, options), and reserve arena bytes with op.request_scratch(n) (live
-  only during the op) and op.request_persistent(n) (precomputed tables).
+  only during the op), op.request_persistent(n) (precomputed tables) and
+  op.request_work(n) (a region all ops share, outside the activation plan).
 - prepare(op): once the arena exists (op.scratch, op.persistent are memoryviews), compute
   every constant and return (fn, args); invoke calls fn(args), which must not allocate.
 Modules are imported on first use, so a model only pays RAM for the kernels it uses.
@@ -12,10 +13,14 @@ Modules are imported on first use, so a model only pays RAM for the kernels it u
 # builtin code: kernel module name (in ulite.kernels)
 KERNELS = {
     0: "add",  # ADD
+    1: "pooling",  # AVERAGE_POOL_2D
     2: "concatenation",  # CONCATENATION
+    3: "conv",  # CONV_2D
+    4: "depthwise_conv",  # DEPTHWISE_CONV_2D
     6: "quantize",  # DEQUANTIZE
     9: "fully_connected",  # FULLY_CONNECTED
     14: "logistic_tanh",  # LOGISTIC
+    17: "pooling",  # MAX_POOL_2D
     18: "mul",  # MUL
     19: "relu",  # RELU
     21: "relu",  # RELU6

@@ -3,3 +3,5 @@
 from .core import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
 from .elementwise import *  # noqa: F401,F403
+from .conv import *  # noqa: F401,F403
+from .pool import *  # noqa: F401,F403

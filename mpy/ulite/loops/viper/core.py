@@ -43,22 +43,22 @@ assert (_LESS, _HALF_SUM_ONE) == (_ops.LESS, _ops.HALF_SUM_ONE)
 
 
 @micropython.viper
-def requantize(acc, out, out_start: int, count: int, rq, first_channel: int):
+def requantize(acc: ptr32, out: ptr8, x: int, count: int, rq, first_channel: int):
     """out[out_start + i] = clamp(MBQM(acc[i], mult[c], shift[c]) + zp, lo, hi).
 
-    acc: int32 accumulators; c starts at first_channel and cycles through the `channels` of
-    the requantization params
+    Called as requantize(acc, out, out_start, count, rq, first_channel). acc: int32
+    accumulators; c starts at first_channel and cycles through the `channels` of the
+    requantization params
     rq = (mult int32 array, shift int8 array, channels, zp, lo, hi, output itemsize 1/2/4).
-    Multipliers are in [0, 2**31), so ptr32 reads them as positive on every word size.
+    Multipliers are in [0, 2**31), so ptr32 reads them as positive on every word size. With
+    lo >= zp (a fused ReLU), an accumulator <= 0 gives MBQM <= 0 and so the output lo: no
+    multiply needed. The three parameters viper keeps in registers walk the arrays.
     Callers keep x << max(shift, 0) and that plus zp inside int32 for every accumulator x
     (MBQM moves no value away from zero), so every intermediate fits int32; prepare
     checks it and tests/test_viper_int32.py proves it on the edge values.
     """
-    a32 = ptr32(acc)
-    o8 = ptr8(out)
-    o16 = ptr16(out)
-    o32 = ptr32(out)
     itemsize = int(rq[6])
+    out = ptr8(int(out) + x * itemsize)
     mult = ptr32(rq[0])
     shifts = ptr8(rq[1])
     channels = int(rq[2])
@@ -67,38 +67,44 @@ def requantize(acc, out, out_start: int, count: int, rq, first_channel: int):
     hi = int(rq[5])
     k31 = 31
     sign = 1 << k31
+    clamps_at_zero = lo >= zp
     c = first_channel % channels
-    for i in range(count):
-        x = (a32[i] ^ sign) - sign
-        shift = (int(shifts[c]) ^ 0x80) - 0x80
-        if shift > 0:
-            x = x << shift  # TFLM assumes x * 2**shift fits int32; prepare checks the bound
-        m = mult[c]
-        ah = x >> 16
-        al = x & 0xFFFF
-        mh = m >> 16
-        ml = m & 0xFFFF
-        t = al * (ml >> 1)
-        h16 = (t + ((al * (ml & 1)) >> 1)) >> 15
-        p1 = ah * ml
-        p2 = al * mh
-        v = (p1 >> 15) + (p2 >> 15) + (((p1 & 0x7FFF) + (p2 & 0x7FFF) + h16 + 0x4000) >> 15)
-        v += ah * mh * 2
-        if shift < 0:
-            r = 0 - shift
-            half = 1 << (r - 1)
-            v = (v >> r) + int((v & (half - 1 + half)) > half - 1 + int(v < 0))
-        v += zp
-        if v < lo:
+    end = int(acc) + (count << 2)
+    while int(acc) < end:
+        x = (acc[0] ^ sign) - sign
+        if x <= 0 and clamps_at_zero:
             v = lo
-        if v > hi:
-            v = hi
-        if itemsize == 1:
-            o8[out_start + i] = v
-        elif itemsize == 2:
-            o16[out_start + i] = v
         else:
-            o32[out_start + i] = v
+            shift = (int(shifts[c]) ^ 0x80) - 0x80
+            if shift > 0:
+                x = x << shift  # TFLM assumes x * 2**shift fits int32; prepare checks the bound
+            m = mult[c]
+            ml = m & 0xFFFF
+            p1 = (x >> 16) * ml
+            p2 = (x & 0xFFFF) * (m >> 16)
+            low = ((x & 0xFFFF) * (ml >> 1) + (((x & 0xFFFF) * (ml & 1)) >> 1)) >> 15
+            v = (p1 >> 15) + (p2 >> 15) + (x >> 16) * (m >> 16) * 2
+            v += ((p1 & 0x7FFF) + (p2 & 0x7FFF) + low + 0x4000) >> 15
+            if shift < 0:  # RDBPOT: round half away from zero; |v| < 2**31, so -v fits
+                shift = 0 - shift
+                if v >= 0:
+                    v = (v >> shift) + ((v >> (shift - 1)) & 1)
+                else:
+                    v = 0 - v
+                    v = 0 - ((v >> shift) + ((v >> (shift - 1)) & 1))
+            v += zp
+            if v < lo:
+                v = lo
+            if v > hi:
+                v = hi
+        if itemsize == 1:
+            out[0] = v
+        elif itemsize == 2:
+            ptr16(int(out))[0] = v
+        else:
+            ptr32(int(out))[0] = v
+        out = ptr8(int(out) + itemsize)
+        acc = ptr32(int(acc) + 4)
         c += 1
         if c == channels:
             c = 0

@@ -1,0 +1,391 @@
+"""Convolution loops for MicroPython's viper emitter: CONV_2D and DEPTHWISE_CONV_2D (int8).
+
+Both work on u = x ^ 0x80 = x + 128 (0..255) and per-channel init = bias - zp' * sum(w),
+zp' = input_zp + 128 (see ulite.kernels.conv_common): then every tap adds w * u, and a tap
+outside the input adds w * zp', which init cancels exactly. So there is no bounds branch per
+multiply-accumulate: borders only change where a tap reads from.
+
+Bound: an accumulator starts at |init| <= |bias| + 255 * 128 * K and adds at most
+255 * 128 * K (K products, |w| <= 128, u <= 255); the kernels refuse models where
+|bias| + 65280 * K reaches 2**31, so every sum fits a signed 32-bit word. Accumulators are
+stored with ptr32 (the low 32 bits), so a 64-bit port keeps exactly what a board keeps.
+
+Viper keeps only the first three locals of a function in registers (parameters first),
+so the hot loops live in helpers whose first three parameters are their busiest variables
+(callers pass 0). ptr8(address)[constant] loads compile to one instruction.
+
+conv geometry (int32 array): 0 in_h, 1 in_w, 2 in_c, 3 out_h, 4 out_w, 5 out_c, 6 kh, 7 kw,
+8 filter depth, 9 filters per group, 10 groups, 11 stride_h, 12 stride_w, 13 dilation_h,
+14 dilation_w, 15 pad_top, 16 pad_left, 17 zp', 18 taps per im2col chunk, 19 output pixels,
+20 pixel rows of acc (requantized together; a multiple of lanes), 21 lanes (8 or 4).
+depthwise geometry: 0..7 as conv, 8 depth multiplier, 9 stride_h, 10 stride_w,
+11 dilation_h, 12 dilation_w, 13 pad_top, 14 pad_left, 15 zp', 16 output pixels,
+17 pixel rows of acc (requantized together).
+"""
+
+import micropython
+
+from .core import requantize
+
+
+@micropython.viper
+def weight_sums(weights, channels: int, length: int, channel_step: int, step: int, sums):
+    """sums[c] (int32) = sum of weights[c * channel_step + k * step] (int8), k < length."""
+    w8 = ptr8(weights)
+    s32 = ptr32(sums)
+    for c in range(channels):
+        i = c * channel_step
+        total = 0
+        for k in range(length):
+            total += (w8[i] ^ 0x80) - 0x80
+            i += step
+        s32[c] = total  # |total| <= 128 * length, checked with the accumulator bound
+
+
+@micropython.viper
+def conv_int8(args):
+    """args = (out, x, weights, init, rq, acc, im2col, geometry)."""
+    _conv(0, 0, 0, args)
+
+
+@micropython.viper
+def _conv(q: int, a: int, b: int, args):
+    """All of CONV_2D in one call (viper calls cost more than a block's bookkeeping).
+
+    Output pixels go in blocks of `lanes` (8, or 4 where 8 rows of accumulators would take
+    too much memory; a last block of at most 4 also runs 4 lanes): for each group and
+    chunk of taps the block's patches are gathered into im2col as u bytes, lanes
+    interleaved (byte 8 * k + p is element k of lane p's patch; padding reads zp'), then
+    every filter of the group runs over all lanes at once, two weights per step, into
+    acc[pixel row * out_c + o]. `requantize` turns each pass of acc rows into outputs.
+    Registers: q walks the bytes being read, a and b hold the values or ends in use.
+    """
+    out = args[0]
+    xin = int(ptr8(args[1]))
+    weights = int(ptr8(args[2]))
+    init = ptr32(args[3])
+    rq = args[4]
+    acc_buf = args[5]
+    acc = ptr32(acc_buf)
+    im2col = int(ptr8(args[6]))
+    geo = ptr32(args[7])
+    in_h = geo[0]
+    in_w = geo[1]
+    in_c = geo[2]
+    out_h = geo[3]
+    out_w = geo[4]
+    channels = geo[5]
+    kw = geo[7]
+    depth = geo[8]
+    per_group = geo[9]
+    groups = geo[10]
+    pad = geo[17]
+    per_chunk = geo[18]
+    pixels = geo[19]
+    rows = geo[20]
+    lanes = geo[21]
+    taps = geo[6] * kw
+    filter_size = taps * depth
+    plane = out_h * out_w
+    image_size = in_h * in_w * in_c
+    pixel = 0
+    while pixel < pixels:
+        pass_end = pixel + rows
+        if pass_end > pixels:
+            pass_end = pixels
+        block = pixel
+        while block < pass_end:
+            count = pass_end - block
+            if count > lanes:
+                count = lanes
+            row0 = (block - pixel) * channels
+            batch0 = block // plane
+            oy0 = (block - batch0 * plane) // out_w
+            ox0 = block - batch0 * plane - oy0 * out_w
+            g = 0
+            while g < groups:
+                t0 = 0
+                while t0 < taps:
+                    t1 = t0 + per_chunk
+                    if t1 > taps:
+                        t1 = taps
+                    # gather: lane p of the block is output pixel block + p
+                    ky0 = t0 // kw
+                    kx0 = t0 - ky0 * kw
+                    batch = batch0
+                    oy = oy0
+                    ox = ox0
+                    for p in range(count):
+                        iy = oy * geo[11] - geo[15] + ky0 * geo[13]
+                        ix_left = ox * geo[12] - geo[16]
+                        ix = ix_left + kx0 * geo[14]
+                        kx = kx0
+                        image = xin + batch * image_size + g * depth
+                        a = im2col + p
+                        for t in range(t0, t1):
+                            if iy >= 0 and iy < in_h and ix >= 0 and ix < in_w:
+                                q = image + (iy * in_w + ix) * in_c
+                                b = q + depth
+                                while q < b:
+                                    ptr8(a)[0] = ptr8(q)[0] ^ 0x80
+                                    q += 1
+                                    a += 8
+                            else:
+                                b = a + (depth << 3)
+                                while a < b:
+                                    ptr8(a)[0] = pad
+                                    a += 8
+                            kx += 1
+                            ix += geo[14]
+                            if kx == kw:
+                                kx = 0
+                                ix = ix_left
+                                iy += geo[13]
+                        ox += 1
+                        if ox == out_w:
+                            ox = 0
+                            oy += 1
+                            if oy == out_h:
+                                oy = 0
+                                batch += 1
+                    # dot products: filters o of group g, taps t0 .. t1 - 1
+                    k0 = t0 * depth
+                    n = (t1 - t0) * depth
+                    o = g * per_group
+                    o_end = o + per_group
+                    while o < o_end:
+                        r = row0 + o
+                        if k0 == 0:
+                            s0 = init[o]
+                            s1 = s0
+                            s2 = s0
+                            s3 = s0
+                            s4 = s0
+                            s5 = s0
+                            s6 = s0
+                            s7 = s0
+                        else:
+                            s0 = acc[r]
+                            s1 = acc[r + channels]
+                            s2 = acc[r + 2 * channels]
+                            s3 = acc[r + 3 * channels]
+                            s4 = s0
+                            s5 = s0
+                            s6 = s0
+                            s7 = s0
+                            if count > 4:
+                                s4 = acc[r + 4 * channels]
+                                s5 = acc[r + 5 * channels]
+                                s6 = acc[r + 6 * channels]
+                                s7 = acc[r + 7 * channels]
+                        wa = weights + o * filter_size + k0
+                        pair_end = wa + n - 1
+                        q = im2col
+                        # |s| <= |init| + 255 * 128 * filter_size < 2**31 (module docstring)
+                        if count > 4:
+                            while wa < pair_end:
+                                a = (ptr8(wa)[0] ^ 0x80) - 0x80
+                                b = (ptr8(wa)[1] ^ 0x80) - 0x80
+                                s0 = a * ptr8(q)[0] + b * ptr8(q)[8] + s0
+                                s1 = a * ptr8(q)[1] + b * ptr8(q)[9] + s1
+                                s2 = a * ptr8(q)[2] + b * ptr8(q)[10] + s2
+                                s3 = a * ptr8(q)[3] + b * ptr8(q)[11] + s3
+                                s4 = a * ptr8(q)[4] + b * ptr8(q)[12] + s4
+                                s5 = a * ptr8(q)[5] + b * ptr8(q)[13] + s5
+                                s6 = a * ptr8(q)[6] + b * ptr8(q)[14] + s6
+                                s7 = a * ptr8(q)[7] + b * ptr8(q)[15] + s7
+                                q += 16
+                                wa += 2
+                            if wa == pair_end:  # an odd count leaves one weight
+                                a = (ptr8(wa)[0] ^ 0x80) - 0x80
+                                s0 = a * ptr8(q)[0] + s0
+                                s1 = a * ptr8(q)[1] + s1
+                                s2 = a * ptr8(q)[2] + s2
+                                s3 = a * ptr8(q)[3] + s3
+                                s4 = a * ptr8(q)[4] + s4
+                                s5 = a * ptr8(q)[5] + s5
+                                s6 = a * ptr8(q)[6] + s6
+                                s7 = a * ptr8(q)[7] + s7
+                        else:  # a short last block: lanes 4 .. 7 would be wasted work
+                            while wa < pair_end:
+                                a = (ptr8(wa)[0] ^ 0x80) - 0x80
+                                b = (ptr8(wa)[1] ^ 0x80) - 0x80
+                                s0 = a * ptr8(q)[0] + b * ptr8(q)[8] + s0
+                                s1 = a * ptr8(q)[1] + b * ptr8(q)[9] + s1
+                                s2 = a * ptr8(q)[2] + b * ptr8(q)[10] + s2
+                                s3 = a * ptr8(q)[3] + b * ptr8(q)[11] + s3
+                                q += 16
+                                wa += 2
+                            if wa == pair_end:
+                                a = (ptr8(wa)[0] ^ 0x80) - 0x80
+                                s0 = a * ptr8(q)[0] + s0
+                                s1 = a * ptr8(q)[1] + s1
+                                s2 = a * ptr8(q)[2] + s2
+                                s3 = a * ptr8(q)[3] + s3
+                        acc[r] = s0  # rows past the block's end are never requantized
+                        acc[r + channels] = s1
+                        acc[r + 2 * channels] = s2
+                        acc[r + 3 * channels] = s3
+                        if count > 4:
+                            acc[r + 4 * channels] = s4
+                            acc[r + 5 * channels] = s5
+                            acc[r + 6 * channels] = s6
+                            acc[r + 7 * channels] = s7
+                        o += 1
+                    t0 = t1
+                g += 1
+            block += lanes
+        requantize(acc_buf, out, pixel * channels, (pass_end - pixel) * channels, rq, 0)
+        pixel = pass_end
+
+
+@micropython.viper
+def flip_sign_bits(buf, n: int):
+    """buf[i] ^= 0x80 for i < n: int8 <-> u = x + 128, in place (its own inverse)."""
+    p8 = ptr8(buf)
+    i = 0
+    while i < n and (int(p8) + i) & 3:
+        p8[i] = p8[i] ^ 0x80
+        i += 1
+    mask = 0x8080
+    mask = (mask << 16) | mask
+    p32 = ptr32(int(p8) + i)
+    words = (n - i) >> 2
+    for k in range(words):
+        p32[k] = p32[k] ^ mask
+    i += words << 2
+    while i < n:
+        p8[i] = p8[i] ^ 0x80
+        i += 1
+
+
+@micropython.viper
+def depthwise_int8(args):
+    """args = (out, x, weights, init, rq, acc, pad row, geometry).
+
+    The input is flipped to u in place for the op's duration and flipped back after.
+    """
+    x = args[1]
+    pad_row = ptr8(args[6])
+    geo = ptr32(args[7])
+    pad = geo[15]
+    for c in range(geo[2]):
+        pad_row[c] = pad
+    size = int(len(x))
+    flip_sign_bits(x, size)
+    _depthwise(0, 0, 0, args)
+    flip_sign_bits(x, size)
+
+
+@micropython.viper
+def _depthwise(q: int, wa: int, a: int, args):
+    """acc[pixel row * out_c + oc] = init[oc] + sum over taps of w[tap, oc] * u[tap, ic].
+
+    Pixel by pixel, tap by tap, all channels at once (input and weights are both
+    channel-contiguous). Taps outside the input read the pad row of zp' bytes.
+    Registers: q walks the tap's input, wa the weights, a the accumulators.
+    """
+    out = args[0]
+    xin = int(ptr8(args[1]))
+    weights = int(ptr8(args[2]))
+    init = ptr32(args[3])
+    rq = args[4]
+    acc_buf = args[5]
+    acc = int(ptr32(acc_buf))
+    pad_row = int(ptr8(args[6]))
+    geo = ptr32(args[7])
+    in_h = geo[0]
+    in_w = geo[1]
+    in_c = geo[2]
+    out_h = geo[3]
+    out_w = geo[4]
+    channels = geo[5]
+    kh = geo[6]
+    kw = geo[7]
+    multiplier = geo[8]
+    dil_h = geo[11]
+    dil_w = geo[12]
+    pixels = geo[16]
+    rows = geo[17]
+    x_step = dil_w * in_c
+    y_span = (kh - 1) * dil_h
+    x_span = (kw - 1) * dil_w
+    image_size = in_h * in_w * in_c
+    batch = 0
+    oy = 0
+    ox = 0
+    pixel = 0
+    while pixel < pixels:
+        pass_end = pixel + rows
+        if pass_end > pixels:
+            pass_end = pixels
+        lane = acc
+        for p in range(pixel, pass_end):
+            for c in range(channels):
+                ptr32(lane)[c] = init[c]
+            iy0 = oy * geo[9] - geo[13]
+            ix0 = ox * geo[10] - geo[14]
+            inside = iy0 >= 0 and iy0 + y_span < in_h and ix0 >= 0 and ix0 + x_span < in_w
+            image = xin + batch * image_size
+            wa = weights
+            for ky in range(kh):
+                iy = iy0 + ky * dil_h
+                row_ok = iy >= 0 and iy < in_h
+                tap = image + (iy * in_w + ix0) * in_c
+                ix = ix0
+                for kx in range(kw):
+                    if inside or (row_ok and ix >= 0 and ix < in_w):
+                        q = tap
+                    else:
+                        q = pad_row
+                    a = lane
+                    # |acc| <= |init| + 255 * 128 * taps < 2**31 (module docstring)
+                    if multiplier == 1:
+                        end = wa + channels - 7
+                        while wa < end:
+                            ptr32(a)[0] = ((ptr8(wa)[0] ^ 0x80) - 0x80) * ptr8(q)[0] + ptr32(a)[0]
+                            ptr32(a)[1] = ((ptr8(wa)[1] ^ 0x80) - 0x80) * ptr8(q)[1] + ptr32(a)[1]
+                            ptr32(a)[2] = ((ptr8(wa)[2] ^ 0x80) - 0x80) * ptr8(q)[2] + ptr32(a)[2]
+                            ptr32(a)[3] = ((ptr8(wa)[3] ^ 0x80) - 0x80) * ptr8(q)[3] + ptr32(a)[3]
+                            ptr32(a)[4] = ((ptr8(wa)[4] ^ 0x80) - 0x80) * ptr8(q)[4] + ptr32(a)[4]
+                            ptr32(a)[5] = ((ptr8(wa)[5] ^ 0x80) - 0x80) * ptr8(q)[5] + ptr32(a)[5]
+                            ptr32(a)[6] = ((ptr8(wa)[6] ^ 0x80) - 0x80) * ptr8(q)[6] + ptr32(a)[6]
+                            ptr32(a)[7] = ((ptr8(wa)[7] ^ 0x80) - 0x80) * ptr8(q)[7] + ptr32(a)[7]
+                            wa += 8
+                            q += 8
+                            a += 32
+                        end += 7
+                        while wa < end:
+                            ptr32(a)[0] = ((ptr8(wa)[0] ^ 0x80) - 0x80) * ptr8(q)[0] + ptr32(a)[0]
+                            wa += 1
+                            q += 1
+                            a += 4
+                    else:
+                        for c in range(in_c):
+                            u = int(ptr8(q)[0])
+                            end = wa + multiplier - 3
+                            while wa < end:
+                                ptr32(a)[0] = ((ptr8(wa)[0] ^ 0x80) - 0x80) * u + ptr32(a)[0]
+                                ptr32(a)[1] = ((ptr8(wa)[1] ^ 0x80) - 0x80) * u + ptr32(a)[1]
+                                ptr32(a)[2] = ((ptr8(wa)[2] ^ 0x80) - 0x80) * u + ptr32(a)[2]
+                                ptr32(a)[3] = ((ptr8(wa)[3] ^ 0x80) - 0x80) * u + ptr32(a)[3]
+                                wa += 4
+                                a += 16
+                            end += 3
+                            while wa < end:
+                                ptr32(a)[0] = ((ptr8(wa)[0] ^ 0x80) - 0x80) * u + ptr32(a)[0]
+                                wa += 1
+                                a += 4
+                            q += 1
+                    tap += x_step
+                    ix += dil_w
+            lane += channels << 2
+            ox += 1
+            if ox == out_w:
+                ox = 0
+                oy += 1
+                if oy == out_h:
+                    oy = 0
+                    batch += 1
+        requantize(acc_buf, out, pixel * channels, (pass_end - pixel) * channels, rq, 0)
+        pixel = pass_end

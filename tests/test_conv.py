@@ -1,0 +1,393 @@
+"""CONV_2D and DEPTHWISE_CONV_2D on generated models: ulite on MicroPython vs TFLM.
+
+int8 outputs must be identical (both loop backends); float32 within the oracle's tolerance.
+"""
+
+import numpy as np
+import pytest
+from oracle import compare, run_tflm, run_ulite
+
+from host_tools.model_builder import ModelBuilder
+
+BACKENDS = ["viper", "plain"]
+ACTIVATIONS = ["NONE", "RELU", "RELU6", "RELU_N1_TO_1"]
+
+
+def out_dims(h, w, kernel, stride, dilation, padding):
+    """Output height and width of a window (TFLM padding.h)."""
+    if padding == "SAME":
+        return -(-h // stride[0]), -(-w // stride[1])
+    return tuple(
+        (size - (k - 1) * d - 1) // st + 1
+        for size, k, st, d in zip((h, w), kernel, stride, dilation)
+    )
+
+
+def rand_int8(rng, shape):
+    return rng.integers(-128, 128, size=shape, dtype=np.int8)
+
+
+def conv_model(
+    rng,
+    in_shape,
+    filters,
+    kernel,
+    *,
+    stride=(1, 1),
+    dilation=(1, 1),
+    padding="SAME",
+    groups=1,
+    activation="NONE",
+    per_channel=True,
+    bias=True,
+    in_zp=None,
+    gain=1.0,
+    depthwise=False,
+    multiplier=1,
+):
+    """An int8 CONV_2D (or DEPTHWISE_CONV_2D) model and a random input for it."""
+    batches, h, w, c = in_shape
+    kh, kw = kernel
+    out_c = c * multiplier if depthwise else filters
+    depth = kh * kw * (1 if depthwise else c // groups)
+    in_scale = float(rng.uniform(0.01, 0.1))
+    in_zp = int(rng.integers(-128, 128)) if in_zp is None else in_zp
+    w_scales = rng.uniform(0.002, 0.02, out_c) if per_channel else float(rng.uniform(0.002, 0.02))
+    # outputs spread over roughly +-40 steps, so clamps and rounding are both exercised
+    out_scale = float(in_scale * np.mean(w_scales) * 5500 * np.sqrt(depth) / 40 / gain)
+    mb = ModelBuilder()
+    x = mb.input(in_shape, "int8", scale=in_scale, zero_point=in_zp)
+    if depthwise:
+        weights = mb.const(
+            rand_int8(rng, (1, kh, kw, out_c)), "int8", scale=w_scales, zero_point=0, axis=3
+        )
+    else:
+        weights = mb.const(
+            rand_int8(rng, (filters, kh, kw, c // groups)),
+            "int8",
+            scale=w_scales,
+            zero_point=0,
+            axis=0,
+        )
+    b = None
+    values = rng.integers(-20000, 20000, out_c).astype(np.int32)
+    if bias:
+        b_scale = in_scale * np.atleast_1d(w_scales) * np.ones(out_c)
+        b = mb.const(
+            values if bias is True else np.zeros(out_c, np.int32),
+            "int32",
+            scale=b_scale,
+            zero_point=0,
+        )
+    out_h, out_w = out_dims(h, w, kernel, stride, dilation, padding)
+    y = mb.tensor(
+        (batches, out_h, out_w, out_c),
+        "int8",
+        scale=out_scale,
+        zero_point=int(rng.integers(-128, 128)),
+    )
+    options = dict(
+        padding=padding,
+        stride_h=stride[0],
+        stride_w=stride[1],
+        dilation_h_factor=dilation[0],
+        dilation_w_factor=dilation[1],
+        fused_activation_function=activation,
+    )
+    if depthwise:
+        mb.op(
+            "DEPTHWISE_CONV_2D",
+            [x, weights, b],
+            [y],
+            "DepthwiseConv2DOptions",
+            depth_multiplier=multiplier,
+            **options,
+        )
+    else:
+        mb.op("CONV_2D", [x, weights, b], [y], "Conv2DOptions", **options)
+    mb.output(y)
+    return mb.build(), [rand_int8(rng, in_shape)]
+
+
+# (input shape, filters, kernel, options): strides with SAME on odd sizes, dilation,
+# grouped filters, batches, 1x1 pointwise, blocks of 8 pixels with short tails
+CONV_CASES = [
+    ((1, 5, 5, 3), 4, (3, 3), dict(stride=(2, 2))),
+    ((1, 7, 6, 2), 5, (3, 2), dict(padding="VALID")),
+    ((1, 9, 9, 4), 8, (3, 3), dict(dilation=(2, 2))),
+    ((1, 8, 7, 3), 6, (2, 3), dict(stride=(2, 1), dilation=(1, 2), padding="VALID")),
+    ((2, 5, 4, 6), 4, (3, 3), dict(groups=2)),
+    ((1, 6, 6, 8), 8, (1, 3), dict(groups=4, stride=(1, 2))),
+    ((1, 3, 3, 16), 7, (1, 1), dict()),
+    ((1, 1, 1, 20), 2, (1, 1), dict(bias=False)),
+    ((1, 11, 3, 1), 9, (5, 2), dict(stride=(2, 2))),
+    ((1, 4, 5, 5), 3, (4, 4), dict(stride=(3, 3))),
+]
+
+
+def conv_jobs(rng, cases):
+    jobs = []
+    for i, (shape, filters, kernel, options) in enumerate(cases):
+        for zp in (-128, 127, None):
+            opts = dict(options, in_zp=zp, activation=ACTIVATIONS[i % 4], per_channel=zp != 127)
+            jobs.append(conv_model(rng, shape, filters, kernel, **opts))
+    return jobs
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_conv_int8_sweep(loops):
+    rng = np.random.default_rng(10)
+    jobs = conv_jobs(rng, CONV_CASES)
+    for activation in ACTIVATIONS:  # every fused activation on one shape
+        jobs.append(conv_model(rng, (1, 6, 5, 3), 4, (3, 3), activation=activation, stride=(2, 2)))
+    jobs.append(conv_model(rng, (1, 4, 4, 3), 2, (3, 3), gain=40.0))  # multipliers above one
+    compare(jobs, loops)
+
+
+def test_conv_int8_large_blocks():
+    """Viper paths plain sizes skip: taps split into im2col chunks, many filters per pass."""
+    rng = np.random.default_rng(11)
+    jobs = [
+        conv_model(rng, (1, 6, 6, 64), 16, (3, 3), activation="RELU"),  # 9 * 64 * 8 > 4096
+        conv_model(rng, (1, 5, 7, 130), 3, (1, 1), activation="RELU6", in_zp=-128),
+        conv_model(rng, (1, 13, 11, 8), 70, (1, 1), stride=(2, 2)),
+        conv_model(rng, (2, 9, 9, 5), 12, (3, 3), groups=1, dilation=(3, 1), in_zp=127),
+        conv_model(rng, (1, 7, 9, 128), 8, (3, 3), groups=2, padding="VALID"),  # chunked too
+        conv_model(rng, (1, 5, 3, 70), 150, (3, 3), activation="RELU6"),  # 4 lanes, chunked
+    ]
+    compare(jobs, "viper")
+
+
+DEPTHWISE_CASES = [
+    ((1, 5, 5, 3), (3, 3), dict(stride=(2, 2))),
+    ((1, 7, 6, 4), (3, 2), dict(padding="VALID", multiplier=2)),
+    ((1, 9, 9, 2), (3, 3), dict(dilation=(2, 2))),
+    ((1, 8, 7, 1), (3, 3), dict(multiplier=8, stride=(2, 2))),
+    ((2, 5, 4, 9), (3, 3), dict()),
+    ((1, 6, 6, 11), (2, 3), dict(stride=(1, 2), dilation=(1, 2), padding="VALID")),
+    ((1, 10, 8, 1), (5, 4), dict(multiplier=3, stride=(2, 2))),
+    ((1, 3, 3, 16), (3, 3), dict(stride=(2, 1))),
+    ((1, 6, 5, 3), (3, 2), dict(multiplier=4, dilation=(2, 1))),  # runs as a grouped conv
+]
+
+
+def depthwise_jobs(rng, cases):
+    jobs = []
+    for i, (shape, kernel, options) in enumerate(cases):
+        for zp in (-128, 127, None):
+            opts = dict(options, in_zp=zp, activation=ACTIVATIONS[i % 4], per_channel=zp != 127)
+            jobs.append(conv_model(rng, shape, 0, kernel, depthwise=True, **opts))
+    return jobs
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_depthwise_int8_sweep(loops):
+    rng = np.random.default_rng(12)
+    jobs = depthwise_jobs(rng, DEPTHWISE_CASES)
+    for activation in ACTIVATIONS:
+        jobs.append(
+            conv_model(rng, (1, 6, 5, 4), 0, (3, 3), depthwise=True, activation=activation)
+        )
+    compare(jobs, loops)
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_depthwise_int8_without_bias(loops):
+    """TFLM's depthwise kernel crashes without a bias; a zero bias must give the same."""
+    jobs, expected = [], []
+    for seed, shape, multiplier in ((16, (1, 5, 4, 3), 1), (17, (1, 6, 6, 2), 3)):
+        zero_bias = conv_model(
+            np.random.default_rng(seed),
+            shape,
+            0,
+            (3, 3),
+            depthwise=True,
+            multiplier=multiplier,
+            bias="zeros",
+        )
+        model, inputs = conv_model(
+            np.random.default_rng(seed),
+            shape,
+            0,
+            (3, 3),
+            depthwise=True,
+            multiplier=multiplier,
+            bias=False,
+        )
+        expected.append(run_tflm(*zero_bias))
+        jobs.append((model, inputs, expected[-1]))
+    for got, want in zip(run_ulite(jobs, loops), expected):
+        np.testing.assert_array_equal(got[0], want[0])
+
+
+def test_depthwise_int8_wide():
+    rng = np.random.default_rng(13)
+    jobs = [
+        conv_model(rng, (1, 12, 12, 67), 0, (3, 3), depthwise=True, activation="RELU6"),
+        conv_model(rng, (1, 9, 7, 40), 0, (3, 3), depthwise=True, multiplier=2, stride=(2, 2)),
+        conv_model(rng, (1, 20, 16, 1), 0, (4, 3), depthwise=True, multiplier=8, in_zp=-128),
+        # too many weights to reorder for the grouped route: the per-pixel loop runs dm 8
+        conv_model(rng, (1, 5, 5, 64), 0, (3, 3), depthwise=True, multiplier=8, bias=True),
+    ]
+    compare(jobs, "viper")
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_random_int8_cases(loops):
+    """Seeded random geometry, quantization and options for both ops."""
+    rng = np.random.default_rng(14)
+    jobs = []
+    for _ in range(12):
+        h, w = (int(v) for v in rng.integers(1, 9, 2))
+        kh, kw = (int(v) for v in rng.integers(1, 4, 2))
+        opts = dict(
+            stride=tuple(int(v) for v in rng.integers(1, 4, 2)),
+            dilation=tuple(int(v) for v in rng.integers(1, 3, 2)),
+            padding=str(rng.choice(["SAME", "VALID"])),
+            activation=str(rng.choice(ACTIVATIONS)),
+            per_channel=bool(rng.integers(2)),
+            bias=bool(rng.integers(2)),
+        )
+        if opts["padding"] == "VALID":
+            h = max(h, (kh - 1) * opts["dilation"][0] + 1)
+            w = max(w, (kw - 1) * opts["dilation"][1] + 1)
+        if rng.integers(2):
+            groups = int(rng.integers(1, 3))
+            c = groups * int(rng.integers(1, 5))
+            jobs.append(
+                conv_model(
+                    rng,
+                    (1, h, w, c),
+                    groups * int(rng.integers(1, 4)),
+                    (kh, kw),
+                    groups=groups,
+                    **opts,
+                )
+            )
+        else:
+            c = int(rng.integers(1, 7))
+            jobs.append(
+                conv_model(
+                    rng,
+                    (1, h, w, c),
+                    0,
+                    (kh, kw),
+                    depthwise=True,
+                    multiplier=int(rng.integers(1, 4)),
+                    **opts,
+                )
+            )
+    compare(jobs, loops)
+
+
+def float_model(
+    rng,
+    in_shape,
+    out_c,
+    kernel,
+    depthwise,
+    activation,
+    padding,
+    stride,
+    dilation,
+    bias=True,
+    groups=1,
+):
+    batches, h, w, c = in_shape
+    kh, kw = kernel
+    mb = ModelBuilder()
+    x = mb.input(in_shape, "float32")
+    if depthwise:
+        weights = mb.const(rng.normal(0, 0.5, (1, kh, kw, out_c)).astype(np.float32), "float32")
+    else:
+        weights = mb.const(
+            rng.normal(0, 0.5, (out_c, kh, kw, c // groups)).astype(np.float32), "float32"
+        )
+    b = mb.const(rng.normal(0, 0.5, out_c).astype(np.float32), "float32") if bias else None
+    out_h, out_w = out_dims(h, w, kernel, stride, dilation, padding)
+    y = mb.tensor((batches, out_h, out_w, out_c), "float32")
+    options = dict(
+        padding=padding,
+        stride_h=stride[0],
+        stride_w=stride[1],
+        dilation_h_factor=dilation[0],
+        dilation_w_factor=dilation[1],
+        fused_activation_function=activation,
+    )
+    if depthwise:
+        mb.op(
+            "DEPTHWISE_CONV_2D",
+            [x, weights, b],
+            [y],
+            "DepthwiseConv2DOptions",
+            depth_multiplier=out_c // c,
+            **options,
+        )
+    else:
+        mb.op("CONV_2D", [x, weights, b], [y], "Conv2DOptions", **options)
+    mb.output(y)
+    return mb.build(), [rng.normal(0, 1, in_shape).astype(np.float32)]
+
+
+def test_float32():
+    rng = np.random.default_rng(15)
+    jobs = [
+        float_model(rng, (1, 5, 5, 3), 4, (3, 3), False, "NONE", "SAME", (2, 2), (1, 1)),
+        float_model(
+            rng, (2, 6, 5, 2), 3, (2, 3), False, "RELU", "VALID", (1, 1), (2, 1), bias=False
+        ),
+        float_model(rng, (1, 7, 7, 4), 4, (3, 3), True, "RELU6", "SAME", (1, 1), (2, 2)),
+        float_model(rng, (1, 6, 6, 2), 6, (3, 3), True, "RELU_N1_TO_1", "SAME", (2, 2), (1, 1)),
+        float_model(
+            rng, (1, 5, 4, 6), 4, (3, 3), False, "RELU6", "SAME", (1, 1), (1, 1), groups=2
+        ),
+    ]
+    compare(jobs)
+
+
+def refused(model):
+    mb_out = run_ulite([(model, [], [])], "viper")[0]
+    assert isinstance(mb_out, str), "ulite accepted the model"
+    return mb_out
+
+
+def test_hybrid_refused():
+    mb = ModelBuilder()
+    x = mb.input((1, 4, 4, 2), "float32")
+    weights = mb.const(
+        np.ones((3, 1, 1, 2), np.int8), "int8", scale=[0.1] * 3, zero_point=0, axis=0
+    )
+    y = mb.tensor((1, 4, 4, 3), "float32")
+    mb.op(
+        "CONV_2D", [x, weights, None], [y], "Conv2DOptions", padding="SAME", stride_w=1, stride_h=1
+    )
+    mb.output(y)
+    message = refused(mb.build())
+    assert "UnsupportedOpError" in message and "hybrid" in message and "CONV_2D" in message
+
+
+def test_accumulator_overflow_refused():
+    mb = ModelBuilder()
+    x = mb.input((1, 1, 1, 4), "int8", scale=0.1, zero_point=0)
+    weights = mb.const(np.ones((1, 1, 1, 4), np.int8), "int8", scale=0.1, zero_point=0)
+    b = mb.const(np.array([2**31 - 100], np.int32), "int32", scale=0.01, zero_point=0)
+    y = mb.tensor((1, 1, 1, 1), "int8", scale=1.0, zero_point=0)
+    mb.op(
+        "CONV_2D", [x, weights, b], [y], "Conv2DOptions", padding="VALID", stride_w=1, stride_h=1
+    )
+    mb.output(y)
+    message = refused(mb.build())
+    assert "UnsupportedOpError" in message and "overflow" in message
+
+
+def test_empty_tensor_refused():
+    mb = ModelBuilder()
+    x = mb.input((1, 4, 4, 0), "int8", scale=0.1, zero_point=0)
+    weights = mb.const(np.ones((2, 1, 1, 0), np.int8), "int8", scale=0.1, zero_point=0)
+    y = mb.tensor((1, 4, 4, 2), "int8", scale=1.0, zero_point=0)
+    mb.op(
+        "CONV_2D", [x, weights, None], [y], "Conv2DOptions", padding="SAME", stride_w=1, stride_h=1
+    )
+    mb.output(y)
+    message = refused(mb.build())
+    assert "ModelError" in message and "empty" in message
