@@ -41,25 +41,26 @@ class Board:
     romfs_bytes: int  # ROMFS partition of the firmware named in romfs_note; 0: stock has none
     romfs_note: str
 
-    def fit_warning(self, arena_bytes, model_bytes_in_heap=0, where=""):
-        """None when the runtime, the arena and any model bytes loaded into the heap fit
-        this board's heap, else a one-line warning with the numbers."""
-        needed = self.runtime_bytes + arena_bytes + model_bytes_in_heap
+    def fit_warning(self, arena_bytes, model_bytes_in_heap=0, where="", runtime_in_heap=True):
+        """None when the arena, the runtime (unless frozen into firmware) and any model bytes
+        loaded into the heap fit this board's heap, else a one-line warning with the numbers."""
+        runtime = self.runtime_bytes if runtime_in_heap else 0
+        needed = runtime + arena_bytes + model_bytes_in_heap
         if needed <= self.heap_bytes:
             return None
-        parts = "runtime %d + arena %d" % (self.runtime_bytes, arena_bytes)
+        parts = ["arena %d" % arena_bytes]
+        if runtime:
+            parts.insert(0, "runtime %d" % runtime)
         if model_bytes_in_heap:
-            parts += " + model %d" % model_bytes_in_heap
-        return (
-            "warning: model will not fit %s%s: %s = %d bytes > %d-byte heap (largest arena %d)"
-            % (
-                self.name,
-                where,
-                parts,
-                needed,
-                self.heap_bytes,
-                self.max_arena_bytes,
-            )
+            parts.append("model %d" % model_bytes_in_heap)
+        largest = self.max_arena_bytes if runtime_in_heap else self.heap_bytes
+        return "warning: model will not fit %s%s: %s = %d bytes > %d-byte heap (largest arena %d)" % (
+            self.name,
+            where,
+            " + ".join(parts),
+            needed,
+            self.heap_bytes,
+            largest,
         )
 
 

@@ -172,13 +172,15 @@ def run(args):
         % (source, compiled.name, board.mpy_arch, manifest.name, image.name)
     )
     print("model %d bytes, sha256 %s; arena %d bytes" % (size, result["sha256"], arena))
-    warning = board.fit_warning(arena, where=" even with the model in flash")
+    warning = board.fit_warning(
+        arena, where=" even with ulite and the model frozen in firmware", runtime_in_heap=False
+    )
     if warning is None and board.mpy_arch != "host":
         warning = board.fit_warning(
-            arena, size, where=" from its filesystem (import loads the model into the heap)"
+            arena, size, where=" from its filesystem (import loads ulite and the model into the heap)"
         )
         if warning:
-            warning += "; keep the model in flash: freeze it or use ROMFS"
+            warning += "; freeze ulite and the model into firmware (manifest.py), or use ROMFS"
     print(
         warning
         or "fits %s: %d-byte heap for runtime %d + arena %d%s"

@@ -57,15 +57,12 @@ def run_cases(port, name, cases):
     has invoke_us (per case, measured on the board), arena_bytes and heap_free.
     """
     with BoardLink(port, timeout=INVOKE_TIMEOUT) as link:
-        try:
-            link.exec_file("run_model.py")
-        except BoardError as e:
-            if "ImportError" in str(e):
-                raise UserError("ulite is not on the board at %s: flash it first" % port)
-            raise
+        link.exec_file("run_model.py")
         try:
             meta = link.eval_call("_ul_load(%r)" % name)
         except BoardError as e:
+            if "ImportError" in str(e) and "ulite" in str(e):
+                raise UserError("ulite is not on the board at %s: flash it first" % port)
             if "ImportError" in str(e) and name in str(e):
                 raise UserError("no model %r on the board at %s: flash it first" % (name, port))
             raise

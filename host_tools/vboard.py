@@ -13,9 +13,12 @@ board does that a unix process does not:
 - no lost input: the unix port flushes unread input whenever it switches its terminal
   between reading and executing, so we hand it input one command at a time, and only while
   it is blocked reading its terminal;
-- the board's memory: a board keeps model modules in flash (frozen or in ROMFS), so their
-  bytes cost no heap. The child gets the board's heap plus the size of the model modules
-  in its filesystem and imports them at boot: what is left free is the board's heap.
+- the board's memory: the board it stands for runs firmware with ulite and the models
+  frozen in (the way convert's manifest.py builds it, and the only way a model like
+  person_detect fits an RP2040), so the runtime's code and the model bytes cost no heap.
+  The child gets a heap large enough for them, imports the model modules and the ulite
+  runtime in its /lib at boot, then holds back a ballast so that what is left free is the
+  board's heap figure, to the byte.
 
 Its filesystem is a scratch directory: the child's working directory, with lib/ on
 sys.path as /lib is on a board. It is not a sandbox: absolute paths reach the host.
@@ -57,15 +60,28 @@ READ_SYSCALL = {"x86_64": "0", "aarch64": "63"}.get(platform.machine())
 # its REPL) already leaves out its own.
 STARTUP_BYTES = 2432
 OUTPUT_HIGH_WATER = 256 * 1024  # stop reading the child while this much waits for a client
+HEAP_HELPER = (Path(__file__).parent / "device" / "heap.py").read_text()
 
+# The child's -c program runs three files in turn, so that the code of each is garbage by
+# the time the next runs: the free heap left after boot is then the board's, to a KB.
 BOOT = """
-import os, sys
+import gc, os, sys
 print(%r, end="")
-for _m in %r:  # the model modules, in flash on a board: their bytes are in place at boot
+for _f in %r:
+    exec(open(_f).read())
+"""
+BOOT_IMPORTS = """
+for _m in %r:  # model modules and the runtime: frozen on the board, in place at boot
     try:
         __import__(_m)
     except BaseException as _e:
         sys.print_exception(_e)
+"""
+BOOT_HEAP = """%s
+_ballast = leave_free(%d)  # the board's heap, free and in one piece
+del leave_free
+"""
+BOOT_FILES = """
 for _f in %r:
     try:
         os.stat(_f)
@@ -114,6 +130,19 @@ def _nonblocking(fd):
     fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
 
 
+def runtime_modules(fs_dir):
+    """Names of the ulite modules in the board's /lib, to import at boot as frozen ones."""
+    lib = Path(fs_dir) / "lib"
+    names = []
+    for path in sorted((lib / "ulite").rglob("*.*py")) if (lib / "ulite").is_dir() else ():
+        parts = path.relative_to(lib).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        if "thumb" not in parts:  # the ARM-only backend does not load on the host
+            names.append(".".join(parts))
+    return names
+
+
 def model_modules(fs_dir):
     """{module name: .mpy size} of the model modules at the top of the board's filesystem."""
     found = {}
@@ -128,6 +157,7 @@ class VirtualBoard:
     def __init__(self, board, fs_dir):
         self.board = board
         self.fs_dir = Path(fs_dir)
+        self.private_dir = tempfile.mkdtemp(prefix="ulite-vboard-boot-")  # outside its filesystem
         (self.fs_dir / "lib").mkdir(parents=True, exist_ok=True)
         self.user_fd, self.user_slave = pty.openpty()  # clients open the slave's path
         tty.setraw(self.user_slave)
@@ -146,10 +176,26 @@ class VirtualBoard:
         self.spawn(["boot.py", "main.py"])
 
     def heap(self, models):
-        """-X heapsize for the board's heap plus the model modules we load at boot, as
-        gc.mem_free() + gc.mem_alloc(): the GC's tables take 3 bytes in 256 of a 64-bit heap."""
-        usable = STARTUP_BYTES + self.board.heap_bytes + sum(models.values())
-        return -(-usable * 256 // 253)
+        """-X heapsize for the board's heap plus what boot imports: the model modules and
+        the runtime (its code takes a few times its .mpy size on the 64-bit unix port); the
+        ballast at boot then trims the free heap to the board's figure."""
+        runtime = sum(p.stat().st_size for p in (self.fs_dir / "lib").rglob("*.*py"))
+        usable = STARTUP_BYTES + self.board.heap_bytes + sum(models.values()) + 4 * runtime
+        return -(-usable * 256 // 253) + (64 << 10)
+
+    def boot_programs(self, models, boot_files):
+        """Write the boot steps to the board's private directory; their paths, in order."""
+        steps = (
+            BOOT_IMPORTS % (list(models) + runtime_modules(self.fs_dir)),
+            BOOT_HEAP % (HEAP_HELPER, self.board.heap_bytes),
+            BOOT_FILES % (boot_files,),
+        )
+        paths = []
+        for i, text in enumerate(steps):
+            path = Path(self.private_dir) / ("boot%d.py" % i)
+            path.write_text(text)
+            paths.append(str(path))
+        return paths
 
     def spawn(self, boot_files):
         models = model_modules(self.fs_dir)
@@ -170,7 +216,7 @@ class VirtualBoard:
                 "heapsize=%d" % self.heap(models),
                 "-i",
                 "-c",
-                BOOT % (RUNNING.decode(), list(models), boot_files),
+                BOOT % (RUNNING.decode(), self.boot_programs(models, boot_files)),
             ],
             stdin=slave,
             stdout=slave,
@@ -224,6 +270,7 @@ class VirtualBoard:
         self.stop_child()
         os.close(self.user_fd)
         os.close(self.user_slave)
+        shutil.rmtree(self.private_dir, ignore_errors=True)
 
     # child -> client
 

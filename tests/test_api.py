@@ -10,7 +10,7 @@ t = interp.input(0)
 print("shape", t.shape, type(t.shape).__name__)
 print("dtype", t.dtype, t.scale > 0, t.zero_point)
 print("data", type(t.data).__name__, len(t.data))
-print("arena", interp.arena_used == interp.activation_bytes + interp.persistent_bytes, len(interp.arena) == interp.arena_used)
+print("arena", interp.arena_used == interp.planned_bytes + interp.persistent_bytes, len(interp.arena) == interp.arena_used)
 try:
     ulite.Interpreter(model, arena_size=interp.arena_used - 1)
 except ulite.ArenaError as e:

@@ -130,15 +130,25 @@ def test_names_must_be_identifiers():
             convert.module_name("x.tflite", bad)
 
 
+def ad01_arena():
+    from host_tools.inspect_cmd import describe
+
+    return describe(model_path("ad01_int8"))["arena_bytes"]
+
+
 def test_cli_warns_with_numbers_when_the_model_does_not_fit(tmp_path):
     result = run_cli(
         "convert", str(model_path("ad01_int8")), "--board", "rp2040", "-o", str(tmp_path / "a")
     )
     assert result.returncode == 0, result.stderr
+    rp2040 = boards.load("rp2040")
+    arena = ad01_arena()
     assert (
-        "warning: model will not fit rp2040 from its filesystem (import loads the model into the"
-        " heap): runtime 98304 + arena 7536 + model 276976 = 382816 bytes > 200000-byte heap"
-        " (largest arena 101696); keep the model in flash: freeze it or use ROMFS" in result.stdout
+        "warning: model will not fit rp2040 from its filesystem (import loads ulite and the model"
+        " into the heap): runtime %d + arena %d + model 276976 = %d bytes > 200000-byte heap"
+        " (largest arena %d); freeze ulite and the model into firmware (manifest.py), or use"
+        " ROMFS" % (rp2040.runtime_bytes, arena, rp2040.runtime_bytes + arena + 276976, rp2040.max_arena_bytes)
+        in result.stdout
     )
     assert (
         "make -C ports/rp2 BOARD=RPI_PICO BUILD=build-RPI_PICO-ulite FROZEN_MANIFEST="
@@ -147,11 +157,7 @@ def test_cli_warns_with_numbers_when_the_model_does_not_fit(tmp_path):
     result = run_cli(
         "convert", str(model_path("ad01_int8")), "--board", "esp32", "-o", str(tmp_path / "b")
     )
-    assert (
-        "warning: model will not fit esp32 even with the model in flash:"
-        " runtime 98304 + arena 7536"
-        " = 105840 bytes > 100000-byte heap (largest arena 1696)" in result.stdout
-    )
+    assert "model will not fit esp32 from its filesystem" in result.stdout
     assert "exceeds the 131072-byte ROMFS partition of esp32" in result.stdout
 
 

@@ -44,6 +44,7 @@ no violations and identical buffers. Whole models run through the checker with
 
 import array
 import ast
+import builtins
 import importlib
 import inspect
 import json
@@ -106,12 +107,15 @@ ADDRESS_STRIDE = 1 << 20
 class Ptr:
     """viper's ptr8/ptr16/ptr32 over a buffer, with bounds checked."""
 
-    def __init__(self, bits, buf):
+    def __init__(self, bits, buf, root=None):
         self.bits = bits
         self.mem = memoryview(buf).cast("B")
         whole = len(self.mem) - len(self.mem) % (bits // 8)
         self.items = self.mem[:whole].cast({8: "B", 16: "H", 32: "I"}[bits])  # unsigned
         self.count = len(self.items)
+        # (buffer, its fake address, this pointer's address) once the address is taken or
+        # when made from an address, so int(p) is stable along pointer arithmetic
+        self.root = root
 
 
 def _replaced(module_name):
@@ -135,9 +139,15 @@ def load():
     stub.native = lambda fn: fn
     stub.const = lambda value: value
     sys.modules["micropython"] = stub
+    # viper's type names appear in parameter annotations, which CPython evaluates at def time
+    annotation_names = [n for n in _ANNOTATIONS if not hasattr(builtins, n)]
+    for name in annotation_names:
+        setattr(builtins, name, name)
     try:
         checker.package = importlib.import_module(PACKAGE)
     finally:
+        for name in annotation_names:
+            delattr(builtins, name)
         for name in [name for name in sys.modules if _replaced(name)]:
             del sys.modules[name]
         sys.modules.update(saved)
@@ -250,9 +260,12 @@ class Checker:
 
     def to_int(self, line, x):
         if type(x) is Ptr:  # the address of the pointer's first byte
-            base = ADDRESS_BASE + ADDRESS_STRIDE * (self.buffers_addressed % 1024)
-            self.buffers_addressed += 1
-            return Word(base, mem=x.mem, base=base)
+            if x.root is None:
+                base = ADDRESS_BASE + ADDRESS_STRIDE * (self.buffers_addressed % 1024)
+                self.buffers_addressed += 1
+                x.root = (x.mem, base, base)
+            mem, base, address = x.root
+            return Word(address, mem=mem, base=base)
         if isinstance(x, Word):
             if x.unsigned and x.value > INT32_MAX:
                 self.record(line, "int", "int() of uint %d: negative on a board only" % x.value)
@@ -300,6 +313,8 @@ class Checker:
         address = getattr(a, "mem", None) is not None or getattr(b, "mem", None) is not None
         if address:
             return self._address_arithmetic(line, op, a, b)
+        if op in ("+", "-", "*") and (getattr(a, "raw32", False) or getattr(b, "raw32", False)):
+            return self._modular(line, op, a, b)
         x, unsigned = self._value(line, a)
         y, y_unsigned = self._value(line, b)
         if unsigned != y_unsigned:
@@ -319,12 +334,29 @@ class Checker:
             self.record(line, op, "%d %s %d = %d: outside int32" % (x, op, y, result))
         return Word(result, unsigned)
 
+    def _modular(self, line, op, a, b):
+        """+ - * on a raw ptr32 load: the low 32 bits are the same whether the load was
+        sign- or zero-extended, so the result stays "raw" (fine to store through a pointer,
+        flagged where its upper bits would matter); its value on a board is range-checked."""
+        x = a.value if type(a) is Word else self._value(line, a)[0]
+        y = b.value if type(b) is Word else self._value(line, b)[0]
+        for w in (a, b):
+            if type(w) is Word and w.sign:
+                self._operand(line, w)
+        result = _PY_OPS[op](x, y)
+        if not INT32_MIN <= result <= INT32_MAX:
+            self.record(line, op, "%d %s %d = %d: outside int32" % (x, op, y, result))
+        return Word(result, raw32=True)
+
     def _address_arithmetic(self, line, op, a, b):
-        """address +- int is an address in the same buffer; address - address an int."""
+        """address +- int is an address in the same buffer; address - address an int;
+        address & | ^ int a plain int (alignment tests)."""
         a_mem, b_mem = getattr(a, "mem", None), getattr(b, "mem", None)
         x, y = self._value(line, a)[0], self._value(line, b)[0]
         if op == "-" and a_mem is not None and b_mem is not None:
             return Word(x - y)
+        if op in ("&", "|", "^"):  # alignment tests: the fake address is 1 MB aligned
+            return Word(_PY_OPS[op](x, y))
         if op == "+" and (a_mem is None) != (b_mem is None) or op == "-" and b_mem is None:
             mem, base = (a.mem, a.base) if a_mem is not None else (b.mem, b.base)
             result = _PY_OPS[op](x, y)
@@ -348,8 +380,10 @@ class Checker:
         )
 
     def sign_extend(self, line, loaded, sign):
-        """`(loaded ^ sign) - sign`: the idiom when loaded is a raw ptr32 load, else strict."""
-        if isinstance(loaded, Word) and loaded.raw32 and isinstance(sign, Word) and sign.sign:
+        """`(loaded ^ sign) - sign` with sign = 1 << 31: sign-extends a ptr32 load (or a
+        value derived from one by + - *); on any other int32 value it is the identity on
+        both word sizes. Anything else is checked strictly."""
+        if isinstance(loaded, Word) and isinstance(sign, Word) and sign.sign and not loaded.sign:
             return Word(loaded.value)
         return self.binop(line, "-", self.binop(line, "^", loaded, sign), sign)
 
@@ -390,7 +424,7 @@ class Checker:
             offset = buf.value - buf.base
             if not 0 <= offset <= len(buf.mem):
                 self.stop(line, "bounds", "ptr%d at %d bytes outside its %d-byte buffer" % (bits, offset, len(buf.mem)))
-            return Ptr(bits, buf.mem[offset:])
+            return Ptr(bits, buf.mem[offset:], (buf.mem, buf.base, buf.value))
         if isinstance(buf, (int, Word)):
             raise Unsupported("line %d: ptr%d of an integer that is not an address" % (line, bits))
         return Ptr(bits, buf)
@@ -399,8 +433,8 @@ class Checker:
         if type(obj) is not Ptr:
             return obj[self.box(line, index)]
         raw = obj.items[self._index(line, obj, index)]
-        if obj.bits == 32:
-            return Word(raw - UINT32_LIMIT if raw > INT32_MAX else raw, raw32=True)
+        if obj.bits == 32 and raw > INT32_MAX:  # a negative int32: zero-extended on 64-bit
+            return Word(raw - UINT32_LIMIT, raw32=True)
         return Word(raw)
 
     def store(self, line, obj, index, value):

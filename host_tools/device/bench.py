@@ -11,6 +11,7 @@ import sys
 import time
 
 import ulite
+from heap import leave_free
 from ulite import resolver
 
 
@@ -36,14 +37,6 @@ def feed(interp, inputs):
         t = interp.input(i)
         t.data[:] = inputs[start : start + t.nbytes]
         start += t.nbytes
-
-
-def leave_free(free):
-    ballast = []
-    gc.collect()
-    while gc.mem_free() > free + 512:
-        ballast.append(bytearray(256))
-    return ballast
 
 
 MODEL, INPUTS, LOOPS, RUNS, MODE = sys.argv[1:6]

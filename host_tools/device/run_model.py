@@ -4,8 +4,6 @@ import binascii
 import gc
 import time
 
-import ulite
-
 _UL_CHUNK = 3072  # output bytes per base64 line
 
 
@@ -13,7 +11,11 @@ def _ul_load(name):
     global _ul_interp
     module = __import__(name)
     gc.collect()
-    _ul_interp = ulite.Interpreter(module.MODEL)
+    # the arena first, while the heap is in one piece; then ulite's modules around it
+    arena = bytearray(module.ARENA_BYTES)
+    import ulite
+
+    _ul_interp = ulite.Interpreter(module.MODEL, arena=arena)
     tensors = [_ul_interp.input(i) for i in range(_ul_interp.inputs)]
     outputs = [_ul_interp.output(j) for j in range(_ul_interp.outputs)]
     gc.collect()

@@ -23,17 +23,16 @@ class Interpreter:
 
     def __init__(self, model, arena_size=None, arena=None, loops=None):
         self.model = m = Model(model)
-        self.loops = backend(loops)
         kernels, requests, ops_io, unsupported = _check(m)
         if unsupported:
             raise UnsupportedOpError("unsupported ops: " + ", ".join(unsupported))
         plan = _plan(m, requests, ops_io)
         del ops_io
-        tensor_offsets, scratch_offsets, self.activation_bytes, variables = plan
-        self.persistent_bytes = sum(persistent for _, persistent, _ in requests)
-        self.work_bytes = max([work for _, _, work in requests] + [0])
-        self.arena_used = self.activation_bytes + self.persistent_bytes + self.work_bytes
+        tensor_offsets, scratch_offsets, self.planned_bytes, self.activation_bytes, variables = plan
+        self.persistent_bytes = sum(persistent for _, persistent in requests)
+        self.arena_used = self.planned_bytes + self.persistent_bytes
         self.arena = self._allocate(arena_size, arena)
+        self.loops = backend(loops)  # imported after the arena: its code does not split the heap
         view = memoryview(self.arena)
 
         def tensor(i):
@@ -43,22 +42,22 @@ class Interpreter:
                 t.data = view[offset : offset + t.nbytes]
             return t
 
-        work_start = self.activation_bytes + self.persistent_bytes
-        work = view[work_start : work_start + self.work_bytes]
         acc = bytearray(4 * ACC_CHUNK)  # int32 accumulators shared by every kernel
-        tail = self.activation_bytes
+        tail = self.planned_bytes
         steps = []
         for i, kernel in enumerate(kernels):
             op = m.operator(i, tensor)  # tensors made per op and dropped: a small peak heap
-            scratch, persistent, _ = requests[i]
+            scratch, persistent = requests[i]
             if scratch:
                 op.scratch = view[scratch_offsets[i] : scratch_offsets[i] + scratch]
             op.persistent = view[tail : tail + persistent]
             tail += persistent
-            op.work = work
             op.loops = self.loops
             op.acc = acc
             steps.append(kernel.prepare(op))
+            # Collect each op's garbage (parsed tensors, derivations) while it is young, so
+            # what stays packs together instead of dotting the heap between big free blocks.
+            gc.collect()
         self._steps = steps
         self._inputs = [tensor(i) for i in m.inputs]
         self._outputs = [tensor(i) for i in m.outputs]
@@ -79,12 +78,17 @@ class Interpreter:
         if arena is not None:
             return arena
         gc.collect()  # merge the garbage of parsing into free blocks before the big allocation
+        size = needed if arena_size is None else arena_size
         try:
-            return bytearray(needed if arena_size is None else arena_size)
+            return bytearray(size)
         except MemoryError:
+            free = gc.mem_free()
+            if free < size:
+                raise ArenaError("cannot allocate a %d-byte arena: %d bytes of heap are free" % (size, free))
             raise ArenaError(
-                "cannot allocate a %d-byte arena: %d bytes of heap are free"
-                % (needed if arena_size is None else arena_size, gc.mem_free())
+                "cannot allocate a %d-byte arena: %d bytes of heap are free, but not in one"
+                " piece; reserve it first (arena = bytearray(%d) before other imports) and pass"
+                " arena=" % (size, free, size)
             )
 
     def input(self, index):
@@ -156,7 +160,7 @@ def _check(m):
         if reason and reason not in unsupported:
             unsupported.append(reason)
         kernels.append(kernel)
-        requests.append((op.scratch_bytes, op.persistent_bytes, op.work_bytes))
+        requests.append((op.scratch_bytes, op.persistent_bytes))
         ops_io.append(([t.index if t else -1 for t in op.inputs], [t.index for t in op.outputs]))
     return kernels, requests, ops_io, unsupported
 
@@ -169,7 +173,9 @@ def _hybrid(op):
 
 
 def _plan(m, requests, ops_io):
-    """Arena offsets: (per-tensor offset or -1, per-op scratch offset, bytes, variables)."""
+    """The memory plan: per-tensor offset (or -1), per-op scratch offset (or -1), planned
+    bytes (activations and scratch), the bytes the activations alone would need (the figure
+    TFLM's planned head is compared with), and the variable tensors."""
     count = m.tensor_count
     nbytes = [0] * count
     activation = bytearray(count)  # 1 where the tensor lives in the planned arena
@@ -196,7 +202,8 @@ def _plan(m, requests, ops_io):
     firsts = [first[i] for i in planned]
     lasts = [last[i] for i in planned]
     fixed = [offline[i] if offline else -1 for i in planned]
-    scratch_ops = [i for i, (scratch, _, _) in enumerate(requests) if scratch]
+    scratch_ops = [i for i, (scratch, _) in enumerate(requests) if scratch]
+    activations_only = planner.plan(sizes, firsts, lasts, fixed)[1] if scratch_ops else None
     for i in scratch_ops:
         sizes.append(requests[i][0])
         firsts.append(i + 1)
@@ -209,19 +216,21 @@ def _plan(m, requests, ops_io):
     scratch_offsets = [-1] * len(requests)
     for i, offset in zip(scratch_ops, offsets[len(planned) :]):
         scratch_offsets[i] = offset
-    return tensor_offsets, scratch_offsets, total, variables
+    activation_bytes = total if activations_only is None else activations_only
+    return tensor_offsets, scratch_offsets, total, activation_bytes, variables
 
 
 def memory_plan(model):
-    """{tensor index: (arena offset, bytes)} of every planned tensor, and the activation bytes."""
+    """({tensor index: (arena offset, bytes)} of every planned tensor, planned bytes with
+    kernels' scratch, bytes the activations alone need)."""
     m = Model(model)
     _, requests, ops_io, _ = _check(m)
-    tensor_offsets, _, total, _ = _plan(m, requests, ops_io)
+    tensor_offsets, _, planned, activations, _ = _plan(m, requests, ops_io)
     plan = {}
     for i, offset in enumerate(tensor_offsets):
         if offset >= 0:
             plan[i] = (offset, m.tensor(i).nbytes)
-    return plan, total
+    return plan, planned, activations
 
 
 def describe(model):
@@ -241,8 +250,7 @@ def describe(model):
             order.append(name)
         counts[name] = counts.get(name, 0) + 1
     _, requests, ops_io, unsupported = _check(m)
-    arena = _plan(m, requests, ops_io)[2] + sum(persistent for _, persistent, _ in requests)
-    arena += max([work for _, _, work in requests] + [0])
+    arena = _plan(m, requests, ops_io)[2] + sum(persistent for _, persistent in requests)
 
     def io(indices):
         return [(t.name, t.shape, t.dtype, t.scale, t.zero_point) for t in (m.tensor(i) for i in indices)]

@@ -57,10 +57,8 @@ class Operator:
         self.options_table = options
         self.scratch_bytes = 0  # arena bytes requested by check(), live only during this op
         self.persistent_bytes = 0  # arena bytes requested by check(), kept for the interpreter's life
-        self.work_bytes = 0  # bytes of the arena's shared work region this op needs (request_work)
         self.scratch = None  # memoryview of the scratch bytes, set before prepare
         self.persistent = None  # memoryview of the persistent bytes, set before prepare
-        self.work = None  # memoryview of the shared work region, set before prepare
         self.loops = None  # the loop backend, set before prepare
         self.acc = None  # bytearray of int32 accumulators shared by all ops, set before prepare
 
@@ -75,15 +73,6 @@ class Operator:
     def request_persistent(self, nbytes):
         """Ask for arena bytes for this op's precomputed tables (TFLM AllocatePersistentBuffer)."""
         self.persistent_bytes += (nbytes + 3) & ~3
-
-    def request_work(self, nbytes):
-        """Ask for bytes of the work region every op shares, usable only while this op runs.
-
-        Unlike scratch, the region is not planned against tensor lifetimes: it follows the
-        persistent tables and is as large as the largest request, so buffers kept there (im2col
-        blocks, accumulator rows) never raise the activation peak.
-        """
-        self.work_bytes = max(self.work_bytes, (nbytes + 3) & ~3)
 
     def where(self):
         return "op %d (%s)" % (self.index, self.name)

@@ -3,8 +3,8 @@
 A kernel module provides:
 - check(op): validate the op, raise UnsupportedOpError naming any variant it cannot run
   (dtype combinations, options), and reserve arena bytes with op.request_scratch(n) (live
-  only during the op), op.request_persistent(n) (precomputed tables) and
-  op.request_work(n) (a region all ops share, outside the activation plan).
+  only during the op, planned with the activations) and op.request_persistent(n)
+  (precomputed tables).
 - prepare(op): once the arena exists (op.scratch, op.persistent are memoryviews), compute
   every constant and return (fn, args); invoke calls fn(args), which must not allocate.
 Modules are imported on first use, so a model only pays RAM for the kernels it uses.

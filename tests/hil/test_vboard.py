@@ -114,7 +114,7 @@ def test_repl_session(virtual_board):
     terminal.type("m = ulite.Interpreter(hello_world_int8.MODEL)\r")
     terminal.type("x, y = m.input(0), m.output(0)\r")
     out = terminal.type("x.shape, x.dtype, m.arena_used\r")
-    assert "((1, 1), 'int8', 188)" in out
+    assert "((1, 1), 'int8', 56)" in out
     terminal.type("x.copy_from(bytes([%d]))\r" % (int(inputs[0][0, 0]) & 0xFF))
     terminal.type("m.invoke()\r")
     assert "array('b', [%d])" % expected[0][0, 0] in terminal.type("y.values()\r")

@@ -82,15 +82,25 @@ def requant_bytes(channels):
     return 4 * channels + ((channels + 3) & ~3)
 
 
-def requant_params(region, multipliers, output, lo, hi):
-    """Write [(multiplier, shift), ...] into `region` (requant_bytes long); the rq tuple
-    the loops' requantize takes: (multipliers, shifts, channels, zp, lo, hi, itemsize)."""
-    channels = len(multipliers)
+def requant_params(region, multipliers, output, lo, hi, largest_abs_acc=0):
+    """Write per-channel (multiplier, shift) into `region` (requant_bytes long); the rq tuple
+    the loops' requantize takes: (multipliers, shifts, channels, zp, lo, hi, itemsize).
+
+    `multipliers` is a list of (multiplier, shift), or (channels, fn) with fn(c) giving
+    channel c's: each is then written as it is derived, so a layer's hundreds of channels
+    leave no small objects behind to split the heap. With largest_abs_acc, refuses
+    accumulators that would overflow int32 (see check_accumulator).
+    """
+    if callable(multipliers[-1]):
+        channels, multiplier_of = multipliers
+    else:
+        channels, multiplier_of = len(multipliers), lambda c: multipliers[c]
     mult = region[: 4 * channels]
     shift = region[4 * channels : 5 * channels]
     mult32 = int32_view(mult)
     for c in range(channels):
-        m, s = multipliers[c]
+        m, s = multiplier_of(c)
+        check_shift(largest_abs_acc, s)
         mult32[c] = m
         shift[c] = max(-31, min(31, s)) & 0xFF
     return (mult, shift, channels, output.zero_point, lo, hi, output.itemsize)
@@ -99,11 +109,15 @@ def requant_params(region, multipliers, output, lo, hi):
 def check_accumulator(op, largest_abs_acc, multipliers):
     """Refuse a model whose int32 accumulator (after the left shift) could overflow."""
     for _, shift in multipliers:
-        if largest_abs_acc << max(shift, 0) > quant.INT32_MAX or shift < -31:
-            unsupported(
-                "accumulators up to %d with requantization shift %d overflow int32"
-                % (largest_abs_acc, shift)
-            )
+        check_shift(largest_abs_acc, shift)
+
+
+def check_shift(largest_abs_acc, shift):
+    if largest_abs_acc << max(shift, 0) > quant.INT32_MAX or shift < -31:
+        unsupported(
+            "accumulators up to %d with requantization shift %d overflow int32"
+            % (largest_abs_acc, shift)
+        )
 
 
 def broadcast(op, shapes, out_shape):

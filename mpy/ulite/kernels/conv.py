@@ -61,7 +61,7 @@ def check(op):
     geo = _geometry(op)
     if is_int8:
         op.request_persistent(conv_common.table_bytes(op, channels))
-        op.request_work(conv_common.im2col_work_bytes(geo))
+        op.request_scratch(conv_common.im2col_scratch_bytes(geo))
 
 
 def prepare(op):

@@ -7,13 +7,11 @@ outside the input then contributes exactly zero if it reads zp' instead of being
 """
 
 import array
-import struct
 
 from .. import quant
-from ..views import float32_view
+from ..views import float32_view, int32_view
 from .common import (
     activation_bounds,
-    check_accumulator,
     float_bounds,
     io_types,
     per_channel,
@@ -86,16 +84,16 @@ def im2col_geometry(in_shape, out_shape, filters, strides, dilations, pads, zp):
     )  # fmt: skip
 
 
-def im2col_work_bytes(geo):
-    """Work-region bytes of the im2col loop: accumulator rows, then a block's patches."""
+def im2col_scratch_bytes(geo):
+    """Scratch bytes of the im2col loop: accumulator rows, then a block's patches."""
     return 4 * geo[20] * geo[5] + BLOCK * geo[8] * geo[18]
 
 
 def im2col_args(op, weights, init, rq, geo):
     """Arguments of conv_int8: weights laid out [O, KH, KW, filter depth]."""
     acc_bytes = 4 * geo[20] * geo[5]
-    acc = op.work[:acc_bytes]
-    im2col = op.work[acc_bytes : im2col_work_bytes(geo)]
+    acc = op.scratch[:acc_bytes]
+    im2col = op.scratch[acc_bytes : im2col_scratch_bytes(geo)]
     return (op.outputs[0].data, op.inputs[0].data, weights, init, rq, acc, im2col, geo)
 
 
@@ -120,10 +118,10 @@ def int8_tables(op, axis, depth, activation):
     channels = weights.shape[axis]
     in_bits, out_bits = x.scale_bits(), out.scale_bits()
     if per_channel(op, weights, axis) > 1:
-        multipliers = [
-            quant.conv_multiplier(in_bits, weights.scale_bits(c), out_bits)
-            for c in range(channels)
-        ]
+        multipliers = (
+            channels,
+            lambda c: quant.conv_multiplier(in_bits, weights.scale_bits(c), out_bits),
+        )
     else:
         multipliers = [quant.conv_multiplier(in_bits, weights.scale_bits(), out_bits)]
     init_bytes = op.persistent[: 4 * channels]
@@ -131,22 +129,22 @@ def int8_tables(op, axis, depth, activation):
         op.loops.weight_sums(weights.data, channels, depth, depth, 1, init_bytes)
     else:  # [1, KH, KW, O]: a channel's weights are `channels` apart
         op.loops.weight_sums(weights.data, channels, depth, 1, channels, init_bytes)
-    biases = [
-        struct.unpack_from("<i", bias.data, 4 * c)[0] if bias else 0 for c in range(channels)
-    ]
-    largest_bias = max(abs(b) for b in biases)
+    biases = int32_view(bias.data) if bias else None
+    largest_bias = 0
+    for c in range(channels if bias else 0):
+        largest_bias = max(largest_bias, abs(biases[c]))
     if largest_bias + 65280 * depth >= _INT32_LIMIT:
         unsupported(
             "int32 accumulators of %d products with bias up to %d could overflow"
             % (depth, largest_bias)
         )
     zp = x.zero_point + 128
+    init = int32_view(init_bytes)
     for c in range(channels):
-        total = struct.unpack_from("<i", init_bytes, 4 * c)[0]
-        struct.pack_into("<i", init_bytes, 4 * c, biases[c] - zp * total)
-    check_accumulator(op, largest_bias + 32640 * depth, multipliers)
+        init[c] = (biases[c] if bias else 0) - zp * init[c]
     lo, hi = activation_bounds(op, activation, out)
-    rq = requant_params(op.persistent[4 * channels :], multipliers, out, lo, hi)
+    region = op.persistent[4 * channels :]
+    rq = requant_params(region, multipliers, out, lo, hi, largest_bias + 32640 * depth)
     return init_bytes, rq
 
 

@@ -49,7 +49,9 @@ def _geometry(op):
     )
     pad_top, pad_left = padding.window(op, pad, strides, dilations, (in_h, in_w), (kh, kw))
     zp = x.zero_point if x.dtype == "int8" else 0
-    rows = max(1, conv_common.ACC_INTS // out_c)
+    # accumulator rows: fewer on small ops, whose scratch would otherwise set the arena size
+    acc_ints = min(conv_common.ACC_INTS, (x.nbytes + out.nbytes) // 32)
+    rows = max(1, acc_ints // out_c)
     return array.array(
         "i",
         (
@@ -66,7 +68,9 @@ def _grouped(op, geo):
     With a depth multiplier of GROUPED_FROM_MULTIPLIER or more, the int8 op runs as a
     convolution with one group per input channel and `multiplier` filters of depth 1 each:
     the im2col loop then shares every gathered tap among a channel's filters. Their weights
-    are reordered per filter ([O, KH, KW, 1]) into the arena, so only small filters qualify.
+    are reordered per filter ([O, KH, KW, 1]) into the arena, so only small filters qualify,
+    and only when that and the im2col scratch are small next to the op's own activations
+    (on small models they would otherwise set the arena's size).
     """
     taps, channels = geo[6] * geo[7], geo[5]
     if geo[8] < GROUPED_FROM_MULTIPLIER or taps * channels > GROUPED_WEIGHT_BYTES:
@@ -74,9 +78,11 @@ def _grouped(op, geo):
     x, out = op.inputs[0], op.outputs[0]
     filters = (geo[6], geo[7], 1, geo[2])
     pads = (geo[13], geo[14])
-    return conv_common.im2col_geometry(
+    grouped = conv_common.im2col_geometry(
         x.shape, out.shape, filters, (geo[9], geo[10]), (geo[11], geo[12]), pads, x.zero_point
     )
+    extra = conv_common.im2col_scratch_bytes(grouped) + taps * channels
+    return grouped if 4 * extra <= x.nbytes + out.nbytes else None
 
 
 def check(op):
@@ -91,11 +97,11 @@ def check(op):
     grouped = _grouped(op, geo)
     if grouped:
         op.request_persistent(geo[6] * geo[7] * channels)  # the reordered weights
-        op.request_work(conv_common.im2col_work_bytes(grouped))
+        op.request_scratch(conv_common.im2col_scratch_bytes(grouped))
         return
     if op.inputs[0].is_constant:
         unsupported("constant int8 input")  # the loops flip the input's sign bits in place
-    op.request_work(4 * geo[17] * channels + geo[2])  # accumulators, pad row
+    op.request_scratch(4 * geo[17] * channels + geo[2])  # accumulators, pad row
 
 
 def prepare(op):
@@ -115,8 +121,8 @@ def prepare(op):
                 reordered[o * taps + t] = weights[t * channels + o]
         return op.loops.conv_int8, conv_common.im2col_args(op, reordered, init, rq, grouped)
     acc_bytes = 4 * geo[17] * channels
-    acc = op.work[:acc_bytes]
-    pad_row = op.work[acc_bytes : acc_bytes + geo[2]]
+    acc = op.scratch[:acc_bytes]
+    pad_row = op.scratch[acc_bytes : acc_bytes + geo[2]]
     args = (op.outputs[0].data, op.inputs[0].data, op.inputs[1].data, init, rq, acc, pad_row, geo)
     return op.loops.depthwise_int8, args
 

@@ -9,7 +9,6 @@ from ..views import float32_view, int32_view
 from .common import (
     activation_bounds,
     arity,
-    check_accumulator,
     float_bounds,
     io_types,
     per_channel,
@@ -60,21 +59,21 @@ def _prepare_int8(op):
     bias = op.inputs[2] if len(op.inputs) > 2 else None
     units, depth = weights.shape
     if per_channel(op, weights, 0) > 1:
-        multipliers = [
-            quant.conv_multiplier(x.scale_bits(), weights.scale_bits(u), out.scale_bits())
-            for u in range(units)
-        ]
+        in_bits, out_bits = x.scale_bits(), out.scale_bits()
+        multipliers = (
+            units,
+            lambda u: quant.conv_multiplier(in_bits, weights.scale_bits(u), out_bits),
+        )
     else:
         if weights.zero_point != 0:
             unsupported("int8 weights with non-zero zero point")
         multipliers = [quant.fc_per_tensor_multiplier(x.scale_bits(), weights.scale_bits(), out.scale_bits())]
-    largest = 128 * 255 * depth
-    if bias:
-        b32 = int32_view(bias.data)
-        largest += max(abs(b32[u]) for u in range(units))
-    check_accumulator(op, largest, multipliers)
+    largest_bias = 0
+    b32 = int32_view(bias.data) if bias else None
+    for u in range(units if bias else 0):
+        largest_bias = max(largest_bias, abs(b32[u]))
     lo, hi = activation_bounds(op, op.option(_OPTIONS, 0, "b", 0), out)
-    rq = requant_params(op.persistent, multipliers, out, lo, hi)
+    rq = requant_params(op.persistent, multipliers, out, lo, hi, largest_bias + 128 * 255 * depth)
     batches = x.size // depth
     bias_data = bias.data if bias else op.acc
     args = (out.data, x.data, weights.data, bias_data, 1 if bias else 0, op.acc, len(op.acc) // 4)

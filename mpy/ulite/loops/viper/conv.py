@@ -69,6 +69,8 @@ def _conv(q: int, a: int, b: int, args):
     acc = ptr32(acc_buf)
     im2col = int(ptr8(args[6]))
     geo = ptr32(args[7])
+    k31 = 31
+    sign = 1 << k31  # (v ^ sign) - sign sign-extends an int32 load on 64-bit ports
     in_h = geo[0]
     in_w = geo[1]
     in_c = geo[2]
@@ -156,7 +158,7 @@ def _conv(q: int, a: int, b: int, args):
                     while o < o_end:
                         r = row0 + o
                         if k0 == 0:
-                            s0 = init[o]
+                            s0 = (init[o] ^ sign) - sign
                             s1 = s0
                             s2 = s0
                             s3 = s0
@@ -165,19 +167,19 @@ def _conv(q: int, a: int, b: int, args):
                             s6 = s0
                             s7 = s0
                         else:
-                            s0 = acc[r]
-                            s1 = acc[r + channels]
-                            s2 = acc[r + 2 * channels]
-                            s3 = acc[r + 3 * channels]
+                            s0 = (acc[r] ^ sign) - sign
+                            s1 = (acc[r + channels] ^ sign) - sign
+                            s2 = (acc[r + 2 * channels] ^ sign) - sign
+                            s3 = (acc[r + 3 * channels] ^ sign) - sign
                             s4 = s0
                             s5 = s0
                             s6 = s0
                             s7 = s0
                             if count > 4:
-                                s4 = acc[r + 4 * channels]
-                                s5 = acc[r + 5 * channels]
-                                s6 = acc[r + 6 * channels]
-                                s7 = acc[r + 7 * channels]
+                                s4 = (acc[r + 4 * channels] ^ sign) - sign
+                                s5 = (acc[r + 5 * channels] ^ sign) - sign
+                                s6 = (acc[r + 6 * channels] ^ sign) - sign
+                                s7 = (acc[r + 7 * channels] ^ sign) - sign
                         wa = weights + o * filter_size + k0
                         pair_end = wa + n - 1
                         q = im2col
@@ -247,12 +249,14 @@ def flip_sign_bits(buf, n: int):
     while i < n and (int(p8) + i) & 3:
         p8[i] = p8[i] ^ 0x80
         i += 1
-    mask = 0x8080
-    mask = (mask << 16) | mask
+    mask = 0x7F7F
+    mask = 0 - ((mask << 16) | 0x7F80)  # 0x80808080 as an int32, built without overflow
+    k31 = 31
+    sign = 1 << k31
     p32 = ptr32(int(p8) + i)
     words = (n - i) >> 2
     for k in range(words):
-        p32[k] = p32[k] ^ mask
+        p32[k] = ((p32[k] ^ sign) - sign) ^ mask
     i += words << 2
     while i < n:
         p8[i] = p8[i] ^ 0x80
