@@ -1,6 +1,7 @@
 """`infer`: run a model on MicroPython's unix port (not CPython) and save its outputs."""
 
 import json
+import os
 import tempfile
 from pathlib import Path
 
@@ -8,6 +9,7 @@ import numpy as np
 
 from . import unix_port
 from .errors import UserError
+from .paths import check_file
 
 DEVICE_SCRIPT = Path(__file__).parent / "device" / "infer.py"
 
@@ -39,16 +41,49 @@ def add_parser(commands):
     p.set_defaults(run=run)
 
 
+NPY_MAGIC = b"\x93NUMPY"
+
+
 def load_inputs(paths):
     arrays = []
     for path in paths:
-        if not Path(path).is_file():
-            raise UserError("input file not found: %s" % path)
+        path = Path(path)
+        check_file(path, "input")
+        with open(path, "rb") as f:
+            magic = f.read(len(NPY_MAGIC))
+        if magic != NPY_MAGIC:
+            kind = "an .npz archive (give one .npy file per input)" if magic[:2] == b"PK" else "not a .npy file"
+            raise UserError("input %s is %s" % (path, kind))
         try:
-            arrays.append(np.load(path, allow_pickle=False))
-        except (ValueError, OSError) as e:
+            array = np.load(path, allow_pickle=False)
+        except (ValueError, OSError, EOFError) as e:
             raise UserError("cannot read %s as a .npy array: %s" % (path, e))
+        if array.dtype.kind not in "biuf":
+            raise UserError("input %s holds %s values, not numbers" % (path, array.dtype))
+        arrays.append(array)
     return arrays
+
+
+def check_out(path):
+    """Refuse an --out path that cannot be written, before any work is done."""
+    path = Path(path)
+    if path.is_dir():
+        raise UserError("--out %s is a directory" % path)
+    if not path.parent.is_dir():
+        raise UserError("--out %s: directory %s does not exist" % (path, path.parent))
+
+
+def save_outputs(path, outputs):
+    """Write out0, out1, ... to exactly `path` (no .npz appended), all or nothing."""
+    path = Path(path)
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with open(partial, "wb") as f:
+            np.savez(f, **{"out%d" % i: a for i, a in enumerate(outputs)})
+        os.replace(partial, path)
+    except OSError as e:
+        partial.unlink(missing_ok=True)
+        raise UserError("cannot write %s: %s" % (path, e.strerror or e))
 
 
 def infer(model_path, inputs, heap, loops=None):
@@ -60,8 +95,7 @@ def infer(model_path, inputs, heap, loops=None):
 def infer_cases(model_path, cases, heap, loops=None):
     """Run several input cases in one MicroPython process (one interpreter)."""
     model_path = Path(model_path)
-    if not model_path.is_file():
-        raise UserError("model file not found: %s" % model_path)
+    check_file(model_path, "model")
     model_size = model_path.stat().st_size
     with tempfile.TemporaryDirectory(prefix="ulite-infer-") as tmp:
         tmp = Path(tmp)
@@ -75,7 +109,7 @@ def infer_cases(model_path, cases, heap, loops=None):
                 case["inputs"].append(str(path))
                 if c == 0:
                     spec["inputs"].append({"shape": list(a.shape), "dtype": str(a.dtype)})
-            case["outputs"] = [str(tmp / ("case%d_out%d.bin" % (c, j))) for j in range(64)]
+            case["outputs"] = str(tmp / ("case%d_" % c))  # the device writes <prefix>out<j>.bin
             spec["cases"].append(case)
         (tmp / "spec.json").write_text(json.dumps(spec))
         # The unix port keeps the model in its heap; a board keeps it in flash. Give the
@@ -86,7 +120,7 @@ def infer_cases(model_path, cases, heap, loops=None):
         for case in spec["cases"]:
             arrays = []
             for j, meta in enumerate(report["outputs"]):
-                raw = Path(case["outputs"][j]).read_bytes()
+                raw = Path(case["outputs"] + "out%d.bin" % j).read_bytes()
                 arrays.append(np.frombuffer(raw, dtype=np.dtype(meta["dtype"]).newbyteorder("<")).reshape(meta["shape"]))
             outputs.append(arrays)
         return outputs, report
@@ -108,9 +142,10 @@ def _report(result):
 
 
 def run(args):
+    check_out(args.out)
     inputs = load_inputs(args.input)
     outputs, report = infer(args.model, inputs, unix_port.parse_size(args.heap), args.loops)
-    np.savez(args.out, **{"out%d" % i: a for i, a in enumerate(outputs)})
+    save_outputs(args.out, outputs)
     shapes = ", ".join("out%d %s %s" % (i, a.dtype, a.shape) for i, a in enumerate(outputs))
     print(
         "%s: %s; invoke %.2f ms; arena %d bytes; heap %d bytes"

@@ -3,9 +3,9 @@
 import gc
 
 from . import planner
-from .errors import ArenaError, ModelError, UnsupportedOpError
+from .errors import ArenaError, ModelError, UliteError, UnsupportedOpError
 from .loops import backend
-from .model import Model
+from .model import Model, check_model_type
 from .resolver import kernel_for
 
 ACC_CHUNK = 64  # int32 accumulators kernels requantize at a time
@@ -22,22 +22,45 @@ class Interpreter:
     """
 
     def __init__(self, model, arena_size=None, arena=None, loops=None):
-        self.model = m = Model(model)
+        check_model_type(model)
+        if arena is not None and not isinstance(arena, bytearray):
+            raise TypeError("arena must be a bytearray, got %s" % type(arena).__name__)
+        if arena_size is not None and not isinstance(arena_size, int):
+            raise TypeError("arena_size must be an int, got %s" % type(arena_size).__name__)
         self.loops = backend(loops)
-        tensors = [m.tensor(i) for i in range(m.tensor_count)]
-        ops = [m.operator(i, tensors) for i in range(m.op_count)]
-        kernels, unsupported = _check(ops)
+        self._stage = "reading the model"
+        self.activation_bytes = None
+        try:
+            self._build(model, arena_size, arena)
+        except UliteError:
+            raise
+        except MemoryError:
+            raise ArenaError(_out_of_memory(self._stage, self.activation_bytes))
+        except Exception as e:  # a bug in ulite: name the op, never pass a raw exception on
+            raise ModelError(_unexpected(self._stage, e))
+        gc.collect()
+
+    def _build(self, model, arena_size, arena):
+        self.model = m = Model(model)
+        tensors, ops = _read_graph(m, self)
+        self._stage = "checking ops"
+        kernels, unsupported = _check(ops, self)
         if unsupported:
             raise UnsupportedOpError("unsupported ops: " + ", ".join(unsupported))
+        self._stage = "planning the arena"
         plan_tensors, offsets, self.activation_bytes = _plan(m, tensors, ops)
         self.persistent_bytes = sum(op.persistent_bytes for op in ops)
         self.arena_used = self.activation_bytes + self.persistent_bytes
+        self._stage = "allocating the arena"
         self.arena = self._allocate(arena_size, arena)
         view = memoryview(self.arena)
         places = iter(offsets)
         for t in plan_tensors:
             offset = next(places)
             t.data = view[offset : offset + t.nbytes]
+        for t in tensors:
+            if t.data is None and t.nbytes == 0:
+                t.data = view[0:0]  # empty activations: a view, like every other tensor
         tail = self.activation_bytes
         for op in ops:
             if op.scratch_bytes:
@@ -45,23 +68,27 @@ class Interpreter:
                 op.scratch = view[offset : offset + op.scratch_bytes]
             op.persistent = view[tail : tail + op.persistent_bytes]
             tail += op.persistent_bytes
+        _check_views(ops)
         self._inputs = [tensors[i] for i in m.inputs]
         self._outputs = [tensors[i] for i in m.outputs]
         self._variables = [t for t in tensors if t.is_variable]
         self.op_names = [op.name for op in ops]
         acc = bytearray(4 * ACC_CHUNK)  # int32 accumulators shared by every kernel
-        for op in ops:
+        self._steps = []
+        for kernel, op in zip(kernels, ops):
+            self._stage = "preparing " + op.where()
             op.loops = self.loops
             op.acc = acc
-        self._steps = [kernel.prepare(op) for kernel, op in zip(kernels, ops)]
+            try:
+                self._steps.append(kernel.prepare(op))
+            except ModelError as e:
+                raise _in_op(op, e)
+        self._stage = "resetting state tensors"
         self.reset()
-        gc.collect()
 
     def _allocate(self, arena_size, arena):
         needed = self.arena_used
         if arena is not None:
-            if not isinstance(arena, bytearray):
-                raise TypeError("arena must be a bytearray, got %s" % type(arena).__name__)
             arena_size = len(arena)
         if arena_size is not None and arena_size < needed:
             raise ArenaError(
@@ -74,7 +101,7 @@ class Interpreter:
         except MemoryError:
             raise ArenaError(
                 "cannot allocate a %d-byte arena: %d bytes of heap are free"
-                % (needed if arena_size is None else arena_size, gc.mem_free())
+                % (needed if arena_size is None else arena_size, _mem_free())
             )
 
     def input(self, index):
@@ -85,6 +112,8 @@ class Interpreter:
 
     @staticmethod
     def _io(tensors, index, kind):
+        if not isinstance(index, int):
+            raise TypeError("%s index must be an int, got %s" % (kind, type(index).__name__))
         if not 0 <= index < len(tensors):
             raise IndexError("model has %d %ss, no %s %d" % (len(tensors), kind, kind, index))
         return tensors[index]
@@ -120,10 +149,64 @@ class Interpreter:
         return times
 
 
-def _check(ops):
+def _read_graph(m, progress):
+    """Tensors and operators of subgraph 0; progress._stage names the one being read."""
+    tensors = []
+    for i in range(m.tensor_count):
+        progress._stage = "reading tensor %d" % i
+        tensors.append(m.tensor(i))
+    for i in m.inputs:
+        if tensors[i].is_constant:
+            raise ModelError("graph input tensor %d '%s' is a constant" % (i, tensors[i].name))
+    ops = []
+    for i in range(m.op_count):
+        progress._stage = "reading op %d" % i
+        ops.append(m.operator(i, tensors))
+    return tensors, ops
+
+
+def _check_views(ops):
+    """Every tensor an op touches has exactly the bytes its shape needs (kernels rely on it:
+    viper pointers are not bounds-checked)."""
+    for op in ops:
+        for t in op.inputs + op.outputs:
+            if t is not None and t.itemsize and (t.data is None or len(t.data) != t.nbytes):
+                raise ModelError(
+                    "%s: tensor %d '%s' has %s bytes for shape %s of %s (%d bytes)"
+                    % (op.where(), t.index, t.name, "no" if t.data is None else len(t.data), t.shape, t.dtype, t.nbytes)
+                )
+
+
+def _in_op(op, error):
+    """The same error, its message prefixed with the op unless it already names it."""
+    message = str(error)
+    if message.startswith(op.where()):
+        return error
+    return type(error)("%s: %s" % (op.where(), message))
+
+
+def _mem_free():
+    try:
+        return gc.mem_free()
+    except AttributeError:  # CPython
+        return -1
+
+
+def _out_of_memory(stage, arena_bytes):
+    plan = "" if arena_bytes is None else "; the plan needs %d arena bytes" % arena_bytes
+    return "out of memory while %s: %d bytes of heap are free%s" % (stage, _mem_free(), plan)
+
+
+def _unexpected(stage, error):
+    return "unexpected %s while %s: %s" % (type(error).__name__, stage, error)
+
+
+def _check(ops, progress=None):
     kernels = []
     unsupported = []
     for op in ops:
+        if progress is not None:
+            progress._stage = "checking " + op.where()
         kernel = kernel_for(op.code)
         if kernel is None:
             reason = op.name + (" (hybrid: float32 activations with int8 weights)" if _hybrid(op) else "")
@@ -136,6 +219,8 @@ def _check(ops):
                 reason = "%s (%s)" % (op.name, e)
                 if reason not in unsupported:
                     unsupported.append(reason)
+            except ModelError as e:
+                raise _in_op(op, e)
         kernels.append(kernel)
     return kernels, unsupported
 
@@ -164,10 +249,12 @@ def _plan(m, tensors, ops):
     end = len(ops) + 1
     for t in tensors:
         i = t.index
-        if (t.data is not None and not t.is_variable) or t.nbytes == 0:
+        if t.data is not None and not t.is_variable:
             continue
-        if t.itemsize == 0:
+        if t.itemsize == 0 and (t.is_variable or first[i] != -1):
             raise ModelError("tensor %d '%s': %s tensors are not supported" % (i, t.name, t.dtype))
+        if t.nbytes == 0:
+            continue
         if t.is_variable:
             first[i], last[i] = 0, end  # state lives across invokes
         elif first[i] == -1:
@@ -195,16 +282,34 @@ def describe(model):
     size, activations plus kernels' tables; with unsupported ops, without theirs) and
     model_bytes.
     """
+    check_model_type(model)
+    progress = _Progress()
+    try:
+        return _describe(model, progress)
+    except UliteError:
+        raise
+    except MemoryError:
+        raise ArenaError(_out_of_memory(progress._stage, None))
+    except Exception as e:  # a bug in ulite: name the op, never pass a raw exception on
+        raise ModelError(_unexpected(progress._stage, e))
+
+
+class _Progress:
+    _stage = "reading the model"
+
+
+def _describe(model, progress):
     m = Model(model)
-    tensors = [m.tensor(i) for i in range(m.tensor_count)]
-    ops = [m.operator(i, tensors) for i in range(m.op_count)]
+    tensors, ops = _read_graph(m, progress)
+    progress._stage = "checking ops"
     counts = {}
     order = []
     for op in ops:
         if op.name not in counts:
             order.append(op.name)
         counts[op.name] = counts.get(op.name, 0) + 1
-    _, unsupported = _check(ops)
+    _, unsupported = _check(ops, progress)
+    progress._stage = "planning the arena"
     arena = _plan(m, tensors, ops)[2] + sum(op.persistent_bytes for op in ops)
 
     def io(indices):

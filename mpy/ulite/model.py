@@ -5,9 +5,13 @@ Field ids follow tensorflow/compiler/mlir/lite/schema/schema.fbs. Only subgraph 
 
 from .errors import ModelError
 from .flatbuf import FlatBuffer
-from .tensor import INT_RANGES, Tensor
+from .tensor import INT_RANGES, MAX_TENSOR_BYTES, Tensor
 
 BUILTIN_CUSTOM = 32
+
+# At most this many operator codes, subgraphs, tensors, operators and metadata entries: far
+# above what fits on a board, low enough that planning a hostile graph cannot take minutes.
+MAX_ENTRIES = 4096
 
 # BuiltinOptions union type ids the kernels ask for.
 OPTIONS_TYPES = {
@@ -64,11 +68,16 @@ class Operator:
 
     def request_scratch(self, nbytes):
         """Ask for arena bytes usable only while this op runs (TFLM RequestScratchBufferInArena)."""
-        self.scratch_bytes += (nbytes + 3) & ~3
+        self.scratch_bytes += self._request(nbytes, "scratch")
 
     def request_persistent(self, nbytes):
         """Ask for arena bytes for this op's precomputed tables (TFLM AllocatePersistentBuffer)."""
-        self.persistent_bytes += (nbytes + 3) & ~3
+        self.persistent_bytes += self._request(nbytes, "persistent")
+
+    def _request(self, nbytes, kind):
+        if not 0 <= nbytes <= MAX_TENSOR_BYTES:
+            raise ModelError("%s: %d %s bytes requested" % (self.where(), nbytes, kind))
+        return (nbytes + 3) & ~3
 
     def where(self):
         return "op %d (%s)" % (self.index, self.name)
@@ -92,12 +101,16 @@ class Operator:
         return self.model.fb.int_vector(table, field_id, self.where()) if table else ()
 
 
+def check_model_type(model_bytes):
+    if not isinstance(model_bytes, (bytes, bytearray, memoryview)):
+        raise TypeError(
+            "model must be bytes, bytearray or memoryview, got %s" % type(model_bytes).__name__
+        )
+
+
 class Model:
     def __init__(self, model_bytes):
-        if not isinstance(model_bytes, (bytes, bytearray, memoryview)):
-            raise TypeError(
-                "model must be bytes, bytearray or memoryview, got %s" % type(model_bytes).__name__
-            )
+        check_model_type(model_bytes)
         self.bytes = model_bytes
         buf = memoryview(model_bytes)
         self.fb = fb = FlatBuffer(buf)
@@ -110,7 +123,7 @@ class Model:
         root = fb.u32(0, "model root")
         self.version = fb.scalar(root, 0, "<I", 4, 0, "model version")
         self.opcodes = self._read_opcodes(root)
-        sg_start, sg_count = fb.vector(root, 2, 4, "model subgraphs")
+        sg_start, sg_count = fb.vector(root, 2, 4, "model subgraphs", MAX_ENTRIES)
         if sg_count == 0:
             raise ModelError("model has no subgraphs")
         self.subgraph_count = sg_count
@@ -119,8 +132,8 @@ class Model:
             sg = fb.vector_table(sg_start, i, "subgraph %d" % i)
             self.total_tensor_count += fb.vector(sg, 0, 4, "subgraph %d tensors" % i)[1]
         sg = fb.vector_table(sg_start, 0, "subgraph 0")
-        self.tensors_start, self.tensor_count = fb.vector(sg, 0, 4, "subgraph 0 tensors")
-        self.ops_start, self.op_count = fb.vector(sg, 3, 4, "subgraph 0 operators")
+        self.tensors_start, self.tensor_count = fb.vector(sg, 0, 4, "subgraph 0 tensors", MAX_ENTRIES)
+        self.ops_start, self.op_count = fb.vector(sg, 3, 4, "subgraph 0 operators", MAX_ENTRIES)
         self.buffers_start, self.buffer_count = fb.vector(root, 4, 4, "model buffers")
         self.inputs = self._tensor_list(fb.int_vector(sg, 1, "subgraph 0 inputs"), "graph inputs")
         self.outputs = self._tensor_list(fb.int_vector(sg, 2, "subgraph 0 outputs"), "graph outputs")
@@ -137,7 +150,7 @@ class Model:
 
     def _read_opcodes(self, root):
         fb = self.fb
-        start, count = fb.vector(root, 1, 4, "operator codes")
+        start, count = fb.vector(root, 1, 4, "operator codes", MAX_ENTRIES)
         opcodes = []
         for i in range(count):
             what = "operator code %d" % i
@@ -151,7 +164,7 @@ class Model:
 
     def _read_metadata(self, root):
         fb = self.fb
-        start, count = fb.vector(root, 6, 4, "metadata")
+        start, count = fb.vector(root, 6, 4, "metadata", MAX_ENTRIES)
         entries = {}
         for i in range(count):
             what = "metadata %d" % i
@@ -238,7 +251,13 @@ class Model:
                 if i == -1 and kind == "input":
                     refs.append(None)
                 elif 0 <= i < len(tensors):
-                    refs.append(tensors[i])
+                    tensor = tensors[i]
+                    if kind == "output" and tensor.is_constant:
+                        raise ModelError(
+                            "%s (%s): output tensor %d '%s' is a constant (it has buffer data)"
+                            % (what, name, i, tensor.name)
+                        )
+                    refs.append(tensor)
                 else:
                     raise ModelError(
                         "%s (%s): %s tensor index %d out of range (model has %d tensors)"

@@ -31,9 +31,6 @@ def lifetimes(tensor_count, graph_inputs, graph_outputs, ops_io, needs_memory):
     scope = 0
     for op_index, (ins, outs) in enumerate(ops_io):
         scope += 1
-        for t in outs:
-            if first[t] == -1:
-                first[t] = scope
         for t in ins:
             if t >= 0:
                 if first[t] == -1 and needs_memory(t):
@@ -42,6 +39,8 @@ def lifetimes(tensor_count, graph_inputs, graph_outputs, ops_io, needs_memory):
                     )
                 last[t] = scope
         for t in outs:
+            if first[t] == -1:
+                first[t] = scope
             last[t] = scope
     for t in graph_outputs:
         if first[t] == -1:

@@ -39,6 +39,7 @@ def prepare(op):
     quantized(op, out)
     lo, hi = INT_LIMITS[out.dtype]
     if x.dtype == "float32":
+        require(quant.from_float32_bits(out.scale_bits(), "output scale").m, op, "output scale is zero")
         scale = struct.unpack("<f", struct.pack("<I", out.scale_bits()))[0]
         fmt = "<b" if out.dtype == "int8" else "<h"
         rounded = array.array("f", [0.0])
