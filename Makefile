@@ -4,7 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.ready
 
-.PHONY: demo test
+N ?= 100000
+
+.PHONY: demo test fuzz
 
 $(READY): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,3 +19,8 @@ demo: $(READY)
 
 test: $(READY)
 	$(BIN)/python -m pytest -q tests
+
+# A long fuzz of model loading on MicroPython (tests/fuzz.py): N cases, SEED=... to replay a
+# run; crashes are saved under tests/regressions/.
+fuzz: $(READY)
+	$(BIN)/python tests/fuzz.py --cases $(N) $(if $(SEED),--seed $(SEED))

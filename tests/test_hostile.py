@@ -151,3 +151,21 @@ def test_hostile_model(results, name):
     result = results[name]
     assert (result["r"], result["stage"]) == (error, "invoke" if error == "ok" else "construct"), result
     assert words in result["msg"], result["msg"]
+
+
+def widest_graph():
+    """4095 tensors, half of them state tensors alive all the time: the planner's worst case."""
+    mb = ModelBuilder()
+    prev = mb.input((4,), "float32")
+    for _ in range(2047):
+        y = mb.tensor((4,), "float32")
+        mb.op("ADD", [prev, mb.tensor((4,), "float32", variable=True)], [y], "AddOptions")
+        prev = y
+    mb.output(prev)
+    return mb.build()
+
+
+def test_largest_graph_plans_in_bounded_time():
+    result = run_cases({"wide": widest_graph()}, [{"i": 0, "m": "wide", "t": -1, "p": [], "v": True, "l": None}], jobs=1)[0]
+    assert result["r"] == "ok", result
+    assert result["ms"] < 30000

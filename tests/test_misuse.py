@@ -104,3 +104,39 @@ def test_misuse_fails_cleanly_and_leaves_interpreter_usable(micropython):
             words = words % (needed - 4, needed)
         assert got_kind == kind, (name, results[name])
         assert words in message, (name, message)
+
+
+OUT_OF_MEMORY = r"""
+import gc, json, sys
+import ulite
+
+model = open(sys.argv[1], "rb").read()
+results = []
+for keep in (2, 8, 32):
+    hog = []
+    try:
+        while True:
+            hog.append(bytearray(1024))
+    except MemoryError:
+        pass
+    del hog[:keep]  # leave only a few KB of heap free
+    gc.collect()
+    try:
+        ulite.Interpreter(model)
+        results.append(["ok", ""])
+    except Exception as e:
+        results.append([type(e).__name__, str(e)])
+    hog = None
+    gc.collect()
+results.append(["ok", ulite.Interpreter(model).arena_used])
+print(json.dumps(results))
+"""
+
+
+def test_heap_exhaustion_is_an_arena_error(micropython):
+    """A model too big for the heap: ArenaError with byte counts, never a bare MemoryError."""
+    results = json.loads(micropython(OUT_OF_MEMORY, heap="1M", args=[model_path("ad01_int8")]).splitlines()[-1])
+    for kind, message in results[:-1]:
+        assert kind == "ArenaError", message
+        assert "bytes of heap are free" in message
+    assert results[-1][0] == "ok"

@@ -27,7 +27,10 @@ class Interpreter:
             raise TypeError("arena must be a bytearray, got %s" % type(arena).__name__)
         if arena_size is not None and not isinstance(arena_size, int):
             raise TypeError("arena_size must be an int, got %s" % type(arena_size).__name__)
-        self.loops = backend(loops)
+        try:
+            self.loops = backend(loops)
+        except MemoryError:
+            raise ArenaError(_out_of_memory("loading the loop backend", None))
         self._stage = "reading the model"
         self.activation_bytes = None
         try:
@@ -35,6 +38,7 @@ class Interpreter:
         except UliteError:
             raise
         except MemoryError:
+            self.model = self.arena = self._steps = None  # free what was built, then report
             raise ArenaError(_out_of_memory(self._stage, self.activation_bytes))
         except Exception as e:  # a bug in ulite: name the op, never pass a raw exception on
             raise ModelError(_unexpected(self._stage, e))
@@ -193,6 +197,7 @@ def _mem_free():
 
 
 def _out_of_memory(stage, arena_bytes):
+    gc.collect()
     plan = "" if arena_bytes is None else "; the plan needs %d arena bytes" % arena_bytes
     return "out of memory while %s: %d bytes of heap are free%s" % (stage, _mem_free(), plan)
 

@@ -13,7 +13,17 @@ import struct
 
 from .. import quant
 from ..views import float32_view
-from .common import INT_LIMITS, arity, io_types, quantized, require, requant_bytes, requant_params, unsupported
+from .common import (
+    INT_LIMITS,
+    arity,
+    check_accumulator,
+    io_types,
+    quantized,
+    require,
+    requant_bytes,
+    requant_params,
+    unsupported,
+)
 
 _QUANTIZE = ("float32->int8", "float32->int16", "int8->int8", "int8->int16", "int8->int32", "int16->int8", "int16->int16", "int16->int32")
 _DEQUANTIZE = ("int8->float32", "int16->float32", "uint8->float32")
@@ -46,7 +56,9 @@ def prepare(op):
         args = (float32_view(x.data), out.data, fmt, out.itemsize, x.size, scale, out.zero_point, lo, hi)
         return _quantize_float, args + (rounded,)
     quantized(op, x)
-    rq = requant_params(op.persistent, [quant.ratio_multiplier(x.scale_bits(), out.scale_bits())], out, lo, hi)
+    multiplier = quant.ratio_multiplier(x.scale_bits(), out.scale_bits())
+    check_accumulator(op, 1 << (8 * x.itemsize), [multiplier])  # |x - zero point| < 2**bits
+    rq = requant_params(op.persistent, [multiplier], out, lo, hi)
     args = (op.loops, x.data, x.itemsize, -x.zero_point, out.data, x.size, op.acc, len(op.acc) // 4)
     return _requantize, args + (rq,)
 
