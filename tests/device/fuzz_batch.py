@@ -2,7 +2,8 @@
 # Usage: micropython fuzz_batch.py CASES.jsonl
 # Line 1: {"models": {name: path}, "arena": bytes}. Then one case per line:
 # {"i": id, "m": model name, "t": truncated length or -1, "p": [[pos, hex], ...], "v": invoke,
-# "l": loop backend or null}.
+# "l": loop backend or null, "x": also run the other backend and compare outputs}.
+# Odd-numbered cases get a byte pattern as input instead of zeros.
 # Each case is parsed by ulite.describe and ulite.Interpreter; a model that constructs is
 # invoked with zeroed inputs. Besides the exception type, each result says whether the model
 # bytes changed and whether the arena tail past arena_used was written.
@@ -35,10 +36,19 @@ def construct(data, arena, loops):
         return ulite.Interpreter(data, loops=loops), None
 
 
-def invoke(interp, arena):
+def stimulus(nbytes, pattern):
+    """Zeros, or a fixed byte pattern that reaches more kernel paths."""
+    return bytes((k * 73 + 41) & 0xFF for k in range(nbytes)) if pattern else bytes(nbytes)
+
+
+def outputs(interp):
+    return [bytes(interp.output(i).data) for i in range(interp.outputs)]
+
+
+def invoke(interp, arena, pattern):
     for i in range(interp.inputs):
         t = interp.input(i)
-        t.copy_from(bytes(t.nbytes))
+        t.copy_from(stimulus(t.nbytes, pattern))
     interp.invoke()
     used = interp.arena_used
     if arena is not None and arena[used:] != CANARY_BYTES[used:]:
@@ -64,10 +74,21 @@ def run(case, models, arena):
         stage = "construct"
         interp, used_arena = construct(data, arena, case["l"])
         stage = "invoke"
+        pattern = case["i"] % 2
         if case["v"]:
-            message = invoke(interp, used_arena) or ""
+            message = invoke(interp, used_arena, pattern) or ""
             if message:
                 result = "ArenaOverrun"
+            elif case["x"] and used_arena is not None:
+                # the other loop backend, from the same arena contents, must agree exactly
+                stage = "differential"
+                other = "viper" if case["l"] == "plain" else "plain"
+                twin = ulite.Interpreter(data, arena=bytearray(CANARY_BYTES), loops=other)
+                invoke(twin, None, pattern)
+                if outputs(twin) != outputs(interp):
+                    result = "BackendMismatch"
+                    message = "%s and %s loops computed different outputs" % (case["l"] or "default", other)
+                stage = "invoke"
         else:
             stage = "constructed"
     except CLEAN as e:
