@@ -467,7 +467,8 @@ def _perturb(mb, rng):
         io = op.inputs if rng.random() < 0.6 or not op.outputs else op.outputs
         if io:
             k = rng.randrange(len(io))
-            same = [i for i, u in enumerate(mb.tensors) if io[k] >= 0 and u.shape == mb.tensors[io[k]].shape]
+            shape = mb.tensors[io[k]].shape if 0 <= io[k] < len(mb.tensors) else None
+            same = [i for i, u in enumerate(mb.tensors) if u.shape == shape]
             if same and rng.random() < 0.5:
                 io[k] = rng.choice(same)
             else:
