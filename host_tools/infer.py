@@ -52,8 +52,9 @@ def load_inputs(paths):
         with open(path, "rb") as f:
             magic = f.read(len(NPY_MAGIC))
         if magic != NPY_MAGIC:
-            kind = "an .npz archive (give one .npy file per input)" if magic[:2] == b"PK" else "not a .npy file"
-            raise UserError("input %s is %s" % (path, kind))
+            if magic[:2] == b"PK":
+                raise UserError("input %s is an .npz archive (give one .npy file per input)" % path)
+            raise UserError("input %s is not a .npy file" % path)
         try:
             array = np.load(path, allow_pickle=False)
         except (ValueError, OSError, EOFError) as e:

@@ -94,7 +94,11 @@ SCHEMA = {
         4: ("table", "Options", None),
     },
     "Options": {},  # any union member: every present field is fuzzed as raw bytes
-    "Buffer": {0: ("vector", 1, "data"), 1: ("scalar", "<Q", "offset"), 2: ("scalar", "<Q", "offset")},
+    "Buffer": {
+        0: ("vector", 1, "data"),
+        1: ("scalar", "<Q", "offset"),
+        2: ("scalar", "<Q", "offset"),
+    },
     "Metadata": {0: ("string", None, None), 1: ("scalar", "<I", "buffer_index")},
 }
 
@@ -185,11 +189,33 @@ def _values(site, old, size, rng):
     """Candidate new values (unsigned, in the site's width) for a targeted edit."""
     bits = 8 * site.width
     mask = (1 << bits) - 1
-    common = [0, 1, 2, 3, 4, 8, mask, mask >> 1, 1 << (bits - 1), old + 1, old - 1, old * 2,
-              old // 2, old ^ (1 << rng.randrange(bits)), rng.getrandbits(bits)]
+    common = [
+        0,
+        1,
+        2,
+        3,
+        4,
+        8,
+        mask,
+        mask >> 1,
+        1 << (bits - 1),
+        old + 1,
+        old - 1,
+        old * 2,
+        old // 2,
+        old ^ (1 << rng.randrange(bits)),
+        rng.getrandbits(bits),
+    ]
     kind = site.kind
     if kind == "uoffset":
-        common += [size - site.pos, size - site.pos - 4, size, rng.randrange(size), old + 4, old - 4]
+        common += [
+            size - site.pos,
+            size - site.pos - 4,
+            size,
+            rng.randrange(size),
+            old + 4,
+            old - 4,
+        ]
     elif kind == "soffset":
         common += [-4, -8, size, -size, site.pos, site.pos - size, rng.randrange(-size, size)]
     elif kind == "vtable_size":
@@ -280,10 +306,24 @@ def builder_models():
 
     mb = ModelBuilder()
     x = mb.input((2, 6), "int8", scale=0.05, zero_point=-3)
-    w = mb.const(rng.integers(-127, 128, (4, 6)), "int8", scale=[0.01, 0.02, 0.03, 0.04], zero_point=0, axis=0)
-    b = mb.const(rng.integers(-500, 500, 4), "int32", scale=[0.0005, 0.001, 0.0015, 0.002], zero_point=0)
+    w = mb.const(
+        rng.integers(-127, 128, (4, 6)),
+        "int8",
+        scale=[0.01, 0.02, 0.03, 0.04],
+        zero_point=0,
+        axis=0,
+    )
+    b = mb.const(
+        rng.integers(-500, 500, 4), "int32", scale=[0.0005, 0.001, 0.0015, 0.002], zero_point=0
+    )
     h = mb.tensor((2, 4), "int8", scale=0.1, zero_point=2)
-    mb.op("FULLY_CONNECTED", [x, w, b], [h], "FullyConnectedOptions", fused_activation_function="RELU")
+    mb.op(
+        "FULLY_CONNECTED",
+        [x, w, b],
+        [h],
+        "FullyConnectedOptions",
+        fused_activation_function="RELU",
+    )
     s = mb.tensor((2, 4), "int8", scale=1 / 256, zero_point=-128)
     mb.op("SOFTMAX", [h], [s], "SoftmaxOptions", beta=1.0)
     mb.output(mb.output(s))
@@ -365,7 +405,11 @@ def _offline_two_subgraphs(model):
 def _quant(rng, dtype):
     if dtype == "float32":
         return {}
-    zp = {"int8": rng.choice((0, -128, 5, 127)), "uint8": rng.choice((0, 128, 255)), "int16": 0}.get(dtype, 0)
+    zp = {
+        "int8": rng.choice((0, -128, 5, 127)),
+        "uint8": rng.choice((0, 128, 255)),
+        "int16": 0,
+    }.get(dtype, 0)
     return {"scale": rng.choice((0.02, 0.05, 0.1, 0.5, 1 / 256)), "zero_point": zp}
 
 
@@ -386,10 +430,12 @@ def _const(mb, rng, shape, dtype, **quant):
 
 def _next_op(mb, rng, x, shape, dtype):
     """Add one plausible op reading tensor x; returns (output tensor, shape, dtype)."""
-    kinds = {"int8": ("FC", "ADD", "SOFTMAX", "QUANTIZE", "DEQUANTIZE", "RESHAPE"),
-             "int16": ("QUANTIZE", "DEQUANTIZE", "RESHAPE"),
-             "float32": ("FC", "ADD", "SOFTMAX", "QUANTIZE", "RESHAPE"),
-             "int32": ("RESHAPE",)}[dtype]
+    kinds = {
+        "int8": ("FC", "ADD", "SOFTMAX", "QUANTIZE", "DEQUANTIZE", "RESHAPE"),
+        "int16": ("QUANTIZE", "DEQUANTIZE", "RESHAPE"),
+        "float32": ("FC", "ADD", "SOFTMAX", "QUANTIZE", "RESHAPE"),
+        "int32": ("RESHAPE",),
+    }[dtype]
     kind = rng.choice(kinds)
     size = 1
     for d in shape:
@@ -397,30 +443,64 @@ def _next_op(mb, rng, x, shape, dtype):
     if kind == "FC":
         depth, units = shape[-1], rng.randint(1, 8)
         per_channel = dtype == "int8" and rng.random() < 0.5
-        wq = {} if dtype == "float32" else {"scale": [0.01 * (u + 1) for u in range(units)] if per_channel else 0.02, "zero_point": 0}
+        wq = (
+            {}
+            if dtype == "float32"
+            else {
+                "scale": [0.01 * (u + 1) for u in range(units)] if per_channel else 0.02,
+                "zero_point": 0,
+            }
+        )
         w = _const(mb, rng, (units, depth), "int8" if dtype == "int8" else "float32", **wq)
         inputs = [x, w]
         if rng.random() < 0.7:
-            inputs.append(_const(mb, rng, (units,), "int32" if dtype == "int8" else "float32", **({} if dtype == "float32" else {"scale": 0.001, "zero_point": 0})))
+            inputs.append(
+                _const(
+                    mb,
+                    rng,
+                    (units,),
+                    "int32" if dtype == "int8" else "float32",
+                    **({} if dtype == "float32" else {"scale": 0.001, "zero_point": 0}),
+                )
+            )
         out_shape = (size // depth, units)
         y = mb.tensor(out_shape, dtype, **_quant(rng, dtype))
-        mb.op("FULLY_CONNECTED", inputs, [y], "FullyConnectedOptions", fused_activation_function=rng.choice(("NONE", "RELU", "RELU6")))
+        mb.op(
+            "FULLY_CONNECTED",
+            inputs,
+            [y],
+            "FullyConnectedOptions",
+            fused_activation_function=rng.choice(("NONE", "RELU", "RELU6")),
+        )
         return y, out_shape, dtype
     if kind == "ADD":
-        other_shape = tuple(d if rng.random() < 0.6 else 1 for d in shape)[rng.randrange(len(shape) + 1):]
+        other_shape = tuple(d if rng.random() < 0.6 else 1 for d in shape)[
+            rng.randrange(len(shape) + 1) :
+        ]
         other = _const(mb, rng, other_shape, dtype, **_quant(rng, dtype))
         y = mb.tensor(shape, dtype, **_quant(rng, dtype))
         pair = [x, other] if rng.random() < 0.5 else [other, x]
-        mb.op("ADD", pair, [y], "AddOptions", fused_activation_function=rng.choice(("NONE", "RELU", "RELU_N1_TO_1")))
+        mb.op(
+            "ADD",
+            pair,
+            [y],
+            "AddOptions",
+            fused_activation_function=rng.choice(("NONE", "RELU", "RELU_N1_TO_1")),
+        )
         return y, shape, dtype
     if kind == "SOFTMAX":
         out_dtype = dtype if dtype == "float32" or rng.random() < 0.7 else "int16"
-        quant = {"int8": {"scale": 1 / 256, "zero_point": -128}, "int16": {"scale": 1 / 65536, "zero_point": -32768}}.get(out_dtype, {})
+        quant = {
+            "int8": {"scale": 1 / 256, "zero_point": -128},
+            "int16": {"scale": 1 / 65536, "zero_point": -32768},
+        }.get(out_dtype, {})
         y = mb.tensor(shape, out_dtype, **quant)
         mb.op("SOFTMAX", [x], [y], "SoftmaxOptions", beta=rng.choice((1.0, 0.5, 2.0)))
         return y, shape, out_dtype
     if kind == "QUANTIZE":
-        out_dtype = rng.choice(("int8", "int16") if dtype == "float32" else ("int8", "int16", "int32"))
+        out_dtype = rng.choice(
+            ("int8", "int16") if dtype == "float32" else ("int8", "int16", "int32")
+        )
         y = mb.tensor(shape, out_dtype, **_quant(rng, out_dtype))
         mb.op("QUANTIZE", [x], [y])
         return y, shape, out_dtype
@@ -444,22 +524,30 @@ def _perturb(mb, rng):
     t = rng.choice(mb.tensors)
     roll = rng.randrange(9)
     if roll == 0 and t.shape:
-        t.shape[rng.randrange(len(t.shape))] = rng.choice((0, -1, 2, 3, 4097, 1 << 16, (1 << 31) - 1))
+        t.shape[rng.randrange(len(t.shape))] = rng.choice(
+            (0, -1, 2, 3, 4097, 1 << 16, (1 << 31) - 1)
+        )
     elif roll == 1:
         t.shape = t.shape + [rng.choice((1, 2))] if rng.random() < 0.5 else t.shape[1:]
     elif roll == 2:
         t.type = rng.randrange(19)
     elif roll == 3 and t.quantization:
-        t.quantization.scale = [rng.choice((0.0, -0.5, float("nan"), float("inf"), 1e-40, 1e30, 3.0))] * len(t.quantization.scale)
+        t.quantization.scale = [
+            rng.choice((0.0, -0.5, float("nan"), float("inf"), 1e-40, 1e30, 3.0))
+        ] * len(t.quantization.scale)
     elif roll == 4 and t.quantization:
-        t.quantization.zeroPoint = [rng.choice((-129, 128, 255, -32768, 1 << 40))] * len(t.quantization.zeroPoint)
+        t.quantization.zeroPoint = [rng.choice((-129, 128, 255, -32768, 1 << 40))] * len(
+            t.quantization.zeroPoint
+        )
     elif roll == 5 and t.quantization:
         t.quantization.quantizedDimension = rng.choice((-1, 1, 2, 5))
         t.quantization.scale = t.quantization.scale * rng.choice((1, 2, 3))
         t.quantization.zeroPoint = [0] * len(t.quantization.scale)
     elif roll == 6 and t.buffer:
         data = mb.buffers[t.buffer].data
-        mb.buffers[t.buffer].data = data[:-1] if rng.random() < 0.5 and len(data) else list(data) + [0, 0, 0, 0]
+        mb.buffers[t.buffer].data = (
+            data[:-1] if rng.random() < 0.5 and len(data) else list(data) + [0, 0, 0, 0]
+        )
     elif roll == 7:
         t.isVariable = not t.isVariable
     else:  # rewire an op: often to a tensor of the same shape, so only the role is wrong
@@ -501,7 +589,9 @@ def with_defaults(model):
 
     builder = flatbuffers.Builder(1024)
     builder.ForceDefaults(True)
-    builder.Finish(schema.ModelT.InitFromPackedBuf(model, 0).Pack(builder), file_identifier=b"TFL3")
+    builder.Finish(
+        schema.ModelT.InitFromPackedBuf(model, 0).Pack(builder), file_identifier=b"TFL3"
+    )
     return bytes(builder.Output())
 
 
@@ -599,10 +689,21 @@ def run_batch(cases, model_paths, workdir, case_timeout, script=BATCH_SCRIPT):
         with open(path, "w") as f:
             f.write(json.dumps({"models": model_paths, "arena": ARENA}) + "\n")
             for case in pending:
-                f.write(json.dumps({k: case.get(k) for k in ("i", "m", "t", "p", "v", "l", "x")}) + "\n")
+                f.write(
+                    json.dumps({k: case.get(k) for k in ("i", "m", "t", "p", "v", "l", "x")})
+                    + "\n"
+                )
         env = dict(os.environ, MICROPYPATH=str(MPY_DIR))
-        command = [tool("micropython"), "-X", "heapsize=%d" % unix_port.parse_size(HEAP), str(script), str(path)]
-        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        command = [
+            tool("micropython"),
+            "-X",
+            "heapsize=%d" % unix_port.parse_size(HEAP),
+            str(script),
+            str(path),
+        ]
+        proc = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
         lines = queue.Queue()
         threading.Thread(target=_reader, args=(proc.stdout, lines), daemon=True).start()
         stalled = False
@@ -648,7 +749,9 @@ def run_cases(models, cases, jobs=2, case_timeout=60):
         shards = [cases[k::jobs] for k in range(jobs)]
         results = {}
         threads = [
-            threading.Thread(target=lambda s=s: results.update(run_batch(s, model_paths, tmp, case_timeout)))
+            threading.Thread(
+                target=lambda s=s: results.update(run_batch(s, model_paths, tmp, case_timeout))
+            )
             for s in shards
             if s
         ]
@@ -708,7 +811,10 @@ def summary(cases, results, crashes, elapsed):
     lines = ["%d cases in %.1f s, %d crashes" % (len(cases), elapsed, len(crashes))]
     lines += ["  %-32s %d" % (k, counts[k]) for k in sorted(counts)]
     for case, r in crashes[:20]:
-        lines.append("  CRASH %s seed %s: %s at %s: %s" % (case["m"], case["seed"], r["r"], r["stage"], r["msg"]))
+        lines.append(
+            "  CRASH %s seed %s: %s at %s: %s"
+            % (case["m"], case["seed"], r["r"], r["stage"], r["msg"])
+        )
     return "\n".join(lines)
 
 

@@ -23,15 +23,34 @@ def test_bounded_fuzz():
     assert outcomes[("construct", "ModelError")] > CASES // 4
     assert outcomes[("construct", "UnsupportedOpError")] > CASES // 50
     assert outcomes[("invoke", "ok")] > CASES // 10
-    assert not crashes, summary(cases, results, crashes, 0) + "\nsaved: %s" % [str(p) for p in saved]
+    assert not crashes, summary(cases, results, crashes, 0) + "\nsaved: %s" % [
+        str(p) for p in saved
+    ]
 
 
 def test_flatmap_finds_every_kind_of_field():
     model = with_defaults(model_path("hello_world_int8").read_bytes())
     kinds = {site.kind for site in FlatMap(model).sites}
-    for kind in ("uoffset", "soffset", "vtable_size", "vtable_entry", "vector_count", "dim",
-                 "buffer_index", "tensor_index", "opcode_index", "quant_dim", "type", "scale",
-                 "zero_point", "builtin_code", "options_type", "option", "data", "flag"):
+    for kind in (
+        "uoffset",
+        "soffset",
+        "vtable_size",
+        "vtable_entry",
+        "vector_count",
+        "dim",
+        "buffer_index",
+        "tensor_index",
+        "opcode_index",
+        "quant_dim",
+        "type",
+        "scale",
+        "zero_point",
+        "builtin_code",
+        "options_type",
+        "option",
+        "data",
+        "flag",
+    ):
         assert kind in kinds
 
 
@@ -48,7 +67,13 @@ def test_crash_classification():
     assert not is_crash({"stage": "construct", "r": "ModelError", "msg": "tensor 3: ..."})
     assert not is_crash({"stage": "invoke", "r": "ok", "msg": ""})
     assert is_crash({"stage": "construct", "r": "IndexError", "msg": ""})
-    assert is_crash({"stage": "construct", "r": "ModelError", "msg": "unexpected KeyError while reading op 3: 7"})
+    assert is_crash(
+        {
+            "stage": "construct",
+            "r": "ModelError",
+            "msg": "unexpected KeyError while reading op 3: 7",
+        }
+    )
     assert is_crash({"stage": "invoke", "r": "ModelError", "msg": "x"})
     assert is_crash({"stage": "invoke", "r": "ModelWritten", "msg": ""})
 

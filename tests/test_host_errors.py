@@ -13,7 +13,10 @@ HELLO = model_path("hello_world_int8")
 def host_tool(*args, cwd):
     return subprocess.run(
         [sys.executable, "-m", "host_tools", *map(str, args)],
-        capture_output=True, text=True, cwd=cwd, env={"PYTHONPATH": str(ROOT), "PATH": ""},
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={"PYTHONPATH": str(ROOT), "PATH": ""},
     )
 
 
@@ -43,29 +46,86 @@ BAD = {
     "inspect missing": (["inspect", "missing.tflite"], "model file not found: missing.tflite"),
     "inspect folder": (["inspect", "folder.tflite"], "model folder.tflite is a directory"),
     "inspect empty": (["inspect", "empty.tflite"], "model is 0 bytes, too short"),
-    "inspect truncated": (["inspect", "truncated.tflite"], "run past the end of the 700-byte model"),
+    "inspect truncated": (
+        ["inspect", "truncated.tflite"],
+        "run past the end of the 700-byte model",
+    ),
     "inspect garbage": (["inspect", "garbage.tflite"], "not a TFLite model"),
     "inspect flipped": (["inspect", "--json", "flipped.tflite"], "run past the end"),
     "inspect a .npy": (["inspect", "ok.npy"], "not a TFLite model"),
-    "infer missing model": (["infer", "missing.tflite", "--input", "ok.npy", "--out", "o.npz"], "model file not found"),
-    "infer truncated model": (["infer", "truncated.tflite", "--input", "ok.npy", "--out", "o.npz"], "run past the end"),
-    "infer folder model": (["infer", "folder.tflite", "--input", "ok.npy", "--out", "o.npz"], "is a directory"),
+    "infer missing model": (
+        ["infer", "missing.tflite", "--input", "ok.npy", "--out", "o.npz"],
+        "model file not found",
+    ),
+    "infer truncated model": (
+        ["infer", "truncated.tflite", "--input", "ok.npy", "--out", "o.npz"],
+        "run past the end",
+    ),
+    "infer folder model": (
+        ["infer", "folder.tflite", "--input", "ok.npy", "--out", "o.npz"],
+        "is a directory",
+    ),
     "infer no input": (["infer", HELLO, "--out", "o.npz"], "model has 1 inputs, got 0"),
-    "infer two inputs": (["infer", HELLO, "--input", "ok.npy", "--input", "ok.npy", "--out", "o.npz"], "model has 1 inputs, got 2"),
-    "infer missing input": (["infer", HELLO, "--input", "missing.npy", "--out", "o.npz"], "input file not found: missing.npy"),
-    "infer folder input": (["infer", HELLO, "--input", "folder.tflite", "--out", "o.npz"], "input folder.tflite is a directory"),
-    "infer text input": (["infer", HELLO, "--input", "text.npy", "--out", "o.npz"], "input text.npy is not a .npy file"),
-    "infer truncated input": (["infer", HELLO, "--input", "truncated.npy", "--out", "o.npz"], "cannot read truncated.npy as a .npy array"),
-    "infer model as input": (["infer", HELLO, "--input", HELLO, "--out", "o.npz"], "is not a .npy file"),
-    "infer npz input": (["infer", HELLO, "--input", "archive.npz", "--out", "o.npz"], "is an .npz archive"),
-    "infer object input": (["infer", HELLO, "--input", "objects.npy", "--out", "o.npz"], "cannot read objects.npy"),
-    "infer string input": (["infer", HELLO, "--input", "strings.npy", "--out", "o.npz"], "holds <U1 values, not numbers"),
-    "infer wrong dtype": (["infer", HELLO, "--input", "float.npy", "--out", "o.npz"], "input 0: model expects int8 (1, 1), got float32 (1, 1)"),
-    "infer wrong shape": (["infer", HELLO, "--input", "shape.npy", "--out", "o.npz"], "input 0: model expects int8 (1, 1), got int8 (1, 2)"),
-    "infer out in missing dir": (["infer", HELLO, "--input", "ok.npy", "--out", "nodir/o.npz"], "directory nodir does not exist"),
-    "infer out is a folder": (["infer", HELLO, "--input", "ok.npy", "--out", "folder.tflite"], "--out folder.tflite is a directory"),
-    "infer bad heap": (["infer", HELLO, "--input", "ok.npy", "--out", "o.npz", "--heap", "lots"], "bad size 'lots'"),
-    "infer tiny heap": (["infer", HELLO, "--input", "ok.npy", "--out", "o.npz", "--heap", "1k"], "MicroPython ran out of heap"),
+    "infer two inputs": (
+        ["infer", HELLO, "--input", "ok.npy", "--input", "ok.npy", "--out", "o.npz"],
+        "model has 1 inputs, got 2",
+    ),
+    "infer missing input": (
+        ["infer", HELLO, "--input", "missing.npy", "--out", "o.npz"],
+        "input file not found: missing.npy",
+    ),
+    "infer folder input": (
+        ["infer", HELLO, "--input", "folder.tflite", "--out", "o.npz"],
+        "input folder.tflite is a directory",
+    ),
+    "infer text input": (
+        ["infer", HELLO, "--input", "text.npy", "--out", "o.npz"],
+        "input text.npy is not a .npy file",
+    ),
+    "infer truncated input": (
+        ["infer", HELLO, "--input", "truncated.npy", "--out", "o.npz"],
+        "cannot read truncated.npy as a .npy array",
+    ),
+    "infer model as input": (
+        ["infer", HELLO, "--input", HELLO, "--out", "o.npz"],
+        "is not a .npy file",
+    ),
+    "infer npz input": (
+        ["infer", HELLO, "--input", "archive.npz", "--out", "o.npz"],
+        "is an .npz archive",
+    ),
+    "infer object input": (
+        ["infer", HELLO, "--input", "objects.npy", "--out", "o.npz"],
+        "cannot read objects.npy",
+    ),
+    "infer string input": (
+        ["infer", HELLO, "--input", "strings.npy", "--out", "o.npz"],
+        "holds <U1 values, not numbers",
+    ),
+    "infer wrong dtype": (
+        ["infer", HELLO, "--input", "float.npy", "--out", "o.npz"],
+        "input 0: model expects int8 (1, 1), got float32 (1, 1)",
+    ),
+    "infer wrong shape": (
+        ["infer", HELLO, "--input", "shape.npy", "--out", "o.npz"],
+        "input 0: model expects int8 (1, 1), got int8 (1, 2)",
+    ),
+    "infer out in missing dir": (
+        ["infer", HELLO, "--input", "ok.npy", "--out", "nodir/o.npz"],
+        "directory nodir does not exist",
+    ),
+    "infer out is a folder": (
+        ["infer", HELLO, "--input", "ok.npy", "--out", "folder.tflite"],
+        "--out folder.tflite is a directory",
+    ),
+    "infer bad heap": (
+        ["infer", HELLO, "--input", "ok.npy", "--out", "o.npz", "--heap", "lots"],
+        "bad size 'lots'",
+    ),
+    "infer tiny heap": (
+        ["infer", HELLO, "--input", "ok.npy", "--out", "o.npz", "--heap", "1k"],
+        "MicroPython ran out of heap",
+    ),
 }
 
 

@@ -63,7 +63,10 @@ print(json.dumps(results))
 """
 
 EXPECTED = {
-    "arena_size too small": ("ArenaError", "arena of %d bytes is too small: this model needs %d bytes"),
+    "arena_size too small": (
+        "ArenaError",
+        "arena of %d bytes is too small: this model needs %d bytes",
+    ),
     "arena too small": ("ArenaError", "this model needs"),
     "arena exactly enough": ("ok", ""),
     "arena as bytes": ("TypeError", "arena must be a bytearray, got bytes"),
@@ -94,7 +97,9 @@ EXPECTED = {
 
 
 def test_misuse_fails_cleanly_and_leaves_interpreter_usable(micropython):
-    results = json.loads(micropython(SCRIPT, args=[model_path("hello_world_int8")]).splitlines()[-1])
+    results = json.loads(
+        micropython(SCRIPT, args=[model_path("hello_world_int8")]).splitlines()[-1]
+    )
     assert sorted(results) == sorted(EXPECTED)
     needed = None
     for name, (kind, words) in EXPECTED.items():
@@ -135,7 +140,9 @@ print(json.dumps(results))
 
 def test_heap_exhaustion_is_an_arena_error(micropython):
     """A model too big for the heap: ArenaError with byte counts, never a bare MemoryError."""
-    results = json.loads(micropython(OUT_OF_MEMORY, heap="1M", args=[model_path("ad01_int8")]).splitlines()[-1])
+    results = json.loads(
+        micropython(OUT_OF_MEMORY, heap="1M", args=[model_path("ad01_int8")]).splitlines()[-1]
+    )
     for kind, message in results[:-1]:
         assert kind == "ArenaError", message
         assert "bytes of heap are free" in message

@@ -24,10 +24,20 @@ import fuzz  # noqa: E402
 import ulite  # noqa: E402
 from ulite import planner, quant  # noqa: E402
 
-FAST = settings(max_examples=300, deadline=None, derandomize=True, database=None,
-                suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(
+    max_examples=300,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 SEEDS = {name: data for name, data in fuzz.builder_models().items()}
-SEEDS.update({name: (MODELS / (name + ".tflite")).read_bytes() for name in ("simple_add", "hello_world_int8")})
+SEEDS.update(
+    {
+        name: (MODELS / (name + ".tflite")).read_bytes()
+        for name in ("simple_add", "hello_world_int8")
+    }
+)
 SEED_MAPS = {name: fuzz.FlatMap(data) for name, data in SEEDS.items()}
 
 
@@ -117,8 +127,16 @@ def test_plan_never_overlaps_live_buffers(case):
         for b in range(a):
             live_together = not (first[a] > last[b] or first[b] > last[a])
             if live_together and aligned[a] and aligned[b]:
-                assert offsets[a] + aligned[a] <= offsets[b] or offsets[b] + aligned[b] <= offsets[a]
-    peak = max([sum(aligned[b] for b in range(len(sizes)) if first[b] <= s <= last[b]) for s in range(scopes + 1)] or [0])
+                assert (
+                    offsets[a] + aligned[a] <= offsets[b] or offsets[b] + aligned[b] <= offsets[a]
+                )
+    peak = max(
+        [
+            sum(aligned[b] for b in range(len(sizes)) if first[b] <= s <= last[b])
+            for s in range(scopes + 1)
+        ]
+        or [0]
+    )
     assert peak <= total <= sum(aligned)
 
 
@@ -145,7 +163,14 @@ def test_plan_keeps_fixed_offsets(case, data):
 def test_lifetimes(tensor_count, data):
     """Every read of an activation comes after its write, else ModelError names the op."""
     index = st.integers(-1, tensor_count - 1)
-    ops = data.draw(st.lists(st.tuples(st.lists(index, max_size=3), st.lists(index.filter(lambda i: i >= 0), max_size=2)), max_size=6))
+    ops = data.draw(
+        st.lists(
+            st.tuples(
+                st.lists(index, max_size=3), st.lists(index.filter(lambda i: i >= 0), max_size=2)
+            ),
+            max_size=6,
+        )
+    )
     graph_in = data.draw(st.lists(st.integers(0, tensor_count - 1), max_size=2))
     graph_out = data.draw(st.lists(st.integers(0, tensor_count - 1), max_size=2))
     activation = data.draw(st.lists(st.booleans(), min_size=tensor_count, max_size=tensor_count))
@@ -157,7 +182,9 @@ def test_lifetimes(tensor_count, data):
             break
         written.update(outs)
     try:
-        first, last = planner.lifetimes(tensor_count, graph_in, graph_out, ops, lambda t: activation[t])
+        first, last = planner.lifetimes(
+            tensor_count, graph_in, graph_out, ops, lambda t: activation[t]
+        )
     except ulite.ModelError as e:
         assert expect_error, str(e)
         return
@@ -193,8 +220,11 @@ def reference_quantize_multiplier(d):
 
 
 @settings(max_examples=1000, deadline=None, derandomize=True, database=None)
-@given(st.floats(min_value=0, max_value=1e300, allow_nan=False, allow_infinity=False)
-       | st.floats(min_value=2**-40, max_value=2**10) | st.sampled_from((2**-31, 2**-32, 1 - 2**-53, 0.5, 1.0)))
+@given(
+    st.floats(min_value=0, max_value=1e300, allow_nan=False, allow_infinity=False)
+    | st.floats(min_value=2**-40, max_value=2**10)
+    | st.sampled_from((2**-31, 2**-32, 1 - 2**-53, 0.5, 1.0))
+)
 def test_quantize_multiplier_matches_frexp(d):
     assert quant.quantize_multiplier(exact(d)) == reference_quantize_multiplier(d)
 

@@ -30,32 +30,31 @@ class Interpreter:
         try:
             self.loops = backend(loops)
         except MemoryError:
-            raise ArenaError(_out_of_memory("loading the loop backend", None))
-        self._stage = "reading the model"
-        self.activation_bytes = None
+            raise ArenaError(_out_of_memory(_Progress("loading the loop backend")))
+        progress = _Progress()
         try:
-            self._build(model, arena_size, arena)
+            self._build(model, arena_size, arena, progress)
         except UliteError:
             raise
         except MemoryError:
             self.model = self.arena = self._steps = None  # free what was built, then report
-            raise ArenaError(_out_of_memory(self._stage, self.activation_bytes))
+            raise ArenaError(_out_of_memory(progress))
         except Exception as e:  # a bug in ulite: name the op, never pass a raw exception on
-            raise ModelError(_unexpected(self._stage, e))
+            raise ModelError(_unexpected(progress, e))
         gc.collect()
 
-    def _build(self, model, arena_size, arena):
+    def _build(self, model, arena_size, arena, progress):
         self.model = m = Model(model)
-        tensors, ops = _read_graph(m, self)
-        self._stage = "checking ops"
-        kernels, unsupported = _check(ops, self)
+        tensors, ops = _read_graph(m, progress)
+        progress.stage = "checking ops"
+        kernels, unsupported = _check(ops, progress)
         if unsupported:
             raise UnsupportedOpError("unsupported ops: " + ", ".join(unsupported))
-        self._stage = "planning the arena"
+        progress.stage = "planning the arena"
         plan_tensors, offsets, self.activation_bytes = _plan(m, tensors, ops)
         self.persistent_bytes = sum(op.persistent_bytes for op in ops)
-        self.arena_used = self.activation_bytes + self.persistent_bytes
-        self._stage = "allocating the arena"
+        self.arena_used = progress.arena_bytes = self.activation_bytes + self.persistent_bytes
+        progress.stage = "allocating the arena"
         self.arena = self._allocate(arena_size, arena)
         view = memoryview(self.arena)
         places = iter(offsets)
@@ -80,14 +79,14 @@ class Interpreter:
         acc = bytearray(4 * ACC_CHUNK)  # int32 accumulators shared by every kernel
         self._steps = []
         for kernel, op in zip(kernels, ops):
-            self._stage = "preparing " + op.where()
+            progress.stage = "preparing " + op.where()
             op.loops = self.loops
             op.acc = acc
             try:
                 self._steps.append(kernel.prepare(op))
             except ModelError as e:
                 raise _in_op(op, e)
-        self._stage = "resetting state tensors"
+        progress.stage = "resetting state tensors"
         self.reset()
 
     def _allocate(self, arena_size, arena):
@@ -153,18 +152,26 @@ class Interpreter:
         return times
 
 
+class _Progress:
+    """What construction is doing, for the message of an error that interrupts it."""
+
+    def __init__(self, stage="reading the model"):
+        self.stage = stage
+        self.arena_bytes = None
+
+
 def _read_graph(m, progress):
-    """Tensors and operators of subgraph 0; progress._stage names the one being read."""
+    """Tensors and operators of subgraph 0."""
     tensors = []
     for i in range(m.tensor_count):
-        progress._stage = "reading tensor %d" % i
+        progress.stage = "reading tensor %d" % i
         tensors.append(m.tensor(i))
     for i in m.inputs:
         if tensors[i].is_constant:
             raise ModelError("graph input tensor %d '%s' is a constant" % (i, tensors[i].name))
     ops = []
     for i in range(m.op_count):
-        progress._stage = "reading op %d" % i
+        progress.stage = "reading op %d" % i
         ops.append(m.operator(i, tensors))
     return tensors, ops
 
@@ -177,7 +184,8 @@ def _check_views(ops):
             if t is not None and t.itemsize and (t.data is None or len(t.data) != t.nbytes):
                 raise ModelError(
                     "%s: tensor %d '%s' has %s bytes for shape %s of %s (%d bytes)"
-                    % (op.where(), t.index, t.name, "no" if t.data is None else len(t.data), t.shape, t.dtype, t.nbytes)
+                    % (op.where(), t.index, t.name, "no" if t.data is None else len(t.data),
+                       t.shape, t.dtype, t.nbytes)
                 )
 
 
@@ -196,14 +204,16 @@ def _mem_free():
         return -1
 
 
-def _out_of_memory(stage, arena_bytes):
+def _out_of_memory(progress):
     gc.collect()
-    plan = "" if arena_bytes is None else "; the plan needs %d arena bytes" % arena_bytes
-    return "out of memory while %s: %d bytes of heap are free%s" % (stage, _mem_free(), plan)
+    need = progress.arena_bytes
+    plan = "" if need is None else "; the plan needs %d arena bytes" % need
+    free = _mem_free()
+    return "out of memory while %s: %d bytes of heap are free%s" % (progress.stage, free, plan)
 
 
-def _unexpected(stage, error):
-    return "unexpected %s while %s: %s" % (type(error).__name__, stage, error)
+def _unexpected(progress, error):
+    return "unexpected %s while %s: %s" % (type(error).__name__, progress.stage, error)
 
 
 def _check(ops, progress=None):
@@ -211,7 +221,7 @@ def _check(ops, progress=None):
     unsupported = []
     for op in ops:
         if progress is not None:
-            progress._stage = "checking " + op.where()
+            progress.stage = "checking " + op.where()
         kernel = kernel_for(op.code)
         if kernel is None:
             reason = op.name + (" (hybrid: float32 activations with int8 weights)" if _hybrid(op) else "")
@@ -294,19 +304,15 @@ def describe(model):
     except UliteError:
         raise
     except MemoryError:
-        raise ArenaError(_out_of_memory(progress._stage, None))
+        raise ArenaError(_out_of_memory(progress))
     except Exception as e:  # a bug in ulite: name the op, never pass a raw exception on
-        raise ModelError(_unexpected(progress._stage, e))
-
-
-class _Progress:
-    _stage = "reading the model"
+        raise ModelError(_unexpected(progress, e))
 
 
 def _describe(model, progress):
     m = Model(model)
     tensors, ops = _read_graph(m, progress)
-    progress._stage = "checking ops"
+    progress.stage = "checking ops"
     counts = {}
     order = []
     for op in ops:
@@ -314,7 +320,7 @@ def _describe(model, progress):
             order.append(op.name)
         counts[op.name] = counts.get(op.name, 0) + 1
     _, unsupported = _check(ops, progress)
-    progress._stage = "planning the arena"
+    progress.stage = "planning the arena"
     arena = _plan(m, tensors, ops)[2] + sum(op.persistent_bytes for op in ops)
 
     def io(indices):

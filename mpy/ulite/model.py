@@ -132,7 +132,9 @@ class Model:
             sg = fb.vector_table(sg_start, i, "subgraph %d" % i)
             self.total_tensor_count += fb.vector(sg, 0, 4, "subgraph %d tensors" % i)[1]
         sg = fb.vector_table(sg_start, 0, "subgraph 0")
-        self.tensors_start, self.tensor_count = fb.vector(sg, 0, 4, "subgraph 0 tensors", MAX_ENTRIES)
+        self.tensors_start, self.tensor_count = fb.vector(
+            sg, 0, 4, "subgraph 0 tensors", MAX_ENTRIES
+        )
         self.ops_start, self.op_count = fb.vector(sg, 3, 4, "subgraph 0 operators", MAX_ENTRIES)
         self.buffers_start, self.buffer_count = fb.vector(root, 4, 4, "model buffers")
         self.inputs = self._tensor_list(fb.int_vector(sg, 1, "subgraph 0 inputs"), "graph inputs")

@@ -87,7 +87,10 @@ def run(case, models, arena):
                 invoke(twin, None, pattern)
                 if outputs(twin) != outputs(interp):
                     result = "BackendMismatch"
-                    message = "%s and %s loops computed different outputs" % (case["l"] or "default", other)
+                    message = "%s and %s loops computed different outputs" % (
+                        case["l"] or "default",
+                        other,
+                    )
                 stage = "invoke"
         else:
             stage = "constructed"
