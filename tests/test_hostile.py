@@ -8,6 +8,7 @@ import struct
 
 import numpy as np
 import pytest
+from conftest import model_path
 from fuzz import FlatMap, run_cases
 from host_tools.model_builder import ModelBuilder, schema
 
@@ -214,7 +215,12 @@ CASES = {
     "zero point out of range": (
         fc_model(edit_quant(0, zeroPoint=[200])),
         "ModelError",
-        "zero point 200 outside the int8 range",
+        "tensor 0 't0': zero point 200 outside the int8 range",
+    ),
+    "int32 zero point beyond int32": (
+        fc_model(edit_quant(2, zeroPoint=[1 << 40] * 4)),
+        "ModelError",
+        "tensor 2 't2': zero point 1099511627776 outside the int32 range",
     ),
     "NaN output scale": (
         fc_model(edit_quant(3, scale=[float("nan")])),
@@ -297,3 +303,21 @@ def test_largest_graph_plans_in_bounded_time():
     )[0]
     assert result["r"] == "ok", result
     assert result["ms"] < 30000
+
+
+def test_every_truncation_is_a_model_error():
+    """Every prefix of two small models is refused as a ModelError, except those that only
+    drop the trailing padding no field points into."""
+    models = {"simple_add": model_path("simple_add").read_bytes(), "fc": GOOD}
+    cases = []
+    for name, data in models.items():
+        for length in range(len(data)):
+            cases.append({"i": len(cases), "m": name, "t": length, "p": [], "v": True, "l": None})
+    results = run_cases(models, cases)
+    assert len(results) == sum(len(d) for d in models.values())
+    unclean = [
+        (case["m"], case["t"], r)
+        for case, r in zip(cases, results)
+        if r["r"] != "ModelError" and not (r["r"] == "ok" and case["t"] >= len(models[case["m"]]) - 8)
+    ]
+    assert not unclean, unclean[:3]

@@ -2,7 +2,8 @@
 
 Each file is described, constructed and, when it constructs, invoked with zeroed inputs,
 on MicroPython with both loop backends: the outcome must be success or ModelError /
-UnsupportedOpError / ArenaError, with the model bytes and the arena tail untouched.
+UnsupportedOpError / ArenaError, with the model bytes and the arena tail untouched and both
+backends computing the same outputs.
 """
 
 import pytest
@@ -15,7 +16,7 @@ FILES = sorted(REGRESSIONS.glob("*.tflite"))
 def results():
     models = {path.stem: path.read_bytes() for path in FILES}
     cases = [
-        {"i": 2 * k + j, "m": path.stem, "t": -1, "p": [], "v": True, "l": loops}
+        {"i": 2 * k + j, "m": path.stem, "t": -1, "p": [], "v": True, "l": loops, "x": True}
         for k, path in enumerate(FILES)
         for j, loops in enumerate(("viper", "plain"))
     ]

@@ -5,7 +5,7 @@ Field ids follow tensorflow/compiler/mlir/lite/schema/schema.fbs. Only subgraph 
 
 from .errors import ModelError
 from .flatbuf import FlatBuffer
-from .tensor import INT_RANGES, MAX_TENSOR_BYTES, Tensor
+from .tensor import INT32_RANGE, INT_RANGES, MAX_TENSOR_BYTES, Tensor
 
 BUILTIN_CUSTOM = 32
 
@@ -204,13 +204,14 @@ class Model:
             raise ModelError("%s '%s': sparse tensors are not supported" % (what, name))
         quant = self._read_quant(fb.table(table, 4, what), shape, "%s '%s'" % (what, name))
         tensor = Tensor(index, name, shape, type_code, data, is_variable, quant)
-        limits = INT_RANGES.get(tensor.dtype)
-        if quant and limits:
+        if quant:
+            low, high = INT_RANGES.get(tensor.dtype, INT32_RANGE)
+            kind = tensor.dtype if tensor.dtype in INT_RANGES else "int32"
             for c in range(quant[2] if len(quant[1]) > 8 else 1):
                 zp = tensor.channel_zero_point(c)
-                if not limits[0] <= zp <= limits[1]:
+                if not low <= zp <= high:
                     raise ModelError(
-                        "%s: zero point %d outside the %s range" % (what, zp, tensor.dtype)
+                        "%s '%s': zero point %d outside the %s range" % (what, name, zp, kind)
                     )
         return tensor
 

@@ -36,8 +36,10 @@ DTYPES = {
 # Typecodes of array.array / struct accepted as input for each dtype.
 TYPECODES = {"float32": "f", "int32": "i", "uint8": "B", "int16": "h", "int8": "b", "bool": "B"}
 
-# Representable range of integer dtypes, used to validate zero points.
+# Representable range of integer dtypes, used to validate zero points (TFLM keeps every zero
+# point as an int32, so that is the range of the other dtypes').
 INT_RANGES = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767)}
+INT32_RANGE = (-(1 << 31), (1 << 31) - 1)
 
 # Bounds on what a model may declare, so hostile shapes cannot make ulite compute with
 # huge numbers or ask for absurd allocations: ulite's boards have well under 2**31 bytes.
