@@ -1,16 +1,22 @@
 """Seeded mutational fuzzer for ulite's model loading, run on MicroPython.
 
-Every case is a seed model (the corpus, plus small models from host_tools.model_builder)
-with one mutation: a truncation, or 1-3 edits (bit flips, bytes set to 00/FF/7F/80, and
-targeted edits of the flatbuffer's structure: uoffsets, soffsets, vtable sizes and entries,
-vector counts, shape dims, buffer, tensor and opcode indices, types, quantization).
-Cases run in batches inside one MicroPython process (tests/device/fuzz_batch.py): each is
-described, constructed and, when it constructs, invoked with zeroed inputs.
+Seed models: the corpus, small builder models of every kernel (also re-packed with their
+default-valued fields written out, and one with an offline memory plan and two subgraphs)
+and random graphs (random_graph: plausible chains of every kernel, most then broken on
+purpose). Each case is a seed model truncated, or with 1-3 edits: bit flips, bytes set to
+00/FF/7F/80, and targeted edits of the flatbuffer's structure found by FlatMap (uoffsets,
+soffsets, vtable sizes and entries, vector counts, shape dims, buffer / tensor / opcode
+indices, types, scales, zero points, quantized_dimension, options).
 
-A crash is any exception other than ModelError / UnsupportedOpError / ArenaError, any
-exception during invoke, a write to the model bytes or past the planned arena, a
-MicroPython process that dies, or a case that does not finish in time. Each distinct crash
-is saved as tests/regressions/<model>-<seed>.tflite, which tests/test_regressions.py loads.
+Cases run in batches inside one MicroPython process (tests/device/fuzz_batch.py): each is
+described, constructed in a reused canary-filled arena, and, when it constructs, invoked
+with zeroed or patterned inputs; small models are also run with the other loop backend
+and the outputs compared. A crash is any exception other than ModelError /
+UnsupportedOpError / ArenaError (or one the interpreter's safety net converted), any
+exception during invoke, a write to the model bytes or past arena_used, backends that
+disagree, a MicroPython process that dies, or a case that does not finish in time. Each
+distinct crash is saved as tests/regressions/<model>-<seed>.tflite, which
+tests/test_regressions.py loads.
 
     python tests/fuzz.py --cases 100000 [--seed S] [--jobs 2]    (make fuzz N=100000)
 """
@@ -182,6 +188,7 @@ class FlatMap:
 
 # --- mutations ------------------------------------------------------------------------------
 
+SMALL_VALUES = (0, 1, 2, 3, 4, 8)
 FLOAT_SPECIALS = (0.0, -0.0, -1.0, 1e-45, 1e-38, 3e38, float("inf"), float("nan"), 1.0, 2.0**-8)
 
 
@@ -189,23 +196,8 @@ def _values(site, old, size, rng):
     """Candidate new values (unsigned, in the site's width) for a targeted edit."""
     bits = 8 * site.width
     mask = (1 << bits) - 1
-    common = [
-        0,
-        1,
-        2,
-        3,
-        4,
-        8,
-        mask,
-        mask >> 1,
-        1 << (bits - 1),
-        old + 1,
-        old - 1,
-        old * 2,
-        old // 2,
-        old ^ (1 << rng.randrange(bits)),
-        rng.getrandbits(bits),
-    ]
+    common = list(SMALL_VALUES) + [mask, mask >> 1, 1 << (bits - 1), rng.getrandbits(bits)]
+    common += [old + 1, old - 1, old * 2, old // 2, old ^ (1 << rng.randrange(bits))]
     kind = site.kind
     if kind == "uoffset":
         common += [
