@@ -102,7 +102,7 @@ def infer_cases(model_path, cases, heap, loops=None):
         tmp = Path(tmp)
         spec = {"model": str(model_path.resolve()), "inputs": [], "cases": [], "loops": loops}
         for c, arrays in enumerate(cases):
-            case = {"inputs": [], "outputs": []}
+            case = {"inputs": []}
             for i, a in enumerate(arrays):
                 a = np.ascontiguousarray(a)
                 path = tmp / ("case%d_in%d.bin" % (c, i))
@@ -110,7 +110,7 @@ def infer_cases(model_path, cases, heap, loops=None):
                 case["inputs"].append(str(path))
                 if c == 0:
                     spec["inputs"].append({"shape": list(a.shape), "dtype": str(a.dtype)})
-            case["outputs"] = str(tmp / ("case%d_" % c))  # the device writes <prefix>out<j>.bin
+            case["output_prefix"] = str(tmp / ("case%d_" % c))  # device writes <prefix>out<j>.bin
             spec["cases"].append(case)
         (tmp / "spec.json").write_text(json.dumps(spec))
         # The unix port keeps the model in its heap; a board keeps it in flash. Give the
@@ -121,7 +121,7 @@ def infer_cases(model_path, cases, heap, loops=None):
         for case in spec["cases"]:
             arrays = []
             for j, meta in enumerate(report["outputs"]):
-                raw = Path(case["outputs"] + "out%d.bin" % j).read_bytes()
+                raw = Path(case["output_prefix"] + "out%d.bin" % j).read_bytes()
                 arrays.append(np.frombuffer(raw, dtype=np.dtype(meta["dtype"]).newbyteorder("<")).reshape(meta["shape"]))
             outputs.append(arrays)
         return outputs, report
