@@ -11,7 +11,9 @@ WASM_READY := $(WASM)/node_modules/.package-lock.json
 PORT ?=
 BOARD ?= rp2040
 
-.PHONY: demo test hil
+N ?= 100000
+
+.PHONY: demo test hil fuzz
 
 $(READY): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,3 +32,8 @@ test: $(READY) $(WASM_READY)
 
 hil: $(READY)
 	ULITE_HIL_PORT=$(PORT) ULITE_HIL_BOARD=$(BOARD) $(BIN)/python -m pytest -q -rs tests/hil
+
+# A long fuzz of model loading on MicroPython (tests/fuzz.py): N cases, SEED=... to replay a
+# run; crashes are saved under tests/regressions/.
+fuzz: $(READY)
+	$(BIN)/python tests/fuzz.py --cases $(N) $(if $(SEED),--seed $(SEED))

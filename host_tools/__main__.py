@@ -27,6 +27,9 @@ def main(argv=None):
     except UserError as e:
         print("error: %s" % e, file=sys.stderr)
         return 1
+    except OSError as e:  # a file the command could not read or write
+        print("error: %s" % e, file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -1,6 +1,7 @@
 """`infer`: run a model on MicroPython's unix port (not CPython) and save its outputs."""
 
 import json
+import os
 import tempfile
 from pathlib import Path
 
@@ -8,6 +9,7 @@ import numpy as np
 
 from . import ports, unix_port
 from .errors import UserError
+from .paths import check_file
 
 DEVICE_SCRIPT = Path(__file__).parent / "device" / "infer.py"
 
@@ -39,16 +41,50 @@ def add_parser(commands):
     p.set_defaults(run=run)
 
 
+NPY_MAGIC = b"\x93NUMPY"
+
+
 def load_inputs(paths):
     arrays = []
     for path in paths:
-        if not Path(path).is_file():
-            raise UserError("input file not found: %s" % path)
+        path = Path(path)
+        check_file(path, "input")
+        with open(path, "rb") as f:
+            magic = f.read(len(NPY_MAGIC))
+        if magic != NPY_MAGIC:
+            if magic[:2] == b"PK":
+                raise UserError("input %s is an .npz archive (give one .npy file per input)" % path)
+            raise UserError("input %s is not a .npy file" % path)
         try:
-            arrays.append(np.load(path, allow_pickle=False))
-        except (ValueError, OSError) as e:
+            array = np.load(path, allow_pickle=False)
+        except (ValueError, OSError, EOFError) as e:
             raise UserError("cannot read %s as a .npy array: %s" % (path, e))
+        if array.dtype.kind not in "biuf":
+            raise UserError("input %s holds %s values, not numbers" % (path, array.dtype))
+        arrays.append(array)
     return arrays
+
+
+def check_out(path):
+    """Refuse an --out path that cannot be written, before any work is done."""
+    path = Path(path)
+    if path.is_dir():
+        raise UserError("--out %s is a directory" % path)
+    if not path.parent.is_dir():
+        raise UserError("--out %s: directory %s does not exist" % (path, path.parent))
+
+
+def save_outputs(path, outputs):
+    """Write out0, out1, ... to exactly `path` (no .npz appended), all or nothing."""
+    path = Path(path)
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with open(partial, "wb") as f:
+            np.savez(f, **{"out%d" % i: a for i, a in enumerate(outputs)})
+        os.replace(partial, path)
+    except OSError as e:
+        partial.unlink(missing_ok=True)
+        raise UserError("cannot write %s: %s" % (path, e.strerror or e))
 
 
 def infer(model_path, inputs, heap, loops=None):
@@ -62,14 +98,13 @@ def infer_cases(model_path, cases, heap, loops=None, port="unix"):
 
     port: the MicroPython port to run on, "unix" or "wasm" (see host_tools.ports)."""
     model_path = Path(model_path)
-    if not model_path.is_file():
-        raise UserError("model file not found: %s" % model_path)
+    check_file(model_path, "model")
     model_size = model_path.stat().st_size
     with tempfile.TemporaryDirectory(prefix="ulite-infer-") as tmp:
         tmp = Path(tmp)
         spec = {"model": str(model_path.resolve()), "inputs": [], "cases": [], "loops": loops}
         for c, arrays in enumerate(cases):
-            case = {"inputs": [], "outputs": []}
+            case = {"inputs": []}
             for i, a in enumerate(arrays):
                 a = np.ascontiguousarray(a)
                 path = tmp / ("case%d_in%d.bin" % (c, i))
@@ -77,7 +112,7 @@ def infer_cases(model_path, cases, heap, loops=None, port="unix"):
                 case["inputs"].append(str(path))
                 if c == 0:
                     spec["inputs"].append({"shape": list(a.shape), "dtype": str(a.dtype)})
-            case["outputs"] = [str(tmp / ("case%d_out%d.bin" % (c, j))) for j in range(64)]
+            case["output_prefix"] = str(tmp / ("case%d_" % c))  # device writes <prefix>out<j>.bin
             spec["cases"].append(case)
         (tmp / "spec.json").write_text(json.dumps(spec))
         # The unix port keeps the model in its heap; a board keeps it in flash. Give the
@@ -90,7 +125,7 @@ def infer_cases(model_path, cases, heap, loops=None, port="unix"):
         for case in spec["cases"]:
             arrays = []
             for j, meta in enumerate(report["outputs"]):
-                raw = Path(case["outputs"][j]).read_bytes()
+                raw = Path(case["output_prefix"] + "out%d.bin" % j).read_bytes()
                 arrays.append(np.frombuffer(raw, dtype=np.dtype(meta["dtype"]).newbyteorder("<")).reshape(meta["shape"]))
             outputs.append(arrays)
         return outputs, report
@@ -112,9 +147,10 @@ def _report(result):
 
 
 def run(args):
+    check_out(args.out)
     inputs = load_inputs(args.input)
     outputs, report = infer(args.model, inputs, unix_port.parse_size(args.heap), args.loops)
-    np.savez(args.out, **{"out%d" % i: a for i, a in enumerate(outputs)})
+    save_outputs(args.out, outputs)
     shapes = ", ".join("out%d %s %s" % (i, a.dtype, a.shape) for i, a in enumerate(outputs))
     print(
         "%s: %s; invoke %.2f ms; arena %d bytes; heap %d bytes"

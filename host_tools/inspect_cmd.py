@@ -5,6 +5,7 @@ from pathlib import Path
 
 from . import unix_port
 from .errors import UserError
+from .paths import check_file
 
 DEVICE_SCRIPT = Path(__file__).parent / "device" / "describe.py"
 
@@ -26,8 +27,7 @@ def add_parser(commands):
 
 def describe(model_path):
     path = Path(model_path)
-    if not path.is_file():
-        raise UserError("model file not found: %s" % path)
+    check_file(path, "model")
     result = unix_port.run(DEVICE_SCRIPT, [path.resolve()], heap=path.stat().st_size * 3 + (1 << 20))
     lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
     if not lines:

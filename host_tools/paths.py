@@ -22,3 +22,12 @@ def tool(name):
     if not found:
         raise UserError("'%s' not found: run `make test` once to create .venv with it" % name)
     return found
+
+
+def check_file(path, kind):
+    """Raise UserError unless `path` is an existing regular file (`kind` names it: "model")."""
+    path = Path(path)
+    if path.is_dir():
+        raise UserError("%s %s is a directory, not a file" % (kind, path))
+    if not path.is_file():
+        raise UserError("%s file not found: %s" % (kind, path))

@@ -1,5 +1,6 @@
 # Runs on MicroPython: print ulite.describe(model) as one JSON line.
 # Usage: micropython describe.py MODEL.tflite
+import gc
 import json
 import sys
 
@@ -10,6 +11,6 @@ try:
         info = ulite.describe(f.read())
 except ulite.UliteError as e:
     info = {"error": str(e)}
-except (TypeError, ValueError) as e:
-    info = {"error": "malformed model: %s" % e}
+except MemoryError:
+    info = {"error": "out of memory reading the model (%d bytes of heap free)" % gc.mem_free()}
 print(json.dumps(info))

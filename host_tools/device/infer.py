@@ -56,7 +56,7 @@ def main():
         interp.invoke()
         elapsed = time.ticks_diff(time.ticks_us(), start)
         for i in range(interp.outputs):
-            with open(case["outputs"][i], "wb") as f:
+            with open(case["output_prefix"] + "out%d.bin" % i, "wb") as f:
                 f.write(interp.output(i).data)
         results.append(elapsed)
     outputs = [{"shape": list(t.shape), "dtype": t.dtype} for t in (interp.output(i) for i in range(interp.outputs))]

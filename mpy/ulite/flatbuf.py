@@ -66,14 +66,19 @@ class FlatBuffer:
         pos = self.field(table, field_id, what)
         return self.deref(pos, what) if pos else 0
 
-    def vector(self, table, field_id, elem_size, what):
-        """(position of element 0, element count) of a vector field; (0, 0) when absent."""
+    def vector(self, table, field_id, elem_size, what, limit=None):
+        """(position of element 0, element count) of a vector field; (0, 0) when absent.
+
+        A `limit` caps the count, so a hostile count cannot make a caller loop for long.
+        """
         pos = self.field(table, field_id, what)
         if not pos:
             return 0, 0
         vec = self.deref(pos, what)
         count = self.u32(vec, what)
         self.need(vec + 4, count * elem_size, what)
+        if limit is not None and count > limit:
+            raise ModelError("%s: %d entries where at most %d are supported" % (what, count, limit))
         return vec + 4, count
 
     def vector_table(self, start, index, what):
@@ -81,9 +86,7 @@ class FlatBuffer:
 
     def int_vector(self, table, field_id, what, limit=4096):
         """A vector of int32 as a tuple (small: shapes, tensor index lists)."""
-        start, count = self.vector(table, field_id, 4, what)
-        if count > limit:
-            raise ModelError("%s: %d entries where at most %d are expected" % (what, count, limit))
+        start, count = self.vector(table, field_id, 4, what, limit)
         return struct.unpack_from("<%di" % count, self.buf, start) if count else ()
 
     def string(self, table, field_id, what):

@@ -3,9 +3,10 @@
 import gc
 
 from . import planner
-from .errors import ArenaError, ModelError, UnsupportedOpError
+from .errors import ArenaError, ModelError, UliteError, UnsupportedOpError
+from .loops import NAMES as LOOP_BACKENDS
 from .loops import backend
-from .model import Model, op_name
+from .model import Model, check_model_type, op_name
 from .resolver import kernel_for
 
 ACC_CHUNK = 64  # int32 accumulators kernels requantize at a time
@@ -22,16 +23,42 @@ class Interpreter:
     """
 
     def __init__(self, model, arena_size=None, arena=None, loops=None):
+        check_model_type(model)
+        if arena is not None and not isinstance(arena, bytearray):
+            raise TypeError("arena must be a bytearray, got %s" % type(arena).__name__)
+        if arena_size is not None and not isinstance(arena_size, int):
+            raise TypeError("arena_size must be an int, got %s" % type(arena_size).__name__)
+        if loops not in (None,) + LOOP_BACKENDS:
+            raise ValueError(
+                "unknown loop backend %r; choose one of %s" % (loops, ", ".join(LOOP_BACKENDS))
+            )
+        progress = _Progress()
+        try:
+            self._build(model, arena_size, arena, loops, progress)
+        except UliteError:
+            raise
+        except MemoryError:
+            self.model = self.arena = self._steps = None  # free what was built, then report
+            raise ArenaError(_out_of_memory(progress))
+        except Exception as e:  # a bug in ulite: name the op, never pass a raw exception on
+            raise ModelError(_unexpected(progress, e))
+        gc.collect()
+
+    def _build(self, model, arena_size, arena, loops, progress):
         self.model = m = Model(model)
-        kernels, requests, ops_io, unsupported = _check(m)
+        progress.stage = "checking ops"
+        kernels, requests, ops_io, unsupported = _check(m, progress)
         if unsupported:
             raise UnsupportedOpError("unsupported ops: " + ", ".join(unsupported))
+        progress.stage = "planning the arena"
         plan = _plan(m, requests, ops_io)
         del ops_io
         tensor_offsets, scratch_offsets, self.planned_bytes, self.activation_bytes, variables = plan
         self.persistent_bytes = sum(persistent for _, persistent in requests)
-        self.arena_used = self.planned_bytes + self.persistent_bytes
+        self.arena_used = progress.arena_bytes = self.planned_bytes + self.persistent_bytes
+        progress.stage = "allocating the arena"
         self.arena = self._allocate(arena_size, arena)
+        progress.stage = "loading the loop backend"
         self.loops = backend(loops)  # imported after the arena: its code does not split the heap
         view = memoryview(self.arena)
 
@@ -40,12 +67,15 @@ class Interpreter:
             offset = tensor_offsets[i]
             if offset >= 0:
                 t.data = view[offset : offset + t.nbytes]
+            elif t.data is None and t.nbytes == 0:
+                t.data = view[0:0]  # empty activations: a view, like every other tensor
             return t
 
         acc = bytearray(4 * ACC_CHUNK)  # int32 accumulators shared by every kernel
         tail = self.planned_bytes
         steps = []
         for i, kernel in enumerate(kernels):
+            progress.stage = "preparing op %d" % i
             op = m.operator(i, tensor)  # tensors made per op and dropped: a small peak heap
             scratch, persistent = requests[i]
             if scratch:
@@ -54,7 +84,11 @@ class Interpreter:
             tail += persistent
             op.loops = self.loops
             op.acc = acc
-            steps.append(kernel.prepare(op))
+            _check_views(op)
+            try:
+                steps.append(kernel.prepare(op))
+            except ModelError as e:
+                raise _in_op(op, e)
             # Collect each op's garbage (parsed tensors, derivations) while it is young, so
             # what stays packs together instead of dotting the heap between big free blocks.
             gc.collect()
@@ -62,8 +96,8 @@ class Interpreter:
         self._inputs = [tensor(i) for i in m.inputs]
         self._outputs = [tensor(i) for i in m.outputs]
         self._variables = [tensor(i) for i in variables]
+        progress.stage = "resetting state tensors"
         self.reset()
-        gc.collect()
 
     def _allocate(self, arena_size, arena):
         needed = self.arena_used
@@ -82,7 +116,7 @@ class Interpreter:
         try:
             return bytearray(size)
         except MemoryError:
-            free = gc.mem_free()
+            free = _mem_free()
             if free < size:
                 raise ArenaError("cannot allocate a %d-byte arena: %d bytes of heap are free" % (size, free))
             raise ArenaError(
@@ -99,6 +133,8 @@ class Interpreter:
 
     @staticmethod
     def _io(tensors, index, kind):
+        if not isinstance(index, int):
+            raise TypeError("%s index must be an int, got %s" % (kind, type(index).__name__))
         if not 0 <= index < len(tensors):
             raise IndexError("model has %d %ss, no %s %d" % (len(tensors), kind, kind, index))
         return tensors[index]
@@ -139,14 +175,67 @@ class Interpreter:
         return times
 
 
-def _check(m):
+class _Progress:
+    """What construction is doing, for the message of an error that interrupts it."""
+
+    def __init__(self, stage="reading the model"):
+        self.stage = stage
+        self.arena_bytes = None
+
+
+def _check_views(op):
+    """Every tensor the op touches has exactly the bytes its shape needs (kernels rely on
+    it: viper pointers are not bounds-checked)."""
+    for t in op.inputs + op.outputs:
+        if t is not None and t.itemsize and (t.data is None or len(t.data) != t.nbytes):
+            raise ModelError(
+                "%s: tensor %d '%s' has %s bytes for shape %s of %s (%d bytes)"
+                % (op.where(), t.index, t.name, "no" if t.data is None else len(t.data),
+                   t.shape, t.dtype, t.nbytes)
+            )
+
+
+def _in_op(op, error):
+    """The same error, its message prefixed with the op unless it already names it."""
+    message = str(error)
+    if message.startswith(op.where()):
+        return error
+    return type(error)("%s: %s" % (op.where(), message))
+
+
+def _mem_free():
+    try:
+        return gc.mem_free()
+    except AttributeError:  # CPython
+        return -1
+
+
+def _out_of_memory(progress):
+    gc.collect()
+    need = progress.arena_bytes
+    plan = "" if need is None else "; the plan needs %d arena bytes" % need
+    free = _mem_free()
+    return "out of memory while %s: %d bytes of heap are free%s" % (progress.stage, free, plan)
+
+
+def _unexpected(progress, error):
+    return "unexpected %s while %s: %s" % (type(error).__name__, progress.stage, error)
+
+
+def _check(m, progress=None):
     """Kernel, (scratch, persistent) bytes and (inputs, outputs) indices of every op, and
     the description of every op ulite cannot run."""
+    for i in m.inputs:
+        t = m.tensor(i)
+        if t.is_constant:
+            raise ModelError("graph input tensor %d '%s' is a constant" % (i, t.name))
     kernels = []
     requests = []
     ops_io = []
     unsupported = []
     for i in range(m.op_count):
+        if progress is not None:
+            progress.stage = "checking op %d" % i
         op = m.operator(i, m.tensor)
         kernel = kernel_for(op.code)
         reason = None
@@ -157,6 +246,8 @@ def _check(m):
                 kernel.check(op)
             except UnsupportedOpError as e:
                 reason = "%s (%s)" % (op.name, e)
+            except ModelError as e:
+                raise _in_op(op, e)
         if reason and reason not in unsupported:
             unsupported.append(reason)
         kernels.append(kernel)
@@ -180,12 +271,15 @@ def _plan(m, requests, ops_io):
     nbytes = [0] * count
     activation = bytearray(count)  # 1 where the tensor lives in the planned arena
     variables = []
+    unsized = []  # string/resource tensors: an error only if the graph uses them
     for i in range(count):
         t = m.tensor(i)
-        if (t.data is not None and not t.is_variable) or t.nbytes == 0:
+        if t.data is not None and not t.is_variable:
             continue
         if t.itemsize == 0:
-            raise ModelError("tensor %d '%s': %s tensors are not supported" % (i, t.name, t.dtype))
+            unsized.append(t)
+        if t.nbytes == 0:
+            continue
         nbytes[i] = t.nbytes
         activation[i] = 1
         if t.is_variable:
@@ -194,6 +288,11 @@ def _plan(m, requests, ops_io):
     first, last = planner.lifetimes(
         count, m.inputs, m.outputs, ops_io, lambda t: activation[t] and t not in variables
     )
+    for t in unsized:
+        if t.is_variable or first[t.index] != -1:
+            raise ModelError(
+                "tensor %d '%s': %s tensors are not supported" % (t.index, t.name, t.dtype)
+            )
     for i in variables:
         first[i], last[i] = 0, len(ops_io) + 1  # state lives across invokes
     offline = m.offline_plan()
@@ -241,6 +340,19 @@ def describe(model):
     size, activations plus kernels' tables; with unsupported ops, without theirs) and
     model_bytes.
     """
+    check_model_type(model)
+    progress = _Progress()
+    try:
+        return _describe(model, progress)
+    except UliteError:
+        raise
+    except MemoryError:
+        raise ArenaError(_out_of_memory(progress))
+    except Exception as e:  # a bug in ulite: name the op, never pass a raw exception on
+        raise ModelError(_unexpected(progress, e))
+
+
+def _describe(model, progress):
     m = Model(model)
     counts = {}
     order = []
@@ -249,7 +361,8 @@ def describe(model):
         if name not in counts:
             order.append(name)
         counts[name] = counts.get(name, 0) + 1
-    _, requests, ops_io, unsupported = _check(m)
+    _, requests, ops_io, unsupported = _check(m, progress)
+    progress.stage = "planning the arena"
     arena = _plan(m, requests, ops_io)[2] + sum(persistent for _, persistent in requests)
 
     def io(indices):

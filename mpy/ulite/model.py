@@ -5,9 +5,13 @@ Field ids follow tensorflow/compiler/mlir/lite/schema/schema.fbs. Only subgraph 
 
 from .errors import ModelError
 from .flatbuf import FlatBuffer
-from .tensor import INT_RANGES, Tensor
+from .tensor import INT32_RANGE, INT_RANGES, MAX_TENSOR_BYTES, Tensor
 
 BUILTIN_CUSTOM = 32
+
+# At most this many operator codes, subgraphs, tensors, operators and metadata entries: far
+# above what fits on a board, low enough that planning a hostile graph cannot take minutes.
+MAX_ENTRIES = 4096
 
 # BuiltinOptions union type ids the kernels ask for.
 OPTIONS_TYPES = {
@@ -68,11 +72,16 @@ class Operator:
 
     def request_scratch(self, nbytes):
         """Ask for arena bytes usable only while this op runs (TFLM RequestScratchBufferInArena)."""
-        self.scratch_bytes += (nbytes + 3) & ~3
+        self.scratch_bytes += self._request(nbytes, "scratch")
 
     def request_persistent(self, nbytes):
         """Ask for arena bytes for this op's precomputed tables (TFLM AllocatePersistentBuffer)."""
-        self.persistent_bytes += (nbytes + 3) & ~3
+        self.persistent_bytes += self._request(nbytes, "persistent")
+
+    def _request(self, nbytes, kind):
+        if not 0 <= nbytes <= MAX_TENSOR_BYTES:
+            raise ModelError("%s: %d %s bytes requested" % (self.where(), nbytes, kind))
+        return (nbytes + 3) & ~3
 
     def where(self):
         return "op %d (%s)" % (self.index, self.name)
@@ -98,12 +107,16 @@ class Operator:
         return self.model.fb.int_vector(table, field_id, self) if table else ()
 
 
+def check_model_type(model_bytes):
+    if not isinstance(model_bytes, (bytes, bytearray, memoryview)):
+        raise TypeError(
+            "model must be bytes, bytearray or memoryview, got %s" % type(model_bytes).__name__
+        )
+
+
 class Model:
     def __init__(self, model_bytes):
-        if not isinstance(model_bytes, (bytes, bytearray, memoryview)):
-            raise TypeError(
-                "model must be bytes, bytearray or memoryview, got %s" % type(model_bytes).__name__
-            )
+        check_model_type(model_bytes)
         self.bytes = model_bytes
         buf = memoryview(model_bytes)
         self.fb = fb = FlatBuffer(buf)
@@ -116,7 +129,7 @@ class Model:
         root = fb.u32(0, "model root")
         self.version = fb.scalar(root, 0, "<I", 4, 0, "model version")
         self.opcodes = self._read_opcodes(root)
-        sg_start, sg_count = fb.vector(root, 2, 4, "model subgraphs")
+        sg_start, sg_count = fb.vector(root, 2, 4, "model subgraphs", MAX_ENTRIES)
         if sg_count == 0:
             raise ModelError("model has no subgraphs")
         self.subgraph_count = sg_count
@@ -125,8 +138,10 @@ class Model:
             sg = fb.vector_table(sg_start, i, "subgraph %d" % i)
             self.total_tensor_count += fb.vector(sg, 0, 4, "subgraph %d tensors" % i)[1]
         sg = fb.vector_table(sg_start, 0, "subgraph 0")
-        self.tensors_start, self.tensor_count = fb.vector(sg, 0, 4, "subgraph 0 tensors")
-        self.ops_start, self.op_count = fb.vector(sg, 3, 4, "subgraph 0 operators")
+        self.tensors_start, self.tensor_count = fb.vector(
+            sg, 0, 4, "subgraph 0 tensors", MAX_ENTRIES
+        )
+        self.ops_start, self.op_count = fb.vector(sg, 3, 4, "subgraph 0 operators", MAX_ENTRIES)
         self.buffers_start, self.buffer_count = fb.vector(root, 4, 4, "model buffers")
         self.inputs = self._tensor_list(fb.int_vector(sg, 1, "subgraph 0 inputs"), "graph inputs")
         self.outputs = self._tensor_list(fb.int_vector(sg, 2, "subgraph 0 outputs"), "graph outputs")
@@ -143,7 +158,7 @@ class Model:
 
     def _read_opcodes(self, root):
         fb = self.fb
-        start, count = fb.vector(root, 1, 4, "operator codes")
+        start, count = fb.vector(root, 1, 4, "operator codes", MAX_ENTRIES)
         opcodes = []
         for i in range(count):
             what = "operator code %d" % i
@@ -157,7 +172,7 @@ class Model:
 
     def _read_metadata(self, root):
         fb = self.fb
-        start, count = fb.vector(root, 6, 4, "metadata")
+        start, count = fb.vector(root, 6, 4, "metadata", MAX_ENTRIES)
         entries = {}
         for i in range(count):
             what = "metadata %d" % i
@@ -195,13 +210,14 @@ class Model:
             raise ModelError("%s '%s': sparse tensors are not supported" % (what, name))
         quant = self._read_quant(fb.table(table, 4, what), shape, "%s '%s'" % (what, name))
         tensor = Tensor(index, name, shape, type_code, data, is_variable, quant)
-        limits = INT_RANGES.get(tensor.dtype)
-        if quant and limits:
+        if quant:
+            low, high = INT_RANGES.get(tensor.dtype, INT32_RANGE)
+            kind = tensor.dtype if tensor.dtype in INT_RANGES else "int32"
             for c in range(quant[2] if len(quant[1]) > 8 else 1):
                 zp = tensor.channel_zero_point(c)
-                if not limits[0] <= zp <= limits[1]:
+                if not low <= zp <= high:
                     raise ModelError(
-                        "%s: zero point %d outside the %s range" % (what, zp, tensor.dtype)
+                        "%s '%s': zero point %d outside the %s range" % (what, name, zp, kind)
                     )
         return tensor
 
@@ -248,7 +264,13 @@ class Model:
                 if i == -1 and kind == "input":
                     refs.append(None)
                 elif 0 <= i < self.tensor_count:
-                    refs.append(tensor(i))
+                    t = tensor(i)
+                    if kind == "output" and t.is_constant:
+                        raise ModelError(
+                            "%s (%s): output tensor %d '%s' is a constant (it has buffer data)"
+                            % (what, op_name(code, custom), i, t.name)
+                        )
+                    refs.append(t)
                 else:
                     raise ModelError(
                         "%s (%s): %s tensor index %d out of range (model has %d tensors)"

@@ -4,12 +4,14 @@ Lifetimes follow TFLM's MarkAllocationLifetimes (micro_allocation_info.cc): scop
 operators from 1, graph inputs live from scope 0, graph outputs to the last scope, and two
 buffers conflict when their [first, last] intervals intersect. Placement is TFLM's greedy
 first-fit over buffers sorted by decreasing size (greedy_memory_planner.cc), tried with a few
-orderings; the smallest plan wins, so the result is never larger than TFLM's.
+orderings (TFLM's alone above MANY buffers); the smallest plan wins, so the result is never
+larger than TFLM's.
 """
 
 from .errors import ModelError
 
 ALIGN = 4
+MANY = 512  # buffers above which only TFLM's ordering is tried
 
 
 def align(n):
@@ -31,9 +33,6 @@ def lifetimes(tensor_count, graph_inputs, graph_outputs, ops_io, needs_memory):
     scope = 0
     for op_index, (ins, outs) in enumerate(ops_io):
         scope += 1
-        for t in outs:
-            if first[t] == -1:
-                first[t] = scope
         for t in ins:
             if t >= 0:
                 if first[t] == -1 and needs_memory(t):
@@ -42,6 +41,8 @@ def lifetimes(tensor_count, graph_inputs, graph_outputs, ops_io, needs_memory):
                     )
                 last[t] = scope
         for t in outs:
+            if first[t] == -1:
+                first[t] = scope
             last[t] = scope
     for t in graph_outputs:
         if first[t] == -1:
@@ -100,6 +101,8 @@ def plan(sizes, first, last, fixed=None):
         # Longest-lived and largest first: the buffers hardest to fit go down first.
         lambda b: (-(last[b] - first[b] + 1) * sizes[b], b),
     )
+    if count > MANY:
+        orderings = orderings[:1]  # first-fit is quadratic: one pass for very large graphs
     best = None
     for key in orderings:
         result = _place(pinned + sorted(free, key=key), sizes, first, last, fixed)

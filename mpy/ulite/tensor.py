@@ -36,8 +36,15 @@ DTYPES = {
 # Typecodes of array.array / struct accepted as input for each dtype.
 TYPECODES = {"float32": "f", "int32": "i", "uint8": "B", "int16": "h", "int8": "b", "bool": "B"}
 
-# Representable range of integer dtypes, used to validate zero points.
+# Representable range of integer dtypes, used to validate zero points (TFLM keeps every zero
+# point as an int32, so that is the range of the other dtypes').
 INT_RANGES = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767)}
+INT32_RANGE = (-(1 << 31), (1 << 31) - 1)
+
+# Bounds on what a model may declare, so hostile shapes cannot make ulite compute with
+# huge numbers or ask for absurd allocations: ulite's boards have well under 2**31 bytes.
+MAX_RANK = 16
+MAX_TENSOR_BYTES = (1 << 31) - 1
 
 
 class Tensor:
@@ -55,14 +62,28 @@ class Tensor:
         self.shape = shape
         self.dtype, self.itemsize = DTYPES[type_code]
         self.is_variable = is_variable
-        self.data = buffer_data
+        where = "tensor %d '%s'" % (index, name)
+        if len(shape) > MAX_RANK:
+            raise ModelError("%s: rank %d is above %d" % (where, len(shape), MAX_RANK))
         size = 1
         for dim in shape:
             if dim < 0:
-                raise ModelError("tensor %d '%s': negative dimension in %s" % (index, name, shape))
+                raise ModelError("%s: negative dimension in %s" % (where, shape))
             size *= dim
         self.size = size
         self.nbytes = size * self.itemsize
+        if max(size, self.nbytes) > MAX_TENSOR_BYTES:
+            raise ModelError(
+                "%s: shape %s of %s needs %d bytes, above the %d-byte limit"
+                % (where, shape, self.dtype, self.nbytes, MAX_TENSOR_BYTES)
+            )
+        if buffer_data is not None and self.itemsize and len(buffer_data) != self.nbytes:
+            raise ModelError(
+                "%s: buffer holds %d bytes but shape %s of %s needs %d"
+                % (where, len(buffer_data), shape, self.dtype, self.nbytes)
+            )
+        self.in_model = buffer_data is not None
+        self.data = buffer_data
         # quant: None, or (scale bits memoryview, zero points memoryview, count, axis)
         self.quant = quant
         if quant:
@@ -71,11 +92,6 @@ class Tensor:
         else:
             self.scale = 0.0
             self.zero_point = 0
-        if buffer_data is not None and len(buffer_data) < self.nbytes:
-            raise ModelError(
-                "tensor %d '%s': buffer holds %d bytes but shape %s of %s needs %d"
-                % (index, name, len(buffer_data), shape, self.dtype, self.nbytes)
-            )
 
     def __repr__(self):
         return "<Tensor %d '%s' %s %s scale=%g zero_point=%d>" % (
@@ -89,7 +105,8 @@ class Tensor:
 
     @property
     def is_constant(self):
-        return self.data is not None and not self.is_variable and self.index >= 0
+        """Its bytes are in the model (weights, constants), whatever arena view it gets."""
+        return self.in_model and not self.is_variable and self.index >= 0
 
     def channels(self):
         """Number of per-channel quantization entries (1 for per-tensor)."""
@@ -97,11 +114,21 @@ class Tensor:
 
     def scale_bits(self, channel=0):
         """IEEE-754 bit pattern of a float32 scale, for exact integer-only derivations."""
+        self._check_channel(channel)
         return struct.unpack_from("<I", self.quant[0], 4 * channel)[0]
 
     def channel_zero_point(self, channel):
+        self._check_channel(channel)
         zps = self.quant[1]
         return struct.unpack_from("<q", zps, 8 * channel if len(zps) > 8 else 0)[0]
+
+    def _check_channel(self, channel):
+        count = self.quant[2] if self.quant else 0
+        if not 0 <= channel < count:
+            raise ModelError(
+                "tensor %d '%s' has %d quantization scales, none for channel %d"
+                % (self.index, self.name, count, channel)
+            )
 
     def copy_from(self, src):
         """Copy input values into the tensor, checking type and size before touching it.
@@ -110,10 +137,17 @@ class Tensor:
         matching element size and kind ('b' for int8, 'h' for int16, 'f' for float32, ...).
         """
         if isinstance(src, array.array):
-            if len(src) != self.size or array_itemsize(src) != self.itemsize:
+            if len(src) != self.size:
                 raise ValueError(
-                    "tensor '%s' needs %d %s values, got an array of %d %d-byte items"
-                    % (self.name, self.size, self.dtype, len(src), array_itemsize(src))
+                    "tensor '%s' needs %d %s values, got an array of %d"
+                    % (self.name, self.size, self.dtype, len(src))
+                )
+            if not self.size:
+                return
+            if array_itemsize(src) != self.itemsize:
+                raise ValueError(
+                    "tensor '%s' holds %d-byte %s values, got an array of %d-byte items"
+                    % (self.name, self.itemsize, self.dtype, array_itemsize(src))
                 )
             if isinstance(src[0], float) != (self.dtype == "float32"):
                 raise TypeError(

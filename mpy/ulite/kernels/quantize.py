@@ -13,7 +13,17 @@ import struct
 
 from .. import quant
 from ..views import float32_view
-from .common import INT_LIMITS, arity, io_types, quantized, require, requant_bytes, requant_params, unsupported
+from .common import (
+    INT_LIMITS,
+    arity,
+    check_accumulator,
+    io_types,
+    quantized,
+    require,
+    requant_bytes,
+    requant_params,
+    unsupported,
+)
 
 _QUANTIZE = ("float32->int8", "float32->int16", "int8->int8", "int8->int16", "int8->int32", "int16->int8", "int16->int16", "int16->int32")
 _DEQUANTIZE = ("int8->float32", "int16->float32", "uint8->float32")
@@ -40,6 +50,7 @@ def prepare(op):
     quantized(op, out)
     lo, hi = INT_LIMITS[out.dtype]
     if x.dtype == "float32":
+        require(quant.from_float32_bits(out.scale_bits(), "output scale").m, op, "output scale is zero")
         scale = struct.unpack("<f", struct.pack("<I", out.scale_bits()))[0]
         fmt = "<b" if out.dtype == "int8" else "<h"
         rounded = array.array("f", [0.0])
