@@ -11,6 +11,7 @@ from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as sch
 from host_tools import unix_port
 
 BATCH_SCRIPT = Path(__file__).parent / "device" / "run_batch.py"
+THUMB_TWIN_DIR = Path(__file__).parent.parent / "host_tools" / "device"
 
 
 def run_tflm(model, inputs, arena_size=1 << 20):
@@ -41,7 +42,8 @@ def run_ulite(jobs, loops=None, heap="8M"):
                 paths.append(str(path))
             spec.append({"model": str(model_path), "inputs": paths, "prefix": str(tmp / ("m%d_" % j))})
         (tmp / "jobs.json").write_text(json.dumps(spec))
-        result = unix_port.run(BATCH_SCRIPT, [tmp / "jobs.json", loops or "default"], heap=unix_port.parse_size(heap))
+        extra = [THUMB_TWIN_DIR] if loops == "thumb" else []
+        result = unix_port.run(BATCH_SCRIPT, [tmp / "jobs.json", loops or "default"], heap=unix_port.parse_size(heap), extra_path=extra)
         assert result.returncode == 0, result.stdout + result.stderr
         reports = json.loads(result.stdout.splitlines()[-1])
         results = []
