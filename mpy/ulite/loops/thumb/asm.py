@@ -50,26 +50,33 @@ def fc_rows(r0):
     sub(r3, 2)
     str(r3, [r7, 12])  # -1 now means this pass has a single row
     ldr(r2, [r7, 8])  # depth
-    ldr(r0, [r7, 0])
-    add(r0, r0, r2)  # r0: end of x
     ldr(r1, [r7, 4])
     add(r1, r1, r2)  # r1: end of row A
     add(r4, r1, r2)  # r4: end of row B
     str(r4, [r7, 4])  # the next pass starts after row B
-    ldr(r5, [r7, 16])  # bias
+    ldr(r5, [r7, 16])  # bias, read in halves as the viper loop does (2-byte aligned)
     mov(r6, 0)
     mov(r7, 0)
     cmp(r5, 0)
     beq(SINGLE_TEST)
-    ldr(r6, [r5, 0])
+    ldrh(r6, [r5, 2])
+    lsl(r6, r6, 16)
+    ldrh(r0, [r5, 0])
+    orr(r6, r0)
     cmp(r3, 0)
     blt(SINGLE_TEST)
-    ldr(r7, [r5, 4])
+    ldrh(r7, [r5, 6])
+    lsl(r7, r7, 16)
+    ldrh(r0, [r5, 4])
+    orr(r7, r0)
     label(SINGLE_TEST)
     cmp(r3, 0)
     bge(ROWS_SET)
     mov(r4, r1)  # a single row: row B repeats row A and is not stored
     label(ROWS_SET)
+    mov(r0, lr)
+    ldr(r0, [r0, 0])
+    add(r0, r0, r2)  # r0: end of x
     neg(r3, r2)  # r3: k - depth, from -depth up to 0
     mov(r2, r4)
     label(MAC)
