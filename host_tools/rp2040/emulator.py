@@ -46,8 +46,8 @@ class Counts:
         self.instructions = dict.fromkeys(isa.KINDS, 0)
         self.cycles = dict.fromkeys(isa.KINDS, 0)
 
-    def add(self, kind, cycles, n=1):
-        self.instructions[kind] += n
+    def add(self, kind, cycles):
+        self.instructions[kind] += 1
         self.cycles[kind] += cycles
 
     @property

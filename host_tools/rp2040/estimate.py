@@ -5,6 +5,9 @@
 Kernel cycles: each op's layer shapes give the sequence of assembler kernel calls the Thumb
 backend makes (`plan`, mirroring the viper glue in mpy/ulite/loops/thumb/; a test checks
 the two agree on FULLY_CONNECTED models by counting the glue's calls on the unix port).
+CONV_2D and DEPTHWISE_CONV_2D plans describe the block glue those kernels will get (blocks
+of 8 output pixels: gather8 + dot8 per tap chunk, then requant; dw8 + requant between two
+flips of the input), whose assembler parts are in asm.py already.
 One representative call per distinct shape runs in the emulator on random data; its
 Cortex-M0+ cycles (timing table in isa.py) times the number of such calls.
 
