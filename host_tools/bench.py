@@ -36,6 +36,13 @@ def add_parser(commands):
     p.add_argument("--json", action="store_true", help="one JSON object per model")
     p.add_argument("--per-op", action="store_true", help="time and share per operator type")
     p.add_argument("--markdown", metavar="FILE", help="write a BENCHMARKS.md-style table to FILE")
+    p.add_argument(
+        "--board",
+        choices=["rp2040"],
+        help="instead, estimate the time per invoke on this board (RP2040: Cortex-M0+ at 133 MHz, "
+        "Thumb backend): assembler kernels run in an emulator for the model's layer shapes, plus "
+        "a model of the viper glue measured on the unix port (host_tools/rp2040/estimate.py)",
+    )
     p.set_defaults(run=run)
 
 
@@ -101,6 +108,8 @@ def compiled_runtime(tmp):
     """The runtime as .mpy files (as a board runs it), so imports cost no compiler heap."""
     out = Path(tmp) / "lib"
     for src in MPY_DIR.rglob("*.py"):
+        if "thumb" in src.relative_to(MPY_DIR).parts:  # ARM only: no inline assembler for x64
+            continue
         dst = out / src.relative_to(MPY_DIR).with_suffix(".mpy")
         dst.parent.mkdir(parents=True, exist_ok=True)
         result = subprocess.run([tool("mpy-cross"), "-march=x64", "-o", str(dst), str(src)], capture_output=True, text=True)
@@ -195,7 +204,43 @@ def markdown(results):
     return lines, machine
 
 
+def run_estimate(args):
+    from .rp2040 import estimate
+
+    est = estimate.Estimator()
+    results = []
+    for model in args.model:
+        path = Path(model)
+        if not path.is_file():
+            raise UserError("model file not found: %s" % path)
+        r = estimate.estimate(path.read_bytes(), est)
+        r["model"] = path.stem
+        results.append(r)
+        if args.json:
+            print(json.dumps({k: v for k, v in r.items() if k != "ops"}))
+            continue
+        mhz = estimate.CLOCK_HZ / 1e6
+        print(
+            "%s: estimated RP2040 %.1f ms per invoke at %.0f MHz (assembler kernels %.1f ms, glue %.1f ms, viper ops %.1f ms)"
+            % (r["model"], r["ms"], mhz, *(r[k] / estimate.CLOCK_HZ * 1000 for k in ("kernel_cycles", "glue_cycles", "viper_cycles")))
+        )
+        if args.per_op:
+            for op in r["ops"]:
+                print(
+                    "    %-22s %8.2f ms  kernels %7.2f  glue %6.2f  viper %6.2f  (%d kernel calls)"
+                    % (op["op"], *(op[k] / estimate.CLOCK_HZ * 1000 for k in ("cycles", "kernel", "glue", "viper")), op["calls"])
+                )
+    if args.markdown:
+        lines = ["| model | estimated RP2040 ms (133 MHz) | kernels ms | glue ms | viper ops ms |", "|---|---|---|---|---|"]
+        for r in results:
+            ms = [r[k] / estimate.CLOCK_HZ * 1000 for k in ("cycles", "kernel_cycles", "glue_cycles", "viper_cycles")]
+            lines.append("| %s | %.1f | %.1f | %.1f | %.1f |" % (r["model"], *ms))
+        Path(args.markdown).write_text("\n".join(lines) + "\n")
+
+
 def run(args):
+    if args.board:
+        return run_estimate(args)
     results = []
     for model in args.model:
         r = bench_model(model, args.runs, args.fallback_runs)

@@ -33,9 +33,18 @@ def add_parser(commands):
     p.set_defaults(run=run)
 
 
-def sources():
-    """Paths of the runtime's modules, relative to mpy/ (e.g. ulite/loops/viper/core.py)."""
-    return sorted(p.relative_to(MPY_DIR) for p in (MPY_DIR / "ulite").rglob("*.py"))
+ARM_ARCHES = ("armv6m", "armv7m", "armv7em", "armv7emsp", "armv7emdp")
+
+
+def sources(arch=None):
+    """Paths of the runtime's modules, relative to mpy/ (e.g. ulite/loops/viper/core.py).
+
+    With `arch`, only what that architecture runs: the Thumb assembler backend
+    (ulite/loops/thumb) is for ARM cores alone, and mpy-cross refuses it for the others."""
+    paths = sorted(p.relative_to(MPY_DIR) for p in (MPY_DIR / "ulite").rglob("*.py"))
+    if arch is None or arch in ARM_ARCHES:
+        return paths
+    return [p for p in paths if p.parts[:3] != ("ulite", "loops", "thumb")]
 
 
 def version():
@@ -63,7 +72,8 @@ def build(board, out_dir=None):
     """
     out = Path(out_dir) if out_dir else BUILD_DIR / "runtime" / board.mpy_arch
     files = {}
-    for rel in sources():
+    arch = board.mpy_arch if board.mpy_arch != "host" else "x64"
+    for rel in sources(arch):
         device_path = "%s/%s" % (DEVICE_LIB, rel.with_suffix(".mpy").as_posix())
         target = out / device_path
         source = MPY_DIR / rel

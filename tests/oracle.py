@@ -11,6 +11,7 @@ from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as sch
 from host_tools import ports, unix_port
 
 BATCH_SCRIPT = Path(__file__).parent / "device" / "run_batch.py"
+THUMB_TWIN_DIR = Path(__file__).parent.parent / "host_tools" / "device"
 
 
 def run_tflm(model, inputs, arena_size=1 << 20):
@@ -44,7 +45,9 @@ def run_ulite(jobs, loops=None, heap="8M", port="unix"):
             spec.append({"model": str(model_path), "inputs": paths, "prefix": str(tmp / ("m%d_" % j))})
         (tmp / "jobs.json").write_text(json.dumps(spec))
         args = [tmp / "jobs.json", loops or "default"]
-        result = ports.run(port, BATCH_SCRIPT, args, heap=unix_port.parse_size(heap), writes=[tmp])
+        extra = [THUMB_TWIN_DIR] if loops == "thumb" else []
+        heap = unix_port.parse_size(heap)
+        result = ports.run(port, BATCH_SCRIPT, args, heap=heap, writes=[tmp], extra_path=extra)
         failure = "MicroPython (%s port) failed:\n%s%s" % (port, result.stdout, result.stderr)
         assert result.returncode == 0, failure
         reports = json.loads(result.stdout.splitlines()[-1])

@@ -16,6 +16,10 @@ def main():
     with open(sys.argv[1]) as f:
         jobs = json.load(f)
     loops = sys.argv[2] if len(sys.argv) > 2 and sys.argv[2] != "default" else None
+    if loops == "thumb":  # no Thumb assembler here: run the Thumb glue over the twin kernels
+        import thumb_twin
+
+        thumb_twin.install()
     results = []
     for job in jobs:
         try:

@@ -1,0 +1,108 @@
+"""Viper glue around the assembler kernels: FULLY_CONNECTED and requantization.
+
+Each kernel call does a block of work (rows of a layer, a run of outputs), so the glue
+here costs a small share of the time. Kernels take a parameter block of 32-bit words:
+addresses, counts and constants written here before each call (asm.py gives the layout
+of each); the blocks are allocated once, at import.
+"""
+
+import micropython
+
+from ..viper.core import requantize as _requantize_words
+from .asm import fc_rows, requant
+
+_FC = bytearray(4 * 7)
+_RQ = bytearray(4 * 13)  # requant's 11 words, then the tables' addresses
+
+
+@micropython.viper
+def requantize(acc, out, out_start: int, count: int, rq, first_channel: int):
+    """The viper backend's requantize (same arguments), in assembler for int8 outputs whose
+    channels do not wrap around within the call; other cases go to the viper loop."""
+    channels = int(rq[2])
+    if int(rq[6]) != 1 or (channels > 1 and first_channel % channels + count > channels):
+        _requantize_words(acc, out, out_start, count, rq, first_channel)
+        return
+    set_requant(_RQ, rq)
+    p = ptr32(_RQ)
+    p[0] = int(ptr8(acc))
+    p[1] = int(ptr8(out)) + out_start
+    c = first_channel % channels
+    if channels > 1:
+        p[3] = count
+        p[5] = p[11] + 4 * c
+        p[6] = p[12] + c
+    else:
+        p[2] = count
+    requant(_RQ)
+
+
+@micropython.viper
+def set_requant(block, rq):
+    """Constant words of a requant block for one row of outputs from an rq tuple: with
+    per-channel multipliers one column per output (word 3 and pointers 5, 6 set per call),
+    else one column (word 2 set per call). Words 11 and 12 keep the tables' addresses."""
+    p = ptr32(block)
+    mult = int(ptr8(rq[0]))
+    shift = int(ptr8(rq[1]))
+    if int(rq[2]) > 1:
+        p[2] = 1
+        p[7] = 1
+    else:
+        p[3] = 1
+        p[5] = mult
+        p[6] = shift
+        p[7] = 0
+    p[4] = 1
+    p[8] = int(rq[3])
+    p[9] = int(rq[4])
+    p[10] = int(rq[5])
+    p[11] = mult
+    p[12] = shift
+
+
+@micropython.viper
+def fully_connected_int8(args):
+    """The viper backend's fully_connected_int8 (same args): fc_rows computes a chunk of
+    units' accumulators, requant turns them into outputs."""
+    out = int(ptr8(args[0]))
+    x = int(ptr8(args[1]))
+    weights = int(ptr8(args[2]))
+    bias = int(ptr8(args[3]))
+    has_bias = int(args[4])
+    acc = int(ptr8(args[5]))
+    chunk = int(args[6])
+    batches = int(args[7])
+    depth = int(args[8])
+    units = int(args[9])
+    rq = args[11]
+    per_channel = int(rq[2]) > 1
+    set_requant(_RQ, rq)
+    f = ptr32(_FC)
+    r = ptr32(_RQ)
+    f[2] = depth
+    f[6] = 0 - int(args[10])
+    for b in range(batches):
+        u0 = 0
+        while u0 < units:
+            n = units - u0
+            if n > chunk:
+                n = chunk
+            f[0] = x + b * depth
+            f[1] = weights + u0 * depth
+            f[3] = n
+            f[4] = 0
+            if has_bias:
+                f[4] = bias + 4 * u0
+            f[5] = acc
+            fc_rows(_FC)
+            r[0] = acc
+            r[1] = out + b * units + u0
+            if per_channel:
+                r[3] = n
+                r[5] = r[11] + 4 * u0
+                r[6] = r[12] + u0
+            else:
+                r[2] = n
+            requant(_RQ)
+            u0 += n
