@@ -12,8 +12,12 @@ PORT ?=
 BOARD ?= rp2040
 
 N ?= 100000
+CORPUS ?= ../shared/corpus
+BENCH_MODELS := $(addprefix $(CORPUS)/models/,$(addsuffix .tflite,person_detect vww_96_int8 \
+	kws_ref_model ic_resnet8_int8 micro_speech_quantized ad01_int8 simple_add hello_world_int8 \
+	hello_world_float))
 
-.PHONY: demo test hil fuzz
+.PHONY: demo test hil fuzz bench
 
 $(READY): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,3 +41,8 @@ hil: $(READY)
 # run; crashes are saved under tests/regressions/.
 fuzz: $(READY)
 	$(BIN)/python tests/fuzz.py --cases $(N) $(if $(SEED),--seed $(SEED))
+
+# ulite next to TFLM on every corpus model ulite runs, and the RP2040 estimate: BENCHMARKS.md
+bench: $(READY)
+	$(BIN)/python -m host_tools bench $(BENCH_MODELS) --markdown BENCHMARKS.md
+	$(BIN)/python -m host_tools bench --board rp2040 $(BENCH_MODELS) --markdown BENCHMARKS.md

@@ -235,7 +235,7 @@ def run_estimate(args):
         for r in results:
             ms = [r[k] / estimate.CLOCK_HZ * 1000 for k in ("cycles", "kernel_cycles", "glue_cycles", "viper_cycles")]
             lines.append("| %s | %.1f | %.1f | %.1f | %.1f |" % (r["model"], *ms))
-        Path(args.markdown).write_text("\n".join(lines) + "\n")
+        write_section(args.markdown, "rp2040", "\n".join(lines))
 
 
 def run(args):
@@ -256,5 +256,19 @@ def run(args):
             print("\n".join(per_op_table(r["profile"])))
     if args.markdown:
         lines, machine = markdown(results)
-        text = "# Benchmarks\n\nMeasured by `make bench` on %s, %s.\n\n%s\n" % (machine, time.strftime("%Y-%m-%d"), "\n".join(lines))
-        Path(args.markdown).write_text(text)
+        measured = "Measured by `make bench` on %s, %s." % (machine, time.strftime("%Y-%m-%d"))
+        write_section(args.markdown, "unix", measured + "\n\n" + "\n".join(lines))
+
+
+def write_section(path, name, text):
+    """Replace the generated section `name` of a markdown file (between its marker comments),
+    keeping the prose around it; a missing file or section is created."""
+    start, end = "<!-- bench:%s -->" % name, "<!-- /bench:%s -->" % name
+    path = Path(path)
+    old = path.read_text() if path.exists() else "# Benchmarks\n"
+    block = "%s\n%s\n%s" % (start, text, end)
+    if start in old and end in old:
+        new = old[: old.index(start)] + block + old[old.index(end) + len(end) :]
+    else:
+        new = old.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(new)

@@ -114,7 +114,7 @@ f.close()
 interp.invoke()
 gc.collect()
 gc.disable()
-steps = list(zip(interp.op_names, interp._steps))
+steps = list(zip(interp.op_names, zip(interp._fns, interp._args)))
 report = []
 for name, step in steps + steps:  # the first pass warms up the harness itself
     if name in ("CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "MAX_POOL_2D"):

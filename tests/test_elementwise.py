@@ -214,7 +214,7 @@ def locked(fn, args):
 
 def main():
     interp = ulite.Interpreter(open(%r, "rb").read(), loops="viper")
-    print([(name, locked(fn, args)) for name, (fn, args) in zip(interp.op_names, interp._steps)])
+    print([(name, locked(fn, args)) for name, (fn, args) in zip(interp.op_names, zip(interp._fns, interp._args))])
 
 
 main()

@@ -38,7 +38,7 @@ class Interpreter:
         except UliteError:
             raise
         except MemoryError:
-            self.model = self.arena = self._steps = None  # free what was built, then report
+            self.model = self.arena = self._fns = self._args = None  # free it, then report
             raise ArenaError(_out_of_memory(progress))
         except Exception as e:  # a bug in ulite: name the op, never pass a raw exception on
             raise ModelError(_unexpected(progress, e))
@@ -62,18 +62,23 @@ class Interpreter:
         self.loops = backend(loops)  # imported after the arena: its code does not split the heap
         view = memoryview(self.arena)
 
+        views = {}  # one memoryview per activation, shared by the ops that use it
+
         def tensor(i):
             t = m.tensor(i)
             offset = tensor_offsets[i]
             if offset >= 0:
-                t.data = view[offset : offset + t.nbytes]
+                t.data = views.get(i)
+                if t.data is None:
+                    t.data = views[i] = view[offset : offset + t.nbytes]
             elif t.data is None and t.nbytes == 0:
                 t.data = view[0:0]  # empty activations: a view, like every other tensor
             return t
 
         acc = bytearray(4 * ACC_CHUNK)  # int32 accumulators shared by every kernel
         tail = self.planned_bytes
-        steps = []
+        self._fns = [None] * len(kernels)  # op i runs as _fns[i](_args[i])
+        self._args = [None] * len(kernels)
         for i, kernel in enumerate(kernels):
             progress.stage = "preparing op %d" % i
             op = m.operator(i, tensor)  # tensors made per op and dropped: a small peak heap
@@ -86,13 +91,12 @@ class Interpreter:
             op.acc = acc
             _check_views(op)
             try:
-                steps.append(kernel.prepare(op))
+                self._fns[i], self._args[i] = kernel.prepare(op)
             except ModelError as e:
                 raise _in_op(op, e)
             # Collect each op's garbage (parsed tensors, derivations) while it is young, so
             # what stays packs together instead of dotting the heap between big free blocks.
             gc.collect()
-        self._steps = steps
         self._inputs = [tensor(i) for i in m.inputs]
         self._outputs = [tensor(i) for i in m.outputs]
         self._variables = [tensor(i) for i in variables]
@@ -148,8 +152,10 @@ class Interpreter:
         return len(self._outputs)
 
     def invoke(self):
-        for fn, args in self._steps:
-            fn(args)
+        fns = self._fns
+        args = self._args
+        for i in range(len(fns)):
+            fns[i](args[i])
 
     def reset(self):
         """Set variable (state) tensors back to their zero point, as TFLM does."""
@@ -168,7 +174,7 @@ class Interpreter:
         import time
 
         times = []
-        for name, (fn, args) in zip(self.op_names, self._steps):
+        for name, fn, args in zip(self.op_names, self._fns, self._args):
             start = time.ticks_us()
             fn(args)
             times.append((name, time.ticks_diff(time.ticks_us(), start)))
