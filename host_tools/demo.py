@@ -1,7 +1,6 @@
 """`demo`: person detection on a board, virtual or real: convert, flash, run, report."""
 
 import contextlib
-import math
 
 import numpy as np
 
@@ -58,24 +57,6 @@ def person_detection(port, board):
         )
 
 
-def sine(port, board):
-    """hello_world_int8, the sine model: what the demo shows while ulite lacks
-    person detection's ops."""
-    model = CORPUS / "models" / "hello_world_int8.tflite"
-    info = describe(model)
-    flash(port, board, model, log=_log_summary)
-    (_, _, _, in_scale, in_zp), out_tensor = info["inputs"][0], info["outputs"][0]
-    xs = [0.0, math.pi / 2, math.pi, 3 * math.pi / 2, 2 * math.pi - 0.1]
-    cases = [[np.array([[round(x / in_scale) + in_zp]], dtype=np.int8)] for x in xs]
-    outputs, report = run_cases(port, "hello_world_int8", cases)
-    for x, out, us in zip(xs, outputs, report["invoke_us"]):
-        y = _dequantize(out[0][0, 0], out_tensor)
-        print(
-            "  sin(%.3f) = %+.3f   model: %+.3f   (invoke %.2f ms on the board)"
-            % (x, math.sin(x), y, us / 1000)
-        )
-
-
 def run(args):
     board = boards.load(args.board)
     if not (CORPUS / "models").is_dir():
@@ -87,15 +68,7 @@ def run(args):
             print("virtual %s board on %s" % (board.name, port))
         else:
             print("%s board on %s" % (board.name, port))
-        missing = describe(CORPUS / "models" / "person_detect.tflite")["unsupported"]
-        if missing:
-            print(
-                "person_detect needs %s, which this ulite cannot run yet; showing the"
-                " hello_world_int8 sine model instead" % ", ".join(missing)
-            )
-            sine(port, board)
-        else:
-            print("person detection (TFLM's person_detect.tflite, 96x96 grayscale):")
-            person_detection(port, board)
+        print("person detection (TFLM's person_detect.tflite, 96x96 grayscale):")
+        person_detection(port, board)
     if args.port is None:
         print("stopped the virtual board")

@@ -115,10 +115,17 @@ def flash(port, board, model_path, name=None, log=print):
             files.update(module)
             if link.digests([name + ".py"])[0]:
                 removals.append(name + ".py")  # a .py would be imported instead of the .mpy
-        in_heap = 0 if (model_in_flash or link.info["virtual"]) else size
-        warning = board.fit_warning(arena, in_heap)
+        # The virtual board stands for firmware with ulite and the models frozen in.
+        frozen = link.info["virtual"]
+        in_heap = 0 if (model_in_flash or frozen) else size
+        warning = board.fit_warning(
+            arena,
+            in_heap,
+            where="" if frozen else " from its filesystem",
+            runtime_in_heap=not frozen,
+        )
         if warning:
-            log(warning + ("; keep the model in flash: freeze it or use ROMFS" if in_heap else ""))
+            log(warning + "; freeze ulite and the model into firmware (convert's manifest.py)")
         copies = plan_copies(link, files)
         needed, free = sum(len(d) for d in copies.values()), link.info["fs_free"]
         if free is not None and needed > free:
