@@ -33,7 +33,7 @@ from host_tools.rp2040.kernels import ASM_SOURCE, LANES, Kernels
 sys.path.insert(0, str(MPY_DIR))
 from ulite.quant import mbqm  # noqa: E402  (TFLM's MultiplyByQuantizedMultiplier, exact)
 
-KERNELS = {"fc_rows", "requant", "dot8", "gather8", "flip_bytes", "dw8", "add_rescaled"}
+KERNELS = {"fc_rows", "requant", "dot8", "lanes8", "gather8", "flip_bytes", "dw8", "add_rescaled"}
 CORPUS_MODELS = sorted(p.stem for p in (CORPUS / "models").glob("*.tflite"))
 CONV_MODELS = ["person_detect", "vww_96_int8", "kws_ref_model", "ic_resnet8_int8", "micro_speech_quantized"]
 TWIN_DIR = MPY_DIR.parent / "host_tools" / "device"
@@ -158,8 +158,8 @@ def test_cycles_per_mac(k):
     assert 7.0 < c.total_cycles / (depth * rows) < 7.1  # 14 cycles per pair of MACs
     u = rng.integers(0, 256, (1, 6, 12, 64))
     _, c = k.dw8(u, int8(rng, 3, 3, 64), np.zeros(64, np.int32), (6, 12), (1, 1), (0, 0), 0, LANES, (1, 1), 128, count=True)
-    # and 2 per lane for its origin, per tap 2 + 2 per lane for the tap table, one per channel
-    assert c.instructions["mul"] == 9 * 64 * LANES + 2 * LANES + 9 * (2 + 2 * LANES) + 64
+    # and per tap 2 + 2 per lane for the tap table, one per channel for the loop's end
+    assert c.instructions["mul"] == 9 * 64 * LANES + 9 * (2 + 2 * LANES) + 64
     assert c.total_cycles / (9 * 64 * LANES) < 9
     n = 1024
     _, c = k.add_rescaled(int8(rng, n), int8(rng, n), (3, 1 << 30, 2), (-5, 1 << 30, 1), count=True)
@@ -263,6 +263,19 @@ def test_dot8_exact(k):
     np.testing.assert_array_equal(k.dot8(q, w, 0, 100, init=np.zeros(2, np.int32)), dot8_reference(q, w, 0, 100, np.zeros((2, 1))))
 
 
+def test_lanes8_exact(k):
+    """Lane records of blocks over rows and images; the walk moves on past them."""
+    for batches, out_hw, stride, pad in [(1, (5, 5), (1, 1), (1, 1)), (3, (2, 3), (2, 1), (0, 2)), (2, (1, 1), (1, 1), (0, 0)), (1, (25, 5), (2, 2), (4, 1))]:
+        image_bytes = 1000
+        pixels = batches * out_hw[0] * out_hw[1]
+        for first, count in lane_blocks(pixels, out_hw[1]) + [(pixels - 1, 1)]:
+            records, walk = k.lanes8(0x20001000, image_bytes, out_hw, stride, pad, first, count)
+            want = [(0x20001000 + b * image_bytes, iy0, ix0) for b, iy0, ix0 in origins(batches, out_hw, stride, pad, first, count + 1)]
+            assert records == want[:count]
+            b, oy, ox = (first + count) // (out_hw[0] * out_hw[1]), (first + count) % (out_hw[0] * out_hw[1]) // out_hw[1], (first + count) % out_hw[1]
+            assert walk == (0x20001000 + b * image_bytes, oy, ox)
+
+
 def gather_reference(x, group, depth, lanes, t0, taps, kw, dilation, pad):
     _, in_h, in_w, _ = x.shape
     out = np.full((taps * depth, LANES), 0xEE, np.int64)
@@ -311,11 +324,11 @@ def test_gather8_exact_on_corpus_layers(k):
         geo = estimate.im2col_geometry(layer)
         if geo is None:
             continue
-        kh, kw, depth, groups, per_chunk = geo[6], geo[7], geo[8], geo[10], geo[18]
+        kh, kw, depth, groups, per_chunk = geo.kh, geo.kw, geo.depth, geo.groups, geo.per_chunk
         x = int8(rng, *layer.inputs[0].shape)
         out_hw = layer.outputs[0].shape[1:3]
         taps = kh * kw
-        for first, count in lane_blocks(geo[19], out_hw[1]):
+        for first, count in lane_blocks(geo.pixels, out_hw[1]):
             for t0 in range(0, taps, per_chunk):
                 group = int(rng.integers(0, groups))
                 check_gather(k, rng, x, group, depth, out_hw, layer.options["stride"], pads(layer, kh, kw), first, count, t0, min(per_chunk, taps - t0), kw, layer.options["dilation"], name)
@@ -466,6 +479,7 @@ def test_twins_compute_what_the_machine_code_computes():
         lambda: k.dw8(rng.integers(0, 256, (2, 5, 4, 6)), int8(rng, 3, 3, 12), rng.integers(-99, 99, 12).astype(np.int32), (5, 4), (1, 1), (1, 1), 15, 8, (1, 1), 40, (1, 3), (2, 5)),
         lambda: k.dw8(rng.integers(0, 256, (1, 5, 4, 3)), int8(rng, 3, 3, 3), None, (5, 4), (1, 1), (1, 1), 17, 3, (1, 1), 40, acc=rng.integers(-99, 99, (3, LANES)).astype(np.int32)),
         lambda: k.add_rescaled(int8(rng, 70), int8(rng, 70), (3, 1 << 30, 2), (-128, (1 << 31) - 1, 0)),
+        lambda: k.lanes8(0x20000100, 60, (4, 3), (2, 1), (1, 0), 9, 8),
     ]
     for call in calls:
         call()
@@ -604,7 +618,7 @@ def test_estimate_plans_the_calls_the_glue_makes(tmp_path):
 GLUE_LOCKED = """
 import micropython, sys, thumb_twin
 thumb_twin.install()
-for name in ("fc_rows", "requant", "dot8", "gather8", "dw8", "add_rescaled"):
+for name in ("fc_rows", "requant", "dot8", "gather8", "dw8", "add_rescaled", "lanes8"):
     setattr(thumb_twin, name, len)  # kernels that return at once and allocate nothing
 thumb_twin.flip_bytes = lambda buffer, n: 0
 import ulite

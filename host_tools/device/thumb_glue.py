@@ -8,7 +8,7 @@ import sys
 import thumb_twin
 
 thumb_twin.install()
-for name in ("fc_rows", "requant", "dot8", "gather8", "dw8", "add_rescaled"):
+for name in ("fc_rows", "requant", "dot8", "gather8", "dw8", "add_rescaled", "lanes8"):
     setattr(thumb_twin, name, len)
 thumb_twin.flip_bytes = lambda buffer, n: 0
 

@@ -102,29 +102,34 @@ def dot8(block):
     return 0
 
 
-def _lanes(walk, lanes, near):
-    """(image address, iy0, ix0) of `lanes` output pixels from a kernel's walk words:
-    lane 0's image address, oy, ox, then out_h, out_w, strides, pads, bytes per image."""
-    image, oy, ox, out_h, out_w, stride_h, stride_w, pad_top, pad_left, image_bytes = walk
-    image = _address(image, near)
-    records = []
+def lanes8(block):
+    words, near = _params(block, 12)
+    records, lanes, image, oy, ox, out_h, out_w, stride_h, stride_w, pad_top, pad_left, image_bytes = words
+    _log(("lanes8", lanes))
+    values = []
     for _ in range(lanes):
-        records.append((image, oy * stride_h - pad_top, ox * stride_w - pad_left))
+        values += [image, oy * stride_h - pad_top, ox * stride_w - pad_left]
         ox += 1
         if ox == out_w:
             ox, oy = 0, oy + 1
             if oy == out_h:
-                oy, image = 0, image + image_bytes
-    return records
+                oy, image = 0, (image + image_bytes) & 0xFFFFFFFF
+    _store_int32s(_address(records, near), [v - (1 << 32) if v >= 1 << 31 else v for v in values])
+    struct.pack_into("<3i", block, 8, image - (1 << 32) if image >= 1 << 31 else image, oy, ox)
+    return 0
+
+
+def _records(words, lanes, near):
+    return [(_address(words[3 * p] & 0xFFFFFFFF, near), words[3 * p + 1], words[3 * p + 2]) for p in range(lanes)]
 
 
 def gather8(block):
-    words, near = _params(block, 27)
+    words, near = _params(block, 17 + 3 * 8)
     dst, lanes, depth, ky0, kx0, taps, kw, in_h, in_w, dil_h, dil_w, row, pixel, pad = words[:14]
     first_channel = words[16]
     _log(("gather8", lanes, depth, taps))
     out = uctypes.bytearray_at(_address(dst, near), 8 * taps * depth)
-    for p, (image, iy0, ix0) in enumerate(_lanes(words[17:27], lanes, near)):
+    for p, (image, iy0, ix0) in enumerate(_records(words[17:], lanes, near)):
         ky, kx = ky0, kx0
         i = p
         for _ in range(taps):
@@ -142,7 +147,7 @@ def gather8(block):
 
 
 def dw8(block):
-    words, near = _params(block, 30)
+    words, near = _params(block, 20 + 3 * 8)
     acc, lanes, channels, weights, init, ky_end, kw, in_h, in_w, dil_h, dil_w, row, pad_row, m = words[:14]
     pixel, tap_bytes, ky0, first_channel = words[16:20]
     _log(("dw8", lanes, channels, m, ky_end - ky0, kw, init != 0))
@@ -154,7 +159,7 @@ def dw8(block):
     sums = []
     for o in range(outputs):
         sums += [starts[o]] * 8 if starts else list(_int32s(acc + 32 * o, 8))
-    records = _lanes(words[20:30], lanes, near)
+    records = _records(words[20:], lanes, near)
     records += [(0, -1, -1)] * (8 - lanes)  # the machine code's unused lanes read the pad row
     for p, (image, iy0, ix0) in enumerate(records):
         t = 0

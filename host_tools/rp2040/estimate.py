@@ -7,9 +7,9 @@ backend makes (`plan`, mirroring the viper glue in mpy/ulite/loops/thumb/, with 
 geometry ulite's own kernels compute, imported from mpy/ulite; a test checks the two agree
 by counting the glue's calls on the unix port, for every corpus model and the conv sweeps):
 FULLY_CONNECTED runs fc_rows + requant per chunk of units; CONV_2D blocks of 8 output
-pixels, per chunk of channels gather8 + dot8 per group and chunk of taps, then requant;
-DEPTHWISE_CONV_2D dw8 per chunk of channels and run of kernel rows, then requant, between
-two flips of the input (or, with a large depth multiplier, CONV_2D's plan as a grouped
+pixels (lanes8 places them), per chunk of channels gather8 + dot8 per group and chunk of
+taps, then requant; DEPTHWISE_CONV_2D per block lanes8, then dw8 per chunk of channels and
+run of kernel rows and requant, between two flips of the input (or, with a large depth multiplier, CONV_2D's plan as a grouped
 convolution); ADD without broadcast add_rescaled + requant per chunk of elements.
 One representative call per distinct shape runs in the emulator on random data; its
 Cortex-M0+ cycles (timing table in isa.py) times the number of such calls.
@@ -35,28 +35,29 @@ Not modelled: weights read from flash through the 16 KB XIP cache instead of RAM
 model too big for RAM, like person_detect, streams its weights from flash), interrupts.
 """
 
-import sys
 import zlib
+from collections import namedtuple
 
 import numpy as np
 
-from ..paths import MPY_DIR
 from . import layers
 from .kernels import DW_TABLE_TAPS, LANES, Kernels
 
-if str(MPY_DIR) not in sys.path:
-    sys.path.insert(0, str(MPY_DIR))
-from ulite.interpreter import ACC_CHUNK  # noqa: E402  (the device's own geometry, in CPython)
-from ulite.kernels import conv_common, depthwise_conv  # noqa: E402
-
 CLOCK_HZ = 133_000_000
+# The device's geometry constants (a test checks the plans against the glue's calls):
+ACC_CHUNK = 64  # ulite.interpreter.ACC_CHUNK: FULLY_CONNECTED units, ADD elements per chunk
+IM2COL_BYTES = 4096  # ulite.kernels.conv_common: gathered patches of a block at most
+ACC_INTS = 512  # ulite.kernels.conv_common: accumulators of a pass of the viper loops
+WIDE_LANES_UP_TO = 128  # ulite.kernels.conv_common: more filters, 4 lanes in the viper loop
+GROUPED_FROM_MULTIPLIER = 4  # ulite.kernels.depthwise_conv: depthwise as a grouped conv
+GROUPED_WEIGHT_BYTES = 4096
 
 # x86-64 instructions of the glue per op and per kernel call, by op kind (glue.py)
 GLUE_X86 = {
-    "FULLY_CONNECTED": (4897, 235),
-    "CONV_2D": (5745, 330),
-    "DEPTHWISE_CONV_2D": (6978, 312),
-    "ADD": (6984, 235),
+    "FULLY_CONNECTED": (4914, 235),
+    "CONV_2D": (6551, 277),
+    "DEPTHWISE_CONV_2D": (8540, 224),
+    "ADD": (6981, 253),
 }
 X86_PER_OP = GLUE_X86["FULLY_CONNECTED"][0]  # an op's dispatch, for ops that run viper
 CYCLES_PER_X86 = 2.5
@@ -114,22 +115,34 @@ def _window(layer):
     return layer.options["stride"], layer.options["dilation"]
 
 
+Im2col = namedtuple("Im2col", "kh kw depth groups out_c per_chunk rows pixels")
+
+
+def _im2col(x_shape, out_shape, kh, kw, depth, groups):
+    """ulite.kernels.conv_common.im2col_geometry's taps per chunk and accumulator rows."""
+    taps, out_c = kh * kw, out_shape[3]
+    most = max(1, IM2COL_BYTES // (LANES * depth))
+    chunks = -(-taps // most)
+    lanes = LANES if out_c <= WIDE_LANES_UP_TO else 4
+    rows = max(1, ACC_INTS // (lanes * out_c)) * lanes
+    pixels = out_shape[0] * out_shape[1] * out_shape[2]
+    return Im2col(kh, kw, depth, groups, out_c, -(-taps // chunks), rows, pixels)
+
+
 def im2col_geometry(layer):
-    """The im2col geometry (layout in loops/viper/conv.py) of an int8 CONV_2D, or of a
-    DEPTHWISE_CONV_2D that ulite runs as a grouped convolution; else None. Padding and
-    zero point are left at 0 (they change no call)."""
+    """The im2col geometry of an int8 CONV_2D, or of a DEPTHWISE_CONV_2D that ulite runs as
+    a grouped convolution (kernels/depthwise_conv.py _grouped); else None."""
     x, out = layer.inputs[0], layer.outputs[0]
     if layer.name == "CONV_2D":
         _, kh, kw, depth = layer.inputs[1].shape
-        filters = (kh, kw, depth, x.shape[3] // depth)
-        return conv_common.im2col_geometry(x.shape, out.shape, filters, *_window(layer), (0, 0), 0)
-    _, kh, kw, channels = layer.inputs[1].shape  # kernels/depthwise_conv.py _grouped
+        return _im2col(x.shape, out.shape, kh, kw, depth, x.shape[3] // depth)
+    _, kh, kw, channels = layer.inputs[1].shape
     taps, in_c = kh * kw, x.shape[3]
-    if channels // in_c < depthwise_conv.GROUPED_FROM_MULTIPLIER or taps * channels > depthwise_conv.GROUPED_WEIGHT_BYTES:
+    if channels // in_c < GROUPED_FROM_MULTIPLIER or taps * channels > GROUPED_WEIGHT_BYTES:
         return None
-    geo = conv_common.im2col_geometry(x.shape, out.shape, (kh, kw, 1, in_c), *_window(layer), (0, 0), 0)
-    extra = conv_common.im2col_scratch_bytes(geo) + taps * channels
-    return geo if 4 * extra <= x.size + out.size else None
+    geo = _im2col(x.shape, out.shape, kh, kw, 1, in_c)
+    scratch = 4 * geo.rows * geo.out_c + LANES * geo.depth * geo.per_chunk
+    return geo if 4 * (scratch + taps * channels) <= x.size + out.size else None
 
 
 def depthwise_chunks(layer):
@@ -138,7 +151,7 @@ def depthwise_chunks(layer):
     x, out = layer.inputs[0], layer.outputs[0]
     _, kh, kw, out_c = layer.inputs[1].shape
     in_c = x.shape[3]
-    rows = max(1, min(conv_common.ACC_INTS, (x.size + out.size) // 32) // out_c)  # depthwise_conv._geometry
+    rows = max(1, min(ACC_INTS, (x.size + out.size) // 32) // out_c)  # depthwise_conv._geometry
     chunk = min(in_c, rows * in_c >> 3)
     rows_per_call = DW_TABLE_TAPS // kw
     return (chunk, rows_per_call) if chunk and rows_per_call else None
@@ -147,12 +160,14 @@ def depthwise_chunks(layer):
 def _plan_conv(layer):
     """loops/thumb/conv.py conv_int8 on the layer's im2col geometry."""
     geo = im2col_geometry(layer)
-    out_c, depth, per_group, per_chunk = geo[5], geo[8], geo[9], geo[18]
-    taps = geo[6] * geo[7]
-    chunk = min(out_c, geo[20] * out_c >> 3)
+    out_c, depth, per_chunk = geo.out_c, geo.depth, geo.per_chunk
+    per_group = out_c // geo.groups
+    taps = geo.kh * geo.kw
+    chunk = min(out_c, geo.rows * out_c >> 3)
     tap_chunks = [min(per_chunk, taps - t0) for t0 in range(0, taps, per_chunk)]
     calls = {}
     for lanes, blocks in _blocks(layer.outputs[0].shape):
+        _count(calls, ("lanes8", lanes), blocks)
         for c0 in range(0, out_c, chunk):
             c1 = min(c0 + chunk, out_c)
             o = c0
@@ -178,6 +193,7 @@ def _plan_depthwise(layer):
     in_c = x.shape[3]
     calls = {("flip_bytes", (x.size + 3) & ~3): 2}
     for lanes, blocks in _blocks(layer.outputs[0].shape):
+        _count(calls, ("lanes8", lanes), blocks)
         for c0 in range(0, in_c, chunk):
             c = min(chunk, in_c - c0)
             for ky0 in range(0, kh, rows_per_call):
@@ -247,6 +263,9 @@ class Estimator:
         weights = self._int8(kh, kw, channels * multiplier)
         acc = None if first else np.zeros((channels * multiplier, LANES), np.int32)
         return self.kernels.dw8(u, weights, init, (h, w), (1, 1), (0, 0), 0, lanes, (1, 1), 128, acc=acc, count=True)[1]
+
+    def _lanes8(self, lanes):
+        return self.kernels.lanes8(0x20000000, 9216, (12, 3), (1, 1), (1, 1), 0, lanes, count=True)[1]
 
     def _add_rescaled(self, n):
         t = (3, int(self.rng.integers(1 << 30, 1 << 31)), 2)

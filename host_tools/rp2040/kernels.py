@@ -14,8 +14,8 @@ from . import emulator, mpy
 
 ASM_SOURCE = MPY_DIR / "ulite" / "loops" / "thumb" / "asm.py"
 DW_TABLE_TAPS = 25  # dw8's tap table holds (ky end - ky0) * kw <= 25 taps
-DW_WORDS = 54 + 9 * DW_TABLE_TAPS
-GATHER_WORDS = 27 + 3 * 8
+DW_WORDS = 44 + 9 * DW_TABLE_TAPS
+GATHER_WORDS = 17 + 3 * 8
 LANES = 8
 
 
@@ -33,10 +33,11 @@ class Kernels:
         self.machine = emulator.Machine({name: code for name, (code, _) in functions.items()})
         self.record = record
         self.last = None
+        self.last_block = None
 
     def _run(self, name, words, count, *extra):
         m = self.machine
-        block = m.alloc(struct.pack("<%di" % len(words), *[w - (1 << 32) if w >= 1 << 31 else w for w in words]))
+        block = self.last_block = m.alloc(struct.pack("<%di" % len(words), *[w - (1 << 32) if w >= 1 << 31 else w for w in words]))
         before = m.read(emulator.RAM, block + 4 * len(words) - emulator.RAM) if self.record else None
         result = m.call(name, block, *extra, count=count)
         if self.record:
@@ -94,24 +95,42 @@ class Kernels:
         out = self._read(acc_address, np.int32, (channels, LANES))
         return (out, counts) if count else out
 
-    def _walk(self, images, out_hw, stride, pads, first):
-        """Words of a kernel's pixel walk: lane 0 is output pixel `first` (row-major over
-        the batch of `images`, an int8/uint8 array (b, h, w, c))."""
+    def _records(self, images, out_hw, stride, pads, first, lanes):
+        """Lane records (image address, iy0, ix0) of `lanes` output pixels from `first`
+        (row-major over the batch of `images`, an int8/uint8 array (b, h, w, c)), as lanes8
+        writes them."""
+        oh, ow = out_hw
+        base = self._array(images, 1)
+        words = []
+        for pixel in range(first, first + lanes):
+            b, oy, ox = pixel // (oh * ow), pixel % (oh * ow) // ow, pixel % ow
+            words += [base + b * images[0].size, oy * stride[0] - pads[0], ox * stride[1] - pads[1]]
+        return words
+
+    def lanes8(self, images_address, image_bytes, out_hw, stride, pads, first, lanes, count=False):
+        """(records [(image address, iy0, ix0)], the walk after them (image address, oy,
+        ox)) of `lanes` output pixels from `first`."""
+        self.machine.reset()
         oh, ow = out_hw
         b, oy, ox = first // (oh * ow), first % (oh * ow) // ow, first % ow
-        image_bytes = images[0].size
-        base = self._array(images, 1)
-        return [base + b * image_bytes, oy, ox, oh, ow, stride[0], stride[1], pads[0], pads[1], image_bytes]
+        records = self.machine.zeros(12 * lanes)
+        words = [records, lanes, images_address + b * image_bytes, oy, ox, oh, ow, stride[0], stride[1], pads[0], pads[1], image_bytes]
+        counts = self._run("lanes8", words, count)
+        got = self._read(records, np.int32, (lanes, 3)).astype(np.int64)
+        got[:, 0] &= 0xFFFFFFFF
+        walk = self._read(self.last_block + 8, np.int32, (3,))
+        result = [tuple(int(v) for v in r) for r in got], (int(walk[0]) & 0xFFFFFFFF, int(walk[1]), int(walk[2]))
+        return (result, counts) if count else result
 
     def gather8(self, x, group, depth, out_hw, stride, pads, first, lanes, t0, taps, kw, dilation, pad, count=False):
         """im2col bytes (taps * depth, 8) for `lanes` output pixels from `first` of images
         x int8 (b, h, w, c), stride and pads (top, left); unused lanes are left at 0xEE."""
         self.machine.reset()
         _, in_h, in_w, in_c = x.shape
-        walk = self._walk(x, out_hw, stride, pads, first)
+        records = self._records(x, out_hw, stride, pads, first, lanes)
         dst = self.machine.alloc(bytes([0xEE]) * (LANES * taps * depth), 1)
         words = [dst, lanes, depth, t0 // kw, t0 % kw, taps, kw, in_h, in_w, dilation[0], dilation[1], in_w * in_c, in_c, pad, 0, 0, group * depth]
-        words += walk + [0] * (GATHER_WORDS - len(words) - len(walk))
+        words += records + [0] * (GATHER_WORDS - len(words) - len(records))
         counts = self._run("gather8", words, count)
         out = self._read(dst, np.uint8, (taps * depth, LANES))
         return (out, counts) if count else out
@@ -129,14 +148,14 @@ class Kernels:
         c0, c1 = channels or (0, in_c)
         start = np.zeros(((c1 - c0) * m, LANES), np.int32) if acc is None else acc
         acc_address = self._array(start.astype(np.int32))
-        walk = self._walk(u.astype(np.uint8), out_hw, stride, pads, first)
+        records = self._records(u.astype(np.uint8), out_hw, stride, pads, first, lanes)
         pad_row = self.machine.alloc(bytes([pad]) * in_c)
         weights = self._array(w, 1) + (ky0 * kw * outputs) + c0 * m
         words = [
             acc_address, lanes, c1 - c0, weights, 0 if acc is not None else self._array(init[c0 * m :].astype(np.int32)),
             ky1, kw, in_h, in_w, dilation[0], dilation[1], in_w * in_c, pad_row, m, 0, 0, in_c, outputs, ky0, c0,
         ]  # fmt: skip
-        words += walk + [0] * (DW_WORDS - len(words) - len(walk))
+        words += records + [0] * (DW_WORDS - len(words) - len(records))
         counts = self._run("dw8", words, count)
         out = self._read(acc_address, np.int32, ((c1 - c0) * m, LANES))
         return (out, counts) if count else out

@@ -451,19 +451,64 @@ def dot8(r0):
 
 
 @micropython.asm_thumb
+def lanes8(r0):
+    """The records of a block's lanes for gather8 and dw8: (image address, iy0, ix0) of
+    `lanes` output pixels in row-major order, lane p = the walk's pixel + p; then moves the
+    walk on past them.
+
+    Parameter words: 0 where the records go, 1 lanes (> 0), 2 the walk's image address (its
+    batch), 3 its oy, 4 its ox, 5 out_h, 6 out_w, 7 stride_h, 8 stride_w, 9 pad_top,
+    10 pad_left, 11 bytes per image.
+    """
+    ldr(r5, [r0, 0])
+    ldr(r4, [r0, 4])
+    ldr(r1, [r0, 8])  # image address
+    ldr(r2, [r0, 12])  # oy
+    ldr(r3, [r0, 16])  # ox
+    label(LANE)
+    str(r1, [r5, 0])
+    ldr(r6, [r0, 28])
+    mul(r6, r2)
+    ldr(r7, [r0, 36])
+    sub(r6, r6, r7)
+    str(r6, [r5, 4])  # iy0 = oy * stride_h - pad_top
+    ldr(r6, [r0, 32])
+    mul(r6, r3)
+    ldr(r7, [r0, 40])
+    sub(r6, r6, r7)
+    str(r6, [r5, 8])  # ix0 = ox * stride_w - pad_left
+    add(r5, 12)
+    add(r3, 1)
+    ldr(r6, [r0, 24])
+    cmp(r3, r6)
+    bne(NEXT)
+    mov(r3, 0)  # next output row
+    add(r2, 1)
+    ldr(r6, [r0, 20])
+    cmp(r2, r6)
+    bne(NEXT)
+    mov(r2, 0)  # next image of the batch
+    ldr(r6, [r0, 44])
+    add(r1, r1, r6)
+    label(NEXT)
+    sub(r4, 1)
+    bne(LANE)
+    str(r1, [r0, 8])
+    str(r2, [r0, 12])
+    str(r3, [r0, 16])
+    mov(r0, 0)
+
+
+@micropython.asm_thumb
 def gather8(r0):
     """im2col for up to eight output pixels (lanes), interleaved as dot8 reads it.
 
     For lane p and each tap t of a chunk (kernel row ky, column kx, from (ky0, kx0) on),
     the filter depth's bytes x of the input pixel (iy0 + ky * dil_h, ix0 + kx * dil_w) go to
     dst[8 * (t * depth + i) + p] as u = x ^ 0x80 (x + 128); taps outside the input get pad.
-    Lane p is the p-th output pixel from (oy, ox) in row-major order.
-    Parameter words: 0 dst, 1 lanes (> 0), 2 depth, 3 ky0, 4 kx0, 5 taps, 6 kw, 7 in_h,
-    8 in_w, 9 dil_h, 10 dil_w, 11 bytes per input row, 12 bytes per input pixel, 13 pad
-    (u value), 14-15 scratch, 16 the group's first channel, 17 the image address of lane 0's
-    batch, 18 its oy, 19 its ox, 20 out_h, 21 out_w, 22 stride_h, 23 stride_w, 24 pad_top,
-    25 pad_left, 26 bytes per image; from word 27 the lane records this builds (image
-    address, iy0, ix0 per lane).
+    Parameter words: 0 dst, 1 lanes, 2 depth, 3 ky0, 4 kx0, 5 taps, 6 kw, 7 in_h, 8 in_w,
+    9 dil_h, 10 dil_w, 11 bytes per input row, 12 bytes per input pixel, 13 pad (u value),
+    14-15 scratch, 16 the group's first channel, 17 + 3 * p: lane p's record (lanes8).
     """
     mov(r4, r8)
     mov(r5, r9)
@@ -471,44 +516,8 @@ def gather8(r0):
     mov(r7, r11)
     push({r4, r5, r6, r7})
     mov(lr, r0)
-    # The lane records, walking output pixels from the first lane's (oy, ox) row by row.
-    ldr(r1, [r0, 68])  # image address
-    ldr(r2, [r0, 72])  # oy
-    ldr(r3, [r0, 76])  # ox
-    ldr(r4, [r0, 4])  # lanes
-    mov(r5, r0)
-    add(r5, 108)
-    label(WALK)
-    str(r1, [r5, 0])
-    ldr(r6, [r0, 88])
-    mul(r6, r2)
-    ldr(r7, [r0, 96])
-    sub(r6, r6, r7)
-    str(r6, [r5, 4])  # iy0 = oy * stride_h - pad_top
-    ldr(r6, [r0, 92])
-    mul(r6, r3)
-    ldr(r7, [r0, 100])
-    sub(r6, r6, r7)
-    str(r6, [r5, 8])  # ix0 = ox * stride_w - pad_left
-    add(r5, 12)
-    add(r3, 1)
-    ldr(r6, [r0, 84])
-    cmp(r3, r6)
-    bne(WALKED)
-    mov(r3, 0)  # next output row
-    add(r2, 1)
-    ldr(r6, [r0, 80])
-    cmp(r2, r6)
-    bne(WALKED)
-    mov(r2, 0)  # next image of the batch
-    ldr(r6, [r0, 104])
-    add(r1, r1, r6)
-    label(WALKED)
-    sub(r4, 1)
-    bne(WALK)
-    mov(r0, lr)
     mov(r1, r0)
-    add(r1, 108)
+    add(r1, 68)
     str(r1, [r0, 60])  # word 15: the current lane's record
     label(LANE)
     mov(r7, lr)
@@ -652,14 +661,11 @@ def dw8(r0):
     3 weights of tap (ky0, 0) for the call's first output channel, 4 init (int32; 0: none),
     5 ky end, 6 kw, 7 in_h, 8 in_w, 9 dil_h, 10 dil_w, 11 bytes per input row, 12 pad row,
     13 m, 14-15 scratch, 16 bytes per input pixel, 17 bytes between taps' weights, 18 ky0,
-    19 the call's first input channel, 20 the image address of lane 0's batch, 21 its oy,
-    22 its ox (lane p is the p-th output pixel from there, row-major), 23 out_h, 24 out_w,
-    25 stride_h, 26 stride_w, 27 pad_top, 28 pad_left, 29 bytes per image; from word 30,
-    the lane records this builds (image address, iy0, ix0 per lane); from word 54, the tap
-    table it builds: per tap, the address of its weights (moved along so that indexing it
-    by the input channel c reaches output channel o) and the eight lanes' pixel addresses
-    ((ky end - ky0) * kw <= 25 taps). Per channel and tap: one weight, eight lanes (r0-r3,
-    r8-r11): 56 cycles per 8 MACs.
+    19 the call's first input channel, 20 + 3 * p: lane p's record (lanes8); from word 44,
+    the tap table this builds: per tap, the address of its weights (moved along so that
+    indexing it by the input channel c reaches output channel o) and the eight lanes' pixel
+    addresses ((ky end - ky0) * kw <= 25 taps). Per channel and tap: one weight, eight lanes
+    (r0-r3, r8-r11): 56 cycles per 8 MACs.
     """
     mov(r4, r8)
     mov(r5, r9)
@@ -667,45 +673,9 @@ def dw8(r0):
     mov(r7, r11)
     push({r4, r5, r6, r7})
     mov(lr, r0)
-    # The lane records, walking output pixels from the first lane's (oy, ox) row by row.
-    ldr(r1, [r0, 80])  # image address
-    ldr(r2, [r0, 84])  # oy
-    ldr(r3, [r0, 88])  # ox
-    ldr(r4, [r0, 4])  # lanes
-    mov(r5, r0)
-    add(r5, 120)
-    label(WALK)
-    str(r1, [r5, 0])
-    ldr(r6, [r0, 100])
-    mul(r6, r2)
-    ldr(r7, [r0, 108])
-    sub(r6, r6, r7)
-    str(r6, [r5, 4])  # iy0 = oy * stride_h - pad_top
-    ldr(r6, [r0, 104])
-    mul(r6, r3)
-    ldr(r7, [r0, 112])
-    sub(r6, r6, r7)
-    str(r6, [r5, 8])  # ix0 = ox * stride_w - pad_left
-    add(r5, 12)
-    add(r3, 1)
-    ldr(r6, [r0, 96])
-    cmp(r3, r6)
-    bne(WALKED)
-    mov(r3, 0)  # next output row
-    add(r2, 1)
-    ldr(r6, [r0, 92])
-    cmp(r2, r6)
-    bne(WALKED)
-    mov(r2, 0)  # next image of the batch
-    ldr(r6, [r0, 116])
-    add(r1, r1, r6)
-    label(WALKED)
-    sub(r4, 1)
-    bne(WALK)
     # Pass 1: the tap table. r1: table entry, r2: tap weights, r3: ky, r4: kx.
-    mov(r0, lr)
     mov(r1, r0)
-    add(r1, 216)
+    add(r1, 176)
     ldr(r2, [r0, 12])
     ldr(r3, [r0, 72])
     label(TABLE_ROW)
@@ -723,7 +693,7 @@ def dw8(r0):
     ldr(r5, [r7, 40])
     mul(r4, r5)  # kx * dil_w
     mov(r6, r7)
-    add(r6, 120)  # lane records
+    add(r6, 80)  # lane records
     mov(r5, 8)
     mov(r12, r5)  # lanes to place (all eight: unused lanes read the pad row)
     label(TABLE_LANE)
@@ -820,7 +790,7 @@ def dw8(r0):
     ldr(r5, [r4, 28])
     mov(r11, r5)
     label(LANES_SET)
-    add(r6, 216)
+    add(r6, 176)
     label(TAP)
     ldr(r4, [r6, 0])
     data(2, _LDRSB | 7 << 6 | 4 << 3 | 4)  # ldrsb r4, [r4, r7]: weight
@@ -886,7 +856,7 @@ def dw8(r0):
     b(NEXT)
     label(SAME_INPUT)
     mov(r0, r6)
-    add(r0, 216)
+    add(r0, 176)
     label(SHIFT_WEIGHTS)  # every tap's weights one output channel on
     ldr(r1, [r0, 0])
     add(r1, 1)

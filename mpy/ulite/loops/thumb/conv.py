@@ -26,32 +26,46 @@ from micropython import const
 
 from ..viper.conv import depthwise_int8 as _depthwise_words
 from ..viper.conv import flip_sign_bits
-from .asm import dot8, dw8, flip_bytes, gather8, requant
+from .asm import dot8, dw8, flip_bytes, gather8, lanes8, requant
 from .core import _RQ, set_requant
 
 _LANES = const(8)
 _DW_TAPS = const(25)  # dw8's tap table
-_GATHER = bytearray(4 * (27 + 3 * _LANES))
+_GATHER = bytearray(4 * (17 + 3 * _LANES))
 _DOT = bytearray(4 * 7)
-_DW = bytearray(4 * (54 + 9 * _DW_TAPS))
+_DW = bytearray(4 * (44 + 9 * _DW_TAPS))
+_WALK = bytearray(4 * 12)
 
 
 @micropython.viper
-def _set_walk(block, first: int, geometry, strides: int):
-    """Words first.. of a kernel's block: the walk over output pixels (from pixel 0), which
-    the kernel turns into its lanes. geometry's words from `strides` on are stride_h,
-    stride_w, dilation_h, dilation_w, pad_top, pad_left (in both layouts)."""
-    p = ptr32(block)
+def _set_walk(records: int, image: int, geometry, strides: int):
+    """_WALK, lanes8's block, at output pixel 0: lane records go to the address `records`;
+    geometry's words from `strides` on are stride_h, stride_w, dilation_h, dilation_w,
+    pad_top, pad_left (in both layouts)."""
+    p = ptr32(_WALK)
     geo = ptr32(geometry)
-    p[first + 1] = 0
-    p[first + 2] = 0
-    p[first + 3] = geo[3]
-    p[first + 4] = geo[4]
-    p[first + 5] = geo[strides]
-    p[first + 6] = geo[strides + 1]
-    p[first + 7] = geo[strides + 4]
-    p[first + 8] = geo[strides + 5]
-    p[first + 9] = geo[0] * geo[1] * geo[2]
+    p[0] = records
+    p[2] = image
+    p[3] = 0
+    p[4] = 0
+    p[5] = geo[3]
+    p[6] = geo[4]
+    p[7] = geo[strides]
+    p[8] = geo[strides + 1]
+    p[9] = geo[strides + 4]
+    p[10] = geo[strides + 5]
+    p[11] = geo[0] * geo[1] * geo[2]
+
+
+@micropython.viper
+def _set_block_requant(block, rq, out_c: int) -> int:
+    """A requant block for a block's accumulators (eight lanes per channel) written to
+    output pixels out_c bytes apart; returns 1 if each channel has its multiplier."""
+    set_requant(block, rq)
+    r = ptr32(block)
+    r[4] = out_c
+    r[11] = 4 * _LANES
+    return int(int(rq[2]) > 1)
 
 
 @micropython.viper
@@ -77,9 +91,11 @@ def conv_int8(args):
     if chunk > out_c:
         chunk = out_c
     # kernels and blocks in locals: a global lookup per call costs as much as the call
+    walk_block = _WALK
     gather_block = _GATHER
     dot_block = _DOT
     requant_block = _RQ
+    walk = lanes8
     gather = gather8
     dot = dot8
     requantize = requant
@@ -96,19 +112,17 @@ def conv_int8(args):
     d = ptr32(dot_block)
     d[0] = im2col
     d[5] = filter_size
-    rq = args[4]
-    set_requant(requant_block, rq)
+    per_channel = int(_set_block_requant(requant_block, args[4], out_c))
     r = ptr32(requant_block)
-    r[4] = out_c
-    r[11] = 4 * _LANES
-    per_channel = int(rq[2]) > 1
-    g[17] = x
-    _set_walk(gather_block, 17, args[7], 11)
+    _set_walk(int(g) + 68, x, args[7], 11)  # lane records from word 17
+    k = ptr32(walk_block)
     pixel = 0
     while pixel < pixels:
         count = pixels - pixel
         if count > _LANES:
             count = _LANES
+        k[1] = count
+        walk(walk_block)
         c0 = 0
         while c0 < out_c:
             c1 = c0 + chunk
@@ -158,14 +172,6 @@ def conv_int8(args):
                 r[6] = r[13] + c0
             requantize(requant_block)
             c0 = c1
-        ox = g[19] + _LANES  # the walk, eight output pixels on
-        while ox >= g[21]:
-            ox -= g[21]
-            g[18] += 1
-            if g[18] == g[20]:
-                g[18] = 0
-                g[17] += g[26]
-        g[19] = ox
         pixel += count
 
 
@@ -202,8 +208,10 @@ def depthwise_int8(args):
     else:
         flip_sign_bits(xbuf, size)
     pixels = geo[16]
+    walk_block = _WALK
     dw_block = _DW
     requant_block = _RQ
+    walk = lanes8
     depthwise = dw8
     requantize = requant
     w = ptr32(dw_block)
@@ -218,19 +226,17 @@ def depthwise_int8(args):
     w[13] = m
     w[16] = in_c
     w[17] = out_c
-    rq = args[4]
-    set_requant(requant_block, rq)
+    per_channel = int(_set_block_requant(requant_block, args[4], out_c))
     r = ptr32(requant_block)
-    r[4] = out_c
-    r[11] = 4 * _LANES
-    per_channel = int(rq[2]) > 1
-    w[20] = x
-    _set_walk(dw_block, 20, args[7], 9)
+    _set_walk(int(w) + 80, x, args[7], 9)  # lane records from word 20
+    k = ptr32(walk_block)
     pixel = 0
     while pixel < pixels:
         count = pixels - pixel
         if count > _LANES:
             count = _LANES
+        k[1] = count
+        walk(walk_block)
         c0 = 0
         while c0 < in_c:
             c1 = c0 + chunk
@@ -261,14 +267,6 @@ def depthwise_int8(args):
                 r[6] = r[13] + c0 * m
             requantize(requant_block)
             c0 = c1
-        ox = w[22] + _LANES  # the walk, eight output pixels on
-        while ox >= w[24]:
-            ox -= w[24]
-            w[21] += 1
-            if w[21] == w[23]:
-                w[21] = 0
-                w[20] += w[29]
-        w[22] = ox
         pixel += count
     if aligned:
         flip_bytes(xbuf, (size + 3) & ~3)
