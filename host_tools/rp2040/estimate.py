@@ -54,10 +54,10 @@ GROUPED_WEIGHT_BYTES = 4096
 
 # x86-64 instructions of the glue per op and per kernel call, by op kind (glue.py)
 GLUE_X86 = {
-    "FULLY_CONNECTED": (4914, 235),
-    "CONV_2D": (6551, 277),
-    "DEPTHWISE_CONV_2D": (8540, 224),
-    "ADD": (6981, 253),
+    "FULLY_CONNECTED": (4899, 234),
+    "CONV_2D": (6491, 269),
+    "DEPTHWISE_CONV_2D": (8168, 224),
+    "ADD": (6973, 235),
 }
 X86_PER_OP = GLUE_X86["FULLY_CONNECTED"][0]  # an op's dispatch, for ops that run viper
 CYCLES_PER_X86 = 2.5

@@ -15,7 +15,9 @@ callee-saved: kernels that use them save them on entry. lr is free (the entry co
 and holds the parameter block.
 
 All sums are int32 with the bounds of the viper loops: |bias| + depth * 128 * 255 < 2**31
-(kernels refuse models beyond it), and every product is int8 * (0..255 or -255..255).
+(kernels refuse models beyond it), and every product is int8 * (0..255 or -255..255);
+add_rescaled's bounds are in its docstring. Addresses and pixel coordinates (lanes8,
+gather8, dw8) stay within the tensors they index, whose byte counts are below 2**31.
 """
 
 import micropython

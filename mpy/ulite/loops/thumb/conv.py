@@ -38,14 +38,13 @@ _WALK = bytearray(4 * 12)
 
 
 @micropython.viper
-def _set_walk(records: int, image: int, geometry, strides: int):
-    """_WALK, lanes8's block, at output pixel 0: lane records go to the address `records`;
+def _set_walk(geometry, strides: int):
+    """_WALK, lanes8's block, at output pixel 0 (the caller sets where the records go and
+    the input's address: addresses are not passed around as ints, which may not be small);
     geometry's words from `strides` on are stride_h, stride_w, dilation_h, dilation_w,
     pad_top, pad_left (in both layouts)."""
     p = ptr32(_WALK)
     geo = ptr32(geometry)
-    p[0] = records
-    p[2] = image
     p[3] = 0
     p[4] = 0
     p[5] = geo[3]
@@ -95,10 +94,10 @@ def conv_int8(args):
     gather_block = _GATHER
     dot_block = _DOT
     requant_block = _RQ
-    walk = lanes8
-    gather = gather8
-    dot = dot8
-    requantize = requant
+    run_lanes = lanes8
+    run_gather = gather8
+    run_dot = dot8
+    run_requant = requant
     g = ptr32(gather_block)
     g[2] = depth
     g[6] = kw
@@ -114,15 +113,17 @@ def conv_int8(args):
     d[5] = filter_size
     per_channel = int(_set_block_requant(requant_block, args[4], out_c))
     r = ptr32(requant_block)
-    _set_walk(int(g) + 68, x, args[7], 11)  # lane records from word 17
     k = ptr32(walk_block)
+    k[0] = int(g) + 68  # lane records from word 17
+    k[2] = x
+    _set_walk(args[7], 11)
     pixel = 0
     while pixel < pixels:
         count = pixels - pixel
         if count > _LANES:
             count = _LANES
         k[1] = count
-        walk(walk_block)
+        run_lanes(walk_block)
         c0 = 0
         while c0 < out_c:
             c1 = c0 + chunk
@@ -147,7 +148,7 @@ def conv_int8(args):
                     g[3] = ky0
                     g[4] = kx0
                     g[5] = t1 - t0
-                    gather(gather_block)
+                    run_gather(gather_block)
                     d[1] = weights + o * filter_size + t0 * depth
                     d[2] = (t1 - t0) * depth
                     d[3] = o1 - o
@@ -155,7 +156,7 @@ def conv_int8(args):
                     d[6] = 0
                     if t0 == 0:
                         d[6] = init + 4 * o
-                    dot(dot_block)
+                    run_dot(dot_block)
                     kx0 += t1 - t0
                     while kx0 >= kw:
                         kx0 -= kw
@@ -170,7 +171,7 @@ def conv_int8(args):
             if per_channel:
                 r[5] = r[12] + 4 * c0
                 r[6] = r[13] + c0
-            requantize(requant_block)
+            run_requant(requant_block)
             c0 = c1
         pixel += count
 
@@ -211,9 +212,9 @@ def depthwise_int8(args):
     walk_block = _WALK
     dw_block = _DW
     requant_block = _RQ
-    walk = lanes8
-    depthwise = dw8
-    requantize = requant
+    run_lanes = lanes8
+    run_dw = dw8
+    run_requant = requant
     w = ptr32(dw_block)
     w[0] = acc
     w[6] = kw
@@ -228,15 +229,17 @@ def depthwise_int8(args):
     w[17] = out_c
     per_channel = int(_set_block_requant(requant_block, args[4], out_c))
     r = ptr32(requant_block)
-    _set_walk(int(w) + 80, x, args[7], 9)  # lane records from word 20
     k = ptr32(walk_block)
+    k[0] = int(w) + 80  # lane records from word 20
+    k[2] = x
+    _set_walk(args[7], 9)
     pixel = 0
     while pixel < pixels:
         count = pixels - pixel
         if count > _LANES:
             count = _LANES
         k[1] = count
-        walk(walk_block)
+        run_lanes(walk_block)
         c0 = 0
         while c0 < in_c:
             c1 = c0 + chunk
@@ -256,7 +259,7 @@ def depthwise_int8(args):
                     w[4] = init + 4 * c0 * m
                 w[5] = ky1
                 w[18] = ky0
-                depthwise(dw_block)
+                run_dw(dw_block)
                 ky0 = ky1
             r[0] = acc
             r[1] = out + pixel * out_c + c0 * m
@@ -265,7 +268,7 @@ def depthwise_int8(args):
             if per_channel:
                 r[5] = r[12] + 4 * c0 * m
                 r[6] = r[13] + c0 * m
-            requantize(requant_block)
+            run_requant(requant_block)
             c0 = c1
         pixel += count
     if aligned:

@@ -84,8 +84,8 @@ def fully_connected_int8(args):
     # kernels and blocks in locals: a global lookup per call costs as much as the call
     fc_block = _FC
     requant_block = _RQ
-    rows = fc_rows
-    requantize = requant
+    run_fc = fc_rows
+    run_requant = requant
     set_requant(requant_block, rq)
     f = ptr32(fc_block)
     r = ptr32(requant_block)
@@ -104,7 +104,7 @@ def fully_connected_int8(args):
             if has_bias:
                 f[4] = bias + 4 * u0
             f[5] = acc
-            rows(fc_block)
+            run_fc(fc_block)
             r[0] = acc
             r[1] = out + b * units + u0
             if per_channel:
@@ -113,7 +113,7 @@ def fully_connected_int8(args):
                 r[6] = r[13] + u0
             else:
                 r[2] = n
-            requantize(requant_block)
+            run_requant(requant_block)
             u0 += n
 
 
@@ -140,8 +140,8 @@ def binary_int8(args):
     chunk = int(args[9])
     add_block = _ADD
     requant_block = _RQ
-    add = add_rescaled
-    requantize = requant
+    run_add = add_rescaled
+    run_requant = requant
     a = ptr32(add_block)
     a[4] = 0 - int(t1[0])
     a[5] = int(t1[3])
@@ -162,9 +162,9 @@ def binary_int8(args):
         a[1] = x2 + done
         a[2] = acc
         a[3] = k
-        add(add_block)
+        run_add(add_block)
         r[0] = acc
         r[1] = out + done
         r[2] = k
-        requantize(requant_block)
+        run_requant(requant_block)
         done += k
