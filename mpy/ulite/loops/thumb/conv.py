@@ -38,13 +38,14 @@ _WALK = bytearray(4 * 12)
 
 
 @micropython.viper
-def _set_walk(geometry, strides: int):
-    """_WALK, lanes8's block, at output pixel 0 (the caller sets where the records go and
-    the input's address: addresses are not passed around as ints, which may not be small);
-    geometry's words from `strides` on are stride_h, stride_w, dilation_h, dilation_w,
-    pad_top, pad_left (in both layouts)."""
+def _set_walk(block, first: int, image, geometry, strides: int):
+    """_WALK, lanes8's block, at output pixel 0 of `image` (the op's input), with the lane
+    records going to word `first` of a kernel's block on; geometry's words from `strides`
+    on are stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left (both layouts)."""
     p = ptr32(_WALK)
     geo = ptr32(geometry)
+    p[0] = int(ptr32(block)) + 4 * first
+    p[2] = int(ptr8(image))
     p[3] = 0
     p[4] = 0
     p[5] = geo[3]
@@ -71,7 +72,6 @@ def _set_block_requant(block, rq, out_c: int) -> int:
 def conv_int8(args):
     """args = (out, x, weights, init, rq, acc, im2col, geometry), as viper's conv_int8."""
     out = int(ptr8(args[0]))
-    x = int(ptr8(args[1]))
     weights = int(ptr8(args[2]))
     init = int(ptr8(args[3]))
     acc = int(ptr8(args[5]))
@@ -113,10 +113,8 @@ def conv_int8(args):
     d[5] = filter_size
     per_channel = int(_set_block_requant(requant_block, args[4], out_c))
     r = ptr32(requant_block)
+    _set_walk(gather_block, 17, args[1], args[7], 11)
     k = ptr32(walk_block)
-    k[0] = int(g) + 68  # lane records from word 17
-    k[2] = x
-    _set_walk(args[7], 11)
     pixel = 0
     while pixel < pixels:
         count = pixels - pixel
@@ -229,10 +227,8 @@ def depthwise_int8(args):
     w[17] = out_c
     per_channel = int(_set_block_requant(requant_block, args[4], out_c))
     r = ptr32(requant_block)
+    _set_walk(dw_block, 20, xbuf, args[7], 9)
     k = ptr32(walk_block)
-    k[0] = int(w) + 80  # lane records from word 20
-    k[2] = x
-    _set_walk(args[7], 9)
     pixel = 0
     while pixel < pixels:
         count = pixels - pixel
