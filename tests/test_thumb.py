@@ -265,8 +265,13 @@ def test_dot8_exact(k):
 
 
 def test_lanes8_exact(k):
-    """Lane records of blocks over rows and images; the walk moves on past them."""
-    for batches, out_hw, stride, pad in [(1, (5, 5), (1, 1), (1, 1)), (3, (2, 3), (2, 1), (0, 2)), (2, (1, 1), (1, 1), (0, 0)), (1, (25, 5), (2, 2), (4, 1))]:
+    """Lane records of blocks over rows and images, and of every corpus convolution's
+    geometry; the walk moves on past them."""
+    cases = [(1, (5, 5), (1, 1), (1, 1)), (3, (2, 3), (2, 1), (0, 2)), (2, (1, 1), (1, 1), (0, 0))]
+    for _, layer in corpus_layers("CONV_2D", "DEPTHWISE_CONV_2D"):
+        out = layer.outputs[0].shape
+        cases.append((out[0], out[1:3], layer.options["stride"], pads(layer, *layer.inputs[1].shape[1:3])))
+    for batches, out_hw, stride, pad in cases:
         image_bytes = 1000
         pixels = batches * out_hw[0] * out_hw[1]
         for first, count in lane_blocks(pixels, out_hw[1]) + [(pixels - 1, 1)]:
