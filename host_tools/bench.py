@@ -230,6 +230,8 @@ def run_estimate(args):
                     "    %-22s %8.2f ms  kernels %7.2f  glue %6.2f  viper %6.2f  (%d kernel calls)"
                     % (op["op"], *(op[k] / estimate.CLOCK_HZ * 1000 for k in ("cycles", "kernel", "glue", "viper")), op["calls"])
                 )
+            kernels = sorted(r["by_kernel"].items(), key=lambda kv: -kv[1])
+            print("  by kernel: " + ", ".join("%s %.1f ms" % (name, c / estimate.CLOCK_HZ * 1000) for name, c in kernels))
     if args.markdown:
         lines = ["| model | estimated RP2040 ms (133 MHz) | kernels ms | glue ms | viper ops ms |", "|---|---|---|---|---|"]
         for r in results:

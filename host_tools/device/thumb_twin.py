@@ -69,24 +69,25 @@ def fc_rows(block):
 
 
 def requant(block):
-    (acc, out, rows, cols, stride, mult, shift, per_channel, zp, lo, hi), near = _params(block, 11)
+    (acc, out, rows, cols, stride, mult, shift, per_channel, zp, lo, hi, col_bytes), near = _params(block, 12)
     _log(("requant", rows, cols))
     channels = cols if per_channel else 1
     mults = _int32s(_address(mult, near), channels)
     shifts = _int8s(_address(shift, near), channels)
-    sums = _int32s(_address(acc, near), rows * cols)
+    acc = _address(acc, near)
     dst = uctypes.bytearray_at(_address(out, near), (rows - 1) * stride + cols)
     for c in range(cols):
         k = c if per_channel else 0
+        sums = _int32s(acc + c * col_bytes, rows)
         for r in range(rows):
-            v = mbqm(sums[c * rows + r], mults[k], shifts[k]) + zp
+            v = mbqm(sums[r], mults[k], shifts[k]) + zp
             dst[r * stride + c] = max(lo, min(hi, v)) & 0xFF
     return 0
 
 
 def dot8(block):
     (q, w, n, count, acc, w_stride, init), near = _params(block, 7)
-    _log(("dot8", n, count))
+    _log(("dot8", n, count, init != 0))
     lanes = uctypes.bytearray_at(_address(q, near), 8 * n)
     w = _address(w, near)
     acc = _address(acc, near)
@@ -98,4 +99,106 @@ def dot8(block):
             for p in range(8):
                 sums[p] += ws[k] * lanes[8 * k + p]
         _store_int32s(acc + 32 * o, sums)
+    return 0
+
+
+def lanes8(block):
+    words, near = _params(block, 12)
+    records, lanes, image, oy, ox, out_h, out_w, stride_h, stride_w, pad_top, pad_left, image_bytes = words
+    _log(("lanes8", lanes))
+    values = []
+    for _ in range(lanes):
+        values += [image, oy * stride_h - pad_top, ox * stride_w - pad_left]
+        ox += 1
+        if ox == out_w:
+            ox, oy = 0, oy + 1
+            if oy == out_h:
+                oy, image = 0, (image + image_bytes) & 0xFFFFFFFF
+    _store_int32s(_address(records, near), [v - (1 << 32) if v >= 1 << 31 else v for v in values])
+    struct.pack_into("<3i", block, 8, image - (1 << 32) if image >= 1 << 31 else image, oy, ox)
+    return 0
+
+
+def _records(words, lanes, near):
+    return [(_address(words[3 * p] & 0xFFFFFFFF, near), words[3 * p + 1], words[3 * p + 2]) for p in range(lanes)]
+
+
+def gather8(block):
+    words, near = _params(block, 17 + 3 * 8)
+    dst, lanes, depth, ky0, kx0, taps, kw, in_h, in_w, dil_h, dil_w, row, pixel, pad = words[:14]
+    first_channel = words[16]
+    _log(("gather8", lanes, depth, taps))
+    out = uctypes.bytearray_at(_address(dst, near), 8 * taps * depth)
+    for p, (image, iy0, ix0) in enumerate(_records(words[17:], lanes, near)):
+        ky, kx = ky0, kx0
+        i = p
+        for _ in range(taps):
+            iy, ix = iy0 + ky * dil_h, ix0 + kx * dil_w
+            inside = 0 <= iy < in_h and 0 <= ix < in_w
+            src = uctypes.bytearray_at(image + iy * row + ix * pixel + first_channel, depth) if inside else None
+            for c in range(depth):
+                out[i] = src[c] ^ 0x80 if inside else pad
+                i += 8
+            kx += 1
+            if kx == kw:
+                kx = 0
+                ky += 1
+    return 0
+
+
+def dw8(block):
+    words, near = _params(block, 20 + 3 * 8)
+    acc, lanes, channels, weights, init, ky_end, kw, in_h, in_w, dil_h, dil_w, row, pad_row, m = words[:14]
+    pixel, tap_bytes, ky0, first_channel = words[16:20]
+    _log(("dw8", lanes, channels, m, ky_end - ky0, kw, init != 0))
+    outputs = channels * m
+    acc = _address(acc, near)
+    weights = _address(weights, near)
+    pads = uctypes.bytearray_at(_address(pad_row, near), channels)
+    starts = _int32s(_address(init, near), outputs) if init else None
+    sums = []
+    for o in range(outputs):
+        sums += [starts[o]] * 8 if starts else list(_int32s(acc + 32 * o, 8))
+    records = _records(words[20:], lanes, near)
+    records += [(0, -1, -1)] * (8 - lanes)  # the machine code's unused lanes read the pad row
+    for p, (image, iy0, ix0) in enumerate(records):
+        t = 0
+        for ky in range(ky0, ky_end):
+            for kx in range(kw):
+                iy, ix = iy0 + ky * dil_h, ix0 + kx * dil_w
+                inside = p < lanes and 0 <= iy < in_h and 0 <= ix < in_w
+                u = uctypes.bytearray_at(image + iy * row + ix * pixel + first_channel, channels) if inside else pads
+                w = _int8s(weights + t * tap_bytes, outputs)
+                for o in range(outputs):
+                    sums[8 * o + p] += w[o] * u[o // m]
+                t += 1
+    _store_int32s(acc, sums)
+    return 0
+
+
+def flip_bytes(buffer, n):
+    _log(("flip_bytes", n))
+    address = uctypes.addressof(buffer)
+    assert address & 3 == 0 and n & 3 == 0, "flip_bytes: unaligned"
+    data = uctypes.bytearray_at(address, n)
+    for i in range(n):
+        data[i] ^= 0x80
+    return 0
+
+
+def add_rescaled(block):
+    words, near = _params(block, 12)
+    x1, x2, acc, count = words[:4]
+    _log(("add_rescaled", count))
+    sums = [0] * count
+    for x, (neg_zp, low, high, shift) in ((x1, words[4:8]), (x2, words[8:12])):
+        values = _int8s(_address(x, near), count)
+        for i in range(count):
+            d = values[i] + neg_zp
+            v = d * high + ((d * low + 1024) >> 11)  # SRDHM(d << 20, M): twenty zero low bits
+            if shift:
+                rounding = 1 if (v & ((1 << shift) - 1)) > ((1 << (shift - 1)) - 1 + (v < 0)) else 0
+                v = (v >> shift) + rounding
+            sums[i] += v
+    _store_int32s(_address(acc, near), sums)
     return 0

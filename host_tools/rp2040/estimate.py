@@ -3,18 +3,22 @@
     total = kernel cycles + glue cycles + viper cycles
 
 Kernel cycles: each op's layer shapes give the sequence of assembler kernel calls the Thumb
-backend makes (`plan`, mirroring the viper glue in mpy/ulite/loops/thumb/; a test checks
-the two agree on FULLY_CONNECTED models by counting the glue's calls on the unix port).
-CONV_2D and DEPTHWISE_CONV_2D plans describe the block glue those kernels will get (blocks
-of 8 output pixels: gather8 + dot8 per tap chunk, then requant; dw8 + requant between two
-flips of the input), whose assembler parts are in asm.py already.
+backend makes (`plan`, mirroring the viper glue in mpy/ulite/loops/thumb/, with the
+geometry ulite's own kernels compute, imported from mpy/ulite; a test checks the two agree
+by counting the glue's calls on the unix port, for every corpus model and the conv sweeps):
+FULLY_CONNECTED runs fc_rows + requant per chunk of units; CONV_2D blocks of 8 output
+pixels (lanes8 places them), per chunk of channels gather8 + dot8 per group and chunk of
+taps, then requant; DEPTHWISE_CONV_2D per block lanes8, then dw8 per chunk of channels and
+run of kernel rows and requant, between two flips of the input (or, with a large depth multiplier, CONV_2D's plan as a grouped
+convolution); ADD without broadcast add_rescaled + requant per chunk of elements.
 One representative call per distinct shape runs in the emulator on random data; its
 Cortex-M0+ cycles (timing table in isa.py) times the number of such calls.
 
 Glue cycles: measured on the unix port by `python -m host_tools.rp2040.glue` (kernels
-replaced by a builtin that returns at once): 4792 x86-64 instructions per op dispatch and
-403 per kernel call (MicroPython 1.28 unix port, x86-64). We charge CYCLES_PER_X86 = 2.5
-RP2040 cycles per x86-64 instruction: the viper code maps about one to one (the viper
+replaced by a builtin that returns at once): x86-64 instructions per op and per kernel
+call of each op kind's glue, GLUE_X86 (MicroPython 1.28 unix port, x86-64); ops that run
+viper pay FULLY_CONNECTED's per-op figure for their dispatch. We charge CYCLES_PER_X86 =
+2.5 RP2040 cycles per x86-64 instruction: the viper code maps about one to one (the viper
 FULLY_CONNECTED loop is 31 Thumb instructions per MAC in its armv6m disassembly against 33
 x86-64 instructions per MAC counted on the unix port), the runtime's C takes about 1.3
 Thumb-1 instructions per x86-64 one, and the M0+ needs ~1.5 cycles per instruction on
@@ -22,7 +26,8 @@ such load- and branch-heavy code; the rest is margin for flash (XIP cache) misse
 
 Viper cycles: ops without assembler kernels run the viper backend. Its x86-64 cost on the
 unix port, 551 instructions per output element for viper ADD (the heaviest elementwise
-loop: two rescales and a requantization per element), is charged per output element at
+loop: two rescales and a requantization per element; SUB, MUL and broadcast ADD still run
+it), is charged per output element at
 CYCLES_PER_X86_VIPER = 1.5 (viper code maps one to one, at ~1.5 cycles per instruction).
 RESHAPE and SQUEEZE copy bytes (1 cycle per byte).
 
@@ -30,32 +35,40 @@ Not modelled: weights read from flash through the 16 KB XIP cache instead of RAM
 model too big for RAM, like person_detect, streams its weights from flash), interrupts.
 """
 
+import zlib
+from collections import namedtuple
+
 import numpy as np
 
 from . import layers
 from .kernels import DW_TABLE_TAPS, LANES, Kernels
 
 CLOCK_HZ = 133_000_000
-ACC_CHUNK = 64  # ulite.interpreter.ACC_CHUNK: FULLY_CONNECTED units per chunk
-IM2COL_BYTES = 4096  # ulite.kernels.conv.IM2COL_BYTES: bytes of im2col per block
+# The device's geometry constants (a test checks the plans against the glue's calls):
+ACC_CHUNK = 64  # ulite.interpreter.ACC_CHUNK: FULLY_CONNECTED units, ADD elements per chunk
+IM2COL_BYTES = 4096  # ulite.kernels.conv_common: gathered patches of a block at most
+ACC_INTS = 512  # ulite.kernels.conv_common: accumulators of a pass of the viper loops
+WIDE_LANES_UP_TO = 128  # ulite.kernels.conv_common: more filters, 4 lanes in the viper loop
+GROUPED_FROM_MULTIPLIER = 4  # ulite.kernels.depthwise_conv: depthwise as a grouped conv
+GROUPED_WEIGHT_BYTES = 4096
 
-X86_PER_OP = 4792
-X86_PER_CALL = 403
+# x86-64 instructions of the glue per op and per kernel call, by op kind (glue.py)
+GLUE_X86 = {
+    "FULLY_CONNECTED": (4899, 234),
+    "CONV_2D": (6491, 269),
+    "DEPTHWISE_CONV_2D": (8168, 224),
+    "ADD": (6973, 235),
+}
+X86_PER_OP = GLUE_X86["FULLY_CONNECTED"][0]  # an op's dispatch, for ops that run viper
 CYCLES_PER_X86 = 2.5
 VIPER_X86_PER_ELEMENT = 551
 CYCLES_PER_X86_VIPER = 1.5
 COPY_OPS = ("RESHAPE", "SQUEEZE")
 
 
-def _ceil(a, b):
-    return -(-a // b)
-
-
 def _requant_key(layer, rows, cols):
     out = layer.outputs[0]
     per_channel = len(layer.inputs[1].scales) > 1 if len(layer.inputs) > 1 and layer.inputs[1] else False
-    if not per_channel and rows == 1:  # one multiplier: the glue asks for one column
-        rows, cols = cols, 1
     lo = out.zero_point if layer.clamps_at_zero() else -128
     return ("requant", rows, cols, per_channel, out.zero_point, lo, 127)
 
@@ -69,17 +82,25 @@ def plan(layer):
         return _plan_conv(layer)
     if layer.name == "DEPTHWISE_CONV_2D" and int8:
         return _plan_depthwise(layer)
+    if layer.name == "ADD" and int8:
+        return _plan_add(layer)
     return None
+
+
+def _count(calls, key, n):
+    calls[key] = calls.get(key, 0) + n
 
 
 def _plan_fc(layer):
     units, depth = layer.inputs[1].shape
     batches = layer.inputs[0].size // depth
+    per_channel = len(layer.inputs[1].scales) > 1
     calls = {}
     for u0 in range(0, units, ACC_CHUNK):
         n = min(ACC_CHUNK, units - u0)
-        for key in (("fc_rows", depth, n), _requant_key(layer, 1, n)):
-            calls[key] = calls.get(key, 0) + batches
+        _count(calls, ("fc_rows", depth, n), batches)
+        # one multiplier: the glue asks requant for one column of n rows
+        _count(calls, _requant_key(layer, 1, n) if per_channel else _requant_key(layer, n, 1), batches)
     return list(calls.items())
 
 
@@ -90,47 +111,122 @@ def _blocks(out_shape):
     return [(lanes, n) for lanes, n in ((LANES, pixels // LANES), (pixels % LANES, 1)) if lanes and n]
 
 
-def _plan_conv(layer):
-    _, kh, kw, depth = layer.inputs[1].shape
-    in_c = layer.inputs[0].shape[3]
-    out_c = layer.outputs[0].shape[3]
-    groups = in_c // depth
-    taps = kh * kw
+def _window(layer):
+    return layer.options["stride"], layer.options["dilation"]
+
+
+Im2col = namedtuple("Im2col", "kh kw depth groups out_c per_chunk rows pixels")
+
+
+def _im2col(x_shape, out_shape, kh, kw, depth, groups):
+    """ulite.kernels.conv_common.im2col_geometry's taps per chunk and accumulator rows."""
+    taps, out_c = kh * kw, out_shape[3]
     most = max(1, IM2COL_BYTES // (LANES * depth))
-    chunks = _ceil(taps, most)
-    per_chunk = _ceil(taps, chunks)
-    sizes = [per_chunk] * (chunks - 1) + [taps - per_chunk * (chunks - 1)]
-    calls = []
+    chunks = -(-taps // most)
+    lanes = LANES if out_c <= WIDE_LANES_UP_TO else 4
+    rows = max(1, ACC_INTS // (lanes * out_c)) * lanes
+    pixels = out_shape[0] * out_shape[1] * out_shape[2]
+    return Im2col(kh, kw, depth, groups, out_c, -(-taps // chunks), rows, pixels)
+
+
+def im2col_geometry(layer):
+    """The im2col geometry of an int8 CONV_2D, or of a DEPTHWISE_CONV_2D that ulite runs as
+    a grouped convolution (kernels/depthwise_conv.py _grouped); else None."""
+    x, out = layer.inputs[0], layer.outputs[0]
+    if layer.name == "CONV_2D":
+        _, kh, kw, depth = layer.inputs[1].shape
+        return _im2col(x.shape, out.shape, kh, kw, depth, x.shape[3] // depth)
+    _, kh, kw, channels = layer.inputs[1].shape
+    taps, in_c = kh * kw, x.shape[3]
+    if channels // in_c < GROUPED_FROM_MULTIPLIER or taps * channels > GROUPED_WEIGHT_BYTES:
+        return None
+    geo = _im2col(x.shape, out.shape, kh, kw, 1, in_c)
+    scratch = 4 * geo.rows * geo.out_c + LANES * geo.depth * geo.per_chunk
+    return geo if 4 * (scratch + taps * channels) <= x.size + out.size else None
+
+
+def depthwise_chunks(layer):
+    """(input channels, kernel rows) per dw8 call of a DEPTHWISE_CONV_2D the Thumb glue
+    runs with dw8 (loops/thumb/conv.py), or None where it runs the viper loop."""
+    x, out = layer.inputs[0], layer.outputs[0]
+    _, kh, kw, out_c = layer.inputs[1].shape
+    in_c = x.shape[3]
+    rows = max(1, min(ACC_INTS, (x.size + out.size) // 32) // out_c)  # depthwise_conv._geometry
+    chunk = min(in_c, rows * in_c >> 3)
+    rows_per_call = DW_TABLE_TAPS // kw
+    return (chunk, rows_per_call) if chunk and rows_per_call else None
+
+
+def _plan_conv(layer):
+    """loops/thumb/conv.py conv_int8 on the layer's im2col geometry."""
+    geo = im2col_geometry(layer)
+    out_c, depth, per_chunk = geo.out_c, geo.depth, geo.per_chunk
+    per_group = out_c // geo.groups
+    taps = geo.kh * geo.kw
+    chunk = min(out_c, geo.rows * out_c >> 3)
+    tap_chunks = [min(per_chunk, taps - t0) for t0 in range(0, taps, per_chunk)]
+    calls = {}
     for lanes, blocks in _blocks(layer.outputs[0].shape):
-        for c, size in enumerate(sizes):
-            calls.append((("gather8", lanes, depth, size), blocks * groups))
-            calls.append((("dot8", size * depth, out_c // groups, c == 0), blocks * groups))
-        calls.append((_requant_key(layer, lanes, out_c), blocks))
-    return calls
+        _count(calls, ("lanes8", lanes), blocks)
+        for c0 in range(0, out_c, chunk):
+            c1 = min(c0 + chunk, out_c)
+            o = c0
+            while o < c1:
+                o1 = min((o // per_group + 1) * per_group, c1)
+                for i, size in enumerate(tap_chunks):
+                    _count(calls, ("gather8", lanes, depth, size), blocks)
+                    _count(calls, ("dot8", size * depth, o1 - o, i == 0), blocks)
+                o = o1
+            _count(calls, _requant_key(layer, lanes, c1 - c0), blocks)
+    return list(calls.items())
 
 
 def _plan_depthwise(layer):
-    _, kh, kw, outputs = layer.inputs[1].shape
-    channels = layer.inputs[0].shape[3]
-    if kh * kw > DW_TABLE_TAPS:
+    if im2col_geometry(layer):
+        return _plan_conv(layer)
+    chunks = depthwise_chunks(layer)
+    if chunks is None:
         return None
-    calls = [(("flip_bytes", layer.inputs[0].size), 2)]
+    chunk, rows_per_call = chunks
+    x = layer.inputs[0]
+    _, kh, kw, out_c = layer.inputs[1].shape
+    in_c = x.shape[3]
+    calls = {("flip_bytes", (x.size + 3) & ~3): 2}
     for lanes, blocks in _blocks(layer.outputs[0].shape):
-        calls.append((("dw8", lanes, channels, outputs // channels, kh, kw), blocks))
-        calls.append((_requant_key(layer, lanes, outputs), blocks))
-    return calls
+        _count(calls, ("lanes8", lanes), blocks)
+        for c0 in range(0, in_c, chunk):
+            c = min(chunk, in_c - c0)
+            for ky0 in range(0, kh, rows_per_call):
+                _count(calls, ("dw8", lanes, c, out_c // in_c, min(rows_per_call, kh - ky0), kw, ky0 == 0), blocks)
+            _count(calls, _requant_key(layer, lanes, c * out_c // in_c), blocks)
+    return list(calls.items())
+
+
+def _plan_add(layer):
+    """Inputs of the output's size (no broadcast): add_rescaled and requant per chunk."""
+    x1, x2, out = layer.inputs[0], layer.inputs[1], layer.outputs[0]
+    if not x1.size == x2.size == out.size:
+        return None
+    calls = {}
+    for i in range(0, out.size, ACC_CHUNK):
+        n = min(ACC_CHUNK, out.size - i)
+        _count(calls, ("add_rescaled", n), 1)
+        _count(calls, _requant_key(layer, n, 1), 1)
+    return list(calls.items())
 
 
 class Estimator:
-    """Runs and caches representative kernel calls; one per distinct key."""
+    """Runs and caches representative kernel calls; one per distinct key, on random data
+    seeded by the key (so a model's estimate does not depend on what ran before)."""
 
     def __init__(self):
         self.kernels = Kernels()
-        self.rng = np.random.default_rng(0)
+        self.rng = None
         self.cache = {}
 
     def cycles(self, key):
         if key not in self.cache:
+            self.rng = np.random.default_rng(zlib.crc32(repr(key).encode()))
             self.cache[key] = getattr(self, "_" + key[0])(*key[1:]).total_cycles
         return self.cache[key]
 
@@ -157,23 +253,34 @@ class Estimator:
     def _gather8(self, lanes, depth, taps):
         kw = min(taps, 3)
         side = taps // kw + 2 + lanes
-        x = self._int8(side, side, depth)
-        return self.kernels.gather8(x, 0, depth, [(0, p) for p in range(lanes)], 0, taps, kw, (1, 1), 128, count=True)[1]
+        x = self._int8(1, side, side, depth)
+        return self.kernels.gather8(x, 0, depth, (side, side), (1, 1), (0, 0), 0, lanes, 0, taps, kw, (1, 1), 128, count=True)[1]
 
-    def _dw8(self, lanes, channels, multiplier, kh, kw):
-        u = self.rng.integers(0, 256, (kh + 1, kw + lanes, channels)).astype(np.uint8)
+    def _dw8(self, lanes, channels, multiplier, kh, kw, first):
+        h, w = kh + 1, kw + lanes
+        u = self.rng.integers(0, 256, (1, h, w, channels)).astype(np.uint8)
         init = self.rng.integers(-5000, 5000, channels * multiplier).astype(np.int32)
-        w = self._int8(kh, kw, channels * multiplier)
-        return self.kernels.dw8(u, w, init, [(0, p) for p in range(lanes)], (1, 1), 128, count=True)[1]
+        weights = self._int8(kh, kw, channels * multiplier)
+        acc = None if first else np.zeros((channels * multiplier, LANES), np.int32)
+        return self.kernels.dw8(u, weights, init, (h, w), (1, 1), (0, 0), 0, lanes, (1, 1), 128, acc=acc, count=True)[1]
+
+    def _lanes8(self, lanes):
+        return self.kernels.lanes8(0x20000000, 9216, (12, 3), (1, 1), (1, 1), 0, lanes, count=True)[1]
+
+    def _add_rescaled(self, n):
+        t = (3, int(self.rng.integers(1 << 30, 1 << 31)), 2)
+        return self.kernels.add_rescaled(self._int8(n), self._int8(n), t, t, count=True)[1]
 
     def _flip_bytes(self, n):
         return self.kernels.flip_bytes(np.zeros((n + 3) & ~3, np.uint8), count=True)[1]
 
 
 def estimate(model_bytes, estimator=None):
-    """Per op {name, kernel, glue, viper cycles, calls} and the totals, for one invoke."""
+    """Per op {name, kernel, glue, viper cycles, calls}, cycles per assembler kernel and the
+    totals, for one invoke."""
     est = estimator or Estimator()
     rows = []
+    by_kernel = {}
     for layer in layers.read(model_bytes):
         calls = plan(layer)
         row = {"op": layer.name, "kernel": 0, "calls": 0, "viper": 0}
@@ -187,12 +294,15 @@ def estimate(model_bytes, estimator=None):
             for key, n in calls:
                 row["kernel"] += est.cycles(key) * n
                 row["calls"] += n
-        row["glue"] = (X86_PER_OP + X86_PER_CALL * row["calls"]) * CYCLES_PER_X86
+                by_kernel[key[0]] = by_kernel.get(key[0], 0) + est.cycles(key) * n
+        per_op, per_call = GLUE_X86[layer.name] if calls is not None else (X86_PER_OP, 0)
+        row["glue"] = (per_op + per_call * row["calls"]) * CYCLES_PER_X86
         row["cycles"] = row["kernel"] + row["glue"] + row["viper"]
         rows.append(row)
     total = sum(r["cycles"] for r in rows)
     return {
         "ops": rows,
+        "by_kernel": by_kernel,
         "kernel_cycles": sum(r["kernel"] for r in rows),
         "glue_cycles": sum(r["glue"] for r in rows),
         "viper_cycles": sum(r["viper"] for r in rows),

@@ -3,3 +3,4 @@ heavy kernels in ARMv6-M assembler (asm.py) driven by viper glue (one module per
 
 from ..viper import *  # noqa: F401,F403
 from .core import *  # noqa: F401,F403
+from .conv import *  # noqa: F401,F403

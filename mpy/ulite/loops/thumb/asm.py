@@ -15,7 +15,9 @@ callee-saved: kernels that use them save them on entry. lr is free (the entry co
 and holds the parameter block.
 
 All sums are int32 with the bounds of the viper loops: |bias| + depth * 128 * 255 < 2**31
-(kernels refuse models beyond it), and every product is int8 * (0..255 or -255..255).
+(kernels refuse models beyond it), and every product is int8 * (0..255 or -255..255);
+add_rescaled's bounds are in its docstring. Addresses and pixel coordinates (lanes8,
+gather8, dw8) stay within the tensors they index, whose byte counts are below 2**31.
 """
 
 import micropython
@@ -114,10 +116,10 @@ def fc_rows(r0):
 def requant(r0):
     """out = clamp(MBQM(acc, m[c], s[c]) + zp, lo, hi) as int8, over a block of rows x cols.
 
-    Parameter words: 0 acc (int32, column by column: acc[c * rows + r]), 1 out (int8,
+    Parameter words: 0 acc (int32, column by column: acc[c * step + r]), 1 out (int8,
     out[r * stride + c]), 2 rows (> 0), 3 cols, 4 stride, 5 multipliers (int32), 6 shifts
     (int8), 7 1 if each column has its own multiplier and shift (else all use the first),
-    8 zp, 9 lo, 10 hi.
+    8 zp, 9 lo, 10 hi, 11 bytes from one column's accumulators to the next (4 * step).
 
     MBQM is TFLM's MultiplyByQuantizedMultiplier: x << max(s, 0), SRDHM with m, then
     RoundingDivideByPOT by max(-s, 0). SRDHM(x, m) = floor((x * m + 2**30) / 2**31) (m >= 0)
@@ -187,7 +189,9 @@ def requant(r0):
     lsl(r3, r3, 2)
     add(r3, r0, r3)
     mov(r12, r3)  # r12: end of the column
-    str(r3, [r7, 0])
+    ldr(r3, [r7, 44])
+    add(r3, r0, r3)
+    str(r3, [r7, 0])  # the next column's
     ldr(r1, [r7, 4])  # this column's first output
     add(r3, r1, 1)
     str(r3, [r7, 4])
@@ -449,6 +453,55 @@ def dot8(r0):
 
 
 @micropython.asm_thumb
+def lanes8(r0):
+    """The records of a block's lanes for gather8 and dw8: (image address, iy0, ix0) of
+    `lanes` output pixels in row-major order, lane p = the walk's pixel + p; then moves the
+    walk on past them.
+
+    Parameter words: 0 where the records go, 1 lanes (> 0), 2 the walk's image address (its
+    batch), 3 its oy, 4 its ox, 5 out_h, 6 out_w, 7 stride_h, 8 stride_w, 9 pad_top,
+    10 pad_left, 11 bytes per image.
+    """
+    ldr(r5, [r0, 0])
+    ldr(r4, [r0, 4])
+    ldr(r1, [r0, 8])  # image address
+    ldr(r2, [r0, 12])  # oy
+    ldr(r3, [r0, 16])  # ox
+    label(LANE)
+    str(r1, [r5, 0])
+    ldr(r6, [r0, 28])
+    mul(r6, r2)
+    ldr(r7, [r0, 36])
+    sub(r6, r6, r7)
+    str(r6, [r5, 4])  # iy0 = oy * stride_h - pad_top
+    ldr(r6, [r0, 32])
+    mul(r6, r3)
+    ldr(r7, [r0, 40])
+    sub(r6, r6, r7)
+    str(r6, [r5, 8])  # ix0 = ox * stride_w - pad_left
+    add(r5, 12)
+    add(r3, 1)
+    ldr(r6, [r0, 24])
+    cmp(r3, r6)
+    bne(NEXT)
+    mov(r3, 0)  # next output row
+    add(r2, 1)
+    ldr(r6, [r0, 20])
+    cmp(r2, r6)
+    bne(NEXT)
+    mov(r2, 0)  # next image of the batch
+    ldr(r6, [r0, 44])
+    add(r1, r1, r6)
+    label(NEXT)
+    sub(r4, 1)
+    bne(LANE)
+    str(r1, [r0, 8])
+    str(r2, [r0, 12])
+    str(r3, [r0, 16])
+    mov(r0, 0)
+
+
+@micropython.asm_thumb
 def gather8(r0):
     """im2col for up to eight output pixels (lanes), interleaved as dot8 reads it.
 
@@ -457,7 +510,7 @@ def gather8(r0):
     dst[8 * (t * depth + i) + p] as u = x ^ 0x80 (x + 128); taps outside the input get pad.
     Parameter words: 0 dst, 1 lanes, 2 depth, 3 ky0, 4 kx0, 5 taps, 6 kw, 7 in_h, 8 in_w,
     9 dil_h, 10 dil_w, 11 bytes per input row, 12 bytes per input pixel, 13 pad (u value),
-    14-15 scratch, 16 + 3 * p: lane p's image address (batch and group), iy0, ix0.
+    14-15 scratch, 16 the group's first channel, 17 + 3 * p: lane p's record (lanes8).
     """
     mov(r4, r8)
     mov(r5, r9)
@@ -466,7 +519,7 @@ def gather8(r0):
     push({r4, r5, r6, r7})
     mov(lr, r0)
     mov(r1, r0)
-    add(r1, 64)
+    add(r1, 68)
     str(r1, [r0, 60])  # word 15: the current lane's record
     label(LANE)
     mov(r7, lr)
@@ -485,7 +538,9 @@ def gather8(r0):
     add(r0, 12)
     str(r0, [r7, 60])
     ldr(r0, [r6, 0])
-    mov(r12, r0)  # r12: image address
+    ldr(r3, [r7, 64])
+    add(r0, r0, r3)
+    mov(r12, r0)  # r12: image address of the group's first channel
     ldr(r3, [r7, 12])
     ldr(r4, [r7, 36])
     mul(r3, r4)
@@ -597,17 +652,21 @@ def flip_bytes(r0, r1):
 
 @micropython.asm_thumb
 def dw8(r0):
-    """DEPTHWISE_CONV_2D for up to eight output pixels (lanes).
+    """DEPTHWISE_CONV_2D for up to eight output pixels (lanes), over a run of kernel rows
+    and of input channels.
 
-    acc[8 * o + p] = init[o] + sum_t w[t * C * m + o] * u_pt[o // m] for each output channel
-    o < C * m (m: depth multiplier), where u_pt is lane p's input pixel under tap t (inputs
-    flipped to u = x + 128 beforehand), or the pad row (C bytes of the padding's u) for taps
-    outside the input. Parameter words: 0 acc, 1 lanes, 2 C (input channels), 3 weights,
-    4 init, 5 kh, 6 kw, 7 in_h, 8 in_w, 9 dil_h, 10 dil_w, 11 bytes per input row, 12 pad
-    row, 13 m, 14-15 scratch, 16 + 3 * p: lane p's image address, iy0, ix0; from word 40,
+    acc[8 * o + p] = start + sum_t w_t[o] * u_pt[o // m] for each output channel o < C * m
+    of the call (m: depth multiplier), where u_pt is lane p's input pixel under tap t (inputs
+    flipped to u = x + 128 beforehand), or the pad row (bytes of the padding's u) for taps
+    outside the input, and start is init[o] (init given) or acc[8 * o + p] (init 0: a later
+    run of kernel rows). Parameter words: 0 acc, 1 lanes, 2 C (input channels of the call),
+    3 weights of tap (ky0, 0) for the call's first output channel, 4 init (int32; 0: none),
+    5 ky end, 6 kw, 7 in_h, 8 in_w, 9 dil_h, 10 dil_w, 11 bytes per input row, 12 pad row,
+    13 m, 14-15 scratch, 16 bytes per input pixel, 17 bytes between taps' weights, 18 ky0,
+    19 the call's first input channel, 20 + 3 * p: lane p's record (lanes8); from word 44,
     the tap table this builds: per tap, the address of its weights (moved along so that
-    indexing it by the input channel c reaches output channel o) and the eight lanes'
-    pixel addresses (kh * kw <= 25 taps). Per channel and tap: one weight, eight lanes
+    indexing it by the input channel c reaches output channel o) and the eight lanes' pixel
+    addresses ((ky end - ky0) * kw <= 25 taps). Per channel and tap: one weight, eight lanes
     (r0-r3, r8-r11): 56 cycles per 8 MACs.
     """
     mov(r4, r8)
@@ -618,18 +677,16 @@ def dw8(r0):
     mov(lr, r0)
     # Pass 1: the tap table. r1: table entry, r2: tap weights, r3: ky, r4: kx.
     mov(r1, r0)
-    add(r1, 160)
+    add(r1, 176)
     ldr(r2, [r0, 12])
-    mov(r3, 0)
+    ldr(r3, [r0, 72])
     label(TABLE_ROW)
     mov(r4, 0)
     label(TABLE_TAP)
     str(r2, [r1, 0])
     mov(r7, lr)
-    ldr(r5, [r7, 8])
-    ldr(r6, [r7, 52])
-    mul(r5, r6)
-    add(r2, r2, r5)  # next tap's weights: + C * m
+    ldr(r5, [r7, 68])
+    add(r2, r2, r5)  # next tap's weights
     mov(r8, r2)
     mov(r9, r3)
     mov(r10, r4)
@@ -638,7 +695,7 @@ def dw8(r0):
     ldr(r5, [r7, 40])
     mul(r4, r5)  # kx * dil_w
     mov(r6, r7)
-    add(r6, 64)  # lane records
+    add(r6, 80)  # lane records
     mov(r5, 8)
     mov(r12, r5)  # lanes to place (all eight: unused lanes read the pad row)
     label(TABLE_LANE)
@@ -665,9 +722,12 @@ def dw8(r0):
     ldr(r5, [r5, 44])
     mul(r2, r5)
     mov(r5, lr)
-    ldr(r5, [r5, 8])
+    ldr(r5, [r5, 64])
     mul(r7, r5)
     add(r2, r2, r7)
+    mov(r5, lr)
+    ldr(r5, [r5, 76])
+    add(r2, r2, r5)  # iy * row + ix * pixel + first channel
     ldr(r0, [r6, 0])
     add(r0, r0, r2)
     label(RESTORE)
@@ -700,8 +760,10 @@ def dw8(r0):
     str(r7, [r6, 60])
     label(CHANNEL)
     mov(r6, lr)
-    ldr(r0, [r6, 16])
     ldr(r5, [r6, 56])
+    ldr(r0, [r6, 16])
+    cmp(r0, 0)
+    beq(FROM_ACC)
     lsl(r5, r5, 2)
     add(r0, r0, r5)
     ldr(r0, [r0, 0])  # init[o]
@@ -712,7 +774,25 @@ def dw8(r0):
     mov(r9, r0)
     mov(r10, r0)
     mov(r11, r0)
-    add(r6, 160)
+    b(LANES_SET)
+    label(FROM_ACC)
+    ldr(r4, [r6, 0])
+    lsl(r5, r5, 5)
+    add(r4, r4, r5)  # acc + 32 * o
+    ldr(r0, [r4, 0])
+    ldr(r1, [r4, 4])
+    ldr(r2, [r4, 8])
+    ldr(r3, [r4, 12])
+    ldr(r5, [r4, 16])
+    mov(r8, r5)
+    ldr(r5, [r4, 20])
+    mov(r9, r5)
+    ldr(r5, [r4, 24])
+    mov(r10, r5)
+    ldr(r5, [r4, 28])
+    mov(r11, r5)
+    label(LANES_SET)
+    add(r6, 176)
     label(TAP)
     ldr(r4, [r6, 0])
     data(2, _LDRSB | 7 << 6 | 4 << 3 | 4)  # ldrsb r4, [r4, r7]: weight
@@ -778,7 +858,7 @@ def dw8(r0):
     b(NEXT)
     label(SAME_INPUT)
     mov(r0, r6)
-    add(r0, 160)
+    add(r0, 176)
     label(SHIFT_WEIGHTS)  # every tap's weights one output channel on
     ldr(r1, [r0, 0])
     add(r1, 1)
@@ -797,6 +877,93 @@ def dw8(r0):
     cmp(r4, r0)
     beq(DONE)
     b(CHANNEL)
+    label(DONE)
+    pop({r4, r5, r6, r7})
+    mov(r8, r4)
+    mov(r9, r5)
+    mov(r10, r6)
+    mov(r11, r7)
+    mov(r0, 0)
+
+
+@micropython.asm_thumb
+def add_rescaled(r0):
+    """ADD's sums before requantization: acc[i] = R1(x1[i]) + R2(x2[i]), i < count.
+
+    R(x) = RoundingDivideByPOT(SRDHM((x - zp) << 20, M), s), as TFLM rescales each input of
+    an int8 ADD: with d = x - zp, SRDHM(d << 20, M) = d * (M >> 11) + ((d * (M & 0x7FF)
+    + 2**10) >> 11) (the shift leaves twenty zero bits), and (v + 2**10) >> 11 =
+    ((v >> 10) + 1) >> 1. Parameter words: 0 x1, 1 x2 (int8), 2 acc (int32), 3 count (> 0),
+    4-7 input 1's -zp, M & 0x7FF, M >> 11, s; 8-11 input 2's. Bounds: |d| <= 255,
+    M >> 11 < 2**20, so |R(x)| < 2**28 and |acc| < 2**29. Two passes over acc, one per input.
+    """
+    mov(r4, r8)
+    mov(r5, r9)
+    mov(r6, r10)
+    mov(r7, r11)
+    push({r4, r5, r6, r7})
+    mov(lr, r0)
+    mov(r3, 0)
+    mov(r11, r3)  # r11: 0 in the first pass (acc not read), then all ones
+    ldr(r1, [r0, 8])
+    ldr(r2, [r0, 12])
+    lsl(r2, r2, 2)
+    add(r2, r1, r2)
+    mov(r12, r2)  # r12: end of acc
+    ldr(r0, [r0, 0])  # r0: x1
+    mov(r2, lr)
+    add(r2, 16)  # input 1's words
+    label(TRANSFORM)
+    ldr(r3, [r2, 0])
+    mov(r8, r3)  # r8: -zp
+    ldr(r3, [r2, 4])
+    mov(r9, r3)  # r9: M & 0x7FF
+    ldr(r3, [r2, 8])
+    mov(r10, r3)  # r10: M >> 11
+    ldr(r6, [r2, 12])  # r6: s
+    mov(r7, 1)
+    lsl(r7, r6)
+    sub(r7, 1)  # r7: mask 2**s - 1
+    label(ELEMENT)
+    ldrb(r3, [r0, 0])
+    data(2, _SXTB | 3 << 3 | 3)  # sxtb r3, r3
+    add(r0, 1)
+    data(2, _ADD_HI | 8 << 3 | 3)  # add r3, r8: d
+    mov(r4, r9)
+    mul(r4, r3)
+    asr(r4, r4, 10)
+    add(r4, 1)
+    asr(r4, r4, 1)  # (d * (M & 0x7FF) + 2**10) >> 11
+    mov(r5, r10)
+    mul(r3, r5)
+    add(r3, r3, r4)  # v = SRDHM(d << 20, M)
+    mov(r4, r7)
+    and_(r4, r3)  # v & mask
+    lsr(r5, r3, 31)
+    lsr(r2, r7, 1)
+    add(r5, r5, r2)  # threshold: mask / 2 + (v < 0)
+    sub(r5, r5, r4)
+    lsr(r5, r5, 31)  # round up: (v & mask) > threshold
+    asr(r3, r6)
+    add(r3, r3, r5)  # R(x)
+    ldr(r4, [r1, 0])
+    mov(r5, r11)
+    and_(r4, r5)
+    add(r3, r3, r4)
+    str(r3, [r1, 0])
+    add(r1, 4)
+    data(2, _CMP_HI | 12 << 3 | 1)  # cmp r1, r12
+    bne(ELEMENT)
+    mov(r3, r11)
+    cmp(r3, 0)
+    bne(DONE)
+    sub(r3, 1)
+    mov(r11, r3)
+    mov(r2, lr)
+    ldr(r0, [r2, 4])  # x2
+    ldr(r1, [r2, 8])
+    add(r2, 32)  # input 2's words
+    b(TRANSFORM)
     label(DONE)
     pop({r4, r5, r6, r7})
     mov(r8, r4)
