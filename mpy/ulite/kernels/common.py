@@ -106,6 +106,18 @@ def requant_params(region, multipliers, output, lo, hi, largest_abs_acc=0):
     return (mult, shift, channels, output.zero_point, lo, hi, output.itemsize)
 
 
+def keep_ints(op, values):
+    """Copy int32 `values` (a loop's geometry) into the last 4 * len(values) bytes of
+    op.persistent, which check() reserved with request_persistent; returns that view, so the
+    numbers live in the arena rather than in a heap object per op."""
+    end = len(op.persistent)
+    region = op.persistent[end - 4 * len(values) : end]
+    words = int32_view(region)
+    for i in range(len(values)):
+        words[i] = values[i]
+    return region
+
+
 def check_accumulator(op, largest_abs_acc, multipliers):
     """Refuse a model whose int32 accumulator (after the left shift) could overflow."""
     for _, shift in multipliers:

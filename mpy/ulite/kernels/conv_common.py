@@ -11,6 +11,7 @@ import array
 from .. import quant
 from ..views import float32_view, int32_view
 from .common import (
+    keep_ints,
     activation_bounds,
     float_bounds,
     io_types,
@@ -94,7 +95,7 @@ def im2col_args(op, weights, init, rq, geo):
     acc_bytes = 4 * geo[20] * geo[5]
     acc = op.scratch[:acc_bytes]
     im2col = op.scratch[acc_bytes : im2col_scratch_bytes(geo)]
-    return (op.outputs[0].data, op.inputs[0].data, weights, init, rq, acc, im2col, geo)
+    return (op.outputs[0].data, op.inputs[0].data, weights, init, rq, acc, im2col, keep_ints(op, geo))
 
 
 def table_bytes(op, channels):

@@ -14,7 +14,7 @@ Large depth multipliers run as grouped convolutions instead (see _grouped).
 import array
 
 from . import conv_common, padding
-from .common import arity, require, unsupported
+from .common import arity, keep_ints, require, unsupported
 
 _OPTIONS = "DepthwiseConv2DOptions"
 GROUPED_FROM_MULTIPLIER = 4
@@ -97,8 +97,10 @@ def check(op):
     grouped = _grouped(op, geo)
     if grouped:
         op.request_persistent(geo[6] * geo[7] * channels)  # the reordered weights
+        op.request_persistent(4 * len(grouped))  # the geometry
         op.request_scratch(conv_common.im2col_scratch_bytes(grouped))
         return
+    op.request_persistent(4 * len(geo))  # the geometry
     if op.inputs[0].is_constant:
         unsupported("constant int8 input")  # the loops flip the input's sign bits in place
     op.request_scratch(4 * geo[17] * channels + geo[2])  # accumulators, pad row
@@ -123,6 +125,7 @@ def prepare(op):
     acc_bytes = 4 * geo[17] * channels
     acc = op.scratch[:acc_bytes]
     pad_row = op.scratch[acc_bytes : acc_bytes + geo[2]]
+    geo = keep_ints(op, geo)
     args = (op.outputs[0].data, op.inputs[0].data, op.inputs[1].data, init, rq, acc, pad_row, geo)
     return op.loops.depthwise_int8, args
 

@@ -15,6 +15,7 @@ from .common import (
     activation_bounds,
     arity,
     io_types,
+    keep_ints,
     quantized,
     require,
     unsupported,
@@ -91,6 +92,7 @@ def check(op):
             "input and output quantization differ (scale %g/%g, zero point %d/%d)"
             % (x.scale, out.scale, x.zero_point, out.zero_point),
         )
+        op.request_persistent(4 * len(geo))  # the geometry
 
 
 def prepare(op):
@@ -103,7 +105,7 @@ def prepare(op):
         return _run_float, views + float_limits(activation) + (array.array("f", (0.0,)),)
     geo[11], geo[12] = activation_bounds(op, activation, out)
     loop = op.loops.average_pool_int8 if average else op.loops.max_pool_int8
-    return loop, (out.data, x.data, array.array("i", geo))
+    return loop, (out.data, x.data, keep_ints(op, geo))
 
 
 def _run_float(args):

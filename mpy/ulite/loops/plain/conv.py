@@ -9,6 +9,12 @@ from ...views import int32_view as _i32
 from .core import requantize
 
 
+def words(buf):
+    """The int32 words of a byte buffer (a loop's geometry in the arena), as a list."""
+    view = _i32(buf)
+    return [view[i] for i in range(len(buf) // 4)]
+
+
 def _s8(v):
     return (v ^ 0x80) - 0x80
 
@@ -37,6 +43,7 @@ def _windows(geo, pixels, stride, dilation, pad):
 
 def conv_int8(args):
     out, x, w, init, rq, acc, _, geo = args
+    geo = words(geo)
     init = _i32(init)
     a32 = _i32(acc)
     channels, depth, per_group, pad = geo[5], geo[8], geo[9], geo[17]
@@ -57,6 +64,7 @@ def conv_int8(args):
 
 def depthwise_int8(args):
     out, x, w, init, rq, acc, _, geo = args
+    geo = words(geo)
     init = _i32(init)
     a32 = _i32(acc)
     channels, multiplier, pad = geo[5], geo[8], geo[15]

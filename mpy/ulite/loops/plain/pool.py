@@ -1,8 +1,11 @@
 """Pooling loops in plain Python: the twins of viper's pool (same arguments and results)."""
 
+from .conv import words
+
 
 def _pool(args, average):
     out, x, geo = args
+    geo = words(geo)
     in_h, in_w, channels, out_h, out_w, fh, fw, sh, sw, pad_top, pad_left, lo, hi = geo[:13]
     for pixel in range(geo[13]):
         batch, rest = divmod(pixel, out_h * out_w)
