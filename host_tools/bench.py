@@ -168,6 +168,7 @@ def bench_model(path, runs, fallback_runs):
         "ratio": round(ulite_ms / tflm_ms, 2),
         "arena_bytes": timed["arena"],
         "activation_bytes": timed["activation_bytes"],
+        "planned_bytes": timed["planned_bytes"],
         "persistent_bytes": timed["persistent_bytes"],
         "tflm_arena_total": tflm_arena.get("total"),
         "tflm_arena_head": tflm_arena.get("head"),
@@ -192,13 +193,13 @@ def markdown(results):
     import platform
 
     lines = [
-        "| model | ulite ms | TFLM ms | ratio | arena B (activations + tables) | TFLM arena total / head B | heap overhead B | fallback ms |",
-        "|---|---|---|---|---|---|---|---|",
+        "| model | ulite ms | TFLM ms | ratio | arena B (planned + tables) | activations B | TFLM arena total / head B | heap overhead B (peak / kept) | fallback ms |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
-            "| %s | %.2f | %.2f | %.2f | %d (%d + %d) | %s / %s | %d | %s |"
-            % (r["model"], r["ulite_ms"], r["tflm_ms"], r["ratio"], r["arena_bytes"], r["activation_bytes"], r["persistent_bytes"], r["tflm_arena_total"], r["tflm_arena_head"], r["heap_overhead_bytes"], r["fallback_ms"])
+            "| %s | %.2f | %.2f | %.2f | %d (%d + %d) | %d | %s / %s | %d / %d | %s |"
+            % (r["model"], r["ulite_ms"], r["tflm_ms"], r["ratio"], r["arena_bytes"], r["planned_bytes"], r["persistent_bytes"], r["activation_bytes"], r["tflm_arena_total"], r["tflm_arena_head"], r["heap_overhead_bytes"], r["steady_heap_bytes"], r["fallback_ms"])
         )
     machine = "%s, %s, Python %s, %d CPUs" % (platform.machine(), platform.processor() or platform.system(), platform.python_version(), os.cpu_count())
     return lines, machine
@@ -233,11 +234,24 @@ def run_estimate(args):
             kernels = sorted(r["by_kernel"].items(), key=lambda kv: -kv[1])
             print("  by kernel: " + ", ".join("%s %.1f ms" % (name, c / estimate.CLOCK_HZ * 1000) for name, c in kernels))
     if args.markdown:
-        lines = ["| model | estimated RP2040 ms (133 MHz) | kernels ms | glue ms | viper ops ms |", "|---|---|---|---|---|"]
+        lines = [
+            "| model | estimated RP2040 ms | kernels ms | glue ms | viper ops ms | published on RP2040-class boards (../shared/docs/peers.md) |",
+            "|---|---|---|---|---|---|",
+        ]
         for r in results:
             ms = [r[k] / estimate.CLOCK_HZ * 1000 for k in ("cycles", "kernel_cycles", "glue_cycles", "viper_cycles")]
-            lines.append("| %s | %.1f | %.1f | %.1f | %.1f |" % (r["model"], *ms))
+            lines.append("| %s | %.1f | %.1f | %.1f | %.1f | %s |" % (r["model"], *ms, PUBLISHED.get(r["model"], "")))
         write_section(args.markdown, "rp2040", "\n".join(lines))
+
+
+# Board figures published for these models (../shared/docs/peers.md), beside the estimates.
+PUBLISHED = {
+    "person_detect": "823 ms, RP2040 one core, TFLM + CMSIS-NN (pico-tflmicro); 587 ms on both cores",
+    "vww_96_int8": "1631 ms, RP2040 @133 MHz, TinyMaix; VWW 1869 ms, Cortex-M0+ @64 MHz (Bosch HALE); 600.6 ms, Cortex-M4F @120 MHz (TFLM)",
+    "kws_ref_model": "KWS 679 ms, Cortex-M0+ @64 MHz (Bosch HALE); 181.9 ms, Cortex-M4F @120 MHz (TFLM)",
+    "ic_resnet8_int8": "IC 1669 ms, Cortex-M0+ @64 MHz (Bosch HALE); 704.3 ms, Cortex-M4F @120 MHz (TFLM)",
+    "ad01_int8": "AD: 46.5 ms, Cortex-M0+ @64 MHz (Bosch HALE); 10.05 ms, Cortex-M4F @120 MHz (TFLM)",
+}
 
 
 def run(args):

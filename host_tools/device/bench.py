@@ -71,6 +71,7 @@ print(
             "median_us": times[len(times) // 2],
             "arena": interp.arena_used,
             "activation_bytes": interp.activation_bytes,
+            "planned_bytes": interp.planned_bytes,
             "persistent_bytes": interp.persistent_bytes,
             "steady_heap": steady,
             "profile": profile,
