@@ -93,6 +93,12 @@ def read_before_write(mb):
     mb.operators.reverse()
 
 
+def unwritten_output(mb):
+    """The op writes another tensor than the graph's output (the fuzzer found this): the
+    output's bytes would be whatever another op's scratch left there."""
+    mb.operators[0].outputs = [mb.tensor((2, 4), "int8", scale=0.1, zero_point=2)]
+
+
 def writes_constant(mb):
     mb.operators[0].outputs = [1]
 
@@ -236,6 +242,11 @@ CASES = {
         fc_model(read_before_write),
         "ModelError",
         "op 0 reads tensor 3 before any op writes it",
+    ),
+    "output never written": (
+        fc_model(unwritten_output),
+        "ModelError",
+        "graph output tensor 3 is never written by an op",
     ),
     "offline plan overlaps": (
         fc_model(offline_plan([0, -1, -1, 0])),
