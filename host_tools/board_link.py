@@ -46,7 +46,7 @@ class BoardLink:
             with contextlib.redirect_stdout(io.StringIO()):
                 self.transport.enter_raw_repl(soft_reset=True)
         except (TransportError, OSError):
-            self.transport.close()
+            self._close_port()
             raise UserError(
                 "no MicroPython REPL answers on %s (another program using the port?)" % port
             )
@@ -76,7 +76,13 @@ class BoardLink:
             self.transport.exit_raw_repl()
         except (TransportError, OSError):
             pass
-        self.transport.close()
+        self._close_port()
+
+    def _close_port(self):
+        try:
+            self.transport.close()
+        except OSError:  # the board is gone (unplugged, reset, killed): release the port
+            self.transport.serial.close()
 
     def exec(self, code, timeout=None):
         """Run `code` on the board; returns what it printed (str). Raises BoardError."""

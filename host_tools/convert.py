@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import io
 import keyword
+import os
 import re
 import shutil
 import tempfile
@@ -114,11 +115,40 @@ def romfs_image(board, model_mpy):
             return make_romfs(str(root), mpy_cross=False)
 
 
+@contextlib.contextmanager
+def staged(out):
+    """Yield a temporary directory inside `out` to write the outputs in; when the block
+    ends they are renamed into `out`. A failure, or an interrupt, leaves `out` as it was
+    (and no `out` at all if it did not exist): never a partial set of files."""
+    if out.exists() and not out.is_dir():
+        raise UserError("output directory %s is a file" % out)
+    created = next((p for p in reversed((out, *out.parents)) if not p.exists()), None)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".ulite-convert-", dir=out))
+    except OSError as e:
+        raise UserError("cannot write to %s: %s" % (out, e.strerror or e))
+    try:
+        yield staging
+        files = sorted(staging.iterdir())
+        for path in files:
+            if (out / path.name).is_dir():
+                raise UserError("cannot write %s: it is a directory" % (out / path.name))
+        for path in files:
+            os.replace(path, out / path.name)
+    except BaseException:
+        if created is not None:
+            shutil.rmtree(created, ignore_errors=True)
+        raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 def convert(model_path, board, name=None, out_dir=None):
     """Check and convert; returns a dict: name, out (Path), files, info, sha256, model_bytes.
 
     Raises UserError, before writing anything, for a missing, malformed or unsupported model,
-    or one bigger than the board's flash.
+    or one bigger than the board's flash. The files appear together at the end (see staged).
     """
     model_path = Path(model_path)
     name = module_name(model_path, name)
@@ -135,23 +165,24 @@ def convert(model_path, board, name=None, out_dir=None):
             % (model_path.name, len(data), board.name, board.flash_bytes)
         )
     out = Path(out_dir) if out_dir else Path("%s-%s" % (name, board.name))
-    out.mkdir(parents=True, exist_ok=True)
-    source = out / (name + ".py")
-    source.write_text(model_module(model_path, name, info, data))
-    compiled = out / (name + ".mpy")
-    runtime.compile_mpy(source, compiled, board.mpy_arch, name + ".py")
-    manifest = out / "manifest.py"
-    manifest.write_text(
-        MANIFEST.format(
-            name=name,
-            build=board.firmware_build.format(manifest=manifest.resolve()),
-            base_manifest=board.base_manifest,
-            mpy_dir=str(MPY_DIR),
-            out_dir=str(out.resolve()),
+    with staged(out) as staging:
+        source = staging / (name + ".py")
+        source.write_text(model_module(model_path, name, info, data))
+        compiled = staging / (name + ".mpy")
+        runtime.compile_mpy(source, compiled, board.mpy_arch, name + ".py")
+        manifest = staging / "manifest.py"
+        manifest.write_text(
+            MANIFEST.format(
+                name=name,
+                build=board.firmware_build.format(manifest=(out / manifest.name).resolve()),
+                base_manifest=board.base_manifest,
+                mpy_dir=str(MPY_DIR),
+                out_dir=str(out.resolve()),
+            )
         )
-    )
-    image = out / (name + ".romfs")
-    image.write_bytes(romfs_image(board, compiled))
+        image = staging / (name + ".romfs")
+        image.write_bytes(romfs_image(board, compiled))
+    source, compiled, manifest, image = (out / p.name for p in (source, compiled, manifest, image))
     return {
         "name": name,
         "out": out,

@@ -36,8 +36,9 @@ def add_parser(commands):
             "and the model module (NAME.mpy) to the board on DEV with mpremote's raw REPL, "
             "after a soft reset. Files already on the board with the same hash are skipped; "
             "each file is written under a temporary name and renamed into place, so an "
-            "interrupted copy never leaves a torn module. Runtime files the board has but "
-            "the runtime no longer has are removed. What the firmware already holds in flash "
+            "interrupted copy never leaves a torn module (the next flash removes what it "
+            "left). Runtime files the runtime no longer has are removed once the new files "
+            "are in place. What the firmware already holds in flash "
             "(frozen, or in ROMFS) with the same version or SHA-256 is not copied. DEV may be "
             "a virtual board (`vboard`). Warns, with the numbers, when the model will not fit."
         ),
@@ -127,18 +128,23 @@ def flash(port, board, model_path, name=None, log=print):
         if warning:
             log(warning + "; freeze ulite and the model into firmware (convert's manifest.py)")
         copies = plan_copies(link, files)
+        # what an interrupted flash left (a copy's own write reuses and renames its .part)
+        partial = [path + ".part" for path in sorted(files) if path not in copies]
+        removals += [p for p, d in zip(partial, link.digests(partial)) if d and p not in removals]
         needed, free = sum(len(d) for d in copies.values()), link.info["fs_free"]
         if free is not None and needed > free:
             raise UserError(
                 "board full: %d bytes to copy, %d bytes free on %s's filesystem"
                 % (needed, free, port)
             )
-        link.remove(removals)
-        for path in removals:
-            log("removed %s" % path)
+        # New files first, then removals: interrupted anywhere, the board keeps a working
+        # set (each file old or new, none missing; a stale one may remain).
         link.write_files(copies)
         for path, data in copies.items():
             log("copied %s (%d bytes)" % (path, len(data)))
+        link.remove(removals)
+        for path in removals:
+            log("removed %s" % path)
     seconds = time.monotonic() - start
     log(
         "flashed %s to %s: %d files copied (%d bytes), %d unchanged, in %.1f s"

@@ -430,11 +430,13 @@ def run(args):
 
 
 @contextlib.contextmanager
-def started(board_name="rp2040", timeout=30):
-    """Run `python -m host_tools vboard` in the background; yields its device path."""
+def started(board_name="rp2040", timeout=30, fs_dir=None):
+    """Run `python -m host_tools vboard` in the background, on the filesystem directory
+    `fs_dir` (kept) or a temporary one; yields its device path."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
+    command = [sys.executable, "-m", "host_tools", "vboard", "--board", board_name]
     process = subprocess.Popen(
-        [sys.executable, "-m", "host_tools", "vboard", "--board", board_name],
+        command + (["--dir", str(fs_dir)] if fs_dir else []),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,

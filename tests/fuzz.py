@@ -2,15 +2,15 @@
 
 Seed models: the corpus, small builder models of every kernel (also re-packed with their
 default-valued fields written out, and one with an offline memory plan and two subgraphs)
-and random graphs (random_graph: plausible chains of every kernel, most then broken on
-purpose). Each case is a seed model truncated, or with 1-3 edits: bit flips, bytes set to
+and random graphs (tests/fuzz_graphs.py: plausible chains of every kernel, most then broken
+on purpose). Each case is a seed model truncated, or with 1-3 edits: bit flips, bytes set to
 00/FF/7F/80, and targeted edits of the flatbuffer's structure found by FlatMap (uoffsets,
 soffsets, vtable sizes and entries, vector counts, shape dims, buffer / tensor / opcode
 indices, types, scales, zero points, quantized_dimension, options).
 
 Cases run in batches inside one MicroPython process (tests/device/fuzz_batch.py): each is
 described, constructed in a reused canary-filled arena, and, when it constructs, invoked
-with zeroed or patterned inputs; small models are also run with the other loop backend
+with zeroed or patterned inputs; cheap models are also run with the other loop backend
 and the outputs compared. A crash is any exception other than ModelError /
 UnsupportedOpError / ArenaError (or one the interpreter's safety net converted), any
 exception during invoke, a write to the model bytes or past arena_used, backends that
@@ -23,6 +23,7 @@ tests/test_regressions.py loads.
 
 import argparse
 import json
+import math
 import os
 import queue
 import random
@@ -38,13 +39,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from fuzz_graphs import every_kernel, random_graph  # noqa: E402
 from host_tools import unix_port  # noqa: E402
+from host_tools.model_builder import schema  # noqa: E402
 from host_tools.paths import CORPUS, MPY_DIR, tool  # noqa: E402
 
 BATCH_SCRIPT = Path(__file__).parent / "device" / "fuzz_batch.py"
 REGRESSIONS = Path(__file__).parent / "regressions"
 CLEAN = ("ok", "ModelError", "UnsupportedOpError", "ArenaError")
-SMALL = 64 * 1024  # models up to this size get more cases, and some with the plain loops
+# Cheap models (this size at most, and this many multiply-accumulates or output values per
+# invoke at most) get more cases, all invoked, half of them with both loop backends.
+SMALL = 64 * 1024
+CHEAP_WORK = 100_000
 GENERATED = re.compile(r"g\d+\.\d+$")
 ARENA = 1 << 17  # the reused, canary-filled arena each case is first built in
 HEAP = "48M"
@@ -359,6 +365,8 @@ def builder_models():
     models["b_requant_empty"] = mb.build()
 
     models["b_offline_two_subgraphs"] = _offline_two_subgraphs(models["b_fc_softmax"])
+    for dtype in ("int8", "float32"):
+        models["b_every_kernel_" + dtype] = every_kernel(random.Random(dtype), dtype)
     return models
 
 
@@ -392,184 +400,6 @@ def _offline_two_subgraphs(model):
     builder = flatbuffers.Builder(1024)
     builder.Finish(m.Pack(builder), file_identifier=b"TFL3")
     return bytes(builder.Output())
-
-
-def _quant(rng, dtype):
-    if dtype == "float32":
-        return {}
-    zp = {
-        "int8": rng.choice((0, -128, 5, 127)),
-        "uint8": rng.choice((0, 128, 255)),
-        "int16": 0,
-    }.get(dtype, 0)
-    return {"scale": rng.choice((0.02, 0.05, 0.1, 0.5, 1 / 256)), "zero_point": zp}
-
-
-def _const(mb, rng, shape, dtype, **quant):
-    import numpy as np
-
-    size = 1
-    for d in shape:
-        size *= d
-    if dtype == "float32":
-        data = np.array([rng.uniform(-2, 2) for _ in range(size)], dtype=np.float32)
-    elif dtype == "int32":
-        data = np.array([rng.randrange(-5000, 5000) for _ in range(size)], dtype=np.int32)
-    else:
-        data = np.array([rng.randrange(-127, 128) for _ in range(size)], dtype=np.int8)
-    return mb.const(data.reshape(shape), dtype, **quant)
-
-
-def _next_op(mb, rng, x, shape, dtype):
-    """Add one plausible op reading tensor x; returns (output tensor, shape, dtype)."""
-    kinds = {
-        "int8": ("FC", "ADD", "SOFTMAX", "QUANTIZE", "DEQUANTIZE", "RESHAPE"),
-        "int16": ("QUANTIZE", "DEQUANTIZE", "RESHAPE"),
-        "float32": ("FC", "ADD", "SOFTMAX", "QUANTIZE", "RESHAPE"),
-        "int32": ("RESHAPE",),
-    }[dtype]
-    kind = rng.choice(kinds)
-    size = 1
-    for d in shape:
-        size *= d
-    if kind == "FC":
-        depth, units = shape[-1], rng.randint(1, 8)
-        per_channel = dtype == "int8" and rng.random() < 0.5
-        wq = (
-            {}
-            if dtype == "float32"
-            else {
-                "scale": [0.01 * (u + 1) for u in range(units)] if per_channel else 0.02,
-                "zero_point": 0,
-            }
-        )
-        w = _const(mb, rng, (units, depth), "int8" if dtype == "int8" else "float32", **wq)
-        inputs = [x, w]
-        if rng.random() < 0.7:
-            inputs.append(
-                _const(
-                    mb,
-                    rng,
-                    (units,),
-                    "int32" if dtype == "int8" else "float32",
-                    **({} if dtype == "float32" else {"scale": 0.001, "zero_point": 0}),
-                )
-            )
-        out_shape = (size // depth, units)
-        y = mb.tensor(out_shape, dtype, **_quant(rng, dtype))
-        mb.op(
-            "FULLY_CONNECTED",
-            inputs,
-            [y],
-            "FullyConnectedOptions",
-            fused_activation_function=rng.choice(("NONE", "RELU", "RELU6")),
-        )
-        return y, out_shape, dtype
-    if kind == "ADD":
-        other_shape = tuple(d if rng.random() < 0.6 else 1 for d in shape)[
-            rng.randrange(len(shape) + 1) :
-        ]
-        other = _const(mb, rng, other_shape, dtype, **_quant(rng, dtype))
-        y = mb.tensor(shape, dtype, **_quant(rng, dtype))
-        pair = [x, other] if rng.random() < 0.5 else [other, x]
-        mb.op(
-            "ADD",
-            pair,
-            [y],
-            "AddOptions",
-            fused_activation_function=rng.choice(("NONE", "RELU", "RELU_N1_TO_1")),
-        )
-        return y, shape, dtype
-    if kind == "SOFTMAX":
-        out_dtype = dtype if dtype == "float32" or rng.random() < 0.7 else "int16"
-        quant = {
-            "int8": {"scale": 1 / 256, "zero_point": -128},
-            "int16": {"scale": 1 / 65536, "zero_point": -32768},
-        }.get(out_dtype, {})
-        y = mb.tensor(shape, out_dtype, **quant)
-        mb.op("SOFTMAX", [x], [y], "SoftmaxOptions", beta=rng.choice((1.0, 0.5, 2.0)))
-        return y, shape, out_dtype
-    if kind == "QUANTIZE":
-        out_dtype = rng.choice(
-            ("int8", "int16") if dtype == "float32" else ("int8", "int16", "int32")
-        )
-        y = mb.tensor(shape, out_dtype, **_quant(rng, out_dtype))
-        mb.op("QUANTIZE", [x], [y])
-        return y, shape, out_dtype
-    if kind == "DEQUANTIZE":
-        y = mb.tensor(shape, "float32")
-        mb.op("DEQUANTIZE", [x], [y])
-        return y, shape, "float32"
-    new_shape = (size,) if rng.random() < 0.5 else tuple(reversed(shape))
-    q = {}
-    if dtype != "float32":
-        t = mb.tensors[x].quantization
-        q = {"scale": t.scale[0], "zero_point": t.zeroPoint[0]}
-    y = mb.tensor(new_shape, dtype, **q)
-    mb.op("RESHAPE", [x, _const(mb, rng, (len(new_shape),), "int32")], [y], "ReshapeOptions")
-    return y, new_shape, dtype
-
-
-def _perturb(mb, rng):
-    """One nonsensical edit of a built graph: a dim, dtype, scale, zero point, axis, buffer
-    length, variable flag or operator index goes wrong."""
-    t = rng.choice(mb.tensors)
-    roll = rng.randrange(9)
-    if roll == 0 and t.shape:
-        t.shape[rng.randrange(len(t.shape))] = rng.choice(
-            (0, -1, 2, 3, 4097, 1 << 16, (1 << 31) - 1)
-        )
-    elif roll == 1:
-        t.shape = t.shape + [rng.choice((1, 2))] if rng.random() < 0.5 else t.shape[1:]
-    elif roll == 2:
-        t.type = rng.randrange(19)
-    elif roll == 3 and t.quantization:
-        t.quantization.scale = [
-            rng.choice((0.0, -0.5, float("nan"), float("inf"), 1e-40, 1e30, 3.0))
-        ] * len(t.quantization.scale)
-    elif roll == 4 and t.quantization:
-        t.quantization.zeroPoint = [rng.choice((-129, 128, 255, -32768, 1 << 40))] * len(
-            t.quantization.zeroPoint
-        )
-    elif roll == 5 and t.quantization:
-        t.quantization.quantizedDimension = rng.choice((-1, 1, 2, 5))
-        t.quantization.scale = t.quantization.scale * rng.choice((1, 2, 3))
-        t.quantization.zeroPoint = [0] * len(t.quantization.scale)
-    elif roll == 6 and t.buffer:
-        data = mb.buffers[t.buffer].data
-        mb.buffers[t.buffer].data = (
-            data[:-1] if rng.random() < 0.5 and len(data) else list(data) + [0, 0, 0, 0]
-        )
-    elif roll == 7:
-        t.isVariable = not t.isVariable
-    else:  # rewire an op: often to a tensor of the same shape, so only the role is wrong
-        op = rng.choice(mb.operators)
-        io = op.inputs if rng.random() < 0.6 or not op.outputs else op.outputs
-        if io:
-            k = rng.randrange(len(io))
-            shape = mb.tensors[io[k]].shape if 0 <= io[k] < len(mb.tensors) else None
-            same = [i for i, u in enumerate(mb.tensors) if u.shape == shape]
-            if same and rng.random() < 0.5:
-                io[k] = rng.choice(same)
-            else:
-                io[k] = rng.choice((-1, rng.randrange(len(mb.tensors)), len(mb.tensors)))
-
-
-def random_graph(rng):
-    """A small valid chain of the ops ulite runs (random shapes, dtypes, quantization), then,
-    in most graphs, 1-3 nonsensical edits. Returns the model bytes."""
-    from host_tools.model_builder import ModelBuilder
-
-    mb = ModelBuilder()
-    shape = tuple(rng.choice((1, 2, 3, 4, 5, 8)) for _ in range(rng.randint(1, 4)))
-    dtype = rng.choice(("int8", "int8", "int8", "float32", "int16"))
-    x = mb.input(shape, dtype, **_quant(rng, dtype))
-    for _ in range(rng.randint(1, 4)):
-        x, shape, dtype = _next_op(mb, rng, x, shape, dtype)
-    mb.output(x)
-    for _ in range(rng.choice((0, 1, 1, 2, 3))):
-        _perturb(mb, rng)
-    return mb.build()
 
 
 def with_defaults(model):
@@ -617,18 +447,43 @@ def runnable(model):
         return False
 
 
+def invoke_work(model):
+    """Multiply-accumulates (or, for ops without weights, output values) of one invoke of a
+    valid model: what its plain-loop invoke costs, roughly."""
+    m = schema.ModelT.InitFromPackedBuf(model, 0)
+    graph = m.subgraphs[0]
+    total = 0
+    for op in graph.operators:
+        out = graph.tensors[op.outputs[0]].shape
+        if out is None or not len(out):
+            continue
+        per_value = 1
+        for i in op.inputs:
+            t = graph.tensors[i] if i >= 0 else None
+            weights = t is not None and m.buffers[t.buffer].data is not None
+            if weights and t.shape is not None and len(t.shape) >= 2:
+                per_value = max(per_value, math.prod(t.shape) // max(1, out[-1]))
+        total += math.prod(out) * per_value
+    return int(total)
+
+
 def plan_cases(models, count, seed):
     """`count` cases: a quarter truncations (spread over the named seed models), the rest
-    mutations (more for small models that construct: theirs reach the kernels)."""
+    mutations (more for cheap models that construct: theirs reach the kernels)."""
     rng = random.Random(seed)
     names = sorted(models)
     named = [name for name in names if not GENERATED.match(name)]
+    # random graphs are tiny by construction (and their edits may make the estimate moot)
+    cheap = {
+        name: len(models[name]) <= SMALL
+        and (GENERATED.match(name) is not None or invoke_work(models[name]) <= CHEAP_WORK)
+        for name in names
+    }
 
     def weight(name):
-        small = len(models[name]) <= SMALL
         if GENERATED.match(name):
-            return 2
-        return 4 if small and runnable(models[name]) else 1
+            return 1
+        return 4 if cheap[name] and runnable(models[name]) else 1
 
     weighted = [name for name in names for _ in range(weight(name))]
     maps = {name: FlatMap(models[name]) for name in names}
@@ -649,11 +504,14 @@ def plan_cases(models, count, seed):
         cases.append(case)
         index += 1
     for i, case in enumerate(cases):
-        small = len(models[case["m"]]) <= SMALL
+        fast = cheap[case["m"]]
+        roll = rng.random()  # not i % n: the jobs take every n-th case
         case["i"] = i
-        case["v"] = small or i % 10 == 0  # big models invoke slowly: one case in ten
-        case["l"] = "plain" if i % 4 == 3 and small else None
-        case["x"] = small
+        case["v"] = fast or roll < 0.1  # costly models invoke slowly: one case in ten
+        # plain loops prepare some kernels slowly (LOGISTIC's table: 0.1 s): half the cases
+        # of cheap models run them, first (one in four) or as the twin compared with viper
+        case["l"] = "plain" if roll < 0.25 and fast else None
+        case["x"] = fast and roll < 0.5
     return cases
 
 
@@ -785,9 +643,14 @@ def save_crashes(models, cases, results, directory=REGRESSIONS):
     return paths
 
 
+def graph_count(count):
+    """How many random graphs a run of `count` cases adds to the seed models."""
+    return max(20, count // 50)
+
+
 def fuzz(count, seed, jobs=2, save=True):
     """Plan, run and judge `count` cases; returns (cases, results, crash list, saved paths)."""
-    models = seed_models(generated=max(20, count // 100), seed=seed)
+    models = seed_models(generated=graph_count(count), seed=seed)
     cases = plan_cases(models, count, seed)
     results = run_cases(models, cases, jobs)
     crashes = [(c, r) for c, r in zip(cases, results) if is_crash(r)]

@@ -37,8 +37,7 @@ def sweep(name, in_qs, out_qs, options_type=None, **options):
     ]
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
-def test_relu_relu6_int8(loops):
+def relu_relu6_int8_jobs():
     rng = np.random.default_rng(10)
     jobs = []
     for name in ("RELU", "RELU6"):
@@ -54,11 +53,15 @@ def test_relu_relu6_int8(loops):
         jobs += sweep(
             "RELU6", [dict(scale=scale, zero_point=-128)], [dict(scale=0.1, zero_point=0)]
         )
-    compare(jobs, loops)
+    return jobs
 
 
 @pytest.mark.parametrize("loops", BACKENDS)
-def test_leaky_relu_int8(loops):
+def test_relu_relu6_int8(loops):
+    compare(relu_relu6_int8_jobs(), loops)
+
+
+def leaky_relu_int8_jobs():
     rng = np.random.default_rng(11)
     jobs = []
     for alpha in (0.2, 0.01, 0.0, -0.5, 1.5, -3.0):
@@ -68,7 +71,12 @@ def test_leaky_relu_int8(loops):
     for s_in, s_out, alpha, z_in, z_out in LEAKY_DOUBLE_SENSITIVE:
         in_q, out_q = dict(scale=s_in, zero_point=z_in), dict(scale=s_out, zero_point=z_out)
         jobs += sweep("LEAKY_RELU", [in_q], [out_q], "LeakyReluOptions", alpha=alpha)
-    compare(jobs, loops)
+    return jobs
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_leaky_relu_int8(loops):
+    compare(leaky_relu_int8_jobs(), loops)
 
 
 # (s_in, s_out, alpha, zp_in, zp_out): multipliers derived in float32 and in double give
@@ -87,8 +95,7 @@ HARD_SWISH_DOUBLE_SENSITIVE = [
 ]
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
-def test_logistic_tanh_int8(loops):
+def logistic_tanh_int8_jobs():
     rng = np.random.default_rng(12)
     jobs = []
     in_qs = quantizations(rng, 10, (0.0005, 2.0))
@@ -98,11 +105,15 @@ def test_logistic_tanh_int8(loops):
     # TFLM ignores the output scale (and TANH's zero point): so must ulite
     jobs += sweep("LOGISTIC", in_qs[:2], [dict(scale=0.3, zero_point=-128)] * 2)
     jobs += sweep("TANH", in_qs[:2], [dict(scale=0.3, zero_point=9)] * 2)
-    compare(jobs, loops)
+    return jobs
 
 
 @pytest.mark.parametrize("loops", BACKENDS)
-def test_hard_swish_int8(loops):
+def test_logistic_tanh_int8(loops):
+    compare(logistic_tanh_int8_jobs(), loops)
+
+
+def hard_swish_int8_jobs():
     rng = np.random.default_rng(13)
     jobs = []
     in_qs = quantizations(rng, 10, (0.002, 0.5))
@@ -128,7 +139,12 @@ def test_hard_swish_int8(loops):
             [dict(scale=s_in, zero_point=z_in)],
             [dict(scale=s_out, zero_point=z_out)],
         )
-    compare(jobs, loops)
+    return jobs
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_hard_swish_int8(loops):
+    compare(hard_swish_int8_jobs(), loops)
 
 
 def float_model(name, shape, options_type=None, **options):

@@ -134,14 +134,18 @@ def conv_jobs(rng, cases):
     return jobs
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
-def test_conv_int8_sweep(loops):
+def conv_int8_jobs():
     rng = np.random.default_rng(10)
     jobs = conv_jobs(rng, CONV_CASES)
     for activation in ACTIVATIONS:  # every fused activation on one shape
         jobs.append(conv_model(rng, (1, 6, 5, 3), 4, (3, 3), activation=activation, stride=(2, 2)))
     jobs.append(conv_model(rng, (1, 4, 4, 3), 2, (3, 3), gain=40.0))  # multipliers above one
-    compare(jobs, loops)
+    return jobs
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_conv_int8_sweep(loops):
+    compare(conv_int8_jobs(), loops)
 
 
 def test_conv_int8_large_blocks():
@@ -180,15 +184,19 @@ def depthwise_jobs(rng, cases):
     return jobs
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
-def test_depthwise_int8_sweep(loops):
+def depthwise_int8_jobs():
     rng = np.random.default_rng(12)
     jobs = depthwise_jobs(rng, DEPTHWISE_CASES)
     for activation in ACTIVATIONS:
         jobs.append(
             conv_model(rng, (1, 6, 5, 4), 0, (3, 3), depthwise=True, activation=activation)
         )
-    compare(jobs, loops)
+    return jobs
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_depthwise_int8_sweep(loops):
+    compare(depthwise_int8_jobs(), loops)
 
 
 @pytest.mark.parametrize("loops", BACKENDS)

@@ -9,7 +9,7 @@ import sys
 import pytest
 from conftest import golden_cases, model_path
 
-from host_tools import boards, convert
+from host_tools import boards, convert, runtime
 from host_tools.errors import UserError
 from host_tools.paths import MPY_DIR, ROOT
 
@@ -174,3 +174,37 @@ def test_cli_refusal_is_one_line(tmp_path):
     assert result.stderr.startswith("error: kws_ref_model_float32.tflite: ulite cannot run ")
     assert result.stderr.count("\n") == 1 and "hybrid" in result.stderr
     assert not (tmp_path / "o").exists()
+
+
+def tree(folder):
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_outputs_appear_together(tmp_path):
+    hello, rp2040 = model_path("hello_world_int8"), boards.load("rp2040")
+    result = convert.convert(hello, rp2040, out_dir=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in result["files"])
+    assert all(p.parent == tmp_path for p in result["files"])
+
+
+@pytest.mark.parametrize("failure", [OSError(28, "No space left on device"), KeyboardInterrupt()])
+@pytest.mark.parametrize("step", ["compile_mpy", "romfs_image"])
+def test_failure_midway_leaves_no_partial_output(tmp_path, monkeypatch, step, failure):
+    """Failing after some files are written (disk full, Ctrl-C): a new output directory is
+    gone, an existing one holds exactly what it held, an earlier conversion included."""
+    def fail(*args):
+        raise failure
+
+    hello = model_path("hello_world_int8")
+    rp2040 = boards.load("rp2040")
+    old = tmp_path / "old"
+    convert.convert(model_path("simple_add"), rp2040, name="hello_world_int8", out_dir=old)
+    (old / "notes.txt").write_text("mine")
+    before = tree(old)
+    target = runtime if step == "compile_mpy" else convert
+    monkeypatch.setattr(target, step, fail)
+    for out in (old, tmp_path / "new" / "deeper"):
+        with pytest.raises(type(failure)):
+            convert.convert(hello, rp2040, out_dir=out)
+    assert tree(old) == before and sorted(p.name for p in old.iterdir()) == sorted(before)
+    assert not (tmp_path / "new").exists()

@@ -70,10 +70,14 @@ def arithmetic_jobs(rng, name):
     return jobs
 
 
+def sub_mul_int8_jobs():
+    rng = np.random.default_rng(20)
+    return arithmetic_jobs(rng, "SUB") + arithmetic_jobs(rng, "MUL")
+
+
 @pytest.mark.parametrize("loops", BACKENDS)
 def test_sub_mul_int8(loops):
-    rng = np.random.default_rng(20)
-    compare(arithmetic_jobs(rng, "SUB") + arithmetic_jobs(rng, "MUL"), loops)
+    compare(sub_mul_int8_jobs(), loops)
 
 
 # (s1, s2, s_out, zp1, zp2, zp_out): float32 and double multiplier derivations disagree
@@ -84,8 +88,7 @@ DOUBLE_SENSITIVE = [
 ]
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
-def test_all_input_pairs_int8(loops):
+def all_input_pairs_int8_jobs():
     rng = np.random.default_rng(21)
     jobs = []
     for s1, s2, so, z1, z2, zo in DOUBLE_SENSITIVE:
@@ -103,11 +106,15 @@ def test_all_input_pairs_int8(loops):
     shared = random_quant(rng)
     for name in ("MAXIMUM", "MINIMUM"):
         jobs.append((binary_model(name, (256, 1), (1, 256), [shared] * 3), list(ALL_PAIRS)))
-    compare(jobs, loops)
+    return jobs
 
 
 @pytest.mark.parametrize("loops", BACKENDS)
-def test_maximum_minimum_int8(loops):
+def test_all_input_pairs_int8(loops):
+    compare(all_input_pairs_int8_jobs(), loops)
+
+
+def maximum_minimum_int8_jobs():
     rng = np.random.default_rng(22)
     jobs = []
     for (s1, s2), z in zip(SHAPES, [-128, 127] + [None] * len(SHAPES)):
@@ -121,7 +128,12 @@ def test_maximum_minimum_int8(loops):
         "MAXIMUM", (2, 5, 3), (3,), [q] * 3, const2=np.array([-128, 0, 127], np.int8)
     )
     jobs.append((model, [rand_int8(rng, (2, 5, 3))]))
-    compare(jobs, loops)
+    return jobs
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_maximum_minimum_int8(loops):
+    compare(maximum_minimum_int8_jobs(), loops)
 
 
 def test_refusals():

@@ -6,10 +6,32 @@ same cases every time. A crash fails the test and is saved under tests/regressio
 
 import os
 import random
+import sys
 from collections import Counter
 
 from conftest import model_path
-from fuzz import FlatMap, apply, fuzz, is_crash, mutate, run_batch, summary, with_defaults
+from fuzz import (
+    GENERATED,
+    FlatMap,
+    apply,
+    builder_models,
+    fuzz,
+    graph_count,
+    is_crash,
+    mutate,
+    run_batch,
+    seed_models,
+    summary,
+    with_defaults,
+)
+from fuzz_graphs import MAKERS
+
+from host_tools.model_builder import schema
+from host_tools.paths import MPY_DIR
+
+sys.path.insert(0, str(MPY_DIR))
+
+from ulite.resolver import KERNELS  # noqa: E402
 
 CASES = 8000
 SEED = 2024
@@ -26,6 +48,26 @@ def test_bounded_fuzz():
     assert not crashes, summary(cases, results, crashes, 0) + "\nsaved: %s" % [
         str(p) for p in saved
     ]
+
+
+def op_names(model):
+    m = schema.ModelT.InitFromPackedBuf(model, 0)
+    codes = [max(c.builtinCode, c.deprecatedBuiltinCode) for c in m.operatorCodes]
+    return {NAMES[codes[op.opcodeIndex]] for op in m.subgraphs[0].operators}
+
+
+NAMES = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
+
+
+def test_seeds_cover_every_kernel():
+    """Every operator ulite's resolver runs has a random-graph maker, appears in the random
+    graphs of the bounded run above, and in the builder models (the property tests' seeds)."""
+    kernels = {NAMES[code] for code in KERNELS}
+    assert set(MAKERS) == kernels
+    models = seed_models(generated=graph_count(CASES), seed=SEED)
+    generated = set().union(*(op_names(m) for n, m in models.items() if GENERATED.match(n)))
+    assert generated == kernels
+    assert set().union(*map(op_names, builder_models().values())) == kernels
 
 
 def test_flatmap_finds_every_kind_of_field():

@@ -8,6 +8,7 @@ import pytest
 from conftest import ROOT, model_path
 
 HELLO = model_path("hello_world_int8")
+REGRESSIONS = ROOT / "tests" / "regressions"
 
 
 def host_tool(*args, cwd):
@@ -147,3 +148,70 @@ def test_output_written_exactly_where_asked(files):
     assert result.returncode == 0, result.stderr
     assert np.load(files / "result.bin")["out0"].shape == (1, 1)
     assert not list(files.glob("*.partial")) and not (files / "result.bin.npz").exists()
+
+
+def convert(model, *args):
+    return ["convert", model, "--board", "rp2040", "-o", "out", *args]
+
+
+CONVERT_BAD = {
+    "missing model": (convert("missing.tflite"), "model file not found: missing.tflite"),
+    "folder model": (convert("folder.tflite"), "model folder.tflite is a directory"),
+    "empty model": (convert("empty.tflite"), "model is 0 bytes, too short"),
+    "truncated model": (convert("truncated.tflite"), "run past the end of the 700-byte model"),
+    "garbage model": (convert("garbage.tflite"), "not a TFLite model"),
+    "flipped model": (convert("flipped.tflite"), "run past the end"),
+    "a .npy as model": (convert("ok.npy"), "not a TFLite model"),
+    "hostile buffer": (
+        convert(REGRESSIONS / "hello_world_int8-1.1231.tflite"),
+        "buffer holds 16 bytes but shape (1, 1) of int8 needs 1",
+    ),
+    "hostile zero point": (
+        convert(REGRESSIONS / "g7.151-7.74129.tflite"),
+        "zero point -9223372036854775808 outside the int32 range",
+    ),
+    "unsupported ops": (
+        convert(model_path("audio_preprocessor_int8")),
+        "ulite cannot run CUSTOM:SignalWindow",
+    ),
+    "unknown board": (
+        ["convert", HELLO, "--board", "pdp11", "-o", "out"],
+        "unknown board 'pdp11': choose one of",
+    ),
+    "name with a space": (convert(HELLO, "--name", "two words"), "is not a Python identifier"),
+    "keyword name": (convert(HELLO, "--name", "class"), "--name 'class' is not a Python"),
+    "name ulite": (convert(HELLO, "--name", "ulite"), "would hide the ulite package"),
+    "out is a file": (
+        ["convert", HELLO, "--board", "rp2040", "-o", "ok.npy"],
+        "output directory ok.npy is a file",
+    ),
+    "out under a file": (
+        ["convert", HELLO, "--board", "rp2040", "-o", "ok.npy/out"],
+        "cannot write to ok.npy/out: Not a directory",
+    ),
+    "out unwritable": (
+        ["convert", HELLO, "--board", "rp2040", "-o", "/proc/ulite-out"],
+        "cannot write to /proc/ulite-out: ",
+    ),
+}
+
+
+def listing(folder):
+    return sorted(
+        (str(p.relative_to(folder)), p.read_bytes() if p.is_file() else None)
+        for p in folder.rglob("*")
+    )
+
+
+@pytest.mark.parametrize("name", sorted(CONVERT_BAD))
+def test_convert_bad_input_gives_one_line_and_writes_nothing(files, name):
+    args, words = CONVERT_BAD[name]
+    before = listing(files)
+    result = host_tool(*args, cwd=files)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert words in lines[0]
+    assert result.stdout == ""
+    assert listing(files) == before

@@ -93,12 +93,29 @@ def read_before_write(mb):
     mb.operators.reverse()
 
 
+def unwritten_output(mb):
+    """The op writes another tensor than the graph's output (the fuzzer found this): the
+    output's bytes would be whatever another op's scratch left there."""
+    mb.operators[0].outputs = [mb.tensor((2, 4), "int8", scale=0.1, zero_point=2)]
+
+
 def writes_constant(mb):
     mb.operators[0].outputs = [1]
 
 
 def many_tensors(mb):
     mb.tensors.extend(mb.tensors[-1:] * 4100)
+
+
+def mean_of_nothing():
+    """MEAN over an axis of size 0 (the fuzzer found it: the multiplier divided by zero)."""
+    mb = ModelBuilder()
+    x = mb.input((2, 0, 3), "int8", scale=0.5, zero_point=0)
+    axis = mb.const(np.array([1], np.int32), "int32")
+    y = mb.tensor((2, 3), "int8", scale=0.5, zero_point=0)
+    mb.op("MEAN", [x, axis], [y], "ReducerOptions", keep_dims=False)
+    mb.output(y)
+    return mb.build()
 
 
 GOOD = fc_model()
@@ -237,6 +254,11 @@ CASES = {
         "ModelError",
         "op 0 reads tensor 3 before any op writes it",
     ),
+    "output never written": (
+        fc_model(unwritten_output),
+        "ModelError",
+        "graph output tensor 3 is never written by an op",
+    ),
     "offline plan overlaps": (
         fc_model(offline_plan([0, -1, -1, 0])),
         "ModelError",
@@ -246,6 +268,11 @@ CASES = {
         fc_model(offline_plan([0, -1, -1, (1 << 31) - 8])),
         "ArenaError",
         "bytes",
+    ),
+    "mean of nothing": (
+        mean_of_nothing(),
+        "ModelError",
+        "op 0 (MEAN): no values to average: input (2, 0, 3)",
     ),
     "offline plan wrong count": (
         fc_model(offline_plan([0, 0])),

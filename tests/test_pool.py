@@ -49,9 +49,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
-@pytest.mark.parametrize("op", ["AVERAGE_POOL_2D", "MAX_POOL_2D"])
-def test_pool_int8(op, loops):
+def pool_int8_jobs(op):
     rng = np.random.default_rng(20)
     jobs = []
     for i, (shape, filt, stride, padding) in enumerate(CASES):
@@ -62,7 +60,21 @@ def test_pool_int8(op, loops):
     ties = np.array([1, 2, -1, -2, 3, -3, 5, -5], np.int8).reshape(1, 2, 2, 2)
     jobs.append((pool_model(op, (1, 2, 2, 2), (2, 1), (2, 1), "VALID", "NONE"), [ties]))
     jobs.append((pool_model(op, (1, 2, 2, 2), (2, 2), (1, 1), "SAME", "NONE"), [ties]))
-    compare(jobs, loops)
+    return jobs
+
+
+def average_pool_int8_jobs():
+    return pool_int8_jobs("AVERAGE_POOL_2D")
+
+
+def max_pool_int8_jobs():
+    return pool_int8_jobs("MAX_POOL_2D")
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+@pytest.mark.parametrize("op", ["AVERAGE_POOL_2D", "MAX_POOL_2D"])
+def test_pool_int8(op, loops):
+    compare(pool_int8_jobs(op), loops)
 
 
 def test_pool_float32():

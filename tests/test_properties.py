@@ -161,7 +161,8 @@ def test_plan_keeps_fixed_offsets(case, data):
 @settings(max_examples=300, deadline=None, derandomize=True, database=None)
 @given(st.integers(1, 12), st.data())
 def test_lifetimes(tensor_count, data):
-    """Every read of an activation comes after its write, else ModelError names the op."""
+    """Every read of an activation comes after its write, and every graph output that is an
+    activation is written, else ModelError."""
     index = st.integers(-1, tensor_count - 1)
     ops = data.draw(
         st.lists(
@@ -181,6 +182,7 @@ def test_lifetimes(tensor_count, data):
             expect_error = True
             break
         written.update(outs)
+    expect_error |= any(activation[t] and t not in written for t in graph_out)
     try:
         first, last = planner.lifetimes(
             tensor_count, graph_in, graph_out, ops, lambda t: activation[t]

@@ -54,8 +54,7 @@ def pad_model(rng, shape, pads, dtype, zero_point=None, constant=None, const_inp
     return mb.build(), inputs
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
-def test_pad(loops):
+def pad_jobs():
     rng = np.random.default_rng(10)
     cases = [
         ((1, 5, 7, 3), [(0, 0), (1, 1), (2, 1), (0, 0)]),  # image style, odd sizes
@@ -81,7 +80,12 @@ def test_pad(loops):
         shape = [int(v) for v in rng.integers(1, 6, int(rng.integers(1, 6)))]
         pads = [[int(v) for v in rng.integers(0, 4, 2)] for _ in shape]
         jobs.append(pad_model(rng, shape, pads, "int8"))
-    compare(jobs, loops)
+    return jobs
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_pad(loops):
+    compare(pad_jobs(), loops)
 
 
 # --- CONCATENATION -----------------------------------------------------------------------
@@ -105,8 +109,7 @@ def concat_model(rng, shapes, axis, dtype, zero_point=None, const_index=None):
     return mb.build(), inputs
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
-def test_concatenation(loops):
+def concatenation_jobs():
     rng = np.random.default_rng(11)
     cases = [
         ([(1, 4, 4, 3), (1, 4, 4, 5)], 3),  # channels, odd counts: unaligned runs
@@ -136,7 +139,12 @@ def test_concatenation(loops):
             s[axis] = int(rng.integers(1, 6))
             shapes.append(tuple(s))
         jobs.append(concat_model(rng, shapes, axis, "int8"))
-    compare(jobs, loops)
+    return jobs
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_concatenation(loops):
+    compare(concatenation_jobs(), loops)
 
 
 # --- MEAN --------------------------------------------------------------------------------
@@ -177,8 +185,7 @@ MEAN_CASES = [
 ]
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
-def test_mean_int8(loops):
+def mean_int8_jobs():
     rng = np.random.default_rng(12)
     jobs = []
     for shape, axes in MEAN_CASES:
@@ -192,7 +199,12 @@ def test_mean_int8(loops):
     for in_scale, out_scale in ((0.1, 0.1), (0.5, 0.002), (0.002, 0.5), (1.0, 1 / 3), (1e-6, 100.0)):
         for shape, axes in (((1, 3, 3, 4), [1, 2]), ((1, 9, 9, 2), [1, 2]), ((1, 1, 1, 2), [3])):
             jobs.append(mean_model(rng, shape, axes, False, "int8", dict(scale=in_scale, zero_point=3), dict(scale=out_scale, zero_point=-3)))
-    compare(jobs, loops)
+    return jobs
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_mean_int8(loops):
+    compare(mean_int8_jobs(), loops)
 
 
 def test_mean_float():
@@ -253,8 +265,7 @@ SLICE_CASES = [
 ]
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
-def test_strided_slice(loops):
+def strided_slice_jobs():
     rng = np.random.default_rng(14)
     jobs = []
     for shape, begin, end, strides, masks in SLICE_CASES:
@@ -270,6 +281,12 @@ def test_strided_slice(loops):
         masks = dict(begin_mask=int(rng.integers(0, 1 << rank)), end_mask=int(rng.integers(0, 1 << rank)))
         if 0 not in _slice_shape(shape, begin, end, strides, **masks):
             jobs.append(slice_model(rng, shape, begin, end, strides, "int8", **masks))
+    return jobs
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_strided_slice(loops):
+    jobs = strided_slice_jobs()
     assert len(jobs) > 60
     compare(jobs, loops)
 
@@ -308,8 +325,7 @@ def transpose_model(rng, shape, perm, dtype):
     return mb.build(), [values(rng, shape, dtype)]
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
-def test_transpose(loops):
+def transpose_jobs():
     rng = np.random.default_rng(16)
     cases = [
         ((3, 5), (1, 0)),
@@ -329,7 +345,12 @@ def test_transpose(loops):
         rank = int(rng.integers(2, 6))
         shape = [int(v) for v in rng.integers(1, 6, rank)]
         jobs.append(transpose_model(rng, shape, [int(v) for v in rng.permutation(rank)], "int8"))
-    compare(jobs, loops)
+    return jobs
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_transpose(loops):
+    compare(transpose_jobs(), loops)
 
 
 # --- loops: twins, alignment, allocation -------------------------------------------------

@@ -46,6 +46,8 @@ def lifetimes(tensor_count, graph_inputs, graph_outputs, ops_io, needs_memory):
             last[t] = scope
     for t in graph_outputs:
         if first[t] == -1:
+            if needs_memory(t):  # its bytes would be whatever the arena last held there
+                raise ModelError("graph output tensor %d is never written by an op" % t)
             first[t] = scope
         last[t] = scope
     return first, last

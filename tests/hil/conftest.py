@@ -7,12 +7,14 @@ skipped with that reason.
 """
 
 import os
+import subprocess
 from dataclasses import dataclass
 
 import pytest
 
 from host_tools import boards, vboard
 from host_tools.inspect_cmd import describe
+from host_tools.paths import tool
 
 REAL_PORT = os.environ.get("ULITE_HIL_PORT", "")
 REAL_BOARD = os.environ.get("ULITE_HIL_BOARD", "rp2040")
@@ -53,3 +55,15 @@ def skip_unless_runnable(target, model_path):
         if warning:
             pytest.skip(warning)
     return info
+
+
+def mpremote(port, *args, check=True):
+    """One plain `mpremote connect PORT ...` invocation (no `resume`: it soft resets); its
+    output, or with check=False the CompletedProcess."""
+    result = subprocess.run(
+        [tool("mpremote"), "connect", port, *args], capture_output=True, text=True, timeout=60
+    )
+    if not check:
+        return result
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout

@@ -16,18 +16,11 @@ from host_tools import boards, vboard
 from host_tools.board_link import BoardLink
 from host_tools.errors import UserError
 from host_tools.flash import flash
-from host_tools.paths import ROOT, tool
+from host_tools.paths import ROOT
+
+from .conftest import mpremote
 
 TRANSCRIPT = ROOT / "build" / "repl_session.txt"
-
-
-def mpremote(port, *args):
-    """One plain `mpremote connect PORT ...` invocation (no `resume`: it soft resets)."""
-    result = subprocess.run(
-        [tool("mpremote"), "connect", port, *args], capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
 
 
 class Terminal:

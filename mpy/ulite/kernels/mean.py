@@ -34,6 +34,7 @@ def check(op):
     if types not in ("int8,int32->int8", "float32,int32->float32"):
         unsupported(types)
     kept, reduced, count = _groups(op)
+    require(count > 0, op, "no values to average: input %s" % (op.inputs[0].shape,))
     if len(kept) > _GROUPS or len(reduced) > _GROUPS:
         unsupported("%d-D input with axes %s" % (len(op.inputs[0].shape), _axes(op)))
     outputs = 1
