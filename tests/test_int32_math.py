@@ -53,7 +53,7 @@ out = bytearray(4)
 got = []
 for x, m, s in cases["mbqm"]:
     acc[0] = x
-    rq = (array.array("i", [m]), bytearray([s & 0xFF]), 1, 0, -(1 << 31), (1 << 31) - 1, 4)
+    rq = (bytes(array.array("i", [m])) + bytes([s & 0xFF]), 1, 0, -(1 << 31), (1 << 31) - 1, 4)
     loops.requantize(acc, out, 0, 1, rq, 0)
     got.append(int.from_bytes(out, "little"))
 asm = fx.Assembler()

@@ -25,12 +25,11 @@ for case in json.load(open(sys.argv[1])):
     acc = bytearray(4 * n)
     for i, v in enumerate(case["acc"]):
         struct.pack_into("<i", acc, 4 * i, v)
-    mult = bytearray(4 * channels)
-    shifts = bytearray(channels)
+    tables = bytearray(5 * channels)
     for c in range(channels):
-        struct.pack_into("<i", mult, 4 * c, case["mult"][c])
-        shifts[c] = case["shift"][c] & 0xFF
-    rq = (mult, shifts, channels, case["zp"], case["lo"], case["hi"], itemsize)
+        struct.pack_into("<i", tables, 4 * c, case["mult"][c])
+        tables[4 * channels + c] = case["shift"][c] & 0xFF
+    rq = (tables, channels, case["zp"], case["lo"], case["hi"], itemsize)
     dst = bytearray(itemsize * (n + 2))
     requantize(acc, dst, 2, n, rq, case["first"])
     fmt = {1: "<b", 2: "<h", 4: "<i"}[itemsize]

@@ -60,10 +60,9 @@ def i32(values):
     return struct.pack("<%di" % len(values), *values)
 
 
-def rq_buffers(vector, multipliers, shifts):
-    return vector.buffer("mult", i32(multipliers)), vector.buffer(
-        "shift", bytes(s & 0xFF for s in shifts)
-    )
+def rq_tables(vector, multipliers, shifts):
+    """The tables of an rq tuple: int32 multipliers, then int8 shifts."""
+    return vector.buffer("tables", i32(multipliers) + bytes(s & 0xFF for s in shifts))
 
 
 def requantize_vectors():
@@ -74,8 +73,8 @@ def requantize_vectors():
     outputs = ((1, -128, 127, (-128, 127)), (1, 127, 127, (-128, 127)), (2, 0, 0, (-32768, 32767)))
     for itemsize, zp, margin, (lo, hi) in outputs + ((4, 0, 0, (INT32_MIN, INT32_MAX)),):
         v = Vector("requantize itemsize %d zp %d" % (itemsize, zp))
-        mult, shift = rq_buffers(v, [m for m, _ in pairs], [s for _, s in pairs])
-        rq = (mult, shift, len(pairs), zp, lo, hi, itemsize)
+        tables = rq_tables(v, [m for m, _ in pairs], [s for _, s in pairs])
+        rq = (tables, len(pairs), zp, lo, hi, itemsize)
         out = v.buffer("out", bytes(itemsize * len(pairs) * len(ACCUMULATORS)))
         for k, a in enumerate(ACCUMULATORS):
             legal = []
@@ -87,7 +86,7 @@ def requantize_vectors():
         vectors.append(v)
     # channels cycling from a first channel past the end, in chunks
     v = Vector("requantize channel cycling")
-    mult, shift = rq_buffers(v, MULTIPLIERS, [-1, 0, 3, -31, 5, -7, 1])
+    tables = rq_tables(v, MULTIPLIERS, [-1, 0, 3, -31, 5, -7, 1])
     acc = v.buffer("acc", i32([(i * 7919) % 20000 - 10000 for i in range(40)]))
     out = v.buffer("out", bytes(80))
     for start in (0, 13, 27):
@@ -97,7 +96,7 @@ def requantize_vectors():
             out,
             start,
             13,
-            (mult, shift, 7, -3, -128, 127, 1),
+            (tables, 7, -3, -128, 127, 1),
             start + 15,
         )
     vectors.append(v)
@@ -128,7 +127,7 @@ def fully_connected_vectors():
             channels = units if units % 2 else 1
             multipliers = [MULTIPLIERS[(u * 3) % len(MULTIPLIERS)] for u in range(channels)]
             shifts = [[0, -1, -31, -12][u % 4] for u in range(channels)]
-            mult, shift = rq_buffers(v, multipliers, shifts)
+            tables = rq_tables(v, multipliers, shifts)
             out = v.buffer("out", bytes(2 * units))
             has_bias = 0 if depth == 300 else 1
             args = (
@@ -143,7 +142,7 @@ def fully_connected_vectors():
                 depth,
                 units,
                 zp,
-                (mult, shift, channels, 127 if depth % 2 else -128, -128, 127, 1),
+                (tables, channels, 127 if depth % 2 else -128, -128, 127, 1),
             )
             vectors.append(v.call("fully_connected_int8", args))
     return vectors
@@ -169,7 +168,7 @@ def binary_vectors():
             for dims, st1, st2, n1, n2 in shapes:
                 v = Vector("binary mode %d transforms %d dims %s" % (mode, k, dims))
                 count = int(np.prod(dims))
-                mult, shift = rq_buffers(v, [MULTIPLIERS[k + 4]], [-(k * 9)])
+                tables = rq_tables(v, [MULTIPLIERS[k + 4]], [-(k * 9)])
                 x1 = np.full(n1, [-128, 127, 0][k], np.int8) if k < 2 else rng.integers(-128, 128, n1, dtype=np.int8)
                 x2 = np.full(n2, [127, -128, 0][k], np.int8) if k < 2 else rng.integers(-128, 128, n2, dtype=np.int8)
                 args = (
@@ -183,7 +182,7 @@ def binary_vectors():
                     st2,
                     v.buffer("acc", bytes(256)),
                     64,
-                    (mult, shift, 1, [-128, 0, 127][k], -128, 127, 1),
+                    (tables, 1, [-128, 0, 127][k], -128, 127, 1),
                     mode,
                 )
                 vectors.append(v.call("binary_int8", args))
@@ -616,8 +615,8 @@ def test_checker_stops_on_memory_and_shift_errors(checker):
 
 def test_checker_catches_requantize_past_its_contract(checker):
     checker.reset()
-    mult_shift = (i32([INT32_MAX]), bytes([1]), 1, 0, -128, 127, 1)
-    checker.package.requantize(i32([1 << 30]), bytearray(1), 0, 1, mult_shift, 0)
+    rq = (i32([INT32_MAX]) + bytes([1]), 1, 0, -128, 127, 1)
+    checker.package.requantize(i32([1 << 30]), bytearray(1), 0, 1, rq, 0)
     assert any("requantize: 1073741824 << 1 = 2147483648" in line for line in checker.report()), (
         checker.report()
     )

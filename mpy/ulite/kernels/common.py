@@ -84,7 +84,8 @@ def requant_bytes(channels):
 
 def requant_params(region, multipliers, output, lo, hi, largest_abs_acc=0):
     """Write per-channel (multiplier, shift) into `region` (requant_bytes long); the rq tuple
-    the loops' requantize takes: (multipliers, shifts, channels, zp, lo, hi, itemsize).
+    the loops' requantize takes: (tables, channels, zp, lo, hi, itemsize), where tables holds
+    `channels` int32 multipliers, then `channels` int8 shifts.
 
     `multipliers` is a list of (multiplier, shift), or (channels, fn) with fn(c) giving
     channel c's: each is then written as it is derived, so a layer's hundreds of channels
@@ -103,7 +104,7 @@ def requant_params(region, multipliers, output, lo, hi, largest_abs_acc=0):
         check_shift(largest_abs_acc, s)
         mult32[c] = m
         shift[c] = max(-31, min(31, s)) & 0xFF
-    return (mult, shift, channels, output.zero_point, lo, hi, output.itemsize)
+    return (region, channels, output.zero_point, lo, hi, output.itemsize)
 
 
 def keep_ints(op, values):

@@ -22,12 +22,12 @@ _STORE = {1: "<b", 2: "<h", 4: "<i"}
 
 
 def requantize(acc, out, out_start, count, rq, first_channel):
-    mult, shifts, channels, zp, lo, hi, itemsize = rq
+    tables, channels, zp, lo, hi, itemsize = rq
     a32 = _i32(acc)
-    mult = _i32(mult)
+    mult = _i32(tables)
     c = first_channel % channels
     for i in range(count):
-        v = mbqm(a32[i], mult[c], _s8(shifts[c])) + zp
+        v = mbqm(a32[i], mult[c], _s8(tables[4 * channels + c])) + zp
         v = lo if v < lo else hi if v > hi else v
         if itemsize == 1:
             out[out_start + i] = v & 0xFF

@@ -65,7 +65,7 @@ def _set_block_requant(block, rq, out_c: int) -> int:
     r = ptr32(block)
     r[4] = out_c
     r[11] = 4 * _LANES
-    return int(int(rq[2]) > 1)
+    return int(int(rq[1]) > 1)
 
 
 @micropython.viper

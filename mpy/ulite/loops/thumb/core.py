@@ -22,8 +22,8 @@ _ADD = bytearray(4 * 12)
 def requantize(acc, out, out_start: int, count: int, rq, first_channel: int):
     """The viper backend's requantize (same arguments), in assembler for int8 outputs whose
     channels do not wrap around within the call; other cases go to the viper loop."""
-    channels = int(rq[2])
-    if int(rq[6]) != 1 or (channels > 1 and first_channel % channels + count > channels):
+    channels = int(rq[1])
+    if int(rq[5]) != 1 or (channels > 1 and first_channel % channels + count > channels):
         _requantize_words(acc, out, out_start, count, rq, first_channel)
         return
     set_requant(_RQ, rq)
@@ -47,8 +47,8 @@ def set_requant(block, rq):
     else one column (word 2 set per call). Words 12 and 13 keep the tables' addresses."""
     p = ptr32(block)
     mult = int(ptr8(rq[0]))
-    shift = int(ptr8(rq[1]))
-    if int(rq[2]) > 1:
+    shift = mult + 4 * int(rq[1])
+    if int(rq[1]) > 1:
         p[2] = 1
         p[7] = 1
     else:
@@ -57,9 +57,9 @@ def set_requant(block, rq):
         p[6] = shift
         p[7] = 0
     p[4] = 1
-    p[8] = int(rq[3])
-    p[9] = int(rq[4])
-    p[10] = int(rq[5])
+    p[8] = int(rq[2])
+    p[9] = int(rq[3])
+    p[10] = int(rq[4])
     p[11] = 4
     p[12] = mult
     p[13] = shift
@@ -80,7 +80,7 @@ def fully_connected_int8(args):
     depth = int(args[8])
     units = int(args[9])
     rq = args[11]
-    per_channel = int(rq[2]) > 1
+    per_channel = int(rq[1]) > 1
     # kernels and blocks in locals: a global lookup per call costs as much as the call
     fc_block = _FC
     requant_block = _RQ

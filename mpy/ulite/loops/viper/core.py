@@ -49,7 +49,8 @@ def requantize(acc: ptr32, out: ptr8, x: int, count: int, rq, first_channel: int
     Called as requantize(acc, out, out_start, count, rq, first_channel). acc: int32
     accumulators; c starts at first_channel and cycles through the `channels` of the
     requantization params
-    rq = (mult int32 array, shift int8 array, channels, zp, lo, hi, output itemsize 1/2/4).
+    rq = (tables: channels int32 multipliers then channels int8 shifts, channels, zp, lo,
+    hi, output itemsize 1/2/4).
     Multipliers are in [0, 2**31), so ptr32 reads them as positive on every word size. With
     lo >= zp (a fused ReLU), an accumulator <= 0 gives MBQM <= 0 and so the output lo: no
     multiply needed. The three parameters viper keeps in registers walk the arrays.
@@ -57,14 +58,14 @@ def requantize(acc: ptr32, out: ptr8, x: int, count: int, rq, first_channel: int
     (MBQM moves no value away from zero), so every intermediate fits int32; prepare
     checks it and tests/test_viper_int32.py proves it on the edge values.
     """
-    itemsize = int(rq[6])
+    itemsize = int(rq[5])
     out = ptr8(int(out) + x * itemsize)
     mult = ptr32(rq[0])
-    shifts = ptr8(rq[1])
-    channels = int(rq[2])
-    zp = int(rq[3])
-    lo = int(rq[4])
-    hi = int(rq[5])
+    channels = int(rq[1])
+    shifts = ptr8(int(mult) + 4 * channels)
+    zp = int(rq[2])
+    lo = int(rq[3])
+    hi = int(rq[4])
     k31 = 31
     sign = 1 << k31
     clamps_at_zero = lo >= zp
