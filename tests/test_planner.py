@@ -69,3 +69,17 @@ def test_live_tensors_never_share_bytes(micropython, name):
 @pytest.mark.parametrize("name", ISSUE2_MODELS + CONV_MODELS)
 def test_activation_bytes_within_tflm_head(micropython, name):
     assert plan_on_device(micropython, name)["activations"] <= tflm_arena(name)["head"]
+
+
+ARENA_SCRIPT = """
+import sys, ulite
+print(ulite.Interpreter(open(sys.argv[1], "rb").read()).arena_used)
+"""
+
+
+@pytest.mark.parametrize("name", ISSUE2_MODELS + CONV_MODELS)
+def test_whole_arena_within_tflm_total(micropython, name):
+    """Activations, kernels' scratch and every op's tables: no more than TFLM's whole arena
+    (its planned head and its persistent tail) for the same model."""
+    arena = int(micropython(ARENA_SCRIPT, heap="4M", args=[model_path(name)]).split()[-1])
+    assert arena <= tflm_arena(name)["total"]

@@ -47,7 +47,8 @@ CLOCK_HZ = 133_000_000
 # The device's geometry constants (a test checks the plans against the glue's calls):
 ACC_CHUNK = 64  # ulite.interpreter.ACC_CHUNK: FULLY_CONNECTED units, ADD elements per chunk
 IM2COL_BYTES = 4096  # ulite.kernels.conv_common: gathered patches of a block at most
-ACC_INTS = 512  # ulite.kernels.conv_common: accumulators of a pass of the viper loops
+ACC_INTS = 256  # ulite.kernels.conv_common: accumulators of a pass of the viper loops
+DW_ACC_INTS = 512  # ulite.kernels.depthwise_conv.ACC_INTS
 WIDE_LANES_UP_TO = 128  # ulite.kernels.conv_common: more filters, 4 lanes in the viper loop
 GROUPED_FROM_MULTIPLIER = 4  # ulite.kernels.depthwise_conv: depthwise as a grouped conv
 GROUPED_WEIGHT_BYTES = 4096
@@ -151,7 +152,7 @@ def depthwise_chunks(layer):
     x, out = layer.inputs[0], layer.outputs[0]
     _, kh, kw, out_c = layer.inputs[1].shape
     in_c = x.shape[3]
-    rows = max(1, min(ACC_INTS, (x.size + out.size) // 32) // out_c)  # depthwise_conv._geometry
+    rows = max(1, min(DW_ACC_INTS, (x.size + out.size) // 32) // out_c)  # depthwise_conv._geometry
     chunk = min(in_c, rows * in_c >> 3)
     rows_per_call = DW_TABLE_TAPS // kw
     return (chunk, rows_per_call) if chunk and rows_per_call else None

@@ -54,7 +54,8 @@ class Interpreter:
         plan = _plan(m, requests, ops_io)
         del ops_io
         tensor_offsets, scratch_offsets, self.planned_bytes, self.activation_bytes, variables = plan
-        self.persistent_bytes = sum(persistent for _, persistent in requests)
+        own, shared = _persistent_bytes(requests)
+        self.persistent_bytes = own + shared
         self.arena_used = progress.arena_bytes = self.planned_bytes + self.persistent_bytes
         progress.stage = "allocating the arena"
         self.arena = self._allocate(arena_size, arena)
@@ -77,16 +78,19 @@ class Interpreter:
 
         acc = bytearray(4 * ACC_CHUNK)  # int32 accumulators shared by every kernel
         tail = self.planned_bytes
+        shared_at = tail + own  # the int32 tables ops share, after the ops' own tables
         self._fns = [None] * len(kernels)  # op i runs as _fns[i](_args[i])
         self._args = [None] * len(kernels)
         for i, kernel in enumerate(kernels):
             progress.stage = "preparing op %d" % i
             op = m.operator(i, tensor)  # tensors made per op and dropped: a small peak heap
-            scratch, persistent = requests[i]
+            scratch, persistent, ints = requests[i]
             if scratch:
                 op.scratch = view[scratch_offsets[i] : scratch_offsets[i] + scratch]
             op.persistent = view[tail : tail + persistent]
             tail += persistent
+            if ints:
+                op.ints = view[shared_at + ints[0] : shared_at + ints[0] + ints[1]]
             op.loops = self.loops
             op.acc = acc
             _check_views(op)
@@ -229,8 +233,9 @@ def _unexpected(progress, error):
 
 
 def _check(m, progress=None):
-    """Kernel, (scratch, persistent) bytes and (inputs, outputs) indices of every op, and
-    the description of every op ulite cannot run."""
+    """Kernel, arena requests and (inputs, outputs) indices of every op, and the description
+    of every op ulite cannot run. An op's requests are (scratch bytes, persistent bytes,
+    where its int32 table is among the shared ones: (offset, bytes) or None)."""
     for i in m.inputs:
         t = m.tensor(i)
         if t.is_constant:
@@ -239,6 +244,8 @@ def _check(m, progress=None):
     requests = []
     ops_io = []
     unsupported = []
+    shared = {}  # requested int32 values -> their offset among the shared tables
+    shared_bytes = 0
     for i in range(m.op_count):
         if progress is not None:
             progress.stage = "checking op %d" % i
@@ -257,9 +264,25 @@ def _check(m, progress=None):
         if reason and reason not in unsupported:
             unsupported.append(reason)
         kernels.append(kernel)
-        requests.append((op.scratch_bytes, op.persistent_bytes))
+        ints = op.requested_ints
+        if ints is not None:
+            if ints not in shared:
+                shared[ints] = shared_bytes
+                shared_bytes += len(ints)
+            ints = (shared[ints], len(ints))
+        requests.append((op.scratch_bytes, op.persistent_bytes, ints))
         ops_io.append(([t.index if t else -1 for t in op.inputs], [t.index for t in op.outputs]))
     return kernels, requests, ops_io, unsupported
+
+
+def _persistent_bytes(requests):
+    """Arena bytes kept for the interpreter's life: (the ops' own tables, the shared ones)."""
+    own = shared = 0
+    for _, persistent, ints in requests:
+        own += persistent
+        if ints:
+            shared = max(shared, ints[0] + ints[1])
+    return own, shared
 
 
 def _hybrid(op):
@@ -307,7 +330,7 @@ def _plan(m, requests, ops_io):
     firsts = [first[i] for i in planned]
     lasts = [last[i] for i in planned]
     fixed = [offline[i] if offline else -1 for i in planned]
-    scratch_ops = [i for i, (scratch, _) in enumerate(requests) if scratch]
+    scratch_ops = [i for i, request in enumerate(requests) if request[0]]
     activations_only = planner.plan(sizes, firsts, lasts, fixed)[1] if scratch_ops else None
     for i in scratch_ops:
         sizes.append(requests[i][0])
@@ -369,7 +392,7 @@ def _describe(model, progress):
         counts[name] = counts.get(name, 0) + 1
     _, requests, ops_io, unsupported = _check(m, progress)
     progress.stage = "planning the arena"
-    arena = _plan(m, requests, ops_io)[2] + sum(persistent for _, persistent in requests)
+    arena = _plan(m, requests, ops_io)[2] + sum(_persistent_bytes(requests))
 
     def io(indices):
         return [(t.name, t.shape, t.dtype, t.scale, t.zero_point) for t in (m.tensor(i) for i in indices)]

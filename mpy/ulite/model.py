@@ -3,6 +3,8 @@
 Field ids follow tensorflow/compiler/mlir/lite/schema/schema.fbs. Only subgraph 0 runs.
 """
 
+import struct
+
 from .errors import ModelError
 from .flatbuf import FlatBuffer
 from .tensor import INT32_RANGE, INT_RANGES, MAX_TENSOR_BYTES, Tensor
@@ -63,6 +65,8 @@ class Operator:
         self.persistent_bytes = 0  # arena bytes requested by check(), kept for the interpreter's life
         self.scratch = None  # memoryview of the scratch bytes, set before prepare
         self.persistent = None  # memoryview of the persistent bytes, set before prepare
+        self.requested_ints = None  # int32 values check() asked to keep (bytes), or None
+        self.ints = None  # memoryview of where they are kept, set before prepare
         self.loops = None  # the loop backend, set before prepare
         self.acc = None  # bytearray of int32 accumulators shared by all ops, set before prepare
 
@@ -77,6 +81,12 @@ class Operator:
     def request_persistent(self, nbytes):
         """Ask for arena bytes for this op's precomputed tables (TFLM AllocatePersistentBuffer)."""
         self.persistent_bytes += self._request(nbytes, "persistent")
+
+    def request_ints(self, values):
+        """Ask for int32 `values` (a loop's geometry) to be kept in the arena for the
+        interpreter's life. Ops asking for equal values share one copy (a model's repeated
+        layers), which prepare() writes with keep_ints(op, values)."""
+        self.requested_ints = struct.pack("<%di" % len(values), *values)
 
     def _request(self, nbytes, kind):
         if not 0 <= nbytes <= MAX_TENSOR_BYTES:

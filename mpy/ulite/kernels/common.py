@@ -108,15 +108,13 @@ def requant_params(region, multipliers, output, lo, hi, largest_abs_acc=0):
 
 
 def keep_ints(op, values):
-    """Copy int32 `values` (a loop's geometry) into the last 4 * len(values) bytes of
-    op.persistent, which check() reserved with request_persistent; returns that view, so the
-    numbers live in the arena rather than in a heap object per op."""
-    end = len(op.persistent)
-    region = op.persistent[end - 4 * len(values) : end]
-    words = int32_view(region)
+    """Write int32 `values` (a loop's geometry) where check() asked to keep them with
+    op.request_ints(values); returns that arena view, so the numbers live in the arena
+    rather than in a heap object per op. Ops sharing the view write the same values."""
+    words = int32_view(op.ints)
     for i in range(len(values)):
         words[i] = values[i]
-    return region
+    return op.ints
 
 
 def check_accumulator(op, largest_abs_acc, multipliers):

@@ -60,7 +60,8 @@ def check(op):
     is_int8 = conv_common.check_types(op, channels)
     geo = _geometry(op)
     if is_int8:
-        op.request_persistent(conv_common.table_bytes(op, channels) + 4 * len(geo))
+        op.request_persistent(conv_common.table_bytes(op, channels))
+        op.request_ints(geo)
         op.request_scratch(conv_common.im2col_scratch_bytes(geo))
 
 

@@ -32,7 +32,9 @@ SUPPORTED = (
 BLOCK = 8  # output pixels the int8 conv loop computes at once (im2col holds 8 lanes)
 WIDE_LANES_UP_TO = 128  # more output channels: 4 lanes, halving the accumulator rows
 IM2COL_BYTES = 4096  # gathered patches of one block at most (taps are chunked to fit)
-ACC_INTS = 512  # accumulators requantized together (at least a block's worth of rows)
+# accumulators requantized together (at least a block's worth of rows): more barely speeds
+# the loops, and the rows are scratch that the arena needs beside the op's activations
+ACC_INTS = 256
 _INT32_LIMIT = 1 << 31
 
 

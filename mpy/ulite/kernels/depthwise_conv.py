@@ -18,6 +18,7 @@ from .common import arity, keep_ints, require, unsupported
 
 _OPTIONS = "DepthwiseConv2DOptions"
 GROUPED_FROM_MULTIPLIER = 4
+ACC_INTS = 512  # accumulators of a pass, at most (fewer on small ops)
 GROUPED_WEIGHT_BYTES = 4096
 
 
@@ -50,7 +51,7 @@ def _geometry(op):
     pad_top, pad_left = padding.window(op, pad, strides, dilations, (in_h, in_w), (kh, kw))
     zp = x.zero_point if x.dtype == "int8" else 0
     # accumulator rows: fewer on small ops, whose scratch would otherwise set the arena size
-    acc_ints = min(conv_common.ACC_INTS, (x.nbytes + out.nbytes) // 32)
+    acc_ints = min(ACC_INTS, (x.nbytes + out.nbytes) // 32)
     rows = max(1, acc_ints // out_c)
     return array.array(
         "i",
@@ -97,10 +98,10 @@ def check(op):
     grouped = _grouped(op, geo)
     if grouped:
         op.request_persistent(geo[6] * geo[7] * channels)  # the reordered weights
-        op.request_persistent(4 * len(grouped))  # the geometry
+        op.request_ints(grouped)
         op.request_scratch(conv_common.im2col_scratch_bytes(grouped))
         return
-    op.request_persistent(4 * len(geo))  # the geometry
+    op.request_ints(geo)
     if op.inputs[0].is_constant:
         unsupported("constant int8 input")  # the loops flip the input's sign bits in place
     op.request_scratch(4 * geo[17] * channels + geo[2])  # accumulators, pad row

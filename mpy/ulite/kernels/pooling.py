@@ -56,7 +56,7 @@ def _geometry(op):
             op,
             "output pixel (%d, %d) has no input in its window" % (oy, ox),
         )
-    # entries 11 and 12 hold the int8 clamp, set by prepare
+    # entries 11 and 12 hold the int8 clamp, set by _int8_geometry
     return [
         in_h, in_w, channels, out_h, out_w, size[0], size[1], strides[0], strides[1],
         pad_top, pad_left, 0, 0, batches * out_h * out_w,
@@ -92,20 +92,25 @@ def check(op):
             "input and output quantization differ (scale %g/%g, zero point %d/%d)"
             % (x.scale, out.scale, x.zero_point, out.zero_point),
         )
-        op.request_persistent(4 * len(geo))  # the geometry
+        op.request_ints(_int8_geometry(op))
+
+
+def _int8_geometry(op):
+    geo = _geometry(op)
+    activation = op.option(_OPTIONS, 5, "b", 0)
+    geo[11], geo[12] = activation_bounds(op, activation, op.outputs[0])
+    return geo
 
 
 def prepare(op):
-    geo = _geometry(op)
-    activation = op.option(_OPTIONS, 5, "b", 0)
     average = op.code == AVERAGE_POOL_2D
     x, out = op.inputs[0], op.outputs[0]
     if out.dtype == "float32":
-        views = (float32_view(out.data), float32_view(x.data), geo, average)
+        views = (float32_view(out.data), float32_view(x.data), _geometry(op), average)
+        activation = op.option(_OPTIONS, 5, "b", 0)
         return _run_float, views + float_limits(activation) + (array.array("f", (0.0,)),)
-    geo[11], geo[12] = activation_bounds(op, activation, out)
     loop = op.loops.average_pool_int8 if average else op.loops.max_pool_int8
-    return loop, (out.data, x.data, keep_ints(op, geo))
+    return loop, (out.data, x.data, keep_ints(op, _int8_geometry(op)))
 
 
 def _run_float(args):
