@@ -21,6 +21,16 @@ def host_tool(*args, cwd):
     )
 
 
+def assert_one_error_line(result, words):
+    """Exit status 1, nothing on stdout, one `error: ...` line naming `words`, no traceback."""
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert words in lines[0]
+    assert result.stdout == ""
+
+
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     d = tmp_path_factory.mktemp("bad")
@@ -134,12 +144,7 @@ BAD = {
 def test_bad_input_gives_one_line(files, name):
     args, words = BAD[name]
     result = host_tool(*args, cwd=files)
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    assert words in lines[0]
-    assert result.stdout == ""
+    assert_one_error_line(result, words)
     assert not (files / "o.npz").exists()
 
 
@@ -208,10 +213,5 @@ def test_convert_bad_input_gives_one_line_and_writes_nothing(files, name):
     args, words = CONVERT_BAD[name]
     before = listing(files)
     result = host_tool(*args, cwd=files)
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    assert words in lines[0]
-    assert result.stdout == ""
+    assert_one_error_line(result, words)
     assert listing(files) == before
