@@ -12,6 +12,8 @@ Built with TFLM's own generated schema code and the flatbuffers package, so the 
 what a converter would write (schema version 3, "TFL3").
 """
 
+import struct
+
 import flatbuffers
 import numpy as np
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
@@ -39,6 +41,20 @@ ACTIVATIONS = {
 def _camel(name):
     head, *rest = name.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def add_offline_plan(model, offsets):
+    """Append TFLM's OfflineMemoryAllocation metadata to `model` (a ModelBuilder, or a
+    schema.ModelT with a metadata list): version 1, subgraph 0, the count, then an arena
+    offset per tensor of every subgraph (-1 = planned online). Offsets are written as given,
+    so tests can write wrong ones."""
+    buf = schema.BufferT()
+    buf.data = list(struct.pack("<3i%di" % len(offsets), 1, 0, len(offsets), *offsets))
+    model.buffers.append(buf)
+    entry = schema.MetadataT()
+    entry.name = "OfflineMemoryAllocation"
+    entry.buffer = len(model.buffers) - 1
+    model.metadata.append(entry)
 
 
 class ModelBuilder:
@@ -131,14 +147,7 @@ class ModelBuilder:
     def offline_plan(self, offsets):
         """Attach TFLM's OfflineMemoryAllocation metadata: an arena offset per tensor, -1 = online."""
         assert len(offsets) == len(self.tensors)
-        words = np.array([1, 1, len(offsets)] + list(offsets), dtype="<i4")
-        buf = schema.BufferT()
-        buf.data = words.view(np.uint8).tolist()
-        self.buffers.append(buf)
-        entry = schema.MetadataT()
-        entry.name = "OfflineMemoryAllocation"
-        entry.buffer = len(self.buffers) - 1
-        self.metadata.append(entry)
+        add_offline_plan(self, offsets)
 
     def build(self):
         graph = schema.SubGraphT()

@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from fuzz_graphs import every_kernel, random_graph  # noqa: E402
 from host_tools import unix_port  # noqa: E402
-from host_tools.model_builder import schema  # noqa: E402
+from host_tools.model_builder import add_offline_plan, schema  # noqa: E402
 from host_tools.paths import CORPUS, MPY_DIR, tool  # noqa: E402
 
 BATCH_SCRIPT = Path(__file__).parent / "device" / "fuzz_batch.py"
@@ -390,13 +390,8 @@ def _offline_two_subgraphs(model):
         offsets.append(-1 if t.buffer else end)
         end += 0 if t.buffer else (size * (4 if t.type in (0, 2) else 1) + 3) & ~3
     offsets += offsets  # one entry per tensor of every subgraph
-    buf = schema.BufferT()
-    buf.data = list(struct.pack("<3i%di" % len(offsets), 1, 0, len(offsets), *offsets))
-    m.buffers.append(buf)
-    meta = schema.MetadataT()
-    meta.name = "OfflineMemoryAllocation"
-    meta.buffer = len(m.buffers) - 1
-    m.metadata = [meta]
+    m.metadata = []  # the plan alone
+    add_offline_plan(m, offsets)
     builder = flatbuffers.Builder(1024)
     builder.Finish(m.Pack(builder), file_identifier=b"TFL3")
     return bytes(builder.Output())

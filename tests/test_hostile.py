@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from conftest import model_path
 from fuzz import FlatMap, run_cases
-from host_tools.model_builder import ModelBuilder, schema
+from host_tools.model_builder import ModelBuilder, add_offline_plan
 
 
 def fc_model(edit=None, units=4, depth=6):
@@ -74,16 +74,7 @@ def no_subgraphs(model):
 
 
 def offline_plan(offsets):
-    def edit(mb):
-        buf = schema.BufferT()
-        buf.data = list(struct.pack("<3i%di" % len(offsets), 1, 0, len(offsets), *offsets))
-        mb.buffers.append(buf)
-        meta = schema.MetadataT()
-        meta.name = "OfflineMemoryAllocation"
-        meta.buffer = len(mb.buffers) - 1
-        mb.metadata = [meta]
-
-    return edit
+    return lambda mb: add_offline_plan(mb, offsets)
 
 
 def read_before_write(mb):
