@@ -56,26 +56,29 @@ def lifetimes(tensor_count, graph_inputs, graph_outputs, ops_io, needs_memory):
 def _place(order, sizes, first, last, fixed):
     """Greedy first-fit in the given order; returns (offsets, total bytes)."""
     offsets = [0] * len(sizes)
-    placed = []  # (offset, buffer id), ascending offset
+    placed_at = []  # offsets of the buffers placed so far, ascending
+    placed = []  # their buffer ids, in the same order
     for b in order:
         if fixed[b] >= 0:
             offset = fixed[b]
         else:
             size = sizes[b]
             offset = 0
-            for placed_offset, p in placed:
+            for i in range(len(placed)):
+                p = placed[i]
                 if first[p] > last[b] or first[b] > last[p]:
                     continue
-                if placed_offset - offset >= size:
+                if placed_at[i] - offset >= size:
                     break
-                end = placed_offset + sizes[p]
+                end = placed_at[i] + sizes[p]
                 if end > offset:
                     offset = end
         offsets[b] = offset
         i = 0
-        while i < len(placed) and placed[i][0] <= offset:
+        while i < len(placed) and placed_at[i] <= offset:
             i += 1
-        placed.insert(i, (offset, b))
+        placed_at.insert(i, offset)
+        placed.insert(i, b)
     total = 0
     for b in range(len(sizes)):
         end = offsets[b] + sizes[b]
@@ -95,19 +98,24 @@ def plan(sizes, first, last, fixed=None):
         fixed = [-1] * count
     pinned = [b for b in range(count) if fixed[b] >= 0]
     free = [b for b in range(count) if fixed[b] < 0]
+    # Sort keys as single ints (buffer ids below `count`, first scopes below `scopes`), each
+    # computed once: a key tuple per comparison would churn the heap while planning.
+    scopes = max(first) + 1 if count else 1
     orderings = (
         # TFLM: decreasing size, ties broken towards the higher buffer id.
-        lambda b: (-sizes[b], -b),
+        lambda b: -(sizes[b] * count + b),
         # Decreasing size, ties broken towards the earlier-created buffer.
-        lambda b: (-sizes[b], first[b], b),
+        lambda b: (first[b] - sizes[b] * scopes) * count + b,
         # Longest-lived and largest first: the buffers hardest to fit go down first.
-        lambda b: (-(last[b] - first[b] + 1) * sizes[b], b),
+        lambda b: -(last[b] - first[b] + 1) * sizes[b] * count + b,
     )
     if count > MANY:
         orderings = orderings[:1]  # first-fit is quadratic: one pass for very large graphs
     best = None
     for key in orderings:
-        result = _place(pinned + sorted(free, key=key), sizes, first, last, fixed)
+        keys = [key(b) for b in range(count)]
+        order = pinned + sorted(free, key=lambda b: keys[b])
+        result = _place(order, sizes, first, last, fixed)
         if best is None or result[1] < best[1]:
             best = result
     check(best[0], sizes, first, last)
