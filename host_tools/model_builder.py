@@ -43,6 +43,14 @@ def _camel(name):
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
+def window_out(size, kernel, stride, dilation, padding):
+    """Output length of a sliding window along one axis (TFLM padding.h), for the output
+    shape of a conv or pool op: "SAME" or "VALID" padding."""
+    if padding == "SAME":
+        return -(-size // stride)
+    return (size - (kernel - 1) * dilation - 1) // stride + 1
+
+
 def add_offline_plan(model, offsets):
     """Append TFLM's OfflineMemoryAllocation metadata to `model` (a ModelBuilder, or a
     schema.ModelT with a metadata list): version 1, subgraph 0, the count, then an arena

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from host_tools.model_builder import ModelBuilder
+from host_tools.model_builder import ModelBuilder, window_out
 
 ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
 INT8_FLOAT = ("int8", "float32")
@@ -63,12 +63,6 @@ def _nhwc(mb, rng, x, shape, dtype):
     height = square if rng.random() < 0.7 else rng.choice(divisors)
     new_shape = (1, height, pixels // height, channels)
     return _reshape_to(mb, rng, x, dtype, new_shape), new_shape
-
-
-def _window_out(size, kernel, stride, dilation, padding):
-    if padding == "SAME":
-        return -(-size // stride)
-    return (size - (kernel - 1) * dilation - 1) // stride + 1
 
 
 # --- one maker per kernel: (mb, rng, op name, x, shape, dtype) -> (y, shape, dtype) -------
@@ -204,8 +198,8 @@ def _conv(mb, rng, name, x, shape, dtype):
         b = _const(mb, rng, (out_c,), "float32") if bias else None
     out_shape = (
         batches,
-        _window_out(h, kh, stride[0], dilation[0], padding),
-        _window_out(w, kw, stride[1], dilation[1], padding),
+        window_out(h, kh, stride[0], dilation[0], padding),
+        window_out(w, kw, stride[1], dilation[1], padding),
         out_c,
     )
     y = mb.tensor(out_shape, dtype, **_quant(rng, dtype))
@@ -233,8 +227,8 @@ def _pool(mb, rng, name, x, shape, dtype):
     padding = rng.choice(("SAME", "VALID")) if fh <= h and fw <= w else "SAME"
     out_shape = (
         batches,
-        _window_out(h, fh, stride[0], 1, padding),
-        _window_out(w, fw, stride[1], 1, padding),
+        window_out(h, fh, stride[0], 1, padding),
+        window_out(w, fw, stride[1], 1, padding),
         c,
     )
     y = mb.tensor(out_shape, dtype, **_same_quant(mb, x))

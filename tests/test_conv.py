@@ -7,18 +7,16 @@ import numpy as np
 import pytest
 from oracle import compare, run_tflm, run_ulite
 
-from host_tools.model_builder import ModelBuilder
+from host_tools.model_builder import ModelBuilder, window_out
 
 BACKENDS = ["viper", "plain"]
 ACTIVATIONS = ["NONE", "RELU", "RELU6", "RELU_N1_TO_1"]
 
 
 def out_dims(h, w, kernel, stride, dilation, padding):
-    """Output height and width of a window (TFLM padding.h)."""
-    if padding == "SAME":
-        return -(-h // stride[0]), -(-w // stride[1])
+    """Output height and width of a window."""
     return tuple(
-        (size - (k - 1) * d - 1) // st + 1
+        window_out(size, k, st, d, padding)
         for size, k, st, d in zip((h, w), kernel, stride, dilation)
     )
 

@@ -4,16 +4,17 @@ import numpy as np
 import pytest
 from oracle import compare, run_ulite
 
-from host_tools.model_builder import ModelBuilder
+from host_tools.model_builder import ModelBuilder, window_out
 
 BACKENDS = ["viper", "plain"]
 ACTIVATIONS = ["NONE", "RELU", "RELU6", "RELU_N1_TO_1"]
 
 
 def out_dims(h, w, filt, stride, padding):
-    if padding == "SAME":
-        return -(-h // stride[0]), -(-w // stride[1])
-    return (h - filt[0]) // stride[0] + 1, (w - filt[1]) // stride[1] + 1
+    return (
+        window_out(h, filt[0], stride[0], 1, padding),
+        window_out(w, filt[1], stride[1], 1, padding),
+    )
 
 
 def pool_model(op, in_shape, filt, stride, padding, activation, dtype="int8", zp=0, scale=0.05):
