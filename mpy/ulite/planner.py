@@ -98,14 +98,15 @@ def plan(sizes, first, last, fixed=None):
         fixed = [-1] * count
     pinned = [b for b in range(count) if fixed[b] >= 0]
     free = [b for b in range(count) if fixed[b] < 0]
-    # Sort keys as single ints (buffer ids below `count`, first scopes below `scopes`), each
-    # computed once: a key tuple per comparison would churn the heap while planning.
-    scopes = max(first) + 1 if count else 1
+    # Sort keys as single ints (buffer ids below `count`, first scopes in [low, low + scopes)),
+    # each computed once: a key tuple per comparison would churn the heap while planning.
+    low = min(first) if count else 0
+    scopes = max(first) - low + 1 if count else 1
     orderings = (
         # TFLM: decreasing size, ties broken towards the higher buffer id.
         lambda b: -(sizes[b] * count + b),
         # Decreasing size, ties broken towards the earlier-created buffer.
-        lambda b: (first[b] - sizes[b] * scopes) * count + b,
+        lambda b: (first[b] - low - sizes[b] * scopes) * count + b,
         # Longest-lived and largest first: the buffers hardest to fit go down first.
         lambda b: -(last[b] - first[b] + 1) * sizes[b] * count + b,
     )
