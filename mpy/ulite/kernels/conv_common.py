@@ -11,10 +11,10 @@ import array
 from .. import quant
 from ..views import float32_view, int32_view
 from .common import (
-    keep_ints,
     activation_bounds,
     float_bounds,
     io_types,
+    keep_ints,
     per_channel,
     quantized,
     requant_bytes,

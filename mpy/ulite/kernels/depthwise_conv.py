@@ -17,8 +17,8 @@ from . import conv_common, padding
 from .common import arity, keep_ints, require, unsupported
 
 _OPTIONS = "DepthwiseConv2DOptions"
-GROUPED_FROM_MULTIPLIER = 4
 ACC_INTS = 512  # accumulators of a pass, at most (fewer on small ops)
+GROUPED_FROM_MULTIPLIER = 4
 GROUPED_WEIGHT_BYTES = 4096
 
 
