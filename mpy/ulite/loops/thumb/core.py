@@ -43,8 +43,9 @@ def requantize(acc, out, out_start: int, count: int, rq, first_channel: int):
 @micropython.viper
 def set_requant(block, rq):
     """Constant words of a requant block for one row of outputs from an rq tuple: with
-    per-channel multipliers one column per output (word 3 and pointers 5, 6 set per call),
-    else one column (word 2 set per call). Words 12 and 13 keep the tables' addresses."""
+    per-channel multipliers one column per output, else one column. Words 12 and 13 keep
+    the tables' addresses. requant moves words 0, 1, 5 and 6 on and counts word 3 down to
+    0, so every call sets words 0-3 (and 5, 6 with per-channel multipliers) again."""
     p = ptr32(block)
     mult = int(ptr8(rq[0]))
     shift = mult + 4 * int(rq[1])
@@ -113,6 +114,7 @@ def fully_connected_int8(args):
                 r[6] = r[13] + u0
             else:
                 r[2] = n
+                r[3] = 1
             run_requant(requant_block)
             u0 += n
 
@@ -166,5 +168,6 @@ def binary_int8(args):
         r[0] = acc
         r[1] = out + done
         r[2] = k
+        r[3] = 1
         run_requant(requant_block)
         done += k

@@ -1,0 +1,123 @@
+"""The ARM board: MicroPython's bare-metal `qemu` port for an MPS2-AN385 (Cortex-M3), run by QEMU.
+
+It runs the ARMv6-M machine code an RP2040 runs (mpy-cross -march=armv6m), with 32-bit words,
+single-precision floats and about 200,000 bytes of free heap, like a Pico. QEMU runs it with
+`-icount shift=0`: the board's clock advances 1 ns per instruction executed, so differences
+of `time.ticks_us()` on the board times 1000 are instruction counts.
+
+Its serial port is a pseudo-terminal (for mpremote and BoardLink). Its ROMFS partition
+(4 MB at 0x21000000, mounted at /rom with /rom and /rom/lib on sys.path) is filled from an
+image file when QEMU starts: the firmware cannot write it, so a new image means a restart.
+
+    with started(romfs="model.romfs") as board:
+        link = BoardLink(board.port)
+"""
+
+import contextlib
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from .errors import UserError
+from .paths import ROOT
+
+FIRMWARE = Path(
+    os.environ.get("ULITE_ARM_FIRMWARE", ROOT.parent / "shared" / "firmware" / "micropython-mps2-an385.elf")
+)
+ROMFS_ADDRESS = 0x21000000
+ROMFS_BYTES = 4 << 20
+INSTALL_HINT = "install it with `apt-get install -y qemu-system-arm` (Debian/Ubuntu)"
+PTY_LINE = re.compile(r"char device redirected to (/dev/pts/\d+)")
+
+
+def qemu_binary():
+    """Path of qemu-system-arm, or UserError saying how to install it."""
+    found = shutil.which("qemu-system-arm")
+    if not found:
+        raise UserError("qemu-system-arm not found: " + INSTALL_HINT)
+    return found
+
+
+def firmware():
+    if not FIRMWARE.is_file():
+        raise UserError(
+            "ARM board firmware not found at %s (set ULITE_ARM_FIRMWARE to its .elf)" % FIRMWARE
+        )
+    return FIRMWARE
+
+
+def command(romfs=None):
+    """The QEMU command line that boots the board, with `romfs` (an image file) loaded."""
+    args = [
+        qemu_binary(), "-machine", "mps2-an385", "-nographic", "-monitor", "null",
+        "-semihosting", "-serial", "pty", "-icount", "shift=0", "-no-reboot",
+        "-kernel", str(firmware()),
+    ]  # fmt: skip
+    if romfs is not None:
+        size = Path(romfs).stat().st_size
+        if size > ROMFS_BYTES:
+            raise UserError(
+                "ROMFS image %s is %d bytes; the ARM board's partition holds %d"
+                % (romfs, size, ROMFS_BYTES)
+            )
+        args += ["-device", "loader,file=%s,addr=0x%x,force-raw=on" % (Path(romfs).resolve(), ROMFS_ADDRESS)]
+    return args
+
+
+class Qemu:
+    """One QEMU process running the board; `port` is its serial pseudo-terminal. What QEMU
+    itself prints goes to a log file, never to a pipe nobody reads."""
+
+    def __init__(self, romfs=None, timeout=10):
+        self.log = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            command(romfs),
+            stdin=subprocess.DEVNULL,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.port = self._read_port(timeout)
+
+    def output(self):
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+    def _read_port(self, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = PTY_LINE.search(self.output())
+            if found:
+                return found.group(1)
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.02)
+        self.stop()
+        last = (self.output().strip().splitlines() or ["no output"])[-1]
+        raise UserError("the ARM board (QEMU) did not start: %s" % last)
+
+    def alive(self):
+        return self.process.poll() is None
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@contextlib.contextmanager
+def started(romfs=None):
+    """A running board with `romfs` in its ROMFS partition; stopped when the block ends."""
+    board = Qemu(romfs)
+    try:
+        yield board
+    finally:
+        board.stop()
