@@ -17,7 +17,7 @@ BENCH_MODELS := $(addprefix $(CORPUS)/models/,$(addsuffix .tflite,person_detect 
 	kws_ref_model ic_resnet8_int8 micro_speech_quantized ad01_int8 simple_add hello_world_int8 \
 	hello_world_float))
 
-.PHONY: demo test hil fuzz bench
+.PHONY: demo test test-slow hil fuzz bench qemu
 
 $(READY): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,24 @@ demo: $(READY)
 $(WASM_READY): $(WASM)/package.json $(WASM)/package-lock.json
 	cd $(WASM) && npm ci --no-audit --no-fund
 
-test: $(READY) $(WASM_READY)
+# The ARM board runs on Debian's qemu-system-arm: installed here when we can (as root with
+# apt-get, as CI runs), else one line saying how.
+qemu:
+	@command -v qemu-system-arm >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing qemu-system-arm (the ARM board's emulator)"; \
+	    apt-get install -y -qq qemu-system-arm >/dev/null 2>&1 || \
+	    { apt-get update -qq >/dev/null && apt-get install -y -qq qemu-system-arm >/dev/null; }; \
+	  else \
+	    echo "error: qemu-system-arm not found: install it with 'sudo apt-get install -y qemu-system-arm'" >&2; exit 1; \
+	  fi; }
+
+test: $(READY) $(WASM_READY) qemu
 	$(BIN)/python -m pytest -q -rs tests
+
+# The long sweeps (pytest marker `slow`): CI runs them after `make test`.
+test-slow: $(READY) $(WASM_READY) qemu
+	$(BIN)/python -m pytest -q -rs -m slow tests
 
 hil: $(READY)
 	ULITE_HIL_PORT=$(PORT) ULITE_HIL_BOARD=$(BOARD) $(BIN)/python -m pytest -q -rs tests/hil
