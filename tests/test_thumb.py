@@ -13,6 +13,7 @@
 """
 
 import importlib.util
+import struct
 import subprocess
 import sys
 import types
@@ -472,11 +473,14 @@ def load_twins(ram, blocks):
 def test_twins_compute_what_the_machine_code_computes():
     """Replay calls made in the emulator with the twin kernels on a copy of the RAM the
     machine code started from: the RAM below the parameter block (inputs and outputs)
-    must end up the same byte for byte."""
+    must end up the same byte for byte, and so must the block (the pointers a kernel moves
+    on, the counts it runs down), but for the words it uses as scratch, which the twins
+    poison."""
     rng = np.random.default_rng(26)
     k = Kernels(record=True)
     calls = [
         lambda: k.fc_rows(int8(rng, 37), int8(rng, 9, 37), rng.integers(-999, 999, 9).astype(np.int32), -7),
+        lambda: k.fc_rows(int8(rng, 16), int8(rng, 8, 16), None, 5),
         lambda: k.requant(rng.integers(-(1 << 20), 1 << 20, (12, LANES)).astype(np.int32), *random_requant(rng, 12, True, 0), -5, -5, 127, 12, 3),
         lambda: k.requant(rng.integers(-(1 << 20), 1 << 20, (1, 10)).astype(np.int32), *random_requant(rng, 1, False), 9, -128, 127),
         lambda: k.dot8(rng.integers(0, 256, (27, LANES)), int8(rng, 5, 30), 2, 27, init=rng.integers(-99, 99, 5).astype(np.int32)),
@@ -494,7 +498,15 @@ def test_twins_compute_what_the_machine_code_computes():
         block = memoryview(ram)[c.block - emulator.RAM :]
         twins = load_twins(ram, {id(block): c.block})
         getattr(twins, c.name)(block)
-        assert bytes(ram[: c.block - emulator.RAM]) == c.after, c.name
+        data_end = c.block - emulator.RAM
+        assert bytes(ram[:data_end]) == c.after[:data_end], c.name
+        words = (len(c.after) - data_end) // 4
+        machine = struct.unpack_from("<%di" % words, c.after, data_end)
+        twin = struct.unpack_from("<%di" % words, ram, data_end)
+        scratch = twins.SCRATCH.get(c.name, ())
+        for i in range(words):
+            expected = twins.POISON if i in scratch else machine[i]
+            assert twin[i] == expected, "%s: parameter word %d is %d, not %d" % (c.name, i, twin[i], expected)
 
 
 # --- the viper glue on the unix port -------------------------------------------------------

@@ -16,6 +16,12 @@ import uctypes
 from ulite.quant import mbqm
 
 CALLS = {}  # (kernel, shape...) -> number of calls
+# Words of a kernel's parameter block it uses as scratch: the twins fill them with POISON, so
+# glue that read them back would go wrong here too. Every other word a kernel changes (the
+# pointers it moves on, the counts it runs down) the twins leave as the machine code does;
+# tests/test_thumb.py checks both against the machine code.
+SCRATCH = {"gather8": (14, 15), "dw8": tuple(range(14, 16)) + tuple(range(44, 44 + 9 * 25))}
+POISON = -0x5A5A5A5B
 
 
 def install():
@@ -29,6 +35,18 @@ def _log(key):
 def _params(block, n):
     words = struct.unpack_from("<%di" % n, block)
     return words, uctypes.addressof(block)
+
+
+def _set_words(block, changes):
+    """Write {word index: value} into the parameter block as int32 words, as the machine
+    code leaves them (addresses wrap at 2**32)."""
+    for i, value in changes.items():
+        value &= 0xFFFFFFFF
+        struct.pack_into("<i", block, 4 * i, value - (1 << 32) if value >= 1 << 31 else value)
+
+
+def _poison_scratch(block, name):
+    _set_words(block, {i: POISON for i in SCRATCH[name]})
 
 
 def _address(word, near):
@@ -65,6 +83,11 @@ def fc_rows(block):
             s += ws[j * depth + k] * xs[k]
         sums.append(s)
     _store_int32s(_address(acc, near), sums)
+    passes = (rows + 1) // 2  # two rows per pass
+    moved = {1: w + 2 * depth * passes, 3: rows - 2 * passes, 5: acc + 8 * passes}
+    if bias:
+        moved[4] = bias + 8 * passes
+    _set_words(block, moved)
     return 0
 
 
@@ -82,6 +105,10 @@ def requant(block):
         for r in range(rows):
             v = mbqm(sums[r], mults[k], shifts[k]) + zp
             dst[r * stride + c] = max(lo, min(hi, v)) & 0xFF
+    moved = {0: acc + col_bytes * cols, 1: out + cols, 3: 0}
+    if per_channel:
+        moved.update({5: mult + 4 * cols, 6: shift + cols})
+    _set_words(block, moved)
     return 0
 
 
@@ -99,6 +126,10 @@ def dot8(block):
             for p in range(8):
                 sums[p] += ws[k] * lanes[8 * k + p]
         _store_int32s(acc + 32 * o, sums)
+    moved = {1: w + w_stride * count, 3: 0, 4: acc + 32 * count}
+    if init:
+        moved[6] = init + 4 * count
+    _set_words(block, moved)
     return 0
 
 
@@ -143,6 +174,8 @@ def gather8(block):
             if kx == kw:
                 kx = 0
                 ky += 1
+    _set_words(block, {0: dst + lanes, 1: 0})
+    _poison_scratch(block, "gather8")
     return 0
 
 
@@ -173,6 +206,7 @@ def dw8(block):
                     sums[8 * o + p] += w[o] * u[o // m]
                 t += 1
     _store_int32s(acc, sums)
+    _poison_scratch(block, "dw8")
     return 0
 
 

@@ -21,7 +21,7 @@ LANES = 8
 
 class Call:
     """One kernel call as `Kernels(record=True)` saw it: the parameter block's address (the
-    last allocation) and the emulated RAM up to it before and after the call."""
+    last allocation) and the emulated RAM up to the block's end before and after the call."""
 
     def __init__(self, name, block, before, after):
         self.name, self.block, self.before, self.after = name, block, before, after
@@ -41,7 +41,7 @@ class Kernels:
         before = m.read(emulator.RAM, block + 4 * len(words) - emulator.RAM) if self.record else None
         result = m.call(name, block, *extra, count=count)
         if self.record:
-            self.last = Call(name, block, before, m.read(emulator.RAM, block - emulator.RAM))
+            self.last = Call(name, block, before, m.read(emulator.RAM, len(before)))
         return result[1] if count else None
 
     def _array(self, a, align=4):
