@@ -127,7 +127,7 @@ class BoardLink:
                         continue
                     errors = b""
                 errors += data
-                if errors.count(EOF):
+                if EOF in errors:
                     # The prompt for the next program may have come in this read: ask
                     # for a fresh one (Ctrl-A), so the transport finds it where it looks.
                     serial.write(b"\x01")
