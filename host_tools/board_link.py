@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import io
 import os
+import time
 import zlib
 from pathlib import Path
 
@@ -25,10 +26,15 @@ from .errors import UserError
 DEVICE_DIR = Path(__file__).parent / "device"
 CHUNK = 3072  # raw bytes per base64 string sent to the board (4 KB of text)
 EXEC_TEXT = 16384  # characters of code per exec: what a board compiles at once
+EOF = b"\x04"  # the raw REPL ends a program's output, then its error output, with this
 
 
 class BoardError(UserError):
     """Python code on the board raised an exception: the message is its last line."""
+
+
+class BoardTimeout(UserError):
+    """Code on the board ran longer than it was given."""
 
 
 class BoardLink:
@@ -96,6 +102,42 @@ class BoardLink:
             lines = err.decode(errors="replace").strip().splitlines() or ["unknown error"]
             raise BoardError("on the board: %s" % lines[-1])
         return out.decode(errors="replace")
+
+    def exec_streaming(self, code, timeout, on_output):
+        """Run `code`, handing what it prints to on_output(bytes) as it arrives (which may
+        raise to stop waiting); returns its error output (a traceback, or b"").
+        Reads in bulk, not a byte at a time: a board sends faster than that is read.
+        Raises UserError if the board is lost or the code runs over `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        try:
+            self.transport.exec_raw_no_follow(code)
+            serial = self.transport.serial
+            errors = None  # bytes once the output's EOF has come
+            while time.monotonic() < deadline:
+                waiting = serial.in_waiting
+                if not waiting:
+                    time.sleep(0.002)
+                    continue
+                data = serial.read(waiting)
+                if errors is None:
+                    output, eof, data = data.partition(EOF)
+                    if output:
+                        on_output(output)
+                    if not eof:
+                        continue
+                    errors = b""
+                errors += data
+                if EOF in errors:
+                    # The prompt for the next program may have come in this read: ask
+                    # for a fresh one (Ctrl-A), so the transport finds it where it looks.
+                    serial.write(b"\x01")
+                    self.transport.read_until(1, b"raw REPL; CTRL-B to exit\r\n")
+                    return errors[: errors.index(EOF)]
+        except TransportError as e:
+            raise UserError("lost the board on %s: %s" % (self.port, e))
+        except OSError as e:
+            raise UserError("lost the board on %s: %s" % (self.port, e.strerror or e))
+        raise BoardTimeout("the code on the board did not finish within %d s" % timeout)
 
     def eval_call(self, code, timeout=None):
         """Run `code`, which prints one Python literal; returns its value."""

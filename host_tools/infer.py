@@ -1,4 +1,4 @@
-"""`infer`: run a model on MicroPython's unix port (not CPython) and save its outputs."""
+"""`infer`: run a model on MicroPython (not CPython), on one of its ports, and save its outputs."""
 
 import json
 import os
@@ -7,11 +7,14 @@ from pathlib import Path
 
 import numpy as np
 
-from . import ports, unix_port
+from . import arm_port, ports, unix_port
 from .errors import UserError
+from .inspect_cmd import describe
 from .paths import check_file
 
 DEVICE_SCRIPT = Path(__file__).parent / "device" / "infer.py"
+DEFAULT_HEAP = "256k"
+OUT_OF_MEMORY = 3  # device/infer.py's exit status when the heap ran out
 
 
 def add_parser(commands):
@@ -19,9 +22,10 @@ def add_parser(commands):
         "infer",
         help="run a .tflite model with ulite on MicroPython",
         description=(
-            "Run MODEL on MicroPython's unix port with ulite and write its outputs to an .npz "
-            "file (out0, out1, ... with the model's dtypes and shapes). Inputs are .npy files, "
-            "one per model input, in order, with exactly the model's dtype and shape."
+            "Run MODEL with ulite on MicroPython (its unix port by default) and write its "
+            "outputs to an .npz file (out0, out1, ... with the model's dtypes and shapes). "
+            "Inputs are .npy files, one per model input, in order, with exactly the model's "
+            "dtype and shape."
         ),
         epilog="example: python -m host_tools infer hello_world_int8.tflite --input x.npy --out y.npz",
     )
@@ -30,13 +34,23 @@ def add_parser(commands):
     p.add_argument("--out", required=True, metavar="OUT.npz", help="where to write the outputs")
     p.add_argument(
         "--heap",
-        default="256k",
-        help="MicroPython heap for ulite, besides the model bytes (which live in flash on a board); default 256k",
+        help="MicroPython heap for ulite, besides the model bytes (which live in flash on a "
+        "board); default %s; the ARM board's is fixed (about %d bytes)"
+        % (DEFAULT_HEAP, arm_port.HEAP_BYTES),
     )
     p.add_argument(
         "--loops",
-        choices=("viper", "plain"),
-        help="loop backend (default: the fastest; plain = what ports without viper run)",
+        choices=("thumb", "viper", "plain"),
+        help="loop backend (default: the fastest the port runs; thumb: ARM only; plain: what "
+        "ports without viper run)",
+    )
+    p.add_argument(
+        "--port",
+        choices=ports.NAMES,
+        default="unix",
+        help="MicroPython port to run on: unix (64-bit, default), wasm (32-bit WebAssembly, "
+        "under Node), arm (the ARM board: bare-metal MicroPython on a Cortex-M in QEMU, "
+        "with the RP2040's runtime and the model in ROMFS)",
     )
     p.set_defaults(run=run)
 
@@ -87,22 +101,25 @@ def save_outputs(path, outputs):
         raise UserError("cannot write %s: %s" % (path, e.strerror or e))
 
 
-def infer(model_path, inputs, heap, loops=None):
+def infer(model_path, inputs, heap, loops=None, port="unix"):
     """Run one case; returns (list of output arrays, report dict). Raises UserError."""
-    outputs, report = infer_cases(model_path, [inputs], heap, loops)
+    outputs, report = infer_cases(model_path, [inputs], heap, loops, port)
     return outputs[0], report
 
 
 def infer_cases(model_path, cases, heap, loops=None, port="unix"):
     """Run several input cases in one MicroPython process (one interpreter).
 
-    port: the MicroPython port to run on, "unix" or "wasm" (see host_tools.ports)."""
+    port: the MicroPython port to run on, one of host_tools.ports.NAMES (the ARM board's
+    heap is fixed: `heap` does not apply there)."""
     model_path = Path(model_path)
     check_file(model_path, "model")
     model_size = model_path.stat().st_size
     with tempfile.TemporaryDirectory(prefix="ulite-infer-") as tmp:
         tmp = Path(tmp)
         spec = {"model": str(model_path.resolve()), "inputs": [], "cases": [], "loops": loops}
+        if port == "arm":  # the board reserves the arena first (see device/infer.py)
+            spec["arena_bytes"] = describe(model_path)["arena_bytes"]
         for c, arrays in enumerate(cases):
             case = {"inputs": []}
             for i, a in enumerate(arrays):
@@ -120,7 +137,7 @@ def infer_cases(model_path, cases, heap, loops=None, port="unix"):
         result = ports.run(
             port, DEVICE_SCRIPT, [tmp / "spec.json"], heap=heap + model_size + 4096, reads=[model_path], writes=[tmp]
         )
-        report = _report(result)
+        report = _report(result, port)
         outputs = []
         for case in spec["cases"]:
             arrays = []
@@ -131,28 +148,47 @@ def infer_cases(model_path, cases, heap, loops=None, port="unix"):
         return outputs, report
 
 
-def _report(result):
+def _report(result, port):
+    hint = (
+        "the ARM board's heap, about %d bytes, is fixed" % arm_port.HEAP_BYTES
+        if port == "arm"
+        else "try a larger --heap"
+    )
     lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
     if lines:
         report = json.loads(lines[-1])
         if "error" in report:
-            raise UserError(report["error"])
+            out_of_memory = result.returncode == OUT_OF_MEMORY
+            raise UserError(report["error"] + (" (%s)" % hint if out_of_memory else ""))
         if result.returncode == 0:
             return report
     text = result.stderr.strip() or result.stdout.strip()
     detail = (text.splitlines() or ["no output"])[-1]
     if "MemoryError" in text:
-        raise UserError("MicroPython ran out of heap: %s (try a larger --heap)" % detail)
+        raise UserError("MicroPython ran out of heap: %s (%s)" % (detail, hint))
     raise UserError("MicroPython failed: %s" % detail)
 
 
 def run(args):
     check_out(args.out)
+    if args.port == "arm" and args.heap:
+        raise UserError(
+            "--heap: the ARM board's heap is fixed (about %d bytes); leave --heap out"
+            % arm_port.HEAP_BYTES
+        )
+    if args.loops == "thumb" and args.port != "arm":
+        raise UserError("--loops thumb needs an ARM core: add --port arm")
     inputs = load_inputs(args.input)
-    outputs, report = infer(args.model, inputs, unix_port.parse_size(args.heap), args.loops)
+    heap = unix_port.parse_size(args.heap or DEFAULT_HEAP)
+    outputs, report = infer(args.model, inputs, heap, args.loops, args.port)
     save_outputs(args.out, outputs)
     shapes = ", ".join("out%d %s %s" % (i, a.dtype, a.shape) for i, a in enumerate(outputs))
+    invoke_us = report["invoke_us"][0]
+    if args.port == "arm":  # the board's clock advances 1 ns per instruction (host_tools/qemu.py)
+        invoke = "%.2f M instructions" % (invoke_us / 1000)
+    else:
+        invoke = "%.2f ms" % (invoke_us / 1000)
     print(
-        "%s: %s; invoke %.2f ms; arena %d bytes; heap %d bytes"
-        % (args.out, shapes, report["invoke_us"][0] / 1000, report["arena_bytes"], report["heap_bytes"])
+        "%s: %s; invoke %s; arena %d bytes; heap %d bytes"
+        % (args.out, shapes, invoke, report["arena_bytes"], report["heap_bytes"])
     )

@@ -26,18 +26,27 @@ def add_parser(commands):
 
 
 def describe(model_path):
-    path = Path(model_path)
-    check_file(path, "model")
-    result = unix_port.run(DEVICE_SCRIPT, [path.resolve()], heap=path.stat().st_size * 3 + (1 << 20))
+    info = describe_all([model_path])[0]
+    if "error" in info:
+        raise UserError("%s: %s" % (model_path, info["error"]))
+    return info
+
+
+def describe_all(model_paths):
+    """ulite.describe of each model, in one MicroPython process: a dict per model, with
+    "error" (the UliteError's message) for a model ulite cannot read."""
+    paths = [Path(p) for p in model_paths]
+    for path in paths:
+        check_file(path, "model")
+    heap = max(p.stat().st_size for p in paths) * 3 + (1 << 20)
+    result = unix_port.run(DEVICE_SCRIPT, [p.resolve() for p in paths], heap=heap)
     lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
-    if not lines:
+    if result.returncode != 0 or len(lines) != len(paths):
         text = result.stderr.strip() or result.stdout.strip()
         detail = (text.splitlines() or ["no output"])[-1]
-        raise UserError("cannot describe %s: %s" % (path, detail))
-    info = json.loads(lines[-1])
-    if "error" in info:
-        raise UserError("%s: %s" % (path, info["error"]))
-    return info
+        failed = paths[len(lines)] if len(lines) < len(paths) else paths[-1]
+        raise UserError("cannot describe %s: %s" % (failed, detail))
+    return [json.loads(line) for line in lines]
 
 
 def _tensor_line(kind, i, t):

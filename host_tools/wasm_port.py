@@ -24,8 +24,9 @@ RUNNER_FAILED = 70  # run.mjs's exit status when Node or the port itself failed
 def run(script_path, args=(), heap=None, timeout=600, copy_in=(), copy_out=(), extra_path=()):
     """Run a script file on the WebAssembly port; returns the CompletedProcess (text output).
 
-    copy_in: host files or directories the script reads (the script itself and the ulite
-    package are always copied); copy_out: host directories to copy back after the run.
+    copy_in: host files or directories the script reads (the script itself, the ulite
+    package and `extra_path` are always copied); copy_out: host directories to copy back
+    after the run; extra_path: directories put before the ulite package on sys.path.
     """
     node = shutil.which("node")
     if not node:
@@ -40,8 +41,8 @@ def run(script_path, args=(), heap=None, timeout=600, copy_in=(), copy_out=(), e
         "heap": heap or 1024 * 1024,
         "script": str(script_path),
         "argv": [str(a) for a in args],
-        "path": [str(p) for p in extra_path] + [str(MPY_DIR)],
-        "copy_in": [str(Path(p).resolve()) for p in (MPY_DIR, script_path, *copy_in)],
+        "path": [str(Path(p).resolve()) for p in extra_path] + [str(MPY_DIR)],
+        "copy_in": [str(Path(p).resolve()) for p in (MPY_DIR, script_path, *extra_path, *copy_in)],
         "copy_out": [str(Path(p).resolve()) for p in copy_out],
     }
     with tempfile.NamedTemporaryFile("w", prefix="ulite-wasm-", suffix=".json") as f:

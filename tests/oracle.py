@@ -9,6 +9,7 @@ from tflite_micro.python.tflite_micro import runtime
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
 from host_tools import ports, unix_port
+from host_tools.inspect_cmd import describe_all
 
 BATCH_SCRIPT = Path(__file__).parent / "device" / "run_batch.py"
 THUMB_TWIN_DIR = Path(__file__).parent.parent / "host_tools" / "device"
@@ -27,30 +28,36 @@ def run_tflm(model, inputs, arena_size=1 << 20):
 def run_ulite(jobs, loops=None, heap="8M", port="unix"):
     """Run [(model bytes, [input arrays], [output dtype/shape templates])] on MicroPython.
 
-    port: "unix" (64-bit, viper) or "wasm" (32-bit WebAssembly port, plain loops only).
+    port: "unix" (64-bit, viper), "wasm" (32-bit WebAssembly port, plain loops only) or
+    "arm" (the ARM board: thumb, viper or plain loops; a fixed ~200 KB heap, `heap` does not
+    apply). loops="thumb" runs the real assembler on "arm", the twin kernels elsewhere.
 
     Returns, per job, a list of output arrays or the error string ulite raised.
     """
     with tempfile.TemporaryDirectory(prefix="ulite-batch-") as tmp:
         tmp = Path(tmp)
-        spec = []
+        spec, models = [], []  # spec: one JSON line per job, after the arena's
         for j, (model, inputs, _) in enumerate(jobs):
             model_path = tmp / ("m%d.tflite" % j)
             model_path.write_bytes(model)
+            models.append(model_path)
             paths = []
             for i, x in enumerate(inputs):
                 path = tmp / ("m%d_in%d.bin" % (j, i))
                 path.write_bytes(np.ascontiguousarray(x).tobytes())
                 paths.append(str(path))
             spec.append({"model": str(model_path), "inputs": paths, "prefix": str(tmp / ("m%d_" % j))})
-        (tmp / "jobs.json").write_text(json.dumps(spec))
-        args = [tmp / "jobs.json", loops or "default"]
-        extra = [THUMB_TWIN_DIR] if loops == "thumb" else []
+        arena = largest_arena(models) if port == "arm" else None
+        spec.insert(0, {"arena_bytes": arena})
+        (tmp / "jobs.jsonl").write_text("".join(json.dumps(line) + "\n" for line in spec))
+        args = [tmp / "jobs.jsonl", loops or "default"]
+        extra = [THUMB_TWIN_DIR] if loops == "thumb" and port != "arm" else []
         heap = unix_port.parse_size(heap)
         result = ports.run(port, BATCH_SCRIPT, args, heap=heap, writes=[tmp], extra_path=extra)
         failure = "MicroPython (%s port) failed:\n%s%s" % (port, result.stdout, result.stderr)
         assert result.returncode == 0, failure
-        reports = json.loads(result.stdout.splitlines()[-1])
+        reports = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+        assert len(reports) == len(jobs), failure
         results = []
         for j, ((_, _, templates), report) in enumerate(zip(jobs, reports)):
             if "error" in report:
@@ -64,13 +71,26 @@ def run_ulite(jobs, loops=None, heap="8M", port="unix"):
         return results
 
 
+def largest_arena(models):
+    """The largest arena ulite plans for `models` (found on the unix port): the ARM board's
+    batch reserves it first, as a board's heap fragments around ulite's modules."""
+    return max([info.get("arena_bytes", 0) for info in describe_all(models)] + [0])
+
+
 def compare(jobs, loops=None, rtol=1e-5, port="unix"):
     """Run jobs [(model, inputs)] on TFLM and ulite; assert int outputs equal, floats close.
 
-    Returns the number of jobs compared. Both backends may be asked for with loops, and
-    either MicroPython port with port ("wasm" runs only the plain backend)."""
+    Returns the number of jobs compared. Any backend may be asked for with loops, and any
+    MicroPython port with port ("wasm" runs only the plain backend; see run_ulite)."""
     expected = [run_tflm(model, inputs) for model, inputs in jobs]
     got = run_ulite([(m, x, e) for (m, x), e in zip(jobs, expected)], loops, port=port)
+    return check(expected, got, rtol)
+
+
+def check(expected, got, rtol=1e-5):
+    """Assert each job's outputs (from run_ulite) match TFLM's: ints equal, floats close.
+    Returns the number of jobs."""
+    assert len(got) == len(expected), "%d jobs, %d results" % (len(expected), len(got))
     for j, (e, g) in enumerate(zip(expected, got)):
         assert not isinstance(g, str), "job %d: ulite refused: %s" % (j, g)
         for k, (ee, gg) in enumerate(zip(e, g)):
@@ -78,4 +98,4 @@ def compare(jobs, loops=None, rtol=1e-5, port="unix"):
                 np.testing.assert_allclose(gg, ee, rtol=rtol, atol=1e-6, err_msg="job %d output %d" % (j, k))
             else:
                 np.testing.assert_array_equal(gg, ee, err_msg="job %d output %d" % (j, k))
-    return len(jobs)
+    return len(expected)
