@@ -98,7 +98,8 @@ def test_floor_fractions_are_tflms():
     x = mb.input((1, 6, 6, 4), "int8", scale=0.05, zero_point=3)
     y = mb.output(mb.tensor((1, 6, 6, 8), "int8", scale=0.1, zero_point=-20))
     w = mb.const(rng.integers(-127, 128, (8, 3, 3, 4)).astype(np.int8), "int8", scale=[0.01] * 8, zero_point=0, axis=0)
-    mb.op("CONV_2D", [x, w, None], [y], "Conv2DOptions", padding="SAME", stride_h=1, stride_w=1, fused_activation_function="RELU")
+    options = dict(padding="SAME", stride_h=1, stride_w=1, fused_activation_function="RELU")
+    mb.op("CONV_2D", [x, w, None], [y], "Conv2DOptions", **options)
     data = mb.build()
     inputs = [rng.integers(-128, 128, (1, 6, 6, 4)).astype(np.int8)]
     from tflite_micro.python.tflite_micro import runtime

@@ -36,26 +36,29 @@ def _fc(mb, rng, depth, units, batches):
     mb.op("FULLY_CONNECTED", [x, w, b], [y], "FullyConnectedOptions")
 
 
-def _conv(mb, rng, h, w, c, out_c, k, stride):
-    x = mb.input((1, h, w, c), "int8", scale=0.05, zero_point=3)
-    o = -(-h // stride), -(-w // stride)
-    y = mb.output(mb.tensor((1,) + o + (out_c,), "int8", scale=0.1, zero_point=-128))
-    wt = mb.const(rng.integers(-127, 128, (out_c, k, k, c)).astype(np.int8), "int8", scale=[0.01] * out_c, zero_point=0, axis=0)
+def _window_op(mb, rng, name, options, x_shape, weights_shape, axis, stride, **extra):
+    """A per-channel int8 CONV_2D or DEPTHWISE_CONV_2D with a fused ReLU, SAME padding."""
+    _, h, w, _ = x_shape
+    out_c = weights_shape[axis]
+    x = mb.input(x_shape, "int8", scale=0.05, zero_point=3)
+    y = mb.output(mb.tensor((1, -(-h // stride), -(-w // stride), out_c), "int8", scale=0.1, zero_point=-128))
+    weights = rng.integers(-127, 128, weights_shape).astype(np.int8)
+    wt = mb.const(weights, "int8", scale=[0.01] * out_c, zero_point=0, axis=axis)
     b = mb.const(rng.integers(-500, 500, out_c).astype(np.int32), "int32", scale=[0.0005] * out_c, zero_point=0)
-    mb.op("CONV_2D", [x, wt, b], [y], "Conv2DOptions", padding="SAME", stride_h=stride, stride_w=stride, fused_activation_function="RELU")
+    mb.op(
+        name, [x, wt, b], [y], options, padding="SAME", stride_h=stride, stride_w=stride,
+        fused_activation_function="RELU", **extra,
+    )  # fmt: skip
+
+
+def _conv(mb, rng, h, w, c, out_c, k, stride):
+    _window_op(mb, rng, "CONV_2D", "Conv2DOptions", (1, h, w, c), (out_c, k, k, c), 0, stride)
 
 
 def _depthwise(mb, rng, h, w, c, k, stride, multiplier=1):
-    out_c = c * multiplier
-    x = mb.input((1, h, w, c), "int8", scale=0.05, zero_point=3)
-    o = -(-h // stride), -(-w // stride)
-    y = mb.output(mb.tensor((1,) + o + (out_c,), "int8", scale=0.1, zero_point=-128))
-    wt = mb.const(rng.integers(-127, 128, (1, k, k, out_c)).astype(np.int8), "int8", scale=[0.01] * out_c, zero_point=0, axis=3)
-    b = mb.const(rng.integers(-500, 500, out_c).astype(np.int32), "int32", scale=[0.0005] * out_c, zero_point=0)
-    mb.op(
-        "DEPTHWISE_CONV_2D", [x, wt, b], [y], "DepthwiseConv2DOptions", padding="SAME", stride_h=stride,
-        stride_w=stride, depth_multiplier=multiplier, fused_activation_function="RELU",
-    )  # fmt: skip
+    shape = (1, k, k, c * multiplier)
+    options = "DepthwiseConv2DOptions"
+    _window_op(mb, rng, "DEPTHWISE_CONV_2D", options, (1, h, w, c), shape, 3, stride, depth_multiplier=multiplier)
 
 
 def _add(mb, rng, shape, other_shape):

@@ -372,7 +372,8 @@ def estimate(model_bytes, estimator=None, inputs=None):
 def totals(rows, invoke, **extra):
     """The result of `estimate` for per-op rows and the invoke's own instructions (the
     interpreter's loop over the ops, less what timing each op adds to the op's figure)."""
-    sums = {key: sum(r[key] for r in rows) for key in ("kernel_instructions", "other_instructions", "instructions", "cycles")}
+    keys = ("kernel_instructions", "other_instructions", "instructions", "cycles")
+    sums = {key: sum(r[key] for r in rows) for key in keys}
     sums["other_instructions"] += invoke
     sums["instructions"] += invoke
     sums["cycles"] += invoke * OTHER["invoke"].cpi

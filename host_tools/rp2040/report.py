@@ -75,7 +75,8 @@ def text(r, per_op):
         )
     ]  # fmt: skip
     if per_op:
-        out.append("    %-18s %8s  %33s  %33s  %s" % ("op", "ms", "board: kernels + other", "estimate: kernels + other", "estimate / board"))
+        headings = ("op", "ms", "board: kernels + other", "estimate: kernels + other", "estimate / board")
+        out.append("    %-18s %8s  %33s  %33s  %s" % headings)
         for op in r["ops"]:
             out.append(
                 "    %-18s %8.2f  %9d = %9d + %9d  %9d = %9d + %9d  %.3f"

@@ -38,7 +38,8 @@ MULTIPLE = {"ldm", "ldmia", "ldmdb", "ldmfd", "stm", "stmia", "stmdb", "stmea", 
 # hardware divider behind the SDK's __aeabi_uidiv (8 cycles, with the call about 20); a
 # 32x32->64 multiply from four MULS and their carries; CLZ as a short table routine.
 SOFTWARE = {"udiv": 20, "sdiv": 20, "umull": 20, "smull": 20, "umlal": 22, "smlal": 22, "clz": 12}
-STEMS = LOADS | STORES | PAIRS | MULTIPLE | set(SOFTWARE) | {"b", "bl", "blx", "bx", "cbz", "cbnz", "tbb", "tbh", "mla", "mls"}
+BRANCHES = {"b", "bl", "blx", "bx", "cbz", "cbnz", "tbb", "tbh"}
+STEMS = LOADS | STORES | PAIRS | MULTIPLE | set(SOFTWARE) | BRANCHES | {"mla", "mls"}
 
 MARKER = ["mov r0, r0", "mov r1, r1", "mov r2, r2", "mov r3, r3"]
 INSN = re.compile(r"^0x([0-9a-f]+):\s+((?:[0-9a-f]{4} )+)\s*(\S+)\s*(.*?)\s*$")
