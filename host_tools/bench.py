@@ -39,9 +39,11 @@ def add_parser(commands):
     p.add_argument(
         "--board",
         choices=["rp2040"],
-        help="instead, estimate the time per invoke on this board (RP2040: Cortex-M0+ at 133 MHz, "
-        "Thumb backend): assembler kernels run in an emulator for the model's layer shapes, plus "
-        "a model of the viper glue measured on the unix port (host_tools/rp2040/estimate.py)",
+        help="instead, the time per invoke on this board (RP2040: Cortex-M0+ at 133 MHz, Thumb "
+        "backend): instructions counted on the ARM board (qemu-system-arm; thumb and viper loops) "
+        "at the Cortex-M0+ cycles per instruction of each part, beside the estimate made without "
+        "a board (assembler kernels in an emulator, the rest from figures measured on the board: "
+        "host_tools/rp2040/estimate.py)",
     )
     p.set_defaults(run=run)
 
@@ -205,43 +207,26 @@ def markdown(results):
     return lines, machine
 
 
-def run_estimate(args):
-    from .rp2040 import estimate
+def run_board(args):
+    from .rp2040 import estimate, report
 
-    est = estimate.Estimator()
+    estimator = estimate.Estimator()
     results = []
     for model in args.model:
         path = Path(model)
         if not path.is_file():
             raise UserError("model file not found: %s" % path)
-        r = estimate.estimate(path.read_bytes(), est)
-        r["model"] = path.stem
+        r = report.run(path, estimator)
         results.append(r)
         if args.json:
-            print(json.dumps({k: v for k, v in r.items() if k != "ops"}))
-            continue
-        mhz = estimate.CLOCK_HZ / 1e6
-        print(
-            "%s: estimated RP2040 %.1f ms per invoke at %.0f MHz (assembler kernels %.1f ms, glue %.1f ms, viper ops %.1f ms)"
-            % (r["model"], r["ms"], mhz, *(r[k] / estimate.CLOCK_HZ * 1000 for k in ("kernel_cycles", "glue_cycles", "viper_cycles")))
-        )
-        if args.per_op:
-            for op in r["ops"]:
-                print(
-                    "    %-22s %8.2f ms  kernels %7.2f  glue %6.2f  viper %6.2f  (%d kernel calls)"
-                    % (op["op"], *(op[k] / estimate.CLOCK_HZ * 1000 for k in ("cycles", "kernel", "glue", "viper")), op["calls"])
-                )
-            kernels = sorted(r["by_kernel"].items(), key=lambda kv: -kv[1])
-            print("  by kernel: " + ", ".join("%s %.1f ms" % (name, c / estimate.CLOCK_HZ * 1000) for name, c in kernels))
+            print(json.dumps({k: v for k, v in r.items() if k != "ops" or args.per_op}))
+        else:
+            print("\n".join(report.text(r, args.per_op)))
     if args.markdown:
-        lines = [
-            "| model | estimated RP2040 ms | kernels ms | glue ms | viper ops ms | published on RP2040-class boards (../shared/docs/peers.md) |",
-            "|---|---|---|---|---|---|",
-        ]
-        for r in results:
-            ms = [r[k] / estimate.CLOCK_HZ * 1000 for k in ("cycles", "kernel_cycles", "glue_cycles", "viper_cycles")]
-            lines.append("| %s | %.1f | %.1f | %.1f | %.1f | %s |" % (r["model"], *ms, PUBLISHED.get(r["model"], "")))
-        write_section(args.markdown, "rp2040", "\n".join(lines))
+        write_section(args.markdown, "rp2040", report.markdown(results, PUBLISHED))
+        if args.per_op:
+            tables = ["#### %s\n\n%s" % (r["model"], report.markdown_ops(r)) for r in results]
+            write_section(args.markdown, "rp2040-ops", "\n\n".join(tables))
 
 
 # Board figures published for these models (../shared/docs/peers.md), beside the estimates.
@@ -256,7 +241,7 @@ PUBLISHED = {
 
 def run(args):
     if args.board:
-        return run_estimate(args)
+        return run_board(args)
     results = []
     for model in args.model:
         r = bench_model(model, args.runs, args.fallback_runs)

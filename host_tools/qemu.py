@@ -50,8 +50,9 @@ def firmware():
     return FIRMWARE
 
 
-def command(romfs=None):
-    """The QEMU command line that boots the board, with `romfs` (an image file) loaded."""
+def command(romfs=None, extra=()):
+    """The QEMU command line that boots the board, with `romfs` (an image file) loaded and
+    `extra` QEMU options (e.g. a monitor socket and a log file) added."""
     args = [
         qemu_binary(), "-machine", "mps2-an385", "-nographic", "-monitor", "null",
         "-semihosting", "-serial", "pty", "-icount", "shift=0", "-no-reboot",
@@ -65,17 +66,17 @@ def command(romfs=None):
                 % (romfs, size, ROMFS_BYTES)
             )
         args += ["-device", "loader,file=%s,addr=0x%x,force-raw=on" % (Path(romfs).resolve(), ROMFS_ADDRESS)]
-    return args
+    return args + list(extra)
 
 
 class Qemu:
     """One QEMU process running the board; `port` is its serial pseudo-terminal. What QEMU
     itself prints goes to a log file, never to a pipe nobody reads."""
 
-    def __init__(self, romfs=None, timeout=10):
+    def __init__(self, romfs=None, timeout=10, extra=()):
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
-            command(romfs),
+            command(romfs, extra),
             stdin=subprocess.DEVNULL,
             stdout=self.log,
             stderr=subprocess.STDOUT,
@@ -114,9 +115,10 @@ class Qemu:
 
 
 @contextlib.contextmanager
-def started(romfs=None):
-    """A running board with `romfs` in its ROMFS partition; stopped when the block ends."""
-    board = Qemu(romfs)
+def started(romfs=None, extra=()):
+    """A running board with `romfs` in its ROMFS partition (and `extra` QEMU options);
+    stopped when the block ends."""
+    board = Qemu(romfs, extra=extra)
     try:
         yield board
     finally:

@@ -1,38 +1,33 @@
 """RP2040 time per invoke (Cortex-M0+ at 133 MHz), estimated without a board.
 
-    total = kernel cycles + glue cycles + viper cycles
+    instructions = kernel instructions + other instructions
+    cycles       = kernel cycles + other instructions x their cycles per instruction
 
-Kernel cycles: each op's layer shapes give the sequence of assembler kernel calls the Thumb
+Kernels: each op's layer shapes give the sequence of assembler kernel calls the Thumb
 backend makes (`plan`, mirroring the viper glue in mpy/ulite/loops/thumb/, with the
-geometry ulite's own kernels compute, imported from mpy/ulite; a test checks the two agree
-by counting the glue's calls on the unix port, for every corpus model and the conv sweeps):
-FULLY_CONNECTED runs fc_rows + requant per chunk of units; CONV_2D blocks of 8 output
-pixels (lanes8 places them), per chunk of channels gather8 + dot8 per group and chunk of
-taps, then requant; DEPTHWISE_CONV_2D per block lanes8, then dw8 per chunk of channels and
-run of kernel rows and requant, between two flips of the input (or, with a large depth multiplier, CONV_2D's plan as a grouped
-convolution); ADD without broadcast add_rescaled + requant per chunk of elements.
-One representative call per distinct shape runs in the emulator on random data; its
-Cortex-M0+ cycles (timing table in isa.py) times the number of such calls.
+geometry ulite's own kernels compute; a test checks the two agree by counting the glue's
+calls on the unix port, for every corpus model and the conv sweeps): FULLY_CONNECTED runs
+fc_rows + requant per chunk of units; CONV_2D blocks of 8 output pixels (lanes8 places
+them), per chunk of channels gather8 + dot8 per group and chunk of taps, then requant;
+DEPTHWISE_CONV_2D per block lanes8, then dw8 per chunk of channels and run of kernel rows
+and requant, between two flips of the input (or, with a large depth multiplier, CONV_2D's
+plan as a grouped convolution); ADD without broadcast add_rescaled + requant per chunk of
+elements. One representative call per distinct shape runs in the emulator on random data:
+its instructions, and its Cortex-M0+ cycles (timing table in isa.py), times the number of
+such calls.
 
-Glue cycles: measured on the unix port by `python -m host_tools.rp2040.glue` (kernels
-replaced by a builtin that returns at once): x86-64 instructions per op and per kernel
-call of each op kind's glue, GLUE_X86 (MicroPython 1.28 unix port, x86-64); ops that run
-viper pay FULLY_CONNECTED's per-op figure for their dispatch. We charge CYCLES_PER_X86 =
-2.5 RP2040 cycles per x86-64 instruction: the viper code maps about one to one (the viper
-FULLY_CONNECTED loop is 31 Thumb instructions per MAC in its armv6m disassembly against 33
-x86-64 instructions per MAC counted on the unix port), the runtime's C takes about 1.3
-Thumb-1 instructions per x86-64 one, and the M0+ needs ~1.5 cycles per instruction on
-such load- and branch-heavy code; the rest is margin for flash (XIP cache) misses.
-
-Viper cycles: ops without assembler kernels run the viper backend. Its x86-64 cost on the
-unix port, 551 instructions per output element for viper ADD (the heaviest elementwise
-loop: two rescales and a requantization per element; SUB, MUL and broadcast ADD still run
-it), is charged per output element at
-CYCLES_PER_X86_VIPER = 1.5 (viper code maps one to one, at ~1.5 cycles per instruction).
-RESHAPE and SQUEEZE copy bytes (1 cycle per byte).
+Other instructions: everything else an invoke executes (the viper glue around the kernel
+calls, the interpreter, MicroPython's C runtime, ops that run viper), as counted on the
+ARM board: OTHER[kind] holds, per kind of op, the instructions per unit of UNITS[kind]
+(ops with a Thumb plan: per op and per kernel call; ops that run viper: per units of
+their loops' work; ops without figures of their own as ADD's broadcast loop, per output
+element) and the Cortex-M0+ cycles per such instruction, from an instruction trace on the
+board (calibrate.py measures both on generated models and prints the table).
 
 Not modelled: weights read from flash through the 16 KB XIP cache instead of RAM (a
-model too big for RAM, like person_detect, streams its weights from flash), interrupts.
+model too big for RAM, like person_detect, streams its weights from flash), and the
+firmware's C as an ARMv6-M build compiles it (the board runs a Cortex-M3 build; the cycle
+figures add a cycle for each 32-bit Thumb-2 instruction in it; see calibrate.py).
 """
 
 import zlib
@@ -40,7 +35,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from . import layers
+from . import activations, layers
 from .kernels import DW_TABLE_TAPS, LANES, Kernels
 
 CLOCK_HZ = 133_000_000
@@ -53,18 +48,38 @@ WIDE_LANES_UP_TO = 128  # ulite.kernels.conv_common: more filters, 4 lanes in th
 GROUPED_FROM_MULTIPLIER = 4  # ulite.kernels.depthwise_conv: depthwise as a grouped conv
 GROUPED_WEIGHT_BYTES = 4096
 
-# x86-64 instructions of the glue per op and per kernel call, by op kind (glue.py)
-GLUE_X86 = {
-    "FULLY_CONNECTED": (4899, 234),
-    "CONV_2D": (6491, 269),
-    "DEPTHWISE_CONV_2D": (8168, 224),
-    "ADD": (6973, 235),
+# What each op's other instructions are charged per (other_units counts them): ops with a
+# Thumb plan per op and per kernel call; ops that run viper per units of their loops' work.
+UNITS = {
+    "invoke": ("invoke",),  # Interpreter.invoke's own instructions, beyond its ops' figures
+    "FULLY_CONNECTED": ("op", "kernel call"),
+    "CONV_2D": ("op", "kernel call"),
+    "DEPTHWISE_CONV_2D": ("op", "kernel call"),
+    "ADD": ("op", "kernel call"),
+    "SOFTMAX": ("op", "row", "element"),
+    "AVERAGE_POOL_2D": ("op", "output", "window row", "tap"),
+    "RESHAPE": ("op", "byte"),
+    "FULLY_CONNECTED float32": ("op", "output", "MAC"),
+    "ADD broadcast": ("output element",),  # also every op without figures of its own
 }
-X86_PER_OP = GLUE_X86["FULLY_CONNECTED"][0]  # an op's dispatch, for ops that run viper
-CYCLES_PER_X86 = 2.5
-VIPER_X86_PER_ELEMENT = 551
-CYCLES_PER_X86_VIPER = 1.5
-COPY_OPS = ("RESHAPE", "SQUEEZE")
+VIPER_AS = {"SQUEEZE": "RESHAPE", "MAX_POOL_2D": "AVERAGE_POOL_2D"}  # the same loops
+FALLBACK = "ADD broadcast"
+
+# Instructions per unit and Cortex-M0+ cycles per instruction, measured on the ARM board by
+# `python -m host_tools.rp2040.calibrate` (which prints this table); a test re-measures it.
+Cost = namedtuple("Cost", "per_unit cpi")
+OTHER = {
+    "invoke": Cost(per_unit=(2000.0,), cpi=1.636),  # per invoke
+    "FULLY_CONNECTED": Cost(per_unit=(3808.6, 262.1), cpi=2.037),  # per op, kernel call
+    "CONV_2D": Cost(per_unit=(4523.6, 319.9), cpi=1.947),  # per op, kernel call
+    "DEPTHWISE_CONV_2D": Cost(per_unit=(10915.2, 291.3), cpi=1.919),  # per op, kernel call
+    "ADD": Cost(per_unit=(5611.9, 240.2), cpi=2.023),  # per op, kernel call
+    "SOFTMAX": Cost(per_unit=(3975.0, 14870.2, 14540.1), cpi=1.535),  # per op, row, element
+    "AVERAGE_POOL_2D": Cost(per_unit=(2210.6, 135.2, 64.6, 29.0), cpi=1.462),  # per op, output, window row, tap
+    "RESHAPE": Cost(per_unit=(1569.0, 1.2), cpi=2.167),  # per op, byte
+    "FULLY_CONNECTED float32": Cost(per_unit=(-10598.9, 2225.1, 2280.4), cpi=1.95),  # per op, output, MAC
+    "ADD broadcast": Cost(per_unit=(698.9,), cpi=1.545),  # per output element
+}
 
 
 def _requant_key(layer, rows, cols):
@@ -110,10 +125,6 @@ def _blocks(out_shape):
     b, h, w = out_shape[:3]
     pixels = b * h * w
     return [(lanes, n) for lanes, n in ((LANES, pixels // LANES), (pixels % LANES, 1)) if lanes and n]
-
-
-def _window(layer):
-    return layer.options["stride"], layer.options["dilation"]
 
 
 Im2col = namedtuple("Im2col", "kh kw depth groups out_c per_chunk rows pixels")
@@ -216,6 +227,43 @@ def _plan_add(layer):
     return list(calls.items())
 
 
+def other_units(layer, calls):
+    """(kind, amounts): the row of OTHER the op's other instructions are charged by and
+    how many of each of its UNITS the op has; `calls` its Thumb plan (or None)."""
+    if calls is not None:
+        return layer.name, (1, sum(n for _, n in calls))
+    kind = VIPER_AS.get(layer.name, layer.name)
+    out = layer.outputs[0]
+    if kind == "SOFTMAX":
+        return kind, (1, out.size // out.shape[-1], out.size)
+    if kind == "AVERAGE_POOL_2D":
+        return kind, (1, out.size) + _window_rows_and_taps(layer)
+    if kind == "RESHAPE":
+        return kind, (1, out.size * _itemsize(out))
+    if kind == "FULLY_CONNECTED" and out.dtype == "float32":
+        return "FULLY_CONNECTED float32", (1, out.size, out.size * layer.inputs[1].shape[-1])
+    return FALLBACK, (out.size,)
+
+
+def _itemsize(tensor):
+    return {"int8": 1, "uint8": 1, "int16": 2}.get(tensor.dtype, 4)
+
+
+def _window_rows_and_taps(layer):
+    """Window rows and taps summed over a pooling op's output pixels and channels, each
+    window clipped to the input (the viper loop runs over those)."""
+    _, in_h, in_w, channels = layer.inputs[0].shape
+    batches, out_h, out_w, _ = layer.outputs[0].shape
+    (fh, fw), (sh, sw) = layer.options["filter"], layer.options["stride"]
+    spans = []
+    for size, filt, stride, out_size in ((in_h, fh, sh, out_h), (in_w, fw, sw, out_w)):
+        pad = max((out_size - 1) * stride + filt - size, 0) // 2
+        spans.append([min(o * stride - pad + filt, size) - max(o * stride - pad, 0) for o in range(out_size)])
+    rows = sum(spans[0]) * out_w
+    taps = sum(spans[0]) * sum(spans[1])
+    return rows * batches * channels, taps * batches * channels
+
+
 class Estimator:
     """Runs and caches representative kernel calls; one per distinct key, on random data
     seeded by the key (so a model's estimate does not depend on what ran before)."""
@@ -225,10 +273,21 @@ class Estimator:
         self.rng = None
         self.cache = {}
 
-    def cycles(self, key):
+    def counts(self, key, floor=None):
+        """(instructions, Cortex-M0+ cycles) of one call. A requant call whose outputs
+        have a floor at zero costs less for each accumulator at or below zero: `floor` is
+        their share (half when not known), between a call with none and one with all."""
+        if key[0] == "requant" and key[5] == key[4]:
+            share = 0.5 if floor is None else floor
+            above, below = self._run(key + (1,)), self._run(key + (-1,))
+            return tuple((1 - share) * a + share * b for a, b in zip(above, below))
+        return self._run(key)
+
+    def _run(self, key):
         if key not in self.cache:
             self.rng = np.random.default_rng(zlib.crc32(repr(key).encode()))
-            self.cache[key] = getattr(self, "_" + key[0])(*key[1:]).total_cycles
+            counts = getattr(self, "_" + key[0])(*key[1:])
+            self.cache[key] = counts.total_instructions, counts.total_cycles
         return self.cache[key]
 
     def _int8(self, *shape):
@@ -238,11 +297,15 @@ class Estimator:
         bias = self.rng.integers(-5000, 5000, rows).astype(np.int32)
         return self.kernels.fc_rows(self._int8(depth), self._int8(rows, depth), bias, 3, count=True)[1]
 
-    def _requant(self, rows, cols, per_channel, zp, lo, hi):
+    def _requant(self, rows, cols, per_channel, zp, lo, hi, sign=None):
+        """Accumulators of random sign, or all of `sign`."""
         channels = cols if per_channel else 1
         mult = self.rng.integers(1 << 30, 1 << 31, channels)
         shift = np.full(channels, -8, np.int8)
-        acc = self.rng.normal(0, 1 << 14, (cols, rows)).astype(np.int32)  # outputs ~ N(zp, 32)
+        acc = self.rng.normal(0, 1 << 14, (cols, rows))  # outputs ~ N(zp, 32)
+        if sign is not None:
+            acc = sign * (np.abs(acc) + 1)
+        acc = acc.astype(np.int32)
         return self.kernels.requant(acc, mult, shift, zp, lo, hi, count=True)[1]
 
     def _dot8(self, n, channels, first):
@@ -276,37 +339,42 @@ class Estimator:
         return self.kernels.flip_bytes(np.zeros((n + 3) & ~3, np.uint8), count=True)[1]
 
 
-def estimate(model_bytes, estimator=None):
-    """Per op {name, kernel, glue, viper cycles, calls}, cycles per assembler kernel and the
-    totals, for one invoke."""
+def estimate(model_bytes, estimator=None, inputs=None):
+    """Per op {op, calls, kernel_instructions, kernel_cycles, other (its row of OTHER),
+    other_instructions, instructions, cycles}, kernel cycles by kernel name and the
+    totals, for one invoke; on `inputs` (numpy arrays), requant's cost follows the share
+    of outputs TFLM puts on a ReLU's floor, else half of them."""
     est = estimator or Estimator()
+    model = layers.read(model_bytes)
+    floors = activations.floor_fractions(model_bytes, inputs) if inputs is not None else [None] * len(model)
     rows = []
     by_kernel = {}
-    for layer in layers.read(model_bytes):
+    for layer, floor in zip(model, floors):
         calls = plan(layer)
-        row = {"op": layer.name, "kernel": 0, "calls": 0, "viper": 0}
-        if calls is None:
-            out = layer.outputs[0]
-            if layer.name in COPY_OPS:
-                row["viper"] = out.size * (4 if out.dtype in ("int32", "float32") else 1)
-            else:
-                row["viper"] = out.size * VIPER_X86_PER_ELEMENT * CYCLES_PER_X86_VIPER
-        else:
-            for key, n in calls:
-                row["kernel"] += est.cycles(key) * n
-                row["calls"] += n
-                by_kernel[key[0]] = by_kernel.get(key[0], 0) + est.cycles(key) * n
-        per_op, per_call = GLUE_X86[layer.name] if calls is not None else (X86_PER_OP, 0)
-        row["glue"] = (per_op + per_call * row["calls"]) * CYCLES_PER_X86
-        row["cycles"] = row["kernel"] + row["glue"] + row["viper"]
+        row = {"op": layer.name, "calls": 0, "kernel_instructions": 0, "kernel_cycles": 0}
+        for key, n in calls or []:
+            instructions, cycles = est.counts(key, floor)
+            row["calls"] += n
+            row["kernel_instructions"] += instructions * n
+            row["kernel_cycles"] += cycles * n
+            by_kernel[key[0]] = by_kernel.get(key[0], 0) + cycles * n
+        kind, amounts = other_units(layer, calls)
+        cost = OTHER[kind]
+        row["other"] = kind
+        row["other_instructions"] = sum(a * c for a, c in zip(amounts, cost.per_unit))
+        row["instructions"] = row["kernel_instructions"] + row["other_instructions"]
+        row["cycles"] = row["kernel_cycles"] + row["other_instructions"] * cost.cpi
         rows.append(row)
-    total = sum(r["cycles"] for r in rows)
-    return {
-        "ops": rows,
-        "by_kernel": by_kernel,
-        "kernel_cycles": sum(r["kernel"] for r in rows),
-        "glue_cycles": sum(r["glue"] for r in rows),
-        "viper_cycles": sum(r["viper"] for r in rows),
-        "cycles": total,
-        "ms": total / CLOCK_HZ * 1000,
-    }
+    invoke = OTHER["invoke"].per_unit[0]
+    return totals(rows, invoke, by_kernel=by_kernel)
+
+
+def totals(rows, invoke, **extra):
+    """The result of `estimate` for per-op rows and the invoke's own instructions (the
+    interpreter's loop over the ops, less what timing each op adds to the op's figure)."""
+    keys = ("kernel_instructions", "other_instructions", "instructions", "cycles")
+    sums = {key: sum(r[key] for r in rows) for key in keys}
+    sums["other_instructions"] += invoke
+    sums["instructions"] += invoke
+    sums["cycles"] += invoke * OTHER["invoke"].cpi
+    return dict(ops=rows, invoke_instructions=invoke, ms=sums["cycles"] / CLOCK_HZ * 1000, **sums, **extra)

@@ -69,11 +69,24 @@ def _options(name, op):
         o = schema.FullyConnectedOptions()
         o.Init(table.Bytes, table.Pos)
         return {"activation": o.FusedActivationFunction()}
+    if name in ("AVERAGE_POOL_2D", "MAX_POOL_2D"):
+        o = schema.Pool2DOptions()
+        o.Init(table.Bytes, table.Pos)
+        return {
+            "padding": o.Padding(), "stride": (o.StrideH(), o.StrideW()),
+            "filter": (o.FilterHeight(), o.FilterWidth()), "activation": o.FusedActivationFunction(),
+        }  # fmt: skip
     if name == "ADD":
         o = schema.AddOptions()
         o.Init(table.Bytes, table.Pos)
         return {"activation": o.FusedActivationFunction()}
     return {}
+
+
+def inputs(model_bytes):
+    """[Tensor] of subgraph 0's inputs."""
+    graph = schema.Model.GetRootAsModel(model_bytes, 0).Subgraphs(0)
+    return [Tensor(graph.Tensors(i)) for i in graph.InputsAsNumpy()]
 
 
 def read(model_bytes):

@@ -1,0 +1,211 @@
+"""The estimate's table of other instructions, measured on the ARM board:
+`python -m host_tools.rp2040.calibrate` prints estimate.OTHER.
+
+For each kind of op in estimate.UNITS, a generated model holds ops of that kind in several
+sizes (each op on its own input, COPIES of each). The board runs it with the thumb loops
+and every assembler kernel stubbed out (board.py's "glue" loops) and reports each op's
+instructions (interp.profile()): less the stubs' push and pop, they are the op's other
+instructions, and a least-squares fit on the units estimate.other_units counts gives the
+instructions per unit.
+
+Cycles per instruction: one more invoke of the same model, traced (trace.py): the native
+code (viper, ARMv6-M) priced exactly with the Cortex-M0+ table, the firmware's Thumb-2 C
+as the closest ARMv6-M instructions, plus WIDE_EXTRA cycles per 32-bit Thumb-2 instruction
+other than BL, which an ARMv6-M build of the firmware has to replace with two 16-bit ones.
+"""
+
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from ..model_builder import ModelBuilder
+from . import board, estimate, layers, trace
+
+COPIES = 3
+TENSOR_BYTES = 120_000  # bound: as if every input and output were float32
+WIDE_EXTRA = 1
+
+
+def _fc(mb, rng, depth, units, batches):
+    x = mb.input((batches, depth), "int8", scale=0.05, zero_point=3)
+    y = mb.output(mb.tensor((batches, units), "int8", scale=0.1, zero_point=-2))
+    w = mb.const(rng.integers(-128, 128, (units, depth)).astype(np.int8), "int8", scale=0.01, zero_point=0)
+    b = mb.const(rng.integers(-500, 500, units).astype(np.int32), "int32", scale=0.0005, zero_point=0)
+    mb.op("FULLY_CONNECTED", [x, w, b], [y], "FullyConnectedOptions")
+
+
+def _window_op(mb, rng, name, options, x_shape, weights_shape, axis, stride, **extra):
+    """A per-channel int8 CONV_2D or DEPTHWISE_CONV_2D with a fused ReLU, SAME padding."""
+    _, h, w, _ = x_shape
+    out_c = weights_shape[axis]
+    x = mb.input(x_shape, "int8", scale=0.05, zero_point=3)
+    y = mb.output(mb.tensor((1, -(-h // stride), -(-w // stride), out_c), "int8", scale=0.1, zero_point=-128))
+    weights = rng.integers(-127, 128, weights_shape).astype(np.int8)
+    wt = mb.const(weights, "int8", scale=[0.01] * out_c, zero_point=0, axis=axis)
+    b = mb.const(rng.integers(-500, 500, out_c).astype(np.int32), "int32", scale=[0.0005] * out_c, zero_point=0)
+    mb.op(
+        name, [x, wt, b], [y], options, padding="SAME", stride_h=stride, stride_w=stride,
+        fused_activation_function="RELU", **extra,
+    )  # fmt: skip
+
+
+def _conv(mb, rng, h, w, c, out_c, k, stride):
+    _window_op(mb, rng, "CONV_2D", "Conv2DOptions", (1, h, w, c), (out_c, k, k, c), 0, stride)
+
+
+def _depthwise(mb, rng, h, w, c, k, stride, multiplier=1):
+    shape = (1, k, k, c * multiplier)
+    options = "DepthwiseConv2DOptions"
+    _window_op(mb, rng, "DEPTHWISE_CONV_2D", options, (1, h, w, c), shape, 3, stride, depth_multiplier=multiplier)
+
+
+def _add(mb, rng, shape, other_shape):
+    x1 = mb.input(shape, "int8", scale=0.05, zero_point=3)
+    x2 = mb.input(other_shape, "int8", scale=0.07, zero_point=-1)
+    y = mb.output(mb.tensor(shape, "int8", scale=0.1, zero_point=-2))
+    mb.op("ADD", [x1, x2], [y], "AddOptions")
+
+
+def _softmax(mb, rng, rows, depth):
+    x = mb.input((rows, depth), "int8", scale=0.1, zero_point=3)
+    y = mb.output(mb.tensor((rows, depth), "int8", scale=1 / 256, zero_point=-128))
+    mb.op("SOFTMAX", [x], [y], "SoftmaxOptions", beta=1.0)
+
+
+def _pool(mb, rng, h, w, c, filt, stride, padding):
+    x = mb.input((1, h, w, c), "int8", scale=0.05, zero_point=3)
+    o = [(n + s - 1) // s if padding == "SAME" else (n - f) // s + 1 for n, f, s in zip((h, w), filt, stride)]
+    y = mb.output(mb.tensor((1, o[0], o[1], c), "int8", scale=0.05, zero_point=3))
+    mb.op(
+        "AVERAGE_POOL_2D", [x], [y], "Pool2DOptions", padding=padding,
+        stride_h=stride[0], stride_w=stride[1], filter_height=filt[0], filter_width=filt[1],
+    )  # fmt: skip
+
+
+def _reshape(mb, rng, size):
+    x = mb.input((1, size), "int8", scale=0.05, zero_point=3)
+    y = mb.output(mb.tensor((size,), "int8", scale=0.05, zero_point=3))
+    mb.op("RESHAPE", [x, mb.const(np.array([size], np.int32), "int32")], [y], "ReshapeOptions", new_shape=[size])
+
+
+def _fc_float(mb, rng, depth, units):
+    x = mb.input((1, depth), "float32")
+    y = mb.output(mb.tensor((1, units), "float32"))
+    w = mb.const(rng.normal(0, 0.3, (units, depth)).astype(np.float32), "float32")
+    b = mb.const(rng.normal(0, 0.3, units).astype(np.float32), "float32")
+    mb.op("FULLY_CONNECTED", [x, w, b], [y], "FullyConnectedOptions")
+
+
+# Each kind in several sizes: more sizes than the fit has coefficients, and shapes like
+# the corpus's (channel chunks, tap chunks, short last blocks, windows clipped by padding).
+KINDS = {
+    "FULLY_CONNECTED": [(_fc, (8, 16, 1)), (_fc, (64, 64, 1)), (_fc, (16, 640, 1)), (_fc, (32, 128, 4))],
+    "CONV_2D": [
+        (_conv, (8, 8, 8, 8, 1, 1)), (_conv, (16, 16, 16, 16, 3, 1)), (_conv, (12, 12, 32, 64, 1, 1)),
+        (_conv, (6, 6, 128, 64, 3, 1)), (_conv, (24, 24, 3, 8, 3, 2)), (_conv, (3, 3, 256, 2, 1, 1)),
+    ],
+    "DEPTHWISE_CONV_2D": [
+        (_depthwise, (16, 16, 8, 3, 1)), (_depthwise, (12, 12, 64, 3, 1)), (_depthwise, (6, 6, 256, 3, 2)),
+        (_depthwise, (24, 24, 16, 3, 2)), (_depthwise, (3, 3, 512, 3, 1)), (_depthwise, (48, 48, 1, 3, 2, 8)),
+    ],
+    "ADD": [(_add, ((1, 64), (1, 64))), (_add, ((1, 1000), (1, 1000))), (_add, ((1, 8, 8, 64), (1, 8, 8, 64)))],
+    "SOFTMAX": [(_softmax, (1, 2)), (_softmax, (1, 12)), (_softmax, (4, 10)), (_softmax, (2, 3))],
+    "AVERAGE_POOL_2D": [
+        (_pool, (3, 3, 64, (3, 3), (1, 1), "VALID")), (_pool, (25, 5, 16, (25, 5), (1, 1), "VALID")),
+        (_pool, (8, 8, 8, (2, 2), (2, 2), "VALID")), (_pool, (6, 6, 16, (3, 3), (1, 1), "SAME")),
+        (_pool, (8, 8, 64, (8, 8), (1, 1), "VALID")),
+    ],
+    "RESHAPE": [(_reshape, (64,)), (_reshape, (2000,)), (_reshape, (8000,))],
+    "FULLY_CONNECTED float32": [(_fc_float, (1, 16)), (_fc_float, (16, 16)), (_fc_float, (16, 1)), (_fc_float, (8, 8))],
+    "ADD broadcast": [(_add, ((1, 64), (1, 1))), (_add, ((1, 16, 16, 8), (1, 1, 1, 8))), (_add, ((4, 200), (1, 200)))],
+}  # fmt: skip
+
+
+def models(kind):
+    """The calibration models of one kind: each of its ops COPIES times, on its own input;
+    a new model once the inputs and outputs (all live at once) pass TENSOR_BYTES."""
+    rng = np.random.default_rng(0)
+    built = []
+    mb = ModelBuilder()
+    for build, params in KINDS[kind]:
+        if mb.operators and _tensor_bytes(mb) > TENSOR_BYTES:
+            built.append(mb.build())
+            mb = ModelBuilder()
+        for _ in range(COPIES):
+            build(mb, rng, *params)
+    return built + [mb.build()]
+
+
+def _tensor_bytes(mb):
+    return sum(4 * int(np.prod(mb.tensors[i].shape)) for i in mb.inputs + mb.outputs)
+
+
+def fit(kind, runs):
+    """Instructions per unit of `kind`: least squares of the ops' other instructions on
+    their units, over `runs` (see run)."""
+    amounts, values = [], []
+    ops = [op for model_bytes, counted, _ in runs for op in zip(layers.read(model_bytes), counted["ops"])]
+    for layer, (_, instructions) in ops:
+        calls = estimate.plan(layer)
+        op_kind, op_amounts = estimate.other_units(layer, calls)
+        if op_kind != kind:
+            raise ValueError("calibration model for %s has a %s op" % (kind, op_kind))
+        amounts.append(op_amounts)
+        values.append(instructions - board.STUB_INSTRUCTIONS * sum(n for _, n in calls or []))
+    coefficients = np.linalg.lstsq(np.array(amounts, float), np.array(values, float), rcond=None)[0]
+    return tuple(round(float(c), 1) for c in coefficients)
+
+
+def fit_invoke(runs):
+    """Instructions of an invoke beyond its ops' figures: the median over `runs` (it does
+    not grow with the ops; the median leaves out models whose float ops run the garbage
+    collector at other moments in the invoke than in interp.profile())."""
+    return (round(float(np.median([counted["invoke"] - sum(n for _, n in counted["ops"]) for _, counted, _ in runs])), 1),)
+
+
+def other_cpi(runs):
+    """Cortex-M0+ cycles per instruction of the firmware and native regions of the traces
+    of `runs`."""
+    parts = [regions[name] for _, _, regions in runs for name in ("firmware", "native") if name in regions]
+    cycles = sum(r.cycles for r in parts) + WIDE_EXTRA * sum(r.wide for r in parts)
+    return cycles / sum(r.instructions for r in parts)
+
+
+def run(kind):
+    """[(model bytes, board.measure's result with the "glue" loops, trace regions of one
+    more invoke)] for the calibration models of `kind`."""
+    runs = []
+    for data in models(kind):
+        with tempfile.TemporaryDirectory(prefix="ulite-calibrate-") as tmp:
+            path = Path(tmp) / "calibration.tflite"
+            path.write_bytes(data)
+            tracer = trace.Tracer(tmp)
+            with board.session(path, tracer.qemu_options) as (link, name):
+                counted = board.measure(link, name, "glue")
+                tracer.invoke(link)
+            runs.append((data, counted, tracer.regions()))
+    return runs
+
+
+def calibrate(kinds=tuple(KINDS)):
+    """{kind: estimate.Cost} measured on the board for `kinds`, and "invoke" from all
+    their models."""
+    runs = {kind: run(kind) for kind in kinds}
+    table = {kind: estimate.Cost(fit(kind, r), round(other_cpi(r), 3)) for kind, r in runs.items()}
+    everything = [one for r in runs.values() for one in r]
+    table["invoke"] = estimate.Cost(fit_invoke(everything), round(other_cpi(everything), 3))
+    return table
+
+
+def main():
+    table = calibrate()
+    print("OTHER = {")
+    for kind in ["invoke"] + list(KINDS):
+        print('    "%s": %r,  # per %s' % (kind, table[kind], ", ".join(estimate.UNITS[kind])))
+    print("}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
