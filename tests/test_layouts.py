@@ -104,12 +104,32 @@ def test_restated_fields_match_the_layouts(path):
     assert not wrong, "\n".join(wrong)
 
 
-def test_native_modules_restate_the_fields_they_index():
-    """Every viper and Thumb glue module indexes through restated names: one at least."""
-    for path in DEVICE_MODULES:
-        text = path.read_text()
-        if "@micropython.viper" in text and ("args[" in text or "geo[" in text):
-            assert set(private_constants(path)) & set(layout_fields()), path
+# Records the native loops read: argument tuples, geometries, requantization and binary
+# transforms; in the Thumb glue also the kernels' parameter blocks (one letter each).
+RECORDS = {"args", "geo", "geometry", "rq", "r1", "r2", "t1", "t2"}
+THUMB_BLOCKS = {"p", "r", "f", "a", "g", "d", "w", "k"}
+
+
+def test_native_loops_index_records_by_name():
+    """No viper or Thumb glue function reads a record field by a number (vectors indexed
+    by dimension, such as broadcast dims and strides, are not records)."""
+    numbered = []
+    for path in sorted((MPY / "ulite" / "loops").rglob("*.py")):
+        records = RECORDS | (THUMB_BLOCKS if path.parent.name == "thumb" else set())
+        for function in ast.parse(path.read_text()).body:
+            if not isinstance(function, ast.FunctionDef):
+                continue
+            if not any("viper" in ast.unparse(d) for d in function.decorator_list):
+                continue
+            for node in ast.walk(function):
+                if (
+                    isinstance(node, ast.Subscript)
+                    and isinstance(node.value, ast.Name)
+                    and node.value.id in records
+                    and isinstance(node.slice, ast.Constant)
+                ):
+                    numbered.append("%s:%d %s" % (path.name, node.lineno, ast.unparse(node)))
+    assert not numbered, "fields read by number:\n" + "\n".join(numbered)
 
 
 def test_boards_never_load_the_layouts():
