@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from oracle import compare
+from test_conv import float_model
 
 from host_tools.model_builder import ModelBuilder
 
@@ -127,6 +128,34 @@ def fully_connected_int8_jobs():
 @pytest.mark.parametrize("loops", BACKENDS)
 def test_fully_connected_int8(loops):
     compare(fully_connected_int8_jobs(), loops)
+
+
+def fc_float_model(rng, batches, depth, units, bias, activation):
+    mb = ModelBuilder()
+    x = mb.input((batches, depth), "float32")
+    w = mb.const(rng.normal(0, 1, (units, depth)).astype(np.float32), "float32")
+    b = mb.const(rng.normal(0, 1, units).astype(np.float32), "float32") if bias else None
+    y = mb.tensor((batches, units), "float32")
+    mb.op("FULLY_CONNECTED", [x, w, b], [y], "FullyConnectedOptions", fused_activation_function=activation)
+    mb.output(y)
+    return mb.build(), [rng.normal(0, 1, (batches, depth)).astype(np.float32)]
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_float32_sums_round_as_tflm(loops):
+    """TFLM's float FULLY_CONNECTED, CONV_2D and DEPTHWISE_CONV_2D add float32 products in
+    float32, one at a time: the loops' conv_float32 rounds every step the same way, so the
+    outputs are TFLM's bit for bit (summing in the unix port's doubles differs)."""
+    rng = np.random.default_rng(16)
+    jobs = [
+        fc_float_model(rng, 2, 300, 40, True, "NONE"),
+        fc_float_model(rng, 1, 1000, 10, False, "RELU"),
+        fc_float_model(rng, 3, 17, 5, True, "RELU6"),
+        float_model(rng, (1, 5, 5, 16), 8, (3, 3), False, "NONE", "SAME", (1, 1), (1, 1)),
+        float_model(rng, (2, 6, 5, 8), 8, (2, 3), False, "RELU_N1_TO_1", "VALID", (1, 2), (2, 1), groups=2),
+        float_model(rng, (1, 7, 7, 8), 16, (3, 3), True, "NONE", "SAME", (2, 2), (1, 1)),
+    ]
+    compare(jobs, loops, rtol=0)
 
 
 def add_int8_jobs():

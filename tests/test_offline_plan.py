@@ -9,9 +9,9 @@ from host_tools.model_builder import ModelBuilder
 
 PLAN = """
 import json, sys
-from ulite.interpreter import memory_plan
-plan, planned, activations = memory_plan(open(sys.argv[1], "rb").read())
-print(json.dumps({str(i): o for i, (o, n) in plan.items()}))
+from ulite.allocator import memory_plan
+plan = memory_plan(open(sys.argv[1], "rb").read())
+print(json.dumps({str(i): o for i, (o, n) in plan.tensors().items()}))
 """
 
 

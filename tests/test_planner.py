@@ -17,9 +17,10 @@ CONV_MODELS = ["person_detect", "vww_96_int8", "kws_ref_model", "ic_resnet8_int8
 
 PLAN_SCRIPT = """
 import json, sys
-from ulite.interpreter import memory_plan
-plan, planned, activations = memory_plan(open(sys.argv[1], "rb").read())
-print(json.dumps({"total": planned, "activations": activations, "tensors": [[i, o, n] for i, (o, n) in plan.items()]}))
+from ulite.allocator import memory_plan
+plan = memory_plan(open(sys.argv[1], "rb").read())
+tensors = [[i, o, n] for i, (o, n) in plan.tensors().items()]
+print(json.dumps({"total": plan.planned_bytes, "activations": plan.activation_bytes, "tensors": tensors}))
 """
 
 

@@ -33,6 +33,7 @@ from host_tools.rp2040 import emulator, estimate, isa, layers, mpy
 from host_tools.rp2040.kernels import ASM_SOURCE, LANES, Kernels
 
 sys.path.insert(0, str(MPY_DIR))
+from ulite.layouts import conv as conv_layout  # noqa: E402
 from ulite.quant import mbqm  # noqa: E402  (TFLM's MultiplyByQuantizedMultiplier, exact)
 
 KERNELS = {"fc_rows", "requant", "dot8", "lanes8", "gather8", "flip_bytes", "dw8", "add_rescaled"}
@@ -331,11 +332,12 @@ def test_gather8_exact_on_corpus_layers(k):
         geo = estimate.im2col_geometry(layer)
         if geo is None:
             continue
-        kh, kw, depth, groups, per_chunk = geo.kh, geo.kw, geo.depth, geo.groups, geo.per_chunk
+        kh, kw, depth = geo[conv_layout.CONV_KH], geo[conv_layout.CONV_KW], geo[conv_layout.CONV_DEPTH]
+        groups, per_chunk = geo[conv_layout.CONV_GROUPS], geo[conv_layout.CONV_TAPS_PER_CHUNK]
         x = int8(rng, *layer.inputs[0].shape)
         out_hw = layer.outputs[0].shape[1:3]
         taps = kh * kw
-        for first, count in lane_blocks(geo.pixels, out_hw[1]):
+        for first, count in lane_blocks(geo[conv_layout.CONV_PIXELS], out_hw[1]):
             for t0 in range(0, taps, per_chunk):
                 group = int(rng.integers(0, groups))
                 check_gather(k, rng, x, group, depth, out_hw, layer.options["stride"], pads(layer, kh, kw), first, count, t0, min(per_chunk, taps - t0), kw, layer.options["dilation"], name)

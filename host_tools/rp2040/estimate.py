@@ -5,16 +5,16 @@
 
 Kernels: each op's layer shapes give the sequence of assembler kernel calls the Thumb
 backend makes (`plan`, mirroring the viper glue in mpy/ulite/loops/thumb/, with the
-geometry ulite's own kernels compute; a test checks the two agree by counting the glue's
-calls on the unix port, for every corpus model and the conv sweeps): FULLY_CONNECTED runs
-fc_rows + requant per chunk of units; CONV_2D blocks of 8 output pixels (lanes8 places
-them), per chunk of channels gather8 + dot8 per group and chunk of taps, then requant;
-DEPTHWISE_CONV_2D per block lanes8, then dw8 per chunk of channels and run of kernel rows
-and requant, between two flips of the input (or, with a large depth multiplier, CONV_2D's
-plan as a grouped convolution); ADD without broadcast add_rescaled + requant per chunk of
-elements. One representative call per distinct shape runs in the emulator on random data:
-its instructions, and its Cortex-M0+ cycles (timing table in isa.py), times the number of
-such calls.
+geometry ulite's own kernels compute, imported with its layouts from mpy/ulite; a test
+checks the two agree by counting the glue's calls on the unix port, for every corpus model
+and the conv sweeps): FULLY_CONNECTED runs fc_rows + requant per chunk of units; CONV_2D
+blocks of 8 output pixels (lanes8 places them), per chunk of channels gather8 + dot8 per
+group and chunk of taps, then requant; DEPTHWISE_CONV_2D per block lanes8, then dw8 per
+chunk of channels and run of kernel rows and requant, between two flips of the input (or,
+with a large depth multiplier, CONV_2D's plan as a grouped convolution); ADD without
+broadcast add_rescaled + requant per chunk of elements. One representative call per
+distinct shape runs in the emulator on random data: its instructions, and its Cortex-M0+
+cycles (timing table in isa.py), times the number of such calls.
 
 Other instructions: everything else an invoke executes (the viper glue around the kernel
 calls, the interpreter, MicroPython's C runtime, ops that run viper), as counted on the
@@ -34,19 +34,15 @@ import zlib
 from collections import namedtuple
 
 import numpy as np
+from ulite.allocator import ACC_CHUNK  # FULLY_CONNECTED units, ADD elements per chunk
+from ulite.kernels import conv_common, depthwise_conv, padding
+from ulite.layouts import conv as geometry
+from ulite.layouts.thumb import DW8_TABLE_TAPS
 
 from . import activations, layers
-from .kernels import DW_TABLE_TAPS, LANES, Kernels
+from .kernels import LANES, Kernels
 
 CLOCK_HZ = 133_000_000
-# The device's geometry constants (a test checks the plans against the glue's calls):
-ACC_CHUNK = 64  # ulite.interpreter.ACC_CHUNK: FULLY_CONNECTED units, ADD elements per chunk
-IM2COL_BYTES = 4096  # ulite.kernels.conv_common: gathered patches of a block at most
-ACC_INTS = 256  # ulite.kernels.conv_common: accumulators of a pass of the viper loops
-DW_ACC_INTS = 512  # ulite.kernels.depthwise_conv.ACC_INTS
-WIDE_LANES_UP_TO = 128  # ulite.kernels.conv_common: more filters, 4 lanes in the viper loop
-GROUPED_FROM_MULTIPLIER = 4  # ulite.kernels.depthwise_conv: depthwise as a grouped conv
-GROUPED_WEIGHT_BYTES = 4096
 
 # What each op's other instructions are charged per (other_units counts them): ops with a
 # Thumb plan per op and per kernel call; ops that run viper per units of their loops' work.
@@ -127,55 +123,55 @@ def _blocks(out_shape):
     return [(lanes, n) for lanes, n in ((LANES, pixels // LANES), (pixels % LANES, 1)) if lanes and n]
 
 
-Im2col = namedtuple("Im2col", "kh kw depth groups out_c per_chunk rows pixels")
+def _conv_window(layer):
+    """(strides, dilations, (pad_top, pad_left), zero point) of a convolution layer."""
+    x = layer.inputs[0]
+    strides, dilations = layer.options["stride"], layer.options["dilation"]
+    kernel = layer.inputs[1].shape[1:3]
+    pads = tuple(
+        padding.pad_before(layer.options["padding"], x.shape[1 + i], kernel[i], strides[i], dilations[i])
+        for i in (0, 1)
+    )
+    return strides, dilations, pads, x.zero_point
 
 
-def _im2col(x_shape, out_shape, kh, kw, depth, groups):
-    """ulite.kernels.conv_common.im2col_geometry's taps per chunk and accumulator rows."""
-    taps, out_c = kh * kw, out_shape[3]
-    most = max(1, IM2COL_BYTES // (LANES * depth))
-    chunks = -(-taps // most)
-    lanes = LANES if out_c <= WIDE_LANES_UP_TO else 4
-    rows = max(1, ACC_INTS // (lanes * out_c)) * lanes
-    pixels = out_shape[0] * out_shape[1] * out_shape[2]
-    return Im2col(kh, kw, depth, groups, out_c, -(-taps // chunks), rows, pixels)
+def _depthwise_geometry(layer):
+    x, out = layer.inputs[0], layer.outputs[0]
+    strides, dilations, pads, zp = _conv_window(layer)
+    _, kh, kw, out_c = layer.inputs[1].shape
+    multiplier = out_c // x.shape[3]
+    return depthwise_conv.geometry(x.shape, out.shape, (kh, kw), multiplier, strides, dilations, pads, zp)
 
 
 def im2col_geometry(layer):
-    """The im2col geometry of an int8 CONV_2D, or of a DEPTHWISE_CONV_2D that ulite runs as
-    a grouped convolution (kernels/depthwise_conv.py _grouped); else None."""
+    """ulite's im2col geometry (layouts.conv CONV_ fields) of an int8 CONV_2D, or of a
+    DEPTHWISE_CONV_2D that ulite runs as a grouped convolution; else None."""
     x, out = layer.inputs[0], layer.outputs[0]
     if layer.name == "CONV_2D":
         _, kh, kw, depth = layer.inputs[1].shape
-        return _im2col(x.shape, out.shape, kh, kw, depth, x.shape[3] // depth)
-    _, kh, kw, channels = layer.inputs[1].shape
-    taps, in_c = kh * kw, x.shape[3]
-    if channels // in_c < GROUPED_FROM_MULTIPLIER or taps * channels > GROUPED_WEIGHT_BYTES:
-        return None
-    geo = _im2col(x.shape, out.shape, kh, kw, 1, in_c)
-    scratch = 4 * geo.rows * geo.out_c + LANES * geo.depth * geo.per_chunk
-    return geo if 4 * (scratch + taps * channels) <= x.size + out.size else None
+        strides, dilations, pads, zp = _conv_window(layer)
+        filters = (kh, kw, depth, x.shape[3] // depth)
+        return conv_common.im2col_geometry(x.shape, out.shape, filters, strides, dilations, pads, zp)
+    return depthwise_conv.grouped(_depthwise_geometry(layer), x.shape, out.shape, x.zero_point)
 
 
 def depthwise_chunks(layer):
     """(input channels, kernel rows) per dw8 call of a DEPTHWISE_CONV_2D the Thumb glue
     runs with dw8 (loops/thumb/conv.py), or None where it runs the viper loop."""
-    x, out = layer.inputs[0], layer.outputs[0]
-    _, kh, kw, out_c = layer.inputs[1].shape
-    in_c = x.shape[3]
-    rows = max(1, min(DW_ACC_INTS, (x.size + out.size) // 32) // out_c)  # depthwise_conv._geometry
-    chunk = min(in_c, rows * in_c >> 3)
-    rows_per_call = DW_TABLE_TAPS // kw
+    in_c = layer.inputs[0].shape[3]
+    kw = layer.inputs[1].shape[2]
+    chunk = min(in_c, _depthwise_geometry(layer)[geometry.DW_ROWS] * in_c >> 3)
+    rows_per_call = DW8_TABLE_TAPS // kw
     return (chunk, rows_per_call) if chunk and rows_per_call else None
 
 
 def _plan_conv(layer):
     """loops/thumb/conv.py conv_int8 on the layer's im2col geometry."""
     geo = im2col_geometry(layer)
-    out_c, depth, per_chunk = geo.out_c, geo.depth, geo.per_chunk
-    per_group = out_c // geo.groups
-    taps = geo.kh * geo.kw
-    chunk = min(out_c, geo.rows * out_c >> 3)
+    out_c, depth = geo[geometry.CONV_OUT_C], geo[geometry.CONV_DEPTH]
+    per_chunk, per_group = geo[geometry.CONV_TAPS_PER_CHUNK], geo[geometry.CONV_PER_GROUP]
+    taps = geo[geometry.CONV_KH] * geo[geometry.CONV_KW]
+    chunk = min(out_c, geo[geometry.CONV_ROWS] * out_c >> 3)
     tap_chunks = [min(per_chunk, taps - t0) for t0 in range(0, taps, per_chunk)]
     calls = {}
     for lanes, blocks in _blocks(layer.outputs[0].shape):

@@ -3,20 +3,20 @@
 Each method lays its arrays out in emulated RAM as the viper glue does on a board, fills
 the kernel's parameter block (layouts in asm.py), runs it and returns the results; with
 count=True also the emulator's Counts (instructions by kind, Cortex-M0+ cycles).
+The blocks are built from ulite.layouts.thumb, the layout the Thumb glue writes, so the
+machine code is checked against the named layout.
 """
 
 import struct
 
 import numpy as np
+from ulite.layouts import thumb as block
 
 from ..paths import MPY_DIR
 from . import emulator, mpy
 
 ASM_SOURCE = MPY_DIR / "ulite" / "loops" / "thumb" / "asm.py"
-DW_TABLE_TAPS = 25  # dw8's tap table holds (ky end - ky0) * kw <= 25 taps
-DW_WORDS = 44 + 9 * DW_TABLE_TAPS
-GATHER_WORDS = 17 + 3 * 8
-LANES = 8
+LANES = block.THUMB_LANES
 
 
 class Call:
@@ -35,13 +35,18 @@ class Kernels:
         self.last = None
         self.last_block = None
 
-    def _run(self, name, words, count, *extra):
+    def _run(self, name, fields, count, *extra):
+        """Run kernel `name` on a parameter block holding {word index: value} (every other
+        word 0)."""
+        words = [0] * (max(fields) + 1)
+        for i, value in fields.items():
+            words[i] = value
         m = self.machine
-        block = self.last_block = m.alloc(struct.pack("<%di" % len(words), *[w - (1 << 32) if w >= 1 << 31 else w for w in words]))
-        before = m.read(emulator.RAM, block + 4 * len(words) - emulator.RAM) if self.record else None
-        result = m.call(name, block, *extra, count=count)
+        address = self.last_block = m.alloc(struct.pack("<%di" % len(words), *[w - (1 << 32) if w >= 1 << 31 else w for w in words]))
+        before = m.read(emulator.RAM, address + 4 * len(words) - emulator.RAM) if self.record else None
+        result = m.call(name, address, *extra, count=count)
         if self.record:
-            self.last = Call(name, block, before, m.read(emulator.RAM, len(before)))
+            self.last = Call(name, address, before, m.read(emulator.RAM, len(before)))
         return result[1] if count else None
 
     def _array(self, a, align=4):
@@ -56,8 +61,16 @@ class Kernels:
         self.machine.reset()
         rows, depth = w.shape
         acc = self.machine.zeros(4 * rows)
-        words = [self._array(x, 1), self._array(w, 1), depth, rows, self._array(bias) if bias is not None else 0, acc, -input_zp]
-        counts = self._run("fc_rows", words, count)
+        fields = {
+            block.FC_ROWS_X: self._array(x, 1),
+            block.FC_ROWS_WEIGHTS: self._array(w, 1),
+            block.FC_ROWS_DEPTH: depth,
+            block.FC_ROWS_ROWS: rows,
+            block.FC_ROWS_BIAS: self._array(bias) if bias is not None else 0,
+            block.FC_ROWS_ACC: acc,
+            block.FC_ROWS_NEG_ZP: -input_zp,
+        }
+        counts = self._run("fc_rows", fields, count)
         out = self._read(acc, np.int32, (rows,))
         return (out, counts) if count else out
 
@@ -70,12 +83,21 @@ class Kernels:
         rows = rows or col_step
         stride = stride or cols
         out = self.machine.alloc(bytes((rows - 1) * stride + cols))
-        words = [
-            self._array(acc.astype(np.int32)), out, rows, cols, stride,
-            self._array(np.asarray(mult, np.int64).astype(np.uint32)), self._array(np.asarray(shift, np.int8), 1),
-            1 if len(mult) > 1 else 0, zp, lo, hi, 4 * (col_step or rows),
-        ]  # fmt: skip
-        counts = self._run("requant", words, count)
+        fields = {
+            block.REQUANT_ACC: self._array(acc.astype(np.int32)),
+            block.REQUANT_OUT: out,
+            block.REQUANT_ROWS: rows,
+            block.REQUANT_COLS: cols,
+            block.REQUANT_STRIDE: stride,
+            block.REQUANT_MULTIPLIERS: self._array(np.asarray(mult, np.int64).astype(np.uint32)),
+            block.REQUANT_SHIFTS: self._array(np.asarray(shift, np.int8), 1),
+            block.REQUANT_PER_CHANNEL: 1 if len(mult) > 1 else 0,
+            block.REQUANT_ZERO_POINT: zp,
+            block.REQUANT_LO: lo,
+            block.REQUANT_HI: hi,
+            block.REQUANT_COLUMN_BYTES: 4 * (col_step or rows),
+        }
+        counts = self._run("requant", fields, count)
         raw = np.frombuffer(self.machine.read(out, (rows - 1) * stride + cols), np.int8)
         got = np.stack([raw[r * stride : r * stride + cols] for r in range(rows)])
         return (got, counts) if count else got
@@ -87,25 +109,31 @@ class Kernels:
         channels, w_stride = w.shape
         start = acc if init is None else np.zeros((channels, LANES), np.int32)
         acc_address = self._array(start.astype(np.int32))
-        words = [
-            self._array(q.astype(np.uint8), 1), self._array(w, 1) + k0, n, channels, acc_address, w_stride,
-            self._array(init.astype(np.int32)) if init is not None else 0,
-        ]  # fmt: skip
-        counts = self._run("dot8", words, count)
+        fields = {
+            block.DOT8_Q: self._array(q.astype(np.uint8), 1),
+            block.DOT8_WEIGHTS: self._array(w, 1) + k0,
+            block.DOT8_N: n,
+            block.DOT8_CHANNELS: channels,
+            block.DOT8_ACC: acc_address,
+            block.DOT8_WEIGHT_STEP: w_stride,
+            block.DOT8_INIT: self._array(init.astype(np.int32)) if init is not None else 0,
+        }
+        counts = self._run("dot8", fields, count)
         out = self._read(acc_address, np.int32, (channels, LANES))
         return (out, counts) if count else out
 
-    def _records(self, images, out_hw, stride, pads, first, lanes):
-        """Lane records (image address, iy0, ix0) of `lanes` output pixels from `first`
-        (row-major over the batch of `images`, an int8/uint8 array (b, h, w, c)), as lanes8
-        writes them."""
+    def _records(self, images, out_hw, stride, pads, first, lanes, at):
+        """{word index: value} of the lane records (image address, iy0, ix0) of `lanes`
+        output pixels from `first` (row-major over the batch of `images`, an int8/uint8
+        array (b, h, w, c)), as lanes8 writes them from word `at` on; the unused lanes' 0."""
         oh, ow = out_hw
         base = self._array(images, 1)
         words = []
         for pixel in range(first, first + lanes):
             b, oy, ox = pixel // (oh * ow), pixel % (oh * ow) // ow, pixel % ow
             words += [base + b * images[0].size, oy * stride[0] - pads[0], ox * stride[1] - pads[1]]
-        return words
+        words += [0] * (block.LANE_RECORD_WORDS * (LANES - lanes))
+        return {at + i: value for i, value in enumerate(words)}
 
     def lanes8(self, images_address, image_bytes, out_hw, stride, pads, first, lanes, count=False):
         """(records [(image address, iy0, ix0)], the walk after them (image address, oy,
@@ -114,11 +142,24 @@ class Kernels:
         oh, ow = out_hw
         b, oy, ox = first // (oh * ow), first % (oh * ow) // ow, first % ow
         records = self.machine.zeros(12 * lanes)
-        words = [records, lanes, images_address + b * image_bytes, oy, ox, oh, ow, stride[0], stride[1], pads[0], pads[1], image_bytes]
-        counts = self._run("lanes8", words, count)
+        fields = {
+            block.LANES8_RECORDS: records,
+            block.LANES8_LANES: lanes,
+            block.LANES8_IMAGE: images_address + b * image_bytes,
+            block.LANES8_OY: oy,
+            block.LANES8_OX: ox,
+            block.LANES8_OUT_H: oh,
+            block.LANES8_OUT_W: ow,
+            block.LANES8_STRIDE_H: stride[0],
+            block.LANES8_STRIDE_W: stride[1],
+            block.LANES8_PAD_TOP: pads[0],
+            block.LANES8_PAD_LEFT: pads[1],
+            block.LANES8_IMAGE_BYTES: image_bytes,
+        }
+        counts = self._run("lanes8", fields, count)
         got = self._read(records, np.int32, (lanes, 3)).astype(np.int64)
         got[:, 0] &= 0xFFFFFFFF
-        walk = self._read(self.last_block + 8, np.int32, (3,))
+        walk = self._read(self.last_block + 4 * block.LANES8_IMAGE, np.int32, (3,))  # image, oy, ox
         result = [tuple(int(v) for v in r) for r in got], (int(walk[0]) & 0xFFFFFFFF, int(walk[1]), int(walk[2]))
         return (result, counts) if count else result
 
@@ -127,11 +168,26 @@ class Kernels:
         x int8 (b, h, w, c), stride and pads (top, left); unused lanes are left at 0xEE."""
         self.machine.reset()
         _, in_h, in_w, in_c = x.shape
-        records = self._records(x, out_hw, stride, pads, first, lanes)
+        fields = self._records(x, out_hw, stride, pads, first, lanes, block.GATHER8_RECORDS)
         dst = self.machine.alloc(bytes([0xEE]) * (LANES * taps * depth), 1)
-        words = [dst, lanes, depth, t0 // kw, t0 % kw, taps, kw, in_h, in_w, dilation[0], dilation[1], in_w * in_c, in_c, pad, 0, 0, group * depth]
-        words += records + [0] * (GATHER_WORDS - len(words) - len(records))
-        counts = self._run("gather8", words, count)
+        fields.update({
+            block.GATHER8_DST: dst,
+            block.GATHER8_LANES: lanes,
+            block.GATHER8_DEPTH: depth,
+            block.GATHER8_KY0: t0 // kw,
+            block.GATHER8_KX0: t0 % kw,
+            block.GATHER8_TAPS: taps,
+            block.GATHER8_KW: kw,
+            block.GATHER8_IN_H: in_h,
+            block.GATHER8_IN_W: in_w,
+            block.GATHER8_DILATION_H: dilation[0],
+            block.GATHER8_DILATION_W: dilation[1],
+            block.GATHER8_ROW_BYTES: in_w * in_c,
+            block.GATHER8_PIXEL_BYTES: in_c,
+            block.GATHER8_PAD: pad,
+            block.GATHER8_FIRST_CHANNEL: group * depth,
+        })  # fmt: skip
+        counts = self._run("gather8", fields, count)
         out = self._read(dst, np.uint8, (taps * depth, LANES))
         return (out, counts) if count else out
 
@@ -148,15 +204,30 @@ class Kernels:
         c0, c1 = channels or (0, in_c)
         start = np.zeros(((c1 - c0) * m, LANES), np.int32) if acc is None else acc
         acc_address = self._array(start.astype(np.int32))
-        records = self._records(u.astype(np.uint8), out_hw, stride, pads, first, lanes)
+        fields = self._records(u.astype(np.uint8), out_hw, stride, pads, first, lanes, block.DW8_RECORDS)
         pad_row = self.machine.alloc(bytes([pad]) * in_c)
-        weights = self._array(w, 1) + (ky0 * kw * outputs) + c0 * m
-        words = [
-            acc_address, lanes, c1 - c0, weights, 0 if acc is not None else self._array(init[c0 * m :].astype(np.int32)),
-            ky1, kw, in_h, in_w, dilation[0], dilation[1], in_w * in_c, pad_row, m, 0, 0, in_c, outputs, ky0, c0,
-        ]  # fmt: skip
-        words += records + [0] * (DW_WORDS - len(words) - len(records))
-        counts = self._run("dw8", words, count)
+        fields.update({
+            block.DW8_ACC: acc_address,
+            block.DW8_LANES: lanes,
+            block.DW8_CHANNELS: c1 - c0,
+            block.DW8_WEIGHTS: self._array(w, 1) + (ky0 * kw * outputs) + c0 * m,
+            block.DW8_INIT: 0 if acc is not None else self._array(init[c0 * m :].astype(np.int32)),
+            block.DW8_KY_END: ky1,
+            block.DW8_KW: kw,
+            block.DW8_IN_H: in_h,
+            block.DW8_IN_W: in_w,
+            block.DW8_DILATION_H: dilation[0],
+            block.DW8_DILATION_W: dilation[1],
+            block.DW8_ROW_BYTES: in_w * in_c,
+            block.DW8_PAD_ROW: pad_row,
+            block.DW8_MULTIPLIER: m,
+            block.DW8_PIXEL_BYTES: in_c,
+            block.DW8_TAP_BYTES: outputs,
+            block.DW8_KY0: ky0,
+            block.DW8_FIRST_CHANNEL: c0,
+            block.DW8_WORDS - 1: 0,  # the whole block: the kernel builds its tap table there
+        })  # fmt: skip
+        counts = self._run("dw8", fields, count)
         out = self._read(acc_address, np.int32, ((c1 - c0) * m, LANES))
         return (out, counts) if count else out
 
@@ -165,10 +236,18 @@ class Kernels:
         by the multiplier M (< 2**31) and right shift s, as TFLM's int8 ADD."""
         self.machine.reset()
         acc = self.machine.zeros(4 * len(x1))
-        words = [self._array(x1, 1), self._array(x2, 1), acc, len(x1)]
-        for zp, multiplier, shift in (t1, t2):
-            words += [-zp, multiplier & 0x7FF, multiplier >> 11, shift]
-        counts = self._run("add_rescaled", words, count)
+        fields = {
+            block.ADD_RESCALED_X1: self._array(x1, 1),
+            block.ADD_RESCALED_X2: self._array(x2, 1),
+            block.ADD_RESCALED_ACC: acc,
+            block.ADD_RESCALED_COUNT: len(x1),
+        }
+        for at, (zp, multiplier, shift) in ((block.ADD_RESCALED_INPUT1, t1), (block.ADD_RESCALED_INPUT2, t2)):
+            fields[at + block.RESCALE_NEG_ZP] = -zp
+            fields[at + block.RESCALE_MULTIPLIER_LOW] = multiplier & 0x7FF
+            fields[at + block.RESCALE_MULTIPLIER_HIGH] = multiplier >> 11
+            fields[at + block.RESCALE_SHIFT] = shift
+        counts = self._run("add_rescaled", fields, count)
         out = self._read(acc, np.int32, (len(x1),))
         return (out, counts) if count else out
 

@@ -13,6 +13,8 @@ an immediate (a shift, a bit number, or a constant-pool index for CONST).
 
 import array
 
+from .tensor import INT32_MAX
+
 ADD = 0  # d = a + b
 SUB = 1  # d = a - b
 AND = 2  # d = a & b
@@ -34,7 +36,6 @@ NEG = 17  # d = -a
 HALF_SUM_ONE = 18  # d = RoundingHalfSum(a, INT32_MAX), for a >= 0
 
 REGISTERS = 16
-INT32_MAX = 0x7FFFFFFF
 
 
 class Assembler:

@@ -3,11 +3,9 @@
 Field ids follow tensorflow/compiler/mlir/lite/schema/schema.fbs. Only subgraph 0 runs.
 """
 
-import struct
-
 from .errors import ModelError
 from .flatbuf import FlatBuffer
-from .tensor import INT32_RANGE, INT_RANGES, MAX_TENSOR_BYTES, Tensor
+from .tensor import INT_RANGES, Tensor
 
 BUILTIN_CUSTOM = 32
 
@@ -50,7 +48,8 @@ def op_name(code, custom_name=None):
 
 
 class Operator:
-    """One node of the graph, as kernels see it during check/prepare."""
+    """One node of the graph: its builtin code, tensors and options (kernels' check and
+    prepare read it; what they ask of the arena is the allocator's)."""
 
     def __init__(self, model, index, code, custom_name, inputs, outputs, options_type, options):
         self.model = model
@@ -61,37 +60,10 @@ class Operator:
         self.outputs = outputs
         self.options_type = options_type
         self.options_table = options
-        self.scratch_bytes = 0  # arena bytes requested by check(), live only during this op
-        self.persistent_bytes = 0  # arena bytes requested by check(), kept for the interpreter's life
-        self.scratch = None  # memoryview of the scratch bytes, set before prepare
-        self.persistent = None  # memoryview of the persistent bytes, set before prepare
-        self.requested_ints = None  # int32 values check() asked to keep (bytes), or None
-        self.ints = None  # memoryview of where they are kept, set before prepare
-        self.loops = None  # the loop backend, set before prepare
-        self.acc = None  # bytearray of int32 accumulators shared by all ops, set before prepare
 
     @property
     def name(self):
         return op_name(self.code, self.custom_name)
-
-    def request_scratch(self, nbytes):
-        """Ask for arena bytes usable only while this op runs (TFLM RequestScratchBufferInArena)."""
-        self.scratch_bytes += self._request(nbytes, "scratch")
-
-    def request_persistent(self, nbytes):
-        """Ask for arena bytes for this op's precomputed tables (TFLM AllocatePersistentBuffer)."""
-        self.persistent_bytes += self._request(nbytes, "persistent")
-
-    def request_ints(self, values):
-        """Ask for int32 `values` (a loop's geometry) to be kept in the arena for the
-        interpreter's life. Ops asking for equal values share one copy (a model's repeated
-        layers), which prepare() writes with keep_ints(op, values)."""
-        self.requested_ints = struct.pack("<%di" % len(values), *values)
-
-    def _request(self, nbytes, kind):
-        if not 0 <= nbytes <= MAX_TENSOR_BYTES:
-            raise ModelError("%s: %d %s bytes requested" % (self.where(), nbytes, kind))
-        return (nbytes + 3) & ~3
 
     def where(self):
         return "op %d (%s)" % (self.index, self.name)
@@ -115,6 +87,14 @@ class Operator:
     def option_ints(self, type_name, field_id):
         table = self.options(type_name)
         return self.model.fb.int_vector(table, field_id, self) if table else ()
+
+
+def in_op(op, error):
+    """The same error, its message prefixed with the op unless it already names it."""
+    message = str(error)
+    if message.startswith(op.where()):
+        return error
+    return type(error)("%s: %s" % (op.where(), message))
 
 
 def check_model_type(model_bytes):
@@ -221,8 +201,8 @@ class Model:
         quant = self._read_quant(fb.table(table, 4, what), shape, "%s '%s'" % (what, name))
         tensor = Tensor(index, name, shape, type_code, data, is_variable, quant)
         if quant:
-            low, high = INT_RANGES.get(tensor.dtype, INT32_RANGE)
             kind = tensor.dtype if tensor.dtype in INT_RANGES else "int32"
+            low, high = INT_RANGES[kind]
             for c in range(quant[2] if len(quant[1]) > 8 else 1):
                 zp = tensor.channel_zero_point(c)
                 if not low <= zp <= high:

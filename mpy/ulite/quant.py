@@ -8,6 +8,7 @@ every port, whatever its float type.
 """
 
 from .errors import ModelError
+from .tensor import INT32_MAX, INT32_MIN
 
 DOUBLE = (53, -1074, 1024)  # significand bits, exponent of the smallest subnormal, max exponent
 FLOAT32 = (24, -149, 128)
@@ -154,10 +155,6 @@ def activation_range(activation, scale_bits, zero_point, qmin, qmax):
 # TFLM's integer primitives (tensorflow/lite/kernels/internal/common.h), in exact Python
 # integers: the reference the loop backends must match. Used at prepare time and by the
 # plain-Python backend.
-
-INT32_MIN = -(1 << 31)
-INT32_MAX = (1 << 31) - 1
-
 
 def srdhm(a, b):
     """SaturatingRoundingDoublingHighMul: round(a * b / 2**31), ties away from zero."""

@@ -36,15 +36,20 @@ DTYPES = {
 # Typecodes of array.array / struct accepted as input for each dtype.
 TYPECODES = {"float32": "f", "int32": "i", "uint8": "B", "int16": "h", "int8": "b", "bool": "B"}
 
-# Representable range of integer dtypes, used to validate zero points (TFLM keeps every zero
-# point as an int32, so that is the range of the other dtypes').
-INT_RANGES = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767)}
-INT32_RANGE = (-(1 << 31), (1 << 31) - 1)
+INT32_MIN = -(1 << 31)
+INT32_MAX = (1 << 31) - 1
+# Representable range of the integer dtypes (zero points of other dtypes are int32s in TFLM).
+INT_RANGES = {
+    "int8": (-128, 127),
+    "uint8": (0, 255),
+    "int16": (-32768, 32767),
+    "int32": (INT32_MIN, INT32_MAX),
+}
 
 # Bounds on what a model may declare, so hostile shapes cannot make ulite compute with
 # huge numbers or ask for absurd allocations: ulite's boards have well under 2**31 bytes.
 MAX_RANK = 16
-MAX_TENSOR_BYTES = (1 << 31) - 1
+MAX_TENSOR_BYTES = INT32_MAX
 
 
 class Tensor:
@@ -173,7 +178,7 @@ class Tensor:
         code = TYPECODES.get(self.dtype)
         if code is None:
             raise TypeError("tensor '%s': no array typecode for %s" % (self.name, self.dtype))
-        out = array.array(code, bytes(self.size))
+        out = array.array(code, bytes(self.nbytes))  # raw bytes: nbytes // itemsize values
         byte_view(out, self.nbytes)[:] = self.data
         return out
 

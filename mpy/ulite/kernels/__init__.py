@@ -1,1 +1,2 @@
-"""One module per operator family: check(op) and prepare(op), see ulite.resolver."""
+"""One module per operator family: check(op, requests) and prepare(op, context), see
+ulite.resolver."""

@@ -10,17 +10,20 @@ tests/test_elementwise.py pins such triples.)
 
 from .. import quant
 from . import binary
-from .common import activation_bounds, quantized, require
+from .common import activation_bounds, const, quantized, require
 
-_SUB = 41
+# Fields of ulite.layouts.binary, restated for the compiler to fold (see ulite.layouts).
+_BINARY_SUM = const(0)
+
+_SUB = const(41)  # builtin operator code (ADD is the other)
 _LEFT_SHIFT = 20
 
 
-def check(op):
-    binary.check(op)
+def check(op, requests):
+    binary.check(op, requests)
 
 
-def prepare(op):
+def prepare(op, context):
     x1, x2 = op.inputs
     out = op.outputs[0]
     subtract = op.code == _SUB
@@ -43,7 +46,7 @@ def prepare(op):
     )
     require(out_multiplier[1] <= 0, op, "output rescale multiplier is not below one")
     lo, hi = activation_bounds(op, activation, out)
-    return binary.int8_step(op, transforms, out_multiplier, lo, hi, binary.SUM)
+    return binary.int8_step(op, context, transforms, out_multiplier, lo, hi, _BINARY_SUM)
 
 
 def _sum(a, b):

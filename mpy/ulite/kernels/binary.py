@@ -6,11 +6,10 @@ product, maximum or minimum) and requantizes.
 float32: plain Python over the same broadcast walk, as TFLM's float reference kernels.
 """
 
-from ..broadcast import walk
+from ..broadcast import broadcast, walk
 from ..views import float32_view
 from .common import (
     arity,
-    broadcast,
     float_bounds,
     io_types,
     requant_bytes,
@@ -18,15 +17,8 @@ from .common import (
     unsupported,
 )
 
-# How binary_int8 combines the two input values.
-SUM = 0
-PRODUCT = 1
-MAXIMUM = 2
-MINIMUM = 3
 
-
-
-def check(op):
+def check(op, requests):
     """Validate an int8 or float32 op with broadcasting; reserve its requantization table."""
     arity(op, 2, 1)
     types = io_types(op)
@@ -34,26 +26,28 @@ def check(op):
         unsupported(types)
     broadcast(op, [t.shape for t in op.inputs], op.outputs[0].shape)
     if types == "int8,int8->int8":
-        op.request_persistent(requant_bytes(1))
+        requests.persistent(requant_bytes(1))
 
 
 def transform(zero_point, rescale=(0, 0), negate=False):
-    """binary_int8's per-input transform: x - zero_point, then (for sums) the TFLM rescale
-    RDBPOT(SRDHM(d << 20, multiplier), -shift) given as rescale = (multiplier, shift)."""
+    """binary_int8's per-input transform (layouts.binary TRANSFORM_ fields): x - zero_point,
+    then (for sums) the TFLM rescale RDBPOT(SRDHM(d << 20, multiplier), -shift) given as
+    rescale = (multiplier, shift)."""
     multiplier, shift = rescale
     return (zero_point, 1 if negate else 0, multiplier >> 11, multiplier & 0x7FF, -shift)
 
 
-def int8_step(op, transforms, multiplier, lo, hi, mode):
-    """(fn, args) running binary_int8 with the two input transforms, requantizing the
-    combined values with `multiplier` = (M, shift) and clamping to [lo, hi]."""
+def int8_step(op, context, transforms, multiplier, lo, hi, mode):
+    """(fn, args) running binary_int8 (args in layouts.binary BINARY_ARG_ order) with the
+    two input transforms, combining them by `mode` (a BINARY_ mode), requantizing with
+    `multiplier` = (M, shift) and clamping to [lo, hi]."""
     x1, x2 = op.inputs
     out = op.outputs[0]
     dims, (st1, st2) = broadcast(op, [x1.shape, x2.shape], out.shape)
-    rq = requant_params(op.persistent, [multiplier], out, lo, hi)
-    chunk = len(op.acc) // 4
+    rq = requant_params(context.persistent, [multiplier], out, lo, hi)
+    acc = context.acc
     data = (out.data, x1.data, x2.data, transforms[0], transforms[1])
-    return op.loops.binary_int8, data + (dims, st1, st2, op.acc, chunk, rq, mode)
+    return context.loops.binary_int8, data + (dims, st1, st2, acc, len(acc) // 4, rq, mode)
 
 
 def float_step(op, combine, activation):

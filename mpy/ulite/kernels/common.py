@@ -4,9 +4,16 @@ import struct
 
 from .. import quant
 from ..errors import ModelError, UnsupportedOpError
+from ..tensor import INT32_MAX, INT_RANGES
 from ..views import int32_view
 
-INT_LIMITS = {"int8": (-128, 127), "int16": (-32768, 32767), "int32": (quant.INT32_MIN, quant.INT32_MAX)}
+try:
+    from micropython import const
+except ImportError:  # CPython: the host's RP2040 estimator and tests run kernels there
+
+    def const(value):
+        return value
+
 
 
 def require(condition, op, message):
@@ -62,7 +69,7 @@ def per_channel(op, tensor, axis):
 
 def activation_bounds(op, activation, output):
     """Integer clamp range of a fused activation on a quantized output."""
-    qmin, qmax = INT_LIMITS[output.dtype]
+    qmin, qmax = INT_RANGES[output.dtype]
     return quant.activation_range(activation, output.scale_bits(), output.zero_point, qmin, qmax)
 
 
@@ -83,9 +90,10 @@ def requant_bytes(channels):
 
 
 def requant_params(region, multipliers, output, lo, hi, largest_abs_acc=0):
-    """Write per-channel (multiplier, shift) into `region` (requant_bytes long); the rq tuple
-    the loops' requantize takes: (tables, channels, zp, lo, hi, itemsize), where tables holds
-    `channels` int32 multipliers, then `channels` int8 shifts.
+    """Write per-channel (multiplier, shift) into `region` (requant_bytes long); returns
+    the rq tuple the loops' requantize takes (fields in layouts.requant order): the tables
+    (`channels` int32 multipliers, then `channels` int8 shifts), channels, the output's
+    zero point, lo, hi and itemsize.
 
     `multipliers` is a list of (multiplier, shift), or (channels, fn) with fn(c) giving
     channel c's: each is then written as it is derived, so a layer's hundreds of channels
@@ -107,14 +115,14 @@ def requant_params(region, multipliers, output, lo, hi, largest_abs_acc=0):
     return (region, channels, output.zero_point, lo, hi, output.itemsize)
 
 
-def keep_ints(op, values):
+def keep_ints(context, values):
     """Write int32 `values` (a loop's geometry) where check() asked to keep them with
-    op.request_ints(values); returns that arena view, so the numbers live in the arena
+    requests.ints(values); returns that arena view, so the numbers live in the arena
     rather than in a heap object per op. Ops sharing the view write the same values."""
-    words = int32_view(op.ints)
+    words = int32_view(context.ints)
     for i in range(len(values)):
         words[i] = values[i]
-    return op.ints
+    return context.ints
 
 
 def check_accumulator(op, largest_abs_acc, multipliers):
@@ -124,46 +132,8 @@ def check_accumulator(op, largest_abs_acc, multipliers):
 
 
 def check_shift(largest_abs_acc, shift):
-    if largest_abs_acc << max(shift, 0) > quant.INT32_MAX or shift < -31:
+    if largest_abs_acc << max(shift, 0) > INT32_MAX or shift < -31:
         unsupported(
             "accumulators up to %d with requantization shift %d overflow int32"
             % (largest_abs_acc, shift)
         )
-
-
-def broadcast(op, shapes, out_shape):
-    """Dims and per-input element strides iterating `out_shape`, collapsed, padded to 6 dims.
-
-    Each input shape must broadcast to the output (TFLM's NdArrayDesc rules): equal dims
-    or 1. Returns (dims[6], [strides[6] per input]).
-    """
-    rank = len(out_shape)
-    strides = []
-    for shape in shapes:
-        require(len(shape) <= rank, op, "input rank %d above output rank %d" % (len(shape), rank))
-        full = (1,) * (rank - len(shape)) + tuple(shape)
-        step = 1
-        s = [0] * rank
-        for d in range(rank - 1, -1, -1):
-            require(
-                full[d] in (1, out_shape[d]),
-                op,
-                "shape %s does not broadcast to output %s" % (tuple(shape), tuple(out_shape)),
-            )
-            s[d] = step if full[d] != 1 or out_shape[d] == 1 else 0
-            step *= full[d]
-        strides.append(s)
-    dims = list(out_shape)
-    d = rank - 1
-    while d > 0:  # merge dim d into d-1 where every input walks them as one
-        if all(s[d - 1] == s[d] * dims[d] for s in strides):
-            dims[d - 1] *= dims[d]
-            del dims[d]
-            for s in strides:
-                del s[d - 1]
-        d -= 1
-    if len(dims) > 6:
-        unsupported("broadcasting over %d dimensions" % len(dims))
-    pad = 6 - len(dims)
-    dims = tuple([1] * pad + dims)
-    return dims, [tuple([0] * pad + s) for s in strides]

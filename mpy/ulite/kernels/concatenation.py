@@ -14,7 +14,7 @@ _MAX_INPUTS = 10  # TFLM kMaxInputNum
 _MAX_RANK = 6  # TFLM RuntimeShape::kMaxSmallSize
 
 
-def check(op):
+def check(op, requests):
     arity(op, (1, _MAX_INPUTS), 1)
     out = op.outputs[0]
     if out.dtype not in _TYPES:
@@ -55,7 +55,7 @@ def _axis(op):
     return positive
 
 
-def prepare(op):
+def prepare(op, context):
     out = op.outputs[0]
     axis = _axis(op)
     outer = 1
@@ -73,7 +73,7 @@ def prepare(op):
             geo = geometry(out.itemsize, 0, start, (outer, run), (run, 1), (row, 1))
             copies.append((out.data, x.data, geo))
         start += run
-    return _run, (op.loops, tuple(copies))
+    return _run, (context.loops, tuple(copies))
 
 
 def _run(args):

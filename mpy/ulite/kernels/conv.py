@@ -2,14 +2,15 @@
 
 int8: per-channel (dim 0) or per-tensor int8 weights, optional int32 bias, strides,
 dilations, SAME/VALID padding, grouped convolution (filter depth dividing the input depth),
-fused activations. float32: TFLM's reference loops with float32 rounding.
+fused activations. float32: TFLM's reference loops with float32 rounding (the loops'
+conv_float32).
 
 The int8 loops take 8 output pixels at a time (4 with more filters than
 conv_common.WIDE_LANES_UP_TO, to keep the accumulator rows small): their patches are
-gathered (im2col, padding with the input zero point) into the shared work region, in chunks
-of taps of at most conv_common.IM2COL_BYTES, and every filter runs over all of the block's
-patches at once. The dot products land in rows of int32 accumulators (one per output pixel,
-also in the work region) that `requantize` turns into outputs.
+gathered (im2col, padding with the input zero point) into the op's scratch, in chunks of
+taps of at most conv_common.IM2COL_BYTES, and every filter runs over all of the block's
+patches at once. The dot products land in rows of int32 accumulators (one per output
+pixel, also in the scratch) that `requantize` turns into outputs.
 """
 
 from . import conv_common, padding
@@ -29,7 +30,7 @@ def _options(op):
 
 
 def _geometry(op):
-    """Validated shapes, padding and grouping, in the loops' int32 layout (see loops' conv)."""
+    """Validated shapes, padding and grouping, as the im2col geometry."""
     x, weights, out = op.inputs[0], op.inputs[1], op.outputs[0]
     pad, strides, dilations, _ = _options(op)
     batches, in_h, in_w, in_c = x.shape
@@ -47,60 +48,32 @@ def _geometry(op):
     )
     groups = in_c // depth
     require(out_c % groups == 0, op, "%d filters do not split into %d groups" % (out_c, groups))
-    pad_top, pad_left = padding.window(op, pad, strides, dilations, (in_h, in_w), (kh, kw))
+    pads = padding.window(op, pad, strides, dilations, (in_h, in_w), (kh, kw))
     zp = op.inputs[0].zero_point if x.dtype == "int8" else 0
     return conv_common.im2col_geometry(
-        x.shape, out.shape, (kh, kw, depth, groups), strides, dilations, (pad_top, pad_left), zp
+        x.shape, out.shape, (kh, kw, depth, groups), strides, dilations, pads, zp
     )
 
 
-def check(op):
+def check(op, requests):
     arity(op, (2, 3), 1)
     channels = op.inputs[1].shape[0] if len(op.inputs[1].shape) == 4 else 0
     is_int8 = conv_common.check_types(op, channels)
     geo = _geometry(op)
     if is_int8:
-        op.request_persistent(conv_common.table_bytes(op, channels))
-        op.request_ints(geo)
-        op.request_scratch(conv_common.im2col_scratch_bytes(geo))
+        requests.persistent(conv_common.table_bytes(op, channels))
+        requests.ints(geo)
+        requests.scratch(conv_common.im2col_scratch_bytes(geo))
 
 
-def prepare(op):
+def prepare(op, context):
     geo = _geometry(op)
     _, _, _, activation = _options(op)
+    _, kh, kw, depth = op.inputs[1].shape
+    filter_size = kh * kw * depth
     if op.outputs[0].dtype == "float32":
-        return _run_float, conv_common.float_args(op, geo, activation)
-    depth = geo[6] * geo[7] * geo[8]
-    init, rq = conv_common.int8_tables(op, 0, depth, activation)
-    args = conv_common.im2col_args(op, op.inputs[1].data, init, rq, geo)
-    return op.loops.conv_int8, args
-
-
-def _run_float(args):
-    """reference/conv.h: float32 sums over in-bounds taps, then bias and the clamp."""
-    out, x, w, bias, geo, lo, hi, f32 = args
-    in_h, in_w, in_c, out_h, out_w, out_c, kh, kw, depth, per_group = geo[:10]
-    sh, sw, dh, dw, pad_top, pad_left = geo[11:17]
-    pixels = geo[19]
-    for pixel in range(pixels):
-        b, rest = divmod(pixel, out_h * out_w)
-        oy, ox = divmod(rest, out_w)
-        for o in range(out_c):
-            first_channel = o // per_group * depth
-            f32[0] = 0.0
-            for ky in range(kh):
-                iy = oy * sh - pad_top + ky * dh
-                if not 0 <= iy < in_h:
-                    continue
-                for kx in range(kw):
-                    ix = ox * sw - pad_left + kx * dw
-                    if not 0 <= ix < in_w:
-                        continue
-                    src = ((b * in_h + iy) * in_w + ix) * in_c + first_channel
-                    tap = ((o * kh + ky) * kw + kx) * depth
-                    for c in range(depth):
-                        f32[1] = x[src + c] * w[tap + c]  # float32 product, then float32 sum
-                        f32[0] = f32[0] + f32[1]
-            if bias is not None:
-                f32[0] = f32[0] + bias[o]
-            out[pixel * out_c + o] = min(max(f32[0], lo), hi)
+        steps = (filter_size, depth)  # weights [O, KH, KW, depth]
+        return context.loops.conv_float32, conv_common.float_args(op, geo, steps, activation)
+    init, rq = conv_common.int8_tables(op, context, 0, filter_size, activation)
+    args = conv_common.im2col_args(op, context, op.inputs[1].data, init, rq, geo)
+    return context.loops.conv_int8, args

@@ -9,9 +9,11 @@ outside the input then contributes exactly zero if it reads zp' instead of being
 import array
 
 from .. import quant
+from ..tensor import INT32_MAX
 from ..views import float32_view, int32_view
 from .common import (
     activation_bounds,
+    const,
     float_bounds,
     io_types,
     keep_ints,
@@ -23,19 +25,44 @@ from .common import (
     unsupported,
 )
 
-SUPPORTED = (
-    "int8,int8->int8",
-    "int8,int8,int32->int8",
-    "float32,float32->float32",
-    "float32,float32,float32->float32",
-)
+# Fields of ulite.layouts.conv, restated for the compiler to fold (see ulite.layouts).
+_CONV_IN_H = const(0)
+_CONV_IN_W = const(1)
+_CONV_IN_C = const(2)
+_CONV_OUT_H = const(3)
+_CONV_OUT_W = const(4)
+_CONV_OUT_C = const(5)
+_CONV_KH = const(6)
+_CONV_KW = const(7)
+_CONV_DEPTH = const(8)
+_CONV_PER_GROUP = const(9)
+_CONV_GROUPS = const(10)
+_CONV_STRIDE_H = const(11)
+_CONV_STRIDE_W = const(12)
+_CONV_DILATION_H = const(13)
+_CONV_DILATION_W = const(14)
+_CONV_PAD_TOP = const(15)
+_CONV_PAD_LEFT = const(16)
+_CONV_PAD_VALUE = const(17)
+_CONV_TAPS_PER_CHUNK = const(18)
+_CONV_PIXELS = const(19)
+_CONV_ROWS = const(20)
+_CONV_LANES = const(21)
+_CONV_FIELDS = const(22)
+
 BLOCK = 8  # output pixels the int8 conv loop computes at once (im2col holds 8 lanes)
 WIDE_LANES_UP_TO = 128  # more output channels: 4 lanes, halving the accumulator rows
 IM2COL_BYTES = 4096  # gathered patches of one block at most (taps are chunked to fit)
 # accumulators requantized together (at least a block's worth of rows): more barely speeds
 # the loops, and the rows are scratch that the arena needs beside the op's activations
 ACC_INTS = 256
-_INT32_LIMIT = 1 << 31
+
+SUPPORTED = (
+    "int8,int8->int8",
+    "int8,int8,int32->int8",
+    "float32,float32->float32",
+    "float32,float32,float32->float32",
+)
 
 
 def check_types(op, channels):
@@ -64,40 +91,55 @@ def check_types(op, channels):
 
 
 def im2col_geometry(in_shape, out_shape, filters, strides, dilations, pads, zp):
-    """The int32 geometry of the im2col loop (conv_int8; layout in the loops' conv).
+    """The int32 geometry of the im2col loop (layouts.conv CONV_ fields).
 
-    filters = (kh, kw, filter depth, groups); pads = (top, left); zp: the input's.
+    filters = (kh, kw, filter depth, groups); strides, dilations: (h, w); pads = (top,
+    left); zp: the input's.
     """
     batches, in_h, in_w, in_c = in_shape
-    out_h, out_w, out_c = out_shape[1], out_shape[2], out_shape[3]
+    out_c = out_shape[3]
     kh, kw, depth, groups = filters
     taps = kh * kw
     most = max(1, IM2COL_BYTES // (BLOCK * depth))  # taps per chunk that fit
     chunks = (taps + most - 1) // most
-    per_chunk = (taps + chunks - 1) // chunks
     lanes = BLOCK if out_c <= WIDE_LANES_UP_TO else 4
-    rows = max(1, ACC_INTS // (lanes * out_c)) * lanes
-    return array.array(
-        "i",
-        (
-            in_h, in_w, in_c, out_h, out_w, out_c, kh, kw, depth, out_c // groups, groups,
-            strides[0], strides[1], dilations[0], dilations[1], pads[0], pads[1],
-            zp + 128, per_chunk, batches * out_h * out_w, rows, lanes,
-        ),
-    )  # fmt: skip
+    geo = array.array("i", bytes(4 * _CONV_FIELDS))
+    geo[_CONV_IN_H] = in_h
+    geo[_CONV_IN_W] = in_w
+    geo[_CONV_IN_C] = in_c
+    geo[_CONV_OUT_H] = out_shape[1]
+    geo[_CONV_OUT_W] = out_shape[2]
+    geo[_CONV_OUT_C] = out_c
+    geo[_CONV_KH] = kh
+    geo[_CONV_KW] = kw
+    geo[_CONV_DEPTH] = depth
+    geo[_CONV_PER_GROUP] = out_c // groups
+    geo[_CONV_GROUPS] = groups
+    geo[_CONV_STRIDE_H], geo[_CONV_STRIDE_W] = strides
+    geo[_CONV_DILATION_H], geo[_CONV_DILATION_W] = dilations
+    geo[_CONV_PAD_TOP], geo[_CONV_PAD_LEFT] = pads
+    geo[_CONV_PAD_VALUE] = zp + 128
+    geo[_CONV_TAPS_PER_CHUNK] = (taps + chunks - 1) // chunks
+    geo[_CONV_PIXELS] = batches * out_shape[1] * out_shape[2]
+    geo[_CONV_ROWS] = max(1, ACC_INTS // (lanes * out_c)) * lanes
+    geo[_CONV_LANES] = lanes
+    return geo
 
 
 def im2col_scratch_bytes(geo):
     """Scratch bytes of the im2col loop: accumulator rows, then a block's patches."""
-    return 4 * geo[20] * geo[5] + BLOCK * geo[8] * geo[18]
+    patches = BLOCK * geo[_CONV_DEPTH] * geo[_CONV_TAPS_PER_CHUNK]
+    return 4 * geo[_CONV_ROWS] * geo[_CONV_OUT_C] + patches
 
 
-def im2col_args(op, weights, init, rq, geo):
-    """Arguments of conv_int8: weights laid out [O, KH, KW, filter depth]."""
-    acc_bytes = 4 * geo[20] * geo[5]
-    acc = op.scratch[:acc_bytes]
-    im2col = op.scratch[acc_bytes : im2col_scratch_bytes(geo)]
-    return (op.outputs[0].data, op.inputs[0].data, weights, init, rq, acc, im2col, keep_ints(op, geo))
+def im2col_args(op, context, weights, init, rq, geo):
+    """Arguments of conv_int8 (layouts.conv CONV_ARG_ order): weights laid out [O, KH, KW,
+    filter depth]."""
+    acc_bytes = 4 * geo[_CONV_ROWS] * geo[_CONV_OUT_C]
+    acc = context.scratch[:acc_bytes]
+    im2col = context.scratch[acc_bytes : im2col_scratch_bytes(geo)]
+    out, x = op.outputs[0].data, op.inputs[0].data
+    return (out, x, weights, init, rq, acc, im2col, keep_ints(context, geo))
 
 
 def table_bytes(op, channels):
@@ -106,8 +148,8 @@ def table_bytes(op, channels):
     return 4 * channels + requant_bytes(channels if scales > 1 else 1)
 
 
-def int8_tables(op, axis, depth, activation):
-    """Fill op.persistent with the per-channel init values and requantization params.
+def int8_tables(op, context, axis, depth, activation):
+    """Fill context.persistent with the per-channel init values and requantization params.
 
     axis: the weights' output-channel axis (0 for conv, 3 for depthwise); depth: weights
     summed per output channel. Returns (init bytes, rq). Refuses models whose accumulators
@@ -127,16 +169,16 @@ def int8_tables(op, axis, depth, activation):
         )
     else:
         multipliers = [quant.conv_multiplier(in_bits, weights.scale_bits(), out_bits)]
-    init_bytes = op.persistent[: 4 * channels]
+    init_bytes = context.persistent[: 4 * channels]
     if axis == 0:  # [O, KH, KW, I]: a channel's weights are contiguous
-        op.loops.weight_sums(weights.data, channels, depth, depth, 1, init_bytes)
+        context.loops.weight_sums(weights.data, channels, depth, depth, 1, init_bytes)
     else:  # [1, KH, KW, O]: a channel's weights are `channels` apart
-        op.loops.weight_sums(weights.data, channels, depth, 1, channels, init_bytes)
+        context.loops.weight_sums(weights.data, channels, depth, 1, channels, init_bytes)
     biases = int32_view(bias.data) if bias else None
     largest_bias = 0
     for c in range(channels if bias else 0):
         largest_bias = max(largest_bias, abs(biases[c]))
-    if largest_bias + 65280 * depth >= _INT32_LIMIT:
+    if largest_bias + 65280 * depth > INT32_MAX:
         unsupported(
             "int32 accumulators of %d products with bias up to %d could overflow"
             % (depth, largest_bias)
@@ -146,7 +188,7 @@ def int8_tables(op, axis, depth, activation):
     for c in range(channels):
         init[c] = (biases[c] if bias else 0) - zp * init[c]
     lo, hi = activation_bounds(op, activation, out)
-    region = op.persistent[4 * channels :]
+    region = context.persistent[4 * channels :]
     rq = requant_params(region, multipliers, out, lo, hi, largest_bias + 32640 * depth)
     return init_bytes, rq
 
@@ -161,9 +203,9 @@ def float_limits(activation):
     return (-inf if lo is None else lo), (inf if hi is None else hi)
 
 
-def float_args(op, geo, activation):
-    """Arguments of the float32 loops: views of (out, x, weights, bias or None), geometry,
-    clamp limits, and a float32 scratch array that rounds every sum as TFLM's floats do."""
+def float_args(op, geo, steps, activation):
+    """Arguments of the loops' conv_float32 for the im2col geometry `geo`; steps = (elements
+    from one output channel's weights to the next, from one tap's to the next)."""
     bias = op.inputs[2] if len(op.inputs) > 2 else None
     views = (
         float32_view(op.outputs[0].data),
@@ -171,4 +213,11 @@ def float_args(op, geo, activation):
         float32_view(op.inputs[1].data),
         float32_view(bias.data) if bias else None,
     )
-    return views + (geo,) + float_limits(activation) + (array.array("f", (0.0, 0.0)),)
+    sizes = (
+        (geo[_CONV_IN_H], geo[_CONV_IN_W], geo[_CONV_IN_C]),
+        (geo[_CONV_OUT_H], geo[_CONV_OUT_W], geo[_CONV_OUT_C], geo[_CONV_PIXELS]),
+        (geo[_CONV_KH], geo[_CONV_KW], geo[_CONV_DEPTH], geo[_CONV_PER_GROUP]) + steps,
+        (geo[_CONV_STRIDE_H], geo[_CONV_STRIDE_W], geo[_CONV_DILATION_H], geo[_CONV_DILATION_W]),
+        (geo[_CONV_PAD_TOP], geo[_CONV_PAD_LEFT]),
+    )
+    return views + sizes + float_limits(activation) + (array.array("f", (0.0, 0.0)),)

@@ -1,14 +1,22 @@
 """Copy geometries for the loops' copy_strided: nested loops over element strides.
 
-A geometry is the flat tuple (itemsize, src_start, dst_start, n0..n4, s0..s4, t0..t4):
-five nested loops of n_k iterations stepping the source by s_k and the destination by t_k
-elements. Dimensions of size 1 are dropped and neighbours that both sides walk as one are
-merged first, so the innermost loop is as long as the layouts allow.
+A geometry (layouts.copy) is a flat tuple: the item size, the source and destination
+starts, then the counts, source steps and destination steps of COPY_LEVELS nested loops.
+Dimensions of size 1 are dropped and neighbours that both sides walk as one are merged
+first, so the innermost loop is as long as the layouts allow.
 """
 
-from .common import unsupported
+from .common import const, unsupported
 
-LEVELS = 5
+# Fields of ulite.layouts.copy, restated for the compiler to fold (see ulite.layouts).
+_COPY_LEVELS = const(5)
+_COPY_ITEMSIZE = const(0)
+_COPY_SRC_START = const(1)
+_COPY_DST_START = const(2)
+_COPY_COUNTS = const(3)
+_COPY_SRC_STEPS = const(8)
+_COPY_DST_STEPS = const(13)
+_COPY_FIELDS = const(18)
 
 
 def row_major_strides(shape):
@@ -37,9 +45,19 @@ def collapse(dims, src_strides, dst_strides):
 
 
 def geometry(itemsize, src_start, dst_start, dims, src_strides, dst_strides):
-    """The copy geometry of `dims` nested loops (collapsed, padded to LEVELS)."""
+    """The copy geometry of `dims` nested loops (collapsed, padded to COPY_LEVELS)."""
     n, s, t = collapse(dims, src_strides, dst_strides)
-    if len(n) > LEVELS:
-        unsupported("copies over %d dimensions (at most %d)" % (len(n), LEVELS))
-    pad = LEVELS - len(n)
-    return tuple([itemsize, src_start, dst_start] + [1] * pad + n + [0] * pad + s + [0] * pad + t)
+    levels = _COPY_LEVELS
+    if len(n) > levels:
+        unsupported("copies over %d dimensions (at most %d)" % (len(n), levels))
+    geo = [0] * _COPY_FIELDS
+    geo[_COPY_ITEMSIZE] = itemsize
+    geo[_COPY_SRC_START] = src_start
+    geo[_COPY_DST_START] = dst_start
+    pad = levels - len(n)  # outer loops of one iteration
+    for k in range(levels):
+        outer = k < pad
+        geo[_COPY_COUNTS + k] = 1 if outer else n[k - pad]
+        geo[_COPY_SRC_STEPS + k] = 0 if outer else s[k - pad]
+        geo[_COPY_DST_STEPS + k] = 0 if outer else t[k - pad]
+    return tuple(geo)

@@ -3,18 +3,39 @@
 int8: per-channel (dim 3) or per-tensor int8 weights, optional int32 bias, any depth
 multiplier (taken from the options, as TFLM does: output channel = input channel * dm + m),
 strides, dilations, SAME/VALID padding, fused activations. float32: TFLM's reference loops
-with float32 rounding.
+with float32 rounding (the loops' conv_float32, on the op as a grouped convolution).
 
 The int8 loops add each tap's weights times the input into a row of int32 accumulators per
-output pixel; taps outside the input read a row of the input zero point from the work
-region (they then contribute exactly zero), so border pixels cost what interior ones do.
-Large depth multipliers run as grouped convolutions instead (see _grouped).
+output pixel; taps outside the input read a row of the input zero point kept in the op's
+scratch (they then contribute exactly zero), so border pixels cost what interior ones do.
+Large depth multipliers run as grouped convolutions instead (see grouped).
 """
 
 import array
 
 from . import conv_common, padding
-from .common import arity, keep_ints, require, unsupported
+from .common import arity, const, keep_ints, require, unsupported
+
+# Fields of ulite.layouts.conv, restated for the compiler to fold (see ulite.layouts).
+_DW_IN_H = const(0)
+_DW_IN_W = const(1)
+_DW_IN_C = const(2)
+_DW_OUT_H = const(3)
+_DW_OUT_W = const(4)
+_DW_OUT_C = const(5)
+_DW_KH = const(6)
+_DW_KW = const(7)
+_DW_MULTIPLIER = const(8)
+_DW_STRIDE_H = const(9)
+_DW_STRIDE_W = const(10)
+_DW_DILATION_H = const(11)
+_DW_DILATION_W = const(12)
+_DW_PAD_TOP = const(13)
+_DW_PAD_LEFT = const(14)
+_DW_PAD_VALUE = const(15)
+_DW_PIXELS = const(16)
+_DW_ROWS = const(17)
+_DW_FIELDS = const(18)
 
 _OPTIONS = "DepthwiseConv2DOptions"
 ACC_INTS = 512  # accumulators of a pass, at most (fewer on small ops)
@@ -33,8 +54,42 @@ def _options(op):
     )
 
 
+def _size(shape):
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+def geometry(in_shape, out_shape, kernel_hw, multiplier, strides, dilations, pads, zp):
+    """The int32 geometry of the depthwise loop (layouts.conv DW_ fields) of an int8 op.
+
+    kernel_hw = (kh, kw); strides, dilations: (h, w); pads = (top, left); zp: the input's.
+    """
+    batches, in_h, in_w, in_c = in_shape
+    out_h, out_w, out_c = out_shape[1], out_shape[2], out_shape[3]
+    # accumulator rows: fewer on small ops, whose scratch would otherwise set the arena size
+    acc_ints = min(ACC_INTS, (_size(in_shape) + _size(out_shape)) // 32)
+    geo = array.array("i", bytes(4 * _DW_FIELDS))
+    geo[_DW_IN_H] = in_h
+    geo[_DW_IN_W] = in_w
+    geo[_DW_IN_C] = in_c
+    geo[_DW_OUT_H] = out_h
+    geo[_DW_OUT_W] = out_w
+    geo[_DW_OUT_C] = out_c
+    geo[_DW_KH], geo[_DW_KW] = kernel_hw
+    geo[_DW_MULTIPLIER] = multiplier
+    geo[_DW_STRIDE_H], geo[_DW_STRIDE_W] = strides
+    geo[_DW_DILATION_H], geo[_DW_DILATION_W] = dilations
+    geo[_DW_PAD_TOP], geo[_DW_PAD_LEFT] = pads
+    geo[_DW_PAD_VALUE] = zp + 128
+    geo[_DW_PIXELS] = batches * out_h * out_w
+    geo[_DW_ROWS] = max(1, acc_ints // out_c)
+    return geo
+
+
 def _geometry(op):
-    """Validated shapes and padding, in the loops' int32 layout (see loops' conv)."""
+    """Validated shapes and padding, as the depthwise geometry."""
     x, weights, out = op.inputs[0], op.inputs[1], op.outputs[0]
     pad, strides, dilations, multiplier, _ = _options(op)
     batches, in_h, in_w, in_c = x.shape
@@ -48,45 +103,44 @@ def _geometry(op):
         "output %s and filter %s do not match input %s with depth multiplier %d"
         % (out.shape, weights.shape, x.shape, multiplier),
     )
-    pad_top, pad_left = padding.window(op, pad, strides, dilations, (in_h, in_w), (kh, kw))
+    pads = padding.window(op, pad, strides, dilations, (in_h, in_w), (kh, kw))
     zp = x.zero_point if x.dtype == "int8" else 0
-    # accumulator rows: fewer on small ops, whose scratch would otherwise set the arena size
-    acc_ints = min(ACC_INTS, (x.nbytes + out.nbytes) // 32)
-    rows = max(1, acc_ints // out_c)
-    return array.array(
-        "i",
-        (
-            in_h, in_w, in_c, out_h, out_w, out_c, kh, kw, multiplier,
-            strides[0], strides[1], dilations[0], dilations[1], pad_top, pad_left,
-            zp + 128, batches * out_h * out_w, rows,
-        ),
-    )  # fmt: skip
+    return geometry(x.shape, out.shape, (kh, kw), multiplier, strides, dilations, pads, zp)
+
+
+def _as_grouped_conv(geo, in_shape, out_shape, zp):
+    """The im2col geometry of the op run as a convolution with one group per input
+    channel and `multiplier` filters of depth 1 each."""
+    filters = (geo[_DW_KH], geo[_DW_KW], 1, geo[_DW_IN_C])
+    strides = (geo[_DW_STRIDE_H], geo[_DW_STRIDE_W])
+    dilations = (geo[_DW_DILATION_H], geo[_DW_DILATION_W])
+    pads = (geo[_DW_PAD_TOP], geo[_DW_PAD_LEFT])
+    return conv_common.im2col_geometry(in_shape, out_shape, filters, strides, dilations, pads, zp)
+
+
+def grouped(geo, in_shape, out_shape, zp):
+    """The im2col geometry of an int8 op run as a grouped convolution, or None.
+
+    With a depth multiplier of GROUPED_FROM_MULTIPLIER or more, the im2col loop shares
+    every gathered tap among a channel's filters. Their weights are reordered per filter
+    ([O, KH, KW, 1]) into the arena, so only small filters qualify, and only when that and
+    the im2col scratch are small next to the op's own activations (on small models they
+    would otherwise set the arena's size).
+    """
+    taps = geo[_DW_KH] * geo[_DW_KW]
+    channels = geo[_DW_OUT_C]
+    if geo[_DW_MULTIPLIER] < GROUPED_FROM_MULTIPLIER or taps * channels > GROUPED_WEIGHT_BYTES:
+        return None
+    conv_geo = _as_grouped_conv(geo, in_shape, out_shape, zp)
+    extra = conv_common.im2col_scratch_bytes(conv_geo) + taps * channels
+    return conv_geo if 4 * extra <= _size(in_shape) + _size(out_shape) else None
 
 
 def _grouped(op, geo):
-    """The im2col geometry of the op run as a grouped convolution, or None.
-
-    With a depth multiplier of GROUPED_FROM_MULTIPLIER or more, the int8 op runs as a
-    convolution with one group per input channel and `multiplier` filters of depth 1 each:
-    the im2col loop then shares every gathered tap among a channel's filters. Their weights
-    are reordered per filter ([O, KH, KW, 1]) into the arena, so only small filters qualify,
-    and only when that and the im2col scratch are small next to the op's own activations
-    (on small models they would otherwise set the arena's size).
-    """
-    taps, channels = geo[6] * geo[7], geo[5]
-    if geo[8] < GROUPED_FROM_MULTIPLIER or taps * channels > GROUPED_WEIGHT_BYTES:
-        return None
-    x, out = op.inputs[0], op.outputs[0]
-    filters = (geo[6], geo[7], 1, geo[2])
-    pads = (geo[13], geo[14])
-    grouped = conv_common.im2col_geometry(
-        x.shape, out.shape, filters, (geo[9], geo[10]), (geo[11], geo[12]), pads, x.zero_point
-    )
-    extra = conv_common.im2col_scratch_bytes(grouped) + taps * channels
-    return grouped if 4 * extra <= x.nbytes + out.nbytes else None
+    return grouped(geo, op.inputs[0].shape, op.outputs[0].shape, op.inputs[0].zero_point)
 
 
-def check(op):
+def check(op, requests):
     arity(op, (2, 3), 1)
     weights = op.inputs[1]
     channels = weights.shape[3] if len(weights.shape) == 4 else 0
@@ -94,66 +148,43 @@ def check(op):
     geo = _geometry(op)
     if not is_int8:
         return
-    op.request_persistent(conv_common.table_bytes(op, channels))
-    grouped = _grouped(op, geo)
-    if grouped:
-        op.request_persistent(geo[6] * geo[7] * channels)  # the reordered weights
-        op.request_ints(grouped)
-        op.request_scratch(conv_common.im2col_scratch_bytes(grouped))
+    requests.persistent(conv_common.table_bytes(op, channels))
+    conv_geo = _grouped(op, geo)
+    if conv_geo:
+        requests.persistent(geo[_DW_KH] * geo[_DW_KW] * channels)  # the reordered weights
+        requests.ints(conv_geo)
+        requests.scratch(conv_common.im2col_scratch_bytes(conv_geo))
         return
-    op.request_ints(geo)
+    requests.ints(geo)
     if op.inputs[0].is_constant:
         unsupported("constant int8 input")  # the loops flip the input's sign bits in place
-    op.request_scratch(4 * geo[17] * channels + geo[2])  # accumulators, pad row
+    requests.scratch(4 * geo[_DW_ROWS] * channels + geo[_DW_IN_C])  # accumulators, pad row
 
 
-def prepare(op):
+def prepare(op, context):
     geo = _geometry(op)
     activation = _options(op)[4]
-    if op.outputs[0].dtype == "float32":
-        return _run_float, conv_common.float_args(op, geo, activation)
-    channels, taps = geo[5], geo[6] * geo[7]
-    init, rq = conv_common.int8_tables(op, 3, taps, activation)
-    grouped = _grouped(op, geo)
-    if grouped:
+    x, out = op.inputs[0], op.outputs[0]
+    channels = geo[_DW_OUT_C]
+    taps = geo[_DW_KH] * geo[_DW_KW]
+    if out.dtype == "float32":
+        conv_geo = _as_grouped_conv(geo, x.shape, out.shape, 0)
+        steps = (1, channels)  # weights [1, KH, KW, O]
+        return context.loops.conv_float32, conv_common.float_args(op, conv_geo, steps, activation)
+    init, rq = conv_common.int8_tables(op, context, 3, taps, activation)
+    conv_geo = _grouped(op, geo)
+    if conv_geo:
         start = conv_common.table_bytes(op, channels)
-        reordered = op.persistent[start : start + taps * channels]
+        reordered = context.persistent[start : start + taps * channels]
         weights = op.inputs[1].data
         for o in range(channels):
             for t in range(taps):
                 reordered[o * taps + t] = weights[t * channels + o]
-        return op.loops.conv_int8, conv_common.im2col_args(op, reordered, init, rq, grouped)
-    acc_bytes = 4 * geo[17] * channels
-    acc = op.scratch[:acc_bytes]
-    pad_row = op.scratch[acc_bytes : acc_bytes + geo[2]]
-    geo = keep_ints(op, geo)
-    args = (op.outputs[0].data, op.inputs[0].data, op.inputs[1].data, init, rq, acc, pad_row, geo)
-    return op.loops.depthwise_int8, args
-
-
-def _run_float(args):
-    """reference/depthwise_conv.h: float32 sums over in-bounds taps, then bias and clamp."""
-    out, x, w, bias, geo, lo, hi, f32 = args
-    in_h, in_w, in_c, out_h, out_w, out_c, kh, kw, multiplier = geo[:9]
-    sh, sw, dh, dw, pad_top, pad_left = geo[9:15]
-    for pixel in range(geo[16]):
-        b, rest = divmod(pixel, out_h * out_w)
-        oy, ox = divmod(rest, out_w)
-        for o in range(out_c):
-            f32[0] = 0.0
-            for ky in range(kh):
-                iy = oy * sh - pad_top + ky * dh
-                if not 0 <= iy < in_h:
-                    continue
-                for kx in range(kw):
-                    ix = ox * sw - pad_left + kx * dw
-                    if not 0 <= ix < in_w:
-                        continue
-                    f32[1] = (
-                        x[((b * in_h + iy) * in_w + ix) * in_c + o // multiplier]
-                        * w[(ky * kw + kx) * out_c + o]
-                    )
-                    f32[0] = f32[0] + f32[1]
-            if bias is not None:
-                f32[0] = f32[0] + bias[o]
-            out[pixel * out_c + o] = min(max(f32[0], lo), hi)
+        args = conv_common.im2col_args(op, context, reordered, init, rq, conv_geo)
+        return context.loops.conv_int8, args
+    acc_bytes = 4 * geo[_DW_ROWS] * channels
+    acc = context.scratch[:acc_bytes]
+    pad_row = context.scratch[acc_bytes : acc_bytes + geo[_DW_IN_C]]
+    geo = keep_ints(context, geo)
+    args = (out.data, x.data, op.inputs[1].data, init, rq, acc, pad_row, geo)
+    return context.loops.depthwise_int8, args

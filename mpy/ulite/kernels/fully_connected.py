@@ -1,15 +1,16 @@
 """FULLY_CONNECTED (TFLM fully_connected_common.cc, reference/integer_ops/fully_connected.h).
 
-int8: per-tensor or per-channel weights, optional int32 bias. float32: plain float math.
-The output shape comes from the flatbuffer: batches = output size / units.
+int8: per-tensor or per-channel weights, optional int32 bias. float32: float32 products
+summed in float32, as TFLM's reference loop (the loops' conv_float32 on a 1x1 convolution
+over the batches). The output shape comes from the flatbuffer: batches = output size / units.
 """
 
 from .. import quant
-from ..views import float32_view, int32_view
+from ..views import int32_view
+from . import conv_common
 from .common import (
     activation_bounds,
     arity,
-    float_bounds,
     io_types,
     per_channel,
     quantized,
@@ -23,7 +24,7 @@ _OPTIONS = "FullyConnectedOptions"
 _SUPPORTED = ("int8,int8->int8", "int8,int8,int32->int8", "float32,float32->float32", "float32,float32,float32->float32")
 
 
-def check(op):
+def check(op, requests):
     arity(op, (2, 3), 1)
     types = io_types(op)
     if types not in _SUPPORTED:
@@ -43,16 +44,16 @@ def check(op):
     bias = op.inputs[2] if len(op.inputs) > 2 else None
     require(bias is None or bias.size == units, op, "bias has %d values for %d units" % (bias.size if bias else 0, units))
     if out.dtype == "int8":
-        op.request_persistent(requant_bytes(units if weights.channels() > 1 else 1))
+        requests.persistent(requant_bytes(units if weights.channels() > 1 else 1))
 
 
-def prepare(op):
+def prepare(op, context):
     if op.outputs[0].dtype == "int8":
-        return _prepare_int8(op)
-    return _prepare_float(op)
+        return _prepare_int8(op, context)
+    return _prepare_float(op, context)
 
 
-def _prepare_int8(op):
+def _prepare_int8(op, context):
     x = quantized(op, op.inputs[0])
     weights = quantized(op, op.inputs[1])
     out = quantized(op, op.outputs[0])
@@ -73,45 +74,22 @@ def _prepare_int8(op):
     for u in range(units if bias else 0):
         largest_bias = max(largest_bias, abs(b32[u]))
     lo, hi = activation_bounds(op, op.option(_OPTIONS, 0, "b", 0), out)
-    rq = requant_params(op.persistent, multipliers, out, lo, hi, largest_bias + 128 * 255 * depth)
+    largest_acc = largest_bias + 128 * 255 * depth
+    rq = requant_params(context.persistent, multipliers, out, lo, hi, largest_acc)
     batches = x.size // depth
-    bias_data = bias.data if bias else op.acc
-    args = (out.data, x.data, weights.data, bias_data, 1 if bias else 0, op.acc, len(op.acc) // 4)
-    return op.loops.fully_connected_int8, args + (batches, depth, units, x.zero_point, rq)
+    acc = context.acc
+    bias_data = bias.data if bias else acc
+    args = (out.data, x.data, weights.data, bias_data, 1 if bias else 0, acc, len(acc) // 4)
+    return context.loops.fully_connected_int8, args + (batches, depth, units, x.zero_point, rq)
 
 
-def _prepare_float(op):
-    x, weights, out = op.inputs[0], op.inputs[1], op.outputs[0]
-    bias = op.inputs[2] if len(op.inputs) > 2 else None
-    units, depth = weights.shape
-    lo, hi = float_bounds(op.option(_OPTIONS, 0, "b", 0))
-    args = (
-        float32_view(out.data),
-        float32_view(x.data),
-        float32_view(weights.data),
-        float32_view(bias.data) if bias else None,
-        x.size // depth,
-        depth,
-        units,
-        lo,
-        hi,
+def _prepare_float(op, context):
+    x, out = op.inputs[0], op.outputs[0]
+    units, depth = op.inputs[1].shape
+    batches = x.size // depth
+    geo = conv_common.im2col_geometry(
+        (1, 1, batches, depth), (1, 1, batches, units), (1, 1, depth, 1), (1, 1), (1, 1), (0, 0), 0
     )
-    return _run_float, args
-
-
-def _run_float(args):
-    out, x, w, bias, batches, depth, units, lo, hi = args
-    for b in range(batches):
-        row = b * depth
-        for u in range(units):
-            total = 0.0
-            col = u * depth
-            for k in range(depth):
-                total += x[row + k] * w[col + k]
-            if bias is not None:
-                total += bias[u]
-            if lo is not None and total < lo:
-                total = lo
-            if hi is not None and total > hi:
-                total = hi
-            out[b * units + u] = total
+    steps = (depth, depth)  # weights [units, depth]: a unit's row, the one tap
+    activation = op.option(_OPTIONS, 0, "b", 0)
+    return context.loops.conv_float32, conv_common.float_args(op, geo, steps, activation)

@@ -13,19 +13,20 @@ where they differ (tests pin such cases).
 """
 
 from .. import quant
+from ..tensor import INT32_MAX
 from . import unary
 from .common import unsupported
 
 _RELUISH_SCALE = quant.Exact(3, -15)  # 3.0f / 32768.0f
 
 
-def check(op):
-    unary.check(op)
+def check(op, requests):
+    unary.check(op, requests)
     if op.outputs[0].dtype == "int8":
         _multipliers(op)
 
 
-def prepare(op):
+def prepare(op, context):
     if op.outputs[0].dtype == "float32":
         return unary.float_step(op, _hard_swish_float)
     x, out = op.inputs[0], op.outputs[0]
@@ -46,7 +47,7 @@ def prepare(op):
         value = _rdbpot16(_sdhm16(reluish, preshift_output), -out_shift)
         return max(-128, min(127, _s16(value + out.zero_point)))
 
-    return unary.lookup_step(op, output_of)
+    return unary.lookup_step(op, context, output_of)
 
 
 def _multipliers(op):
@@ -72,7 +73,7 @@ def _multipliers(op):
 
 def _downscale(multiplier):
     """TFLM DownScaleInt32ToInt16Multiplier."""
-    if multiplier >= quant.INT32_MAX - (1 << 15):
+    if multiplier >= INT32_MAX - (1 << 15):
         return 32767
     return (multiplier + (1 << 15)) >> 16
 

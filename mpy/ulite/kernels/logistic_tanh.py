@@ -17,31 +17,33 @@ import math
 from .. import fxp_ops as fx
 from .. import quant
 from . import unary
-from .common import unsupported
+from .common import const, unsupported
 
+_LOGISTIC = const(14)  # builtin operator code (TANH is the other)
 _INPUT_INTEGER_BITS = 4
 _SCRATCH = tuple(range(2, 12))  # registers for the program; r0 is its input, r1 its result
-# op: (output rounding shift, output offset)
-_OUTPUT = {"LOGISTIC": (23, -128), "TANH": (24, 0)}
+_LOGISTIC_OUTPUT = (23, -128)  # (output rounding shift, output offset)
+_TANH_OUTPUT = (24, 0)
 _LOGISTIC_UPPER = 16.619047164916992  # TFLM's float cutoffs (reference/logistic.h)
 _LOGISTIC_LOWER = -9.0
 
 
-def check(op):
-    unary.check(op)
+def check(op, requests):
+    unary.check(op, requests)
     out = op.outputs[0]
     if out.dtype == "int8":
         _input_rescale(op)
-        if op.name == "LOGISTIC" and out.zero_point != -128:
+        if op.code == _LOGISTIC and out.zero_point != -128:
             unsupported("int8 output zero point %d (TFLM requires -128)" % out.zero_point)
 
 
-def prepare(op):
+def prepare(op, context):
+    logistic = op.code == _LOGISTIC
     if op.outputs[0].dtype == "float32":
-        return unary.float_step(op, _logistic_float if op.name == "LOGISTIC" else math.tanh)
+        return unary.float_step(op, _logistic_float if logistic else math.tanh)
     x = op.inputs[0]
     multiplier, shift, radius = _input_rescale(op)
-    rounding, offset = _OUTPUT[op.name]
+    rounding, offset = _LOGISTIC_OUTPUT if logistic else _TANH_OUTPUT
     inputs = array.array("i", bytes(4 * 256))
     for byte in range(256):
         d = ((byte ^ 0x80) - 0x80) - x.zero_point
@@ -49,12 +51,12 @@ def prepare(op):
             inputs[byte] = quant.mbqm(d, multiplier, shift)
     outputs = array.array("i", bytes(4 * 256))
     asm = fx.Assembler()
-    if op.name == "LOGISTIC":
+    if logistic:
         asm.logistic(1, 0, _INPUT_INTEGER_BITS, _SCRATCH)
     else:
         asm.tanh(1, 0, _INPUT_INTEGER_BITS, _SCRATCH)
     asm.op(fx.RDBPOT, 1, 1, rounding)
-    op.loops.fxp_map(asm.program(), asm.constant_pool(), asm.registers(), inputs, outputs, 256)
+    context.loops.fxp_map(asm.program(), asm.constant_pool(), asm.registers(), inputs, outputs, 256)
 
     def output_of(v):
         d = v - x.zero_point
@@ -64,7 +66,7 @@ def prepare(op):
             return 127
         return max(-128, min(127, outputs[v & 0xFF] + offset))
 
-    return unary.lookup_step(op, output_of)
+    return unary.lookup_step(op, context, output_of)
 
 
 def _input_rescale(op):

@@ -7,14 +7,18 @@ and an identity requantization adds zp back: out = max(x1, x2).
 """
 
 from . import binary
-from .common import unsupported
+from .common import const, unsupported
+
+# Fields of ulite.layouts.binary, restated for the compiler to fold (see ulite.layouts).
+_BINARY_MAXIMUM = const(2)
+_BINARY_MINIMUM = const(3)
 
 _IDENTITY = (1 << 30, 1)  # QuantizeMultiplier(1.0): MBQM(x) == x for every int8 x
-_MAXIMUM = 55
+_MAXIMUM = const(55)  # builtin operator code (MINIMUM is the other)
 
 
-def check(op):
-    binary.check(op)
+def check(op, requests):
+    binary.check(op, requests)
     out = op.outputs[0]
     if out.dtype == "int8":
         for t in op.inputs:
@@ -27,13 +31,13 @@ def check(op):
                 )
 
 
-def prepare(op):
+def prepare(op, context):
     maximum = op.code == _MAXIMUM
     if op.outputs[0].dtype == "float32":
         return binary.float_step(op, _maximum if maximum else _minimum, 0)
     offset = binary.transform(op.outputs[0].zero_point)
-    mode = binary.MAXIMUM if maximum else binary.MINIMUM
-    return binary.int8_step(op, (offset, offset), _IDENTITY, -128, 127, mode)
+    mode = _BINARY_MAXIMUM if maximum else _BINARY_MINIMUM
+    return binary.int8_step(op, context, (offset, offset), _IDENTITY, -128, 127, mode)
 
 
 def _maximum(a, b):

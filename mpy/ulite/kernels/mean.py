@@ -14,28 +14,37 @@ from ..views import float32_view
 from .common import (
     arity,
     check_accumulator,
+    const,
     constant_ints,
     io_types,
     quantized,
-    require,
     requant_bytes,
     requant_params,
+    require,
     unsupported,
 )
 
+# Fields of ulite.layouts.mean, restated for the compiler to fold (see ulite.layouts).
+_MEAN_GROUPS = const(3)
+_MEAN_OFFSET = const(0)
+_MEAN_KEPT_COUNTS = const(1)
+_MEAN_KEPT_STRIDES = const(4)
+_MEAN_REDUCED_COUNTS = const(7)
+_MEAN_REDUCED_STRIDES = const(10)
+_MEAN_FIELDS = const(13)
+
 _OPTIONS = "ReducerOptions"
-_GROUPS = 3  # kept and reduced groups each
 _MAX_REDUCED = 1 << 22  # the int8 sums stay below 255 * n < 2**30
 
 
-def check(op):
+def check(op, requests):
     arity(op, 2, 1)
     types = io_types(op)
     if types not in ("int8,int32->int8", "float32,int32->float32"):
         unsupported(types)
     kept, reduced, count = _groups(op)
     require(count > 0, op, "no values to average: input %s" % (op.inputs[0].shape,))
-    if len(kept) > _GROUPS or len(reduced) > _GROUPS:
+    if len(kept) > _MEAN_GROUPS or len(reduced) > _MEAN_GROUPS:
         unsupported("%d-D input with axes %s" % (len(op.inputs[0].shape), _axes(op)))
     outputs = 1
     for n, _ in kept:
@@ -46,7 +55,7 @@ def check(op):
         if count >= _MAX_REDUCED:
             unsupported("int8 mean over %d elements (at most %d)" % (count, _MAX_REDUCED - 1))
         check_accumulator(op, 255 * count, [_multiplier(op, count)])
-        op.request_persistent(requant_bytes(1))
+        requests.persistent(requant_bytes(1))
 
 
 def _axes(op):
@@ -91,25 +100,44 @@ def _multiplier(op, count):
     return (multiplier << k) // count, shift - k
 
 
-def _padded(groups):
-    groups = [(1, 0)] * (_GROUPS - len(groups)) + groups
-    return [n for n, _ in groups] + [s for _, s in groups]
+def _geometry(kept, reduced, offset):
+    """The mean geometry (layouts.mean) of the kept and reduced (size, stride) groups."""
+    geo = [0] * _MEAN_FIELDS
+    geo[_MEAN_OFFSET] = offset
+    for groups, counts, strides in (
+        (kept, _MEAN_KEPT_COUNTS, _MEAN_KEPT_STRIDES),
+        (reduced, _MEAN_REDUCED_COUNTS, _MEAN_REDUCED_STRIDES),
+    ):
+        pad = _MEAN_GROUPS - len(groups)  # outer groups of one step
+        for k in range(_MEAN_GROUPS):
+            n, stride = groups[k - pad] if k >= pad else (1, 0)
+            geo[counts + k] = n
+            geo[strides + k] = stride
+    return tuple(geo)
 
 
-def prepare(op):
+def prepare(op, context):
     x, out = op.inputs[0], op.outputs[0]
     kept, reduced, count = _groups(op)
-    dims = _padded(kept) + _padded(reduced)
     if out.dtype == "float32":
-        return _run_float, (float32_view(out.data), float32_view(x.data), dims, count)
-    rq = requant_params(op.persistent, [_multiplier(op, count)], out, -128, 127)
-    geo = tuple([-(x.zero_point + 128) * count] + dims)
-    return op.loops.mean_int8, (out.data, x.data, geo, op.acc, len(op.acc) // 4, rq)
+        geo = _geometry(kept, reduced, 0)
+        return _run_float, (float32_view(out.data), float32_view(x.data), geo, count)
+    rq = requant_params(context.persistent, [_multiplier(op, count)], out, -128, 127)
+    geo = _geometry(kept, reduced, -(x.zero_point + 128) * count)
+    acc = context.acc
+    return context.loops.mean_int8, (out.data, x.data, geo, acc, len(acc) // 4, rq)
+
+
+def _group_fields(geo, start):
+    return geo[start : start + _MEAN_GROUPS]
 
 
 def _run_float(args):
-    out, x, dims, count = args
-    k0, k1, k2, ks0, ks1, ks2, r0, r1, r2, rs0, rs1, rs2 = dims
+    out, x, geo, count = args
+    k0, k1, k2 = _group_fields(geo, _MEAN_KEPT_COUNTS)
+    ks0, ks1, ks2 = _group_fields(geo, _MEAN_KEPT_STRIDES)
+    r0, r1, r2 = _group_fields(geo, _MEAN_REDUCED_COUNTS)
+    rs0, rs1, rs2 = _group_fields(geo, _MEAN_REDUCED_STRIDES)
     j = 0
     for i0 in range(k0):
         for i1 in range(k1):

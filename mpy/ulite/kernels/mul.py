@@ -6,18 +6,21 @@ int8: out = clamp(MBQM((x1 - zp1) * (x2 - zp2), M, shift) + zp_out) with
 
 from .. import quant
 from . import binary
-from .common import activation_bounds, check_accumulator, quantized
+from .common import activation_bounds, check_accumulator, const, quantized
+
+# Fields of ulite.layouts.binary, restated for the compiler to fold (see ulite.layouts).
+_BINARY_PRODUCT = const(1)
 
 _OPTIONS = "MulOptions"
 
 
-def check(op):
-    binary.check(op)
+def check(op, requests):
+    binary.check(op, requests)
     if op.outputs[0].dtype == "int8":
         _multiplier(op)
 
 
-def prepare(op):
+def prepare(op, context):
     x1, x2 = op.inputs
     activation = op.option(_OPTIONS, 0, "b", 0)
     if op.outputs[0].dtype == "float32":
@@ -25,7 +28,7 @@ def prepare(op):
     multiplier = _multiplier(op)
     transforms = [binary.transform(t.zero_point) for t in (x1, x2)]
     lo, hi = activation_bounds(op, activation, op.outputs[0])
-    return binary.int8_step(op, transforms, multiplier, lo, hi, binary.PRODUCT)
+    return binary.int8_step(op, context, transforms, multiplier, lo, hi, _BINARY_PRODUCT)
 
 
 def _multiplier(op):

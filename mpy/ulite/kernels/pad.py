@@ -14,7 +14,7 @@ _TYPES = ("int8", "int16", "int32", "float32")
 _MAX_RANK = 5  # TFLM PadKernelMaxDimensionCount
 
 
-def check(op):
+def check(op, requests):
     arity(op, (2, 3), 1)
     x, paddings = op.inputs[0], op.inputs[1]
     out = op.outputs[0]
@@ -39,7 +39,7 @@ def check(op):
         )
     value = _constant_values(op)
     if value is None:
-        op.request_persistent(4)
+        requests.persistent(4)
         return
     require(value.dtype == x.dtype, op, "constant_values %s, input %s" % (value.dtype, x.dtype))
     require(value.size == 1, op, "constant_values holds %d values, not 1" % value.size)
@@ -51,13 +51,13 @@ def _constant_values(op):
     return op.inputs[2] if len(op.inputs) == 3 else None
 
 
-def prepare(op):
+def prepare(op, context):
     x, paddings = op.inputs[0], op.inputs[1]
     out = op.outputs[0]
     pads = constant_ints(paddings, "paddings")
     value = _constant_values(op)
     if value is None:
-        pad_value = op.persistent
+        pad_value = context.persistent
         zero = out.zero_point if out.dtype == "int8" else 0
         struct.pack_into("<i", pad_value, 0, zero)  # little-endian: byte 0 is the int8 value
     else:
@@ -67,7 +67,7 @@ def prepare(op):
     for d in range(len(out.shape)):
         start += pads[2 * d] * out_strides[d]
     geo = geometry(out.itemsize, 0, start, x.shape, row_major_strides(x.shape), out_strides)
-    return _run, (op.loops, out.data, out.nbytes, pad_value, out.itemsize, (out.data, x.data, geo))
+    return _run, (context.loops, out.data, out.nbytes, pad_value, out.itemsize, (out.data, x.data, geo))
 
 
 def _run(args):

@@ -9,11 +9,13 @@ share zero point and scale (within 1e-6, compared exactly in double as TFLM does
 import array
 
 from .. import quant
+from ..tensor import INT32_MAX
 from ..views import float32_view
 from . import padding
 from .common import (
     activation_bounds,
     arity,
+    const,
     io_types,
     keep_ints,
     quantized,
@@ -22,13 +24,30 @@ from .common import (
 )
 from .conv_common import float_limits
 
+# Fields of ulite.layouts.pool, restated for the compiler to fold (see ulite.layouts).
+_POOL_IN_H = const(0)
+_POOL_IN_W = const(1)
+_POOL_CHANNELS = const(2)
+_POOL_OUT_H = const(3)
+_POOL_OUT_W = const(4)
+_POOL_FILTER_H = const(5)
+_POOL_FILTER_W = const(6)
+_POOL_STRIDE_H = const(7)
+_POOL_STRIDE_W = const(8)
+_POOL_PAD_TOP = const(9)
+_POOL_PAD_LEFT = const(10)
+_POOL_LO = const(11)
+_POOL_HI = const(12)
+_POOL_PIXELS = const(13)
+_POOL_FIELDS = const(14)
+
 _OPTIONS = "Pool2DOptions"
-AVERAGE_POOL_2D = 1
+_AVERAGE_POOL_2D = const(1)  # builtin operator code (MAX_POOL_2D is the other)
 _ONE_MILLIONTH = quant.Exact(4722366482869645, -72)  # the double nearest 1e-6
 
 
 def _geometry(op):
-    """Validated shapes and padding, in the loops' int32 layout (see loops' pool)."""
+    """Validated shapes and padding, as the pooling geometry (a list)."""
     x, out = op.inputs[0], op.outputs[0]
     read = op.option
     pad = read(_OPTIONS, 0, "b", 0)
@@ -56,11 +75,18 @@ def _geometry(op):
             op,
             "output pixel (%d, %d) has no input in its window" % (oy, ox),
         )
-    # entries 11 and 12 hold the int8 clamp, set by _int8_geometry
-    return [
-        in_h, in_w, channels, out_h, out_w, size[0], size[1], strides[0], strides[1],
-        pad_top, pad_left, 0, 0, batches * out_h * out_w,
-    ]  # fmt: skip
+    geo = [0] * _POOL_FIELDS  # the int8 clamp, POOL_LO and POOL_HI, is _int8_geometry's
+    geo[_POOL_IN_H] = in_h
+    geo[_POOL_IN_W] = in_w
+    geo[_POOL_CHANNELS] = channels
+    geo[_POOL_OUT_H] = out_h
+    geo[_POOL_OUT_W] = out_w
+    geo[_POOL_FILTER_H], geo[_POOL_FILTER_W] = size
+    geo[_POOL_STRIDE_H], geo[_POOL_STRIDE_W] = strides
+    geo[_POOL_PAD_TOP] = pad_top
+    geo[_POOL_PAD_LEFT] = pad_left
+    geo[_POOL_PIXELS] = batches * out_h * out_w
+    return geo
 
 
 def _span(start, size, limit):
@@ -75,15 +101,16 @@ def _same_scale(a_bits, b_bits):
     return diff <= _ONE_MILLIONTH.m << (_ONE_MILLIONTH.e - e)
 
 
-def check(op):
+def check(op, requests):
     arity(op, 1, 1)
     types = io_types(op)
     if types not in ("int8->int8", "float32->float32"):
         unsupported(types)
     geo = _geometry(op)
     if types == "int8->int8":
-        taps = min(geo[5], geo[0]) * min(geo[6], geo[1])
-        if 128 * taps >= 1 << 31:
+        rows = min(geo[_POOL_FILTER_H], geo[_POOL_IN_H])
+        taps = rows * min(geo[_POOL_FILTER_W], geo[_POOL_IN_W])
+        if 128 * taps > INT32_MAX:
             unsupported("a %d-tap window's int32 sum could overflow" % taps)
         x, out = quantized(op, op.inputs[0]), quantized(op, op.outputs[0])
         require(
@@ -92,32 +119,37 @@ def check(op):
             "input and output quantization differ (scale %g/%g, zero point %d/%d)"
             % (x.scale, out.scale, x.zero_point, out.zero_point),
         )
-        op.request_ints(_int8_geometry(op))
+        requests.ints(_int8_geometry(op))
 
 
 def _int8_geometry(op):
     geo = _geometry(op)
     activation = op.option(_OPTIONS, 5, "b", 0)
-    geo[11], geo[12] = activation_bounds(op, activation, op.outputs[0])
+    geo[_POOL_LO], geo[_POOL_HI] = activation_bounds(op, activation, op.outputs[0])
     return geo
 
 
-def prepare(op):
-    average = op.code == AVERAGE_POOL_2D
+def prepare(op, context):
+    average = op.code == _AVERAGE_POOL_2D
     x, out = op.inputs[0], op.outputs[0]
     if out.dtype == "float32":
         views = (float32_view(out.data), float32_view(x.data), _geometry(op), average)
         activation = op.option(_OPTIONS, 5, "b", 0)
         return _run_float, views + float_limits(activation) + (array.array("f", (0.0,)),)
-    loop = op.loops.average_pool_int8 if average else op.loops.max_pool_int8
-    return loop, (out.data, x.data, keep_ints(op, _int8_geometry(op)))
+    loop = context.loops.average_pool_int8 if average else context.loops.max_pool_int8
+    return loop, (out.data, x.data, keep_ints(context, _int8_geometry(op)))
 
 
 def _run_float(args):
     """reference/pooling.h AveragePool / MaxPool for float32."""
     out, x, geo, average, lo, hi, f32 = args
-    in_h, in_w, channels, out_h, out_w, fh, fw, sh, sw, pad_top, pad_left = geo[:11]
-    for pixel in range(geo[13]):
+    in_h, in_w = geo[_POOL_IN_H], geo[_POOL_IN_W]
+    channels = geo[_POOL_CHANNELS]
+    out_h, out_w = geo[_POOL_OUT_H], geo[_POOL_OUT_W]
+    fh, fw = geo[_POOL_FILTER_H], geo[_POOL_FILTER_W]
+    sh, sw = geo[_POOL_STRIDE_H], geo[_POOL_STRIDE_W]
+    pad_top, pad_left = geo[_POOL_PAD_TOP], geo[_POOL_PAD_LEFT]
+    for pixel in range(geo[_POOL_PIXELS]):
         b, rest = divmod(pixel, out_h * out_w)
         oy, ox = divmod(rest, out_w)
         y0, x0 = oy * sh - pad_top, ox * sw - pad_left

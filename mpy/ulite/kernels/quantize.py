@@ -12,43 +12,44 @@ import array
 import struct
 
 from .. import quant
+from ..tensor import INT32_MAX, INT32_MIN, INT_RANGES
 from ..views import float32_view
 from .common import (
-    INT_LIMITS,
     arity,
     check_accumulator,
+    const,
     io_types,
     quantized,
-    require,
     requant_bytes,
     requant_params,
+    require,
     unsupported,
 )
 
-_QUANTIZE = ("float32->int8", "float32->int16", "int8->int8", "int8->int16", "int8->int32", "int16->int8", "int16->int16", "int16->int32")
-_DEQUANTIZE = ("int8->float32", "int16->float32", "uint8->float32")
-_DEQUANTIZE_CODE = 6
+_QUANTIZE_TYPES = ("float32->int8", "float32->int16", "int8->int8", "int8->int16", "int8->int32", "int16->int8", "int16->int16", "int16->int32")
+_DEQUANTIZE_TYPES = ("int8->float32", "int16->float32", "uint8->float32")
+_DEQUANTIZE = const(6)  # builtin operator code (QUANTIZE is the other)
 
 
-def check(op):
+def check(op, requests):
     arity(op, 1, 1)
     types = io_types(op)
-    if types not in (_DEQUANTIZE if op.code == _DEQUANTIZE_CODE else _QUANTIZE):
+    if types not in (_DEQUANTIZE_TYPES if op.code == _DEQUANTIZE else _QUANTIZE_TYPES):
         unsupported(types)
     x, out = op.inputs[0], op.outputs[0]
     require(x.size == out.size, op, "input %s and output %s differ in size" % (x.shape, out.shape))
     if x.dtype != "float32" and out.dtype != "float32":
-        op.request_persistent(requant_bytes(1))
+        requests.persistent(requant_bytes(1))
 
 
-def prepare(op):
+def prepare(op, context):
     x, out = op.inputs[0], op.outputs[0]
     if out.dtype == "float32":
         quantized(op, x)
         fmt = {"int8": "<b", "int16": "<h", "uint8": "<B"}[x.dtype]
         return _dequantize, (x.data, fmt, x.itemsize, float32_view(out.data), x.size, x.scale, x.zero_point)
     quantized(op, out)
-    lo, hi = INT_LIMITS[out.dtype]
+    lo, hi = INT_RANGES[out.dtype]
     if x.dtype == "float32":
         require(quant.from_float32_bits(out.scale_bits(), "output scale").m, op, "output scale is zero")
         scale = struct.unpack("<f", struct.pack("<I", out.scale_bits()))[0]
@@ -60,16 +61,17 @@ def prepare(op):
     multiplier, shift = quant.ratio_multiplier(x.scale_bits(), out.scale_bits())
     # requantize needs (x - zp) << shift, and its product plus the output zero point, in
     # int32; TFLM's arithmetic wraps there, so refuse rather than give other numbers.
-    x_lo, x_hi = INT_LIMITS[x.dtype]
+    x_lo, x_hi = INT_RANGES[x.dtype]
     top = ((x_hi - x.zero_point) << max(shift, 0)) + max(out.zero_point, 0)
     bottom = ((x_lo - x.zero_point) << max(shift, 0)) + min(out.zero_point, 0)
-    if top > quant.INT32_MAX or bottom < quant.INT32_MIN:
+    if top > INT32_MAX or bottom < INT32_MIN:
         unsupported(
             "%s -> %s scale ratio needs a left shift of %d: (input - zero point) << %d "
             "plus the output zero point overflows int32" % (x.dtype, out.dtype, shift, shift)
         )
-    rq = requant_params(op.persistent, [(multiplier, shift)], out, lo, hi)
-    args = (op.loops, x.data, x.itemsize, -x.zero_point, out.data, x.size, op.acc, len(op.acc) // 4)
+    rq = requant_params(context.persistent, [(multiplier, shift)], out, lo, hi)
+    acc = context.acc
+    args = (context.loops, x.data, x.itemsize, -x.zero_point, out.data, x.size, acc, len(acc) // 4)
     return _requantize, args + (rq,)
 
 

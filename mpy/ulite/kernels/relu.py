@@ -16,39 +16,42 @@ import struct
 
 from .. import quant
 from . import unary
-from .common import check_accumulator
+from .common import check_accumulator, const
 
+_RELU = const(19)  # builtin operator codes
+_RELU6 = const(21)
+_LEAKY_RELU = const(98)
 _LEAKY_OPTIONS = "LeakyReluOptions"
 _LARGEST_DIFFERENCE = 255  # |x - zp| for int8 x and zp
 
 
-def check(op):
-    unary.check(op)
-    if op.outputs[0].dtype == "int8" and op.name != "RELU6":
+def check(op, requests):
+    unary.check(op, requests)
+    if op.outputs[0].dtype == "int8" and op.code != _RELU6:
         _multipliers(op)
 
 
-def prepare(op):
+def prepare(op, context):
     if op.outputs[0].dtype == "float32":
-        if op.name == "LEAKY_RELU":
+        if op.code == _LEAKY_RELU:
             alpha = struct.unpack("<f", struct.pack("<I", _alpha_bits(op)))[0]
             return unary.float_step(op, lambda v: v if v > 0 else v * alpha)
-        return unary.float_step(op, _relu_float if op.name == "RELU" else _relu6_float)
+        return unary.float_step(op, _relu_float if op.code == _RELU else _relu6_float)
     x, out = unary.int8_tensors(op)
-    if op.name == "RELU6":
+    if op.code == _RELU6:
         six = quant.quantize_value(quant.Exact(6, 0), False, x.scale_bits(), x.zero_point)
         six = max(-128, min(127, six))
-        return unary.lookup_step(op, lambda v: max(x.zero_point, min(six, v)))
+        return unary.lookup_step(op, context, lambda v: max(x.zero_point, min(six, v)))
     # RELU: TFLM's lower bound max(-128, zp_out + roundf(0.0f / s_out)) is zp_out
     identity, alpha = _multipliers(op)
-    lo = out.zero_point if op.name == "RELU" else -128
+    lo = out.zero_point if op.code == _RELU else -128
 
     def output_of(v):
         d = v - x.zero_point
         m, shift = identity if d >= 0 else alpha
         return max(lo, min(127, out.zero_point + quant.mbqm(d, m, shift)))
 
-    return unary.lookup_step(op, output_of)
+    return unary.lookup_step(op, context, output_of)
 
 
 def _multipliers(op):
@@ -56,7 +59,7 @@ def _multipliers(op):
     x, out = unary.int8_tensors(op)
     identity = quant.ratio_multiplier(x.scale_bits(), out.scale_bits())
     alpha = identity
-    if op.name == "LEAKY_RELU":
+    if op.code == _LEAKY_RELU:
         s_in = quant.from_float32_bits(x.scale_bits())
         s_out = quant.from_float32_bits(out.scale_bits(), "output scale")
         bits = _alpha_bits(op)

@@ -11,6 +11,7 @@ import struct
 
 from .. import fxp_ops as fx
 from .. import quant
+from ..tensor import INT32_MAX
 from ..views import float32_view
 from .common import arity, io_types, quantized, require, unsupported
 
@@ -21,7 +22,7 @@ _SCALE_REG = 15
 _MAX_DEPTH = 4095  # the Q12.19 sum of exps stays below 2**31
 
 
-def check(op):
+def check(op, requests):
     arity(op, 1, 1)
     types = io_types(op)
     if types not in ("int8->int8", "int8->int16", "float32->float32"):
@@ -32,10 +33,10 @@ def check(op):
         depth = x.shape[-1]
         if depth > _MAX_DEPTH:
             unsupported("int8 softmax over %d classes (at most %d)" % (depth, _MAX_DEPTH))
-        op.request_scratch(4 * (2 * depth + 1))  # two rows of int32 and the row's sum
+        requests.scratch(4 * (2 * depth + 1))  # two rows of int32 and the row's sum
 
 
-def prepare(op):
+def prepare(op, context):
     x, out = op.inputs[0], op.outputs[0]
     beta_bits = op.option(_OPTIONS, 0, "I", 0)
     rows = x.size // x.shape[-1] if x.shape[-1] else 0
@@ -55,19 +56,19 @@ def prepare(op):
         out_min, out_max = -32768, 32767
     real = quant.from_float32_bits(beta_bits, "softmax beta").mul(quant.from_float32_bits(x.scale_bits()))
     real = real.scaled(26)
-    if real.at_least(quant.Exact(quant.INT32_MAX, 0)):
-        real = quant.Exact(quant.INT32_MAX, 0)
+    if real.at_least(quant.Exact(INT32_MAX, 0)):
+        real = quant.Exact(INT32_MAX, 0)
     multiplier, left_shift = quant.quantize_multiplier(real)
     require(left_shift >= 0, op, "input scale times beta is too small (left shift %d)" % left_shift)
     diff_min = -((31 << 26) >> left_shift)
     programs, consts = _programs(multiplier, left_shift, diff_min)
-    scratch = op.scratch
+    scratch = context.scratch
     d = scratch[: 4 * depth]
     e = scratch[4 * depth : 8 * depth]
     total = scratch[8 * depth : 8 * depth + 4]
     headroom = array.array("i", [0])
     regs = fx.Assembler().registers()
-    args = (op.loops, x.data, out.data, rows, depth, out.itemsize, out_min, out_max)
+    args = (context.loops, x.data, out.data, rows, depth, out.itemsize, out_min, out_max)
     return _run_int8, args + (programs, consts, regs, d, e, total, headroom)
 
 

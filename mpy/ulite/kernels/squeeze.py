@@ -7,7 +7,7 @@ _OPTIONS = "SqueezeOptions"
 _MAX_RANK = 8
 
 
-def check(op):
+def check(op, requests):
     arity(op, 1, 1)
     x, out = op.inputs[0], op.outputs[0]
     require(x.dtype == out.dtype, op, "input is %s but output is %s" % (x.dtype, out.dtype))

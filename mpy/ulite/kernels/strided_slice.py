@@ -5,17 +5,16 @@ shrink_axis_mask honoured, ellipsis_mask and new_axis_mask forced to 0, offset i
 Each axis walks from its start towards its stop by its stride (negative strides too).
 """
 
+from ..tensor import INT32_MAX, INT32_MIN
 from .common import arity, constant_ints, require, unsupported
 from .copy_geometry import geometry, row_major_strides
 
 _OPTIONS = "StridedSliceOptions"
 _TYPES = ("int8", "int16", "int32", "float32")
 _MAX_RANK = 4  # TFLM kMaxDim
-_INT_MIN = -(1 << 31)
-_INT_MAX = (1 << 31) - 1
 
 
-def check(op):
+def check(op, requests):
     arity(op, 4, 1)
     x, out = op.inputs[0], op.outputs[0]
     if x.dtype not in _TYPES or out.dtype != x.dtype:
@@ -53,7 +52,7 @@ def _axes(op):
         lo, hi = (0, size) if stride > 0 else (-1, size - 1)
         start = begin[d]
         if begin_mask & (1 << d):
-            start = _INT_MIN if stride > 0 else _INT_MAX
+            start = INT32_MIN if stride > 0 else INT32_MAX
         start = _clamp(start + size if start < 0 else start, lo, hi)
         if shrink_mask & (1 << d):
             # TFLM walks a shrunk axis from start to start + 1: nothing for these two cases
@@ -64,7 +63,7 @@ def _axes(op):
             continue
         stop = end[d]
         if end_mask & (1 << d):
-            stop = _INT_MAX if stride > 0 else _INT_MIN
+            stop = INT32_MAX if stride > 0 else INT32_MIN
         stop = _clamp(stop + size if stop < 0 else stop, lo, hi)
         count = max(0, -((start - stop) // stride))  # ceil((stop - start) / stride)
         axes.append((start, count, stride))
@@ -74,7 +73,7 @@ def _axes(op):
     return axes
 
 
-def prepare(op):
+def prepare(op, context):
     x, out = op.inputs[0], op.outputs[0]
     in_strides = row_major_strides(x.shape)
     start = 0
@@ -85,5 +84,5 @@ def prepare(op):
         counts.append(count)
         steps.append(stride * in_strides[d])
     geo = geometry(x.itemsize, start, 0, counts, steps, row_major_strides(counts))
-    return op.loops.copy_strided, (out.data, x.data, geo)
+    return context.loops.copy_strided, (out.data, x.data, geo)
 

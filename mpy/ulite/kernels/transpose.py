@@ -11,7 +11,7 @@ _TYPES = ("int8", "int16", "float32")
 _MAX_RANK = 5
 
 
-def check(op):
+def check(op, requests):
     arity(op, 2, 1)
     x, out = op.inputs[0], op.outputs[0]
     if x.dtype not in _TYPES or out.dtype != x.dtype:
@@ -38,10 +38,10 @@ def _perm(op):
     return perm
 
 
-def prepare(op):
+def prepare(op, context):
     x, out = op.inputs[0], op.outputs[0]
     in_strides = row_major_strides(x.shape)
     src_strides = [in_strides[p] for p in _perm(op)]
     geo = geometry(x.itemsize, 0, 0, out.shape, src_strides, row_major_strides(out.shape))
-    return op.loops.copy_strided, (out.data, x.data, geo)
+    return context.loops.copy_strided, (out.data, x.data, geo)
 

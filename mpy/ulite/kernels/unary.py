@@ -10,7 +10,7 @@ from ..views import float32_view
 from .common import arity, io_types, quantized, require, unsupported
 
 
-def check(op):
+def check(op, requests):
     """Validate an int8->int8 or float32->float32 op; reserve the int8 output table."""
     arity(op, 1, 1)
     types = io_types(op)
@@ -19,7 +19,7 @@ def check(op):
     x, out = op.inputs[0], op.outputs[0]
     require(x.size == out.size, op, "input %s and output %s differ in size" % (x.shape, out.shape))
     if types == "int8->int8":
-        op.request_persistent(256)
+        requests.persistent(256)
 
 
 def int8_tensors(op):
@@ -27,13 +27,14 @@ def int8_tensors(op):
     return quantized(op, op.inputs[0]), quantized(op, op.outputs[0])
 
 
-def lookup_step(op, output_of):
-    """(fn, args) of the int8 lookup; output_of(v) is the output for input value v."""
+def lookup_step(op, context, output_of):
+    """(fn, args) of the int8 lookup (args in layouts.unary LOOKUP_ARG_ order);
+    output_of(v) is the output for input value v."""
     x, out = op.inputs[0], op.outputs[0]
-    table = op.persistent[:256]
+    table = context.persistent[:256]
     for byte in range(256):
         table[byte] = output_of((byte ^ 0x80) - 0x80) & 0xFF
-    return op.loops.lookup_int8, (x.data, out.data, x.size, table)
+    return context.loops.lookup_int8, (x.data, out.data, x.size, table)
 
 
 def float_step(op, function):

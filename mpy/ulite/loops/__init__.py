@@ -5,12 +5,41 @@
 - `viper`: MicroPython's viper emitter (machine-word integers, raw pointers).
 - `plain`: plain Python, for ports built without native emitters (e.g. WebAssembly).
 
-Every backend module exports the same functions; kernels get theirs from `backend()`.
+Every backend package exports exactly the functions named in FUNCTIONS, with the same
+arguments and results (tests/test_loops_contract.py checks the names); kernels get theirs
+from `backend()`. The float32 loops are one copy (float32.py) that every backend exports.
 """
 
 import sys
 
 NAMES = ("thumb", "viper", "plain")
+FUNCTIONS = (
+    # core: requantization and the two-input and fully connected int8 loops
+    "requantize",
+    "fully_connected_int8",
+    "binary_int8",
+    # core: softmax's steps and fixed-point programs (ulite.fxp_ops)
+    "widen",
+    "diff_from_max_int8",
+    "sum_int32",
+    "narrow",
+    "fxp_map",
+    # shape: data movement and reduction
+    "copy_strided",
+    "fill",
+    "mean_int8",
+    # elementwise: one-input int8 ops as a table
+    "lookup_int8",
+    # conv
+    "weight_sums",
+    "conv_int8",
+    "depthwise_int8",
+    # pool
+    "average_pool_int8",
+    "max_pool_int8",
+    # float32 (one copy for every backend)
+    "conv_float32",
+)
 ARM_ARCHS = (4, 5, 6, 7, 8)  # armv6m, armv7m, armv7em, armv7emsp, armv7emdp (py/persistentcode.h)
 
 

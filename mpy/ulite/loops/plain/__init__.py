@@ -1,7 +1,17 @@
-"""The plain-Python loop backend: one module per kernel family, re-exported here."""
+"""The plain-Python loop backend: one module per kernel family (ulite.loops.FUNCTIONS)."""
 
-from .core import *  # noqa: F401,F403
-from .shape import *  # noqa: F401,F403
-from .elementwise import *  # noqa: F401,F403
-from .conv import *  # noqa: F401,F403
-from .pool import *  # noqa: F401,F403
+from ..float32 import conv_float32  # noqa: F401
+from .conv import conv_int8, depthwise_int8, weight_sums  # noqa: F401
+from .core import (  # noqa: F401
+    binary_int8,
+    diff_from_max_int8,
+    fully_connected_int8,
+    fxp_map,
+    narrow,
+    requantize,
+    sum_int32,
+    widen,
+)
+from .elementwise import lookup_int8  # noqa: F401
+from .pool import average_pool_int8, max_pool_int8  # noqa: F401
+from .shape import copy_strided, fill, mean_int8  # noqa: F401

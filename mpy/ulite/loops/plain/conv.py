@@ -5,14 +5,9 @@ taps inside the input and u = zp' outside (see ulite.kernels.conv_common for why
 equals bias + sum(w * (x - input_zp)) over the in-bounds taps).
 """
 
+from ...layouts import conv as layout
 from ...views import int32_view as _i32
 from .core import requantize
-
-
-def words(buf):
-    """The int32 words of a byte buffer (a loop's geometry in the arena), as a list."""
-    view = _i32(buf)
-    return [view[i] for i in range(len(buf) // 4)]
 
 
 def _s8(v):
@@ -25,16 +20,18 @@ def weight_sums(weights, channels, length, channel_step, step, sums):
         s32[c] = sum(_s8(weights[c * channel_step + k * step]) for k in range(length))
 
 
-def _windows(geo, pixels, stride, dilation, pad):
-    """For each output pixel, the input offset of each tap's channel 0 (None outside)."""
-    in_h, in_w, in_c, out_h, out_w, kh, kw = geo[0], geo[1], geo[2], geo[3], geo[4], geo[6], geo[7]
+def _windows(pixels, image, out_hw, kernel_hw, stride, dilation, pad):
+    """For each output pixel, the input offset of each tap's channel 0 (None outside);
+    image = (in_h, in_w, in_c), the others (h, w) pairs."""
+    in_h, in_w, in_c = image
+    out_h, out_w = out_hw
     for pixel in range(pixels):
         batch, rest = divmod(pixel, out_h * out_w)
         oy, ox = divmod(rest, out_w)
         taps = []
-        for ky in range(kh):
+        for ky in range(kernel_hw[0]):
             iy = oy * stride[0] - pad[0] + ky * dilation[0]
-            for kx in range(kw):
+            for kx in range(kernel_hw[1]):
                 ix = ox * stride[1] - pad[1] + kx * dilation[1]
                 inside = 0 <= iy < in_h and 0 <= ix < in_w
                 taps.append(((batch * in_h + iy) * in_w + ix) * in_c if inside else None)
@@ -43,12 +40,23 @@ def _windows(geo, pixels, stride, dilation, pad):
 
 def conv_int8(args):
     out, x, w, init, rq, acc, _, geo = args
-    geo = words(geo)
+    geo = _i32(geo)
     init = _i32(init)
     a32 = _i32(acc)
-    channels, depth, per_group, pad = geo[5], geo[8], geo[9], geo[17]
-    size = geo[6] * geo[7] * depth
-    for pixel, taps in _windows(geo, geo[19], geo[11:13], geo[13:15], geo[15:17]):
+    channels, depth = geo[layout.CONV_OUT_C], geo[layout.CONV_DEPTH]
+    per_group, pad = geo[layout.CONV_PER_GROUP], geo[layout.CONV_PAD_VALUE]
+    kernel = (geo[layout.CONV_KH], geo[layout.CONV_KW])
+    size = kernel[0] * kernel[1] * depth
+    windows = _windows(
+        geo[layout.CONV_PIXELS],
+        (geo[layout.CONV_IN_H], geo[layout.CONV_IN_W], geo[layout.CONV_IN_C]),
+        (geo[layout.CONV_OUT_H], geo[layout.CONV_OUT_W]),
+        kernel,
+        (geo[layout.CONV_STRIDE_H], geo[layout.CONV_STRIDE_W]),
+        (geo[layout.CONV_DILATION_H], geo[layout.CONV_DILATION_W]),
+        (geo[layout.CONV_PAD_TOP], geo[layout.CONV_PAD_LEFT]),
+    )
+    for pixel, taps in windows:
         for o in range(channels):
             first = o // per_group * depth
             s = init[o]
@@ -64,11 +72,21 @@ def conv_int8(args):
 
 def depthwise_int8(args):
     out, x, w, init, rq, acc, _, geo = args
-    geo = words(geo)
+    geo = _i32(geo)
     init = _i32(init)
     a32 = _i32(acc)
-    channels, multiplier, pad = geo[5], geo[8], geo[15]
-    for pixel, taps in _windows(geo, geo[16], geo[9:11], geo[11:13], geo[13:15]):
+    channels, multiplier = geo[layout.DW_OUT_C], geo[layout.DW_MULTIPLIER]
+    pad = geo[layout.DW_PAD_VALUE]
+    windows = _windows(
+        geo[layout.DW_PIXELS],
+        (geo[layout.DW_IN_H], geo[layout.DW_IN_W], geo[layout.DW_IN_C]),
+        (geo[layout.DW_OUT_H], geo[layout.DW_OUT_W]),
+        (geo[layout.DW_KH], geo[layout.DW_KW]),
+        (geo[layout.DW_STRIDE_H], geo[layout.DW_STRIDE_W]),
+        (geo[layout.DW_DILATION_H], geo[layout.DW_DILATION_W]),
+        (geo[layout.DW_PAD_TOP], geo[layout.DW_PAD_LEFT]),
+    )
+    for pixel, taps in windows:
         for o in range(channels):
             s = init[o]
             for t, src in enumerate(taps):

@@ -8,9 +8,9 @@ import struct
 
 from ... import fxp_ops as ops
 from ...broadcast import walk
-from ...quant import INT32_MAX as _INT32_MAX
-from ...quant import INT32_MIN as _INT32_MIN
+from ...layouts import binary as binary_layout
 from ...quant import mbqm, rdbpot, srdhm
+from ...tensor import INT32_MAX, INT32_MIN
 from ...views import int32_view as _i32
 
 
@@ -58,17 +58,21 @@ def fully_connected_int8(args):
 def binary_int8(args):
     out, x1, x2, r1, r2, dims, st1, st2, acc_buf, chunk, rq, mode = args
     acc = _i32(acc_buf)
+    zp1 = r1[binary_layout.TRANSFORM_ZERO_POINT]
+    zp2 = r2[binary_layout.TRANSFORM_ZERO_POINT]
     fill = 0
     done = 0
     for p, q in walk(dims, st1, st2):
-        a = _s8(x1[p]) - r1[0]
-        b = _s8(x2[q]) - r2[0]
-        if mode == 0:
+        a = _s8(x1[p]) - zp1
+        b = _s8(x2[q]) - zp2
+        if mode == binary_layout.BINARY_SUM:
             v = _rescale(a, r1) + _rescale(b, r2)
-        elif mode == 1:
+        elif mode == binary_layout.BINARY_PRODUCT:
             v = a * b
+        elif mode == binary_layout.BINARY_MAXIMUM:
+            v = max(a, b)
         else:
-            v = max(a, b) if mode == 2 else min(a, b)
+            v = min(a, b)
         acc[fill] = v
         fill += 1
         if fill == chunk:
@@ -80,7 +84,7 @@ def binary_int8(args):
 
 
 def _rescale(d, transform):
-    _, negate, high, low, right = transform
+    _, negate, high, low, right = transform  # layouts.binary TRANSFORM_ fields
     v = rdbpot(srdhm(d << 20, (high << 11) | low), right)
     return -v if negate else v
 
@@ -159,7 +163,7 @@ def fxp_map(program, consts, regs, src, dst, count):
                 v = a & b
             elif op == ops.SAT_SHL:
                 limit = (1 << (31 - imm)) - 1
-                v = _INT32_MAX if a > limit else _INT32_MIN if a < -limit else a << imm
+                v = INT32_MAX if a > limit else INT32_MIN if a < -limit else a << imm
             elif op == ops.SHL:
                 v = a << imm
             elif op == ops.SHL_REG:

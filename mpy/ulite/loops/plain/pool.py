@@ -1,13 +1,20 @@
 """Pooling loops in plain Python: the twins of viper's pool (same arguments and results)."""
 
-from .conv import words
+from ...layouts import pool as layout
+from ...views import int32_view as _i32
 
 
 def _pool(args, average):
     out, x, geo = args
-    geo = words(geo)
-    in_h, in_w, channels, out_h, out_w, fh, fw, sh, sw, pad_top, pad_left, lo, hi = geo[:13]
-    for pixel in range(geo[13]):
+    geo = _i32(geo)
+    in_h, in_w = geo[layout.POOL_IN_H], geo[layout.POOL_IN_W]
+    channels = geo[layout.POOL_CHANNELS]
+    out_h, out_w = geo[layout.POOL_OUT_H], geo[layout.POOL_OUT_W]
+    fh, fw = geo[layout.POOL_FILTER_H], geo[layout.POOL_FILTER_W]
+    sh, sw = geo[layout.POOL_STRIDE_H], geo[layout.POOL_STRIDE_W]
+    pad_top, pad_left = geo[layout.POOL_PAD_TOP], geo[layout.POOL_PAD_LEFT]
+    lo, hi = geo[layout.POOL_LO], geo[layout.POOL_HI]
+    for pixel in range(geo[layout.POOL_PIXELS]):
         batch, rest = divmod(pixel, out_h * out_w)
         oy, ox = divmod(rest, out_w)
         y0, x0 = oy * sh - pad_top, ox * sw - pad_left

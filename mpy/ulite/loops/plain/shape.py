@@ -1,16 +1,23 @@
 """Data-movement and reduction loops in plain Python: the twin of viper/shape.py."""
 
+from ...layouts import copy as copy_layout
+from ...layouts import mean as mean_layout
 from ...views import int32_view as _i32
 from .core import requantize
 
 
+def _levels(geo, start, count):
+    return geo[start : start + count]
+
+
 def copy_strided(args):
     dst, src, geo = args
-    size = geo[0]
-    src_start, dst_start = geo[1], geo[2]
-    n0, n1, n2, n3, n4 = geo[3:8]
-    s0, s1, s2, s3, s4 = geo[8:13]
-    t0, t1, t2, t3, t4 = geo[13:18]
+    levels = copy_layout.COPY_LEVELS
+    size = geo[copy_layout.COPY_ITEMSIZE]
+    src_start, dst_start = geo[copy_layout.COPY_SRC_START], geo[copy_layout.COPY_DST_START]
+    n0, n1, n2, n3, n4 = _levels(geo, copy_layout.COPY_COUNTS, levels)
+    s0, s1, s2, s3, s4 = _levels(geo, copy_layout.COPY_SRC_STEPS, levels)
+    t0, t1, t2, t3, t4 = _levels(geo, copy_layout.COPY_DST_STEPS, levels)
     run = s4 == 1 and t4 == 1
     for i0 in range(n0):
         for i1 in range(n1):
@@ -43,7 +50,12 @@ def fill(dst, nbytes, value, itemsize):
 
 def mean_int8(args):
     out, x, geo, acc_buf, chunk, rq = args
-    offset, k0, k1, k2, ks0, ks1, ks2, r0, r1, r2, rs0, rs1, rs2 = geo
+    groups = mean_layout.MEAN_GROUPS
+    offset = geo[mean_layout.MEAN_OFFSET]
+    k0, k1, k2 = _levels(geo, mean_layout.MEAN_KEPT_COUNTS, groups)
+    ks0, ks1, ks2 = _levels(geo, mean_layout.MEAN_KEPT_STRIDES, groups)
+    r0, r1, r2 = _levels(geo, mean_layout.MEAN_REDUCED_COUNTS, groups)
+    rs0, rs1, rs2 = _levels(geo, mean_layout.MEAN_REDUCED_STRIDES, groups)
     acc = _i32(acc_buf)
     fill_count = 0
     done = 0

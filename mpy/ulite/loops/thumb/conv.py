@@ -1,11 +1,12 @@
 """Viper glue of CONV_2D and DEPTHWISE_CONV_2D (int8) around the assembler kernels.
 
-Same arguments and results as the viper backend's conv_int8 and depthwise_int8 (geometry
-layouts in loops/viper/conv.py). Output pixels go in blocks of eight lanes; the kernels
-leave a block's int32 sums channel by channel, eight lanes each (acc[8 * o + p]), and
-requant writes them out as int8. The accumulators live in the op's scratch, which the
-kernels size for the viper loops (4 * rows * out_c bytes): channels are taken in chunks
-whose eight lanes fit there, so the thumb backend needs no more arena than viper.
+Same arguments and results as the viper backend's conv_int8 and depthwise_int8
+(ulite.layouts.conv); the kernels' parameter blocks are ulite.layouts.thumb. Output
+pixels go in blocks of eight lanes; the kernels leave a block's int32 sums channel by
+channel, eight lanes each (acc[8 * o + p]), and requant writes them out as int8. The
+accumulators live in the op's scratch, which the kernels size for the viper loops
+(4 * rows * out_c bytes): channels are taken in chunks whose eight lanes fit there, so the
+thumb backend needs no more arena than viper.
 
 CONV_2D, per block and chunk of channels: for each group and chunk of taps, gather8 lays
 the block's patches out as u = x + 128 bytes (lanes interleaved, padding reading zp') and
@@ -29,32 +30,145 @@ from ..viper.conv import flip_sign_bits
 from .asm import dot8, dw8, flip_bytes, gather8, lanes8, requant
 from .core import _RQ, set_requant
 
-_LANES = const(8)
-_DW_TAPS = const(25)  # dw8's tap table
-_GATHER = bytearray(4 * (17 + 3 * _LANES))
-_DOT = bytearray(4 * 7)
-_DW = bytearray(4 * (44 + 9 * _DW_TAPS))
-_WALK = bytearray(4 * 12)
+# Fields of ulite.layouts (conv, requant, thumb), restated for the compiler to fold (see
+# ulite.layouts).
+_CONV_IN_H = const(0)
+_CONV_IN_W = const(1)
+_CONV_IN_C = const(2)
+_CONV_OUT_H = const(3)
+_CONV_OUT_W = const(4)
+_CONV_OUT_C = const(5)
+_CONV_KH = const(6)
+_CONV_KW = const(7)
+_CONV_DEPTH = const(8)
+_CONV_PER_GROUP = const(9)
+_CONV_STRIDE_H = const(11)
+_CONV_DILATION_H = const(13)
+_CONV_DILATION_W = const(14)
+_CONV_PAD_TOP = const(15)
+_CONV_PAD_VALUE = const(17)
+_CONV_TAPS_PER_CHUNK = const(18)
+_CONV_PIXELS = const(19)
+_CONV_ROWS = const(20)
+_DW_IN_H = const(0)
+_DW_IN_W = const(1)
+_DW_IN_C = const(2)
+_DW_OUT_C = const(5)
+_DW_KH = const(6)
+_DW_KW = const(7)
+_DW_MULTIPLIER = const(8)
+_DW_STRIDE_H = const(9)
+_DW_DILATION_H = const(11)
+_DW_DILATION_W = const(12)
+_DW_PAD_TOP = const(13)
+_DW_PAD_VALUE = const(15)
+_DW_PIXELS = const(16)
+_DW_ROWS = const(17)
+_CONV_ARG_OUT = const(0)
+_CONV_ARG_X = const(1)
+_CONV_ARG_WEIGHTS = const(2)
+_CONV_ARG_INIT = const(3)
+_CONV_ARG_RQ = const(4)
+_CONV_ARG_ACC = const(5)
+_CONV_ARG_SCRATCH = const(6)
+_CONV_ARG_GEOMETRY = const(7)
+_RQ_CHANNELS = const(1)
+_THUMB_LANES = const(8)
+_REQUANT_ACC = const(0)
+_REQUANT_OUT = const(1)
+_REQUANT_ROWS = const(2)
+_REQUANT_COLS = const(3)
+_REQUANT_STRIDE = const(4)
+_REQUANT_MULTIPLIERS = const(5)
+_REQUANT_SHIFTS = const(6)
+_REQUANT_COLUMN_BYTES = const(11)
+_REQUANT_TABLE_MULTIPLIERS = const(12)
+_REQUANT_TABLE_SHIFTS = const(13)
+_DOT8_Q = const(0)
+_DOT8_WEIGHTS = const(1)
+_DOT8_N = const(2)
+_DOT8_CHANNELS = const(3)
+_DOT8_ACC = const(4)
+_DOT8_WEIGHT_STEP = const(5)
+_DOT8_INIT = const(6)
+_DOT8_WORDS = const(7)
+_LANES8_RECORDS = const(0)
+_LANES8_LANES = const(1)
+_LANES8_IMAGE = const(2)
+_LANES8_OY = const(3)
+_LANES8_OX = const(4)
+_LANES8_OUT_H = const(5)
+_LANES8_OUT_W = const(6)
+_LANES8_STRIDE_H = const(7)
+_LANES8_STRIDE_W = const(8)
+_LANES8_PAD_TOP = const(9)
+_LANES8_PAD_LEFT = const(10)
+_LANES8_IMAGE_BYTES = const(11)
+_LANES8_WORDS = const(12)
+_GATHER8_DST = const(0)
+_GATHER8_LANES = const(1)
+_GATHER8_DEPTH = const(2)
+_GATHER8_KY0 = const(3)
+_GATHER8_KX0 = const(4)
+_GATHER8_TAPS = const(5)
+_GATHER8_KW = const(6)
+_GATHER8_IN_H = const(7)
+_GATHER8_IN_W = const(8)
+_GATHER8_DILATION_H = const(9)
+_GATHER8_DILATION_W = const(10)
+_GATHER8_ROW_BYTES = const(11)
+_GATHER8_PIXEL_BYTES = const(12)
+_GATHER8_PAD = const(13)
+_GATHER8_FIRST_CHANNEL = const(16)
+_GATHER8_RECORDS = const(17)
+_GATHER8_WORDS = const(41)
+_DW8_ACC = const(0)
+_DW8_LANES = const(1)
+_DW8_CHANNELS = const(2)
+_DW8_WEIGHTS = const(3)
+_DW8_INIT = const(4)
+_DW8_KY_END = const(5)
+_DW8_KW = const(6)
+_DW8_IN_H = const(7)
+_DW8_IN_W = const(8)
+_DW8_DILATION_H = const(9)
+_DW8_DILATION_W = const(10)
+_DW8_ROW_BYTES = const(11)
+_DW8_PAD_ROW = const(12)
+_DW8_MULTIPLIER = const(13)
+_DW8_PIXEL_BYTES = const(16)
+_DW8_TAP_BYTES = const(17)
+_DW8_KY0 = const(18)
+_DW8_FIRST_CHANNEL = const(19)
+_DW8_RECORDS = const(20)
+_DW8_TABLE_TAPS = const(25)
+_DW8_WORDS = const(269)
+
+_GATHER = bytearray(4 * _GATHER8_WORDS)
+_DOT = bytearray(4 * _DOT8_WORDS)
+_DW = bytearray(4 * _DW8_WORDS)
+_WALK = bytearray(4 * _LANES8_WORDS)
 
 
 @micropython.viper
-def _set_walk(block, first: int, image, geometry, strides: int):
+def _set_walk(block, records: int, image, geometry, stride_h: int, pad_top: int):
     """_WALK, lanes8's block, at output pixel 0 of `image` (the op's input), with the lane
-    records going to word `first` of a kernel's block on; geometry's words from `strides`
-    on are stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left (both layouts)."""
+    records going to word `records` of a kernel's block on. `geometry` is a conv or a
+    depthwise geometry (their first fields are the same); stride_h and pad_top are its
+    fields' indices, and stride_w and pad_left follow them."""
     p = ptr32(_WALK)
     geo = ptr32(geometry)
-    p[0] = int(ptr32(block)) + 4 * first
-    p[2] = int(ptr8(image))
-    p[3] = 0
-    p[4] = 0
-    p[5] = geo[3]
-    p[6] = geo[4]
-    p[7] = geo[strides]
-    p[8] = geo[strides + 1]
-    p[9] = geo[strides + 4]
-    p[10] = geo[strides + 5]
-    p[11] = geo[0] * geo[1] * geo[2]
+    p[_LANES8_RECORDS] = int(ptr32(block)) + 4 * records
+    p[_LANES8_IMAGE] = int(ptr8(image))
+    p[_LANES8_OY] = 0
+    p[_LANES8_OX] = 0
+    p[_LANES8_OUT_H] = geo[_CONV_OUT_H]
+    p[_LANES8_OUT_W] = geo[_CONV_OUT_W]
+    p[_LANES8_STRIDE_H] = geo[stride_h]
+    p[_LANES8_STRIDE_W] = geo[stride_h + 1]
+    p[_LANES8_PAD_TOP] = geo[pad_top]
+    p[_LANES8_PAD_LEFT] = geo[pad_top + 1]
+    p[_LANES8_IMAGE_BYTES] = geo[_CONV_IN_H] * geo[_CONV_IN_W] * geo[_CONV_IN_C]
 
 
 @micropython.viper
@@ -63,30 +177,31 @@ def _set_block_requant(block, rq, out_c: int) -> int:
     output pixels out_c bytes apart; returns 1 if each channel has its multiplier."""
     set_requant(block, rq)
     r = ptr32(block)
-    r[4] = out_c
-    r[11] = 4 * _LANES
-    return int(int(rq[1]) > 1)
+    r[_REQUANT_STRIDE] = out_c
+    r[_REQUANT_COLUMN_BYTES] = 4 * _THUMB_LANES
+    return int(int(rq[_RQ_CHANNELS]) > 1)
 
 
 @micropython.viper
 def conv_int8(args):
     """args = (out, x, weights, init, rq, acc, im2col, geometry), as viper's conv_int8."""
-    out = int(ptr8(args[0]))
-    weights = int(ptr8(args[2]))
-    init = int(ptr8(args[3]))
-    acc = int(ptr8(args[5]))
-    im2col = int(ptr8(args[6]))
-    geo = ptr32(args[7])
-    in_c = geo[2]
-    out_c = geo[5]
-    kw = geo[7]
-    depth = geo[8]
-    per_group = geo[9]
-    per_chunk = geo[18]
-    pixels = geo[19]
-    taps = geo[6] * kw
+    out = int(ptr8(args[_CONV_ARG_OUT]))
+    weights = int(ptr8(args[_CONV_ARG_WEIGHTS]))
+    init = int(ptr8(args[_CONV_ARG_INIT]))
+    acc = int(ptr8(args[_CONV_ARG_ACC]))
+    im2col = int(ptr8(args[_CONV_ARG_SCRATCH]))
+    geo = ptr32(args[_CONV_ARG_GEOMETRY])
+    in_c = geo[_CONV_IN_C]
+    out_c = geo[_CONV_OUT_C]
+    kw = geo[_CONV_KW]
+    depth = geo[_CONV_DEPTH]
+    per_group = geo[_CONV_PER_GROUP]
+    per_chunk = geo[_CONV_TAPS_PER_CHUNK]
+    pixels = geo[_CONV_PIXELS]
+    taps = geo[_CONV_KH] * kw
     filter_size = taps * depth
-    chunk = (geo[20] * out_c) >> 3  # channels whose eight lanes fit the accumulator rows
+    # channels whose eight lanes fit the accumulator rows
+    chunk = (geo[_CONV_ROWS] * out_c) >> 3
     if chunk > out_c:
         chunk = out_c
     # kernels and blocks in locals: a global lookup per call costs as much as the call
@@ -99,28 +214,35 @@ def conv_int8(args):
     run_dot = dot8
     run_requant = requant
     g = ptr32(gather_block)
-    g[2] = depth
-    g[6] = kw
-    g[7] = geo[0]
-    g[8] = geo[1]
-    g[9] = geo[13]
-    g[10] = geo[14]
-    g[11] = geo[1] * in_c
-    g[12] = in_c
-    g[13] = geo[17]
+    g[_GATHER8_DEPTH] = depth
+    g[_GATHER8_KW] = kw
+    g[_GATHER8_IN_H] = geo[_CONV_IN_H]
+    g[_GATHER8_IN_W] = geo[_CONV_IN_W]
+    g[_GATHER8_DILATION_H] = geo[_CONV_DILATION_H]
+    g[_GATHER8_DILATION_W] = geo[_CONV_DILATION_W]
+    g[_GATHER8_ROW_BYTES] = geo[_CONV_IN_W] * in_c
+    g[_GATHER8_PIXEL_BYTES] = in_c
+    g[_GATHER8_PAD] = geo[_CONV_PAD_VALUE]
     d = ptr32(dot_block)
-    d[0] = im2col
-    d[5] = filter_size
-    per_channel = int(_set_block_requant(requant_block, args[4], out_c))
+    d[_DOT8_Q] = im2col
+    d[_DOT8_WEIGHT_STEP] = filter_size
+    per_channel = int(_set_block_requant(requant_block, args[_CONV_ARG_RQ], out_c))
     r = ptr32(requant_block)
-    _set_walk(gather_block, 17, args[1], args[7], 11)
+    _set_walk(
+        gather_block,
+        _GATHER8_RECORDS,
+        args[_CONV_ARG_X],
+        args[_CONV_ARG_GEOMETRY],
+        _CONV_STRIDE_H,
+        _CONV_PAD_TOP,
+    )
     k = ptr32(walk_block)
     pixel = 0
     while pixel < pixels:
         count = pixels - pixel
-        if count > _LANES:
-            count = _LANES
-        k[1] = count
+        if count > _THUMB_LANES:
+            count = _THUMB_LANES
+        k[_LANES8_LANES] = count
         run_lanes(walk_block)
         c0 = 0
         while c0 < out_c:
@@ -133,7 +255,7 @@ def conv_int8(args):
                 o1 = (group + 1) * per_group
                 if o1 > c1:
                     o1 = c1
-                g[16] = group * depth
+                g[_GATHER8_FIRST_CHANNEL] = group * depth
                 ky0 = 0
                 kx0 = 0
                 t0 = 0
@@ -141,19 +263,19 @@ def conv_int8(args):
                     t1 = t0 + per_chunk
                     if t1 > taps:
                         t1 = taps
-                    g[0] = im2col
-                    g[1] = count
-                    g[3] = ky0
-                    g[4] = kx0
-                    g[5] = t1 - t0
+                    g[_GATHER8_DST] = im2col
+                    g[_GATHER8_LANES] = count
+                    g[_GATHER8_KY0] = ky0
+                    g[_GATHER8_KX0] = kx0
+                    g[_GATHER8_TAPS] = t1 - t0
                     run_gather(gather_block)
-                    d[1] = weights + o * filter_size + t0 * depth
-                    d[2] = (t1 - t0) * depth
-                    d[3] = o1 - o
-                    d[4] = acc + 32 * (o - c0)
-                    d[6] = 0
+                    d[_DOT8_WEIGHTS] = weights + o * filter_size + t0 * depth
+                    d[_DOT8_N] = (t1 - t0) * depth
+                    d[_DOT8_CHANNELS] = o1 - o
+                    d[_DOT8_ACC] = acc + 32 * (o - c0)
+                    d[_DOT8_INIT] = 0
                     if t0 == 0:
-                        d[6] = init + 4 * o
+                        d[_DOT8_INIT] = init + 4 * o
                     run_dot(dot_block)
                     kx0 += t1 - t0
                     while kx0 >= kw:
@@ -162,13 +284,13 @@ def conv_int8(args):
                     t0 = t1
                 o = o1
                 group += 1
-            r[0] = acc
-            r[1] = out + pixel * out_c + c0
-            r[2] = count
-            r[3] = c1 - c0
+            r[_REQUANT_ACC] = acc
+            r[_REQUANT_OUT] = out + pixel * out_c + c0
+            r[_REQUANT_ROWS] = count
+            r[_REQUANT_COLS] = c1 - c0
             if per_channel:
-                r[5] = r[12] + 4 * c0
-                r[6] = r[13] + c0
+                r[_REQUANT_MULTIPLIERS] = r[_REQUANT_TABLE_MULTIPLIERS] + 4 * c0
+                r[_REQUANT_SHIFTS] = r[_REQUANT_TABLE_SHIFTS] + c0
             run_requant(requant_block)
             c0 = c1
         pixel += count
@@ -178,35 +300,36 @@ def conv_int8(args):
 def depthwise_int8(args):
     """args = (out, x, weights, init, rq, acc, pad row, geometry), as viper's
     depthwise_int8."""
-    geo = ptr32(args[7])
-    in_c = geo[2]
-    out_c = geo[5]
-    kh = geo[6]
-    kw = geo[7]
-    m = geo[8]
-    rows_per_call = _DW_TAPS // kw
-    chunk = (geo[17] * in_c) >> 3  # input channels whose m * 8 lanes fit the accumulator rows
+    geo = ptr32(args[_CONV_ARG_GEOMETRY])
+    in_c = geo[_DW_IN_C]
+    out_c = geo[_DW_OUT_C]
+    kh = geo[_DW_KH]
+    kw = geo[_DW_KW]
+    m = geo[_DW_MULTIPLIER]
+    rows_per_call = _DW8_TABLE_TAPS // kw
+    # input channels whose m * 8 lanes fit the accumulator rows
+    chunk = (geo[_DW_ROWS] * in_c) >> 3
     if rows_per_call == 0 or chunk == 0:
         _depthwise_words(args)
         return
     if chunk > in_c:
         chunk = in_c
-    out = int(ptr8(args[0]))
-    xbuf = args[1]
+    out = int(ptr8(args[_CONV_ARG_OUT]))
+    xbuf = args[_CONV_ARG_X]
     x = int(ptr8(xbuf))
-    weights = int(ptr8(args[2]))
-    init = int(ptr8(args[3]))
-    acc = int(ptr8(args[5]))
-    pad_row = ptr8(args[6])
+    weights = int(ptr8(args[_CONV_ARG_WEIGHTS]))
+    init = int(ptr8(args[_CONV_ARG_INIT]))
+    acc = int(ptr8(args[_CONV_ARG_ACC]))
+    pad_row = ptr8(args[_CONV_ARG_SCRATCH])
     for c in range(in_c):
-        pad_row[c] = geo[15]
+        pad_row[c] = geo[_DW_PAD_VALUE]
     size = int(len(xbuf))
     aligned = (x & 3) == 0  # flip_bytes goes a word at a time (the arena pads tensors to 4)
     if aligned:
         flip_bytes(xbuf, (size + 3) & ~3)
     else:
         flip_sign_bits(xbuf, size)
-    pixels = geo[16]
+    pixels = geo[_DW_PIXELS]
     walk_block = _WALK
     dw_block = _DW
     requant_block = _RQ
@@ -214,56 +337,56 @@ def depthwise_int8(args):
     run_dw = dw8
     run_requant = requant
     w = ptr32(dw_block)
-    w[0] = acc
-    w[6] = kw
-    w[7] = geo[0]
-    w[8] = geo[1]
-    w[9] = geo[11]
-    w[10] = geo[12]
-    w[11] = geo[1] * in_c
-    w[12] = int(pad_row)
-    w[13] = m
-    w[16] = in_c
-    w[17] = out_c
-    per_channel = int(_set_block_requant(requant_block, args[4], out_c))
+    w[_DW8_ACC] = acc
+    w[_DW8_KW] = kw
+    w[_DW8_IN_H] = geo[_DW_IN_H]
+    w[_DW8_IN_W] = geo[_DW_IN_W]
+    w[_DW8_DILATION_H] = geo[_DW_DILATION_H]
+    w[_DW8_DILATION_W] = geo[_DW_DILATION_W]
+    w[_DW8_ROW_BYTES] = geo[_DW_IN_W] * in_c
+    w[_DW8_PAD_ROW] = int(pad_row)
+    w[_DW8_MULTIPLIER] = m
+    w[_DW8_PIXEL_BYTES] = in_c
+    w[_DW8_TAP_BYTES] = out_c
+    per_channel = int(_set_block_requant(requant_block, args[_CONV_ARG_RQ], out_c))
     r = ptr32(requant_block)
-    _set_walk(dw_block, 20, xbuf, args[7], 9)
+    _set_walk(dw_block, _DW8_RECORDS, xbuf, args[_CONV_ARG_GEOMETRY], _DW_STRIDE_H, _DW_PAD_TOP)
     k = ptr32(walk_block)
     pixel = 0
     while pixel < pixels:
         count = pixels - pixel
-        if count > _LANES:
-            count = _LANES
-        k[1] = count
+        if count > _THUMB_LANES:
+            count = _THUMB_LANES
+        k[_LANES8_LANES] = count
         run_lanes(walk_block)
         c0 = 0
         while c0 < in_c:
             c1 = c0 + chunk
             if c1 > in_c:
                 c1 = in_c
-            w[2] = c1 - c0
-            w[19] = c0
+            w[_DW8_CHANNELS] = c1 - c0
+            w[_DW8_FIRST_CHANNEL] = c0
             ky0 = 0
             while ky0 < kh:
                 ky1 = ky0 + rows_per_call
                 if ky1 > kh:
                     ky1 = kh
-                w[1] = count
-                w[3] = weights + ky0 * kw * out_c + c0 * m
-                w[4] = 0
+                w[_DW8_LANES] = count
+                w[_DW8_WEIGHTS] = weights + ky0 * kw * out_c + c0 * m
+                w[_DW8_INIT] = 0
                 if ky0 == 0:
-                    w[4] = init + 4 * c0 * m
-                w[5] = ky1
-                w[18] = ky0
+                    w[_DW8_INIT] = init + 4 * c0 * m
+                w[_DW8_KY_END] = ky1
+                w[_DW8_KY0] = ky0
                 run_dw(dw_block)
                 ky0 = ky1
-            r[0] = acc
-            r[1] = out + pixel * out_c + c0 * m
-            r[2] = count
-            r[3] = (c1 - c0) * m
+            r[_REQUANT_ACC] = acc
+            r[_REQUANT_OUT] = out + pixel * out_c + c0 * m
+            r[_REQUANT_ROWS] = count
+            r[_REQUANT_COLS] = (c1 - c0) * m
             if per_channel:
-                r[5] = r[12] + 4 * c0 * m
-                r[6] = r[13] + c0 * m
+                r[_REQUANT_MULTIPLIERS] = r[_REQUANT_TABLE_MULTIPLIERS] + 4 * c0 * m
+                r[_REQUANT_SHIFTS] = r[_REQUANT_TABLE_SHIFTS] + c0 * m
             run_requant(requant_block)
             c0 = c1
         pixel += count

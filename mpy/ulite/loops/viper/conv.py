@@ -14,18 +14,63 @@ Viper keeps only the first three locals of a function in registers (parameters f
 so the hot loops live in helpers whose first three parameters are their busiest variables
 (callers pass 0). ptr8(address)[constant] loads compile to one instruction.
 
-conv geometry (int32 array): 0 in_h, 1 in_w, 2 in_c, 3 out_h, 4 out_w, 5 out_c, 6 kh, 7 kw,
-8 filter depth, 9 filters per group, 10 groups, 11 stride_h, 12 stride_w, 13 dilation_h,
-14 dilation_w, 15 pad_top, 16 pad_left, 17 zp', 18 taps per im2col chunk, 19 output pixels,
-20 pixel rows of acc (requantized together; a multiple of lanes), 21 lanes (8 or 4).
-depthwise geometry: 0..7 as conv, 8 depth multiplier, 9 stride_h, 10 stride_w,
-11 dilation_h, 12 dilation_w, 13 pad_top, 14 pad_left, 15 zp', 16 output pixels,
-17 pixel rows of acc (requantized together).
+Arguments and geometries: ulite.layouts.conv.
 """
 
 import micropython
+from micropython import const
 
 from .core import requantize
+
+# Fields of ulite.layouts.conv, restated for the compiler to fold (see ulite.layouts).
+_CONV_IN_H = const(0)
+_CONV_IN_W = const(1)
+_CONV_IN_C = const(2)
+_CONV_OUT_H = const(3)
+_CONV_OUT_W = const(4)
+_CONV_OUT_C = const(5)
+_CONV_KH = const(6)
+_CONV_KW = const(7)
+_CONV_DEPTH = const(8)
+_CONV_PER_GROUP = const(9)
+_CONV_GROUPS = const(10)
+_CONV_STRIDE_H = const(11)
+_CONV_STRIDE_W = const(12)
+_CONV_DILATION_H = const(13)
+_CONV_DILATION_W = const(14)
+_CONV_PAD_TOP = const(15)
+_CONV_PAD_LEFT = const(16)
+_CONV_PAD_VALUE = const(17)
+_CONV_TAPS_PER_CHUNK = const(18)
+_CONV_PIXELS = const(19)
+_CONV_ROWS = const(20)
+_CONV_LANES = const(21)
+_DW_IN_H = const(0)
+_DW_IN_W = const(1)
+_DW_IN_C = const(2)
+_DW_OUT_H = const(3)
+_DW_OUT_W = const(4)
+_DW_OUT_C = const(5)
+_DW_KH = const(6)
+_DW_KW = const(7)
+_DW_MULTIPLIER = const(8)
+_DW_STRIDE_H = const(9)
+_DW_STRIDE_W = const(10)
+_DW_DILATION_H = const(11)
+_DW_DILATION_W = const(12)
+_DW_PAD_TOP = const(13)
+_DW_PAD_LEFT = const(14)
+_DW_PAD_VALUE = const(15)
+_DW_PIXELS = const(16)
+_DW_ROWS = const(17)
+_CONV_ARG_OUT = const(0)
+_CONV_ARG_X = const(1)
+_CONV_ARG_WEIGHTS = const(2)
+_CONV_ARG_INIT = const(3)
+_CONV_ARG_RQ = const(4)
+_CONV_ARG_ACC = const(5)
+_CONV_ARG_SCRATCH = const(6)
+_CONV_ARG_GEOMETRY = const(7)
 
 
 @micropython.viper
@@ -60,33 +105,33 @@ def _conv(q: int, a: int, b: int, args):
     acc[pixel row * out_c + o]. `requantize` turns each pass of acc rows into outputs.
     Registers: q walks the bytes being read, a and b hold the values or ends in use.
     """
-    out = args[0]
-    xin = int(ptr8(args[1]))
-    weights = int(ptr8(args[2]))
-    init = ptr32(args[3])
-    rq = args[4]
-    acc_buf = args[5]
+    out = args[_CONV_ARG_OUT]
+    xin = int(ptr8(args[_CONV_ARG_X]))
+    weights = int(ptr8(args[_CONV_ARG_WEIGHTS]))
+    init = ptr32(args[_CONV_ARG_INIT])
+    rq = args[_CONV_ARG_RQ]
+    acc_buf = args[_CONV_ARG_ACC]
     acc = ptr32(acc_buf)
-    im2col = int(ptr8(args[6]))
-    geo = ptr32(args[7])
+    im2col = int(ptr8(args[_CONV_ARG_SCRATCH]))
+    geo = ptr32(args[_CONV_ARG_GEOMETRY])
     k31 = 31
     sign = 1 << k31  # (v ^ sign) - sign sign-extends an int32 load on 64-bit ports
-    in_h = geo[0]
-    in_w = geo[1]
-    in_c = geo[2]
-    out_h = geo[3]
-    out_w = geo[4]
-    channels = geo[5]
-    kw = geo[7]
-    depth = geo[8]
-    per_group = geo[9]
-    groups = geo[10]
-    pad = geo[17]
-    per_chunk = geo[18]
-    pixels = geo[19]
-    rows = geo[20]
-    lanes = geo[21]
-    taps = geo[6] * kw
+    in_h = geo[_CONV_IN_H]
+    in_w = geo[_CONV_IN_W]
+    in_c = geo[_CONV_IN_C]
+    out_h = geo[_CONV_OUT_H]
+    out_w = geo[_CONV_OUT_W]
+    channels = geo[_CONV_OUT_C]
+    kw = geo[_CONV_KW]
+    depth = geo[_CONV_DEPTH]
+    per_group = geo[_CONV_PER_GROUP]
+    groups = geo[_CONV_GROUPS]
+    pad = geo[_CONV_PAD_VALUE]
+    per_chunk = geo[_CONV_TAPS_PER_CHUNK]
+    pixels = geo[_CONV_PIXELS]
+    rows = geo[_CONV_ROWS]
+    lanes = geo[_CONV_LANES]
+    taps = geo[_CONV_KH] * kw
     filter_size = taps * depth
     plane = out_h * out_w
     image_size = in_h * in_w * in_c
@@ -118,9 +163,13 @@ def _conv(q: int, a: int, b: int, args):
                     oy = oy0
                     ox = ox0
                     for p in range(count):
-                        iy = oy * geo[11] - geo[15] + ky0 * geo[13]
-                        ix_left = ox * geo[12] - geo[16]
-                        ix = ix_left + kx0 * geo[14]
+                        iy = (
+                            oy * geo[_CONV_STRIDE_H]
+                            - geo[_CONV_PAD_TOP]
+                            + ky0 * geo[_CONV_DILATION_H]
+                        )
+                        ix_left = ox * geo[_CONV_STRIDE_W] - geo[_CONV_PAD_LEFT]
+                        ix = ix_left + kx0 * geo[_CONV_DILATION_W]
                         kx = kx0
                         image = xin + batch * image_size + g * depth
                         a = im2col + p
@@ -138,11 +187,11 @@ def _conv(q: int, a: int, b: int, args):
                                     ptr8(a)[0] = pad
                                     a += 8
                             kx += 1
-                            ix += geo[14]
+                            ix += geo[_CONV_DILATION_W]
                             if kx == kw:
                                 kx = 0
                                 ix = ix_left
-                                iy += geo[13]
+                                iy += geo[_CONV_DILATION_H]
                         ox += 1
                         if ox == out_w:
                             ox = 0
@@ -269,11 +318,11 @@ def depthwise_int8(args):
 
     The input is flipped to u in place for the op's duration and flipped back after.
     """
-    x = args[1]
-    pad_row = ptr8(args[6])
-    geo = ptr32(args[7])
-    pad = geo[15]
-    for c in range(geo[2]):
+    x = args[_CONV_ARG_X]
+    pad_row = ptr8(args[_CONV_ARG_SCRATCH])
+    geo = ptr32(args[_CONV_ARG_GEOMETRY])
+    pad = geo[_DW_PAD_VALUE]
+    for c in range(geo[_DW_IN_C]):
         pad_row[c] = pad
     size = int(len(x))
     flip_sign_bits(x, size)
@@ -289,28 +338,28 @@ def _depthwise(q: int, wa: int, a: int, args):
     channel-contiguous). Taps outside the input read the pad row of zp' bytes.
     Registers: q walks the tap's input, wa the weights, a the accumulators.
     """
-    out = args[0]
-    xin = int(ptr8(args[1]))
-    weights = int(ptr8(args[2]))
-    init = ptr32(args[3])
-    rq = args[4]
-    acc_buf = args[5]
+    out = args[_CONV_ARG_OUT]
+    xin = int(ptr8(args[_CONV_ARG_X]))
+    weights = int(ptr8(args[_CONV_ARG_WEIGHTS]))
+    init = ptr32(args[_CONV_ARG_INIT])
+    rq = args[_CONV_ARG_RQ]
+    acc_buf = args[_CONV_ARG_ACC]
     acc = int(ptr32(acc_buf))
-    pad_row = int(ptr8(args[6]))
-    geo = ptr32(args[7])
-    in_h = geo[0]
-    in_w = geo[1]
-    in_c = geo[2]
-    out_h = geo[3]
-    out_w = geo[4]
-    channels = geo[5]
-    kh = geo[6]
-    kw = geo[7]
-    multiplier = geo[8]
-    dil_h = geo[11]
-    dil_w = geo[12]
-    pixels = geo[16]
-    rows = geo[17]
+    pad_row = int(ptr8(args[_CONV_ARG_SCRATCH]))
+    geo = ptr32(args[_CONV_ARG_GEOMETRY])
+    in_h = geo[_DW_IN_H]
+    in_w = geo[_DW_IN_W]
+    in_c = geo[_DW_IN_C]
+    out_h = geo[_DW_OUT_H]
+    out_w = geo[_DW_OUT_W]
+    channels = geo[_DW_OUT_C]
+    kh = geo[_DW_KH]
+    kw = geo[_DW_KW]
+    multiplier = geo[_DW_MULTIPLIER]
+    dil_h = geo[_DW_DILATION_H]
+    dil_w = geo[_DW_DILATION_W]
+    pixels = geo[_DW_PIXELS]
+    rows = geo[_DW_ROWS]
     x_step = dil_w * in_c
     y_span = (kh - 1) * dil_h
     x_span = (kw - 1) * dil_w
@@ -327,8 +376,8 @@ def _depthwise(q: int, wa: int, a: int, args):
         for p in range(pixel, pass_end):
             for c in range(channels):
                 ptr32(lane)[c] = init[c]
-            iy0 = oy * geo[9] - geo[13]
-            ix0 = ox * geo[10] - geo[14]
+            iy0 = oy * geo[_DW_STRIDE_H] - geo[_DW_PAD_TOP]
+            ix0 = ox * geo[_DW_STRIDE_W] - geo[_DW_PAD_LEFT]
             inside = iy0 >= 0 and iy0 + y_span < in_h and ix0 >= 0 and ix0 + x_span < in_w
             image = xin + batch * image_size
             wa = weights

@@ -17,8 +17,48 @@ a*b = ah*bh*2**32 + (ah*bl + al*bh)*2**16 + al*bl, with every partial product be
 import micropython
 from micropython import const
 
-from ... import fxp_ops as _ops
+# Fields of ulite.layouts.requant, restated for the compiler to fold
+# (see ulite.layouts).
+_RQ_TABLES = const(0)
+_RQ_CHANNELS = const(1)
+_RQ_ZERO_POINT = const(2)
+_RQ_LO = const(3)
+_RQ_HI = const(4)
+_RQ_ITEMSIZE = const(5)
+_FC_ARG_OUT = const(0)
+_FC_ARG_X = const(1)
+_FC_ARG_WEIGHTS = const(2)
+_FC_ARG_BIAS = const(3)
+_FC_ARG_HAS_BIAS = const(4)
+_FC_ARG_ACC = const(5)
+_FC_ARG_CHUNK = const(6)
+_FC_ARG_BATCHES = const(7)
+_FC_ARG_DEPTH = const(8)
+_FC_ARG_UNITS = const(9)
+_FC_ARG_INPUT_ZP = const(10)
+_FC_ARG_RQ = const(11)
+_BINARY_ARG_OUT = const(0)
+_BINARY_ARG_X1 = const(1)
+_BINARY_ARG_X2 = const(2)
+_BINARY_ARG_TRANSFORM1 = const(3)
+_BINARY_ARG_TRANSFORM2 = const(4)
+_BINARY_ARG_DIMS = const(5)
+_BINARY_ARG_STRIDES1 = const(6)
+_BINARY_ARG_STRIDES2 = const(7)
+_BINARY_ARG_ACC = const(8)
+_BINARY_ARG_CHUNK = const(9)
+_BINARY_ARG_RQ = const(10)
+_BINARY_ARG_MODE = const(11)
+_BINARY_SUM = const(0)
+_BINARY_PRODUCT = const(1)
+_BINARY_MAXIMUM = const(2)
+_TRANSFORM_ZERO_POINT = const(0)
+_TRANSFORM_NEGATE = const(1)
+_TRANSFORM_MULTIPLIER_HIGH = const(2)
+_TRANSFORM_MULTIPLIER_LOW = const(3)
+_TRANSFORM_RIGHT_SHIFT = const(4)
 
+# Ops of ulite.fxp_ops, restated likewise.
 _ADD = const(0)
 _SUB = const(1)
 _AND = const(2)
@@ -39,8 +79,6 @@ _CLZ = const(16)
 _NEG = const(17)
 _HALF_SUM_ONE = const(18)
 
-assert (_LESS, _HALF_SUM_ONE) == (_ops.LESS, _ops.HALF_SUM_ONE)
-
 
 @micropython.viper
 def requantize(acc: ptr32, out: ptr8, x: int, count: int, rq, first_channel: int):
@@ -48,9 +86,7 @@ def requantize(acc: ptr32, out: ptr8, x: int, count: int, rq, first_channel: int
 
     Called as requantize(acc, out, out_start, count, rq, first_channel). acc: int32
     accumulators; c starts at first_channel and cycles through the `channels` of the
-    requantization params
-    rq = (tables: channels int32 multipliers then channels int8 shifts, channels, zp, lo,
-    hi, output itemsize 1/2/4).
+    requantization params rq (ulite.layouts.requant).
     Multipliers are in [0, 2**31), so ptr32 reads them as positive on every word size. With
     lo >= zp (a fused ReLU), an accumulator <= 0 gives MBQM <= 0 and so the output lo: no
     multiply needed. The three parameters viper keeps in registers walk the arrays.
@@ -58,14 +94,14 @@ def requantize(acc: ptr32, out: ptr8, x: int, count: int, rq, first_channel: int
     (MBQM moves no value away from zero), so every intermediate fits int32; prepare
     checks it and tests/test_viper_int32.py proves it on the edge values.
     """
-    itemsize = int(rq[5])
+    itemsize = int(rq[_RQ_ITEMSIZE])
     out = ptr8(int(out) + x * itemsize)
-    mult = ptr32(rq[0])
-    channels = int(rq[1])
+    mult = ptr32(rq[_RQ_TABLES])
+    channels = int(rq[_RQ_CHANNELS])
     shifts = ptr8(int(mult) + 4 * channels)
-    zp = int(rq[2])
-    lo = int(rq[3])
-    hi = int(rq[4])
+    zp = int(rq[_RQ_ZERO_POINT])
+    lo = int(rq[_RQ_LO])
+    hi = int(rq[_RQ_HI])
     k31 = 31
     sign = 1 << k31
     clamps_at_zero = lo >= zp
@@ -115,24 +151,24 @@ def requantize(acc: ptr32, out: ptr8, x: int, count: int, rq, first_channel: int
 def fully_connected_int8(args):
     """int8 FULLY_CONNECTED: bias + sum(w * (x - input_zp)) per unit, requantized in chunks.
 
-    args = (out, x, weights, bias int32 bytes, has_bias, acc int32[chunk], chunk, batches,
-    depth, units, input_zp, rq). Bound: |bias| + depth * 128 * 255 < 2**31, checked in
+    args: ulite.layouts.fully_connected. Bound: |bias| + depth * 128 * 255 < 2**31, checked in
     prepare. The dot product walks raw addresses four bytes at a time (one expression per
     step keeps viper's intermediates in registers).
     """
-    out = args[0]
-    x_base = int(ptr8(args[1]))
-    w_base = int(ptr8(args[2]))
-    bias = ptr16(args[3])
-    has_bias = int(args[4])
-    acc_buf = args[5]
+    out = args[_FC_ARG_OUT]
+    x_base = int(ptr8(args[_FC_ARG_X]))
+    w_base = int(ptr8(args[_FC_ARG_WEIGHTS]))
+    bias = ptr16(args[_FC_ARG_BIAS])
+    has_bias = int(args[_FC_ARG_HAS_BIAS])
+    acc_buf = args[_FC_ARG_ACC]
     acc = ptr32(acc_buf)
-    chunk = int(args[6])
-    batches = int(args[7])
-    depth = int(args[8])
-    units = int(args[9])
-    x_offset = 0 - 0x80 - int(args[10])  # (x ^ 0x80) + x_offset == signed x - input_zp
-    rq = args[11]
+    chunk = int(args[_FC_ARG_CHUNK])
+    batches = int(args[_FC_ARG_BATCHES])
+    depth = int(args[_FC_ARG_DEPTH])
+    units = int(args[_FC_ARG_UNITS])
+    # (x ^ 0x80) + x_offset == signed x - input_zp
+    x_offset = 0 - 0x80 - int(args[_FC_ARG_INPUT_ZP])
+    rq = args[_FC_ARG_RQ]
     depth4 = depth & ~3
     for b in range(batches):
         x_row = x_base + b * depth
@@ -174,44 +210,44 @@ def fully_connected_int8(args):
 def binary_int8(args):
     """int8 two-input elementwise op with broadcasting, requantized in chunks.
 
-    args = (out, x1, x2, transform1, transform2, dims[6], strides1[6], strides2[6], acc,
-    chunk, rq, mode); transform = (zero point, negate, multiplier >> 11, multiplier & 0x7FF,
-    right shift). Each input value becomes d = x - zp; mode 0 (sum, ADD/SUB) rescales it as
-    TFLM does, RDBPOT(SRDHM(d << 20, M), right), then adds the two (negated for SUB's second
-    input); mode 1 (product, MUL) multiplies the two d; modes 2/3 (maximum/minimum) compare.
+    args and each input's transform: ulite.layouts.binary. Each input value becomes
+    d = x - zp; BINARY_SUM (ADD, SUB) rescales it as TFLM does, RDBPOT(SRDHM(d << 20, M),
+    right), then adds the two (negated for SUB's second input); BINARY_PRODUCT (MUL)
+    multiplies the two d; BINARY_MAXIMUM and BINARY_MINIMUM compare. dims and strides are
+    indexed by dimension, outermost first.
     Because d << 20 has twenty zero low bits, SRDHM(d << 20, M) = floor((d*M + 2**10) / 2**11)
     = d * (M >> 11) + floor((d * (M & 0x7FF) + 2**10) / 2**11) exactly, and with |d| <= 255
     every product stays below 2**28; |sum| < 2**29, |product| < 2**16, maxima within int8.
     """
-    out = args[0]
-    x1 = ptr8(args[1])
-    x2 = ptr8(args[2])
-    r1 = args[3]
-    r2 = args[4]
-    zp1 = int(r1[0])
-    neg1 = int(r1[1])
-    mh1 = int(r1[2])
-    ml1 = int(r1[3])
-    rs1 = int(r1[4])
-    zp2 = int(r2[0])
-    neg2 = int(r2[1])
-    mh2 = int(r2[2])
-    ml2 = int(r2[3])
-    rs2 = int(r2[4])
+    out = args[_BINARY_ARG_OUT]
+    x1 = ptr8(args[_BINARY_ARG_X1])
+    x2 = ptr8(args[_BINARY_ARG_X2])
+    r1 = args[_BINARY_ARG_TRANSFORM1]
+    r2 = args[_BINARY_ARG_TRANSFORM2]
+    zp1 = int(r1[_TRANSFORM_ZERO_POINT])
+    neg1 = int(r1[_TRANSFORM_NEGATE])
+    mh1 = int(r1[_TRANSFORM_MULTIPLIER_HIGH])
+    ml1 = int(r1[_TRANSFORM_MULTIPLIER_LOW])
+    rs1 = int(r1[_TRANSFORM_RIGHT_SHIFT])
+    zp2 = int(r2[_TRANSFORM_ZERO_POINT])
+    neg2 = int(r2[_TRANSFORM_NEGATE])
+    mh2 = int(r2[_TRANSFORM_MULTIPLIER_HIGH])
+    ml2 = int(r2[_TRANSFORM_MULTIPLIER_LOW])
+    rs2 = int(r2[_TRANSFORM_RIGHT_SHIFT])
     half1 = 0
     half2 = 0
     if rs1 > 0:
         half1 = 1 << (rs1 - 1)
     if rs2 > 0:
         half2 = 1 << (rs2 - 1)
-    dims = args[5]
-    st1 = args[6]
-    st2 = args[7]
-    acc_buf = args[8]
+    dims = args[_BINARY_ARG_DIMS]
+    st1 = args[_BINARY_ARG_STRIDES1]
+    st2 = args[_BINARY_ARG_STRIDES2]
+    acc_buf = args[_BINARY_ARG_ACC]
     acc = ptr32(acc_buf)
-    chunk = int(args[9])
-    rq = args[10]
-    mode = int(args[11])
+    chunk = int(args[_BINARY_ARG_CHUNK])
+    rq = args[_BINARY_ARG_RQ]
+    mode = int(args[_BINARY_ARG_MODE])
     n0 = int(dims[0])
     n1 = int(dims[1])
     n2 = int(dims[2])
@@ -232,7 +268,7 @@ def binary_int8(args):
                         for i5 in range(n5):
                             a = ((int(x1[p]) ^ 0x80) - 0x80) - zp1
                             b = ((int(x2[q]) ^ 0x80) - 0x80) - zp2
-                            if mode == 0:
+                            if mode == _BINARY_SUM:
                                 a = a * mh1 + ((a * ml1 + 1024) >> 11)
                                 if rs1 > 0:
                                     a = (a >> rs1) + int((a & (half1 - 1 + half1)) > half1 - 1 + int(a < 0))
@@ -244,9 +280,9 @@ def binary_int8(args):
                                 if neg2:
                                     b = 0 - b
                                 v = a + b
-                            elif mode == 1:
+                            elif mode == _BINARY_PRODUCT:
                                 v = a * b
-                            elif mode == 2:
+                            elif mode == _BINARY_MAXIMUM:
                                 v = a if a > b else b
                             else:
                                 v = a if a < b else b

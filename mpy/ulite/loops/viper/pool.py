@@ -1,13 +1,31 @@
 """Pooling loops for MicroPython's viper emitter: AVERAGE_POOL_2D and MAX_POOL_2D (int8).
 
-geometry (int32 array): 0 in_h, 1 in_w, 2 channels, 3 out_h, 4 out_w, 5 filter_h,
-6 filter_w, 7 stride_h, 8 stride_w, 9 pad_top, 10 pad_left, 11 lo, 12 hi, 13 output pixels.
-Each output pixel's window is clipped to the input once; the loops run over its rows.
-Bound: an average's sum is at most 128 * taps in magnitude, below 2**31 (the kernel refuses
-larger windows).
+Arguments and geometry: ulite.layouts.pool. Each output pixel's window is clipped to the
+input once; the loops run over its rows. Bound: an average's sum is at most 128 * taps in
+magnitude, below 2**31 (the kernel refuses larger windows).
 """
 
 import micropython
+from micropython import const
+
+# Fields of ulite.layouts.pool, restated for the compiler to fold (see ulite.layouts).
+_POOL_IN_H = const(0)
+_POOL_IN_W = const(1)
+_POOL_CHANNELS = const(2)
+_POOL_OUT_H = const(3)
+_POOL_OUT_W = const(4)
+_POOL_FILTER_H = const(5)
+_POOL_FILTER_W = const(6)
+_POOL_STRIDE_H = const(7)
+_POOL_STRIDE_W = const(8)
+_POOL_PAD_TOP = const(9)
+_POOL_PAD_LEFT = const(10)
+_POOL_LO = const(11)
+_POOL_HI = const(12)
+_POOL_PIXELS = const(13)
+_POOL_ARG_OUT = const(0)
+_POOL_ARG_X = const(1)
+_POOL_ARG_GEOMETRY = const(2)
 
 
 @micropython.viper
@@ -24,34 +42,34 @@ def max_pool_int8(args):
 
 @micropython.viper
 def _pool(src: int, v: int, total: int, args, average: int):
-    o8 = ptr8(args[0])
-    x = int(ptr8(args[1]))
-    geo = ptr32(args[2])
-    in_h = geo[0]
-    in_w = geo[1]
-    channels = geo[2]
-    out_h = geo[3]
-    out_w = geo[4]
-    lo = geo[11]
-    hi = geo[12]
+    o8 = ptr8(args[_POOL_ARG_OUT])
+    x = int(ptr8(args[_POOL_ARG_X]))
+    geo = ptr32(args[_POOL_ARG_GEOMETRY])
+    in_h = geo[_POOL_IN_H]
+    in_w = geo[_POOL_IN_W]
+    channels = geo[_POOL_CHANNELS]
+    out_h = geo[_POOL_OUT_H]
+    out_w = geo[_POOL_OUT_W]
+    lo = geo[_POOL_LO]
+    hi = geo[_POOL_HI]
     k31 = 31
     sign = 1 << k31
     lo = (lo ^ sign) - sign
     hi = (hi ^ sign) - sign
     row = in_w * channels
     pixel = 0
-    for batch in range(geo[13] // (out_h * out_w)):
+    for batch in range(geo[_POOL_PIXELS] // (out_h * out_w)):
         image = x + batch * in_h * row
         for oy in range(out_h):
-            y0 = oy * geo[7] - geo[9]
-            y1 = y0 + geo[5]
+            y0 = oy * geo[_POOL_STRIDE_H] - geo[_POOL_PAD_TOP]
+            y1 = y0 + geo[_POOL_FILTER_H]
             if y0 < 0:
                 y0 = 0
             if y1 > in_h:
                 y1 = in_h
             for ox in range(out_w):
-                x0 = ox * geo[8] - geo[10]
-                x1 = x0 + geo[6]
+                x0 = ox * geo[_POOL_STRIDE_W] - geo[_POOL_PAD_LEFT]
+                x1 = x0 + geo[_POOL_FILTER_W]
                 if x0 < 0:
                     x0 = 0
                 if x1 > in_w:

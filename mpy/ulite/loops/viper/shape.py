@@ -1,15 +1,39 @@
 """Viper loops of the data-movement and reduction kernels (PAD, CONCATENATION, TRANSPOSE,
 STRIDED_SLICE, MEAN).
 
-A copy geometry is a flat tuple of 18 small ints (built by kernels/copy_geometry.py):
-(itemsize, src_start, dst_start, n0..n4, s0..s4, t0..t4): five nested loops of n_k
-iterations that step the source by s_k and the destination by t_k elements (s_k may be
-negative). Offsets stay inside the tensors, so every index is below 2**31.
+A copy geometry (ulite.layouts.copy, built by kernels/copy_geometry.py) is a flat tuple
+of small ints: five nested loops of n_k iterations that step the source by s_k and the
+destination by t_k elements (s_k may be negative). Offsets stay inside the tensors, so
+every index is below 2**31.
 """
 
 import micropython
+from micropython import const
 
 from .core import requantize
+
+# Fields of ulite.layouts (copy, mean), restated for the compiler to fold (see
+# ulite.layouts).
+_COPY_ITEMSIZE = const(0)
+_COPY_SRC_START = const(1)
+_COPY_DST_START = const(2)
+_COPY_COUNTS = const(3)
+_COPY_SRC_STEPS = const(8)
+_COPY_DST_STEPS = const(13)
+_COPY_ARG_DST = const(0)
+_COPY_ARG_SRC = const(1)
+_COPY_ARG_GEOMETRY = const(2)
+_MEAN_OFFSET = const(0)
+_MEAN_KEPT_COUNTS = const(1)
+_MEAN_KEPT_STRIDES = const(4)
+_MEAN_REDUCED_COUNTS = const(7)
+_MEAN_REDUCED_STRIDES = const(10)
+_MEAN_ARG_OUT = const(0)
+_MEAN_ARG_X = const(1)
+_MEAN_ARG_GEOMETRY = const(2)
+_MEAN_ARG_ACC = const(3)
+_MEAN_ARG_CHUNK = const(4)
+_MEAN_ARG_RQ = const(5)
 
 
 @micropython.viper
@@ -19,27 +43,27 @@ def copy_strided(args):
     When both innermost strides are 1 the innermost loop is a contiguous run; int8 runs are
     copied a 32-bit word at a time where source and destination share their alignment.
     """
-    dst = args[0]
-    src = args[1]
-    geo = args[2]
-    itemsize = int(geo[0])
-    src_start = int(geo[1])
-    dst_start = int(geo[2])
-    n0 = int(geo[3])
-    n1 = int(geo[4])
-    n2 = int(geo[5])
-    n3 = int(geo[6])
-    n4 = int(geo[7])
-    s0 = int(geo[8])
-    s1 = int(geo[9])
-    s2 = int(geo[10])
-    s3 = int(geo[11])
-    s4 = int(geo[12])
-    t0 = int(geo[13])
-    t1 = int(geo[14])
-    t2 = int(geo[15])
-    t3 = int(geo[16])
-    t4 = int(geo[17])
+    dst = args[_COPY_ARG_DST]
+    src = args[_COPY_ARG_SRC]
+    geo = args[_COPY_ARG_GEOMETRY]
+    itemsize = int(geo[_COPY_ITEMSIZE])
+    src_start = int(geo[_COPY_SRC_START])
+    dst_start = int(geo[_COPY_DST_START])
+    n0 = int(geo[_COPY_COUNTS])
+    n1 = int(geo[_COPY_COUNTS + 1])
+    n2 = int(geo[_COPY_COUNTS + 2])
+    n3 = int(geo[_COPY_COUNTS + 3])
+    n4 = int(geo[_COPY_COUNTS + 4])
+    s0 = int(geo[_COPY_SRC_STEPS])
+    s1 = int(geo[_COPY_SRC_STEPS + 1])
+    s2 = int(geo[_COPY_SRC_STEPS + 2])
+    s3 = int(geo[_COPY_SRC_STEPS + 3])
+    s4 = int(geo[_COPY_SRC_STEPS + 4])
+    t0 = int(geo[_COPY_DST_STEPS])
+    t1 = int(geo[_COPY_DST_STEPS + 1])
+    t2 = int(geo[_COPY_DST_STEPS + 2])
+    t3 = int(geo[_COPY_DST_STEPS + 3])
+    t4 = int(geo[_COPY_DST_STEPS + 4])
     d8 = ptr8(dst)
     s8 = ptr8(src)
     d16 = ptr16(dst)
@@ -129,33 +153,33 @@ def fill(dst, nbytes: int, value, itemsize: int):
 def mean_int8(args):
     """int8 MEAN: sums over the reduced dims, requantized in chunks (TFLM QuantizedMeanOrSum).
 
-    args = (out, x, geo, acc, chunk, rq) with geo = (offset, k0, k1, k2, ks0, ks1, ks2,
-    r0, r1, r2, rs0, rs1, rs2): three kept loops (one output each, in order) of k_i
-    iterations with input strides ks_i, and three reduced loops (summed) r_i / rs_i.
+    args and their geometry: ulite.layouts.mean, three kept loops (one output each, in
+    order) of k_i iterations with input strides ks_i, and three reduced loops (summed)
+    r_i / rs_i.
     Each element is read as x ^ 0x80 (x + 128 as unsigned), and offset = -(zp + 128) * n
     with n reduced elements, so acc = sum(x) - zp * n. Bound: MEAN's check refuses
     n >= 2**22, so the raw sum, offset and |acc| all stay below 255 * n < 2**30.
     """
-    out = args[0]
-    x8 = ptr8(args[1])
-    geo = args[2]
-    acc_buf = args[3]
+    out = args[_MEAN_ARG_OUT]
+    x8 = ptr8(args[_MEAN_ARG_X])
+    geo = args[_MEAN_ARG_GEOMETRY]
+    acc_buf = args[_MEAN_ARG_ACC]
     acc = ptr32(acc_buf)
-    chunk = int(args[4])
-    rq = args[5]
-    offset = int(geo[0])
-    k0 = int(geo[1])
-    k1 = int(geo[2])
-    k2 = int(geo[3])
-    ks0 = int(geo[4])
-    ks1 = int(geo[5])
-    ks2 = int(geo[6])
-    r0 = int(geo[7])
-    r1 = int(geo[8])
-    r2 = int(geo[9])
-    rs0 = int(geo[10])
-    rs1 = int(geo[11])
-    rs2 = int(geo[12])
+    chunk = int(args[_MEAN_ARG_CHUNK])
+    rq = args[_MEAN_ARG_RQ]
+    offset = int(geo[_MEAN_OFFSET])
+    k0 = int(geo[_MEAN_KEPT_COUNTS])
+    k1 = int(geo[_MEAN_KEPT_COUNTS + 1])
+    k2 = int(geo[_MEAN_KEPT_COUNTS + 2])
+    ks0 = int(geo[_MEAN_KEPT_STRIDES])
+    ks1 = int(geo[_MEAN_KEPT_STRIDES + 1])
+    ks2 = int(geo[_MEAN_KEPT_STRIDES + 2])
+    r0 = int(geo[_MEAN_REDUCED_COUNTS])
+    r1 = int(geo[_MEAN_REDUCED_COUNTS + 1])
+    r2 = int(geo[_MEAN_REDUCED_COUNTS + 2])
+    rs0 = int(geo[_MEAN_REDUCED_STRIDES])
+    rs1 = int(geo[_MEAN_REDUCED_STRIDES + 1])
+    rs2 = int(geo[_MEAN_REDUCED_STRIDES + 2])
     fill_count = 0
     done = 0
     for i0 in range(k0):

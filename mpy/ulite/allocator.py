@@ -1,0 +1,201 @@
+"""The arena's allocator (TFLM's MicroAllocator): the kernel of every op, what each op's
+check() asks of the arena, and the memory plan that places activations, scratch and
+tables in one arena.
+
+    allocator = Allocator(model)   # resolve and check every op, collect their requests
+    plan = allocator.plan()        # where every tensor and scratch buffer lives
+
+The arena holds the planned part (activations and kernels' scratch, placed by lifetime),
+then each op's own tables in op order, then the int32 values ops share. Requests are kept
+as flat per-op lists. `memory_plan(model)` is the plan of a model's bytes: what tests and
+tools read.
+"""
+
+import struct
+
+from . import planner
+from .errors import ModelError, UnsupportedOpError
+from .model import Model, in_op
+from .resolver import kernel_for
+from .tensor import MAX_TENSOR_BYTES
+
+ACC_CHUNK = 64  # int32 accumulators kernels requantize at a time (one buffer, shared)
+
+
+class Allocator:
+    """Resolves and checks every op of `model` (a Model): kernels[i] runs op i (None when
+    ulite has none), unsupported describes every op ulite cannot run. `progress.stage`,
+    when given, follows the ops.
+
+    Kernels' check(op, requests) get the allocator as `requests` and ask for arena bytes
+    (TFLM's RequestScratchBufferInArena and AllocatePersistentBuffer), kept per op i:
+    scratch_bytes[i] (live only while the op runs), persistent_bytes[i] (its own tables)
+    and int_spans[i] ((offset, bytes) of its int32 values among the shared ones, or None).
+    """
+
+    def __init__(self, model, progress=None):
+        self.model = m = model
+        for i in m.inputs:
+            t = m.tensor(i)
+            if t.is_constant:
+                raise ModelError("graph input tensor %d '%s' is a constant" % (i, t.name))
+        self.kernels = []
+        self.unsupported = []
+        self.scratch_bytes = []
+        self.persistent_bytes = []
+        self.int_spans = []
+        self.shared_bytes = 0  # bytes of the int32 values ops share
+        self._shared = {}  # the int32 values asked for -> their offset among the shared ones
+        self._ops_io = []  # (input indices, output indices) per op, for the lifetimes
+        for i in range(m.op_count):
+            if progress is not None:
+                progress.stage = "checking op %d" % i
+            self.op = op = m.operator(i, m.tensor)
+            kernel = kernel_for(op.code)
+            self.scratch_bytes.append(0)
+            self.persistent_bytes.append(0)
+            self.int_spans.append(None)
+            reason = None
+            if kernel is None:
+                reason = op.name + (" (hybrid: float32 activations with int8 weights)" if _hybrid(op) else "")
+            else:
+                try:
+                    kernel.check(op, self)
+                except UnsupportedOpError as e:
+                    reason = "%s (%s)" % (op.name, e)
+                except ModelError as e:
+                    raise in_op(op, e)
+            if reason and reason not in self.unsupported:
+                self.unsupported.append(reason)
+            self.kernels.append(kernel)
+            ins = [t.index if t else -1 for t in op.inputs]
+            self._ops_io.append((ins, [t.index for t in op.outputs]))
+        self.op = self._shared = None
+
+    def scratch(self, nbytes):
+        """Ask for arena bytes usable only while this op runs, planned with the activations."""
+        self.scratch_bytes[-1] += self._request(nbytes, "scratch")
+
+    def persistent(self, nbytes):
+        """Ask for arena bytes for this op's precomputed tables."""
+        self.persistent_bytes[-1] += self._request(nbytes, "persistent")
+
+    def ints(self, values):
+        """Ask for int32 `values` (a loop's geometry) to be kept in the arena for the
+        interpreter's life. Ops asking for equal values share one copy (a model's repeated
+        layers), which prepare() writes with kernels.common.keep_ints(context, values)."""
+        key = struct.pack("<%di" % len(values), *values)
+        offset = self._shared.get(key)
+        if offset is None:
+            offset = self._shared[key] = self.shared_bytes
+            self.shared_bytes += len(key)
+        self.int_spans[-1] = (offset, len(key))
+
+    def _request(self, nbytes, kind):
+        if not 0 <= nbytes <= MAX_TENSOR_BYTES:
+            raise ModelError("%s: %d %s bytes requested" % (self.op.where(), nbytes, kind))
+        return (nbytes + 3) & ~3
+
+    def plan(self):
+        """The memory plan (a Plan): TFLM's lifetimes and greedy placement (planner.py),
+        honouring the model's OfflineMemoryAllocation metadata. Once: it lets go of the
+        ops' tensor lists it plans from."""
+        m = self.model
+        scratch_bytes = self.scratch_bytes
+        count = m.tensor_count
+        nbytes = [0] * count
+        activation = bytearray(count)  # 1 where the tensor lives in the planned arena
+        variables = []
+        unsized = []  # string/resource tensors: an error only if the graph uses them
+        for i in range(count):
+            t = m.tensor(i)
+            if t.data is not None and not t.is_variable:
+                continue
+            if t.itemsize == 0:
+                unsized.append(t)
+            if t.nbytes == 0:
+                continue
+            nbytes[i] = t.nbytes
+            activation[i] = 1
+            if t.is_variable:
+                variables.append(i)
+
+        ops_io = self._ops_io
+        self._ops_io = None
+        first, last = planner.lifetimes(
+            count, m.inputs, m.outputs, ops_io, lambda t: activation[t] and t not in variables
+        )
+        for t in unsized:
+            if t.is_variable or first[t.index] != -1:
+                raise ModelError(
+                    "tensor %d '%s': %s tensors are not supported" % (t.index, t.name, t.dtype)
+                )
+        for i in variables:
+            first[i], last[i] = 0, len(ops_io) + 1  # state lives across invokes
+        offline = m.offline_plan()
+        planned = [i for i in range(count) if activation[i] and first[i] != -1]
+        sizes = [nbytes[i] for i in planned]
+        firsts = [first[i] for i in planned]
+        lasts = [last[i] for i in planned]
+        fixed = [offline[i] if offline else -1 for i in planned]
+        scratch_ops = [i for i, n in enumerate(scratch_bytes) if n]
+        activations_only = planner.plan(sizes, firsts, lasts, fixed)[1] if scratch_ops else None
+        for i in scratch_ops:
+            sizes.append(scratch_bytes[i])
+            firsts.append(i + 1)
+            lasts.append(i + 1)
+            fixed.append(-1)
+        offsets, total = planner.plan(sizes, firsts, lasts, fixed)
+        tensor_offsets = [-1] * count
+        for i, offset in zip(planned, offsets):
+            tensor_offsets[i] = offset
+        scratch_offsets = [-1] * len(scratch_bytes)
+        for i, offset in zip(scratch_ops, offsets[len(planned) :]):
+            scratch_offsets[i] = offset
+        activation_bytes = total if activations_only is None else activations_only
+        persistent_bytes = sum(self.persistent_bytes) + self.shared_bytes
+        return Plan(
+            m, tensor_offsets, scratch_offsets, total, activation_bytes, persistent_bytes, variables
+        )
+
+
+class Plan:
+    """Where the arena holds what (see the module docstring): tensor_offsets[t] (-1: not in
+    the planned part), scratch_offsets[i] of op i (-1: none), planned_bytes (activations
+    and scratch), activation_bytes (what the activations alone would need: the figure
+    TFLM's planned head is compared with), persistent_bytes (the tables after them),
+    arena_bytes, variables (the state tensors)."""
+
+    def __init__(
+        self, model, tensor_offsets, scratch_offsets, planned_bytes, activation_bytes,
+        persistent_bytes, variables,
+    ):  # fmt: skip
+        self.model = model
+        self.tensor_offsets = tensor_offsets
+        self.scratch_offsets = scratch_offsets
+        self.planned_bytes = planned_bytes
+        self.activation_bytes = activation_bytes
+        self.persistent_bytes = persistent_bytes
+        self.arena_bytes = planned_bytes + persistent_bytes
+        self.variables = variables
+
+    def tensors(self):
+        """{tensor index: (arena offset, bytes)} of every tensor in the planned part."""
+        placed = {}
+        for i, offset in enumerate(self.tensor_offsets):
+            if offset >= 0:
+                placed[i] = (offset, self.model.tensor(i).nbytes)
+        return placed
+
+
+def memory_plan(model):
+    """The Plan of a model's bytes, without allocating its arena (unsupported ops count
+    with what they requested before they were refused)."""
+    return Allocator(Model(model)).plan()
+
+
+def _hybrid(op):
+    """Float activations computed with int8 constant weights: TFLM refuses these too."""
+    floats = any(t is not None and t.dtype == "float32" for t in op.inputs + op.outputs)
+    weights = any(t is not None and t.dtype == "int8" and t.is_constant for t in op.inputs)
+    return floats and weights

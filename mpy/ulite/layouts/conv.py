@@ -1,0 +1,61 @@
+"""CONV_2D and DEPTHWISE_CONV_2D: geometry arrays (int32, kept in the arena) and the
+arguments of the loops' conv_int8 and depthwise_int8."""
+
+from . import const
+
+# im2col geometry (kernels/conv_common.im2col_geometry): loops' conv_int8 and conv_float32
+CONV_IN_H = const(0)
+CONV_IN_W = const(1)
+CONV_IN_C = const(2)
+CONV_OUT_H = const(3)
+CONV_OUT_W = const(4)
+CONV_OUT_C = const(5)
+CONV_KH = const(6)
+CONV_KW = const(7)
+CONV_DEPTH = const(8)  # filter depth: input channels per group
+CONV_PER_GROUP = const(9)  # filters per group
+CONV_GROUPS = const(10)
+CONV_STRIDE_H = const(11)
+CONV_STRIDE_W = const(12)
+CONV_DILATION_H = const(13)
+CONV_DILATION_W = const(14)
+CONV_PAD_TOP = const(15)
+CONV_PAD_LEFT = const(16)
+CONV_PAD_VALUE = const(17)  # zp' = input zero point + 128: what a tap outside the input reads
+CONV_TAPS_PER_CHUNK = const(18)  # taps gathered at once (im2col holds a block's patches)
+CONV_PIXELS = const(19)  # output pixels, over the batch
+CONV_ROWS = const(20)  # output pixels whose accumulators are requantized together
+CONV_LANES = const(21)  # output pixels the viper loop computes at once (8 or 4)
+CONV_FIELDS = const(22)
+
+# depthwise geometry (kernels/depthwise_conv.geometry): loops' depthwise_int8
+DW_IN_H = const(0)
+DW_IN_W = const(1)
+DW_IN_C = const(2)
+DW_OUT_H = const(3)
+DW_OUT_W = const(4)
+DW_OUT_C = const(5)
+DW_KH = const(6)
+DW_KW = const(7)
+DW_MULTIPLIER = const(8)  # output channel o reads input channel o // multiplier
+DW_STRIDE_H = const(9)
+DW_STRIDE_W = const(10)
+DW_DILATION_H = const(11)
+DW_DILATION_W = const(12)
+DW_PAD_TOP = const(13)
+DW_PAD_LEFT = const(14)
+DW_PAD_VALUE = const(15)  # zp', as CONV_PAD_VALUE
+DW_PIXELS = const(16)
+DW_ROWS = const(17)  # output pixels whose accumulators are requantized together
+DW_FIELDS = const(18)
+
+# arguments of conv_int8 and depthwise_int8
+CONV_ARG_OUT = const(0)  # int8 output bytes
+CONV_ARG_X = const(1)  # int8 input bytes
+CONV_ARG_WEIGHTS = const(2)  # int8: [O, KH, KW, depth] (conv_int8), [1, KH, KW, O] (depthwise)
+CONV_ARG_INIT = const(3)  # int32 per output channel: bias - zp' * sum(weights)
+CONV_ARG_RQ = const(4)  # requantization (layouts.requant)
+CONV_ARG_ACC = const(5)  # int32 accumulator rows (the op's scratch)
+CONV_ARG_SCRATCH = const(6)  # conv_int8: im2col bytes; depthwise_int8: the pad row
+CONV_ARG_GEOMETRY = const(7)
+CONV_ARGS = const(8)
