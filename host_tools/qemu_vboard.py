@@ -6,9 +6,10 @@ reads its UART only when it waits for input, ports/qemu/mphalport.c, so a Ctrl-C
 when the running code ends.) This process adds what a board kept plugged in has and QEMU
 lacks:
 
-- One device path. QEMU opens a new pseudo-terminal each time it starts; clients open ours,
-  which stays while QEMU restarts behind it. A restart is the board's hard reset: it comes
-  back at its friendly REPL.
+- One device path. Clients open our pseudo-terminal, which stays while QEMU restarts behind
+  it; QEMU gets a second one of ours for the board's UART (its own would be new at every
+  start, and would drop what the board prints before anyone opens it). A restart is the
+  board's hard reset: a client sees its boot banner and friendly prompt.
 - A ROMFS image that can change. The firmware cannot write its ROMFS partition (QEMU loads
   the image when it starts), so `flash` hands a new image (convert's NAME.romfs: the model
   module and the runtime) to this process over a control socket, and QEMU restarts with it.
@@ -44,6 +45,7 @@ import shutil
 import signal
 import socket
 import tempfile
+import termios
 import time
 import tty
 from pathlib import Path
@@ -53,6 +55,8 @@ from .errors import UserError
 
 MICROPYTHON_BOARD = "MPS2_AN385"  # boards/*.toml with this firmware run under QEMU
 ROMFS_HEADER = b"\xd2\xcd\x31"  # how a ROMFS image starts (mpremote.romfs)
+FIRST_PROMPT = b'Type "help()" for more information.\r\n>>> '  # the firmware has booted
+BOOT_WAIT = 5  # seconds to wait for it (a main.py in ROMFS may run instead)
 PAUSE_AFTER = 0.5  # seconds without a client before QEMU is paused
 IDLE_TICK = 0.1  # seconds between checks for a client while none is connected
 CONTROL_TIMEOUT = 30  # seconds a control client may take to send its request
@@ -122,17 +126,15 @@ def _nonblocking(fd):
 
 
 def _read_all(fd):
-    """Everything `fd` has to read now; None when its other side is gone."""
+    """Everything `fd` (a pseudo-terminal's master) has to read now."""
     data = bytearray()
     while True:
         try:
             chunk = os.read(fd, 65536)
-        except BlockingIOError:
+        except OSError:  # EAGAIN: read it all; EIO: nobody holds the other side
             return bytes(data)
-        except OSError:  # EIO: the other side of the pseudo-terminal is closed
-            return None
         if not chunk:
-            return None
+            return bytes(data)
         data += chunk
 
 
@@ -155,19 +157,22 @@ def checked_image(data, sha256=None):
 
 
 class ArmBoard:
-    """The proxy: our pseudo-terminal in front of QEMU's, and the control socket."""
+    """The proxy: our pseudo-terminal in front of the board's UART, and the control socket."""
 
     def __init__(self, board, romfs=None):
         first_image = checked_image(Path(romfs).read_bytes()) if romfs is not None else None
         self.board = board
         self.boots = 0
         self.qemu = None
-        self.qemu_fd = None  # our end of QEMU's pseudo-terminal
         self.to_qemu = bytearray()  # client input QEMU has not taken yet
         self.to_user = bytearray()  # board output the client has not read yet
         self.paused = False
         self.client_seen = time.monotonic()
-        self.given_input = False  # has this QEMU been sent anything? (else it died alone)
+        # The board's UART: QEMU opens the slave at each start; we keep it open too, so that
+        # what the board prints waits for us, and the master never hangs up between QEMUs.
+        self.uart_fd, self.uart_slave = pty.openpty()
+        tty.setraw(self.uart_slave)
+        _nonblocking(self.uart_fd)
         self.user_fd, slave = pty.openpty()
         tty.setraw(slave)
         self.path = os.ttyname(slave)
@@ -218,14 +223,26 @@ class ArmBoard:
         }
 
     def start(self):
-        self.qemu = qemu.Qemu(self.image)
-        self.qemu_fd = os.open(self.qemu.port, os.O_RDWR | os.O_NOCTTY)
-        tty.setraw(self.qemu_fd)
-        _nonblocking(self.qemu_fd)
+        termios.tcflush(self.uart_fd, termios.TCIOFLUSH)  # nothing from or for the last QEMU
+        self.to_qemu.clear()
+        self.qemu = qemu.Qemu(self.image, serial=os.ttyname(self.uart_slave))
         self.boots += 1
         self.paused = False
-        self.given_input = False
-        self.to_qemu.clear()
+        self.wait_for_boot()
+
+    def wait_for_boot(self):
+        """Until the firmware's first prompt, or BOOT_WAIT seconds; UserError if QEMU exits
+        first. What it prints goes to the client, as a board's boot banner does."""
+        printed = bytearray()
+        deadline = time.monotonic() + BOOT_WAIT
+        while not printed.endswith(FIRST_PROMPT) and time.monotonic() < deadline:
+            if self.qemu.process.poll() is not None:
+                lines = self.qemu.output().strip().splitlines() or ["no output"]
+                self.stop_qemu()
+                raise UserError("the ARM board (QEMU) stopped as it booted: %s" % lines[-1])
+            if select.select([self.uart_fd], [], [], IDLE_TICK)[0]:
+                printed += _read_all(self.uart_fd)
+        self.to_user += printed
 
     def stop_qemu(self):
         if self.qemu is None:
@@ -234,8 +251,7 @@ class ArmBoard:
             self.qemu.process.send_signal(signal.SIGCONT)  # SIGTERM waits until it runs again
         self.qemu.stop()
         self.qemu.log.close()
-        os.close(self.qemu_fd)
-        self.qemu = self.qemu_fd = None
+        self.qemu = None
 
     def restart(self, image):
         """QEMU again with `image`; with the old image back if the new one fails to boot."""
@@ -253,7 +269,8 @@ class ArmBoard:
         self.stop_qemu()
         self.control.close()
         control_path(self.path).unlink(missing_ok=True)
-        os.close(self.user_fd)
+        for fd in (self.user_fd, self.uart_fd, self.uart_slave):
+            os.close(fd)
         shutil.rmtree(self.state_dir, ignore_errors=True)
 
     # the control socket
@@ -268,7 +285,7 @@ class ArmBoard:
             try:
                 reader = conn.makefile("rb")
                 reply = self.handle(json.loads(reader.readline(4096)), reader)
-            except (OSError, ValueError, KeyError, UserError) as e:
+            except (OSError, ValueError, KeyError, TypeError, UserError) as e:
                 if self.qemu is None:  # it did not start again with the old image either
                     raise
                 reply = {"error": str(e)}
@@ -312,36 +329,22 @@ class ArmBoard:
             self.paused = True
 
     def from_user(self, connected):
-        data = _read_all(self.user_fd)  # input a client wrote just before it closed, too
-        if data:
-            self.to_qemu += data
+        self.to_qemu += _read_all(self.user_fd)  # with what a client wrote as it closed
         if not connected:
             self.to_user.clear()
 
     def from_qemu(self, connected):
-        data = _read_all(self.qemu_fd)
-        if data is None:
-            self.qemu_exited()
-        elif connected:
-            self.to_user += data
-
-    def qemu_exited(self):
-        """QEMU exits when the board resets (machine.reset()): boot it again. Exiting
-        before anyone sent it anything is a crash, which booting again would repeat."""
-        self.qemu.process.wait(10)
-        if not self.given_input:
-            lines = self.qemu.output().strip().splitlines() or ["no output"]
-            raise UserError("the ARM board (QEMU) stopped by itself: %s" % lines[-1])
-        self.restart(self.image)
+        printed = _read_all(self.uart_fd)
+        if connected:
+            self.to_user += printed
 
     def flush(self, connected):
         if self.to_qemu:
             try:
-                written = os.write(self.qemu_fd, self.to_qemu)
+                written = os.write(self.uart_fd, self.to_qemu)
             except BlockingIOError:
                 written = 0
             del self.to_qemu[:written]
-            self.given_input = self.given_input or written > 0
         if self.to_user and connected:
             try:
                 written = os.write(self.user_fd, self.to_user)
@@ -353,16 +356,18 @@ class ArmBoard:
         while True:
             connected = self.client_connected()
             self.pause_when_idle(connected)
-            readers = [self.control, self.qemu_fd] + ([self.user_fd] if connected else [])
-            writers = [self.qemu_fd] if self.to_qemu else []
+            readers = [self.control, self.uart_fd] + ([self.user_fd] if connected else [])
+            writers = [self.uart_fd] if self.to_qemu else []
             if self.to_user and connected:
                 writers.append(self.user_fd)
             ready, _, _ = select.select(readers, writers, [], IDLE_TICK)
             if self.control in ready:
                 self.answer()
             self.from_user(connected)
-            if self.qemu_fd in ready:
+            if self.uart_fd in ready:
                 self.from_qemu(connected)
+            if self.qemu.process.poll() is not None:
+                self.restart(self.image)  # the board reset itself (machine.reset())
             self.flush(connected)
 
     def summary(self):

@@ -1,5 +1,7 @@
 """`vboard`: a virtual board, MicroPython's unix port behind a pseudo-terminal.
 
+(`vboard --board qemu-arm` runs the ARM board under QEMU instead: host_tools/qemu_vboard.py.)
+
 The unix port already speaks MicroPython's REPL protocols (friendly REPL, raw REPL,
 raw-paste). This proxy sits between the terminal a client opens (mpremote, `flash`, `run`,
 a serial terminal) and a `micropython` child running on a second terminal, and adds what a
