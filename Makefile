@@ -1,6 +1,8 @@
 # Two commands do everything on a fresh machine: `make demo` and `make test`.
 # With a board plugged in: `make demo PORT=/dev/ttyACM0 BOARD=rp2040`, and `make hil` with
-# the same PORT and BOARD runs the hardware-in-the-loop tests on it.
+# the same PORT and BOARD runs the hardware-in-the-loop tests on it (and on the virtual
+# RP2040 and the virtual ARM board, as `make test` does). `make demo BOARD=qemu-arm` runs
+# the demo on the virtual ARM board.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -25,8 +27,8 @@ $(READY): requirements.txt
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-demo: $(READY)
-	$(BIN)/python -m host_tools demo $(if $(PORT),--port $(PORT) --board $(BOARD))
+demo: $(READY) $(if $(filter qemu-arm,$(BOARD)),qemu)
+	$(BIN)/python -m host_tools demo $(if $(PORT),--port $(PORT)) --board $(BOARD)
 
 $(WASM_READY): $(WASM)/package.json $(WASM)/package-lock.json
 	cd $(WASM) && npm ci --no-audit --no-fund
@@ -50,7 +52,7 @@ test: $(READY) $(WASM_READY) qemu
 test-slow: $(READY) $(WASM_READY) qemu
 	$(BIN)/python -m pytest -q -rs -m slow tests
 
-hil: $(READY)
+hil: $(READY) qemu
 	ULITE_HIL_PORT=$(PORT) ULITE_HIL_BOARD=$(BOARD) $(BIN)/python -m pytest -q -rs tests/hil
 
 # A long fuzz of model loading on MicroPython (tests/fuzz.py): N cases, SEED=... to replay a

@@ -149,11 +149,11 @@ class BoardLink:
     def exec_file(self, name):
         self.exec((DEVICE_DIR / name).read_text())
 
-    def exec_batched(self, statements):
-        """Run statements in as few execs as fit EXEC_TEXT characters each."""
+    def exec_batched(self, statements, exec_text=EXEC_TEXT):
+        """Run statements in as few execs as fit `exec_text` characters each."""
         batch, size = [], 0
         for statement in statements:
-            if batch and size + len(statement) > EXEC_TEXT:
+            if batch and size + len(statement) > exec_text:
                 self.exec("\n".join(batch))
                 batch, size = [], 0
             batch.append(statement)
@@ -162,17 +162,17 @@ class BoardLink:
             self.exec("\n".join(batch))
 
     @staticmethod
-    def b64_calls(call, data, *prefix):
+    def b64_calls(call, data, *prefix, chunk=CHUNK):
         """Statements `call(*prefix, offset, base64 text)` that send `data` in chunks."""
-        for offset in range(0, len(data), CHUNK):
-            text = base64.b64encode(data[offset : offset + CHUNK]).decode()
+        for offset in range(0, len(data), chunk):
+            text = base64.b64encode(data[offset : offset + chunk]).decode()
             yield "%s(%s)" % (
                 call,
                 ", ".join([repr(p) for p in prefix] + [str(offset), repr(text)]),
             )
 
-    def send_b64(self, call, data, *prefix):
-        self.exec_batched(self.b64_calls(call, data, *prefix))
+    def send_b64(self, call, data, *prefix, chunk=CHUNK, exec_text=EXEC_TEXT):
+        self.exec_batched(self.b64_calls(call, data, *prefix, chunk=chunk), exec_text)
 
     def write_files(self, files):
         """Write each {path: bytes} so that a path holds either its old file or all of its

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from mpremote.romfs import make_romfs
 
-from . import boards, runtime
+from . import boards, qemu_vboard, runtime
 from .errors import UserError
 from .inspect_cmd import describe
 from .paths import MPY_DIR
@@ -47,8 +47,7 @@ MANIFEST = """\
 # Freezes the ulite runtime and the {name} model into MicroPython firmware, so the model's
 # bytes stay in flash. Written by `python -m host_tools convert`. In a MicroPython checkout:
 #     {build}
-include("{base_manifest}")
-package("ulite", base_path={mpy_dir!r})
+{include}package("ulite", base_path={mpy_dir!r})
 module("{name}.py", base_path={out_dir!r})
 """
 
@@ -103,14 +102,16 @@ def model_module(model_path, name, info, data):
     )
 
 
-def romfs_image(board, model_mpy):
-    """A ROMFS image holding the model module at its root and the runtime in lib/."""
+def romfs_image(board, files):
+    """A ROMFS image holding the runtime in lib/ and `files` ({path: bytes}: the model
+    module) at its root."""
     with tempfile.TemporaryDirectory(prefix="ulite-romfs-") as tmp:
         root = Path(tmp)
         for device_path, local in runtime.build(board).items():
             (root / device_path).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(local, root / device_path)
-        shutil.copyfile(model_mpy, root / model_mpy.name)
+        for path, data in files.items():
+            (root / path).write_bytes(data)
         with contextlib.redirect_stdout(io.StringIO()):  # make_romfs lists what it adds
             return make_romfs(str(root), mpy_cross=False)
 
@@ -175,13 +176,13 @@ def convert(model_path, board, name=None, out_dir=None):
             MANIFEST.format(
                 name=name,
                 build=board.firmware_build.format(manifest=(out / manifest.name).resolve()),
-                base_manifest=board.base_manifest,
+                include='include("%s")\n' % board.base_manifest if board.base_manifest else "",
                 mpy_dir=str(MPY_DIR),
                 out_dir=str(out.resolve()),
             )
         )
         image = staging / (name + ".romfs")
-        image.write_bytes(romfs_image(board, compiled))
+        image.write_bytes(romfs_image(board, {compiled.name: compiled.read_bytes()}))
     source, compiled, manifest, image = (out / p.name for p in (source, compiled, manifest, image))
     return {
         "name": name,
@@ -206,28 +207,45 @@ def run(args):
     warning = board.fit_warning(
         arena, where=" even with ulite and the model frozen in firmware", runtime_in_heap=False
     )
-    if warning is None and board.mpy_arch != "host":
+    # from a filesystem, import loads the model's bytes into the heap (the virtual board's
+    # stand for frozen ones; the ARM board has none: its models are in ROMFS)
+    from_filesystem = board.mpy_arch != "host" and not qemu_vboard.emulates(board)
+    if warning is None and from_filesystem:
         warning = board.fit_warning(
             arena, size, where=" from its filesystem (import loads ulite and the model into the heap)"
         )
         if warning:
             warning += "; freeze ulite and the model into firmware (manifest.py), or use ROMFS"
-    print(
-        warning
-        or "fits %s: %d-byte heap for runtime %d + arena %d%s"
-        % (
-            board.name,
-            board.heap_bytes,
-            board.runtime_bytes,
-            arena,
-            "" if board.mpy_arch == "host" else " (+ model %d from the filesystem)" % size,
+    if warning:
+        print(warning)
+    elif qemu_vboard.emulates(board):
+        print(
+            "fits %s: %d-byte heap for arena %d (ulite's code and the model stay in ROMFS)"
+            % (board.name, board.heap_bytes, arena)
         )
-    )
+    else:
+        print(
+            "fits %s: %d-byte heap for runtime %d + arena %d%s"
+            % (
+                board.name,
+                board.heap_bytes,
+                board.runtime_bytes,
+                arena,
+                " (+ model %d from the filesystem)" % size if from_filesystem else "",
+            )
+        )
     print("firmware with ulite and the model frozen in flash (in a MicroPython checkout):")
     print("    " + board.firmware_build.format(manifest=manifest.resolve()))
     image_bytes = image.stat().st_size
-    print("or, without rebuilding firmware, on a board with ROMFS:")
-    print("    mpremote romfs deploy %s    # %d-byte image" % (image, image_bytes))
+    if qemu_vboard.emulates(board):
+        print("or boot the virtual ARM board with it (or `flash` it to a running one):")
+        print(
+            "    python -m host_tools vboard --board %s --romfs %s    # %d-byte image"
+            % (board.name, image, image_bytes)
+        )
+    else:
+        print("or, without rebuilding firmware, on a board with ROMFS:")
+        print("    mpremote romfs deploy %s    # %d-byte image" % (image, image_bytes))
     if board.romfs_bytes and image_bytes > board.romfs_bytes:
         print(
             "warning: the %d-byte ROMFS image exceeds the %d-byte ROMFS partition of %s"

@@ -4,7 +4,7 @@ import contextlib
 
 import numpy as np
 
-from . import boards, vboard
+from . import boards, qemu_vboard, vboard
 from .errors import UserError
 from .flash import flash
 from .images import person_detect_input
@@ -21,12 +21,14 @@ def add_parser(commands):
             "Start a virtual RP2040 board, convert and flash TFLM's person detection model, "
             "run it on person.bmp and no_person.bmp from the corpus through the board's REPL, "
             "print both scores and the invoke time measured on the board, and stop the board. "
-            "With --port and --board it does the same on a real board."
+            "--board qemu-arm starts the virtual ARM board instead (`vboard --board qemu-arm`). "
+            "With --port and --board it does the same on a board already running: a real one, "
+            "or a virtual one started with `vboard`."
         ),
         epilog="example: python -m host_tools demo --port /dev/ttyACM0 --board rp2040",
     )
     p.add_argument(
-        "--port", metavar="DEV", help="a real board's serial device (default: start a virtual one)"
+        "--port", metavar="DEV", help="a board's serial device (default: start a virtual one)"
     )
     p.add_argument("--board", default="rp2040", help="the board's definition (default rp2040)")
     p.set_defaults(run=run)
@@ -55,6 +57,8 @@ def person_detection(port, board):
             "  %-14s person %3.0f%%   no person %3.0f%%   (invoke %.1f ms on the board)"
             % (image, 100 * person, 100 * not_person, us / 1000)
         )
+    if qemu_vboard.emulates(board):
+        print("  (the ARM board's clock counts instructions: 1 ms = 1,000,000 executed)")
 
 
 def run(args):

@@ -5,7 +5,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import boards, convert, runtime
+from . import boards, convert, qemu_vboard, runtime
 from .board_link import BoardLink
 from .errors import UserError
 
@@ -25,6 +25,12 @@ MPY_ARCH = {
     "rv64imc": 12,
 }
 MPY_VERSION = 6
+# Cores that also load .mpy files built for an older core. MicroPython on a Thumb core loads
+# native code of any Thumb architecture from armv6m up to its own (MPY_FEATURE_ARCH_TEST in
+# py/persistentcode.h); we allow only what a board definition needs: the ARM board's
+# Cortex-M3 runs the armv6m code built for it (boards/qemu-arm.toml), as for a Pico. (Its
+# firmware reports armv7em: MicroPython's name for a Thumb-2 core without an FPU.)
+ALSO_RUNS = {"armv7em": ("armv6m",)}
 
 
 def add_parser(commands):
@@ -40,7 +46,11 @@ def add_parser(commands):
             "left). Runtime files the runtime no longer has are removed once the new files "
             "are in place. What the firmware already holds in flash "
             "(frozen, or in ROMFS) with the same version or SHA-256 is not copied. DEV may be "
-            "a virtual board (`vboard`). Warns, with the numbers, when the model will not fit."
+            "a virtual board (`vboard`). The virtual ARM board (`vboard --board qemu-arm`) has "
+            "no writable filesystem: there flash deploys convert's ROMFS image (the model "
+            "module and the runtime) and the board restarts with it; the image it runs "
+            "already is not deployed again, and a deploy cut off anywhere leaves the old "
+            "image. Warns, with the numbers, when the model will not fit."
         ),
         epilog="example: python -m host_tools flash --port /dev/ttyACM0 --board rp2040 model.tflite",
     )
@@ -64,8 +74,9 @@ def target_board(board, info, port):
         return dataclasses.replace(board, mpy_arch="host")
     if board.mpy_arch == "host":
         raise UserError("%s is a real board (%s), not a virtual one" % (port, info["machine"]))
-    if arch != MPY_ARCH[board.mpy_arch]:
-        names = {v: k for k, v in MPY_ARCH.items()}
+    names = {v: k for k, v in MPY_ARCH.items()}
+    runs = (names.get(arch),) + ALSO_RUNS.get(names.get(arch), ())
+    if board.mpy_arch not in runs:
         raise UserError(
             "%s runs %s code (%s), not %s for --board %s"
             % (port, names.get(arch, "no native"), info["machine"], board.mpy_arch, board.name)
@@ -90,8 +101,66 @@ def plan_copies(link, files):
 
 def flash(port, board, model_path, name=None, log=print):
     """Flash the runtime and model; returns a dict: name, copied {path: bytes}, unchanged,
-    removed [paths], seconds."""
+    removed [paths], seconds. On the virtual ARM board `copied` is the ROMFS image deployed,
+    {"NAME.romfs": bytes}, or {} when the board runs that image already."""
     start = time.monotonic()
+    running = qemu_vboard.status(port)
+    if running is None:
+        result = copy_files(port, board, model_path, name, log)
+        summary = "%d files copied (%d bytes), %d unchanged" % (
+            len(result["copied"]),
+            sum(len(d) for d in result["copied"].values()),
+            result["unchanged"],
+        )
+    else:
+        result = deploy_image(port, board, running, model_path, name, log)
+        image = list(result["copied"].values())
+        summary = (
+            "ROMFS image deployed (%d bytes)" % len(image[0]) if image else "nothing deployed"
+        )
+    result["seconds"] = time.monotonic() - start
+    log("flashed %s to %s: %s, in %.1f s" % (result["name"], port, summary, result["seconds"]))
+    return result
+
+
+def deploy_image(port, board, running, model_path, name, log):
+    """flash on the virtual ARM board (`running`: its status). Its models live in its ROMFS
+    partition, which the firmware cannot write: the model goes in convert's ROMFS image (the
+    model module and the runtime), and the board restarts with it (host_tools/qemu_vboard.py).
+    The board must then hold that model and runtime in /rom."""
+    if running["board"] != board.name:
+        raise UserError(
+            "%s is a virtual %s board: use --board %s" % (port, running["board"], running["board"])
+        )
+    with BoardLink(port) as link:
+        target_board(board, link.info, port)
+    with tempfile.TemporaryDirectory(prefix="ulite-flash-") as tmp:
+        result = convert.convert(model_path, board, name, tmp)
+        image = (Path(tmp) / (result["name"] + ".romfs")).read_bytes()
+    name = result["name"]
+    warning = board.fit_warning(
+        result["info"]["arena_bytes"],
+        where=" with ulite and the model in ROMFS",
+        runtime_in_heap=False,
+    )
+    if warning:
+        log(warning)
+    if not qemu_vboard.deploy(port, image)["deployed"]:
+        log("the board runs this ROMFS image already (same SHA-256): nothing deployed")
+        return {"name": name, "copied": {}, "unchanged": 1, "removed": []}
+    with BoardLink(port) as link:
+        found = (link.resident(name, "SHA256"), link.resident("ulite", "__version__"))
+    if found != (result["sha256"], runtime.version()):
+        raise UserError("the board on %s restarted without %s and ulite in /rom" % (port, name))
+    log(
+        "deployed %s.romfs (%d bytes: %s.mpy and the runtime); the board restarted with it"
+        % (name, len(image), name)
+    )
+    return {"name": name, "copied": {name + ".romfs": image}, "unchanged": 0, "removed": []}
+
+
+def copy_files(port, board, model_path, name, log):
+    """flash on a board with a filesystem: copy the runtime and the model module."""
     with BoardLink(port) as link:
         build_board = target_board(board, link.info, port)
         with tempfile.TemporaryDirectory(prefix="ulite-flash-") as tmp:
@@ -145,17 +214,11 @@ def flash(port, board, model_path, name=None, log=print):
         link.remove(removals)
         for path in removals:
             log("removed %s" % path)
-    seconds = time.monotonic() - start
-    log(
-        "flashed %s to %s: %d files copied (%d bytes), %d unchanged, in %.1f s"
-        % (name, port, len(copies), needed, len(files) - len(copies), seconds)
-    )
     return {
         "name": name,
         "copied": copies,
         "unchanged": len(files) - len(copies),
         "removed": removals,
-        "seconds": seconds,
     }
 
 

@@ -50,12 +50,13 @@ def firmware():
     return FIRMWARE
 
 
-def command(romfs=None, extra=()):
-    """The QEMU command line that boots the board, with `romfs` (an image file) loaded and
-    `extra` QEMU options (e.g. a monitor socket and a log file) added."""
+def command(romfs=None, serial="pty", extra=()):
+    """The QEMU command line that boots the board, with `romfs` (an image file) loaded, its
+    UART on `serial` ("pty": QEMU opens a pseudo-terminal; or a terminal device) and `extra`
+    QEMU options (e.g. a monitor socket and a log file) added."""
     args = [
         qemu_binary(), "-machine", "mps2-an385", "-nographic", "-monitor", "null",
-        "-semihosting", "-serial", "pty", "-icount", "shift=0", "-no-reboot",
+        "-semihosting", "-serial", serial, "-icount", "shift=0", "-no-reboot",
         "-kernel", str(firmware()),
     ]  # fmt: skip
     if romfs is not None:
@@ -71,18 +72,22 @@ def command(romfs=None, extra=()):
 
 class Qemu:
     """One QEMU process running the board; `port` is its serial pseudo-terminal. What QEMU
-    itself prints goes to a log file, never to a pipe nobody reads."""
+    itself prints goes to a log file, never to a pipe nobody reads.
 
-    def __init__(self, romfs=None, timeout=10, extra=()):
+    `serial`: a terminal device for the board's UART instead, whose other side the caller
+    holds open, so that nothing the board prints at boot is lost (QEMU drops what its own
+    pseudo-terminal gets before a client opens it)."""
+
+    def __init__(self, romfs=None, timeout=10, serial=None, extra=()):
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
-            command(romfs, extra),
+            command(romfs, serial or "pty", extra),
             stdin=subprocess.DEVNULL,
             stdout=self.log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        self.port = self._read_port(timeout)
+        self.port = serial or self._read_port(timeout)
 
     def output(self):
         self.log.seek(0)

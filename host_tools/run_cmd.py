@@ -10,6 +10,12 @@ from .infer import load_inputs
 
 INVOKE_TIMEOUT = 600  # seconds a board may stay silent while it loads a model or invokes
 SHOWN_VALUES = 16  # print outputs up to this many values
+# Inputs go in small pieces: once a model is loaded, the board's heap is mostly arena and
+# interpreter objects, and what is free is in small blocks (vww_96_int8 on the ARM board:
+# 35 KB free, none of it in a block above 880 bytes). Each piece needs a block for its
+# base64 text and one for its bytes, and each exec one for its compiled code.
+INPUT_CHUNK = 192  # input bytes per statement (256 characters of base64)
+INPUT_EXEC_TEXT = 2048  # characters of code per exec
 
 
 def add_parser(commands):
@@ -71,7 +77,7 @@ def run_cases(port, name, cases):
             _check_inputs(name, arrays, meta["inputs"])
             for i, a in enumerate(arrays):
                 data = np.ascontiguousarray(a).astype(a.dtype.newbyteorder("<")).tobytes()
-                link.send_b64("_ul_fill", data, i)
+                link.send_b64("_ul_fill", data, i, chunk=INPUT_CHUNK, exec_text=INPUT_EXEC_TEXT)
             invoke_us.append(link.eval_call("_ul_invoke()"))
             results = []
             for j, (shape, dtype) in enumerate(meta["outputs"]):

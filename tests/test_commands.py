@@ -45,6 +45,12 @@ def test_top_level_help_lists_every_command():
         ),
         (["build-runtime", "--board", "pico"], "unknown board 'pico'"),
         (["vboard", "--board", "pico"], "unknown board 'pico'"),
+        (["vboard", "--board", "qemu-arm", "--dir", "fs"], "qemu-arm has no writable filesystem"),
+        (["vboard", "--board", "rp2040", "--romfs", "x.romfs"], "--romfs is for --board qemu-arm"),
+        (
+            ["vboard", "--board", "qemu-arm", "--romfs", str(model_path("hello_world_int8"))],
+            "not a ROMFS image",
+        ),
         (
             [
                 "flash",

@@ -59,8 +59,18 @@ def test_mpy_loads_on_the_board(tmp_path, name):
     assert header == b"M\x06\x00"
 
 
-def test_manifest_freezes_runtime_and_model(tmp_path):
-    convert.convert(model_path("hello_world_int8"), boards.load("rp2040"), out_dir=tmp_path)
+RP2_BASE = [("include", ("$(PORT_DIR)/boards/manifest.py",), {})]
+
+
+@pytest.mark.parametrize(
+    "name, base, build",
+    [
+        ("rp2040", RP2_BASE, "ports/rp2 BOARD=RPI_PICO"),
+        ("qemu-arm", [], "ports/qemu BOARD=MPS2_AN385"),  # the qemu port freezes nothing itself
+    ],
+)
+def test_manifest_freezes_runtime_and_model(tmp_path, name, base, build):
+    convert.convert(model_path("hello_world_int8"), boards.load(name), out_dir=tmp_path)
     calls = []
     namespace = {
         verb: (lambda verb: lambda *a, **k: calls.append((verb, a, k)))(verb)
@@ -68,12 +78,11 @@ def test_manifest_freezes_runtime_and_model(tmp_path):
     }
     text = (tmp_path / "manifest.py").read_text()
     exec(text, namespace)
-    assert calls == [
-        ("include", ("$(PORT_DIR)/boards/manifest.py",), {}),
+    assert calls == base + [
         ("package", ("ulite",), {"base_path": str(MPY_DIR)}),
         ("module", ("hello_world_int8.py",), {"base_path": str(tmp_path.resolve())}),
     ]
-    assert "make -C ports/rp2 BOARD=RPI_PICO" in text
+    assert "make -C " + build in text
     assert "FROZEN_MANIFEST=%s" % (tmp_path / "manifest.py").resolve() in text
 
 

@@ -4,7 +4,7 @@ import binascii
 import gc
 import time
 
-_UL_CHUNK = 3072  # output bytes per base64 line
+_UL_CHUNK = 192  # output bytes per base64 line: a loaded model leaves small blocks free
 
 
 def _ul_load(name):

@@ -1,5 +1,6 @@
-"""`demo` end to end on a virtual RP2040: TFLM's person detection model flashed, run on the
-corpus images over the board's REPL, and its scores equal to TFLM's."""
+"""`demo` end to end: TFLM's person detection model flashed, run on the corpus images over
+the board's REPL, and its scores equal to TFLM's; on the virtual RP2040 it starts itself,
+and with --port on the virtual ARM board."""
 
 import os
 import re
@@ -12,10 +13,10 @@ from host_tools.images import person_detect_input
 from host_tools.paths import CORPUS, ROOT
 
 
-def demo():
+def demo(*args):
     env = dict(os.environ, ULITE_CORPUS=str(CORPUS))
     return subprocess.run(
-        [sys.executable, "-m", "host_tools", "demo"],
+        [sys.executable, "-m", "host_tools", "demo", *args],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -24,13 +25,8 @@ def demo():
     )
 
 
-def test_demo_detects_the_person_as_tflm_does():
-    result = demo()
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
-    assert re.match(r"virtual rp2040 board on /dev/pts/\d+$", lines[0])
-    assert re.search(r"flashed person_detect to /dev/pts/\d+: \d+ files copied", result.stdout)
-    assert "warning" not in result.stdout
+def assert_scores_are_tflms(output):
+    assert "warning" not in output
     model = (CORPUS / "models" / "person_detect.tflite").read_bytes()
     for image, person_wins in (("person.bmp", True), ("no_person.bmp", False)):
         scores = run_tflm(model, [person_detect_input(CORPUS / "data" / image)])[0].reshape(-1)
@@ -41,5 +37,25 @@ def test_demo_detects_the_person_as_tflm_does():
             100 * person,
             100 * not_person,
         )
-        assert re.search(expected, result.stdout), result.stdout
+        assert re.search(expected, output), output
+
+
+def test_demo_detects_the_person_as_tflm_does():
+    result = demo()
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert re.match(r"virtual rp2040 board on /dev/pts/\d+$", lines[0])
+    assert re.search(r"flashed person_detect to /dev/pts/\d+: \d+ files copied", result.stdout)
+    assert_scores_are_tflms(result.stdout)
     assert lines[-1] == "stopped the virtual board"
+
+
+def test_demo_on_the_arm_board(arm_board):
+    result = demo("--port", arm_board.port, "--board", arm_board.board.name)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "qemu-arm board on %s" % arm_board.port
+    flashed = r"flashed person_detect to %s: (ROMFS image deployed|nothing deployed)"
+    assert re.search(flashed % arm_board.port, result.stdout), result.stdout
+    assert_scores_are_tflms(result.stdout)
+    assert "clock counts instructions" in lines[-1]

@@ -1,4 +1,5 @@
-"""The virtual board behaves like a board to plain mpremote and to a person at its REPL."""
+"""The virtual board behaves like a board to plain mpremote and to a person at its REPL (the
+virtual ARM board's own behaviour as a board: tests/hil/test_qemu_vboard.py)."""
 
 import dataclasses
 import os
@@ -58,8 +59,9 @@ class Terminal:
 
 
 @pytest.fixture
-def terminal(virtual_board):
-    term = Terminal(virtual_board.port)
+def terminal(request):
+    """A person at the REPL of the virtual RP2040, or (parametrized "arm") of the ARM board."""
+    term = Terminal(request.getfixturevalue(getattr(request, "param", "virtual") + "_board").port)
     term.sync()
     yield term
     term.close()
@@ -122,6 +124,8 @@ def test_repl_session(virtual_board):
 
 
 def test_ctrl_c_interrupts_running_code(terminal):
+    """(Not on the ARM board: its firmware reads its UART only while it waits for input, so
+    a Ctrl-C reaches it only when the running code ends.)"""
     os.write(terminal.fd, b"while True: pass\r\r")
     time.sleep(0.3)
     out = terminal.type("\x03")
@@ -129,6 +133,7 @@ def test_ctrl_c_interrupts_running_code(terminal):
     assert "42" in terminal.type("print(6 * 7)\r")
 
 
+@pytest.mark.parametrize("terminal", ["virtual", "arm"], indirect=True)
 def test_pasted_lines_all_run(terminal):
     os.write(terminal.fd, b"a = 1\rb = a + 1\rc = b + 1\rprint('c is', c)\r")
     assert "c is 3" in terminal.read_until(b"c is 3\r\n>>> ")
