@@ -148,7 +148,7 @@ def run(script_path, args=(), heap=None, timeout=600, copy_in=(), copy_out=(), e
                     "the ARM board did not finish %s within %d s" % (script_path.name, timeout)
                 )
             except UserError:
-                if board.alive():
+                if not board.exits_within(2):
                     raise
                 raise UserError(
                     "the ARM board stopped (QEMU exited) running %s: %s"

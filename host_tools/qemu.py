@@ -109,6 +109,15 @@ class Qemu:
     def alive(self):
         return self.process.poll() is None
 
+    def exits_within(self, seconds):
+        """True if QEMU has exited or does so within `seconds` (a lost serial port may come
+        a moment before the process is gone)."""
+        try:
+            self.process.wait(seconds)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
     def stop(self):
         if self.process.poll() is None:
             self.process.terminate()

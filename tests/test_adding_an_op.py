@@ -127,10 +127,11 @@ def missing_places(code, module, thumb_calls):
     for model, called in thumb_calls.get(name, ()):
         glue = sorted(set(called) & GLUE_KERNELS) if isinstance(called, list) else []
         ops = [layer for layer in layers.read(model) if layer.name == name]
-        if glue and (name not in estimate.GLUE_X86 or any(estimate.plan(layer) is None for layer in ops)):
+        if glue and (name not in estimate.OTHER or any(estimate.plan(layer) is None for layer in ops)):
             missing.append(
                 "host_tools/rp2040/estimate.py: %s runs the Thumb kernels %s; plan its calls"
-                " (estimate.plan) and measure its glue (GLUE_X86, rp2040/glue.py)" % (name, glue)
+                " (estimate.plan) and measure its glue on the ARM board (OTHER, rp2040/calibrate.py)"
+                % (name, glue)
             )
             break
     return missing

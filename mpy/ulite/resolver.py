@@ -24,7 +24,8 @@ Adding an op touches these places (tests/test_adding_an_op.py names any one miss
 7. package.json, for a new module: `python -m host_tools build-runtime --board virtual
    --package-json`.
 8. The RP2040 estimator (host_tools/rp2040/estimate.py), if the op runs Thumb glue around
-   the assembler kernels: plan its kernel calls and measure its glue (rp2040/glue.py).
+   the assembler kernels: plan its kernel calls, and measure its glue on the ARM board
+   (`python -m host_tools.rp2040.calibrate` prints the OTHER table).
 """
 
 # builtin code: kernel module name (in ulite.kernels)
