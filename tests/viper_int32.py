@@ -145,6 +145,8 @@ def load():
         setattr(builtins, name, name)
     try:
         checker.package = importlib.import_module(PACKAGE)
+        for name in checker.package.FAMILIES:  # the backend imports its modules lazily
+            getattr(checker.package, name)
     finally:
         for name in annotation_names:
             delattr(builtins, name)

@@ -20,9 +20,10 @@ from .common import (
     per_channel,
     quantized,
     requant_bytes,
-    requant_params,
+    requant_tuple,
     require,
     unsupported,
+    write_multipliers,
 )
 
 # Fields of ulite.layouts.conv, restated for the compiler to fold (see ulite.layouts).
@@ -149,16 +150,31 @@ def table_bytes(op, channels):
 
 
 def int8_tables(op, context, axis, depth, activation):
-    """Fill context.persistent with the per-channel init values and requantization params.
+    """(init bytes, rq) of the per-channel init values and requantization tables in
+    context.persistent, which derive_int8_tables writes unless they are precomputed.
 
     axis: the weights' output-channel axis (0 for conv, 3 for depthwise); depth: weights
-    summed per output channel. Returns (init bytes, rq). Refuses models whose accumulators
-    could leave int32 in the loops: |init| <= |bias| + 255 * 128 * depth and the products add
-    at most as much again, so |bias| + 65280 * depth must stay below 2**31.
+    summed per output channel.
     """
+    weights = op.inputs[1]
+    out = quantized(op, op.outputs[0])
+    channels = weights.shape[axis]
+    init_bytes = context.persistent[: 4 * channels]
+    region = context.persistent[4 * channels :]
+    if not context.precomputed:
+        derive_int8_tables(op, context, axis, depth, init_bytes, region)
+    lo, hi = activation_bounds(op, activation, out)
+    return init_bytes, requant_tuple(region, channels if weights.channels() > 1 else 1, out, lo, hi)
+
+
+def derive_int8_tables(op, context, axis, depth, init_bytes, region):
+    """Write the int32 init value of each output channel into init_bytes and its
+    requantization multiplier and shift into region. Refuses models whose accumulators
+    could leave int32 in the loops: |init| <= |bias| + 255 * 128 * depth and the products
+    add at most as much again, so |bias| + 65280 * depth must stay below 2**31."""
     x = quantized(op, op.inputs[0])
     weights = quantized(op, op.inputs[1])
-    out = quantized(op, op.outputs[0])
+    out = op.outputs[0]
     bias = op.inputs[2] if len(op.inputs) > 2 else None
     channels = weights.shape[axis]
     in_bits, out_bits = x.scale_bits(), out.scale_bits()
@@ -169,7 +185,6 @@ def int8_tables(op, context, axis, depth, activation):
         )
     else:
         multipliers = [quant.conv_multiplier(in_bits, weights.scale_bits(), out_bits)]
-    init_bytes = context.persistent[: 4 * channels]
     if axis == 0:  # [O, KH, KW, I]: a channel's weights are contiguous
         context.loops.weight_sums(weights.data, channels, depth, depth, 1, init_bytes)
     else:  # [1, KH, KW, O]: a channel's weights are `channels` apart
@@ -187,10 +202,7 @@ def int8_tables(op, context, axis, depth, activation):
     init = int32_view(init_bytes)
     for c in range(channels):
         init[c] = (biases[c] if bias else 0) - zp * init[c]
-    lo, hi = activation_bounds(op, activation, out)
-    region = context.persistent[4 * channels :]
-    rq = requant_params(region, multipliers, out, lo, hi, largest_bias + 32640 * depth)
-    return init_bytes, rq
+    write_multipliers(region, multipliers, largest_bias + 32640 * depth)
 
 
 def float_limits(activation):

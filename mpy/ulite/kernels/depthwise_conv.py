@@ -176,10 +176,11 @@ def prepare(op, context):
     if conv_geo:
         start = conv_common.table_bytes(op, channels)
         reordered = context.persistent[start : start + taps * channels]
-        weights = op.inputs[1].data
-        for o in range(channels):
-            for t in range(taps):
-                reordered[o * taps + t] = weights[t * channels + o]
+        if not context.precomputed:
+            weights = op.inputs[1].data
+            for o in range(channels):
+                for t in range(taps):
+                    reordered[o * taps + t] = weights[t * channels + o]
         args = conv_common.im2col_args(op, context, reordered, init, rq, conv_geo)
         return context.loops.conv_int8, args
     acc_bytes = 4 * geo[_DW_ROWS] * channels

@@ -16,8 +16,9 @@ from .common import (
     quantized,
     require,
     requant_bytes,
-    requant_params,
+    requant_tuple,
     unsupported,
+    write_multipliers,
 )
 
 _OPTIONS = "FullyConnectedOptions"
@@ -55,8 +56,26 @@ def prepare(op, context):
 
 def _prepare_int8(op, context):
     x = quantized(op, op.inputs[0])
-    weights = quantized(op, op.inputs[1])
+    weights = op.inputs[1]
     out = quantized(op, op.outputs[0])
+    bias = op.inputs[2] if len(op.inputs) > 2 else None
+    units, depth = weights.shape
+    lo, hi = activation_bounds(op, op.option(_OPTIONS, 0, "b", 0), out)
+    if not context.precomputed:
+        _derive_tables(op, context.persistent)
+    channels = units if weights.channels() > 1 else 1
+    rq = requant_tuple(context.persistent, channels, out, lo, hi)
+    batches = x.size // depth
+    acc = context.acc
+    bias_data = bias.data if bias else acc
+    args = (out.data, x.data, weights.data, bias_data, 1 if bias else 0, acc, len(acc) // 4)
+    return context.loops.fully_connected_int8, args + (batches, depth, units, x.zero_point, rq)
+
+
+def _derive_tables(op, region):
+    """Write the requantization multipliers and shifts into region; refuses accumulators
+    that could overflow int32."""
+    x, weights, out = op.inputs[0], quantized(op, op.inputs[1]), op.outputs[0]
     bias = op.inputs[2] if len(op.inputs) > 2 else None
     units, depth = weights.shape
     if per_channel(op, weights, 0) > 1:
@@ -73,14 +92,7 @@ def _prepare_int8(op, context):
     b32 = int32_view(bias.data) if bias else None
     for u in range(units if bias else 0):
         largest_bias = max(largest_bias, abs(b32[u]))
-    lo, hi = activation_bounds(op, op.option(_OPTIONS, 0, "b", 0), out)
-    largest_acc = largest_bias + 128 * 255 * depth
-    rq = requant_params(context.persistent, multipliers, out, lo, hi, largest_acc)
-    batches = x.size // depth
-    acc = context.acc
-    bias_data = bias.data if bias else acc
-    args = (out.data, x.data, weights.data, bias_data, 1 if bias else 0, acc, len(acc) // 4)
-    return context.loops.fully_connected_int8, args + (batches, depth, units, x.zero_point, rq)
+    write_multipliers(region, multipliers, largest_bias + 128 * 255 * depth)
 
 
 def _prepare_float(op, context):
