@@ -36,14 +36,21 @@ def precompute(model_bytes):
     with tempfile.TemporaryDirectory(prefix="ulite-prepare-") as tmp:
         model_path, data_path = Path(tmp) / "model.tflite", Path(tmp) / "entry.bin"
         model_path.write_bytes(model)
-        heap = 3 * len(model) + (4 << 20)
-        result = unix_port.run(DEVICE_SCRIPT, [model_path, data_path], heap=heap)
-        lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
-        if result.returncode or not lines:
-            detail = ((result.stderr or result.stdout).strip().splitlines() or ["no output"])[-1]
-            raise UserError("ulite cannot construct the model: %s" % detail)
-        info = json.loads(lines[-1])
+        info = _device(model, model_path, data_path)
+        first = Path(tmp) / "first.tflite"
+        first.write_bytes(with_entry(model, info["name"], data_path.read_bytes()))
+        _device(model, "--loops", first, data_path)
         return with_entry(model, info["name"], data_path.read_bytes()), info["arena_bytes"]
+
+
+def _device(model, *args):
+    """Run device/prepare.py on the unix port; returns its JSON line."""
+    result = unix_port.run(DEVICE_SCRIPT, args, heap=3 * len(model) + (4 << 20))
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    if result.returncode or not lines:
+        detail = ((result.stderr or result.stdout).strip().splitlines() or ["no output"])[-1]
+        raise UserError("ulite cannot construct the model: %s" % detail)
+    return json.loads(lines[-1])
 
 
 def _u32(buf, pos):
@@ -54,10 +61,11 @@ def _fields(buf, table, count):
     """Absolute positions of a table's fields 0..count-1 (0 where absent)."""
     vtable = table - struct.unpack_from("<i", buf, table)[0]
     size = struct.unpack_from("<H", buf, vtable)[0]
-    return [
-        table + struct.unpack_from("<H", buf, vtable + 4 + 2 * i)[0] if 4 + 2 * i < size else 0
+    offsets = [
+        struct.unpack_from("<H", buf, vtable + 4 + 2 * i)[0] if 4 + 2 * i < size else 0
         for i in range(count)
     ]
+    return [table + offset if offset else 0 for offset in offsets]
 
 
 def _targets(buf, field):

@@ -53,9 +53,7 @@ class Interpreter:
         # True: the plan and tables came from the model (convert); else why not (None: the
         # model has no precomputed entry)
         self.precomputed = True if plan else why_not
-        if plan:
-            kernels = [kernel_for(m.op_code(i)) for i in range(m.op_count)]
-        else:
+        if not plan:
             from .allocator import Allocator  # (a model convert prepared never loads it)
 
             progress.stage = "checking ops"
@@ -74,9 +72,6 @@ class Interpreter:
         progress.stage = "allocating the arena"
         self.arena = self._allocate(arena_size, arena)
         view = memoryview(self.arena)
-        tail = plan.planned_bytes  # each op's own tables, in op order, then the shared ints
-        if self.precomputed is True:
-            view[tail : tail + len(plan.tables)] = plan.tables
         views = [None] * m.tensor_count  # one view per activation, shared by its ops
         offsets = plan.tensor_offsets
         empty = view[0:0]  # what empty activations get: a view, like every other tensor
@@ -91,9 +86,34 @@ class Interpreter:
 
         m.place = place
         context = Context(self.loops, bytearray(4 * ACC_CHUNK))
-        context.precomputed = self.precomputed is True
+        if self.precomputed is True:
+            progress.stage = "loading the loops"
+            tables = plan.tables
+            view[plan.planned_bytes : plan.planned_bytes + len(tables)] = tables
+            for name in plan.loops:  # machine code: blocks in one piece, found before the ops'
+                getattr(self.loops, name)
+            kernels = [kernel_for(m.op_code(i)) for i in range(m.op_count)]
+        else:
+            # Derive the tables first, then prepare as from a precomputed plan: the loops are
+            # loaded by then and the derivations' garbage gone, so what stays packs together.
+            self._prepare(m, plan, kernels, context, view, progress)
+            gc.collect()
+        context.precomputed = True
+        self._prepare(m, plan, kernels, context, view, progress)
+        self._inputs = [m.tensor(i) for i in m.inputs]
+        self._outputs = [m.tensor(i) for i in m.outputs]
+        self._variables = [m.tensor(i) for i in plan.variables]
+        m.place = None
+        m.release()
+        progress.stage = "resetting state tensors"
+        self.reset()
+        _unload_construction_modules()
+
+    def _prepare(self, m, plan, kernels, context, view, progress):
+        """Prepare every op, its tables derived unless context.precomputed."""
         self._fns = [None] * len(kernels)  # op i runs as _fns[i](_args[i])
         self._args = [None] * len(kernels)
+        tail = plan.planned_bytes  # each op's own tables, in op order, then the shared ints
         shared_at = tail + sum(plan.table_bytes)
         for i, kernel in enumerate(kernels):
             progress.stage = "preparing op %d" % i
@@ -113,14 +133,6 @@ class Interpreter:
             except ModelError as e:
                 raise in_op(op, e)
             m.release_op(i)
-        self._inputs = [m.tensor(i) for i in m.inputs]
-        self._outputs = [m.tensor(i) for i in m.outputs]
-        self._variables = [m.tensor(i) for i in plan.variables]
-        m.place = None
-        m.release()
-        progress.stage = "resetting state tensors"
-        self.reset()
-        _unload_construction_modules()
 
     def _allocate(self, arena_size, arena):
         needed = self.arena_used

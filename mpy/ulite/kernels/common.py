@@ -108,14 +108,19 @@ def write_multipliers(region, multipliers, largest_abs_acc=0):
         channels, multiplier_of = multipliers
     else:
         channels, multiplier_of = len(multipliers), lambda c: multipliers[c]
-    mult = region[: 4 * channels]
-    shift = region[4 * channels : 5 * channels]
-    mult32 = int32_view(mult)
+    mult32 = int32_view(region[: 4 * channels])
+    shifts = region[4 * channels : 5 * channels]
+    lowest, highest = 0, 0
     for c in range(channels):
         m, s = multiplier_of(c)
-        check_shift(largest_abs_acc, s)
+        if s < lowest:
+            lowest = s
+        if s > highest:
+            highest = s
         mult32[c] = m
-        shift[c] = max(-31, min(31, s)) & 0xFF
+        shifts[c] = (s if -31 <= s <= 31 else 31 if s > 0 else -31) & 0xFF
+    check_shift(largest_abs_acc, highest)
+    check_shift(largest_abs_acc, lowest)
     return channels
 
 

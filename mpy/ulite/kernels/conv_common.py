@@ -7,6 +7,7 @@ outside the input then contributes exactly zero if it reads zp' instead of being
 """
 
 import array
+import struct
 
 from .. import quant
 from ..tensor import INT32_MAX
@@ -177,31 +178,30 @@ def derive_int8_tables(op, context, axis, depth, init_bytes, region):
     out = op.outputs[0]
     bias = op.inputs[2] if len(op.inputs) > 2 else None
     channels = weights.shape[axis]
+    scales = per_channel(op, weights, axis)
     in_bits, out_bits = x.scale_bits(), out.scale_bits()
-    if per_channel(op, weights, axis) > 1:
-        multipliers = (
-            channels,
-            lambda c: quant.conv_multiplier(in_bits, weights.scale_bits(c), out_bits),
-        )
-    else:
-        multipliers = [quant.conv_multiplier(in_bits, weights.scale_bits(), out_bits)]
+    weight_bits = struct.unpack_from("<%dI" % scales, weights.quant[0])
+    conv_multiplier = quant.conv_multiplier
+    multipliers = (scales, lambda c: conv_multiplier(in_bits, weight_bits[c], out_bits))
     if axis == 0:  # [O, KH, KW, I]: a channel's weights are contiguous
         context.loops.weight_sums(weights.data, channels, depth, depth, 1, init_bytes)
     else:  # [1, KH, KW, O]: a channel's weights are `channels` apart
         context.loops.weight_sums(weights.data, channels, depth, 1, channels, init_bytes)
-    biases = int32_view(bias.data) if bias else None
+    # the model's int32s may sit at any address (a board loads words aligned only): unpacked
+    biases = struct.unpack_from("<%di" % channels, bias.data) if bias else bytes(channels)
+    zp = x.zero_point + 128
+    init = int32_view(init_bytes)
     largest_bias = 0
-    for c in range(channels if bias else 0):
-        largest_bias = max(largest_bias, abs(biases[c]))
+    for c in range(channels):
+        b = biases[c]
+        if b > largest_bias or -b > largest_bias:
+            largest_bias = b if b > 0 else -b
+        init[c] = b - zp * init[c]
     if largest_bias + 65280 * depth > INT32_MAX:
         unsupported(
             "int32 accumulators of %d products with bias up to %d could overflow"
             % (depth, largest_bias)
         )
-    zp = x.zero_point + 128
-    init = int32_view(init_bytes)
-    for c in range(channels):
-        init[c] = (biases[c] if bias else 0) - zp * init[c]
     write_multipliers(region, multipliers, largest_bias + 32640 * depth)
 
 

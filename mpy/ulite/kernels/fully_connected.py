@@ -5,8 +5,9 @@ summed in float32, as TFLM's reference loop (the loops' conv_float32 on a 1x1 co
 over the batches). The output shape comes from the flatbuffer: batches = output size / units.
 """
 
+import struct
+
 from .. import quant
-from ..views import int32_view
 from . import conv_common
 from .common import (
     activation_bounds,
@@ -78,20 +79,20 @@ def _derive_tables(op, region):
     x, weights, out = op.inputs[0], quantized(op, op.inputs[1]), op.outputs[0]
     bias = op.inputs[2] if len(op.inputs) > 2 else None
     units, depth = weights.shape
+    in_bits, out_bits = x.scale_bits(), out.scale_bits()
     if per_channel(op, weights, 0) > 1:
-        in_bits, out_bits = x.scale_bits(), out.scale_bits()
-        multipliers = (
-            units,
-            lambda u: quant.conv_multiplier(in_bits, weights.scale_bits(u), out_bits),
-        )
+        weight_bits = struct.unpack_from("<%dI" % units, weights.quant[0])
+        conv_multiplier = quant.conv_multiplier
+        multipliers = (units, lambda u: conv_multiplier(in_bits, weight_bits[u], out_bits))
     else:
         if weights.zero_point != 0:
             unsupported("int8 weights with non-zero zero point")
-        multipliers = [quant.fc_per_tensor_multiplier(x.scale_bits(), weights.scale_bits(), out.scale_bits())]
+        multipliers = [quant.fc_per_tensor_multiplier(in_bits, weights.scale_bits(), out_bits)]
     largest_bias = 0
-    b32 = int32_view(bias.data) if bias else None
-    for u in range(units if bias else 0):
-        largest_bias = max(largest_bias, abs(b32[u]))
+    # the model's int32s may sit at any address (a board loads words aligned only): unpacked
+    for b in struct.unpack_from("<%di" % units, bias.data) if bias else ():
+        if b > largest_bias or -b > largest_bias:
+            largest_bias = b if b > 0 else -b
     write_multipliers(region, multipliers, largest_bias + 128 * 255 * depth)
 
 
