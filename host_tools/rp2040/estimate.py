@@ -73,7 +73,7 @@ OTHER = {
     "SOFTMAX": Cost(per_unit=(3975.0, 14870.2, 14540.1), cpi=1.535),  # per op, row, element
     "AVERAGE_POOL_2D": Cost(per_unit=(2210.6, 135.2, 64.6, 29.0), cpi=1.462),  # per op, output, window row, tap
     "RESHAPE": Cost(per_unit=(1569.0, 1.2), cpi=2.167),  # per op, byte
-    "FULLY_CONNECTED float32": Cost(per_unit=(-10598.9, 2225.1, 2280.4), cpi=1.95),  # per op, output, MAC
+    "FULLY_CONNECTED float32": Cost(per_unit=(-26791.0, 7317.8, 3746.2), cpi=1.94),  # per op, output, MAC
     "ADD broadcast": Cost(per_unit=(698.9,), cpi=1.545),  # per output element
 }
 
