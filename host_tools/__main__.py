@@ -3,10 +3,8 @@
 import argparse
 import sys
 
-from . import bench, convert, demo, flash, infer, inspect_cmd, run_cmd, runtime, vboard
+from .commands import COMMANDS
 from .errors import UserError
-
-COMMANDS = (inspect_cmd, infer, convert, runtime, flash, run_cmd, vboard, bench, demo)
 
 
 def main(argv=None):

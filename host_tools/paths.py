@@ -1,4 +1,5 @@
-"""Where things are: the repository, the device package, the shared corpus, the tool binaries."""
+"""Where things are: the repository, the device package, the device scripts, the shared
+corpus, the tool binaries."""
 
 import os
 import shutil
@@ -9,6 +10,7 @@ from .errors import UserError
 
 ROOT = Path(__file__).resolve().parent.parent
 MPY_DIR = ROOT / "mpy"
+DEVICE_DIR = Path(__file__).resolve().parent / "device"  # scripts that run on MicroPython
 BOARDS_DIR = ROOT / "boards"
 CORPUS = Path(os.environ.get("ULITE_CORPUS", ROOT.parent / "shared" / "corpus"))
 

@@ -22,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from . import processes
 from .errors import UserError
 from .paths import ROOT
 
@@ -119,13 +120,7 @@ class Qemu:
         return True
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        processes.stop(self.process, 5)
 
 
 @contextlib.contextmanager

@@ -5,10 +5,10 @@ import re
 import pytest
 from conftest import MODELS
 
-from host_tools import boards, runtime, unix_port
-from host_tools.board_link import DEVICE_DIR
+from host_tools import boards, micropython, runtime
 from host_tools.errors import UserError
-from host_tools.inspect_cmd import describe
+from host_tools.model_info import describe
+from host_tools.paths import DEVICE_DIR
 
 NAMES = ["esp32", "esp32s3", "esp32s3-psram", "qemu-arm", "rp2040", "rp2350", "virtual"]
 ARCHES = {"armv6m", "armv7emsp", "xtensawin", "host"}
@@ -82,7 +82,7 @@ def test_runtime_budget_covers_the_runtime(tmp_path):
     )
     used = {}
     for model in models:  # one process each: the unix port's GC scans its stack conservatively
-        result = unix_port.run(script, [model], heap=8 << 20, extra_path=[lib / "lib"])
+        result = micropython.run("unix", script, [model], heap=8 << 20, extra_path=[lib / "lib"])
         assert result.returncode == 0, result.stderr
         used[model] = int(result.stdout.split()[-1])
     worst = max(used.values())

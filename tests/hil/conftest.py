@@ -25,8 +25,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from host_tools import boards, qemu_vboard, vboard
-from host_tools.inspect_cmd import describe
+from host_tools import boards, qemu_vboard, vboards
+from host_tools.model_info import describe
 from host_tools.paths import tool
 
 REAL_PORT = os.environ.get("ULITE_HIL_PORT", "")
@@ -45,14 +45,14 @@ class Target:
 @pytest.fixture(scope="session")
 def virtual_board():
     board = boards.load("rp2040")
-    with vboard.started(board.name) as port:
+    with vboards.started(board.name) as port:
         yield Target("virtual", port, board)
 
 
 @pytest.fixture(scope="session")
 def arm_board():
     board = boards.load("qemu-arm")
-    with vboard.started(board.name) as port:
+    with vboards.started(board.name) as port:
         yield Target("arm", port, board, romfs_only=True)
 
 

@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 from conftest import golden_cases, model_path
 
-from host_tools import boards, vboard
+from host_tools import boards, vboards
 from host_tools.board_link import BoardLink
 from host_tools.errors import UserError
-from host_tools.flash import flash
+from host_tools.flashing import flash
 from host_tools.paths import ROOT
+from host_tools.unix_vboard import VirtualBoard
 
 from .conftest import mpremote
 
@@ -151,7 +152,7 @@ def test_errors_are_one_line(virtual_board):
 
 
 def test_stopping_leaves_no_process_or_directory():
-    with vboard.started("rp2040") as port:
+    with vboards.started("rp2040") as port:
         with BoardLink(port) as link:
             fs_dir = link.eval("__import__('os').getcwd()")
     assert not Path(fs_dir).exists()
@@ -185,7 +186,7 @@ def test_a_crashing_micropython_stops_the_board(tmp_path):
     """MicroPython dying before its REPL (here: a heap the host cannot give) is an error,
     not an endless round of soft reboots."""
     board = boards.load("rp2040")
-    vb = vboard.VirtualBoard(dataclasses.replace(board, heap_bytes=1 << 50), tmp_path)
+    vb = VirtualBoard(dataclasses.replace(board, heap_bytes=1 << 50), tmp_path)
     vb.start()
     try:
         with pytest.raises(UserError, match="MicroPython exited before its REPL started"):

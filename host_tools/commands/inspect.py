@@ -1,13 +1,8 @@
 """`inspect`: what a model contains and what it needs from ulite (asked of ulite itself)."""
 
 import json
-from pathlib import Path
 
-from . import unix_port
-from .errors import UserError
-from .paths import check_file
-
-DEVICE_SCRIPT = Path(__file__).parent / "device" / "describe.py"
+from ..model_info import describe
 
 
 def add_parser(commands):
@@ -23,30 +18,6 @@ def add_parser(commands):
     p.add_argument("model", help=".tflite file")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a report")
     p.set_defaults(run=run)
-
-
-def describe(model_path):
-    info = describe_all([model_path])[0]
-    if "error" in info:
-        raise UserError("%s: %s" % (model_path, info["error"]))
-    return info
-
-
-def describe_all(model_paths):
-    """ulite.describe of each model, in one MicroPython process: a dict per model, with
-    "error" (the UliteError's message) for a model ulite cannot read."""
-    paths = [Path(p) for p in model_paths]
-    for path in paths:
-        check_file(path, "model")
-    heap = max(p.stat().st_size for p in paths) * 3 + (1 << 20)
-    result = unix_port.run(DEVICE_SCRIPT, [p.resolve() for p in paths], heap=heap)
-    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
-    if result.returncode != 0 or len(lines) != len(paths):
-        text = result.stderr.strip() or result.stdout.strip()
-        detail = (text.splitlines() or ["no output"])[-1]
-        failed = paths[len(lines)] if len(lines) < len(paths) else paths[-1]
-        raise UserError("cannot describe %s: %s" % (failed, detail))
-    return [json.loads(line) for line in lines]
 
 
 def _tensor_line(kind, i, t):

@@ -1,4 +1,4 @@
-"""`vboard`: a virtual board, MicroPython's unix port behind a pseudo-terminal.
+"""The unix-port virtual board (`vboard`): MicroPython's unix port behind a pseudo-terminal.
 
 (`vboard --board qemu-arm` runs the ARM board under QEMU instead: host_tools/qemu_vboard.py.)
 
@@ -26,7 +26,6 @@ Its filesystem is a scratch directory: the child's working directory, with lib/ 
 sys.path as /lib is on a board. It is not a sandbox: absolute paths reach the host.
 """
 
-import contextlib
 import fcntl
 import os
 import platform
@@ -34,18 +33,17 @@ import pty
 import re
 import select
 import shutil
-import signal
 import struct
 import subprocess
-import sys
 import tempfile
 import termios
 import tty
 from pathlib import Path
 
-from . import boards, qemu_vboard
+from . import processes
+from .architectures import runs_module
 from .errors import UserError
-from .paths import ROOT, tool
+from .paths import DEVICE_DIR, tool
 
 MODEL_MARK = b"ulite-model-"  # in every model module convert writes (its FORMAT string)
 FRIENDLY_BANNER_END = b'Type "help()" for more information.\r\n>>> '
@@ -62,7 +60,7 @@ READ_SYSCALL = {"x86_64": "0", "aarch64": "63"}.get(platform.machine())
 # its REPL) already leaves out its own.
 STARTUP_BYTES = 2432
 OUTPUT_HIGH_WATER = 256 * 1024  # stop reading the child while this much waits for a client
-HEAP_HELPER = (Path(__file__).parent / "device" / "heap.py").read_text()
+HEAP_HELPER = (DEVICE_DIR / "heap.py").read_text()
 
 # The child's -c program runs three files in turn, so that the code of each is garbage by
 # the time the next runs: the free heap left after boot is then the board's, to a KB.
@@ -96,58 +94,6 @@ for _f in %r:
 """
 
 
-def add_parser(commands):
-    p = commands.add_parser(
-        "vboard",
-        help="start a virtual board (MicroPython unix port, or the ARM board under QEMU)",
-        description=(
-            "Start a virtual board behind a pseudo-terminal. The first line printed is the "
-            "device path to give `flash --port`, `run --port`, `demo --port` or `mpremote "
-            "connect`; the board runs until stopped (Ctrl-C, SIGTERM). "
-            "With --board qemu-arm it is the virtual ARM board: MicroPython's bare-metal qemu "
-            "port on an MPS2-AN385 (Cortex-M3) under QEMU (qemu-system-arm), which runs the "
-            "ARMv6-M code a Pico runs, with a Pico's heap. It has no writable filesystem: "
-            "models and the runtime live in its ROMFS partition (/rom), loaded from --romfs "
-            "IMAGE (convert's NAME.romfs) at boot; `flash` deploys a new image and the board "
-            "restarts with it, on the same device path. It sleeps (QEMU paused) while no "
-            "client has its device open. "
-            "With any other BOARD it is MicroPython's unix port with BOARD's heap, in a "
-            "scratch directory that acts as its filesystem (lib/ is on its sys.path, like "
-            "/lib on a board). It answers the raw REPL like a board, soft resets by "
-            "restarting the process, and keeps model modules out of its heap as a board keeps "
-            "them in flash. It is not a sandbox: absolute paths reach the host's files."
-        ),
-        epilog=(
-            "examples: python -m host_tools vboard --board rp2040; python -m host_tools vboard "
-            "--board qemu-arm --romfs person_detect-qemu-arm/person_detect.romfs"
-        ),
-    )
-    p.add_argument(
-        "--board",
-        default="rp2040",
-        help="board to emulate (default rp2040): qemu-arm runs the ARM firmware under QEMU, "
-        "any other board the unix port with that board's heap",
-    )
-    p.add_argument(
-        "--dir",
-        help="unix port: use DIR as the filesystem and keep it (default: a temporary one)",
-    )
-    p.add_argument(
-        "--romfs",
-        metavar="IMAGE",
-        help="qemu-arm: the ROMFS image to boot with (default: none; `flash` deploys one)",
-    )
-    p.set_defaults(run=run)
-
-
-class Stop(Exception):
-    pass
-
-
-def _raise_stop(signum, frame):
-    raise Stop()
-
-
 def _nonblocking(fd):
     fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
 
@@ -160,7 +106,7 @@ def runtime_modules(fs_dir):
         parts = path.relative_to(lib).with_suffix("").parts
         if parts[-1] == "__init__":
             parts = parts[:-1]
-        if "thumb" not in parts:  # the ARM-only backend does not load on the host
+        if runs_module("host", parts):
             names.append(".".join(parts))
     return names
 
@@ -258,13 +204,8 @@ class VirtualBoard:
         self.tail = b""  # the end of its output, for banners split across reads
 
     def stop_child(self):
-        if self.child and self.child.poll() is None:
-            self.child.terminate()
-            try:
-                self.child.wait(2)
-            except subprocess.TimeoutExpired:
-                self.child.kill()
-                self.child.wait()
+        if self.child:
+            processes.stop(self.child, 2)
         for fd in (self.child_fd, self.child_slave):
             if fd is not None:
                 os.close(fd)
@@ -424,81 +365,3 @@ class VirtualBoard:
             if writable or self.to_user:
                 self.flush_user()
 
-
-def serve(served, summary):
-    """Run a board until a signal stops it; prints its device path first, then `summary`."""
-    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
-        signal.signal(signum, _raise_stop)
-    try:
-        served.start()
-        print(served.path, flush=True)
-        print(summary, flush=True)
-        served.serve()
-    except Stop:
-        pass
-    finally:
-        served.close()
-
-
-def run(args):
-    board = boards.load(args.board)
-    if qemu_vboard.emulates(board):
-        if args.dir:
-            raise UserError(
-                "--dir is for the unix-port boards: %s has no writable filesystem"
-                " (its models come in ROMFS images: --romfs, or `flash`)" % board.name
-            )
-        arm = qemu_vboard.ArmBoard(board, args.romfs)
-        serve(arm, arm.summary())
-        return
-    if args.romfs:
-        raise UserError(
-            "--romfs is for --board qemu-arm; the unix-port board takes files on its"
-            " filesystem (--dir, `flash`)"
-        )
-    if args.dir:
-        fs_dir, temporary = Path(args.dir), False
-    else:
-        fs_dir, temporary = Path(tempfile.mkdtemp(prefix="ulite-vboard-")), True
-    summary = (
-        "virtual %s: MicroPython unix port, heap %d bytes + model modules, filesystem %s;"
-        " stop with Ctrl-C" % (board.name, board.heap_bytes, fs_dir)
-    )
-    try:
-        serve(VirtualBoard(board, fs_dir), summary)
-    finally:
-        if temporary:
-            shutil.rmtree(fs_dir, ignore_errors=True)
-
-
-@contextlib.contextmanager
-def started(board_name="rp2040", timeout=30, fs_dir=None):
-    """Run `python -m host_tools vboard` in the background, on the filesystem directory
-    `fs_dir` (kept) or a temporary one; yields its device path."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    command = [sys.executable, "-m", "host_tools", "vboard", "--board", board_name]
-    process = subprocess.Popen(
-        command + (["--dir", str(fs_dir)] if fs_dir else []),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-        text=True,
-    )
-    try:
-        ready, _, _ = select.select([process.stdout], [], [], timeout)
-        line = process.stdout.readline().strip() if ready else ""
-        if not line.startswith("/dev/"):
-            process.kill()
-            detail = (process.stderr.read().strip().splitlines() or ["no output"])[-1]
-            raise UserError("the virtual board did not start: %s" % (line or detail))
-        yield line
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        process.stdout.close()
-        process.stderr.close()

@@ -4,13 +4,13 @@ import contextlib
 
 import numpy as np
 
-from . import boards, qemu_vboard, vboard
-from .errors import UserError
-from .flash import flash
-from .images import person_detect_input
-from .inspect_cmd import describe
-from .paths import CORPUS
-from .run_cmd import run_cases
+from .. import boards, qemu_vboard, vboards
+from ..board_run import run_cases
+from ..errors import UserError
+from ..flashing import flash
+from ..images import person_detect_input
+from ..model_info import describe
+from ..paths import CORPUS
 
 
 def add_parser(commands):
@@ -68,7 +68,7 @@ def run(args):
     with contextlib.ExitStack() as stack:
         port = args.port
         if port is None:
-            port = stack.enter_context(vboard.started(board.name))
+            port = stack.enter_context(vboards.started(board.name))
             print("virtual %s board on %s" % (board.name, port))
         else:
             print("%s board on %s" % (board.name, port))
