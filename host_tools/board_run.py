@@ -32,7 +32,8 @@ def run_cases(port, name, cases):
     """Run each case (a list of input arrays) on the board in one session.
 
     Returns (outputs, report): outputs[c] is the list of output arrays of case c; report
-    has invoke_us (per case, measured on the board), arena_bytes and heap_free.
+    has invoke_us (per case, measured on the board), arena_bytes, heap_free and
+    quantization ((scale, zero_point) of each output).
     """
     with BoardLink(port, timeout=INVOKE_TIMEOUT) as link:
         link.exec_file("run_model.py")
@@ -52,7 +53,7 @@ def run_cases(port, name, cases):
                 link.send_b64("_ul_fill", data, i, chunk=INPUT_CHUNK, exec_text=INPUT_EXEC_TEXT)
             invoke_us.append(link.eval_call("_ul_invoke()"))
             results = []
-            for j, (shape, dtype) in enumerate(meta["outputs"]):
+            for j, (shape, dtype, _, _) in enumerate(meta["outputs"]):
                 text = link.exec("_ul_output(%d)" % j)
                 raw = b"".join(base64.b64decode(line) for line in text.split())
                 results.append(
@@ -63,6 +64,7 @@ def run_cases(port, name, cases):
         "invoke_us": invoke_us,
         "arena_bytes": meta["arena_bytes"],
         "heap_free": meta["heap_free"],
+        "quantization": [(scale, zero_point) for _, _, scale, zero_point in meta["outputs"]],
     }
     return outputs, report
 

@@ -4,7 +4,8 @@ Writes, into one directory:
 - NAME.py: the model as one `bytes` literal (MODEL) plus its metadata;
 - NAME.mpy: the same compiled with mpy-cross for the board's architecture;
 - manifest.py: freezes the ulite runtime and NAME.py into MicroPython firmware, so MODEL
-  lives in flash and costs no heap;
+  lives in flash and costs no heap; with ulite/, the runtime's sources for the board, next
+  to it (its paths are relative to its own directory: the directory can move);
 - NAME.romfs: a ROMFS image of NAME.mpy and the runtime as .mpy, for `mpremote romfs
   deploy` on firmware with a ROMFS partition: the other way to keep the model in flash.
 """
@@ -44,11 +45,12 @@ MODEL = {model!r}
 """
 
 MANIFEST = """\
-# Freezes the ulite runtime and the {name} model into MicroPython firmware, so the model's
-# bytes stay in flash. Written by `python -m host_tools convert`. In a MicroPython checkout:
+# Freezes the ulite runtime (ulite/, beside this file) and the {name} model into MicroPython
+# firmware, so the model's bytes stay in flash. Written by `ulite convert`. In a MicroPython
+# checkout, with FROZEN_MANIFEST this file's absolute path:
 #     {build}
-{include}package("ulite", base_path={mpy_dir!r})
-module("{name}.py", base_path={out_dir!r})
+{include}package("ulite")
+module("{name}.py")
 """
 
 
@@ -112,9 +114,13 @@ def staged(out):
         yield staging
         files = sorted(staging.iterdir())
         for path in files:
-            if (out / path.name).is_dir():
+            if (out / path.name).is_dir() and not path.is_dir():
                 raise UserError("cannot write %s: it is a directory" % (out / path.name))
+        replaced = staging / ".replaced"
+        replaced.mkdir()
         for path in files:
+            if path.is_dir() and (out / path.name).exists():
+                os.replace(out / path.name, replaced / path.name)  # a directory: set aside
             os.replace(path, out / path.name)
     except BaseException:
         if created is not None:
@@ -125,14 +131,15 @@ def staged(out):
 
 
 def convert(model_path, board, name=None, out_dir=None):
-    """Check and convert; returns a dict: name, out (Path), files, info, sha256, model_bytes.
+    """Check and convert; returns a dict: name, out (Path), files (NAME.py, NAME.mpy,
+    manifest.py, the ulite/ sources it freezes, NAME.romfs), info, sha256, model_bytes.
 
     Raises UserError, before writing anything, for a missing, malformed or unsupported model,
     or one bigger than the board's flash. The files appear together at the end (see staged).
     """
     model_path = Path(model_path)
     name = module_name(model_path, name)
-    info = describe(model_path)
+    info = describe(model_path, plan=True)
     if info["unsupported"]:
         raise UserError(
             "%s: ulite cannot run %s; nothing written"
@@ -154,19 +161,19 @@ def convert(model_path, board, name=None, out_dir=None):
         manifest.write_text(
             MANIFEST.format(
                 name=name,
-                build=board.firmware_build.format(manifest=(out / manifest.name).resolve()),
+                build=board.firmware_build.format(manifest="/path/to/%s/manifest.py" % out.name),
                 include='include("%s")\n' % board.base_manifest if board.base_manifest else "",
-                mpy_dir=str(MPY_DIR),
-                out_dir=str(out.resolve()),
             )
         )
+        for rel in runtime.sources(board.mpy_arch):  # what the board runs, beside the manifest
+            (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(MPY_DIR / rel, staging / rel)
         image = staging / (name + ".romfs")
         image.write_bytes(romfs_image(board, {compiled.name: compiled.read_bytes()}))
-    source, compiled, manifest, image = (out / p.name for p in (source, compiled, manifest, image))
     return {
         "name": name,
         "out": out,
-        "files": [source, compiled, manifest, image],
+        "files": [out / p.name for p in (source, compiled, manifest, staging / "ulite", image)],
         "info": info,
         "sha256": hashlib.sha256(data).hexdigest(),
         "model_bytes": len(data),

@@ -5,7 +5,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import qemu_vboard, runtime
+from . import fit, qemu_vboard, runtime, runtime_heap
 from .architectures import ALSO_RUNS, MPY_ARCH, MPY_VERSION
 from .board_link import BoardLink
 from .conversion import convert
@@ -89,11 +89,8 @@ def deploy_image(port, board, running, model_path, name, log):
         result = convert(model_path, board, name, tmp)
         image = (Path(tmp) / (result["name"] + ".romfs")).read_bytes()
     name = result["name"]
-    warning = board.fit_warning(
-        result["info"]["arena_bytes"],
-        where=" with ulite and the model in ROMFS",
-        runtime_in_heap=False,
-    )
+    in_romfs = fit.row(board, result["info"], runtime_heap.load(), "romfs", "romfs")
+    warning = fit.warning(board, in_romfs, "with ulite and the model in ROMFS")
     if warning:
         log(warning)
     if not qemu_vboard.deploy(port, image)["deployed"]:
@@ -118,7 +115,7 @@ def copy_files(port, board, model_path, name, log):
             result = convert(model_path, build_board, name, tmp)
             model_mpy = Path(tmp) / (result["name"] + ".mpy")
             module = {model_mpy.name: model_mpy.read_bytes()}
-        name, arena, size = result["name"], result["info"]["arena_bytes"], result["model_bytes"]
+        name = result["name"]
         files, removals = {}, []
         runtime_version = link.resident("ulite", "__version__")
         if runtime_version:
@@ -136,17 +133,19 @@ def copy_files(port, board, model_path, name, log):
             files.update(module)
             if link.digests([name + ".py"])[0]:
                 removals.append(name + ".py")  # a .py would be imported instead of the .mpy
-        # The virtual board stands for firmware with ulite and the models frozen in.
-        frozen = link.info["virtual"]
-        in_heap = 0 if (model_in_flash or frozen) else size
-        warning = board.fit_warning(
-            arena,
-            in_heap,
-            where="" if frozen else " from its filesystem",
-            runtime_in_heap=not frozen,
+        # The virtual board stands for firmware with ulite and the models frozen in, unless it
+        # stands for stock firmware.
+        frozen = link.info["virtual"] and link.info["firmware"] != "stock"
+        kept = fit.row(
+            board,
+            result["info"],
+            runtime_heap.load(),
+            "firmware" if frozen or runtime_version else "filesystem",
+            "firmware" if frozen or model_in_flash else "filesystem",
         )
+        warning = fit.warning(board, kept, "frozen in firmware" if frozen else "from its filesystem")
         if warning:
-            log(warning + "; freeze ulite and the model into firmware (convert's manifest.py)")
+            log(warning + "; freeze ulite and the model into firmware (convert's manifest.py), or use ROMFS")
         copies = plan_copies(link, files)
         # what an interrupted flash left (a copy's own write reuses and renames its .part)
         partial = [path + ".part" for path in sorted(files) if path not in copies]

@@ -15,27 +15,31 @@ from .paths import DEVICE_DIR, check_file
 
 DEVICE_SCRIPT = DEVICE_DIR / "infer.py"
 OUT_OF_MEMORY = 3  # device/infer.py's exit status when the heap ran out
+BESIDES_ARENA = 256 * 1024  # the default heap for ulite's modules and objects, beyond the arena
 
 
-def infer(model_path, inputs, heap, loops=None, on="unix"):
+def infer(model_path, inputs, heap=None, loops=None, on="unix"):
     """Run one case; returns (list of output arrays, report dict). Raises UserError."""
     outputs, report = infer_cases(model_path, [inputs], heap, loops, on)
     return outputs[0], report
 
 
-def infer_cases(model_path, cases, heap, loops=None, on="unix"):
+def infer_cases(model_path, cases, heap=None, loops=None, on="unix"):
     """Run several input cases in one MicroPython process (one interpreter).
 
-    on: the MicroPython to run on, one of host_tools.micropython.NAMES (the ARM board's
-    heap is fixed: `heap` does not apply there)."""
+    on: the MicroPython to run on, one of host_tools.micropython.NAMES. heap: the heap
+    ulite may use besides the model's bytes (None: its plan's arena + BESIDES_ARENA; the
+    ARM board's heap is fixed: `heap` does not apply there)."""
     model_path = Path(model_path)
     check_file(model_path, "model")
     model_size = model_path.stat().st_size
+    arena_bytes = describe(model_path)["arena_bytes"]
+    if heap is None:
+        heap = arena_bytes + BESIDES_ARENA
     with tempfile.TemporaryDirectory(prefix="ulite-infer-") as tmp:
         tmp = Path(tmp)
         spec = {"model": str(model_path.resolve()), "inputs": [], "cases": [], "loops": loops}
-        if on == "arm":  # the board reserves the arena first (see device/infer.py)
-            spec["arena_bytes"] = describe(model_path)["arena_bytes"]
+        spec["arena_bytes"] = arena_bytes  # reserved first, in one piece (see device/infer.py)
         for c, arrays in enumerate(cases):
             case = {"inputs": []}
             for i, a in enumerate(arrays):

@@ -24,10 +24,10 @@ from pathlib import Path
 
 from . import processes
 from .errors import UserError
-from .paths import ROOT
+from .paths import SHARED
 
 FIRMWARE = Path(
-    os.environ.get("ULITE_ARM_FIRMWARE", ROOT.parent / "shared" / "firmware" / "micropython-mps2-an385.elf")
+    os.environ.get("ULITE_ARM_FIRMWARE", SHARED / "firmware" / "micropython-mps2-an385.elf")
 )
 ROMFS_ADDRESS = 0x21000000
 ROMFS_BYTES = 4 << 20

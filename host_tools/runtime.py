@@ -7,9 +7,8 @@ from pathlib import Path
 
 from . import architectures
 from .errors import UserError
-from .paths import MPY_DIR, ROOT, tool
+from .paths import CACHE_DIR, IN_CHECKOUT, MPY_DIR, ROOT, tool
 
-BUILD_DIR = ROOT / "build"
 PACKAGE_JSON = ROOT / "package.json"
 DEVICE_LIB = "lib"  # where flash puts the runtime on a board, relative to its root
 
@@ -44,7 +43,7 @@ def compile_mpy(source, target, arch, name=None):
 
 def build_dir(board):
     """Where `build` puts the runtime for `board` by default."""
-    return BUILD_DIR / "runtime" / board.mpy_arch
+    return CACHE_DIR / "runtime" / board.mpy_arch
 
 
 def build(board, out_dir=None):
@@ -74,4 +73,11 @@ def package_json():
         "    " + json.dumps([rel.as_posix(), "mpy/" + rel.as_posix()]) for rel in sources()
     )
     return '{\n  "urls": [\n%s\n  ],\n  "version": %s\n}\n' % (urls, json.dumps(version()))
+
+
+def write_package_json():
+    """Rewrite the checkout's package.json (what mip reads from the repository)."""
+    if not IN_CHECKOUT:
+        raise UserError("--package-json rewrites a checkout's package.json: run it in the checkout")
+    PACKAGE_JSON.write_text(package_json())
 

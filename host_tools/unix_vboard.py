@@ -15,12 +15,14 @@ board does that a unix process does not:
 - no lost input: the unix port flushes unread input whenever it switches its terminal
   between reading and executing, so we hand it input one command at a time, and only while
   it is blocked reading its terminal;
-- the board's memory: the board it stands for runs firmware with ulite and the models
-  frozen in (the way convert's manifest.py builds it, and the only way a model like
-  person_detect fits an RP2040), so the runtime's code and the model bytes cost no heap.
-  The child gets a heap large enough for them, imports the model modules and the ulite
-  runtime in its /lib at boot, then holds back a ballast so that what is left free is the
-  board's heap figure, to the byte.
+- the board's memory, as one of two firmwares (FIRMWARES). "custom": firmware with ulite
+  and the models frozen in (the way convert's manifest.py builds it, and the only way a
+  model like person_detect fits an RP2040), so the runtime's code and the model bytes cost
+  no heap: the child gets a heap large enough for them, imports the model modules and the
+  ulite runtime in its /lib at boot, then holds back a ballast so that what is left free is
+  the board's heap figure, to the byte. "stock": the firmware a board ships with, nothing
+  preloaded: the board's heap figure is free at boot, and importing the runtime and the
+  model from the filesystem takes from it (with 64-bit objects here: more than a board's).
 
 Its filesystem is a scratch directory: the child's working directory, with lib/ on
 sys.path as /lib is on a board. It is not a sandbox: absolute paths reach the host.
@@ -55,6 +57,7 @@ CTRL_C = 3
 RUNNING = b"\x1b]ulite-vboard\x07"
 LONE_NEWLINE = re.compile(rb"(?<!\r)\n")
 # Blocked in read(0, ...): the syscall number of read, by machine.
+FIRMWARES = ("custom", "stock")
 READ_SYSCALL = {"x86_64": "0", "aarch64": "63"}.get(platform.machine())
 # What the unix port allocates before its REPL runs; a board's heap figure (gc.mem_free() at
 # its REPL) already leaves out its own.
@@ -122,8 +125,9 @@ def model_modules(fs_dir):
 
 
 class VirtualBoard:
-    def __init__(self, board, fs_dir):
+    def __init__(self, board, fs_dir, firmware="custom"):
         self.board = board
+        self.firmware = firmware
         self.fs_dir = Path(fs_dir)
         self.private_dir = tempfile.mkdtemp(prefix="ulite-vboard-boot-")  # outside its filesystem
         (self.fs_dir / "lib").mkdir(parents=True, exist_ok=True)
@@ -143,18 +147,23 @@ class VirtualBoard:
     def start(self):
         self.spawn(["boot.py", "main.py"])
 
+    def preloaded(self):
+        """The runtime's modules in /lib that boot imports, as custom firmware has them."""
+        return runtime_modules(self.fs_dir) if self.firmware == "custom" else []
+
     def heap(self, models):
         """-X heapsize for the board's heap plus what boot imports: the model modules and
         the runtime (its code takes a few times its .mpy size on the 64-bit unix port); the
         ballast at boot then trims the free heap to the board's figure."""
-        runtime = sum(p.stat().st_size for p in (self.fs_dir / "lib").rglob("*.*py"))
+        files = (self.fs_dir / "lib").rglob("*.*py") if self.preloaded() else ()
+        runtime = sum(p.stat().st_size for p in files)
         usable = STARTUP_BYTES + self.board.heap_bytes + sum(models.values()) + 4 * runtime
         return -(-usable * 256 // 253) + (64 << 10)
 
     def boot_programs(self, models, boot_files):
         """Write the boot steps to the board's private directory; their paths, in order."""
         steps = (
-            BOOT_IMPORTS % (list(models) + runtime_modules(self.fs_dir)),
+            BOOT_IMPORTS % (list(models) + self.preloaded()),
             BOOT_HEAP % (HEAP_HELPER, self.board.heap_bytes),
             BOOT_FILES % (boot_files,),
         )
@@ -166,7 +175,7 @@ class VirtualBoard:
         return paths
 
     def spawn(self, boot_files):
-        models = model_modules(self.fs_dir)
+        models = model_modules(self.fs_dir) if self.firmware == "custom" else {}
         master, slave = pty.openpty()
         tty.setraw(slave)
         attrs = termios.tcgetattr(slave)
@@ -177,6 +186,7 @@ class VirtualBoard:
         env = dict(os.environ)
         env["MICROPYPATH"] = ":.frozen:%s" % (self.fs_dir / "lib")
         env["ULITE_VBOARD"] = self.board.name
+        env["ULITE_VBOARD_FIRMWARE"] = self.firmware
         self.child = subprocess.Popen(
             [
                 tool("micropython"),

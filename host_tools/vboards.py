@@ -37,13 +37,16 @@ def serve(served, summary):
 
 
 @contextlib.contextmanager
-def started(board_name="rp2040", timeout=30, fs_dir=None):
+def started(board_name="rp2040", timeout=30, fs_dir=None, firmware=None):
     """Run `python -m host_tools vboard` in the background, on the filesystem directory
-    `fs_dir` (kept) or a temporary one; yields its device path."""
+    `fs_dir` (kept) or a temporary one, as `firmware` (unix_vboard.FIRMWARES; None: the
+    default); yields its device path."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     command = [sys.executable, "-m", "host_tools", "vboard", "--board", board_name]
+    command += ["--dir", str(fs_dir)] if fs_dir else []
+    command += ["--firmware", firmware] if firmware else []
     process = subprocess.Popen(
-        command + (["--dir", str(fs_dir)] if fs_dir else []),
+        command,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,

@@ -5,7 +5,9 @@ import json
 import time
 from pathlib import Path
 
+from .. import runtime_heap
 from ..benchmark import bench_model, markdown, per_op_table, write_section
+from ..errors import UserError
 from ..paths import check_file
 
 
@@ -21,7 +23,7 @@ def add_parser(commands):
             "model bytes (the least free heap in which it constructs and runs, found by search)."
         ),
     )
-    p.add_argument("model", nargs="+", help=".tflite file(s)")
+    p.add_argument("model", nargs="*", help=".tflite file(s)")
     p.add_argument("--runs", type=int, default=20, help="timed invokes per runtime (median reported)")
     p.add_argument("--fallback-runs", type=int, default=1, help="timed invokes of the plain-Python fallback")
     p.add_argument("--json", action="store_true", help="one JSON object per model")
@@ -29,12 +31,18 @@ def add_parser(commands):
     p.add_argument("--markdown", metavar="FILE", help="write a BENCHMARKS.md-style table to FILE")
     p.add_argument(
         "--board",
-        choices=["rp2040"],
-        help="instead, the time per invoke on this board (RP2040: Cortex-M0+ at 133 MHz, Thumb "
+        help="rp2040 (the one board measured): instead, the time per invoke there (Cortex-M0+ at 133 MHz, Thumb "
         "backend): instructions counted on the ARM board (qemu-system-arm; thumb and viper loops) "
         "at the Cortex-M0+ cycles per instruction of each part, beside the estimate made without "
         "a board (assembler kernels in an emulator, the rest from figures measured on the board: "
         "host_tools/rp2040/estimate.py)",
+    )
+    p.add_argument(
+        "--runtime-heap",
+        metavar="FILE",
+        help="instead, measure the heap each runtime module takes on the ARM board (from ROMFS "
+        "and from a filesystem), the table `inspect --board` reads, and write it to FILE "
+        "(`make bench`: boards/runtime_heap.json)",
     )
     p.set_defaults(run=run)
 
@@ -60,6 +68,19 @@ def run_board(args):
 
 
 def run(args):
+    if args.runtime_heap:
+        table = runtime_heap.measure()
+        runtime_heap.write(table, Path(args.runtime_heap))
+        print("%s: the heap of ulite's modules on %s" % (args.runtime_heap, table["measured_on"]))
+        return
+    if not args.model:
+        raise UserError("give the model(s) to bench (see `bench --help`)")
+    if args.board is not None and args.board != "rp2040":
+        raise UserError(
+            "bench --board %s: only rp2040 is measured (its Thumb code, counted on the ARM "
+            "board); without --board, bench times ulite on this machine's MicroPython"
+            % args.board
+        )
     if args.board:
         return run_board(args)
     results = []

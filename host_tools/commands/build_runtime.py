@@ -34,5 +34,5 @@ def run(args):
         % (out / runtime.DEVICE_LIB / "ulite", len(files), size, board.name, board.mpy_arch)
     )
     if args.package_json:
-        runtime.PACKAGE_JSON.write_text(runtime.package_json())
+        runtime.write_package_json()
         print("%s: %d files, version %s" % (runtime.PACKAGE_JSON, len(files), runtime.version()))

@@ -1,6 +1,6 @@
 """`convert`: a .tflite model as a frozen-ready MicroPython module for one board."""
 
-from .. import boards, qemu_vboard
+from .. import boards, fit, qemu_vboard, runtime_heap
 from ..conversion import convert
 
 
@@ -29,49 +29,20 @@ def run(args):
     board = boards.load(args.board)
     result = convert(args.model, board, args.name, args.out)
     arena, size = result["info"]["arena_bytes"], result["model_bytes"]
-    source, compiled, manifest, image = result["files"]
+    source, compiled, manifest, sources, image = result["files"]
     print(
-        "wrote %s, %s (%s), %s, %s"
-        % (source, compiled.name, board.mpy_arch, manifest.name, image.name)
+        "wrote %s, %s (%s), %s (with ulite's sources in %s/), %s"
+        % (source, compiled.name, board.mpy_arch, manifest.name, sources.name, image.name)
     )
     print("model %d bytes, sha256 %s; arena %d bytes" % (size, result["sha256"], arena))
-    warning = board.fit_warning(
-        arena, where=" even with ulite and the model frozen in firmware", runtime_in_heap=False
-    )
-    # from a filesystem, import loads the model's bytes into the heap (the virtual board's
-    # stand for frozen ones; the ARM board has none: its models are in ROMFS)
-    from_filesystem = board.mpy_arch != "host" and not qemu_vboard.emulates(board)
-    if warning is None and from_filesystem:
-        warning = board.fit_warning(
-            arena, size, where=" from its filesystem (import loads ulite and the model into the heap)"
-        )
-        if warning:
-            warning += "; freeze ulite and the model into firmware (manifest.py), or use ROMFS"
-    if warning:
-        print(warning)
-    elif qemu_vboard.emulates(board):
-        print(
-            "fits %s: %d-byte heap for arena %d (ulite's code and the model stay in ROMFS)"
-            % (board.name, board.heap_bytes, arena)
-        )
-    else:
-        print(
-            "fits %s: %d-byte heap for runtime %d + arena %d%s"
-            % (
-                board.name,
-                board.heap_bytes,
-                board.runtime_bytes,
-                arena,
-                " (+ model %d from the filesystem)" % size if from_filesystem else "",
-            )
-        )
+    print("\n".join(fit.lines(board, fit.fit(board, result["info"], runtime_heap.load()))))
     print("firmware with ulite and the model frozen in flash (in a MicroPython checkout):")
     print("    " + board.firmware_build.format(manifest=manifest.resolve()))
     image_bytes = image.stat().st_size
     if qemu_vboard.emulates(board):
         print("or boot the virtual ARM board with it (or `flash` it to a running one):")
         print(
-            "    python -m host_tools vboard --board %s --romfs %s    # %d-byte image"
+            "    ulite vboard --board %s --romfs %s    # %d-byte image"
             % (board.name, image, image_bytes)
         )
     else:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .. import boards, qemu_vboard
 from ..errors import UserError
-from ..unix_vboard import VirtualBoard
+from ..unix_vboard import FIRMWARES, VirtualBoard
 from ..vboards import serve
 
 
@@ -29,8 +29,11 @@ def add_parser(commands):
             "With any other BOARD it is MicroPython's unix port with BOARD's heap, in a "
             "scratch directory that acts as its filesystem (lib/ is on its sys.path, like "
             "/lib on a board). It answers the raw REPL like a board, soft resets by "
-            "restarting the process, and keeps model modules out of its heap as a board keeps "
-            "them in flash. It is not a sandbox: absolute paths reach the host's files."
+            "restarting the process. By default it stands for custom firmware with ulite and "
+            "the models frozen in: their code and bytes are kept out of its heap, as a board "
+            "keeps them in flash; --firmware stock stands for the firmware a board ships "
+            "with: nothing preloaded, the runtime and the model imported from its filesystem "
+            "into the board's heap. It is not a sandbox: absolute paths reach the host's files."
         ),
         epilog=(
             "examples: python -m host_tools vboard --board rp2040; python -m host_tools vboard "
@@ -48,6 +51,14 @@ def add_parser(commands):
         help="unix port: use DIR as the filesystem and keep it (default: a temporary one)",
     )
     p.add_argument(
+        "--firmware",
+        choices=FIRMWARES,
+        default="custom",
+        help="unix port: the firmware it stands for: custom (default: ulite and the models "
+        "frozen in, nothing of them on the heap) or stock (nothing preloaded: the runtime and "
+        "the model are imported from the filesystem into the board's heap)",
+    )
+    p.add_argument(
         "--romfs",
         metavar="IMAGE",
         help="qemu-arm: the ROMFS image to boot with (default: none; `flash` deploys one)",
@@ -63,6 +74,8 @@ def run(args):
                 "--dir is for the unix-port boards: %s has no writable filesystem"
                 " (its models come in ROMFS images: --romfs, or `flash`)" % board.name
             )
+        if args.firmware != "custom":
+            raise UserError("--firmware is for the unix-port boards: %s runs its own" % board.name)
         arm = qemu_vboard.ArmBoard(board, args.romfs)
         serve(arm, arm.summary())
         return
@@ -76,11 +89,18 @@ def run(args):
     else:
         fs_dir, temporary = Path(tempfile.mkdtemp(prefix="ulite-vboard-")), True
     summary = (
-        "virtual %s: MicroPython unix port, heap %d bytes + model modules, filesystem %s;"
-        " stop with Ctrl-C" % (board.name, board.heap_bytes, fs_dir)
+        "virtual %s (%s firmware): MicroPython unix port, heap %d bytes%s, filesystem %s;"
+        " stop with Ctrl-C"
+        % (
+            board.name,
+            args.firmware,
+            board.heap_bytes,
+            " + model modules" if args.firmware == "custom" else "",
+            fs_dir,
+        )
     )
     try:
-        serve(VirtualBoard(board, fs_dir), summary)
+        serve(VirtualBoard(board, fs_dir, args.firmware), summary)
     finally:
         if temporary:
             shutil.rmtree(fs_dir, ignore_errors=True)

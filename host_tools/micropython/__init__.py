@@ -30,7 +30,22 @@ def run(on, script_path, args=(), heap=None, reads=(), writes=(), extra_path=(),
         return unix.run(script_path, args, heap=heap, timeout=timeout, extra_path=extra_path)
     copy_in = (*reads, *writes)
     if on == "wasm":
-        return wasm.run(script_path, args, heap=heap, timeout=timeout, copy_in=copy_in, copy_out=writes, extra_path=extra_path)
+        return wasm.run(
+            script_path,
+            args,
+            heap=heap,
+            timeout=timeout,
+            copy_in=copy_in,
+            copy_out=writes,
+            extra_path=extra_path,
+        )
     if on == "arm":
-        return arm.run(script_path, args, timeout=timeout, copy_in=copy_in, copy_out=writes, extra_path=extra_path)
+        return arm.run(
+            script_path,
+            args,
+            timeout=timeout,
+            copy_in=copy_in,
+            copy_out=writes,
+            extra_path=extra_path,
+        )
     raise ValueError("unknown MicroPython %r; choose one of %s" % (on, ", ".join(NAMES)))
