@@ -7,6 +7,7 @@ import subprocess
 import sys
 import tomllib
 
+import pytest
 from conftest import ROOT, model_path
 
 from host_tools import runtime
@@ -20,6 +21,7 @@ def test_version_is_the_runtimes():
     assert project["scripts"]["ulite"] == "host_tools.__main__:cli"
 
 
+@pytest.mark.slow  # pip builds the package in an isolated environment: 12-30 s
 def test_installed_package_runs_from_anywhere(tmp_path):
     source = tmp_path / "source"  # a copy: the build leaves nothing in the checkout
     for name in SOURCES:
