@@ -4,10 +4,10 @@ glue being what runs on the unix port)."""
 
 import json
 
-from host_tools import unix_port
-from host_tools.paths import ROOT
+from host_tools import micropython
+from host_tools.paths import DEVICE_DIR
 
-TWIN_DIR = ROOT / "host_tools" / "device"
+TWIN_DIR = DEVICE_DIR  # thumb_twin.py
 SCRIPT = """
 import json, thumb_twin
 thumb_twin.install()
@@ -25,7 +25,7 @@ print(json.dumps({"contract": loops.FUNCTIONS, "exported": exported}))
 def test_every_backend_exports_exactly_the_contract(tmp_path):
     script = tmp_path / "contract.py"
     script.write_text(SCRIPT)
-    result = unix_port.run(script, [], extra_path=[TWIN_DIR])
+    result = micropython.run("unix", script, [], extra_path=[TWIN_DIR])
     assert result.returncode == 0, result.stderr
     found = json.loads(result.stdout.splitlines()[-1])
     contract = found["contract"]

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import boards, qemu
 from ..board_link import BoardLink
-from ..convert import convert
+from ..conversion import convert
 from . import layers
 
 LOOPS = ("thumb", "glue", "viper")

@@ -16,6 +16,15 @@ from . import board, estimate, measured
 
 MHZ = estimate.CLOCK_HZ / 1e6
 
+# Board figures published for these models (../shared/docs/peers.md), beside ours.
+PUBLISHED = {
+    "person_detect": "823 ms, RP2040 one core, TFLM + CMSIS-NN (pico-tflmicro); 587 ms on both cores",
+    "vww_96_int8": "1631 ms, RP2040 @133 MHz, TinyMaix; VWW 1869 ms, Cortex-M0+ @64 MHz (Bosch HALE); 600.6 ms, Cortex-M4F @120 MHz (TFLM)",
+    "kws_ref_model": "KWS 679 ms, Cortex-M0+ @64 MHz (Bosch HALE); 181.9 ms, Cortex-M4F @120 MHz (TFLM)",
+    "ic_resnet8_int8": "IC 1669 ms, Cortex-M0+ @64 MHz (Bosch HALE); 704.3 ms, Cortex-M4F @120 MHz (TFLM)",
+    "ad01_int8": "AD: 46.5 ms, Cortex-M0+ @64 MHz (Bosch HALE); 10.05 ms, Cortex-M4F @120 MHz (TFLM)",
+}
+
 
 def tflm_output_crc32(model_bytes, inputs):
     from tflite_micro.python.tflite_micro import runtime
