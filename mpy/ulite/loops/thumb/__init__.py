@@ -18,3 +18,12 @@ from ..viper import (  # noqa: F401
 )
 from .conv import conv_int8, depthwise_int8  # noqa: F401
 from .core import binary_int8, fully_connected_int8, requantize  # noqa: F401
+
+
+def __getattr__(name):
+    """The 16x8 loops: viper's (wide.py, loaded on first use), so int16 runs viper."""
+    from .. import FUNCTIONS
+
+    if name in FUNCTIONS:
+        return getattr(__import__("ulite.loops.viper.wide", None, None, ("wide",)), name)
+    raise AttributeError(name)
