@@ -68,8 +68,13 @@ def tables(op, context, weights, bias, axis, multipliers, activation, bits, zero
     region = context.persistent[8 * channels :]
     if bits == 32:
         largest = min(largest + LARGEST_PRODUCT * depth, INT32_MAX)
-        rq = requant_params(region, multipliers, out, lo, hi, largest + abs(output_zp))
-        return init, (region, rq[1], output_zp, lo, hi, out.itemsize, 32)
+        rq = requant_params(region, multipliers, out, lo, hi, largest)
+        count = rq[1]
+        for c in range(count):  # MBQM(x) + the zero point within int32 too
+            shift = (region[4 * count + c] ^ 0x80) - 0x80
+            if ((largest << max(shift, 0)) >> max(-shift, 0)) + 1 + abs(output_zp) > INT32_MAX:
+                unsupported("int32 accumulators with zero point %d overflow int32" % output_zp)
+        return init, (region, count, output_zp, lo, hi, out.itemsize, 32)
     if callable(multipliers[-1]):
         count, multiplier_of = multipliers
     else:
