@@ -1,7 +1,8 @@
 """`bench --board rp2040`: the instructions measured on the ARM board beside the estimate.
 
 Per model: the board's instructions per invoke with the thumb loops (and with viper, for
-comparison), the estimate's own count and their ratio, the RP2040 time from the measured
+comparison; ops the Thumb backend runs with viper's loops, int16 ones among them, are
+marked "(viper)"), the estimate's own count and their ratio, the RP2040 time from the measured
 instructions (measured.py) and from the estimate alone (estimate.py); per op the same
 split into kernel and other instructions. The estimate and the board see the same inputs
 (board.inputs), and the board's outputs are checked against TFLM's on them: a figure for
@@ -37,7 +38,7 @@ def run(path, estimator):
     expected = tflm_output_crc32(model_bytes, inputs)
     ops = [
         {
-            "op": e["op"],
+            "op": e["op"] + (" (viper)" if e["loops"] == "viper" else ""),
             "board_instructions": b["instructions"],
             "board_kernel_instructions": b["kernel_instructions"],
             "board_other_instructions": b["other_instructions"],

@@ -5,8 +5,9 @@ The int8 loops accumulate in the "unsigned input" domain u = x + 128 (0..255): w
 zp' = input_zp + 128, TFLM's accumulator bias + sum(w * (x - input_zp)) equals
 init + sum(w * u) for init = bias - zp' * sum(w), one int32 per output channel. A tap
 outside the input then contributes exactly zero if it reads zp' instead of being skipped.
-The 16x8 loops (int16 input) sum w * x into int64 accumulators (kernels/wide.py): TFLM's
-16x8 convolutions ignore the zero points, so a tap outside the input reads 0.
+The 16x8 loops (int16 input) sum w * u, u = x + 32768, into int64 accumulators
+(kernels/wide.py): TFLM's 16x8 convolutions ignore the zero points, so a tap outside the
+input reads u = 32768 (x = 0).
 """
 
 import array
@@ -155,11 +156,12 @@ def im2col_geometry(in_shape, out_shape, filters, strides, dilations, pads, zp):
 
 def geometry_16x8(geo):
     """The im2col geometry `geo` (for the int8 loop) made conv_16x8's: taps outside the
-    input read 0, chunks of taps fit one pixel's int16 patch, passes of int64 rows."""
+    input read u = 32768 (x = 0), chunks of taps fit one pixel's patch, passes of int64
+    rows."""
     taps, depth = geo[_CONV_KH] * geo[_CONV_KW], geo[_CONV_DEPTH]
     most = max(1, PATCH_16X8_BYTES // (2 * depth))
     chunks = (taps + most - 1) // most
-    geo[_CONV_PAD_VALUE] = 0
+    geo[_CONV_PAD_VALUE] = wide.U_OFFSET
     geo[_CONV_TAPS_PER_CHUNK] = (taps + chunks - 1) // chunks
     geo[_CONV_ROWS] = max(1, ACC_16X8_BYTES // (8 * geo[_CONV_OUT_C]))
     geo[_CONV_LANES] = 1

@@ -12,8 +12,8 @@ The int8 loops add each tap's weights times the input into a row of int32 accumu
 output pixel; taps outside the input read a row of the input zero point kept in the op's
 scratch (they then contribute exactly zero), so border pixels cost what interior ones do.
 Large depth multipliers run as grouped convolutions instead (see grouped). The 16x8 loop
-sums each output's taps (their input offsets listed per pixel in the scratch) into int64
-accumulator rows (depthwise_16x8).
+sums like the int8 one, taps outside the input reading a pad row, into int64 accumulator
+rows (depthwise_16x8).
 """
 
 import array
@@ -111,9 +111,9 @@ def _geometry(op):
     pads = padding.window(op, pad, strides, dilations, (in_h, in_w), (kh, kw))
     zp = x.zero_point if x.dtype == "int8" else 0
     geo = geometry(x.shape, out.shape, (kh, kw), multiplier, strides, dilations, pads, zp)
-    if x.dtype == "int16":  # int64 rows; taps outside the input are skipped
+    if x.dtype == "int16":  # int64 rows; taps outside the input read a pad row
         geo[_DW_ROWS] = max(1, conv_common.ACC_16X8_BYTES // (8 * out_c))
-        geo[_DW_PAD_VALUE] = 0
+        geo[_DW_PAD_VALUE] = wide.U_OFFSET
     return geo
 
 
@@ -164,8 +164,8 @@ def check(op, requests):
         requests.persistent(wide.table_bytes(channels, weights.channels()))
         requests.ints(geo)
         taps = geo[_DW_KH] * geo[_DW_KW]
-        requests.scratch(8 * geo[_DW_ROWS] * channels + 4 * taps + 4 * channels)  # accumulators,
-        # tap offsets, sums
+        # accumulators, sums, pad row
+        requests.scratch(8 * geo[_DW_ROWS] * channels + 4 * channels + 2 * geo[_DW_IN_C])
         return
     requests.persistent(conv_common.table_bytes(weights, channels))
     conv_geo = _grouped(op, geo)
@@ -196,8 +196,8 @@ def prepare(op, context):
         init, rq = conv_common.tables_16x8(op, context, x, weights, bias, 3, activation)
         acc_bytes = 8 * geo[_DW_ROWS] * channels
         acc = context.scratch[:acc_bytes]
-        table = context.scratch[acc_bytes : acc_bytes + 4 * taps + 4 * channels]
-        args = (out.data, x.data, weights.data, init, rq, acc, table, keep_ints(context, geo))
+        rest = context.scratch[acc_bytes : acc_bytes + 4 * channels + 2 * geo[_DW_IN_C]]
+        args = (out.data, x.data, weights.data, init, rq, acc, rest, keep_ints(context, geo))
         return context.loops.depthwise_16x8, args
     init, rq = conv_common.int8_tables(op, context, x, weights, bias, 3, activation)
     conv_geo = _grouped(op, geo)

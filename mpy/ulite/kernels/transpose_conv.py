@@ -20,9 +20,8 @@ them, which leave a finite sum as it is.
 
 import struct
 
-from . import conv_common, padding, wide
+from . import conv_common, copy_geometry, padding, wide
 from .common import arity, io_types, require, unsupported
-from .copy_geometry import geometry, row_major_strides
 
 _OPTIONS = "TransposeConvOptions"
 # weights, input[, bias] -> output (the output shape input's type is not read)
@@ -56,8 +55,19 @@ def _upsampled_shape(x, strides):
     return (batches, (h - 1) * strides[0] + 1, (w - 1) * strides[1] + 1, channels)
 
 
+def geometry(in_shape, weights_shape, out_shape, pads, strides, zp):
+    """The im2col geometry (layouts.conv CONV_ fields) of the int8 convolution over U
+    (module docstring); pads = TFLM's (top, left), zp: the input's."""
+    batches, h, w, channels = in_shape
+    upsampled = (batches, (h - 1) * strides[0] + 1, (w - 1) * strides[1] + 1, channels)
+    _, kh, kw, depth = weights_shape
+    return conv_common.im2col_geometry(
+        upsampled, out_shape, (kh, kw, depth, 1), (1, 1), (1, 1), (kh - 1 - pads[0], kw - 1 - pads[1]), zp
+    )
+
+
 def _geometry(op):
-    """The im2col geometry of the convolution over U (module docstring)."""
+    """Validated shapes and padding, as the geometry of the convolution over U."""
     x, weights, _ = _tensors(op)
     out = op.outputs[0]
     pad, strides, _ = _options(op)
@@ -67,12 +77,9 @@ def _geometry(op):
         op,
         "output %s, input %s and weights %s do not match" % (out.shape, x.shape, weights.shape),
     )
-    pad_top, pad_left = padding.window(op, pad, strides, (1, 1), out.shape[1:3], (kh, kw))
+    pads = padding.window(op, pad, strides, (1, 1), out.shape[1:3], (kh, kw))  # from the output size
     zp = x.zero_point if x.dtype == "int8" else 0
-    geo = conv_common.im2col_geometry(
-        _upsampled_shape(x, strides), out.shape, (kh, kw, depth, 1), (1, 1), (1, 1),
-        (kh - 1 - pad_top, kw - 1 - pad_left), zp,
-    )  # fmt: skip
+    geo = geometry(x.shape, weights.shape, out.shape, pads, strides, zp)
     return conv_common.geometry_16x8(geo) if x.dtype == "int16" else geo
 
 
@@ -148,7 +155,8 @@ def prepare(op, context):
     batches, h, w, channels = x.shape
     _, uh, uw, _ = _upsampled_shape(x, strides)
     dst_steps = (uh * uw * channels, strides[0] * uw * channels, strides[1] * channels, 1)
-    copy = geometry(x.itemsize, 0, 0, x.shape, row_major_strides(x.shape), dst_steps)
+    src_steps = copy_geometry.row_major_strides(x.shape)
+    copy = copy_geometry.geometry(x.itemsize, 0, 0, x.shape, src_steps, dst_steps)
     upsample = (u, len(u), zero, x.itemsize, (u, x.data, copy))
     return _run, (context.loops, upsample, fn, args)
 

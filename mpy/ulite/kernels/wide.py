@@ -6,9 +6,11 @@ TFLM sums the int16 x int8 products in int64 (an int64 or int16 bias, or none) a
 requantizes with its int64 MultiplyByQuantizedMultiplier (quant.mbqm64); with an int32 bias,
 or none and quantized_bias_type INT32 (CONV_2D, FULLY_CONNECTED), it sums in int32, which
 wraps, and requantizes as the int8 kernels do. The loops keep an exact int64 accumulator
-per output either way (loops' wide.py; an int32 sum is its low word), started at the init
-value written here: the bias, less input zero point x the channel's weight sum where the
-kernel offsets its input (FULLY_CONNECTED; the convolutions ignore both zero points).
+per output either way (loops' wide.py; an int32 sum is its low word). They sum products
+with u = x + 32768 (0..65535: the input's sign bit flipped, no sign extension per product),
+from the init written here: bias - (zp + 32768) x the channel's weight sum, zp being the
+input zero point the kernel subtracts (FULLY_CONNECTED's; TFLM's 16x8 convolutions ignore
+both zero points), so init + sum(w * u) = bias + sum(w * (x - zp)).
 """
 
 import struct
@@ -20,6 +22,7 @@ from .common import activation_bounds, requant_bytes, requant_params, unsupporte
 
 INT32 = 2  # the schema's TensorType code of an int32 quantized_bias_type
 LARGEST_PRODUCT = 1 << 23  # |w * (x - input zero point)|: int8 weights, int16 inputs
+U_OFFSET = 32768  # u = x + U_OFFSET
 _BIAS_FORMATS = {"int64": "<q", "int32": "<i", "int16": "<h"}
 
 
@@ -49,19 +52,17 @@ def tables(op, context, weights, bias, axis, multipliers, activation, bits, zero
     depth = weights.size // channels
     init = context.persistent[: 8 * channels]
     input_zp, output_zp = zero_points
-    if input_zp:
-        if axis == 0:
-            context.loops.weight_sums(weights.data, channels, depth, depth, 1, init)
-        else:
-            context.loops.weight_sums(weights.data, channels, depth, 1, channels, init)
+    if axis == 0:
+        context.loops.weight_sums(weights.data, channels, depth, depth, 1, init)
+    else:
+        context.loops.weight_sums(weights.data, channels, depth, 1, channels, init)
     sums = int32_view(init)
     fmt = _BIAS_FORMATS[bias.dtype] if bias else None
     largest = 0
     for c in range(channels - 1, -1, -1):  # down: int64 c overwrites int32 sums 2c, 2c + 1
         value = struct.unpack_from(fmt, bias.data, bias.itemsize * c)[0] if bias else 0
-        if input_zp:
-            value -= input_zp * sums[c]
-        largest = max(largest, abs(value))
+        largest = max(largest, abs(value - input_zp * sums[c]))
+        value -= (input_zp + U_OFFSET) * sums[c]
         struct.pack_into("<q", init, 8 * c, quant.wrap(value, 64))
     out = op.outputs[0]
     lo, hi = activation_bounds(op, activation, out)

@@ -24,7 +24,7 @@ CONV_DILATION_W = const(14)
 CONV_PAD_TOP = const(15)
 CONV_PAD_LEFT = const(16)
 CONV_PAD_VALUE = const(17)  # zp' = input zero point + 128: what a tap outside the input reads
-# (conv_int8); conv_16x8 reads 0
+# (conv_int8); conv_16x8 reads u = 32768
 CONV_TAPS_PER_CHUNK = const(18)  # taps gathered at once (im2col holds a block's patches;
 # conv_16x8's one pixel's)
 CONV_PIXELS = const(19)  # output pixels, over the batch
@@ -48,7 +48,7 @@ DW_DILATION_H = const(11)
 DW_DILATION_W = const(12)
 DW_PAD_TOP = const(13)
 DW_PAD_LEFT = const(14)
-DW_PAD_VALUE = const(15)  # zp', as CONV_PAD_VALUE (unused by depthwise_16x8)
+DW_PAD_VALUE = const(15)  # zp', as CONV_PAD_VALUE (depthwise_16x8 reads u = 32768)
 DW_PIXELS = const(16)
 DW_ROWS = const(17)  # output pixels whose accumulators are requantized together
 DW_FIELDS = const(18)
@@ -59,11 +59,11 @@ CONV_ARG_OUT = const(0)
 CONV_ARG_X = const(1)
 CONV_ARG_WEIGHTS = const(2)  # int8: [O, KH, KW, depth] (conv_), [1, KH, KW, O] (depthwise_)
 CONV_ARG_INIT = const(3)  # per output channel: int32 bias - zp' * sum(weights) (int8), int64
-# bias (16x8)
+# bias - 32768 * sum(weights) (16x8: kernels/wide.py)
 CONV_ARG_RQ = const(4)  # requantization (layouts.requant; the 16x8 loops' has RQ_ACC_BITS)
 CONV_ARG_ACC = const(5)  # accumulator rows (the op's scratch): int32 (int8), int64 (16x8)
 CONV_ARG_SCRATCH = const(6)  # conv_int8: im2col bytes; depthwise_int8: the pad row;
-# conv_16x8: a group's int32 sums, then one pixel's int16 patch; depthwise_16x8: a pixel's
-# taps' input offsets + 1 (int32), then int32 sums per output channel
+# conv_16x8: a group's int32 sums, then one pixel's patch of u = x + 32768 (uint16);
+# depthwise_16x8: int32 sums per output channel, then a pad row of in_c u = 32768
 CONV_ARG_GEOMETRY = const(7)
 CONV_ARGS = const(8)

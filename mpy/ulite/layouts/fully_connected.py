@@ -7,7 +7,7 @@ FC_ARG_OUT = const(0)  # int8 (int16 for 16x8) outputs
 FC_ARG_X = const(1)  # int8 (int16) inputs
 FC_ARG_WEIGHTS = const(2)  # int8 [units, depth]
 FC_ARG_BIAS = const(3)  # int32 per unit (any int32 buffer when FC_ARG_HAS_BIAS is 0); 16x8:
-# int64 bias - input zero point * sum(weights) per unit
+# int64 bias - (input zero point + 32768) * sum(weights) per unit (kernels/wide.py)
 FC_ARG_HAS_BIAS = const(4)  # (16x8: always 1)
 FC_ARG_ACC = const(5)  # int32 accumulators (the interpreter's shared chunk); 16x8: FC_ARG_CHUNK
 # int64 accumulators, then as many int32 sums

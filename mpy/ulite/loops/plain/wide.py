@@ -1,7 +1,9 @@
 """The 16x8 loops in plain Python (int16 activations, int8 weights, int64 accumulators):
-the twins of viper's wide.py, same arguments and results. Python ints do not overflow, so
-the sums are exact and TFLM's int64 wrap-around is applied where it shows (quant.wrap).
-Accumulators above 2**30 are big ints here, which the WebAssembly port allocates.
+the twins of viper's wide.py, same arguments and results: init + sum(w * u) per output,
+u = x + 32768, and u = 32768 where a tap falls outside the input (kernels/wide.py). Python
+ints do not overflow, so the sums are exact and TFLM's int64 wrap-around is applied where
+it shows (quant.wrap). Values beyond 2**30 are big ints, which the WebAssembly port
+allocates: accumulators and requantize_wide's products, every invoke.
 """
 
 import struct
@@ -15,6 +17,7 @@ from .conv import _s8, _windows
 from .core import requantize
 
 _STORE = {1: "<b", 2: "<h", 4: "<i"}
+_U = 32768  # u = x + _U
 
 
 def requantize_wide(acc, out, out_start, count, rq, first_channel):
@@ -51,7 +54,7 @@ def fully_connected_16x8(args):
                 s = init[u0 + j]
                 w_start = (u0 + j) * depth
                 for k in range(depth):
-                    s += _s8(w[w_start + k]) * x16[x_start + k]
+                    s += _s8(w[w_start + k]) * (x16[x_start + k] + _U)
                 wide[j] = wrap(s, 64)
             requantize_wide(acc, out, b * units + u0, n, rq, u0)
 
@@ -81,9 +84,9 @@ def conv_16x8(args):
             s = init[o]
             k = o * size
             for src in taps:
-                if src is not None:
-                    for c in range(depth):
-                        s += _s8(w[k + c]) * x16[src + first + c]
+                for c in range(depth):
+                    u = x16[src + first + c] + _U if src is not None else _U
+                    s += _s8(w[k + c]) * u
                 k += depth
             wide[o] = wrap(s, 64)
         requantize_wide(acc, out, pixel * channels, channels, rq, 0)
@@ -109,7 +112,7 @@ def depthwise_16x8(args):
         for o in range(channels):
             s = init[o]
             for t, src in enumerate(taps):
-                if src is not None:
-                    s += _s8(w[t * channels + o]) * x16[src + o // multiplier]
+                u = x16[src + o // multiplier] + _U if src is not None else _U
+                s += _s8(w[t * channels + o]) * u
             wide[o] = wrap(s, 64)
         requantize_wide(acc, out, pixel * channels, channels, rq, 0)

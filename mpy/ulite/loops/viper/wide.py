@@ -5,8 +5,13 @@ words (a 64-bit port computes the same).
 - An accumulator is an int64 in memory (little-endian), read and written as four 16-bit
   limbs through ptr16: loads are zero-extended, stores keep the low 16 bits, so a limb plus
   a carry never leaves int32.
-- Products |w * x| <= 128 * 32768 = 2**22 are summed in a word in runs of at most _RUN
-  (508 * 2**22 < 2**31) by _dot_rows, and _add_rows adds each run's int32 sums into the
+- Inputs are read as u = x + 32768 (0..65535: the sign bit flipped, so a product needs no
+  sign extension of x; taps outside the input read u = 32768, i.e. x = 0), from the init
+  bias - (zp + 32768) * sum(w) that kernels/wide.py writes: init + sum(w * u) is TFLM's sum.
+  The convolution flips while it gathers; FULLY_CONNECTED and the depthwise loop flip their
+  input in place for the op (flip_halfwords) and back.
+- Products |w * u| <= 128 * 65535 < 2**23 are summed in a word in runs of at most _RUN
+  (252 * 2**23 < 2**31) by _dot_rows, and _add_rows adds each run's int32 sums into the
   accumulators limb by limb.
 - requantize_wide is TFLM's int64 MultiplyByQuantizedMultiplier (ulite.quant.mbqm64) in
   limbs: y = acc * reduced + 2**(right - 1) modulo 2**64, each limb times the 15-bit
@@ -88,7 +93,7 @@ _RQ_HI = const(4)
 _RQ_ITEMSIZE = const(5)
 _RQ_ACC_BITS = const(6)
 
-_RUN = const(508)  # int16 x int8 products summed in a word: 508 * 2**22 < 2**31
+_RUN = const(252)  # products w * u summed in a word: 252 * 2**23 < 2**31
 
 
 @micropython.viper
@@ -172,33 +177,31 @@ def requantize_wide(acc, out, x: int, count: int, rq, first_channel: int):
 
 
 @micropython.viper
-def _dot_rows(q: int, p: int, s: int, weights, w_at: int, x, x_at: int, n: int, rows: int, step: int, sums, sums_at: int):
+def _dot_rows(q: int, p: int, s: int, weights, w_at: int, u, u_at: int, n: int, rows: int, step: int, sums, sums_at: int):
     """sums[sums_at + r] (int32) = sum over k < n of weights[w_at + r * step + k] (int8)
-    times x[x_at + k] (int16), for r < rows. n <= _RUN keeps each sum within int32.
+    times u[u_at + k] (uint16), for r < rows. n <= _RUN keeps each sum within int32.
     Registers: q walks the weights, p the inputs, s the sum (callers pass 0)."""
     w0 = int(ptr8(weights)) + w_at
-    x0 = int(ptr16(x)) + 2 * x_at
+    u0 = int(ptr16(u)) + 2 * u_at
     out = ptr32(int(ptr32(sums)) + 4 * sums_at)
     quads = (n >> 2) << 2
     for r in range(rows):
         q = w0 + r * step
-        p = x0
+        p = u0
         s = 0
         end = q + quads
         while q < end:
-            w = ptr8(q)
-            v = ptr16(p)
             s += (
-                ((int(w[0]) ^ 0x80) - 0x80) * ((int(v[0]) ^ 0x8000) - 0x8000)
-                + ((int(w[1]) ^ 0x80) - 0x80) * ((int(v[1]) ^ 0x8000) - 0x8000)
-                + ((int(w[2]) ^ 0x80) - 0x80) * ((int(v[2]) ^ 0x8000) - 0x8000)
-                + ((int(w[3]) ^ 0x80) - 0x80) * ((int(v[3]) ^ 0x8000) - 0x8000)
+                ((int(ptr8(q)[0]) ^ 0x80) - 0x80) * int(ptr16(p)[0])
+                + ((int(ptr8(q)[1]) ^ 0x80) - 0x80) * int(ptr16(p)[1])
+                + ((int(ptr8(q)[2]) ^ 0x80) - 0x80) * int(ptr16(p)[2])
+                + ((int(ptr8(q)[3]) ^ 0x80) - 0x80) * int(ptr16(p)[3])
             )
             q += 4
             p += 8
         end = w0 + r * step + n
         while q < end:
-            s += ((int(ptr8(q)[0]) ^ 0x80) - 0x80) * ((int(ptr16(p)[0]) ^ 0x8000) - 0x8000)
+            s += ((int(ptr8(q)[0]) ^ 0x80) - 0x80) * int(ptr16(p)[0])
             q += 1
             p += 2
         out[r] = s
@@ -236,12 +239,21 @@ def _start_rows(acc, first: int, init, init_at: int, count: int):
 
 
 @micropython.viper
+def flip_halfwords(buf, n: int):
+    """buf's first n int16s ^= 0x8000: x <-> u = x + 32768, in place (its own inverse)."""
+    h = ptr16(buf)
+    for i in range(n):
+        h[i] = h[i] ^ 0x8000
+
+
+@micropython.viper
 def fully_connected_16x8(args):
     """args: ulite.layouts.fully_connected, with FC_ARG_BIAS the int64 init per unit.
 
     Per batch row and chunk of units: accumulators from the init, runs of the row's
-    products added (_dot_rows, _add_rows), requantize_wide. The accumulator buffer holds
-    the chunk's int64 accumulators, then its int32 run sums.
+    products added (_dot_rows, _add_rows), requantize_wide. The input is flipped to u for
+    the op. The accumulator buffer holds the chunk's int64 accumulators, then its int32 run
+    sums.
     """
     out = args[_FC_ARG_OUT]
     x = args[_FC_ARG_X]
@@ -254,6 +266,7 @@ def fully_connected_16x8(args):
     units = int(args[_FC_ARG_UNITS])
     rq = args[_FC_ARG_RQ]
     sums_at = 2 * chunk  # int32s after the chunk's int64s
+    flip_halfwords(x, batches * depth)
     for b in range(batches):
         u0 = 0
         while u0 < units:
@@ -271,20 +284,25 @@ def fully_connected_16x8(args):
                 k0 += run
             requantize_wide(acc, out, b * units + u0, n, rq, u0)
             u0 += n
+    flip_halfwords(x, batches * depth)
 
 
 @micropython.viper
 def conv_16x8(args):
     """args = (out, x, weights, init, rq, acc, scratch, geometry): layouts.conv; scratch
-    holds int32 run sums (one per filter of a group), then one pixel's int16 patch.
+    holds int32 run sums (one per filter of a group), then one pixel's patch."""
+    _conv(0, 0, 0, args)
 
-    Pixel by pixel, each accumulator row starts at the init; per group and chunk of taps
-    the patch is gathered (0 outside the input; a chunk of one tap inside the input is read
-    in place, one outside adds nothing), and the group's filters dot it in runs. Passes of
-    rows are requantized together.
+
+@micropython.viper
+def _conv(q: int, a: int, b: int, args):
+    """Pixel by pixel, each accumulator row starts at the init; per group and chunk of
+    taps the patch is gathered as u (32768 outside the input), and the group's filters dot
+    it in runs. Passes of rows are requantized together.
+    Registers: the gather's source q and destination a, and its end b (callers pass 0).
     """
     out = args[_CONV_ARG_OUT]
-    x = args[_CONV_ARG_X]
+    xin = int(ptr16(args[_CONV_ARG_X]))
     weights = args[_CONV_ARG_WEIGHTS]
     init = args[_CONV_ARG_INIT]
     rq = args[_CONV_ARG_RQ]
@@ -307,9 +325,8 @@ def conv_16x8(args):
     taps = geo[_CONV_KH] * kw
     filter_size = taps * depth
     plane = out_h * out_w
-    patch_at = 2 * per_group  # int16s: the patch follows per_group int32 sums
-    patch = ptr16(int(ptr16(scratch)) + 2 * patch_at)
-    xp = ptr16(x)
+    patch_at = 2 * per_group  # uint16s: the patch follows per_group int32 sums
+    patch = int(ptr16(scratch)) + 2 * patch_at
     pixel = 0
     while pixel < pixels:
         pass_end = pixel + rows
@@ -324,48 +341,39 @@ def conv_16x8(args):
             ox = p - batch * plane - oy * out_w
             y0 = oy * geo[_CONV_STRIDE_H] - geo[_CONV_PAD_TOP]
             x0 = ox * geo[_CONV_STRIDE_W] - geo[_CONV_PAD_LEFT]
-            image = batch * in_h * in_w * in_c
+            image = xin + 2 * batch * in_h * in_w * in_c
             g = 0
             while g < groups:
+                first = g * per_group
                 t0 = 0
                 while t0 < taps:
                     t1 = t0 + per_chunk
                     if t1 > taps:
                         t1 = taps
-                    src = scratch
-                    src_at = patch_at
-                    n = (t1 - t0) * depth
-                    if t1 - t0 == 1:  # one tap: its input in place, or nothing
-                        ky = t0 // kw
+                    a = patch
+                    for t in range(t0, t1):
+                        ky = t // kw
                         iy = y0 + ky * geo[_CONV_DILATION_H]
-                        ix = x0 + (t0 - ky * kw) * geo[_CONV_DILATION_W]
-                        n = 0
+                        ix = x0 + (t - ky * kw) * geo[_CONV_DILATION_W]
+                        b = a + 2 * depth
                         if iy >= 0 and iy < in_h and ix >= 0 and ix < in_w:
-                            src = x
-                            src_at = image + (iy * in_w + ix) * in_c + g * depth
-                            n = depth
-                    else:
-                        k = 0
-                        for t in range(t0, t1):
-                            ky = t // kw
-                            iy = y0 + ky * geo[_CONV_DILATION_H]
-                            ix = x0 + (t - ky * kw) * geo[_CONV_DILATION_W]
-                            if iy >= 0 and iy < in_h and ix >= 0 and ix < in_w:
-                                at = image + (iy * in_w + ix) * in_c + g * depth
-                                for c in range(depth):
-                                    patch[k + c] = xp[at + c]
-                            else:
-                                for c in range(depth):
-                                    patch[k + c] = 0
-                            k += depth
+                            q = image + 2 * ((iy * in_w + ix) * in_c + g * depth)
+                            while a < b:
+                                ptr16(a)[0] = ptr16(q)[0] ^ 0x8000
+                                q += 2
+                                a += 2
+                        else:
+                            while a < b:
+                                ptr16(a)[0] = 0x8000
+                                a += 2
+                    n = (a - patch) >> 1
                     k0 = 0
                     while k0 < n:
                         run = n - k0
                         if run > _RUN:
                             run = _RUN
-                        first = g * per_group
                         w_at = first * filter_size + t0 * depth + k0
-                        _dot_rows(0, 0, 0, weights, w_at, src, src_at + k0, run, per_group, filter_size, scratch, 0)
+                        _dot_rows(0, 0, 0, weights, w_at, scratch, patch_at + k0, run, per_group, filter_size, scratch, 0)
                         _add_rows(acc, row + first, scratch, 0, per_group)
                         k0 += run
                     t0 = t1
@@ -378,16 +386,34 @@ def conv_16x8(args):
 @micropython.viper
 def depthwise_16x8(args):
     """args = (out, x, weights, init, rq, acc, scratch, geometry): layouts.conv; scratch
-    holds the pixel's taps' input offsets + 1 (0: outside the input), then int32 run sums
-    (one per output channel).
+    holds int32 run sums (one per output channel), then a pad row of in_c u = 32768.
 
-    Pixel by pixel: the tap table, then for each output channel o (input channel
-    o // multiplier) the products of its taps inside the input, in runs of _RUN taps,
-    added to its accumulator row (from the init). Passes of rows are requantized together.
+    The input is flipped to u for the op (flip_halfwords) and back after.
+    """
+    x = args[_CONV_ARG_X]
+    geo = ptr32(args[_CONV_ARG_GEOMETRY])
+    channels = geo[_DW_OUT_C]
+    pad_row = ptr16(int(ptr16(args[_CONV_ARG_SCRATCH])) + 4 * channels)
+    for c in range(geo[_DW_IN_C]):
+        pad_row[c] = 0x8000
+    size = int(len(x)) >> 1
+    flip_halfwords(x, size)
+    _depthwise(0, 0, 0, args)
+    flip_halfwords(x, size)
+
+
+@micropython.viper
+def _depthwise(q: int, p: int, s: int, args):
+    """Pixel by pixel, tap by tap, all channels at once (input and weights are both
+    channel-contiguous): each output channel o adds its tap weight times u of input
+    channel o // multiplier, read from the input or, outside it, from the pad row; every
+    _RUN taps the sums are added to the accumulator row (from the init). Passes of rows
+    are requantized together.
+    Registers: q walks the tap's weights, p its u values, s the sums (callers pass 0).
     """
     out = args[_CONV_ARG_OUT]
-    x = args[_CONV_ARG_X]
-    weights = args[_CONV_ARG_WEIGHTS]
+    xin = int(ptr16(args[_CONV_ARG_X]))
+    weights = int(ptr8(args[_CONV_ARG_WEIGHTS]))
     init = args[_CONV_ARG_INIT]
     rq = args[_CONV_ARG_RQ]
     acc = args[_CONV_ARG_ACC]
@@ -404,51 +430,61 @@ def depthwise_16x8(args):
     multiplier = geo[_DW_MULTIPLIER]
     pixels = geo[_DW_PIXELS]
     rows = geo[_DW_ROWS]
-    taps = kh * kw
     plane = out_h * out_w
-    table = ptr32(scratch)
-    sums = ptr32(int(ptr32(scratch)) + 4 * taps)
-    xp = ptr16(x)
-    wp = ptr8(weights)
+    sums = int(ptr32(scratch))
+    pad_row = sums + 4 * channels
+    k31 = 31
+    sign = 1 << k31
     pixel = 0
     while pixel < pixels:
         pass_end = pixel + rows
         if pass_end > pixels:
             pass_end = pixels
-        p = pixel
-        while p < pass_end:
-            row = (p - pixel) * channels
+        pix = pixel
+        while pix < pass_end:
+            row = (pix - pixel) * channels
             _start_rows(acc, row, init, 0, channels)
-            batch = p // plane
-            oy = (p - batch * plane) // out_w
-            ox = p - batch * plane - oy * out_w
+            for o in range(channels):
+                ptr32(sums)[o] = 0
+            batch = pix // plane
+            oy = (pix - batch * plane) // out_w
+            ox = pix - batch * plane - oy * out_w
+            summed = 0
             t = 0
             for ky in range(kh):
                 iy = oy * geo[_DW_STRIDE_H] - geo[_DW_PAD_TOP] + ky * geo[_DW_DILATION_H]
                 for kx in range(kw):
                     ix = ox * geo[_DW_STRIDE_W] - geo[_DW_PAD_LEFT] + kx * geo[_DW_DILATION_W]
-                    table[t] = 0
+                    src = pad_row
                     if iy >= 0 and iy < in_h and ix >= 0 and ix < in_w:
-                        table[t] = ((batch * in_h + iy) * in_w + ix) * in_c + 1
+                        src = xin + 2 * ((batch * in_h + iy) * in_w + ix) * in_c
+                    q = weights + t * channels
+                    s = sums
+                    if multiplier == 1:
+                        p = src
+                        end = q + channels
+                        while q < end:
+                            ptr32(s)[0] = ((ptr32(s)[0] ^ sign) - sign) + ((int(ptr8(q)[0]) ^ 0x80) - 0x80) * int(ptr16(p)[0])
+                            q += 1
+                            p += 2
+                            s += 4
+                    else:
+                        for c in range(in_c):
+                            p = int(ptr16(src)[c])
+                            end = q + multiplier
+                            while q < end:
+                                ptr32(s)[0] = ((ptr32(s)[0] ^ sign) - sign) + ((int(ptr8(q)[0]) ^ 0x80) - 0x80) * p
+                                q += 1
+                                s += 4
                     t += 1
-            t0 = 0
-            while t0 < taps:
-                t1 = t0 + _RUN
-                if t1 > taps:
-                    t1 = taps
-                o = 0
-                for c in range(in_c):
-                    for m in range(multiplier):
-                        s = 0
-                        for t in range(t0, t1):
-                            at = table[t]
-                            if at:
-                                w = (int(wp[t * channels + o]) ^ 0x80) - 0x80
-                                s += w * ((int(xp[at - 1 + c]) ^ 0x8000) - 0x8000)
-                        sums[o] = s
-                        o += 1
-                _add_rows(acc, row, scratch, taps, channels)
-                t0 = t1
-            p += 1
+                    summed += 1
+                    if summed == _RUN:
+                        _add_rows(acc, row, scratch, 0, channels)
+                        for o in range(channels):
+                            ptr32(sums)[o] = 0
+                        summed = 0
+            if summed:
+                _add_rows(acc, row, scratch, 0, channels)
+            pix += 1
         requantize_wide(acc, out, pixel * channels, (pass_end - pixel) * channels, rq, 0)
         pixel = pass_end
