@@ -168,11 +168,12 @@ KINDS = {
     "TRANSPOSE_CONV": [
         (_transpose_conv, (4, 4, 8, 8, 3, 2)), (_transpose_conv, (8, 8, 16, 8, 3, 1)), (_transpose_conv, (6, 6, 32, 16, 4, 2)),
         (_transpose_conv, (3, 3, 8, 4, 3, 3)), (_transpose_conv, (12, 12, 4, 4, 2, 2)),
+        (_transpose_conv, (4, 4, 8, 8, 3, 1)), (_transpose_conv, (8, 8, 4, 8, 2, 2)), (_transpose_conv, (3, 3, 16, 8, 3, 3)),
     ],
     "CONV_2D 16x8": [
         (_conv16, (8, 8, 8, 8, 3, 1)), (_conv16, (12, 12, 4, 16, 1, 1)), (_conv16, (6, 6, 32, 8, 3, 2)),
         (_conv16, (10, 10, 1, 8, 5, 1)), (_conv16, (4, 4, 64, 4, 3, 1)), (_conv16, (16, 16, 2, 2, 3, 1)),
-        (_conv16, (5, 5, 16, 32, 1, 1)),
+        (_conv16, (5, 5, 16, 32, 1, 1)), (_conv16, (7, 7, 3, 12, 3, 1)), (_conv16, (6, 6, 128, 4, 1, 1)),
     ],
     "DEPTHWISE_CONV_2D 16x8": [
         (_depthwise16, (8, 8, 8, 3, 1)), (_depthwise16, (12, 12, 32, 3, 2)), (_depthwise16, (6, 6, 64, 5, 1)),
@@ -184,11 +185,11 @@ KINDS = {
         (_fc16, (300, 3, 4)), (_fc16, (1000, 1, 1)),
     ],
     "TRANSPOSE_CONV 16x8": [
-        (_transpose_conv, (4, 4, 8, 8, 3, 2, "int16")), (_transpose_conv, (8, 8, 8, 8, 3, 1, "int16")),
-        (_transpose_conv, (6, 6, 16, 4, 4, 2, "int16")), (_transpose_conv, (3, 3, 4, 4, 3, 3, "int16")),
-        (_transpose_conv, (10, 10, 2, 2, 2, 2, "int16")), (_transpose_conv, (5, 5, 32, 2, 3, 2, "int16")),
-        (_transpose_conv, (8, 8, 1, 16, 2, 1, "int16")), (_transpose_conv, (2, 2, 16, 8, 5, 3, "int16")),
-        (_transpose_conv, (6, 6, 4, 16, 3, 2, "int16")), (_transpose_conv, (4, 4, 32, 32, 1, 2, "int16")),
+        (_transpose_conv, (4, 4, 8, 8, 3, 2, "int16")), (_transpose_conv, (6, 6, 8, 8, 3, 1, "int16")),
+        (_transpose_conv, (5, 5, 16, 4, 4, 2, "int16")), (_transpose_conv, (3, 3, 4, 4, 3, 3, "int16")),
+        (_transpose_conv, (8, 8, 2, 2, 2, 2, "int16")), (_transpose_conv, (4, 4, 16, 2, 3, 2, "int16")),
+        (_transpose_conv, (6, 6, 1, 8, 2, 1, "int16")), (_transpose_conv, (2, 2, 8, 8, 5, 3, "int16")),
+        (_transpose_conv, (5, 5, 4, 8, 3, 2, "int16")), (_transpose_conv, (3, 3, 16, 16, 1, 2, "int16")),
     ],
 }  # fmt: skip
 

@@ -61,11 +61,12 @@ UNITS = {
     "AVERAGE_POOL_2D": ("op", "output", "window row", "tap"),
     "RESHAPE": ("op", "byte"),
     "FULLY_CONNECTED float32": ("op", "output", "MAC"),
-    "TRANSPOSE_CONV": ("op", "kernel call", "upsampled byte"),
-    "CONV_2D 16x8": ("op", "pixel", "output", "MAC", "patch element"),
+    "TRANSPOSE_CONV": ("op", "kernel call", "strided op", "upsampled byte", "input pixel"),
+    "CONV_2D 16x8": ("op", "pixel", "tap", "output", "MAC", "patch element"),
     "DEPTHWISE_CONV_2D 16x8": ("op", "input element", "pixel", "tap", "output", "MAC"),
     "FULLY_CONNECTED 16x8": ("op", "output", "MAC", "input element"),
-    "TRANSPOSE_CONV 16x8": ("op", "pixel", "output", "MAC", "patch element", "upsampled byte"),
+    # the convolution over the upsampled input: CONV_2D 16x8's instructions for its units
+    "TRANSPOSE_CONV 16x8": ("thousand CONV_2D 16x8 instructions", "upsampled byte"),
     "ADD broadcast": ("output element",),  # also every op without figures of its own
 }
 WIDE = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV")  # 16x8 forms
@@ -86,6 +87,11 @@ OTHER = {
     "RESHAPE": Cost(per_unit=(1569.0, 1.2), cpi=2.167),  # per op, byte
     "FULLY_CONNECTED float32": Cost(per_unit=(-10598.9, 2225.1, 2280.4), cpi=1.95),  # per op, output, MAC
     "ADD broadcast": Cost(per_unit=(698.9,), cpi=1.545),  # per output element
+    "TRANSPOSE_CONV": Cost(per_unit=(5643.7, 292.5, 6938.3, 10.5, 282.5), cpi=1.829),  # per op, kernel call, strided op, upsampled byte, input pixel
+    "CONV_2D 16x8": Cost(per_unit=(23105.0, 1942.4, 150.7, 808.2, 16.6, 30.3), cpi=1.503),  # per op, pixel, tap, output, MAC, patch element
+    "DEPTHWISE_CONV_2D 16x8": Cost(per_unit=(1539.5, 80.2, 1177.7, 176.3, 752.3, 47.7), cpi=1.484),  # per op, input element, pixel, tap, output, MAC
+    "FULLY_CONNECTED 16x8": Cost(per_unit=(2389.3, 939.8, 18.4, 90.7), cpi=1.506),  # per op, output, MAC, input element
+    "TRANSPOSE_CONV 16x8": Cost(per_unit=(996.7, 32.7), cpi=1.476),  # per thousand CONV_2D 16x8 instructions, upsampled byte
 }
 
 
@@ -159,13 +165,15 @@ def _depthwise_geometry(layer):
     return depthwise_conv.geometry(x.shape, out.shape, (kh, kw), multiplier, strides, dilations, pads, zp)
 
 
-def _upsampled_bytes(layer):
-    """Bytes of the upsampled input a TRANSPOSE_CONV builds per invoke (0 at stride 1)."""
+def _upsampling(layer):
+    """(1, bytes filled, input pixels copied in: a run of channels each) for the upsampled
+    input a TRANSPOSE_CONV builds per invoke with strides; zeros at stride 1."""
     x, strides = _input(layer), layer.options["stride"]
     if strides == (1, 1):
-        return 0
+        return (0, 0, 0)
     batches, h, w, channels = x.shape
-    return batches * ((h - 1) * strides[0] + 1) * ((w - 1) * strides[1] + 1) * channels * _itemsize(x)
+    filled = batches * ((h - 1) * strides[0] + 1) * ((w - 1) * strides[1] + 1) * channels * _itemsize(x)
+    return (1, filled, batches * h * w)
 
 
 def im2col_geometry(layer):
@@ -259,7 +267,7 @@ def other_units(layer, calls):
     how many of each of its UNITS the op has; `calls` its Thumb plan (or None)."""
     out = layer.outputs[0]
     if layer.name == "TRANSPOSE_CONV" and calls is not None:
-        return layer.name, (1, sum(n for _, n in calls), _upsampled_bytes(layer))
+        return layer.name, (1, sum(n for _, n in calls)) + _upsampling(layer)
     if calls is not None:
         return layer.name, (1, sum(n for _, n in calls))
     if layer.name in WIDE and out.dtype == "int16":
@@ -285,9 +293,13 @@ def _wide_units(layer):
     taps = weights[1] * weights[2]
     if layer.name == "DEPTHWISE_CONV_2D":
         return (1, x.size, pixels, pixels * taps, out.size, out.size * taps)
-    per_pixel = taps * x.shape[3]  # the patch: every group's
-    amounts = (1, pixels, out.size, out.size * taps * weights[3], pixels * per_pixel)
-    return amounts + (_upsampled_bytes(layer),) if layer.name == "TRANSPOSE_CONV" else amounts
+    groups = x.shape[3] // weights[3]
+    patch = taps * x.shape[3]  # every group's patch
+    amounts = (1, pixels, pixels * taps * groups, out.size, out.size * taps * weights[3], pixels * patch)
+    if layer.name != "TRANSPOSE_CONV":
+        return amounts
+    conv = sum(a * c for a, c in zip(amounts, OTHER["CONV_2D 16x8"].per_unit))
+    return (conv / 1000, _upsampling(layer)[1])
 
 
 def _itemsize(tensor):

@@ -69,6 +69,8 @@ def check(op, requests):
     if dtype == "float32":
         return
     if dtype == "int16":
+        if wide.accumulator_bits(conv_common.conv_inputs(op)[2], _options(op)[4]) == 64:
+            wide.check_shifts(conv_common.multipliers(op, op.inputs[0], weights, 0))
         requests.persistent(wide.table_bytes(channels, weights.channels()))
     else:
         requests.persistent(conv_common.table_bytes(weights, channels))

@@ -161,6 +161,7 @@ def check(op, requests):
         bias = op.inputs[2] if len(op.inputs) > 2 else None
         if bias is not None and bias.dtype != "int64":
             unsupported("%s bias with int16 input (TFLM reads it as int64)" % bias.dtype)
+        wide.check_shifts(conv_common.multipliers(op, op.inputs[0], weights, 3))
         requests.persistent(wide.table_bytes(channels, weights.channels()))
         requests.ints(geo)
         taps = geo[_DW_KH] * geo[_DW_KW]

@@ -59,6 +59,8 @@ def check(op, requests):
     if out.dtype == "int16":
         if x.is_constant:
             unsupported("constant int16 input")  # the loop reads it by halfwords: it must be aligned
+        if wide.accumulator_bits(bias, op.option(_OPTIONS, 4, "b", 0)) == 64:
+            wide.check_shifts(_multipliers(op, quantized(op, x), quantized(op, weights), quantized(op, out)))
         requests.persistent(wide.table_bytes(units, weights.channels()))
 
 

@@ -111,6 +111,8 @@ def check(op, requests):
     conv_common.check_tensors(op, x, weights, bias, weights.shape[0] if len(weights.shape) == 4 else 0)
     geo = _geometry(op)
     _, strides, _ = _options(op)
+    if x.dtype == "int16":
+        wide.check_shifts(conv_common.multipliers(op, x, weights, 0))
     requests.persistent(_table_bytes(weights, x) + weights.nbytes)
     if x.dtype != "float32":
         requests.ints(geo)

@@ -33,6 +33,23 @@ def accumulator_bits(bias, quantized_bias_type=0):
     return 32 if quantized_bias_type == INT32 else 64
 
 
+def check_shifts(multipliers):
+    """Refuse a requantization shift the int64 path cannot take (from check(), so that
+    inspect names it); multipliers as common.requant_params takes them."""
+    count, multiplier_of = _listed(multipliers)
+    for c in range(count):
+        shift = multiplier_of(c)[1]
+        if shift >= quant.WIDE_SHIFT_LIMIT:
+            unsupported("requantization shift %d (scale ratio of 2**%d or more)" % (shift, shift - 1))
+
+
+def _listed(multipliers):
+    """(count, fn of c) of multipliers given as a list or as (count, fn)."""
+    if callable(multipliers[-1]):
+        return multipliers
+    return len(multipliers), lambda c: multipliers[c]
+
+
 def table_bytes(channels, scales):
     """Persistent bytes of tables(): an int64 init per output channel, then requantization
     tables for `scales` multipliers (1 when per-tensor)."""
@@ -45,8 +62,9 @@ def tables(op, context, weights, bias, axis, multipliers, activation, bits, zero
 
     weights: the weights tensor, output channels on `axis` (0: [O, ..., depth] or 3:
     [1, KH, KW, O]); bias: its tensor or None; multipliers as common.requant_params takes
-    them; zero_points: (input, output) as the kernel applies them (TFLM's convolutions
-    apply none). With int32 accumulation, refuses what could leave int32 in requantize.
+    them (their shifts passed check_shifts); zero_points: (input, output) as the kernel
+    applies them (TFLM's convolutions apply none). With int32 accumulation, refuses what
+    could leave int32 in requantize.
     """
     channels = weights.shape[axis]
     depth = weights.size // channels
@@ -76,15 +94,9 @@ def tables(op, context, weights, bias, axis, multipliers, activation, bits, zero
             if ((largest << max(shift, 0)) >> max(-shift, 0)) + 1 + abs(output_zp) > INT32_MAX:
                 unsupported("int32 accumulators with zero point %d overflow int32" % output_zp)
         return init, (region, count, output_zp, lo, hi, out.itemsize, 32)
-    if callable(multipliers[-1]):
-        count, multiplier_of = multipliers
-    else:
-        count, multiplier_of = len(multipliers), lambda c: multipliers[c]
+    count, multiplier_of = _listed(multipliers)
     reduced = int32_view(region[: 4 * count])
     rights = region[4 * count : 5 * count]
-    for c in range(count):
-        multiplier, shift = multiplier_of(c)
-        if shift >= quant.WIDE_SHIFT_LIMIT:
-            unsupported("requantization shift %d (scale ratio of 2**%d or more)" % (shift, shift - 1))
-        reduced[c], rights[c] = quant.reduced_multiplier(multiplier, shift)
+    for c in range(count):  # shifts within WIDE_SHIFT_LIMIT: check_shifts ran at check time
+        reduced[c], rights[c] = quant.reduced_multiplier(*multiplier_of(c))
     return init, (region, count, output_zp, lo, hi, out.itemsize, 64)
