@@ -77,10 +77,10 @@ def text(r, per_op):
     ]  # fmt: skip
     if per_op:
         headings = ("op", "ms", "board: kernels + other", "estimate: kernels + other", "estimate / board")
-        out.append("    %-18s %8s  %33s  %33s  %s" % headings)
+        out.append("    %-26s %8s  %33s  %33s  %s" % headings)
         for op in r["ops"]:
             out.append(
-                "    %-18s %8.2f  %9d = %9d + %9d  %9d = %9d + %9d  %.3f"
+                "    %-26s %8.2f  %9d = %9d + %9d  %9d = %9d + %9d  %.3f"
                 % (
                     op["op"], op["ms"], op["board_instructions"], op["board_kernel_instructions"],
                     op["board_other_instructions"], op["estimate_instructions"], op["estimate_kernel_instructions"],

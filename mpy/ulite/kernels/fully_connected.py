@@ -60,7 +60,7 @@ def check(op, requests):
         if x.is_constant:
             unsupported("constant int16 input")  # the loop reads it by halfwords: it must be aligned
         if wide.accumulator_bits(bias, op.option(_OPTIONS, 4, "b", 0)) == 64:
-            wide.check_shifts(_multipliers(op, quantized(op, x), quantized(op, weights), quantized(op, out)))
+            wide.check_shifts(_multipliers(op, *_quantized_tensors(op)[:3]))
         requests.persistent(wide.table_bytes(units, weights.channels()))
 
 
@@ -84,11 +84,14 @@ def _multipliers(op, x, weights, out):
     return [quant.fc_per_tensor_multiplier(x.scale_bits(), weights.scale_bits(), out.scale_bits())]
 
 
-def _prepare_int8(op, context):
-    x = quantized(op, op.inputs[0])
-    weights = quantized(op, op.inputs[1])
-    out = quantized(op, op.outputs[0])
+def _quantized_tensors(op):
+    """(input, weights, output, bias or None), the first three quantized."""
     bias = op.inputs[2] if len(op.inputs) > 2 else None
+    return quantized(op, op.inputs[0]), quantized(op, op.inputs[1]), quantized(op, op.outputs[0]), bias
+
+
+def _prepare_int8(op, context):
+    x, weights, out, bias = _quantized_tensors(op)
     units, depth = weights.shape
     multipliers = _multipliers(op, x, weights, out)
     largest_bias = 0
@@ -106,10 +109,7 @@ def _prepare_int8(op, context):
 
 
 def _prepare_16x8(op, context):
-    x = quantized(op, op.inputs[0])
-    weights = quantized(op, op.inputs[1])
-    out = quantized(op, op.outputs[0])
-    bias = op.inputs[2] if len(op.inputs) > 2 else None
+    x, weights, out, bias = _quantized_tensors(op)
     units, depth = weights.shape
     multipliers = _multipliers(op, x, weights, out)
     bits = wide.accumulator_bits(bias, op.option(_OPTIONS, 4, "b", 0))

@@ -50,20 +50,27 @@ def _options(op):
     )
 
 
-def _upsampled_shape(x, strides):
-    batches, h, w, channels = x.shape
+def _upsampled_shape(shape, strides):
+    """The shape of U for an input of `shape`."""
+    batches, h, w, channels = shape
     return (batches, (h - 1) * strides[0] + 1, (w - 1) * strides[1] + 1, channels)
+
+
+def _upsampled_bytes(x, strides):
+    """Bytes of U in the op's scratch (none at stride 1: U is the input)."""
+    if strides == (1, 1):
+        return 0
+    batches, h, w, channels = _upsampled_shape(x.shape, strides)
+    return batches * h * w * channels * x.itemsize
 
 
 def geometry(in_shape, weights_shape, out_shape, pads, strides, zp):
     """The im2col geometry (layouts.conv CONV_ fields) of the int8 convolution over U
     (module docstring); pads = TFLM's (top, left), zp: the input's."""
-    batches, h, w, channels = in_shape
-    upsampled = (batches, (h - 1) * strides[0] + 1, (w - 1) * strides[1] + 1, channels)
     _, kh, kw, depth = weights_shape
-    return conv_common.im2col_geometry(
-        upsampled, out_shape, (kh, kw, depth, 1), (1, 1), (1, 1), (kh - 1 - pads[0], kw - 1 - pads[1]), zp
-    )
+    pads = (kh - 1 - pads[0], kw - 1 - pads[1])
+    upsampled = _upsampled_shape(in_shape, strides)
+    return conv_common.im2col_geometry(upsampled, out_shape, (kh, kw, depth, 1), (1, 1), (1, 1), pads, zp)
 
 
 def _geometry(op):
@@ -110,17 +117,12 @@ def check(op, requests):
         unsupported(io_types(op))
     conv_common.check_tensors(op, x, weights, bias, weights.shape[0] if len(weights.shape) == 4 else 0)
     geo = _geometry(op)
-    _, strides, _ = _options(op)
     if x.dtype == "int16":
         wide.check_shifts(conv_common.multipliers(op, x, weights, 0))
     requests.persistent(_table_bytes(weights, x) + weights.nbytes)
     if x.dtype != "float32":
         requests.ints(geo)
-    upsampled = 0
-    if strides != (1, 1):
-        batches, h, w, channels = _upsampled_shape(x, strides)
-        upsampled = batches * h * w * channels * x.itemsize
-    requests.scratch(_conv_scratch_bytes(op, geo) + upsampled)
+    requests.scratch(_conv_scratch_bytes(op, geo) + _upsampled_bytes(x, _options(op)[1]))
 
 
 def prepare(op, context):
@@ -134,9 +136,8 @@ def prepare(op, context):
     u = x.data
     if strides != (1, 1):
         at = _conv_scratch_bytes(op, geo)
-        batches, h, w, channels = _upsampled_shape(x, strides)
-        u = context.scratch[at : at + batches * h * w * channels * x.itemsize]
-    out_c, kh, kw, depth = weights.shape
+        u = context.scratch[at : at + _upsampled_bytes(x, strides)]
+    _, kh, kw, depth = weights.shape
     if x.dtype == "float32":
         steps = (kh * kw * depth, depth)
         buffers = (out.data, u, flipped, bias.data if bias else None)
@@ -154,8 +155,7 @@ def prepare(op, context):
     zero = bytearray(4)  # the input's zero: TFLM's int8 kernel offsets the input by its zp
     if x.dtype == "int8":
         struct.pack_into("<b", zero, 0, x.zero_point)
-    batches, h, w, channels = x.shape
-    _, uh, uw, _ = _upsampled_shape(x, strides)
+    _, uh, uw, channels = _upsampled_shape(x.shape, strides)
     dst_steps = (uh * uw * channels, strides[0] * uw * channels, strides[1] * channels, 1)
     src_steps = copy_geometry.row_major_strides(x.shape)
     copy = copy_geometry.geometry(x.itemsize, 0, 0, x.shape, src_steps, dst_steps)

@@ -13,7 +13,7 @@ from ...layouts import requant as rq_layout
 from ...quant import mbqm64_reduced, wrap
 from ...views import int16_view, int64_view
 from ...views import int32_view as _i32
-from .conv import _s8, _windows
+from .conv import _s8, conv_windows, depthwise_windows
 from .core import requantize
 
 _STORE = {1: "<b", 2: "<h", 4: "<i"}
@@ -67,18 +67,8 @@ def conv_16x8(args):
     wide = int64_view(acc)
     channels, depth = geo[layout.CONV_OUT_C], geo[layout.CONV_DEPTH]
     per_group = geo[layout.CONV_PER_GROUP]
-    kernel = (geo[layout.CONV_KH], geo[layout.CONV_KW])
-    size = kernel[0] * kernel[1] * depth
-    windows = _windows(
-        geo[layout.CONV_PIXELS],
-        (geo[layout.CONV_IN_H], geo[layout.CONV_IN_W], geo[layout.CONV_IN_C]),
-        (geo[layout.CONV_OUT_H], geo[layout.CONV_OUT_W]),
-        kernel,
-        (geo[layout.CONV_STRIDE_H], geo[layout.CONV_STRIDE_W]),
-        (geo[layout.CONV_DILATION_H], geo[layout.CONV_DILATION_W]),
-        (geo[layout.CONV_PAD_TOP], geo[layout.CONV_PAD_LEFT]),
-    )
-    for pixel, taps in windows:
+    size = geo[layout.CONV_KH] * geo[layout.CONV_KW] * depth
+    for pixel, taps in conv_windows(geo):
         for o in range(channels):
             first = o // per_group * depth
             s = init[o]
@@ -99,16 +89,7 @@ def depthwise_16x8(args):
     init = int64_view(init)
     wide = int64_view(acc)
     channels, multiplier = geo[layout.DW_OUT_C], geo[layout.DW_MULTIPLIER]
-    windows = _windows(
-        geo[layout.DW_PIXELS],
-        (geo[layout.DW_IN_H], geo[layout.DW_IN_W], geo[layout.DW_IN_C]),
-        (geo[layout.DW_OUT_H], geo[layout.DW_OUT_W]),
-        (geo[layout.DW_KH], geo[layout.DW_KW]),
-        (geo[layout.DW_STRIDE_H], geo[layout.DW_STRIDE_W]),
-        (geo[layout.DW_DILATION_H], geo[layout.DW_DILATION_W]),
-        (geo[layout.DW_PAD_TOP], geo[layout.DW_PAD_LEFT]),
-    )
-    for pixel, taps in windows:
+    for pixel, taps in depthwise_windows(geo):
         for o in range(channels):
             s = init[o]
             for t, src in enumerate(taps):
