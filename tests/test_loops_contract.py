@@ -1,6 +1,7 @@
 """The loop backends' contract (ulite.loops.FUNCTIONS): thumb, viper and plain each export
 exactly those functions, on MicroPython (the thumb backend over the twin kernels, its
-glue being what runs on the unix port)."""
+glue being what runs on the unix port). The 16x8 loops load on first use (the packages'
+__getattr__), so dir() alone need not list them: each contract name is also looked up."""
 
 import json
 
@@ -15,8 +16,9 @@ from ulite import loops
 exported = {}
 for name in loops.NAMES:
     backend = loops.backend(name)
+    names = set(dir(backend)) | set(n for n in loops.FUNCTIONS if hasattr(backend, n))
     exported[name] = sorted(
-        n for n in dir(backend) if not n.startswith("_") and type(getattr(backend, n)) is not type(loops)
+        n for n in names if not n.startswith("_") and type(getattr(backend, n)) is not type(loops)
     )
 print(json.dumps({"contract": loops.FUNCTIONS, "exported": exported}))
 """

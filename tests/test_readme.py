@@ -27,6 +27,8 @@ def test_supported_ops_table_matches_resolver():
     for row in re.findall(r"^\| [A-Z_0-9, ]+ \|.*$", table, re.M):
         test_file = re.search(r"tests/[\w/]+\.py", row)
         assert test_file and (ROOT / test_file.group(0)).exists(), row
+    count = re.search(r"runs (\d+) builtin operators", README)
+    assert count and int(count.group(1)) == len(names), "the README's opening counts the resolver's ops"
 
 
 def test_rp2040_figures_are_benchmarks():

@@ -25,6 +25,7 @@ from oracle import compare
 from test_conv import CONV_CASES, DEPTHWISE_CASES, conv_jobs, conv_model, depthwise_jobs
 from test_elementwise import ALL_PAIRS, DOUBLE_SENSITIVE, arithmetic_jobs, binary_model
 from test_kernels_core import quantize_jobs
+from test_transpose_conv import transpose_conv_jobs
 
 from host_tools import micropython
 from host_tools.model_builder import ModelBuilder
@@ -629,6 +630,7 @@ def test_estimate_plans_the_calls_the_glue_makes(tmp_path):
     models = [model_path(n).read_bytes() for n in CORPUS_MODELS]
     models.append(fc_model(rng, 3, 40, 150, True, True, 1))
     models += [model for model, _ in conv_sweep(rng)]
+    models += [model for model, _ in transpose_conv_jobs(("int8", "16x8"))]  # 16x8: no plan
     calls = glue_calls(tmp_path, models)
     refused = [name for name, glue in zip(CORPUS_MODELS, calls) if glue is None]
     assert len(calls) == len(models) and not set(refused) & set(CONV_MODELS + ["ad01_int8", "simple_add"])

@@ -17,6 +17,8 @@ from test_activations import (
     relu_relu6_int8_jobs,
 )
 from test_conv import conv_int8_jobs, depthwise_int8_jobs
+from test_conv_16x8 import quick_16x8_jobs
+from test_transpose_conv import quick_transpose_conv_jobs
 from test_elementwise import (
     all_input_pairs_int8_jobs,
     maximum_minimum_int8_jobs,
@@ -79,6 +81,8 @@ KERNEL_JOBS = [
     leaky_relu_int8_jobs,
     logistic_tanh_int8_jobs,
     hard_swish_int8_jobs,
+    quick_16x8_jobs,
+    quick_transpose_conv_jobs,
 ]
 
 PORT_FACTS = """

@@ -146,6 +146,10 @@ def load():
         setattr(builtins, name, name)
     try:
         checker.package = importlib.import_module(PACKAGE)
+        # the loops the package loads on first use (its __getattr__): loaded and checked now
+        for name in parent.FUNCTIONS:
+            if name not in vars(checker.package):
+                setattr(checker.package, name, getattr(checker.package, name))
     finally:
         for name in annotation_names:
             delattr(builtins, name)
@@ -735,10 +739,14 @@ class Vector:
         self.label = label
         self.buffers = {}
         self.calls = []
+        self.scratch = set()  # buffers whose contents the backends leave differently
 
-    def buffer(self, name, data, typecode=None):
-        """A bytearray holding data, or an array.array of typecode (as the kernels pass)."""
+    def buffer(self, name, data, typecode=None, scratch=False):
+        """A bytearray holding data, or an array.array of typecode (as the kernels pass).
+        A scratch buffer's contents after the calls are not results: not compared."""
         self.buffers[name] = (bytes(data), typecode)
+        if scratch:
+            self.scratch.add(name)
         return Ref(name)
 
     def call(self, function, *args):

@@ -1,7 +1,8 @@
 """`bench --board rp2040`: the instructions measured on the ARM board beside the estimate.
 
 Per model: the board's instructions per invoke with the thumb loops (and with viper, for
-comparison), the estimate's own count and their ratio, the RP2040 time from the measured
+comparison; ops the Thumb backend runs with viper's loops, int16 ones among them, are
+marked "(viper)"), the estimate's own count and their ratio, the RP2040 time from the measured
 instructions (measured.py) and from the estimate alone (estimate.py); per op the same
 split into kernel and other instructions. The estimate and the board see the same inputs
 (board.inputs), and the board's outputs are checked against TFLM's on them: a figure for
@@ -46,7 +47,7 @@ def run(path, estimator):
     expected = tflm_output_crc32(model_bytes, inputs)
     ops = [
         {
-            "op": e["op"],
+            "op": e["op"] + (" (viper)" if e["loops"] == "viper" else ""),
             "board_instructions": b["instructions"],
             "board_kernel_instructions": b["kernel_instructions"],
             "board_other_instructions": b["other_instructions"],
@@ -85,10 +86,10 @@ def text(r, per_op):
     ]  # fmt: skip
     if per_op:
         headings = ("op", "ms", "board: kernels + other", "estimate: kernels + other", "estimate / board")
-        out.append("    %-18s %8s  %33s  %33s  %s" % headings)
+        out.append("    %-26s %8s  %33s  %33s  %s" % headings)
         for op in r["ops"]:
             out.append(
-                "    %-18s %8.2f  %9d = %9d + %9d  %9d = %9d + %9d  %.3f"
+                "    %-26s %8.2f  %9d = %9d + %9d  %9d = %9d + %9d  %.3f"
                 % (
                     op["op"], op["ms"], op["board_instructions"], op["board_kernel_instructions"],
                     op["board_other_instructions"], op["estimate_instructions"], op["estimate_kernel_instructions"],

@@ -8,6 +8,8 @@
 Every backend package exports exactly the functions named in FUNCTIONS, with the same
 arguments and results (tests/test_loops_contract.py checks the names); kernels get theirs
 from `backend()`. The float32 loops are one copy (float32.py) that every backend exports.
+The 16x8 loops (each backend's wide.py) load on first use, through the package's
+__getattr__: a board pays for their code only when a model needs them.
 """
 
 import sys
@@ -37,6 +39,11 @@ FUNCTIONS = (
     # pool
     "average_pool_int8",
     "max_pool_int8",
+    # wide (loaded on first use): int16 x int8 products summed in int64 accumulators
+    "requantize_wide",
+    "fully_connected_16x8",
+    "conv_16x8",
+    "depthwise_16x8",
     # float32 (one copy for every backend)
     "conv_float32",
 )

@@ -18,3 +18,17 @@ from ..viper import (  # noqa: F401
 )
 from .conv import conv_int8, depthwise_int8  # noqa: F401
 from .core import binary_int8, fully_connected_int8, requantize  # noqa: F401
+
+
+def __getattr__(name):
+    """The 16x8 loops: viper's (its wide.py, loaded on first use), so int16 runs viper.
+    A submodule not yet imported is looked up here too (`from . import` asks for it as an
+    attribute first)."""
+    from .. import FUNCTIONS
+
+    if name in FUNCTIONS:
+        return getattr(__import__("ulite.loops.viper.wide", None, None, ("",)), name)
+    try:
+        return __import__("ulite.loops.thumb." + name, None, None, ("",))
+    except ImportError:
+        raise AttributeError(name)

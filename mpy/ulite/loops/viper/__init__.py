@@ -15,3 +15,17 @@ from .core import (  # noqa: F401
 from .elementwise import lookup_int8  # noqa: F401
 from .pool import average_pool_int8, max_pool_int8  # noqa: F401
 from .shape import copy_strided, fill, mean_int8  # noqa: F401
+
+
+def __getattr__(name):
+    """The 16x8 loops (wide.py) load on first use: only models with int16 activations pay
+    for their code. A submodule not yet imported is looked up here too (`from . import`
+    asks for it as an attribute first)."""
+    from .. import FUNCTIONS
+
+    if name in FUNCTIONS:
+        return getattr(__import__("ulite.loops.viper.wide", None, None, ("",)), name)
+    try:
+        return __import__("ulite.loops.viper." + name, None, None, ("",))
+    except ImportError:
+        raise AttributeError(name)
