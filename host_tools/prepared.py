@@ -13,16 +13,16 @@ metadata vector go in front of the model's own bytes, which move down by a multi
 alignment), and the entry's data goes at the end, 16-byte aligned.
 """
 
-import json
 import struct
 import tempfile
 import zlib
 from pathlib import Path
 
-from . import unix_port
+from .micropython import reports, unix
 from .errors import UserError
+from .paths import DEVICE_DIR
 
-DEVICE_SCRIPT = Path(__file__).parent / "device" / "prepare.py"
+DEVICE_SCRIPT = DEVICE_DIR / "prepare.py"
 HEADER = 8  # root offset and file identifier
 CRC_AT = 4  # the CRC-32's offset in the entry's data (after the format)
 MODEL_FIELDS = 8  # version, operator_codes, subgraphs, description, buffers,
@@ -45,12 +45,11 @@ def precompute(model_bytes):
 
 def _device(model, *args):
     """Run device/prepare.py on the unix port; returns its JSON line."""
-    result = unix_port.run(DEVICE_SCRIPT, args, heap=3 * len(model) + (4 << 20))
-    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
-    if result.returncode or not lines:
-        detail = ((result.stderr or result.stdout).strip().splitlines() or ["no output"])[-1]
-        raise UserError("ulite cannot construct the model: %s" % detail)
-    return json.loads(lines[-1])
+    result = unix.run(DEVICE_SCRIPT, args, heap=3 * len(model) + (4 << 20))
+    found = reports.reports(result)
+    if result.returncode or not found:
+        raise UserError("ulite cannot construct the model: %s" % reports.last_line(result))
+    return found[-1]
 
 
 def _u32(buf, pos):

@@ -5,7 +5,8 @@ ARM board (host_tools/qemu.py, instructions counted by QEMU): one boot per model
 runtime as armv6m .mpy, the model module `convert --board rp2040` writes and the raw .tflite
 in ROMFS. `import ulite`, `import MODEL` and `ulite.Interpreter(MODEL.MODEL)` (the
 interpreter allocates its arena; the module's tables and plan were precomputed by convert),
-one invoke, then a construction from the raw .tflite (read in place, into the same arena).
+one invoke; after a soft reset, a construction from the raw .tflite (read in place, into an
+arena reserved first).
 Heap: what ulite's modules and the interpreter hold after the first construction beyond
 the arena and the model module, and the peak: the least free heap (after `import ulite`
 and the model module) in which the first construction succeeds, arena included, found by
@@ -17,18 +18,19 @@ tflite-micro package, its 4 MB arena as `bench` gives it) on the same machine.
 """
 
 import ast
-import json
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from . import bench, boards, prepared, qemu, romfs, runtime, unix_port
+from . import benchmark, boards, micropython, prepared, qemu, romfs, runtime
 from .board_link import BoardLink
-from .convert import convert
+from .conversion import convert
+from .micropython import reports
+from .paths import DEVICE_DIR
 
-DEVICE_SCRIPT = Path(__file__).parent / "device" / "startup.py"
-UNIX_SCRIPT = Path(__file__).parent / "device" / "construct_times.py"
+DEVICE_SCRIPT = DEVICE_DIR / "startup.py"
+UNIX_SCRIPT = DEVICE_DIR / "construct_times.py"
 PEAK_STEP = 512
 TIMEOUT = 600
 
@@ -59,10 +61,10 @@ def board(model_path):
         image, name = _image(model_path, tmp)
         with qemu.started(romfs=image) as vm, BoardLink(vm.port, timeout=TIMEOUT) as link:
             link.exec_file(DEVICE_SCRIPT.name)
-            result = ast.literal_eval(
-                link.exec("_ul_first_inference(%r, %r)" % (name, "/rom/%s.tflite" % name)).strip()
-            )
+            result = ast.literal_eval(link.exec("_ul_first_inference(%r)" % name).strip())
         with qemu.started(romfs=image) as vm:
+            raw = "_ul_construct_raw(%r, %d)" % ("/rom/%s.tflite" % name, result["arena"])
+            result.update(_fresh(vm, raw))
             low, high = result["arena"], _fresh(vm, "_ul_available(%r)" % name)
             if not _fresh(vm, "_ul_fits(%r, %d)" % (name, high)):
                 result["peak_heap"] = None
@@ -83,16 +85,16 @@ def unix(model_path, runs=9):
     the raw .tflite) and TFLM's."""
     data = Path(model_path).read_bytes()
     with tempfile.TemporaryDirectory(prefix="ulite-startup-") as tmp:
-        lib = bench.compiled_runtime(tmp)
+        lib = benchmark.compiled_runtime()
         raw, converted = Path(tmp) / "raw.tflite", Path(tmp) / "converted.tflite"
         raw.write_bytes(data)
         converted.write_bytes(prepared.precompute(data)[0])
         heap = 4 * len(data) + (8 << 20)
-        result = unix_port.run(UNIX_SCRIPT, [converted, raw, runs], heap=heap, extra_path=[lib])
-        lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
-        if result.returncode or not lines:
+        result = micropython.run("unix", UNIX_SCRIPT, [converted, raw, runs], heap=heap, extra_path=[lib])
+        found = reports.reports(result)
+        if result.returncode or not found:
             raise RuntimeError((result.stdout + result.stderr).strip())
-        times = json.loads(lines[-1])
+        times = found[-1]
     from tflite_micro.python.tflite_micro import runtime as tflm
 
     tflm_times = []
@@ -105,7 +107,10 @@ def unix(model_path, runs=9):
     return times
 
 
-def _m(instructions):
+def millions(instructions):
+    """Instructions as text: 1.2M, or 34k (None: did not fit the heap)."""
+    if instructions is None:
+        return "out of heap"
     return "%.1fM" % (instructions / 1e6) if instructions >= 1e5 else "%dk" % round(instructions / 1e3)
 
 
@@ -116,11 +121,12 @@ def markdown(board_rows, unix_rows):
     ]
     for r in board_rows:
         invoke = max(r["invoke"], 1)
+        raw = r["construct_raw"]
         lines.append(
-            "| %s | %s | %s | %.2f | %s | %.2f | %s | %s | %d | %s | %d |"
-            % (r["model"], _m(r["import_ulite"]), _m(r["construct"]), r["construct"] / invoke,
-               _m(r["construct_raw"]), r["construct_raw"] / invoke, _m(r["invoke"]),
-               _m(r["import_ulite"] + r["construct"]), r["held_heap"],
+            "| %s | %s | %s | %.2f | %s | %s | %s | %s | %d | %s | %d |"
+            % (r["model"], millions(r["import_ulite"]), millions(r["construct"]), r["construct"] / invoke,
+               millions(raw), "%.2f" % (raw / invoke) if raw else "-", millions(r["invoke"]),
+               millions(r["import_ulite"] + r["construct"]), r["held_heap"],
                r["peak_heap"] if r["peak_heap"] is not None else "more than free", r["arena"])
         )  # fmt: skip
     lines += [
@@ -134,24 +140,3 @@ def markdown(board_rows, unix_rows):
             % (r["model"], r["module_ms"], r["raw_ms"], r["tflm_ms"], r["raw_ms"] / r["tflm_ms"])
         )
     return "\n".join(lines)
-
-
-def run(models, markdown_path=None, json_out=False):
-    board_rows, unix_rows = [], []
-    for model in models:
-        b = board(model)
-        u = unix(model)
-        board_rows.append(b)
-        unix_rows.append(u)
-        if json_out:
-            print(json.dumps({"board": b, "unix": u}))
-        else:
-            print(
-                "%s: board: import ulite %s, construct %s (module) / %s (raw), invoke %s, "
-                "held %d B beyond the %d-byte arena, peak %s; unix: %.2f / %.2f ms, TFLM %.2f ms"
-                % (b["model"], _m(b["import_ulite"]), _m(b["construct"]), _m(b["construct_raw"]),
-                   _m(b["invoke"]), b["held_heap"], b["arena"], b["peak_heap"], u["module_ms"],
-                   u["raw_ms"], u["tflm_ms"])
-            )  # fmt: skip
-    if markdown_path:
-        bench.write_section(markdown_path, "startup", markdown(board_rows, unix_rows))

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from conftest import model_path
 from fuzz import FlatMap, run_cases
-from host_tools import ports
+from host_tools import micropython
 from host_tools.model_builder import ModelBuilder, add_offline_plan
 
 
@@ -357,7 +357,7 @@ def test_large_graphs_plan_in_linear_work(tmp_path):
     graph ulite accepts (4095 tensors); test_largest_graph_runs runs it on the unix port."""
     script = tmp_path / "plan.py"
     script.write_text(WIDE_PLANS)
-    result = ports.run("arm", script)
+    result = micropython.run("arm", script)
     assert result.returncode == 0, result.stdout + result.stderr
     small, large = map(int, result.stdout.split())
     assert large < 6 * small, (small, large)

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from host_tools import unix_port
-from host_tools.paths import ROOT
+from host_tools import micropython
+from host_tools.paths import DEVICE_DIR
 
-TWIN_DIR = ROOT / "host_tools" / "device"
+TWIN_DIR = DEVICE_DIR  # thumb_twin.py
 CONTRACT = """
 import json, sys, thumb_twin
 thumb_twin.install()
@@ -43,7 +43,7 @@ print(json.dumps([chosen, loaded(), backend.FAMILIES["lookup_int8"]]))
 def run(tmp_path, source, args=()):
     script = tmp_path / "script.py"
     script.write_text(source)
-    result = unix_port.run(script, args, extra_path=[TWIN_DIR])
+    result = micropython.run("unix", script, args, extra_path=[TWIN_DIR])
     assert result.returncode == 0, result.stdout + result.stderr
     return json.loads(result.stdout.splitlines()[-1])
 

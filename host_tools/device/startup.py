@@ -15,10 +15,9 @@ def _ul_since(start):
     return time.ticks_diff(time.ticks_us(), start) * 1000
 
 
-def _ul_first_inference(name, tflite):
+def _ul_first_inference(name):
     """Import ulite and the model module `name`, construct (the interpreter allocates the
-    arena), invoke, then construct again from the raw .tflite file `tflite` (read in place
-    from ROMFS) into the same arena. Prints one dict."""
+    arena), invoke. Prints one dict."""
     r = {"boot_free": _ul_free()}
     start = time.ticks_us()
     import ulite
@@ -39,15 +38,26 @@ def _ul_first_inference(name, tflite):
     start = time.ticks_us()
     interp.invoke()
     r["invoke"] = _ul_since(start)
-    arena = interp.arena
-    interp = None
-    gc.collect()
+    print(repr(r))
+
+
+def _ul_construct_raw(tflite, arena_bytes):
+    """Instructions of `import ulite` and a construction from the raw .tflite file `tflite`
+    (read in place from ROMFS) into an arena reserved first (construct_raw None, and
+    raw_error, if the heap does not hold it)."""
+    arena = bytearray(arena_bytes)
     raw = memoryview(open(tflite, "rb"))
     start = time.ticks_us()
-    interp = ulite.Interpreter(raw, arena=arena)
-    r["construct_raw"] = _ul_since(start)
-    r["raw_precomputed"] = interp.precomputed is True
-    print(repr(r))
+    import ulite
+
+    imported = _ul_since(start)
+    start = time.ticks_us()
+    try:
+        interp = ulite.Interpreter(raw, arena=arena)
+    except ulite.ArenaError as e:
+        return {"construct_raw": None, "import_ulite_raw": imported, "raw_error": str(e)}
+    spent = _ul_since(start)
+    return {"construct_raw": spent, "import_ulite_raw": imported, "raw_precomputed": interp.precomputed is True}
 
 
 def _ul_unload():

@@ -39,6 +39,11 @@ FUNCTIONS = (
     # pool
     "average_pool_int8",
     "max_pool_int8",
+    # wide: int16 x int8 products summed in int64 accumulators (16x8 ops)
+    "requantize_wide",
+    "fully_connected_16x8",
+    "conv_16x8",
+    "depthwise_16x8",
     # float32 (one copy for every backend)
     "conv_float32",
 )

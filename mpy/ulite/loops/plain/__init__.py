@@ -24,6 +24,10 @@ FAMILIES = {
     "depthwise_int8": "plain.conv",
     "average_pool_int8": "plain.pool",
     "max_pool_int8": "plain.pool",
+    "requantize_wide": "plain.wide",
+    "fully_connected_16x8": "plain.wide",
+    "conv_16x8": "plain.wide",
+    "depthwise_16x8": "plain.wide",
     "conv_float32": "float32",
 }
 

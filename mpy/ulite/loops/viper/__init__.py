@@ -24,6 +24,10 @@ FAMILIES = {
     "depthwise_int8": "viper.depthwise",
     "average_pool_int8": "viper.pool",
     "max_pool_int8": "viper.pool",
+    "requantize_wide": "viper.wide",
+    "fully_connected_16x8": "viper.wide",
+    "conv_16x8": "viper.wide",
+    "depthwise_16x8": "viper.wide",
     "conv_float32": "float32",
 }
 
