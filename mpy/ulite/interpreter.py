@@ -179,6 +179,13 @@ class Interpreter:
     def outputs(self):
         return len(self._outputs)
 
+    def predict(self, values):
+        """Input 0 set from real values (Tensor.set_floats), one invoke, output 0's real
+        values (Tensor.floats: a new array('f'))."""
+        self._io(self._inputs, 0, "input").set_floats(values)
+        self.invoke()
+        return self._io(self._outputs, 0, "output").floats()
+
     def invoke(self):
         fns = self._fns
         args = self._args

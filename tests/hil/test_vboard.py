@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import golden_cases, model_path
+from test_affine import predicted_by_tflm
 
 from host_tools import boards, vboards
 from host_tools.board_link import BoardLink
@@ -140,6 +141,12 @@ def test_repl_session(virtual_board):
     terminal.type("m.invoke()\r")
     out = terminal.type("(y.values()[0] - y.zero_point) * y.scale  # sin(pi/2)\r")
     assert abs(float(out.splitlines()[1]) - 1.0) < 0.1
+    comment = "# the same, in and out as TFLM's QUANTIZE, DEQUANTIZE"
+    out = terminal.type("m.predict([1.5708])  %s\r" % comment)
+    printed = out.splitlines()[1]
+    assert printed.startswith("array('f', [") and printed.endswith("])"), printed
+    expected = predicted_by_tflm(model_path("hello_world_int8"), 1.5708)[0]
+    assert float(printed[len("array('f', [") : -2]) == float(expected)
     terminal.close()
     TRANSCRIPT.parent.mkdir(exist_ok=True)
     TRANSCRIPT.write_text("".join(terminal.log).replace("\r\n", "\n"))
