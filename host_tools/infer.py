@@ -108,7 +108,8 @@ def infer(model_path, inputs, heap, loops=None, port="unix"):
 
 
 def infer_cases(model_path, cases, heap, loops=None, port="unix"):
-    """Run several input cases in one MicroPython process (one interpreter).
+    """Run several input cases in one MicroPython process (one interpreter, reset before
+    each case: stateful models start every case afresh, as from a new interpreter).
 
     port: the MicroPython port to run on, one of host_tools.ports.NAMES (the ARM board's
     heap is fixed: `heap` does not apply there)."""

@@ -65,6 +65,7 @@ def main():
     heap_prepared = gc.mem_alloc() - heap_before
     results = []
     for case in spec["cases"]:
+        interp.reset()  # each case from a fresh state, as TFLM's goldens are made
         for i, path in enumerate(case["inputs"]):
             interp.input(i).copy_from(file_data(path))
         start = time.ticks_us()

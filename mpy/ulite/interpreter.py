@@ -79,11 +79,13 @@ class Interpreter:
         self._fns = [None] * len(kernels)  # op i runs as _fns[i](_args[i])
         self._args = [None] * len(kernels)
         tail = plan.planned_bytes  # each op's own tables, in op order
-        shared_at = tail + sum(allocator.persistent_bytes)  # then the int32 values ops share
+        state_at = tail + sum(allocator.persistent_bytes)  # then each op's state
+        shared_at = state_at + sum(allocator.state_bytes)  # then the int32 values ops share
+        self._states = []
         for i, kernel in enumerate(kernels):
             progress.stage = "preparing op %d" % i
             op = m.operator(i, tensor)  # tensors made per op and dropped: a small peak heap
-            context.scratch = context.ints = None
+            context.scratch = context.state = context.ints = None
             scratch = allocator.scratch_bytes[i]
             if scratch:
                 at = plan.scratch_offsets[i]
@@ -91,6 +93,11 @@ class Interpreter:
             persistent = allocator.persistent_bytes[i]
             context.persistent = view[tail : tail + persistent]
             tail += persistent
+            state = allocator.state_bytes[i]
+            if state:
+                context.state = view[state_at : state_at + state]
+                self._states.append(context.state)
+                state_at += state
             ints = allocator.int_spans[i]
             if ints:
                 context.ints = view[shared_at + ints[0] : shared_at + ints[0] + ints[1]]
@@ -163,11 +170,16 @@ class Interpreter:
             fns[i](args[i])
 
     def reset(self):
-        """Set variable (state) tensors back to their zero point, as TFLM does."""
+        """Forget what earlier invokes left behind, as TFLM's Reset does: variable tensors
+        (an SVDF's or LSTM's state in the model) back to their zero point, and the state
+        ops keep in the arena (e.g. a noise estimate) back to zeros."""
         for t in self._variables:
             fill = t.zero_point & 0xFF if t.dtype == "int8" else 0
             for i in range(t.nbytes):
                 t.data[i] = fill
+        for state in self._states:
+            for i in range(len(state)):
+                state[i] = 0
 
     @property
     def op_names(self):
@@ -188,8 +200,8 @@ class Interpreter:
 
 class Context:
     """What prepare(op, context) gets besides the graph node: memoryviews of the arena
-    bytes the op's check asked for (scratch, persistent, ints; None where it asked for
-    none), the loop backend, and the int32 accumulators every op shares (ACC_CHUNK of
+    bytes the op's check asked for (scratch, persistent, state, ints; None where it asked
+    for none), the loop backend, and the int32 accumulators every op shares (ACC_CHUNK of
     them). One object serves every op in turn: kernels keep the views, never the context.
     """
 
@@ -198,6 +210,7 @@ class Context:
         self.acc = acc
         self.scratch = None
         self.persistent = None
+        self.state = None
         self.ints = None
 
 

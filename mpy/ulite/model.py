@@ -5,9 +5,11 @@ Field ids follow tensorflow/compiler/mlir/lite/schema/schema.fbs. Only subgraph 
 
 from .errors import ModelError
 from .flatbuf import FlatBuffer
+from .flexbuffer import read_map
 from .tensor import INT_RANGES, Tensor
 
 BUILTIN_CUSTOM = 32
+_FLEXBUFFERS = 0  # CustomOptionsFormat
 
 # At most this many operator codes, subgraphs, tensors, operators and metadata entries: far
 # above what fits on a board, low enough that planning a hostile graph cannot take minutes.
@@ -28,6 +30,7 @@ OPTIONS_TYPES = {
     "TransposeOptions": 26,
     "ReducerOptions": 27,
     "SubOptions": 28,
+    "DivOptions": 29,
     "SqueezeOptions": 30,
     "StridedSliceOptions": 32,
     "DequantizeOptions": 38,
@@ -59,7 +62,7 @@ class Operator:
         self.inputs = inputs  # list of Tensor, None where an optional input is absent
         self.outputs = outputs
         self.options_type = options_type
-        self.options_table = options
+        self.options_table = options  # custom ops: (start, length) of custom_options
 
     @property
     def name(self):
@@ -87,6 +90,13 @@ class Operator:
     def option_ints(self, type_name, field_id):
         table = self.options(type_name)
         return self.model.fb.int_vector(table, field_id, self) if table else ()
+
+    def custom_options(self):
+        """A custom op's options: its FlexBuffers map as a dict ({} when it has none)."""
+        start, length = self.options_table
+        if not length:
+            return {}
+        return read_map(self.model.fb.buf[start : start + length], self.where())
 
 
 def in_op(op, error):
@@ -267,8 +277,14 @@ class Model:
                         % (what, op_name(code, custom), kind, i, self.tensor_count)
                     )
             ios.append(refs)
-        options_type = fb.scalar(table, 3, "<B", 1, 0, what)
-        options = fb.table(table, 4, what) if options_type else 0
+        if code == BUILTIN_CUSTOM:
+            options_type = 0
+            options = fb.vector(table, 5, 1, what)
+            if options[1] and fb.scalar(table, 6, "<b", 1, _FLEXBUFFERS, what) != _FLEXBUFFERS:
+                raise ModelError("%s (%s): custom options are not FlexBuffers" % (what, op_name(code, custom)))
+        else:
+            options_type = fb.scalar(table, 3, "<B", 1, 0, what)
+            options = fb.table(table, 4, what) if options_type else 0
         return Operator(self, index, code, custom, ios[0], ios[1], options_type, options)
 
     def offline_plan(self):

@@ -49,8 +49,10 @@ KERNELS = {
     39: "transpose",  # TRANSPOSE
     40: "mean",  # MEAN
     41: "add",  # SUB
+    42: "div",  # DIV
     43: "squeeze",  # SQUEEZE
     45: "strided_slice",  # STRIDED_SLICE
+    53: "cast",  # CAST
     55: "maximum_minimum",  # MAXIMUM
     57: "maximum_minimum",  # MINIMUM
     60: "pad",  # PADV2
@@ -60,9 +62,25 @@ KERNELS = {
 }
 
 
-def kernel_for(code):
-    """The kernel module for a builtin code, or None when ulite has none."""
-    name = KERNELS.get(code)
+# custom op name (CUSTOM operator codes): kernel module name (in ulite.kernels)
+CUSTOM_KERNELS = {
+    "SignalWindow": "signal_window",
+    "SignalFftAutoScale": "signal_fft_auto_scale",
+    "SignalRfft": "signal_rfft",
+    "SignalEnergy": "signal_energy",
+    "SignalFilterBank": "signal_filter_bank",
+    "SignalFilterBankSquareRoot": "signal_filter_bank_square_root",
+    "SignalFilterBankSpectralSubtraction": "signal_filter_bank_spectral_subtraction",
+    "SignalPCAN": "signal_pcan",
+    "SignalFilterBankLog": "signal_filter_bank_log",
+}
+_CUSTOM = 32  # builtin code of custom ops, resolved by their name
+
+
+def kernel_for(code, custom_name=None):
+    """The kernel module for a builtin code (a custom op's name for code CUSTOM), or None
+    when ulite has none."""
+    name = CUSTOM_KERNELS.get(custom_name) if code == _CUSTOM else KERNELS.get(code)
     if name is None:
         return None
     return __import__("ulite.kernels." + name, None, None, (name,))

@@ -3,11 +3,13 @@
 int8: the loops' binary_int8 walks TFLM's broadcast, takes each input's value minus its zero
 point (rescaled to a common scale for sums, as TFLM's ADD/SUB do), combines the two (sum,
 product, maximum or minimum) and requantizes.
-float32: plain Python over the same broadcast walk, as TFLM's float reference kernels.
+float32 and int32: plain Python over the same broadcast walk, as TFLM's reference kernels
+(int32 results wrap around as TFLM's do on its two's-complement targets).
 """
 
 from ..broadcast import broadcast, walk
-from ..views import float32_view
+from ..tensor import INT32_MAX, INT32_MIN
+from ..views import float32_view, int32_view
 from .common import (
     arity,
     float_bounds,
@@ -17,12 +19,15 @@ from .common import (
     unsupported,
 )
 
+TYPES = ("int8,int8->int8", "float32,float32->float32", "int32,int32->int32")
 
-def check(op, requests):
-    """Validate an int8 or float32 op with broadcasting; reserve its requantization table."""
+
+def check(op, requests, allowed=TYPES):
+    """Validate an op of the `allowed` types with broadcasting; reserve the requantization
+    table of int8."""
     arity(op, 2, 1)
     types = io_types(op)
-    if types not in ("int8,int8->int8", "float32,float32->float32"):
+    if types not in allowed:
         unsupported(types)
     broadcast(op, [t.shape for t in op.inputs], op.outputs[0].shape)
     if types == "int8,int8->int8":
@@ -71,3 +76,36 @@ def _run_float(args):
             v = hi
         out[i] = v
         i += 1
+
+
+def int32_step(op, combine, bounds=(INT32_MIN, INT32_MAX)):
+    """(fn, args) computing out = clamp(combine(x1, x2)) over int32 with broadcasting, the
+    result wrapped to int32 before the clamp to `bounds`."""
+    x1, x2 = op.inputs
+    out = op.outputs[0]
+    dims, (st1, st2) = broadcast(op, [x1.shape, x2.shape], out.shape)
+    views = (int32_view(out.data), int32_view(x1.data), int32_view(x2.data))
+    one_run = dims[:5] == (1, 1, 1, 1, 1)  # then no walk to allocate at every invoke
+    return _run_int32 if one_run else _walk_int32, views + (dims, st1, st2, combine) + tuple(bounds)
+
+
+def _run_int32(args):
+    out, x1, x2, dims, st1, st2, combine, lo, hi = args
+    p = q = 0
+    for i in range(dims[5]):
+        out[i] = _clamp(combine(x1[p], x2[q]), lo, hi)
+        p += st1[5]
+        q += st2[5]
+
+
+def _walk_int32(args):
+    out, x1, x2, dims, st1, st2, combine, lo, hi = args
+    i = 0
+    for p, q in walk(dims, st1, st2):
+        out[i] = _clamp(combine(x1[p], x2[q]), lo, hi)
+        i += 1
+
+
+def _clamp(v, lo, hi):
+    v = ((v + 0x80000000) & 0xFFFFFFFF) - 0x80000000
+    return lo if v < lo else hi if v > hi else v

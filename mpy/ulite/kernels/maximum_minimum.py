@@ -35,6 +35,8 @@ def prepare(op, context):
     maximum = op.code == _MAXIMUM
     if op.outputs[0].dtype == "float32":
         return binary.float_step(op, _maximum if maximum else _minimum, 0)
+    if op.outputs[0].dtype == "int32":
+        return binary.int32_step(op, _maximum if maximum else _minimum)
     offset = binary.transform(op.outputs[0].zero_point)
     mode = _BINARY_MAXIMUM if maximum else _BINARY_MINIMUM
     return binary.int8_step(op, context, (offset, offset), _IDENTITY, -128, 127, mode)

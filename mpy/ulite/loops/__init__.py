@@ -39,6 +39,16 @@ FUNCTIONS = (
     "max_pool_int8",
     # float32 (one copy for every backend)
     "conv_float32",
+    # signal: the Signal library's audio front end ops
+    "window_int16",
+    "fft_auto_scale_int16",
+    "rfft_int16",
+    "energy_int16",
+    "filter_bank_uint64",
+    "filter_bank_sqrt_uint64",
+    "spectral_subtraction_uint32",
+    "pcan_uint32",
+    "filter_bank_log_uint32",
 )
 ARM_ARCHS = (4, 5, 6, 7, 8)  # armv6m, armv7m, armv7em, armv7emsp, armv7emdp (py/persistentcode.h)
 
