@@ -1,8 +1,7 @@
 """CAST (TFLM cast.cc): each value converted as C's static_cast converts it. Integers wrap
 to the output's width, integers become the nearest float32, floats truncate toward zero.
-A float whose truncation is outside the range of the x86-64 instruction TFLM's reference
-build converts with (int32, or int64 for uint32 outputs), or NaN, gives that instruction's
-"integer indefinite", the lowest value (C leaves the conversion undefined)."""
+C leaves a float outside the output's range undefined; TFLM's reference build saturates it
+to the range (NaN to 0), and so does ulite."""
 
 from ..views import float32_view, int16_view, int32_view, uint32_view
 from .common import arity, require, unsupported
@@ -27,9 +26,8 @@ def prepare(op, context):
         bits = 0  # no wrap: float() rounds to the view's float32
     else:
         bits = _WIDTHS[out.dtype]
-    convert_bits = 64 if x.dtype == "float32" and out.dtype == "uint32" else 32
     args = (_view(x), x.dtype in ("int8", "bool"), x.dtype == "bool", x.dtype == "float32")
-    return _cast, args + (_view(out), x.size, bits, out.dtype == "uint32", convert_bits)
+    return _cast, args + (_view(out), x.size, bits, out.dtype == "uint32")
 
 
 def _view(t):
@@ -38,13 +36,13 @@ def _view(t):
 
 
 def _cast(args):
-    x, from_byte, from_bool, from_float, out, count, bits, unsigned, convert_bits = args
+    x, from_byte, from_bool, from_float, out, count, bits, unsigned = args
     for i in range(count):
         v = x[i]
         if from_byte:
             v = (1 if v else 0) if from_bool else (v ^ 0x80) - 0x80
         elif from_float and bits:
-            v = _truncate(v, convert_bits)
+            v = _saturate(v, bits, unsigned)
         if bits:
             mask = (1 << bits) - 1
             v &= mask
@@ -57,10 +55,13 @@ def _cast(args):
         out[i] = v
 
 
-def _truncate(f, bits):
-    """cvttss2si into a bits-wide register: toward zero, or the lowest value if it does
-    not fit (NaN included)."""
-    lowest = -(1 << (bits - 1))
-    if f != f or not -(2.0 ** (bits - 1)) <= f < 2.0 ** (bits - 1):
-        return lowest
+def _saturate(f, bits, unsigned):
+    """f truncated toward zero, clamped to the output's range (NaN: 0)."""
+    low, high = (0, (1 << bits) - 1) if unsigned else (-(1 << (bits - 1)), (1 << (bits - 1)) - 1)
+    if f != f:
+        return 0
+    if f <= low:
+        return low
+    if f >= high:
+        return high
     return int(f)
