@@ -202,6 +202,10 @@ def test_binary_int32():
             jobs.append((model, [int32_values(rng, s1), int32_values(rng, s2, nonzero=name == "DIV")]))
     model = binary_model("DIV", (4,), (1,), [{}] * 3, "NONE", const2=np.int32([-666]), dtype="int32")
     jobs.append((model, [int32_values(rng, (4,))]))
+    lowest = -(1 << 31)
+    edges = np.int32([lowest, lowest, lowest, lowest, lowest + 1, (1 << 31) - 1, 5, -5])
+    divisors = np.int32([lowest, 2, -3, (1 << 31) - 1, lowest, lowest, lowest, 7])
+    jobs.append((binary_model("DIV", (8,), (8,), [{}] * 3, "NONE", dtype="int32"), [edges, divisors]))
     for loops in BACKENDS:
         assert compare(jobs, loops, rtol=0) == len(jobs)
 

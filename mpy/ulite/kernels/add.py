@@ -15,6 +15,8 @@ from .common import activation_bounds, const, int32_bounds, quantized, require
 
 # Fields of ulite.layouts.binary, restated for the compiler to fold (see ulite.layouts).
 _BINARY_SUM = const(0)
+_INT32_SUM = const(0)
+_INT32_DIFFERENCE = const(1)
 
 _SUB = const(41)  # builtin operator code (ADD is the other)
 _LEFT_SHIFT = 20
@@ -33,7 +35,7 @@ def prepare(op, context):
         return binary.float_step(op, _difference if subtract else _sum, activation)
     if out.dtype == "int32":  # TFLM's int32 ADD ignores the fused activation, SUB applies it
         bounds = int32_bounds(activation if subtract else 0)
-        return binary.int32_step(op, _difference if subtract else _sum, bounds)
+        return binary.int32_step(op, context, _INT32_DIFFERENCE if subtract else _INT32_SUM, bounds)
     for t in (x1, x2, out):
         quantized(op, t)
     s1 = quant.from_float32_bits(x1.scale_bits())

@@ -3,13 +3,14 @@
 int8: the loops' binary_int8 walks TFLM's broadcast, takes each input's value minus its zero
 point (rescaled to a common scale for sums, as TFLM's ADD/SUB do), combines the two (sum,
 product, maximum or minimum) and requantizes.
-float32 and int32: plain Python over the same broadcast walk, as TFLM's reference kernels
-(int32 results wrap around as TFLM's do on its two's-complement targets).
+float32: plain Python over the same broadcast walk, as TFLM's float reference kernels.
+int32: the loops' binary_int32 walks it (results wrap around as TFLM's do on its
+two's-complement targets).
 """
 
 from ..broadcast import broadcast, walk
 from ..tensor import INT32_MAX, INT32_MIN
-from ..views import float32_view, int32_view
+from ..views import float32_view
 from .common import (
     arity,
     float_bounds,
@@ -78,34 +79,10 @@ def _run_float(args):
         i += 1
 
 
-def int32_step(op, combine, bounds=(INT32_MIN, INT32_MAX)):
-    """(fn, args) computing out = clamp(combine(x1, x2)) over int32 with broadcasting, the
-    result wrapped to int32 before the clamp to `bounds`."""
+def int32_step(op, context, mode, bounds=(INT32_MIN, INT32_MAX)):
+    """(fn, args) running the loops' binary_int32 (args in layouts.binary INT32_ARG_ order):
+    x1 and x2 combined by `mode` (an INT32_ mode) with broadcasting, clamped to `bounds`."""
     x1, x2 = op.inputs
-    out = op.outputs[0]
-    dims, (st1, st2) = broadcast(op, [x1.shape, x2.shape], out.shape)
-    views = (int32_view(out.data), int32_view(x1.data), int32_view(x2.data))
-    one_run = dims[:5] == (1, 1, 1, 1, 1)  # then no walk to allocate at every invoke
-    return _run_int32 if one_run else _walk_int32, views + (dims, st1, st2, combine) + tuple(bounds)
-
-
-def _run_int32(args):
-    out, x1, x2, dims, st1, st2, combine, lo, hi = args
-    p = q = 0
-    for i in range(dims[5]):
-        out[i] = _clamp(combine(x1[p], x2[q]), lo, hi)
-        p += st1[5]
-        q += st2[5]
-
-
-def _walk_int32(args):
-    out, x1, x2, dims, st1, st2, combine, lo, hi = args
-    i = 0
-    for p, q in walk(dims, st1, st2):
-        out[i] = _clamp(combine(x1[p], x2[q]), lo, hi)
-        i += 1
-
-
-def _clamp(v, lo, hi):
-    v = ((v + 0x80000000) & 0xFFFFFFFF) - 0x80000000
-    return lo if v < lo else hi if v > hi else v
+    dims, (st1, st2) = broadcast(op, [x1.shape, x2.shape], op.outputs[0].shape)
+    data = (op.outputs[0].data, x1.data, x2.data, dims, st1, st2, mode)
+    return context.loops.binary_int32, data + tuple(bounds)

@@ -4,7 +4,10 @@ refused (TFLM's division would trap); a zero computed at run time raises
 ZeroDivisionError from invoke."""
 
 from . import binary
-from .common import arity, int32_bounds, require
+from .common import arity, const, int32_bounds, require
+
+# Fields of ulite.layouts.binary, restated for the compiler to fold (see ulite.layouts).
+_INT32_QUOTIENT = const(5)
 
 _OPTIONS = "DivOptions"
 
@@ -23,9 +26,4 @@ def check(op, requests):
 
 def prepare(op, context):
     activation = op.option(_OPTIONS, 0, "b", 0)
-    return binary.int32_step(op, _truncating_divide, int32_bounds(activation))
-
-
-def _truncating_divide(a, b):
-    q = abs(a) // abs(b)
-    return -q if (a < 0) != (b < 0) else q
+    return binary.int32_step(op, context, _INT32_QUOTIENT, int32_bounds(activation))

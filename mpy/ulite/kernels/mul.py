@@ -11,6 +11,7 @@ from .common import activation_bounds, check_accumulator, const, int32_bounds, q
 
 # Fields of ulite.layouts.binary, restated for the compiler to fold (see ulite.layouts).
 _BINARY_PRODUCT = const(1)
+_INT32_PRODUCT = const(2)
 
 _OPTIONS = "MulOptions"
 
@@ -27,7 +28,7 @@ def prepare(op, context):
     if op.outputs[0].dtype == "float32":
         return binary.float_step(op, _product, activation)
     if op.outputs[0].dtype == "int32":
-        return binary.int32_step(op, _product, int32_bounds(activation))
+        return binary.int32_step(op, context, _INT32_PRODUCT, int32_bounds(activation))
     multiplier = _multiplier(op)
     transforms = [binary.transform(t.zero_point) for t in (x1, x2)]
     lo, hi = activation_bounds(op, activation, op.outputs[0])

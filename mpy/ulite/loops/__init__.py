@@ -28,8 +28,10 @@ FUNCTIONS = (
     "copy_strided",
     "fill",
     "mean_int8",
-    # elementwise: one-input int8 ops as a table
+    # elementwise: one-input int8 ops as a table, integer CAST, int32 two-input ops
     "lookup_int8",
+    "cast_integer",
+    "binary_int32",
     # conv
     "weight_sums",
     "conv_int8",
