@@ -156,6 +156,12 @@ def spectral_subtraction_steps(rng, steps=6):
     return spectral_subtraction_model(rng, channels), [[uints(rng, (channels,), bits)] for _ in range(steps)]
 
 
+def spectral_subtraction_job(rng):
+    """One invoke: the noise estimate starts from zero."""
+    model, steps = spectral_subtraction_steps(rng, 1)
+    return model, steps[0]
+
+
 def pcan_job(rng):
     n = int(rng.integers(1, 40))
     mb = ModelBuilder()
@@ -180,9 +186,9 @@ def log_job(rng):
 
 
 JOB_BUILDERS = (window_job, auto_scale_job, rfft_job, energy_job, filter_bank_job, sqrt_job,
-                pcan_job, log_job)  # fmt: skip
+                spectral_subtraction_job, pcan_job, log_job)  # fmt: skip
 
 
 def signal_jobs(rng, per_op):
-    """`per_op` random single-op jobs of each Signal op but the stateful one."""
+    """`per_op` random single-op jobs of each Signal op (one invoke each)."""
     return [build(rng) for build in JOB_BUILDERS for _ in range(per_op)]

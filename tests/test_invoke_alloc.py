@@ -49,7 +49,7 @@ def softmax_int8_model():
 
 
 @pytest.mark.parametrize("loops", ["viper", "plain"])
-@pytest.mark.parametrize("name", ["hello_world_int8", "ad01_int8", "simple_add", "softmax+quantize"])
+@pytest.mark.parametrize("name", ["hello_world_int8", "ad01_int8", "simple_add", "softmax+quantize", "audio_preprocessor_int8"])
 def test_int8_invoke_allocates_nothing(tmp_path, micropython, name, loops):
     if name == "softmax+quantize":
         path = tmp_path / "m.tflite"

@@ -36,6 +36,6 @@ def check(op, requests):
 def prepare(op, context):
     out, noise_out = op.outputs
     x = op.inputs[0]
-    settings = tuple(v & 0xFFFFFFFF for v in options(op, *_SETTINGS))  # uint32 in TFLM
+    settings = tuple(options(op, *_SETTINGS))  # int32s: TFLM's uint32 settings, as bits
     args = (out.data, noise_out.data, x.data, context.state, x.size, settings)
     return context.loops.spectral_subtraction_uint32, args

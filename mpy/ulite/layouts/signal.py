@@ -65,7 +65,7 @@ SUBTRACT_ARG_NOISE_OUT = const(1)  # the noise estimate, copied out
 SUBTRACT_ARG_X = const(2)
 SUBTRACT_ARG_NOISE = const(3)  # uint32 noise estimate: the op's state
 SUBTRACT_ARG_COUNT = const(4)
-SUBTRACT_ARG_SETTINGS = const(5)  # SUBTRACT_ fields
+SUBTRACT_ARG_SETTINGS = const(5)  # SUBTRACT_ fields: TFLM's uint32 settings as int32s
 SUBTRACT_ARGS = const(6)
 
 SUBTRACT_SMOOTHING = const(0)  # on even channels
@@ -90,5 +90,5 @@ LOG_ARG_OUT = const(0)
 LOG_ARG_X = const(1)
 LOG_ARG_COUNT = const(2)
 LOG_ARG_CORRECTION_BITS = const(3)
-LOG_ARG_OUTPUT_SCALE = const(4)
+LOG_ARG_OUTPUT_SCALE = const(4)  # an int32: TFLM's uint32 output scale, as bits
 LOG_ARGS = const(5)

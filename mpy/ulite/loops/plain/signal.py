@@ -283,7 +283,7 @@ def spectral_subtraction_uint32(args):
     noise_out = uint32_view(args[layout.SUBTRACT_ARG_NOISE_OUT])
     x = uint32_view(args[layout.SUBTRACT_ARG_X])
     noise = uint32_view(args[layout.SUBTRACT_ARG_NOISE])
-    settings = args[layout.SUBTRACT_ARG_SETTINGS]
+    settings = [v & _U32 for v in args[layout.SUBTRACT_ARG_SETTINGS]]  # int32s -> uint32
     smoothing_bits = settings[layout.SUBTRACT_SMOOTHING_BITS] & 31
     bits = settings[layout.SUBTRACT_BITS] & 63
     clamping = settings[layout.SUBTRACT_CLAMPING]

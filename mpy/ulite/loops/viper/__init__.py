@@ -18,13 +18,11 @@ from .shape import copy_strided, fill, mean_int8  # noqa: F401
 from .signal import (  # noqa: F401
     energy_int16,
     fft_auto_scale_int16,
-    filter_bank_uint64,
-    rfft_int16,
-    window_int16,
-)
-from ..plain.signal import (  # noqa: F401
     filter_bank_log_uint32,
     filter_bank_sqrt_uint64,
+    filter_bank_uint64,
     pcan_uint32,
+    rfft_int16,
     spectral_subtraction_uint32,
+    window_int16,
 )

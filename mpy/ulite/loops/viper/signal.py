@@ -7,6 +7,8 @@ values are read and written as 16-bit halves, so every intermediate stays a sign
 word on any board (the bounds are noted at each loop).
 """
 
+import array
+
 import micropython
 from micropython import const
 
@@ -50,6 +52,35 @@ _BANK_FREQUENCY_START = const(0)
 _BANK_WEIGHT_START = const(1)
 _BANK_WIDTH = const(2)
 _BANK_FIELDS = const(3)
+_SQRT_ARG_OUT = const(0)
+_SQRT_ARG_X = const(1)
+_SQRT_ARG_COUNT = const(2)
+_SQRT_ARG_SCALE_BITS = const(3)
+_SUBTRACT_ARG_OUT = const(0)
+_SUBTRACT_ARG_NOISE_OUT = const(1)
+_SUBTRACT_ARG_X = const(2)
+_SUBTRACT_ARG_NOISE = const(3)
+_SUBTRACT_ARG_COUNT = const(4)
+_SUBTRACT_ARG_SETTINGS = const(5)
+_SUBTRACT_SMOOTHING = const(0)
+_SUBTRACT_ONE_MINUS_SMOOTHING = const(1)
+_SUBTRACT_ALTERNATE_SMOOTHING = const(2)
+_SUBTRACT_ALTERNATE_ONE_MINUS_SMOOTHING = const(3)
+_SUBTRACT_MIN_SIGNAL_REMAINING = const(4)
+_SUBTRACT_SMOOTHING_BITS = const(5)
+_SUBTRACT_BITS = const(6)
+_SUBTRACT_CLAMPING = const(7)
+_PCAN_ARG_OUT = const(0)
+_PCAN_ARG_X = const(1)
+_PCAN_ARG_NOISE = const(2)
+_PCAN_ARG_LUT = const(3)
+_PCAN_ARG_COUNT = const(4)
+_PCAN_ARG_SNR_SHIFT = const(5)
+_LOG_ARG_OUT = const(0)
+_LOG_ARG_X = const(1)
+_LOG_ARG_COUNT = const(2)
+_LOG_ARG_CORRECTION_BITS = const(3)
+_LOG_ARG_OUTPUT_SCALE = const(4)
 
 
 @micropython.viper
@@ -427,3 +458,306 @@ def filter_bank_uint64(args):
         w2 = u2
         w3 = u3
         u0 = u1 = u2 = u3 = 0
+
+
+# --- the per-channel ops: uint32 and uint64 values as 16-bit halves ---------------------------
+
+_WIDE = bytearray(24)  # a product's four 16-bit limbs (int32 words), then a result's halves
+_LOG_LUT = array.array(
+    "H",
+    (0, 224, 442, 654, 861, 1063, 1259, 1450, 1636, 1817, 1992, 2163, 2329, 2490, 2646, 2797,
+     2944, 3087, 3224, 3358, 3487, 3611, 3732, 3848, 3960, 4068, 4172, 4272, 4368, 4460, 4549,
+     4633, 4714, 4791, 4864, 4934, 5001, 5063, 5123, 5178, 5231, 5280, 5326, 5368, 5408, 5444,
+     5477, 5507, 5533, 5557, 5578, 5595, 5610, 5622, 5631, 5637, 5640, 5641, 5638, 5633, 5626,
+     5615, 5602, 5586, 5568, 5547, 5524, 5498, 5470, 5439, 5406, 5370, 5332, 5291, 5249, 5203,
+     5156, 5106, 5054, 5000, 4944, 4885, 4825, 4762, 4697, 4630, 4561, 4490, 4416, 4341, 4264,
+     4184, 4103, 4020, 3935, 3848, 3759, 3668, 3575, 3481, 3384, 3286, 3186, 3084, 2981, 2875,
+     2768, 2659, 2549, 2437, 2323, 2207, 2090, 1971, 1851, 1729, 1605, 1480, 1353, 1224, 1094,
+     963, 830, 695, 559, 421, 282, 142, 0, 0),
+)  # fmt: skip  (TFLM signal/src/log.cc kLogLut)
+
+
+@micropython.viper
+def _multiply_add(wide: ptr32, ah: int, al: int, bh: int, bl: int):
+    """wide[0..3] (16-bit limbs, mod 2**64) += (ah << 16 | al) * (bh << 16 | bl), the four
+    halves' products each in two parts below 2**24."""
+    lo = (al & 0xFF) * bl
+    hi = (al >> 8) * bl
+    wide[0] = wide[0] + (lo & 0xFFFF) + ((hi & 0xFF) << 8)
+    wide[1] = wide[1] + (lo >> 16) + (hi >> 8)
+    lo = (ah & 0xFF) * bl
+    hi = (ah >> 8) * bl
+    wide[1] = wide[1] + (lo & 0xFFFF) + ((hi & 0xFF) << 8)
+    wide[2] = wide[2] + (lo >> 16) + (hi >> 8)
+    lo = (al & 0xFF) * bh
+    hi = (al >> 8) * bh
+    wide[1] = wide[1] + (lo & 0xFFFF) + ((hi & 0xFF) << 8)
+    wide[2] = wide[2] + (lo >> 16) + (hi >> 8)
+    lo = (ah & 0xFF) * bh
+    hi = (ah >> 8) * bh
+    wide[2] = wide[2] + (lo & 0xFFFF) + ((hi & 0xFF) << 8)
+    wide[3] = wide[3] + (lo >> 16) + (hi >> 8)
+    for k in range(3):
+        wide[k + 1] = wide[k + 1] + (wide[k] >> 16)
+        wide[k] = wide[k] & 0xFFFF
+    wide[3] = wide[3] & 0xFFFF
+
+
+@micropython.viper
+def _shift_out(wide: ptr32, bits: int):
+    """wide[4], wide[5] = the low and high halves of (wide[0..3] >> bits) & 0xFFFFFFFF,
+    bits 0..63."""
+    q = bits >> 4
+    r = bits & 15
+    keep = (1 << r) - 1
+    l0 = wide[q] if q < 4 else 0
+    l1 = wide[q + 1] if q < 3 else 0
+    l2 = wide[q + 2] if q < 2 else 0
+    wide[4] = (l0 >> r) | ((l1 & keep) << (16 - r))
+    wide[5] = (l1 >> r) | ((l2 & keep) << (16 - r))
+
+
+@micropython.viper
+def _clear(wide: ptr32):
+    wide[0] = 0
+    wide[1] = 0
+    wide[2] = 0
+    wide[3] = 0
+
+
+@micropython.viper
+def _msb32(high: int, low: int) -> int:
+    """MostSignificantBit32 of high << 16 | low (32 for 0, as TFLM's GCC build)."""
+    v = high
+    n = 16
+    if not high:
+        v = low
+        n = 0
+        if not low:
+            return 32
+    while v:
+        v = v >> 1
+        n += 1
+    return n
+
+
+@micropython.viper
+def filter_bank_sqrt_uint64(args):
+    """TFLM's Sqrt64 (Sqrt32 below 2**32): the root digit by digit, two bits of the input
+    at a time, remainder r and root s as (high, low) halves (r < 2 * s + 1 < 2**33, so
+    4 * r + 3 < 2**35 keeps its high part below 2**19), then rounded to nearest unless it
+    is 0xFFFF (0xFFFFFFFF from 2**32 on); shifted right by the scale bits (mod 32)."""
+    out = ptr16(args[_SQRT_ARG_OUT])
+    x = ptr16(args[_SQRT_ARG_X])
+    count = int(args[_SQRT_ARG_COUNT])
+    shift = int(ptr16(args[_SQRT_ARG_SCALE_BITS])[0]) & 31
+    keep = (1 << (shift & 15)) - 1
+    for i in range(count):
+        rh = 0
+        rl = 0
+        sh = 0
+        sl = 0
+        for pair in range(31, -1, -1):
+            bits = (int(x[4 * i + (pair >> 3)]) >> ((pair & 7) << 1)) & 3
+            rl = (rl << 2) | bits
+            rh = (rh << 2) + (rl >> 16)
+            rl &= 0xFFFF
+            tl = (sl << 2) | 1
+            th = (sh << 2) + (tl >> 16)
+            tl &= 0xFFFF
+            sl = sl << 1
+            sh = (sh << 1) + (sl >> 16)
+            sl &= 0xFFFF
+            if rh > th or (rh == th and rl >= tl):
+                rl -= tl
+                rh -= th
+                if rl < 0:
+                    rl += 0x10000
+                    rh -= 1
+                sl += 1
+        small = x[4 * i + 2] == 0 and x[4 * i + 3] == 0
+        capped = sl == 0xFFFF and (small or sh == 0xFFFF)
+        if (rh > sh or (rh == sh and rl > sl)) and not capped:
+            sl += 1
+            sh += sl >> 16
+            sl &= 0xFFFF
+        if shift >= 16:
+            sl = sh >> (shift - 16)
+            sh = 0
+        else:
+            sl = (sl >> shift) | ((sh & keep) << (16 - shift))
+            sh = sh >> shift
+        out[2 * i] = sl
+        out[2 * i + 1] = sh
+
+
+@micropython.viper
+def spectral_subtraction_uint32(args):
+    """TFLM's FilterbankSpectralSubtraction with uint32 values as halves and the uint64
+    products in _WIDE's limbs; shift counts masked as x86-64 masks them."""
+    out = ptr16(args[_SUBTRACT_ARG_OUT])
+    noise_out = ptr16(args[_SUBTRACT_ARG_NOISE_OUT])
+    x = ptr16(args[_SUBTRACT_ARG_X])
+    noise = ptr16(args[_SUBTRACT_ARG_NOISE])
+    count = int(args[_SUBTRACT_ARG_COUNT])
+    settings = args[_SUBTRACT_ARG_SETTINGS]
+    smoothing_bits = int(settings[_SUBTRACT_SMOOTHING_BITS]) & 31
+    bits = int(settings[_SUBTRACT_BITS]) & 63
+    clamping = int(settings[_SUBTRACT_CLAMPING])
+    wide = ptr32(_WIDE)
+    for i in range(count):
+        if i & 1:
+            smoothing = settings[_SUBTRACT_ALTERNATE_SMOOTHING]
+            one_minus = settings[_SUBTRACT_ALTERNATE_ONE_MINUS_SMOOTHING]
+        else:
+            smoothing = settings[_SUBTRACT_SMOOTHING]
+            one_minus = settings[_SUBTRACT_ONE_MINUS_SMOOTHING]
+        xl = int(x[2 * i])
+        xh = int(x[2 * i + 1])
+        _shift_left(_WIDE, xh, xl, smoothing_bits)
+        sl = wide[4]
+        sh = wide[5]
+        _clear(wide)
+        _multiply_add(_WIDE, sh, sl, (int(smoothing) >> 16) & 0xFFFF, int(smoothing) & 0xFFFF)
+        _multiply_add(_WIDE, int(noise[2 * i + 1]), int(noise[2 * i]), (int(one_minus) >> 16) & 0xFFFF, int(one_minus) & 0xFFFF)
+        _shift_out(_WIDE, bits)
+        el = wide[4]
+        eh = wide[5]
+        noise[2 * i] = el
+        noise[2 * i + 1] = eh
+        if eh > sh or (eh == sh and el > sl):
+            el = sl
+            eh = sh
+            if clamping:
+                noise[2 * i] = el
+                noise[2 * i + 1] = eh
+        _clear(wide)
+        floor_factor = settings[_SUBTRACT_MIN_SIGNAL_REMAINING]
+        _multiply_add(_WIDE, xh, xl, (int(floor_factor) >> 16) & 0xFFFF, int(floor_factor) & 0xFFFF)
+        _shift_out(_WIDE, bits)
+        fl = wide[4]
+        fh = wide[5]
+        dl = sl - el
+        dh = sh - eh
+        if dl < 0:
+            dl += 0x10000
+            dh -= 1
+        _shift_right(_WIDE, dh, dl, smoothing_bits)
+        dl = wide[4]
+        dh = wide[5]
+        if fh > dh or (fh == dh and fl > dl):
+            dl = fl
+            dh = fh
+        out[2 * i] = dl
+        out[2 * i + 1] = dh
+        noise_out[2 * i] = noise[2 * i]
+        noise_out[2 * i + 1] = noise[2 * i + 1]
+
+
+@micropython.viper
+def _shift_left(wide: ptr32, high: int, low: int, bits: int):
+    """wide[4], wide[5] = the halves of (high << 16 | low) << bits, mod 2**32 (bits 0..31)."""
+    if bits >= 16:
+        wide[5] = (low << (bits - 16)) & 0xFFFF
+        wide[4] = 0
+    else:
+        wide[5] = ((high << bits) | (low >> (16 - bits))) & 0xFFFF
+        wide[4] = (low << bits) & 0xFFFF
+
+
+@micropython.viper
+def _shift_right(wide: ptr32, high: int, low: int, bits: int):
+    """wide[4], wide[5] = the halves of (high << 16 | low) >> bits (bits 0..31)."""
+    if bits >= 16:
+        wide[4] = high >> (bits - 16)
+        wide[5] = 0
+    else:
+        wide[4] = (low >> bits) | ((high & ((1 << bits) - 1)) << (16 - bits))
+        wide[5] = high >> bits
+
+
+@micropython.viper
+def pcan_uint32(args):
+    """TFLM's PCAN gain control: WideDynamicFunction's int32 arithmetic (its product may
+    wrap: it is taken by halves), the gain as uint32, the uint64 product in _WIDE."""
+    out = ptr16(args[_PCAN_ARG_OUT])
+    x = ptr16(args[_PCAN_ARG_X])
+    noise = ptr16(args[_PCAN_ARG_NOISE])
+    lut = ptr16(args[_PCAN_ARG_LUT])
+    count = int(args[_PCAN_ARG_COUNT])
+    shift = int(args[_PCAN_ARG_SNR_SHIFT]) & 63
+    wide = ptr32(_WIDE)
+    for i in range(count):
+        nl = int(noise[2 * i])
+        nh = int(noise[2 * i + 1])
+        if nh == 0 and nl <= 2:
+            gain = (int(lut[nl]) ^ 0x8000) - 0x8000
+        else:
+            interval = int(_msb32(nh, nl))
+            at = 4 * interval - 6
+            if interval < 11:
+                frac = (nl << (11 - interval)) & 0x3FF
+            elif interval - 11 >= 16:
+                frac = (nh >> (interval - 27)) & 0x3FF
+            else:
+                s = interval - 11
+                frac = ((nl >> s) | ((nh & ((1 << s) - 1)) << (16 - s))) & 0x3FF
+            result = ((((int(lut[at + 2]) ^ 0x8000) - 0x8000) * frac) >> 5) + ((int(lut[at + 1]) ^ 0x8000) - 0x8000) * 32
+            pl = (result & 0xFFFF) * frac + 0x4000  # result * frac + 2**14, wrapped to int32
+            ph = (result >> 16) * frac + (pl >> 16)
+            ph = ((ph + 0x8000) & 0xFFFF) - 0x8000
+            result = ph * 2 + ((pl & 0xFFFF) >> 15) + ((int(lut[at]) ^ 0x8000) - 0x8000)
+            gain = ((result + 0x8000) & 0xFFFF) - 0x8000
+        _clear(wide)
+        _multiply_add(_WIDE, int(x[2 * i + 1]), int(x[2 * i]), (gain >> 16) & 0xFFFF, gain & 0xFFFF)
+        _shift_out(_WIDE, shift)
+        sl = wide[4]
+        sh = wide[5]
+        if sh == 0 and sl < 8192:  # PcanShrink: kPcanSnrBits 12, kPcanOutputBits 6
+            v = (sl * sl) >> 20
+            out[2 * i] = v
+            out[2 * i + 1] = 0
+        else:
+            v = (sh << 10) + (sl >> 6) - 64
+            out[2 * i] = v & 0xFFFF
+            out[2 * i + 1] = v >> 16
+
+
+@micropython.viper
+def filter_bank_log_uint32(args):
+    """TFLM's FilterbankLog and Log32: the fraction below 2**16 once normalized, so only
+    ln's Q16 product (45426 in two parts) and the output scale (by halves) need care."""
+    out = ptr16(args[_LOG_ARG_OUT])
+    x = ptr16(args[_LOG_ARG_X])
+    count = int(args[_LOG_ARG_COUNT])
+    bits = int(args[_LOG_ARG_CORRECTION_BITS]) & 31
+    scale = args[_LOG_ARG_OUTPUT_SCALE]
+    scale_low = int(scale) & 0xFFFF
+    scale_high = (int(scale) >> 16) & 0xFFFF
+    table = ptr16(_LOG_LUT)
+    wide = ptr32(_WIDE)
+    for i in range(count):
+        _shift_left(_WIDE, int(x[2 * i + 1]), int(x[2 * i]), bits)
+        low = wide[4]
+        high = wide[5]
+        if high == 0 and low <= 1:
+            out[i] = 0
+            continue
+        integer = int(_msb32(high, low)) - 1
+        if integer < 16:
+            frac = (low - (1 << integer)) << (16 - integer)
+        else:
+            high -= 1 << (integer - 16)
+            _shift_right(_WIDE, high, low, integer - 16)
+            frac = wide[4]
+        segment = frac >> 9
+        c0 = int(table[segment])
+        c1 = int(table[segment + 1])
+        log2 = (integer << 16) + frac + c0 + (((c1 - c0) * (frac - 512 * segment)) >> 16)
+        ll = log2 & 0xFFFF
+        t = 114 * ll + (((177 * ll) & 0xFF) << 8) + 32768  # 45426 = 177 * 256 + 114
+        loge = 45426 * (log2 >> 16) + ((177 * ll) >> 8) + (t >> 16)
+        _clear(wide)
+        _multiply_add(_WIDE, scale_high, scale_low, loge >> 16, loge & 0xFFFF)
+        value = (wide[1] + ((wide[0] + 32768) >> 16)) & 0xFFFF
+        out[i] = value if value < 32767 else 32767
