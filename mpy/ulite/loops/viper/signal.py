@@ -557,7 +557,10 @@ def filter_bank_sqrt_uint64(args):
         rl = 0
         sh = 0
         sl = 0
-        for pair in range(31, -1, -1):
+        top = 31  # the first pair of bits to take: skip the zero high halves
+        while top > 7 and x[4 * i + (top >> 3)] == 0:
+            top -= 8
+        for pair in range(top, -1, -1):
             bits = (int(x[4 * i + (pair >> 3)]) >> ((pair & 7) << 1)) & 3
             rl = (rl << 2) | bits
             rh = (rh << 2) + (rl >> 16)
