@@ -3,10 +3,10 @@
 import argparse
 import sys
 
-from . import bench, convert, demo, flash, infer, inspect_cmd, run_cmd, runtime, vboard
+from . import bench, convert, demo, flash, infer, inspect_cmd, run_cmd, runtime, speech_cmd, vboard
 from .errors import UserError
 
-COMMANDS = (inspect_cmd, infer, convert, runtime, flash, run_cmd, vboard, bench, demo)
+COMMANDS = (inspect_cmd, infer, convert, runtime, flash, run_cmd, vboard, bench, demo, speech_cmd)
 
 
 def main(argv=None):

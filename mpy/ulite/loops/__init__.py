@@ -27,6 +27,7 @@ FUNCTIONS = (
     # shape: data movement and reduction
     "copy_strided",
     "fill",
+    "move_bytes",
     "mean_int8",
     # elementwise: one-input int8 ops as a table, integer CAST, int32 two-input ops
     "lookup_int8",

@@ -18,6 +18,7 @@ from ..viper import (  # noqa: F401
     lookup_int8,
     max_pool_int8,
     mean_int8,
+    move_bytes,
     narrow,
     pcan_uint32,
     rfft_int16,

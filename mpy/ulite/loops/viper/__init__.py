@@ -14,7 +14,7 @@ from .core import (  # noqa: F401
 )
 from .elementwise import binary_int32, cast_integer, lookup_int8  # noqa: F401
 from .pool import average_pool_int8, max_pool_int8  # noqa: F401
-from .shape import copy_strided, fill, mean_int8  # noqa: F401
+from .shape import copy_strided, fill, mean_int8, move_bytes  # noqa: F401
 from .signal import (  # noqa: F401
     energy_int16,
     fft_auto_scale_int16,

@@ -202,3 +202,20 @@ def mean_int8(args):
     if fill_count:
         requantize(acc_buf, out, done, fill_count, rq, 0)
 
+
+
+@micropython.viper
+def move_bytes(dst, dst_start: int, src, src_start: int, count: int):
+    """dst[dst_start:dst_start + count] = src[src_start:src_start + count], byte by byte,
+    backwards when the two overlap with the destination after the source (a memmove).
+    dst and src are any buffers (bytearray, array, memoryview)."""
+    d = ptr8(dst)
+    s = ptr8(src)
+    if int(d) + dst_start > int(s) + src_start:
+        i = count - 1
+        while i >= 0:
+            d[dst_start + i] = s[src_start + i]
+            i -= 1
+    else:
+        for i in range(count):
+            d[dst_start + i] = s[src_start + i]
