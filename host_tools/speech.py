@@ -20,6 +20,7 @@ import numpy as np
 from . import flash, ports
 from .board_link import BoardLink
 from .errors import UserError
+from .inspect_cmd import describe
 from .paths import CORPUS, check_file
 
 LABELS = ("silence", "unknown", "yes", "no")
@@ -77,17 +78,18 @@ def read_wav(path):
 def models():
     for path in (FRONT_END, CLASSIFIER):
         check_file(path, "model")
-    return FRONT_END, CLASSIFIER
+    return FRONT_END.resolve(), CLASSIFIER.resolve()
 
 
 def on_port(samples, port="unix", loops=None):
     """Run the pipeline on a MicroPython port (host_tools.ports.NAMES); returns a Result."""
     front_end, classifier = models()
     with tempfile.TemporaryDirectory(prefix="ulite-speech-") as tmp:
-        tmp = Path(tmp)
+        tmp = Path(tmp).resolve()
         samples_path = tmp / "samples.bin"
         samples_path.write_bytes(np.ascontiguousarray(samples, "<i2").tobytes())
-        args = [front_end, classifier, samples_path, str(tmp) + "/", loops or "default"]
+        arenas = ",".join(str(describe(path)["arena_bytes"]) for path in (front_end, classifier))
+        args = [front_end, classifier, samples_path, str(tmp) + "/", loops or "default", arenas]
         result = ports.run(port, DEVICE_SCRIPT, args, heap=HEAP, reads=[front_end, classifier], writes=[tmp])
         lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
         if result.returncode != 0 or not lines:

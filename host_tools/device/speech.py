@@ -1,17 +1,21 @@
 # Runs on MicroPython: TFLM's micro_speech pipeline through ulite's public API. A clip's
-# samples go through ulite.audio.FrontEnd 20 ms at a time, as from a microphone, and the
-# classifier runs on the last 49 frames' features.
-# Usage: micropython speech.py FRONT_END CLASSIFIER SAMPLES.bin OUT_PREFIX LOOPS
-# SAMPLES.bin: int16 little-endian samples. Writes OUT_PREFIX features.bin and scores.bin,
-# prints one JSON line.
+# samples go through ulite.audio.FrontEnd 20 ms at a time, read into one buffer as from a
+# microphone, and the classifier runs on the last 49 frames' features.
+# Usage: micropython speech.py FRONT_END CLASSIFIER SAMPLES.bin OUT_PREFIX LOOPS ARENAS
+# SAMPLES.bin: int16 little-endian samples; ARENAS: the two models' arena sizes, "F,C".
+# Writes OUT_PREFIX features.bin and scores.bin, prints one JSON line.
 import array
 import gc
 import json
 import sys
 import time
 
-import ulite
-from ulite.audio import FrontEnd
+# The arenas first, while the heap is in one piece: a board's heap has no block that big
+# left once ulite's modules and the samples are loaded.
+front_arena, classifier_arena = (bytearray(int(n)) for n in sys.argv[6].split(","))
+
+import ulite  # noqa: E402
+from ulite.audio import FrontEnd  # noqa: E402
 
 STRIDE = 320  # samples between frames: 20 ms at 16 kHz
 
@@ -30,16 +34,19 @@ def file_data(path):
 def main():
     front_path, classifier_path, samples_path, prefix, loops = sys.argv[1:6]
     loops = None if loops == "default" else loops
-    with open(samples_path, "rb") as f:
-        samples = array.array("h", f.read())
-    classifier = ulite.Interpreter(file_data(classifier_path), loops=loops)
-    front = FrontEnd(file_data(front_path), stride=STRIDE, loops=loops)
+    classifier = ulite.Interpreter(file_data(classifier_path), arena=classifier_arena, loops=loops)
+    front = FrontEnd(file_data(front_path), stride=STRIDE, arena=front_arena, loops=loops)
+    chunk = array.array("h", bytes(2 * STRIDE))  # as a microphone's buffer
     gc.collect()
-    view = memoryview(samples)
-    start = time.ticks_us()
-    for at in range(0, len(samples), STRIDE):
-        front.feed(view[at : at + STRIDE])
-    front_us = time.ticks_diff(time.ticks_us(), start)
+    front_us = 0
+    with open(samples_path, "rb") as f:
+        while True:
+            n = f.readinto(chunk)
+            if not n:
+                break
+            start = time.ticks_us()
+            front.feed(chunk, n // 2)
+            front_us += time.ticks_diff(time.ticks_us(), start)
     start = time.ticks_us()
     front.write_window(classifier.input(0).data)
     classifier.invoke()
