@@ -1,6 +1,6 @@
 """The loop backends' contract (ulite.loops.FUNCTIONS): thumb, viper and plain each export
-exactly those functions, on MicroPython (the thumb backend over the twin kernels, its
-glue being what runs on the unix port)."""
+exactly those functions (the LAZY families' on first use), on MicroPython (the thumb
+backend over the twin kernels, its glue being what runs on the unix port)."""
 
 import json
 
@@ -15,9 +15,9 @@ from ulite import loops
 exported = {}
 for name in loops.NAMES:
     backend = loops.backend(name)
-    exported[name] = sorted(
-        n for n in dir(backend) if not n.startswith("_") and type(getattr(backend, n)) is not type(loops)
-    )
+    names = [n for n in dir(backend) if not n.startswith("_") and type(getattr(backend, n)) is not type(loops)]
+    lazy = [n for n in loops.LAZY if callable(getattr(backend, n))]  # imported on first use
+    exported[name] = sorted(set(names + lazy))
 print(json.dumps({"contract": loops.FUNCTIONS, "exported": exported}))
 """
 

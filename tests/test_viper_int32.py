@@ -481,11 +481,13 @@ def signal_and_int32_jobs():
     """The audio front end's loops: every Signal op with extreme values, the real FFT at
     every length, the front end model's goldens, int32 ops and integer CAST at the int32
     extremes."""
-    from signal_models import FFT_LENGTHS, rfft_job, signal_jobs
+    from signal_models import FFT_LENGTHS, energy_job, rfft_job, signal_jobs
     from test_elementwise import binary_model, int32_values
 
     rng = np.random.default_rng(17)
     jobs = signal_jobs(rng, 3) + [rfft_job(rng, n) for n in FFT_LENGTHS[:20]]
+    model, (x,) = energy_job(rng)
+    jobs.append((model, [np.full_like(x, -32768)]))  # energies of 2**31: one past int32
     jobs += [(model_path("audio_preprocessor_int8").read_bytes(), ins) for ins, _ in golden_cases("audio_preprocessor_int8")[:1]]
     for name, activation in (("ADD", "NONE"), ("SUB", "RELU"), ("MUL", "NONE"), ("MAXIMUM", None), ("MINIMUM", None), ("DIV", "RELU6")):
         model = binary_model(name, (2, 12), (12,), [{}] * 3, activation, dtype="int32")

@@ -144,7 +144,9 @@ def load():
     for name in annotation_names:
         setattr(builtins, name, name)
     try:
-        checker.package = importlib.import_module(PACKAGE)
+        checker.package = package = importlib.import_module(PACKAGE)
+        for name in importlib.import_module(parent_name).LAZY:  # loaded now, while checked
+            setattr(package, name, getattr(package, name))
     finally:
         for name in annotation_names:
             delattr(builtins, name)

@@ -7,7 +7,8 @@
 
 Every backend package exports exactly the functions named in FUNCTIONS, with the same
 arguments and results (tests/test_loops_contract.py checks the names); kernels get theirs
-from `backend()`. The float32 loops are one copy (float32.py) that every backend exports.
+from `backend()`, those of the LAZY families imported on first use. The float32 loops are
+one copy (float32.py) that every backend exports.
 """
 
 import sys
@@ -53,7 +54,30 @@ FUNCTIONS = (
     "pcan_uint32",
     "filter_bank_log_uint32",
 )
+# Families a backend loads on first use, for the models that run them: their native code
+# costs a board RAM (the Signal loops and the integer ones, 30 KB on the ARM board).
+LAZY = {
+    "cast_integer": "integer",
+    "binary_int32": "integer",
+    "window_int16": "signal",
+    "fft_auto_scale_int16": "signal",
+    "rfft_int16": "signal",
+    "energy_int16": "signal",
+    "filter_bank_uint64": "signal",
+    "filter_bank_sqrt_uint64": "signal",
+    "spectral_subtraction_uint32": "signal",
+    "pcan_uint32": "signal",
+    "filter_bank_log_uint32": "signal",
+}
 ARM_ARCHS = (4, 5, 6, 7, 8)  # armv6m, armv7m, armv7em, armv7emsp, armv7emdp (py/persistentcode.h)
+
+
+def lazy_function(package, name):
+    """A LAZY family's function `name` from the backend `package` (a module __getattr__)."""
+    family = LAZY.get(name)
+    if family is None:
+        raise AttributeError(name)
+    return getattr(__import__(package + "." + family, None, None, (family,)), name)
 
 
 def native_arch():
