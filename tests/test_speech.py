@@ -19,7 +19,7 @@ def expected():
 
 @pytest.mark.parametrize("name", CLIPS)
 def test_every_clip_bit_exact_on_the_unix_port(name, expected):
-    result = speech.on_port(speech.read_wav(clip(name)))
+    result = speech.on_micropython(speech.read_wav(clip(name)))
     features, scores = expected[name]
     assert result.report["frames"] == 49
     np.testing.assert_array_equal(result.features, features)
@@ -28,21 +28,21 @@ def test_every_clip_bit_exact_on_the_unix_port(name, expected):
 
 
 @pytest.mark.parametrize(
-    "port, loops",
+    "on, loops",
     [("unix", "plain"), ("arm", "thumb"),
      pytest.param("wasm", None, marks=pytest.mark.slow), pytest.param("arm", "plain", marks=pytest.mark.slow)],
 )  # fmt: skip
-def test_yes_bit_exact_on_every_port(port, loops, expected):
-    result = speech.on_port(speech.read_wav(clip("yes")), port, loops)
+def test_yes_bit_exact_on_every_micropython(on, loops, expected):
+    result = speech.on_micropython(speech.read_wav(clip("yes")), on, loops)
     np.testing.assert_array_equal(result.features, expected["yes"][0])
     np.testing.assert_array_equal(result.scores, expected["yes"][1])
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("port", ["wasm", "arm"])
+@pytest.mark.parametrize("on", ["wasm", "arm"])
 @pytest.mark.parametrize("name", CLIPS)
-def test_every_clip_bit_exact_on_32_bit_ports(port, name, expected):
-    result = speech.on_port(speech.read_wav(clip(name)), port)
+def test_every_clip_bit_exact_on_32_bit_micropythons(on, name, expected):
+    result = speech.on_micropython(speech.read_wav(clip(name)), on)
     np.testing.assert_array_equal(result.features, expected[name][0])
     np.testing.assert_array_equal(result.scores, expected[name][1])
 

@@ -5,7 +5,6 @@ Field ids follow tensorflow/compiler/mlir/lite/schema/schema.fbs. Only subgraph 
 
 from .errors import ModelError
 from .flatbuf import FlatBuffer
-from .flexbuffer import read_map
 from .tensor import INT_RANGES, Tensor
 
 BUILTIN_CUSTOM = 32
@@ -36,6 +35,7 @@ OPTIONS_TYPES = {
     "DequantizeOptions": 38,
     "MaximumMinimumOptions": 39,
     "PadV2Options": 43,
+    "TransposeConvOptions": 49,
     "LeakyReluOptions": 75,
     "QuantizeOptions": 89,
     "HardSwishOptions": 91,
@@ -93,6 +93,8 @@ class Operator:
 
     def custom_options(self):
         """A custom op's options: its FlexBuffers map as a dict ({} when it has none)."""
+        from .flexbuffer import read_map  # only custom ops pay for the reader
+
         start, length = self.options_table
         if not length:
             return {}

@@ -7,8 +7,9 @@
 
 Every backend package exports exactly the functions named in FUNCTIONS, with the same
 arguments and results (tests/test_loops_contract.py checks the names); kernels get theirs
-from `backend()`, those of the LAZY families imported on first use. The float32 loops are
-one copy (float32.py) that every backend exports.
+from `backend()`, those of the LAZY families imported on first use (the package's
+__getattr__): a board pays for their code only when a model needs them. The float32 loops
+are one copy (float32.py) that every backend exports.
 """
 
 import sys
@@ -41,6 +42,11 @@ FUNCTIONS = (
     # pool
     "average_pool_int8",
     "max_pool_int8",
+    # wide (loaded on first use): int16 x int8 products summed in int64 accumulators
+    "requantize_wide",
+    "fully_connected_16x8",
+    "conv_16x8",
+    "depthwise_16x8",
     # float32 (one copy for every backend)
     "conv_float32",
     # signal: the Signal library's audio front end ops
@@ -57,6 +63,10 @@ FUNCTIONS = (
 # Families a backend loads on first use, for the models that run them: their native code
 # costs a board RAM (the Signal loops and the integer ones, 30 KB on the ARM board).
 LAZY = {
+    "requantize_wide": "wide",
+    "fully_connected_16x8": "wide",
+    "conv_16x8": "wide",
+    "depthwise_16x8": "wide",
     "cast_integer": "integer",
     "binary_int32": "integer",
     "window_int16": "signal",
@@ -72,12 +82,18 @@ LAZY = {
 ARM_ARCHS = (4, 5, 6, 7, 8)  # armv6m, armv7m, armv7em, armv7emsp, armv7emdp (py/persistentcode.h)
 
 
-def lazy_function(package, name):
-    """A LAZY family's function `name` from the backend `package` (a module __getattr__)."""
+def lazy_attribute(package, name, families=None):
+    """A backend package's module __getattr__: a LAZY family's function `name` (from the
+    backend `families`, by default `package` itself), or a submodule of `package` not yet
+    imported (`from . import` asks for it as an attribute first)."""
     family = LAZY.get(name)
-    if family is None:
+    if family is not None:
+        module = __import__((families or package) + "." + family, None, None, (family,))
+        return getattr(module, name)
+    try:
+        return __import__(package + "." + name, None, None, (name,))
+    except ImportError:
         raise AttributeError(name)
-    return getattr(__import__(package + "." + family, None, None, (family,)), name)
 
 
 def native_arch():

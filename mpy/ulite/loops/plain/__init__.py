@@ -1,6 +1,6 @@
 """The plain-Python loop backend: one module per kernel family (ulite.loops.FUNCTIONS)."""
 
-from .. import lazy_function as _lazy_function
+from .. import lazy_attribute as _lazy_attribute
 from ..float32 import conv_float32  # noqa: F401
 from .conv import conv_int8, depthwise_int8, weight_sums  # noqa: F401
 from .core import (  # noqa: F401
@@ -19,4 +19,4 @@ from .shape import copy_strided, fill, mean_int8, move_bytes  # noqa: F401
 
 
 def __getattr__(name):  # the LAZY families, imported on first use
-    return _lazy_function(__name__, name)
+    return _lazy_attribute(__name__, name)

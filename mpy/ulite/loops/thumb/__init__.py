@@ -1,7 +1,7 @@
 """The Thumb loop backend, for ARM ports: the viper backend, with the innermost loops of the
 heavy kernels in ARMv6-M assembler (asm.py) driven by viper glue (one module per family)."""
 
-from .. import lazy_function as _lazy_function
+from .. import lazy_attribute as _lazy_attribute
 from ..viper import (  # noqa: F401
     average_pool_int8,
     conv_float32,
@@ -22,5 +22,5 @@ from .conv import conv_int8, depthwise_int8  # noqa: F401
 from .core import binary_int8, fully_connected_int8, requantize  # noqa: F401
 
 
-def __getattr__(name):  # the LAZY families: viper's, imported on first use
-    return _lazy_function("ulite.loops.viper", name)
+def __getattr__(name):  # the LAZY families (viper's, so int16 and the Signal ops run viper)
+    return _lazy_attribute(__name__, name, "ulite.loops.viper")
