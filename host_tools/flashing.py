@@ -8,7 +8,7 @@ from pathlib import Path
 from . import fit, qemu_vboard, runtime, runtime_heap
 from .architectures import ALSO_RUNS, MPY_ARCH, MPY_VERSION
 from .board_link import BoardLink
-from .conversion import convert
+from .conversion import convert, romfs_image
 from .errors import UserError
 
 
@@ -64,7 +64,7 @@ def flash(port, board, model_path, name=None, log=print):
             result["unchanged"],
         )
     else:
-        result = deploy_image(port, board, running, model_path, name, log)
+        result = deploy_image(port, board, running, [(model_path, name)], log)
         image = list(result["copied"].values())
         summary = (
             "ROMFS image deployed (%d bytes)" % len(image[0]) if image else "nothing deployed"
@@ -74,37 +74,57 @@ def flash(port, board, model_path, name=None, log=print):
     return result
 
 
-def deploy_image(port, board, running, model_path, name, log):
+def flash_models(port, board, model_paths, log=print):
+    """Flash several models to one board, each as its own module (named after its file):
+    on a board with a filesystem one after the other (the runtime goes once); on the
+    virtual ARM board in one ROMFS image, as its ROMFS holds one image at a time."""
+    running = qemu_vboard.status(port)
+    if running is None:
+        return [flash(port, board, path, log=log) for path in model_paths]
+    return [deploy_image(port, board, running, [(path, None) for path in model_paths], log)]
+
+
+def deploy_image(port, board, running, models, log):
     """flash on the virtual ARM board (`running`: its status). Its models live in its ROMFS
-    partition, which the firmware cannot write: the model goes in convert's ROMFS image (the
-    model module and the runtime), and the board restarts with it (host_tools/qemu_vboard.py).
-    The board must then hold that model and runtime in /rom."""
+    partition, which the firmware cannot write: the models go in one ROMFS image (each
+    model module, as convert writes it, and the runtime), and the board restarts with it
+    (host_tools/qemu_vboard.py). The board must then hold those models and the runtime in
+    /rom. models: [(model path, module name or None)]."""
     if running["board"] != board.name:
         raise UserError(
             "%s is a virtual %s board: use --board %s" % (port, running["board"], running["board"])
         )
     with BoardLink(port) as link:
         target_board(board, link.info, port)
+    results, modules = [], {}
     with tempfile.TemporaryDirectory(prefix="ulite-flash-") as tmp:
-        result = convert(model_path, board, name, tmp)
-        image = (Path(tmp) / (result["name"] + ".romfs")).read_bytes()
-    name = result["name"]
-    in_romfs = fit.row(board, result["info"], runtime_heap.load(), "romfs", "romfs")
-    warning = fit.warning(board, in_romfs, "with ulite and the model in ROMFS")
-    if warning:
-        log(warning)
+        for i, (model_path, name) in enumerate(models):
+            result = convert(model_path, board, name, Path(tmp) / str(i))
+            modules[result["name"] + ".mpy"] = (result["out"] / (result["name"] + ".mpy")).read_bytes()
+            results.append(result)
+    image = romfs_image(board, modules)
+    name = ", ".join(r["name"] for r in results)
+    table = runtime_heap.load()
+    for result in results:
+        in_romfs = fit.row(board, result["info"], table, "romfs", "romfs")
+        warning = fit.warning(board, in_romfs, "with ulite and the model in ROMFS")
+        if warning:
+            log(warning)
     if not qemu_vboard.deploy(port, image)["deployed"]:
         log("the board runs this ROMFS image already (same SHA-256): nothing deployed")
         return {"name": name, "copied": {}, "unchanged": 1, "removed": []}
     with BoardLink(port) as link:
-        found = (link.resident(name, "SHA256"), link.resident("ulite", "__version__"))
-    if found != (result["sha256"], runtime.version()):
+        found = [link.resident(r["name"], "SHA256") for r in results]
+        found.append(link.resident("ulite", "__version__"))
+    if found != [r["sha256"] for r in results] + [runtime.version()]:
         raise UserError("the board on %s restarted without %s and ulite in /rom" % (port, name))
+    modules_text = " and ".join(sorted(modules))
     log(
-        "deployed %s.romfs (%d bytes: %s.mpy and the runtime); the board restarted with it"
-        % (name, len(image), name)
+        "deployed %s (%d bytes: %s and the runtime); the board restarted with it"
+        % ("the ROMFS image" if len(results) > 1 else name + ".romfs", len(image), modules_text)
     )
-    return {"name": name, "copied": {name + ".romfs": image}, "unchanged": 0, "removed": []}
+    image_name = (results[0]["name"] if len(results) == 1 else "models") + ".romfs"
+    return {"name": name, "copied": {image_name: image}, "unchanged": 0, "removed": []}
 
 
 def copy_files(port, board, model_path, name, log):

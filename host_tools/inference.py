@@ -25,7 +25,8 @@ def infer(model_path, inputs, heap=None, loops=None, on="unix"):
 
 
 def infer_cases(model_path, cases, heap=None, loops=None, on="unix"):
-    """Run several input cases in one MicroPython process (one interpreter).
+    """Run several input cases in one MicroPython process (one interpreter, reset before
+    each case: stateful models start every case afresh, as from a new interpreter).
 
     on: the MicroPython to run on, one of host_tools.micropython.NAMES. heap: the heap
     ulite may use besides the model's bytes (None: its plan's arena + BESIDES_ARENA; the

@@ -16,6 +16,7 @@ import struct
 
 import flatbuffers
 import numpy as np
+from flatbuffers import flexbuffers
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
 TENSOR_TYPES = {
@@ -26,8 +27,10 @@ TENSOR_TYPES = {
     "bool": schema.TensorType.BOOL,
     "int16": schema.TensorType.INT16,
     "int8": schema.TensorType.INT8,
+    "uint32": schema.TensorType.UINT32,
+    "uint64": schema.TensorType.UINT64,
 }
-NUMPY_TYPES = {"float32": np.float32, "int32": np.int32, "uint8": np.uint8, "int64": np.int64, "bool": np.bool_, "int16": np.int16, "int8": np.int8}
+NUMPY_TYPES = {"float32": np.float32, "int32": np.int32, "uint8": np.uint8, "int64": np.int64, "bool": np.bool_, "int16": np.int16, "int8": np.int8, "uint32": np.uint32, "uint64": np.uint64}
 PADDING = {"SAME": schema.Padding.SAME, "VALID": schema.Padding.VALID}
 ACTIVATIONS = {
     "NONE": schema.ActivationFunctionType.NONE,
@@ -130,13 +133,17 @@ class ModelBuilder:
         """Add an operator. `inputs` may hold None for an absent optional input.
 
         Options use the schema's snake_case field names (stride_w, fused_activation_function);
-        padding and activations may be given by name ("SAME", "RELU6").
+        padding and activations may be given by name ("SAME", "RELU6"). A custom op (name
+        "CUSTOM", `custom` its name) takes its options as they are, written as the
+        FlexBuffers map TFLM's custom ops read.
         """
         op = schema.OperatorT()
         op.opcodeIndex = self.opcode(name, custom)
         op.inputs = [-1 if i is None else i for i in inputs]
         op.outputs = list(outputs)
-        if options_type:
+        if custom:
+            op.customOptions = list(flexbuffers.Dumps(options))
+        elif options_type:
             opts = getattr(schema, options_type + "T")()
             for key, value in options.items():
                 if key == "padding" and isinstance(value, str):

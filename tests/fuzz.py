@@ -39,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from fuzz_graphs import every_kernel, random_graph  # noqa: E402
+from fuzz_graphs import every_kernel, next_op, random_graph  # noqa: E402
 from host_tools.micropython import reports  # noqa: E402
 from host_tools.model_builder import add_offline_plan, schema  # noqa: E402
 from host_tools.paths import CORPUS, DEVICE_DIR, MPY_DIR, tool  # noqa: E402
@@ -365,6 +365,16 @@ def builder_models():
     mb.output(y)
     models["b_requant_empty"] = mb.build()
 
+    mb = ModelBuilder()
+    x, shape, dtype = mb.input((2, 24), "int16"), (2, 24), "int16"
+    chain = ("SignalWindow", "SignalRfft", "SignalFftAutoScale", "SignalEnergy", "SignalFilterBank",
+             "SignalFilterBankSquareRoot", "SignalFilterBankSpectralSubtraction", "SignalPCAN",
+             "SignalFilterBankLog", "CAST", "DIV")  # fmt: skip
+    for name in chain:  # the audio front end's ops, as TFLM's Signal library chains them
+        x, shape, dtype = next_op(mb, random.Random(name), x, shape, dtype, name)
+    mb.output(x)
+    models["b_signal_chain"] = mb.build()
+
     models["b_offline_two_subgraphs"] = _offline_two_subgraphs(models["b_fc_softmax"])
     for dtype in ("int8", "float32"):
         models["b_every_kernel_" + dtype] = every_kernel(random.Random(dtype), dtype)
@@ -640,7 +650,7 @@ def save_crashes(models, cases, results, directory=REGRESSIONS):
 
 def graph_count(count):
     """How many random graphs a run of `count` cases adds to the seed models."""
-    return max(20, count // 50)
+    return max(20, count // 40)
 
 
 def fuzz(count, seed, jobs=2, save=True):

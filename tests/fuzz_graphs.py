@@ -34,6 +34,13 @@ def _same_quant(mb, x):
     return {"scale": q.scale[0], "zero_point": q.zeroPoint[0]} if q else {}
 
 
+def _input_scale(mb, x):
+    """Tensor x's scale; 1.0 for an unquantized one (a Signal op's int16 output read by a
+    16x8 op: the kernel refuses that, as the fuzzer wants)."""
+    q = mb.tensors[x].quantization
+    return q.scale[0] if q and q.scale else 1.0
+
+
 def _const(mb, rng, shape, dtype, **quant):
     size = math.prod(shape)
     if dtype == "float32":
@@ -102,7 +109,7 @@ def _fully_connected(mb, rng, name, x, shape, dtype):
                 **({} if dtype == "float32" else {"scale": 0.001, "zero_point": 0}),
             )
         )
-    out_shape = (size // depth, units)
+    out_shape = (size // depth if depth else 0, units)  # depth 0: an empty Signal output
     y = mb.tensor(out_shape, dtype, **_quant(rng, dtype))
     mb.op(
         name,
@@ -196,7 +203,7 @@ def _conv(mb, rng, name, x, shape, dtype):
     w_shape = (1, kh, kw, out_c) if depthwise else (out_c, kh, kw, c)
     bias = rng.random() < 0.7
     if dtype != "float32":
-        in_scale = mb.tensors[x].quantization.scale[0]
+        in_scale = _input_scale(mb, x)
         per_channel = rng.random() < 0.5
         w_scales = [rng.choice((0.005, 0.01, 0.02)) for _ in range(out_c if per_channel else 1)]
         axis = 3 if depthwise else 0
@@ -248,7 +255,7 @@ def _transpose_conv(mb, rng, name, x, shape, dtype):
         weights = _const(mb, rng, (out_c, kh, kw, c), "float32")
         b = _const(mb, rng, (out_c,), "float32") if bias else None
     else:
-        in_scale = mb.tensors[x].quantization.scale[0]
+        in_scale = _input_scale(mb, x)
         per_channel = rng.random() < 0.5
         w_scales = [rng.choice((0.005, 0.01, 0.02)) for _ in range(out_c if per_channel else 1)]
         weights = _const(mb, rng, (out_c, kh, kw, c), "int8", scale=w_scales, zero_point=0)
@@ -416,7 +423,134 @@ def _transpose(mb, rng, name, x, shape, dtype):
     return y, out_shape, dtype
 
 
-# op name -> (maker, input dtypes it is built for)
+def _cast(mb, rng, name, x, shape, dtype, to=None):
+    to = to or rng.choice(("int16", "int32", "uint32", "float32"))
+    y = mb.tensor(shape, to, **(_quant(rng, to) if to == "int16" else {}))
+    mb.op("CAST", [x], [y])
+    return y, shape, to
+
+
+def _div(mb, rng, name, x, shape, dtype):
+    if dtype != "int32":
+        x, shape, dtype = _cast(mb, rng, "CAST", x, shape, dtype, "int32")
+    other_shape = tuple(d if rng.random() < 0.6 else 1 for d in shape)[rng.randrange(len(shape) + 1) :]
+    divisor = np.array([rng.choice((-7, -1, 1, 3, 666)) for _ in range(math.prod(other_shape))], np.int32)
+    y = mb.tensor(shape, "int32")
+    mb.op(name, [x, mb.const(divisor.reshape(other_shape), "int32")], [y], "DivOptions",
+          fused_activation_function=rng.choice(ACTIVATIONS))  # fmt: skip
+    return y, shape, "int32"
+
+
+# --- TFLM's Signal ops (custom ops: the audio front end) --------------------------------------
+
+
+def _signal_input(mb, rng, x, shape, dtype, want, flat=True):
+    """x cast to `want` and, with `flat`, reshaped to one dimension."""
+    if dtype != want:
+        x, shape, dtype = _cast(mb, rng, "CAST", x, shape, dtype, want)
+    if flat and len(shape) != 1:
+        shape = (math.prod(shape),)
+        x = _reshape_to(mb, rng, x, dtype, shape)
+    return x, shape
+
+
+def _int16s(rng, n, scale=32767):
+    return np.array([rng.randint(-scale, scale) for _ in range(n)], np.int16)
+
+
+def _signal_window(mb, rng, name, x, shape, dtype):
+    x, shape = _signal_input(mb, rng, x, shape, dtype, "int16", flat=False)
+    weights = mb.const(_int16s(rng, shape[-1], 4096), "int16")
+    y = mb.tensor(shape, "int16")
+    mb.op("CUSTOM", [x, weights], [y], custom=name, shift=rng.randint(0, 16))
+    return y, shape, "int16"
+
+
+def _signal_fft_auto_scale(mb, rng, name, x, shape, dtype):
+    x, shape = _signal_input(mb, rng, x, shape, dtype, "int16")
+    y, bits = mb.tensor(shape, "int16"), mb.tensor((), "int32")
+    mb.op("CUSTOM", [x], [y, bits], custom=name)
+    return y, shape, "int16"
+
+
+def _signal_rfft(mb, rng, name, x, shape, dtype):
+    x, shape = _signal_input(mb, rng, x, shape, dtype, "int16", flat=False)
+    fft_length = rng.choice((4, 6, 10))  # kiss_fft's radices 2, 3 and 5
+    while fft_length < shape[-1]:
+        fft_length *= 2
+    out_shape = tuple(shape[:-1]) + (fft_length + 2,)
+    y = mb.tensor(out_shape, "int16")
+    mb.op("CUSTOM", [x], [y], custom=name, T=7, fft_length=fft_length)
+    return y, out_shape, "int16"
+
+
+def _signal_energy(mb, rng, name, x, shape, dtype):
+    x, shape = _signal_input(mb, rng, x, shape, dtype, "int16")
+    bins = shape[0] // 2
+    start = rng.randint(0, bins)
+    y = mb.tensor((bins,), "uint32")
+    mb.op("CUSTOM", [x], [y], custom=name, start_index=start, end_index=rng.randint(start, bins))
+    return y, (bins,), "uint32"
+
+
+def _signal_filter_bank(mb, rng, name, x, shape, dtype):
+    x, shape = _signal_input(mb, rng, x, shape, dtype, "uint32")
+    size, channels, n_weights = shape[0], rng.randint(1, 6), rng.randint(1, 24)
+    widths = [rng.randint(0, min(size, n_weights, 6)) for _ in range(channels + 1)]
+    table = [
+        [rng.randint(0, size - w) for w in widths],
+        [rng.randint(0, n_weights - w) for w in widths],
+        widths,
+    ]
+    inputs = [x, mb.const(_int16s(rng, n_weights, 4096), "int16"), mb.const(_int16s(rng, n_weights, 4096), "int16")]
+    inputs += [mb.const(np.array(column, np.int16), "int16") for column in table]
+    y = mb.tensor((channels,), "uint64")
+    mb.op("CUSTOM", inputs, [y], custom=name, num_channels=channels)
+    return y, (channels,), "uint64"
+
+
+def _signal_square_root(mb, rng, name, x, shape, dtype):
+    if dtype != "uint64":
+        x, shape, dtype = _signal_filter_bank(mb, rng, "SignalFilterBank", x, shape, dtype)
+    bits = mb.const(np.array(rng.randint(0, 15), np.int32), "int32")
+    y = mb.tensor(shape, "uint32")
+    mb.op("CUSTOM", [x, bits], [y], custom=name)
+    return y, shape, "uint32"
+
+
+def _signal_spectral_subtraction(mb, rng, name, x, shape, dtype):
+    x, shape = _signal_input(mb, rng, x, shape, dtype, "uint32")
+    y, noise = mb.tensor(shape, "uint32"), mb.tensor(shape, "uint32")
+    settings = {k: rng.randint(0, 16384) for k in ("smoothing", "one_minus_smoothing", "alternate_smoothing",
+                                                    "alternate_one_minus_smoothing", "min_signal_remaining")}  # fmt: skip
+    mb.op("CUSTOM", [x], [y, noise], custom=name, num_channels=shape[0], smoothing_bits=rng.randint(0, 12),
+          spectral_subtraction_bits=rng.randint(0, 16), clamping=rng.random() < 0.5, **settings)  # fmt: skip
+    return y, shape, "uint32"
+
+
+def _signal_pcan(mb, rng, name, x, shape, dtype):
+    x, shape = _signal_input(mb, rng, x, shape, dtype, "uint32")
+    noise = mb.const(np.array([rng.randint(0, 1 << 20) for _ in range(shape[0])], np.uint32), "uint32")
+    lut = mb.const(_int16s(rng, 125), "int16")
+    y = mb.tensor(shape, "uint32")
+    mb.op("CUSTOM", [x, noise, lut], [y], custom=name, snr_shift=rng.randint(0, 12))
+    return y, shape, "uint32"
+
+
+def _signal_filter_bank_log(mb, rng, name, x, shape, dtype):
+    x, shape = _signal_input(mb, rng, x, shape, dtype, "uint32")
+    y = mb.tensor(shape, "int16", **_quant(rng, "int16"))
+    mb.op("CUSTOM", [x], [y], custom=name, input_correction_bits=rng.randint(0, 4), output_scale=rng.choice((1, 64, 1000)))
+    return y, shape, "int16"
+
+
+SIGNAL_INPUTS = ("int8", "int16", "int32", "uint32", "float32")
+# makers whose output dtype is not their input's (every_kernel's chains leave them out)
+CONVERTERS = {"QUANTIZE", "DEQUANTIZE", "SOFTMAX", "CAST", "SignalEnergy", "SignalFilterBank",
+              "SignalFilterBankSquareRoot", "SignalFilterBankSpectralSubtraction", "SignalPCAN",
+              "SignalFilterBankLog", "SignalWindow", "SignalFftAutoScale", "SignalRfft", "DIV"}  # fmt: skip
+
+# op name (a custom op's own name) -> (maker, input dtypes it is built for)
 MAKERS = {
     "FULLY_CONNECTED": (_fully_connected, QUANTIZED_FLOAT),
     "ADD": (_binary, INT8_FLOAT),
@@ -446,6 +580,17 @@ MAKERS = {
     "STRIDED_SLICE": (_strided_slice, ANY_DTYPE),
     "SQUEEZE": (_squeeze, ANY_DTYPE),
     "TRANSPOSE": (_transpose, ("int8", "float32", "int16")),
+    "CAST": (_cast, SIGNAL_INPUTS),
+    "DIV": (_div, SIGNAL_INPUTS),
+    "SignalWindow": (_signal_window, SIGNAL_INPUTS),
+    "SignalFftAutoScale": (_signal_fft_auto_scale, SIGNAL_INPUTS),
+    "SignalRfft": (_signal_rfft, SIGNAL_INPUTS),
+    "SignalEnergy": (_signal_energy, SIGNAL_INPUTS),
+    "SignalFilterBank": (_signal_filter_bank, SIGNAL_INPUTS),
+    "SignalFilterBankSquareRoot": (_signal_square_root, SIGNAL_INPUTS + ("uint64",)),
+    "SignalFilterBankSpectralSubtraction": (_signal_spectral_subtraction, SIGNAL_INPUTS),
+    "SignalPCAN": (_signal_pcan, SIGNAL_INPUTS),
+    "SignalFilterBankLog": (_signal_filter_bank_log, SIGNAL_INPUTS),
 }
 
 
@@ -522,7 +667,7 @@ def every_kernel(rng, dtype, shape=(1, 6, 5, 3)):
     mb = ModelBuilder()
     x = mb.input(shape, dtype, **_quant(rng, dtype))
     for name in sorted(MAKERS):
-        if dtype in MAKERS[name][1] and name not in ("QUANTIZE", "DEQUANTIZE", "SOFTMAX"):
+        if dtype in MAKERS[name][1] and name not in CONVERTERS:
             x, shape, dtype = next_op(mb, rng, x, shape, dtype, name)
     x, shape, dtype = next_op(mb, rng, x, shape, dtype, "SOFTMAX")
     mb.output(x)

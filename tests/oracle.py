@@ -28,6 +28,22 @@ def run_tflm(model, inputs, arena_size=1 << 20):
     return [np.array(interp.get_output(i)) for i in range(graph.OutputsLength())]
 
 
+def run_tflm_steps(model, steps, reset_before=(), arena_size=1 << 20):
+    """TFLM's outputs of one interpreter invoked once per step (a list of inputs each),
+    reset before the steps listed: [outputs of step 0, outputs of step 1, ...]."""
+    interp = runtime.Interpreter.from_bytes(model, arena_size=arena_size)
+    graph = schema.Model.GetRootAsModel(model, 0).Subgraphs(0)
+    outputs = []
+    for step, inputs in enumerate(steps):
+        if step in reset_before:
+            interp.reset()
+        for i, x in enumerate(inputs):
+            interp.set_input(x, i)
+        interp.invoke()
+        outputs.append([np.array(interp.get_output(i)) for i in range(graph.OutputsLength())])
+    return outputs
+
+
 def run_ulite(jobs, loops=None, heap="8M", on="unix"):
     """Run [(model bytes, [input arrays], [output dtype/shape templates])] on MicroPython.
 
@@ -38,19 +54,35 @@ def run_ulite(jobs, loops=None, heap="8M", on="unix"):
 
     Returns, per job, a list of output arrays or the error string ulite raised.
     """
+    steps = [(model, [inputs], templates, ()) for model, inputs, templates in jobs]
+    return [r if isinstance(r, str) else r[0] for r in run_ulite_steps(steps, loops, heap, on)]
+
+
+def run_ulite_steps(jobs, loops=None, heap="8M", on="unix"):
+    """Run [(model bytes, [[input arrays] per step], [output templates], steps to reset
+    before)] on MicroPython: one interpreter per job, invoked once per step, reset() before
+    the steps listed (see run_ulite for `on` and loops).
+
+    Returns, per job, a list of each step's output arrays or the error string ulite raised.
+    """
     with tempfile.TemporaryDirectory(prefix="ulite-batch-") as tmp:
         tmp = Path(tmp)
         spec, models = [], []  # spec: one JSON line per job, after the arena's
-        for j, (model, inputs, _) in enumerate(jobs):
+        for j, (model, steps, _, reset_before) in enumerate(jobs):
             model_path = tmp / ("m%d.tflite" % j)
             model_path.write_bytes(model)
             models.append(model_path)
             paths = []
-            for i, x in enumerate(inputs):
-                path = tmp / ("m%d_in%d.bin" % (j, i))
-                path.write_bytes(np.ascontiguousarray(x).tobytes())
-                paths.append(str(path))
-            spec.append({"model": str(model_path), "inputs": paths, "prefix": str(tmp / ("m%d_" % j))})
+            for s, inputs in enumerate(steps):
+                paths.append([])
+                for i, x in enumerate(inputs):
+                    path = tmp / ("m%d_s%d_in%d.bin" % (j, s, i))
+                    path.write_bytes(np.ascontiguousarray(x).tobytes())
+                    paths[-1].append(str(path))
+            spec.append(
+                {"model": str(model_path), "steps": paths, "reset_before": list(reset_before),
+                 "prefix": str(tmp / ("m%d_" % j))}
+            )  # fmt: skip
         arena = largest_arena(models) if on == "arm" else None
         spec.insert(0, {"arena_bytes": arena})
         (tmp / "jobs.jsonl").write_text("".join(json.dumps(line) + "\n" for line in spec))
@@ -62,14 +94,16 @@ def run_ulite(jobs, loops=None, heap="8M", on="unix"):
         found = reports.reports(result)
         assert len(found) == len(jobs), failure
         results = []
-        for j, ((_, _, templates), report) in enumerate(zip(jobs, found)):
+        for j, ((_, steps, templates, _), report) in enumerate(zip(jobs, found)):
             if "error" in report:
                 results.append(report["error"])
                 continue
             outs = []
-            for i, t in enumerate(templates):
-                raw = (tmp / ("m%d_out%d.bin" % (j, i))).read_bytes()
-                outs.append(np.frombuffer(raw, dtype=t.dtype).reshape(t.shape))
+            for s in range(len(steps)):
+                outs.append([])
+                for i, t in enumerate(templates):
+                    raw = (tmp / ("m%d_s%d_out%d.bin" % (j, s, i))).read_bytes()
+                    outs[-1].append(np.frombuffer(raw, dtype=t.dtype).reshape(t.shape))
             results.append(outs)
         return results
 

@@ -23,12 +23,14 @@ MPY = ROOT / "mpy"
 sys.path.insert(0, str(MPY))
 from ulite.model import OPTIONS_TYPES  # noqa: E402
 from ulite.opnames import builtin_name  # noqa: E402
-from ulite.resolver import KERNELS  # noqa: E402
+from ulite.resolver import CUSTOM_KERNELS, KERNELS  # noqa: E402
 
 SCHEMA_NAMES = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
 SCHEMA_OPTIONS = {k: v for k, v in vars(schema.BuiltinOptions).items() if not k.startswith("_")}
 RESOLVER = (MPY / "ulite" / "resolver.py").read_text()
 README_TABLE = (ROOT / "README.md").read_text().split("## Supported ops", 1)[1].split("\n## ", 1)[0]
+# every op the resolver runs: (name, kernel module, builtin code; None for a custom op)
+OPS = sorted([(SCHEMA_NAMES.get(c, "BUILTIN_%d" % c), m, c) for c, m in KERNELS.items()] + [(n, m, None) for n, m in CUSTOM_KERNELS.items()])
 TWIN_DIR = DEVICE_DIR  # thumb_twin.py
 # Assembler kernels of op-level Thumb glue (requant alone is the requantization any int8
 # kernel may call through the loops' requantize; the estimate counts it as viper code).
@@ -69,7 +71,7 @@ def thumb_calls(tmp_path_factory):
     """{op name: [(model, the assembler kernels it calls on the Thumb backend (twins), or
     why ulite refused it)]}."""
     tmp = tmp_path_factory.mktemp("ops")
-    names = sorted(n for n in (SCHEMA_NAMES.get(code) for code in KERNELS) if n in MAKERS)
+    names = sorted(name for name, _, _ in OPS if name in MAKERS)
     models = [(name, op_model(name, seed)) for name in names for seed in range(SEEDS)]
     paths = []
     for i, (_, model) in enumerate(models):
@@ -92,13 +94,17 @@ def options_read_by(module):
     return sorted({s for s in strings if isinstance(s, str) and re.fullmatch(r"[A-Za-z0-9]+Options", s)})
 
 
-def missing_places(code, module, thumb_calls):
-    """What the op of builtin `code`, run by kernels/`module`.py, lacks: one line per place."""
-    name = SCHEMA_NAMES.get(code, "BUILTIN_%d" % code)
+def missing_places(name, module, code, thumb_calls):
+    """What the op `name` (builtin `code`, or None for a custom op), run by
+    kernels/`module`.py, lacks: one line per place."""
     missing = []
-    comment = re.search(r"^    %d: \"%s\",  # (\S+)$" % (code, module), RESOLVER, re.M)
-    if not comment or comment.group(1) != name:
-        missing.append("resolver.KERNELS: write the entry as `%d: \"%s\",  # %s`" % (code, module, name))
+    if code is None:
+        if not re.search(r"^    \"%s\": \"%s\",$" % (name, module), RESOLVER, re.M):
+            missing.append("resolver.CUSTOM_KERNELS: write the entry as `\"%s\": \"%s\",`" % (name, module))
+    else:
+        comment = re.search(r"^    %d: \"%s\",  # (\S+)$" % (code, module), RESOLVER, re.M)
+        if not comment or comment.group(1) != name:
+            missing.append("resolver.KERNELS: write the entry as `%d: \"%s\",  # %s`" % (code, module, name))
     path = MPY / "ulite" / "kernels" / (module + ".py")
     functions = {}
     if path.is_file():
@@ -115,9 +121,9 @@ def missing_places(code, module, thumb_calls):
                     "model.OPTIONS_TYPES: kernels/%s.py reads %s, add %r: %s"
                     % (module, options, options, SCHEMA_OPTIONS.get(options, "(not in the schema)"))
                 )
-    if builtin_name(code) != name:
+    if code is not None and builtin_name(code) != name:
         missing.append("opnames: code %d is named %r there, the schema says %r" % (code, builtin_name(code), name))
-    rows = [row for row in re.findall(r"^\| ([A-Z_0-9, ]+) \|.*$", README_TABLE, re.M)]
+    rows = [row for row in re.findall(r"^\| ([A-Za-z_0-9, ]+) \|.*$", README_TABLE, re.M)]
     if not any(name in (n.strip() for n in row.split(",")) for row in rows):
         missing.append("README.md, Supported ops: add a row for %s (dtypes, the tests against TFLM)" % name)
     if name not in MAKERS:
@@ -138,8 +144,8 @@ def missing_places(code, module, thumb_calls):
     return missing
 
 
-@pytest.mark.parametrize("code", sorted(KERNELS), ids=lambda c: SCHEMA_NAMES.get(c, str(c)))
-def test_op_is_in_every_place(code, thumb_calls):
-    missing = missing_places(code, KERNELS[code], thumb_calls)
-    assert not missing, "%s is missing from:\n  " % SCHEMA_NAMES.get(code, code) + "\n  ".join(missing)
+@pytest.mark.parametrize("name, module, code", OPS, ids=[name for name, _, _ in OPS])
+def test_op_is_in_every_place(name, module, code, thumb_calls):
+    missing = missing_places(name, module, code, thumb_calls)
+    assert not missing, "%s is missing from:\n  " % name + "\n  ".join(missing)
 

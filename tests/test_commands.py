@@ -8,7 +8,7 @@ from conftest import model_path
 
 from host_tools.paths import ROOT
 
-COMMANDS = ["inspect", "infer", "convert", "build-runtime", "flash", "run", "vboard", "demo"]
+COMMANDS = ["inspect", "infer", "convert", "build-runtime", "flash", "run", "vboard", "demo", "speech"]
 
 
 def host_tools(*args):
@@ -63,6 +63,8 @@ def test_top_level_help_lists_every_command():
             "no such port: /dev/ulite-none",
         ),
         (["run", "--port", "/dev/ulite-none", "--name", "m"], "no such port: /dev/ulite-none"),
+        (["speech", "nothing.wav"], "WAV file not found: nothing.wav"),
+        (["speech", "x.wav", "--on", "arm", "--port", "/dev/ulite-none"], "leave it out with --port"),
         (
             ["convert", "nothing.tflite", "--board", "rp2040"],
             "model file not found: nothing.tflite",

@@ -13,7 +13,7 @@ from oracle import compare, run_ulite
 from host_tools.model_builder import ModelBuilder
 
 BACKENDS = ["viper", "plain"]
-OPTIONS = {"ADD": "AddOptions", "SUB": "SubOptions", "MUL": "MulOptions"}
+OPTIONS = {"ADD": "AddOptions", "SUB": "SubOptions", "MUL": "MulOptions", "DIV": "DivOptions"}
 ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
 SHAPES = [
     ((1, 4, 4, 3), (1, 4, 4, 3)),
@@ -174,6 +174,82 @@ def test_binary_float():
     )
     jobs.append((model, [rng.normal(0, 4, (2, 3)).astype(np.float32)]))
     compare(jobs)
+
+
+def int32_values(rng, shape, nonzero=False):
+    """int32 values of every magnitude, the extremes included (sums and products wrap)."""
+    x = np.array(rng.integers(-(1 << 31), 1 << 31, shape, dtype=np.int64) >> rng.integers(0, 32, shape), np.int32)
+    flat = x.reshape(-1)
+    for v in (-(1 << 31), (1 << 31) - 1, 0, 1, -1):
+        if flat.size and rng.random() < 0.4:
+            flat[rng.integers(flat.size)] = v
+    if nonzero:
+        x[x == 0] = 7
+        x[x == -1] = -3  # TFLM traps on -2**31 / -1
+    return x
+
+
+def test_binary_int32():
+    """int32 ADD, SUB, MUL, MAXIMUM, MINIMUM and DIV (truncating) with broadcasting and
+    fused activations (TFLM's ADD ignores its own), sums and products wrapping around."""
+    rng = np.random.default_rng(29)
+    jobs = []
+    shapes = [((7,), (7,)), ((40,), ()), ((2, 1, 4), (3, 1)), ((1, 2, 1, 3, 1), (2, 1, 4, 1, 2))]
+    for name in ("ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM", "DIV"):
+        for (s1, s2), activation in zip(shapes, ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")):
+            act = activation if name in OPTIONS else None
+            model = binary_model(name, s1, s2, [{}] * 3, act, dtype="int32")
+            jobs.append((model, [int32_values(rng, s1), int32_values(rng, s2, nonzero=name == "DIV")]))
+    model = binary_model("DIV", (4,), (1,), [{}] * 3, "NONE", const2=np.int32([-666]), dtype="int32")
+    jobs.append((model, [int32_values(rng, (4,))]))
+    lowest = -(1 << 31)
+    edges = np.int32([lowest, lowest, lowest, lowest, lowest + 1, (1 << 31) - 1, 5, -5])
+    divisors = np.int32([lowest, 2, -3, (1 << 31) - 1, lowest, lowest, lowest, 7])
+    jobs.append((binary_model("DIV", (8,), (8,), [{}] * 3, "NONE", dtype="int32"), [edges, divisors]))
+    for loops in BACKENDS:
+        assert compare(jobs, loops, rtol=0) == len(jobs)
+
+
+def test_div_int32_refusals():
+    zero = binary_model("DIV", (4,), (2, 1), [{}] * 3, "NONE", const2=np.int32([[3], [0]]), dtype="int32")
+    q = dict(scale=0.5, zero_point=0)
+    quantized = binary_model("DIV", (4,), (4,), [q, {}, {}], "NONE", dtype="int32")
+    x = np.ones(4, np.int32)
+    errors = run_ulite([(zero, [x], [x]), (quantized, [x, x], [x])])
+    assert "ModelError" in errors[0] and "constant zero" in errors[0], errors[0]
+    assert "ModelError" in errors[1] and "quantized" in errors[1], errors[1]
+
+
+CAST_INPUTS = ("int8", "int16", "int32", "uint32", "float32", "bool")
+CAST_OUTPUTS = ("int8", "int16", "int32", "uint32", "float32")
+
+
+def cast_values(rng, dtype, n):
+    if dtype == "float32":
+        x = rng.normal(0, 1, n) * 10.0 ** rng.integers(0, 10, n)  # up to 1e10: some beyond int32
+        x[: 6] = [0.5, -0.5, 2.0**31, -(2.0**31), 2147483520.0, np.nan][: n]
+        return x.astype(np.float32)
+    if dtype == "bool":
+        return rng.random(n) < 0.5
+    info = np.iinfo(dtype)
+    return rng.integers(info.min, info.max, n, endpoint=True, dtype=np.int64).astype(dtype)
+
+
+def test_cast_every_pair():
+    """CAST between every pair TFLM converts: integers wrap, floats truncate toward zero (and
+    give x86's integer indefinite beyond the range), integers round to the nearest float32."""
+    rng = np.random.default_rng(31)
+    jobs = []
+    for a in CAST_INPUTS:
+        for b in CAST_OUTPUTS:
+            mb = ModelBuilder()
+            x = mb.input((24,), a)
+            y = mb.tensor((24,), b)
+            mb.op("CAST", [x], [y])
+            mb.output(y)
+            jobs.append((mb.build(), [cast_values(rng, a, 24)]))
+    for loops in BACKENDS:
+        assert compare(jobs, loops, rtol=0) == len(jobs)
 
 
 def chain_model():

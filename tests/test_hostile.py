@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 from conftest import model_path
 from fuzz import FlatMap, run_cases
+from flatbuffers import flexbuffers
+
 from host_tools import micropython
 from host_tools.model_builder import ModelBuilder, add_offline_plan
 
@@ -109,6 +111,39 @@ def mean_of_nothing():
     mb.output(y)
     return mb.build()
 
+
+def signal_model(name="SignalWindow", raw_options=None, options_format=0, **options):
+    """One Signal op (SignalWindow by default) with `options`, or its custom_options bytes
+    replaced by `raw_options`."""
+    mb = ModelBuilder()
+    if name == "SignalWindow":
+        x = mb.input((2, 8), "int16")
+        inputs = [x, mb.const(np.arange(8) * 100, "int16")]
+        y = mb.tensor((2, 8), "int16")
+        options = options or {"shift": 12}
+    elif name == "SignalRfft":
+        inputs = [mb.input((1, 20), "int16")]
+        y = mb.tensor((1, options["fft_length"] + 2), "int16")
+    elif name == "SignalEnergy":
+        inputs = [mb.input((16,), "int16")]
+        y = mb.tensor((8,), "uint32")
+    elif name == "SignalPCAN":
+        inputs = [mb.input((4,), "uint32"), mb.input((4,), "uint32"), mb.const(np.zeros(100), "int16")]
+        y = mb.tensor((4,), "uint32")
+    else:  # SignalFilterBank: 2 channels over 10 energies
+        widths = options.pop("widths")
+        inputs = [mb.input((10,), "uint32"), mb.const(np.ones(12), "int16"), mb.const(np.ones(12), "int16")]
+        inputs += [mb.const(np.array(v, np.int16), "int16") for v in ([0, 2, 6], [0, 4, 8], widths)]
+        y = mb.tensor((2,), "uint64")
+    mb.op("CUSTOM", inputs, [y], custom=name, **options)
+    if raw_options is not None:
+        mb.operators[0].customOptions = list(raw_options)
+    mb.operators[0].customOptionsFormat = options_format
+    mb.output(y)
+    return mb.build()
+
+
+SHIFT_12 = flexbuffers.Dumps({"shift": 12})
 
 GOOD = fc_model()
 
@@ -265,6 +300,67 @@ CASES = {
         mean_of_nothing(),
         "ModelError",
         "op 0 (MEAN): no values to average: input (2, 0, 3)",
+    ),
+    "custom options truncated": (
+        signal_model(raw_options=SHIFT_12[:-4]),
+        "ModelError",
+        "op 0 (CUSTOM:SignalWindow): options are not a FlexBuffers map",
+    ),
+    "custom options root offset past the start": (
+        signal_model(raw_options=SHIFT_12[:-3] + b"\xf0" + SHIFT_12[-2:]),
+        "ModelError",
+        "op 0 (CUSTOM:SignalWindow): 0 bytes at offset -",
+    ),
+    "custom options of width 3": (
+        signal_model(raw_options=SHIFT_12[:-1] + b"\x03"),
+        "ModelError",
+        "op 0 (CUSTOM:SignalWindow): FlexBuffers width of 3 bytes",
+    ),
+    "custom options not a map": (
+        signal_model(raw_options=flexbuffers.Dumps(12)),
+        "ModelError",
+        "options are not a FlexBuffers map (type 1)",
+    ),
+    "custom options in another format": (
+        signal_model(options_format=1),
+        "ModelError",
+        "op 0 (CUSTOM:SignalWindow): custom options are not FlexBuffers",
+    ),
+    "custom option missing": (
+        signal_model(raw_options=flexbuffers.Dumps({"shifts": 12})),
+        "ModelError",
+        "op 0 (CUSTOM:SignalWindow): option 'shift' is missing",
+    ),
+    "custom option not an integer": (
+        signal_model(shift=1.5),
+        "ModelError",
+        "op 0 (CUSTOM:SignalWindow): option 'shift' is not an integer",
+    ),
+    "window shift 40": (signal_model(shift=40), "ModelError", "shift 40 outside 0..31"),
+    "fft of radix 7": (
+        signal_model("SignalRfft", T=7, fft_length=28),
+        "UnsupportedOpError",
+        "CUSTOM:SignalRfft (fft_length 28: kiss_fft radix 7)",
+    ),
+    "fft of int32": (
+        signal_model("SignalRfft", T=2, fft_length=32),
+        "UnsupportedOpError",
+        "CUSTOM:SignalRfft (T=2 (int16 only))",
+    ),
+    "energy past the spectrum": (
+        signal_model("SignalEnergy", start_index=2, end_index=9),
+        "ModelError",
+        "bins 2..9 outside the 8",
+    ),
+    "filter bank past the energies": (
+        signal_model("SignalFilterBank", num_channels=2, widths=[2, 4, 5]),
+        "ModelError",
+        "channel 2 reads 5 values from energy 6",
+    ),
+    "short PCAN gain table": (
+        signal_model("SignalPCAN", snr_shift=6),
+        "ModelError",
+        "gain table has 100 entries",
     ),
     "offline plan wrong count": (
         fc_model(offline_plan([0, 0])),

@@ -78,7 +78,7 @@ BUILT = {"softmax+quantize": softmax_int8_model, "pad": pad_int8_model, "concate
 
 
 @pytest.mark.parametrize("loops", ["viper", "plain"])
-@pytest.mark.parametrize("name", ["hello_world_int8", "ad01_int8", "simple_add", *BUILT])
+@pytest.mark.parametrize("name", ["hello_world_int8", "ad01_int8", "simple_add", "audio_preprocessor_int8", *BUILT])
 def test_int8_invoke_allocates_nothing(tmp_path, micropython, name, loops):
     if name in BUILT:
         path = tmp_path / "m.tflite"

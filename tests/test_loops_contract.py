@@ -43,7 +43,8 @@ print(json.dumps([chosen, loaded(), backend.FAMILIES["lookup_int8"]]))
 def run(tmp_path, source, args=()):
     script = tmp_path / "script.py"
     script.write_text(source)
-    result = micropython.run("unix", script, args, extra_path=[TWIN_DIR])
+    # every backend's every family compiled from source at once: more than the default heap
+    result = micropython.run("unix", script, args, heap=4 << 20, extra_path=[TWIN_DIR])
     assert result.returncode == 0, result.stdout + result.stderr
     return json.loads(result.stdout.splitlines()[-1])
 

@@ -126,3 +126,24 @@ def test_a_misaligned_model_is_read_without_misaligned_words(converted, micropyt
         used, output = run.split()
         assert used == ("True" if prepare else "None")
         np.testing.assert_array_equal(np.frombuffer(bytes.fromhex(output), np.int8), expected[0].ravel())
+
+
+def test_the_audio_front_end_runs_from_the_entry(micropython, tmp_path, monkeypatch):
+    """micro_speech with both models converted: the front end's custom Signal ops and its
+    noise estimate (state the entry sizes but never holds) run from the entry, and the
+    features and scores of a clip (49 frames, the state carried) equal TFLM's pipeline's."""
+    from tflm_speech import clip, tflm_pipeline
+
+    from host_tools import speech
+
+    samples = speech.read_wav(clip("yes"))
+    features, scores = tflm_pipeline(samples)
+    for name in ("FRONT_END", "CLASSIFIER"):
+        path = tmp_path / getattr(speech, name).name
+        path.write_bytes(prepared.precompute(getattr(speech, name).read_bytes())[0])
+        monkeypatch.setattr(speech, name, path)
+    used = micropython(LOADED, args=[speech.FRONT_END])
+    assert used.startswith("True [") and "'rfft_int16'" in used and "'pcan_uint32'" in used, used
+    result = speech.on_micropython(samples)
+    np.testing.assert_array_equal(result.features, features)
+    np.testing.assert_array_equal(result.scores, scores)

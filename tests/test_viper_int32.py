@@ -549,13 +549,41 @@ def conv_and_pool_jobs():
     return jobs
 
 
+def signal_and_int32_jobs():
+    """The audio front end's loops: every Signal op with extreme values, the real FFT at
+    every length, the front end model's goldens, int32 ops and integer CAST at the int32
+    extremes."""
+    from signal_models import FFT_LENGTHS, energy_job, rfft_job, signal_jobs
+    from test_elementwise import binary_model, int32_values
+
+    rng = np.random.default_rng(17)
+    jobs = signal_jobs(rng, 3) + [rfft_job(rng, n) for n in FFT_LENGTHS[:20]]
+    model, (x,) = energy_job(rng)
+    jobs.append((model, [np.full_like(x, -32768)]))  # energies of 2**31: one past int32
+    jobs += [(model_path("audio_preprocessor_int8").read_bytes(), ins) for ins, _ in golden_cases("audio_preprocessor_int8")[:1]]
+    for name, activation in (("ADD", "NONE"), ("SUB", "RELU"), ("MUL", "NONE"), ("MAXIMUM", None), ("MINIMUM", None), ("DIV", "RELU6")):
+        model = binary_model(name, (2, 12), (12,), [{}] * 3, activation, dtype="int32")
+        jobs.append((model, [int32_values(rng, (2, 12)), int32_values(rng, (12,), nonzero=name == "DIV")]))
+    for source, target in (("int32", "int8"), ("uint32", "int32"), ("int16", "uint32"), ("bool", "int16"), ("int8", "int32")):
+        mb = ModelBuilder()
+        x = mb.input((16,), source)
+        y = mb.tensor((16,), target)
+        mb.op("CAST", [x], [y])
+        mb.output(y)
+        info = np.iinfo(source) if source != "bool" else None
+        values = rng.random(16) < 0.5 if info is None else np.linspace(info.min, info.max, 16).astype(source)
+        jobs.append((mb.build(), [values]))
+    return jobs
+
+
 def conv_16x8_model_jobs():
     """The 16x8 convolutions as prepare drives them (a share of the sweeps) and the 64-bit
     accumulation edges of every 16x8 family."""
     return conv_16x8_jobs(CONV_CASES[:3]) + depthwise_16x8_jobs(DEPTHWISE_CASES[:3]) + quick_16x8_jobs()
 
 
-MODEL_JOBS = [golden_jobs, extreme_int8_jobs, softmax_edge_jobs, requantize_edge_jobs, conv_and_pool_jobs, conv_16x8_model_jobs]
+MODEL_JOBS = [golden_jobs, extreme_int8_jobs, softmax_edge_jobs, requantize_edge_jobs, conv_and_pool_jobs,
+              conv_16x8_model_jobs, signal_and_int32_jobs]  # fmt: skip
 
 
 @pytest.mark.parametrize("jobs", MODEL_JOBS, ids=lambda f: f.__name__)

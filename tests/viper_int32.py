@@ -529,6 +529,7 @@ _CASTS = ("int", "uint", "ptr8", "ptr16", "ptr32", "range", "len")
 _PLAIN = (
     ast.Assign,
     ast.Expr,
+    ast.Raise,
     ast.If,
     ast.While,
     ast.For,

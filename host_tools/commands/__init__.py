@@ -7,6 +7,6 @@ To add a command: write its module here and list it in COMMANDS, in the order of
 help's listing.
 """
 
-from . import bench, build_runtime, convert, demo, flash, infer, inspect, run, vboard
+from . import bench, build_runtime, convert, demo, flash, infer, inspect, run, speech, vboard
 
-COMMANDS = (inspect, infer, convert, build_runtime, flash, run, vboard, bench, demo)
+COMMANDS = (inspect, infer, convert, build_runtime, flash, run, vboard, bench, demo, speech)

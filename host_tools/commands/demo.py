@@ -1,8 +1,9 @@
-"""`demo`: person detection on a board, virtual or real: convert, flash, run, report."""
+"""`demo`: person detection and spoken words on a board, virtual or real: convert, flash,
+run, report."""
 
 import contextlib
 
-from .. import boards, qemu_vboard, vboards
+from .. import boards, qemu_vboard, speech, vboards
 from ..board_run import run_cases
 from ..errors import UserError
 from ..flashing import flash
@@ -15,11 +16,14 @@ from ..results import dequantized
 def add_parser(commands):
     p = commands.add_parser(
         "demo",
-        help="person detection on a virtual (or real) board",
+        help="person detection and spoken words on a virtual (or real) board",
         description=(
             "Start a virtual RP2040 board, convert and flash TFLM's person detection model, "
             "run it on person.bmp and no_person.bmp from the corpus through the board's REPL, "
-            "print both scores and the invoke time measured on the board, and stop the board. "
+            "print both scores and the invoke time measured on the board; then flash TFLM's "
+            "micro_speech pipeline (the audio front end and the classifier), send it the yes, "
+            "no and silence clips 20 ms at a time over the REPL, print each word with its "
+            "scores and the time the board took; and stop the board. "
             "--board qemu-arm starts the virtual ARM board instead (`vboard --board qemu-arm`). "
             "With --port and --board it does the same on a board already running: a real one, "
             "or a virtual one started with `vboard`."
@@ -55,6 +59,19 @@ def person_detection(port, board):
         print("  (the ARM board's clock counts instructions: 1 ms = 1,000,000 executed)")
 
 
+def spoken_words(port, board):
+    for clip in ("yes", "no", "silence"):
+        samples = speech.read_wav(CORPUS / "data" / ("%s_1000ms.wav" % clip))
+        result = speech.on_board(samples, port, board)
+        report = result.report
+        scores = ", ".join("%s %d" % (label, s) for label, s in zip(speech.LABELS, result.scores[0]))
+        print(
+            "  %-18s heard %-8s (%s; front end %.1f ms a frame, classifier %.1f ms on the board)"
+            % (clip + "_1000ms.wav", result.label, scores,
+               report["front_end_us"] / 1000 / report["frames"], report["classifier_us"] / 1000)
+        )  # fmt: skip
+
+
 def run(args):
     board = boards.load(args.board)
     if not (CORPUS / "models").is_dir():
@@ -68,5 +85,7 @@ def run(args):
             print("%s board on %s" % (board.name, port))
         print("person detection (TFLM's person_detect.tflite, 96x96 grayscale):")
         person_detection(port, board)
+        print("spoken words (TFLM's micro_speech: audio_preprocessor_int8, then micro_speech_quantized):")
+        spoken_words(port, board)
     if args.port is None:
         print("stopped the virtual board")

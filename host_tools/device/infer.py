@@ -76,6 +76,7 @@ def main():
     heap_prepared = gc.mem_alloc() - heap_before
     results = []
     for case in spec["cases"]:
+        interp.reset()  # each case from a fresh state, as TFLM's goldens are made
         for i, path in enumerate(case["inputs"]):
             read_into(path, interp.input(i))
         start = time.ticks_us()

@@ -28,7 +28,7 @@ def derived(model):
     assert interp.precomputed is None and interp.arena_used == plan.arena_bytes
     spans = [span or (-1, 0) for span in plan.int_spans]
     per_op = list(plan.scratch_offsets) + list(plan.scratch_bytes) + list(plan.table_bytes)
-    per_op += [span[0] for span in spans] + [span[1] for span in spans]
+    per_op += [span[0] for span in spans] + [span[1] for span in spans] + list(plan.state_bytes)
     header = struct.pack(
         prepared.HEADER, prepared.FORMAT, 0, len(plan.tensor_offsets), len(plan.scratch_bytes),
         plan.planned_bytes, plan.activation_bytes, sum(plan.table_bytes), plan.shared_bytes,
@@ -36,7 +36,8 @@ def derived(model):
     )  # fmt: skip
     words = list(plan.tensor_offsets) + per_op + list(plan.variables)
     data = header + struct.pack("<%di" % len(words), *words)
-    return interp, data + bytes(interp.arena[plan.planned_bytes : plan.arena_bytes])
+    tables_end = plan.planned_bytes + sum(plan.table_bytes) + plan.shared_bytes  # then the state
+    return interp, data + bytes(interp.arena[plan.planned_bytes : tables_end])
 
 
 def with_loops(model, data):

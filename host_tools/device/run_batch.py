@@ -1,9 +1,10 @@
 # Runs on MicroPython: many (model, inputs) jobs in one process, for kernel sweeps.
 # Usage: micropython run_batch.py JOBS.jsonl LOOPS
 # JOBS.jsonl: {"arena_bytes": the largest arena, or null}, then one line per job: {"model",
-# "inputs", "prefix"}, read one at a time (a board's heap does not hold a long list). Each
-# job writes its outputs next to its inputs and prints one JSON line: {"outputs": count}
-# or {"error": message}.
+# "steps", "reset_before", "prefix"}, read one at a time (a board's heap does not hold a long
+# list). A job invokes one interpreter once per step (its list of input files), calling
+# reset() before the steps listed, and writes step s's outputs to PREFIX s<s>_out<i>.bin;
+# it prints one JSON line: {"outputs": count} or {"error": message}.
 import gc
 import json
 import sys
@@ -31,12 +32,15 @@ def file_data(path):
 
 def run(job, loops):
     interp = ulite.Interpreter(file_data(job["model"]), arena=arena, loops=loops)
-    for i, path in enumerate(job["inputs"]):
-        interp.input(i).copy_from(file_data(path))
-    interp.invoke()
-    for i in range(interp.outputs):
-        with open(job["prefix"] + "out%d.bin" % i, "wb") as f:
-            f.write(interp.output(i).data)
+    for step, inputs in enumerate(job["steps"]):
+        if step in job["reset_before"]:
+            interp.reset()
+        for i, path in enumerate(inputs):
+            interp.input(i).copy_from(file_data(path))
+        interp.invoke()
+        for i in range(interp.outputs):
+            with open(job["prefix"] + "s%d_out%d.bin" % (step, i), "wb") as f:
+                f.write(interp.output(i).data)
     return {"outputs": interp.outputs}
 
 

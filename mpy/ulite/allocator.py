@@ -6,9 +6,9 @@ tables in one arena.
     plan = allocator.plan()        # where every tensor and scratch buffer lives
 
 The arena holds the planned part (activations and kernels' scratch, placed by lifetime),
-then each op's own tables in op order, then the int32 values ops share. Requests are kept
-as flat per-op lists. `memory_plan(model)` is the plan of a model's bytes: what tests and
-tools read.
+then each op's own tables in op order, then the int32 values ops share, then each op's
+state in op order. Requests are kept as flat per-op lists. `memory_plan(model)` is the
+plan of a model's bytes: what tests and tools read.
 """
 
 import struct
@@ -27,8 +27,9 @@ class Allocator:
 
     Kernels' check(op, requests) get the allocator as `requests` and ask for arena bytes
     (TFLM's RequestScratchBufferInArena and AllocatePersistentBuffer), kept per op i:
-    scratch_bytes[i] (live only while the op runs), persistent_bytes[i] (its own tables)
-    and int_spans[i] ((offset, bytes) of its int32 values among the shared ones, or None).
+    scratch_bytes[i] (live only while the op runs), persistent_bytes[i] (its own tables),
+    state_bytes[i] (what it keeps from one invoke to the next) and int_spans[i] ((offset,
+    bytes) of its int32 values among the shared ones, or None).
     """
 
     def __init__(self, model, progress=None):
@@ -41,6 +42,7 @@ class Allocator:
         self.unsupported = []
         self.scratch_bytes = []
         self.persistent_bytes = []
+        self.state_bytes = []
         self.int_spans = []
         self.shared_bytes = 0  # bytes of the int32 values ops share
         self._shared = {}  # the int32 values asked for -> their offset among the shared ones
@@ -49,9 +51,10 @@ class Allocator:
             if progress is not None:
                 progress.stage = "checking op %d" % i
             self.op = op = m.operator(i)
-            kernel = kernel_for(op.code)
+            kernel = kernel_for(op.code, op.custom_name)
             self.scratch_bytes.append(0)
             self.persistent_bytes.append(0)
+            self.state_bytes.append(0)
             self.int_spans.append(None)
             reason = None
             if kernel is None:
@@ -77,6 +80,12 @@ class Allocator:
     def persistent(self, nbytes):
         """Ask for arena bytes for this op's precomputed tables."""
         self.persistent_bytes[-1] += self._request(nbytes, "persistent")
+
+    def state(self, nbytes):
+        """Ask for arena bytes this op keeps across invokes (TFLM keeps such state in a
+        persistent buffer, e.g. a noise estimate): zeroed at construction and by
+        Interpreter.reset(), never planned over."""
+        self.state_bytes[-1] += self._request(nbytes, "state")
 
     def ints(self, values):
         """Ask for int32 `values` (a loop's geometry) to be kept in the arena for the
@@ -151,8 +160,8 @@ class Allocator:
         for i, offset in zip(scratch_ops, offsets[len(planned) :]):
             scratch_offsets[i] = offset
         activation_bytes = total if activations_only is None else activations_only
-        persistent_bytes = sum(self.persistent_bytes) + self.shared_bytes
-        requests = (scratch_bytes, self.persistent_bytes, self.int_spans, self.shared_bytes)
+        persistent_bytes = sum(self.persistent_bytes) + self.shared_bytes + sum(self.state_bytes)
+        requests = (scratch_bytes, self.persistent_bytes, self.int_spans, self.shared_bytes, self.state_bytes)
         return Plan(
             m, tensor_offsets, scratch_offsets, total, activation_bytes, persistent_bytes,
             variables, requests,

@@ -92,7 +92,7 @@ class Interpreter:
             view[plan.planned_bytes : plan.planned_bytes + len(tables)] = tables
             for name in plan.loops:  # machine code: blocks in one piece, found before the ops'
                 getattr(self.loops, name)
-            kernels = [kernel_for(m.op_code(i)) for i in range(m.op_count)]
+            kernels = [kernel_for(*m.op_code(i)) for i in range(m.op_count)]
         else:
             # Derive the tables first, then prepare as from a precomputed plan: the loops are
             # loaded by then and the derivations' garbage gone, so what stays packs together.
@@ -115,6 +115,8 @@ class Interpreter:
         self._args = [None] * len(kernels)
         tail = plan.planned_bytes  # each op's own tables, in op order, then the shared ints
         shared_at = tail + sum(plan.table_bytes)
+        state_at = shared_at + plan.shared_bytes  # then each op's state, in op order
+        self._states = []
         for i, kernel in enumerate(kernels):
             progress.stage = "preparing op %d" % i
             op = m.operator(i)
@@ -127,6 +129,11 @@ class Interpreter:
             ints = plan.int_spans[i]
             at = shared_at + ints[0] if ints else 0
             context.ints = view[at : at + ints[1]] if ints else None
+            state = plan.state_bytes[i]
+            context.state = view[state_at : state_at + state] if state else None
+            if state:
+                self._states.append(context.state)
+                state_at += state
             _check_views(op)
             try:
                 self._fns[i], self._args[i] = kernel.prepare(op, context)
@@ -193,11 +200,16 @@ class Interpreter:
             fns[i](args[i])
 
     def reset(self):
-        """Set variable (state) tensors back to their zero point, as TFLM does."""
+        """Forget what earlier invokes left behind, as TFLM's Reset does: variable tensors
+        (an SVDF's or LSTM's state in the model) back to their zero point, and the state
+        ops keep in the arena (e.g. a noise estimate) back to zeros."""
         for t in self._variables:
             fill = t.zero_point & 0xFF if t.dtype == "int8" else 0
             for i in range(t.nbytes):
                 t.data[i] = fill
+        for state in self._states:
+            for i in range(len(state)):
+                state[i] = 0
 
     @property
     def op_names(self):
@@ -218,8 +230,8 @@ class Interpreter:
 
 class Context:
     """What prepare(op, context) gets besides the graph node: memoryviews of the arena
-    bytes the op's check asked for (scratch, persistent, ints; None where it asked for
-    none), the loop backend, and the int32 accumulators every op shares (ACC_CHUNK of
+    bytes the op's check asked for (scratch, persistent, state, ints; None where it asked
+    for none), the loop backend, and the int32 accumulators every op shares (ACC_CHUNK of
     them). One object serves every op in turn: kernels keep the views, never the context.
     """
 
@@ -229,6 +241,7 @@ class Context:
         self.precomputed = False
         self.scratch = None
         self.persistent = None
+        self.state = None
         self.ints = None
 
 
@@ -245,7 +258,7 @@ class _Progress:
 # (functions invoke still calls keep what they use); the next construction imports them.
 _CONSTRUCTION_ONLY = (
     "ulite.kernels", "ulite.allocator", "ulite.planner", "ulite.quant", "ulite.views",
-    "ulite.fxp_ops", "ulite.broadcast",
+    "ulite.fxp_ops", "ulite.broadcast", "ulite.flexbuffer",
 )  # fmt: skip
 
 

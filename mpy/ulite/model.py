@@ -8,6 +8,7 @@ from .flatbuf import FlatBuffer, describe
 from .tensor import Tensor
 
 BUILTIN_CUSTOM = 32
+_FLEXBUFFERS = 0  # CustomOptionsFormat
 
 # At most this many operator codes, subgraphs, tensors, operators and metadata entries: far
 # above what fits on a board, low enough that planning a hostile graph cannot take minutes.
@@ -28,6 +29,7 @@ OPTIONS_TYPES = {
     "TransposeOptions": 26,
     "ReducerOptions": 27,
     "SubOptions": 28,
+    "DivOptions": 29,
     "SqueezeOptions": 30,
     "StridedSliceOptions": 32,
     "DequantizeOptions": 38,
@@ -64,7 +66,7 @@ class Operator:
         self.inputs = inputs  # list of Tensor, None where an optional input is absent
         self.outputs = outputs
         self.options_type = options_type
-        self.options_table = options
+        self.options_table = options  # custom ops: (start, length) of custom_options
 
     @property
     def name(self):
@@ -100,6 +102,15 @@ class Operator:
     def option_ints(self, type_name, field_id):
         table = self.options(type_name)
         return self.model.fb.int_vector(table, field_id, self) if table else ()
+
+    def custom_options(self):
+        """A custom op's options: its FlexBuffers map as a dict ({} when it has none)."""
+        from .flexbuffer import read_map  # only custom ops pay for the reader
+
+        start, length = self.options_table
+        if not length:
+            return {}
+        return read_map(self.model.fb.buf[start : start + length], self.where())
 
 
 def in_op(op, error):
@@ -292,8 +303,9 @@ class Model:
         )
 
     def op_code(self, index):
-        """The builtin code of operator `index` (resolving its kernel needs no more)."""
-        return self.opcodes[self.opcode_index(index)][0]
+        """(builtin code, custom name or None) of operator `index` (resolving its kernel
+        needs no more)."""
+        return self.opcodes[self.opcode_index(index)]
 
     def opcode_index(self, index):
         what = ("op %d", index)
@@ -317,7 +329,8 @@ class Model:
         fb = self.fb
         what = ("op %d", index)
         table = fb.vector_table(self.ops_start, index, what)
-        opcode_index, inputs, outputs, options_type, options = fb.slots(table, 5, what)
+        slots = fb.slots(table, 7, what)
+        opcode_index, inputs, outputs, options_type, options, custom_options, custom_format = slots
         opcode_index = fb.read("<I", 4, table + opcode_index, what) if opcode_index else 0
         if opcode_index >= len(self.opcodes):
             raise ModelError(
@@ -327,8 +340,15 @@ class Model:
         code, custom = self.opcodes[opcode_index]
         inputs = self._op_tensors(fb.ints_at(table + inputs if inputs else 0, what), index, code, custom, "input")
         outputs = self._op_tensors(fb.ints_at(table + outputs if outputs else 0, what), index, code, custom, "output")
-        options_type = fb.read("<B", 1, table + options_type, what) if options_type else 0
-        options = fb.deref(table + options, what) if options_type and options else 0
+        if code == BUILTIN_CUSTOM:
+            options_type = 0
+            options = fb.vector_at(table + custom_options if custom_options else 0, 1, what)
+            custom_format = fb.read("<b", 1, table + custom_format, what) if custom_format else _FLEXBUFFERS
+            if options[1] and custom_format != _FLEXBUFFERS:
+                raise ModelError("op %d (%s): custom options are not FlexBuffers" % (index, op_name(code, custom)))
+        else:
+            options_type = fb.read("<B", 1, table + options_type, what) if options_type else 0
+            options = fb.deref(table + options, what) if options_type and options else 0
         return Operator(self, index, code, custom, inputs, outputs, options_type, options)
 
     def _op_tensors(self, indices, index, code, custom, kind):

@@ -17,8 +17,10 @@ The entry's data, little-endian: HEADER (format, crc32, tensor count, op count, 
 bytes, activation bytes, table bytes, shared int bytes, state tensor count, loop names
 bytes), then an int32 arena offset per tensor (-1: not planned), OP_FIELDS arrays of an
 int32 per op (scratch offset, scratch bytes, table bytes, offset and bytes of its shared
-ints: -1 and 0 for none), the state tensors' indices, the tables and shared ints as they
-lie after the planned part of the arena, and the loop names (space-separated).
+ints: -1 and 0 for none, state bytes), the state tensors' indices, the tables and shared
+ints as they lie after the planned part of the arena, and the loop names
+(space-separated). The ops' state follows the shared ints in the arena, zeroed: the
+entry holds only its size.
 """
 
 import struct
@@ -28,10 +30,10 @@ from .plan import Plan
 NAME = "ulite_prepared"
 # Bump when a kernel changes what it writes into its tables or asks of the arena, or the
 # planner's rules change: entries of other formats are not used.
-FORMAT = 2
+FORMAT = 3
 HEADER = "<2I8i"
 HEADER_BYTES = 40
-OP_FIELDS = 5
+OP_FIELDS = 6
 
 
 def read(model):
@@ -67,11 +69,12 @@ def read(model):
     for _ in range(OP_FIELDS):
         per_op.append(struct.unpack_from("<%di" % ops, buf, pos))
         pos += 4 * ops
-    scratch_offsets, scratch_bytes, table_bytes, int_offsets, int_bytes = per_op
+    scratch_offsets, scratch_bytes, table_bytes, int_offsets, int_bytes, state_bytes = per_op
     variables = list(struct.unpack_from("<%di" % states, buf, pos))
     int_spans = [None if at < 0 else (at, n) for at, n in zip(int_offsets, int_bytes)]
-    requests = (scratch_bytes, table_bytes, int_spans, shared)
-    plan = Plan(model, offsets, scratch_offsets, planned, activations, tables + shared, variables, requests)
+    requests = (scratch_bytes, table_bytes, int_spans, shared, state_bytes)
+    persistent = tables + shared + sum(state_bytes)
+    plan = Plan(model, offsets, scratch_offsets, planned, activations, persistent, variables, requests)
     plan.tables = buf[tail:end]
     plan.loops = str(bytes(buf[end : end + names]), "utf-8").split()
     return plan, None

@@ -38,3 +38,18 @@ def int64_view(buf):
 def float32_view(buf):
     """Indexable float32 view of a byte buffer."""
     return _view(buf, uctypes.FLOAT32 if uctypes else 0, "f", 4)
+
+
+def int16_view(buf):
+    """Indexable int16 view of a byte buffer."""
+    return _view(buf, uctypes.INT16 if uctypes else 0, "h", 2)
+
+
+def uint32_view(buf):
+    """Indexable uint32 view of a byte buffer."""
+    return _view(buf, uctypes.UINT32 if uctypes else 0, "I", 4)
+
+
+def uint64_view(buf):
+    """Indexable uint64 view of a byte buffer (values above 2**30 are long ints)."""
+    return _view(buf, uctypes.UINT64 if uctypes else 0, "Q", 8)

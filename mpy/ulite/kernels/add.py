@@ -2,7 +2,8 @@
 
 int8: each input is rescaled to a common scale with TFLM's arithmetic (left shift 20,
 multipliers smaller than one), the two are added, and the sum is requantized. SUB is ADD
-with the second input negated and the same double-precision multipliers. (sub_common.cc
+with the second input negated and the same double-precision multipliers. int32 (no
+quantization): plain sums and differences, wrapping around as TFLM's do. (sub_common.cc
 reads as float32 divisions widened to double, but the TFLM build ulite is tested against
 matches the double derivation on every scale triple where the two differ;
 tests/test_elementwise.py pins such triples.)
@@ -10,10 +11,12 @@ tests/test_elementwise.py pins such triples.)
 
 from .. import quant
 from . import binary
-from .common import activation_bounds, const, quantized, require
+from .common import activation_bounds, const, int32_bounds, quantized, require
 
 # Fields of ulite.layouts.binary, restated for the compiler to fold (see ulite.layouts).
 _BINARY_SUM = const(0)
+_INT32_SUM = const(0)
+_INT32_DIFFERENCE = const(1)
 
 _SUB = const(41)  # builtin operator code (ADD is the other)
 _LEFT_SHIFT = 20
@@ -30,6 +33,9 @@ def prepare(op, context):
     activation = op.option("SubOptions" if subtract else "AddOptions", 0, "b", 0)
     if out.dtype == "float32":
         return binary.float_step(op, _difference if subtract else _sum, activation)
+    if out.dtype == "int32":  # TFLM's int32 ADD ignores the fused activation, SUB applies it
+        bounds = int32_bounds(activation if subtract else 0)
+        return binary.int32_step(op, context, _INT32_DIFFERENCE if subtract else _INT32_SUM, bounds)
     for t in (x1, x2, out):
         quantized(op, t)
     s1 = quant.from_float32_bits(x1.scale_bits())

@@ -4,9 +4,12 @@ int8: the loops' binary_int8 walks TFLM's broadcast, takes each input's value mi
 point (rescaled to a common scale for sums, as TFLM's ADD/SUB do), combines the two (sum,
 product, maximum or minimum) and requantizes.
 float32: plain Python over the same broadcast walk, as TFLM's float reference kernels.
+int32: the loops' binary_int32 walks it (results wrap around as TFLM's do on its
+two's-complement targets).
 """
 
 from ..broadcast import broadcast, walk
+from ..tensor import INT32_MAX, INT32_MIN
 from ..views import float32_view
 from .common import (
     arity,
@@ -17,12 +20,15 @@ from .common import (
     unsupported,
 )
 
+TYPES = ("int8,int8->int8", "float32,float32->float32", "int32,int32->int32")
 
-def check(op, requests):
-    """Validate an int8 or float32 op with broadcasting; reserve its requantization table."""
+
+def check(op, requests, allowed=TYPES):
+    """Validate an op of the `allowed` types with broadcasting; reserve the requantization
+    table of int8."""
     arity(op, 2, 1)
     types = io_types(op)
-    if types not in ("int8,int8->int8", "float32,float32->float32"):
+    if types not in allowed:
         unsupported(types)
     broadcast(op, [t.shape for t in op.inputs], op.outputs[0].shape)
     if types == "int8,int8->int8":
@@ -71,3 +77,12 @@ def _run_float(args):
             v = hi
         out[i] = v
         i += 1
+
+
+def int32_step(op, context, mode, bounds=(INT32_MIN, INT32_MAX)):
+    """(fn, args) running the loops' binary_int32 (args in layouts.binary INT32_ARG_ order):
+    x1 and x2 combined by `mode` (an INT32_ mode) with broadcasting, clamped to `bounds`."""
+    x1, x2 = op.inputs
+    dims, (st1, st2) = broadcast(op, [x1.shape, x2.shape], op.outputs[0].shape)
+    data = (op.outputs[0].data, x1.data, x2.data, dims, st1, st2, mode)
+    return context.loops.binary_int32, data + tuple(bounds)

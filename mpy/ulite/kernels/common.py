@@ -84,6 +84,17 @@ def float_bounds(activation):
     return None, None
 
 
+def int32_bounds(activation):
+    """TFLM CalculateActivationRange for int32 outputs."""
+    if activation == 1:
+        return 0, INT32_MAX
+    if activation == 3:
+        return 0, 6
+    if activation == 2:
+        return -1, 1
+    return -INT32_MAX - 1, INT32_MAX
+
+
 def requant_bytes(channels):
     """Persistent bytes of per-channel requantization tables (int32 multiplier, int8 shift)."""
     return 4 * channels + ((channels + 3) & ~3)

@@ -12,6 +12,8 @@ from .common import const, unsupported
 # Fields of ulite.layouts.binary, restated for the compiler to fold (see ulite.layouts).
 _BINARY_MAXIMUM = const(2)
 _BINARY_MINIMUM = const(3)
+_INT32_MAXIMUM = const(3)
+_INT32_MINIMUM = const(4)
 
 _IDENTITY = (1 << 30, 1)  # QuantizeMultiplier(1.0): MBQM(x) == x for every int8 x
 _MAXIMUM = const(55)  # builtin operator code (MINIMUM is the other)
@@ -35,6 +37,8 @@ def prepare(op, context):
     maximum = op.code == _MAXIMUM
     if op.outputs[0].dtype == "float32":
         return binary.float_step(op, _maximum if maximum else _minimum, 0)
+    if op.outputs[0].dtype == "int32":
+        return binary.int32_step(op, context, _INT32_MAXIMUM if maximum else _INT32_MINIMUM)
     offset = binary.transform(op.outputs[0].zero_point)
     mode = _BINARY_MAXIMUM if maximum else _BINARY_MINIMUM
     return binary.int8_step(op, context, (offset, offset), _IDENTITY, -128, 127, mode)

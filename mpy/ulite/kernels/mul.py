@@ -2,14 +2,16 @@
 
 int8: out = clamp(MBQM((x1 - zp1) * (x2 - zp2), M, shift) + zp_out) with
 (M, shift) = QuantizeMultiplier((double)s1 * (double)s2 / (double)s_out).
+int32: TFLM's WrappingMul, clamped to the fused activation's range.
 """
 
 from .. import quant
 from . import binary
-from .common import activation_bounds, check_accumulator, const, quantized
+from .common import activation_bounds, check_accumulator, const, int32_bounds, quantized
 
 # Fields of ulite.layouts.binary, restated for the compiler to fold (see ulite.layouts).
 _BINARY_PRODUCT = const(1)
+_INT32_PRODUCT = const(2)
 
 _OPTIONS = "MulOptions"
 
@@ -25,6 +27,8 @@ def prepare(op, context):
     activation = op.option(_OPTIONS, 0, "b", 0)
     if op.outputs[0].dtype == "float32":
         return binary.float_step(op, _product, activation)
+    if op.outputs[0].dtype == "int32":
+        return binary.int32_step(op, context, _INT32_PRODUCT, int32_bounds(activation))
     multiplier = _multiplier(op)
     transforms = [binary.transform(t.zero_point) for t in (x1, x2)]
     lo, hi = activation_bounds(op, activation, op.outputs[0])

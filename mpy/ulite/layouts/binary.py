@@ -33,3 +33,23 @@ TRANSFORM_RIGHT_SHIFT = const(4)
 TRANSFORM_FIELDS = const(5)
 
 BROADCAST_RANK = const(6)  # dims the loops walk (kernels collapse and pad to it)
+
+# int32 ops (no quantization): the arguments of the loops' binary_int32
+INT32_ARG_OUT = const(0)
+INT32_ARG_X1 = const(1)
+INT32_ARG_X2 = const(2)
+INT32_ARG_DIMS = const(3)  # BROADCAST_RANK output dims, outermost first
+INT32_ARG_STRIDES1 = const(4)
+INT32_ARG_STRIDES2 = const(5)
+INT32_ARG_MODE = const(6)  # one of the INT32_ modes below
+INT32_ARG_LO = const(7)  # the fused activation's range
+INT32_ARG_HI = const(8)
+INT32_ARGS = const(9)
+
+# how binary_int32 combines x1 and x2 (sums, differences and products wrap around)
+INT32_SUM = const(0)
+INT32_DIFFERENCE = const(1)
+INT32_PRODUCT = const(2)
+INT32_MAXIMUM = const(3)
+INT32_MINIMUM = const(4)
+INT32_QUOTIENT = const(5)  # truncating toward zero, as C's division

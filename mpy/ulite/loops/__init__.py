@@ -29,9 +29,12 @@ FUNCTIONS = (
     # shape: data movement and reduction
     "copy_strided",
     "fill",
+    "move_bytes",
     "mean_int8",
-    # elementwise: one-input int8 ops as a table
+    # elementwise: one-input int8 ops as a table, integer CAST, int32 two-input ops
     "lookup_int8",
+    "cast_integer",
+    "binary_int32",
     # conv
     "weight_sums",
     "conv_int8",
@@ -46,6 +49,16 @@ FUNCTIONS = (
     "depthwise_16x8",
     # float32 (one copy for every backend)
     "conv_float32",
+    # signal: the Signal library's audio front end ops
+    "window_int16",
+    "fft_auto_scale_int16",
+    "rfft_int16",
+    "energy_int16",
+    "filter_bank_uint64",
+    "filter_bank_sqrt_uint64",
+    "spectral_subtraction_uint32",
+    "pcan_uint32",
+    "filter_bank_log_uint32",
 )
 ARM_ARCHS = (4, 5, 6, 7, 8)  # armv6m, armv7m, armv7em, armv7emsp, armv7emdp (py/persistentcode.h)
 _CANNOT = "loops=%r needs %s: leave loops unset for the fastest loops this port runs"

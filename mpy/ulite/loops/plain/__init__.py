@@ -17,8 +17,11 @@ FAMILIES = {
     "fxp_map": "plain.core",
     "copy_strided": "plain.shape",
     "fill": "plain.shape",
+    "move_bytes": "plain.shape",
     "mean_int8": "plain.shape",
     "lookup_int8": "plain.elementwise",
+    "cast_integer": "plain.integer",
+    "binary_int32": "plain.integer",
     "weight_sums": "plain.conv",
     "conv_int8": "plain.conv",
     "depthwise_int8": "plain.conv",
@@ -29,6 +32,15 @@ FAMILIES = {
     "conv_16x8": "plain.wide",
     "depthwise_16x8": "plain.wide",
     "conv_float32": "float32",
+    "window_int16": "plain.signal",
+    "fft_auto_scale_int16": "plain.signal",
+    "rfft_int16": "plain.signal",
+    "energy_int16": "plain.signal",
+    "filter_bank_uint64": "plain.signal",
+    "filter_bank_sqrt_uint64": "plain.signal",
+    "spectral_subtraction_uint32": "plain.signal",
+    "pcan_uint32": "plain.signal",
+    "filter_bank_log_uint32": "plain.signal",
 }
 
 

@@ -3,6 +3,7 @@ viper/mean.py."""
 
 from ...layouts import copy as copy_layout
 from ...layouts import mean as mean_layout
+from ...tensor import array_itemsize, byte_view
 from ...views import int32_view as _i32
 from .core import requantize
 
@@ -79,3 +80,16 @@ def mean_int8(args):
                     fill_count = 0
     if fill_count:
         requantize(acc_buf, out, done, fill_count, rq, 0)
+
+
+def move_bytes(dst, dst_start, src, src_start, count):
+    d = _byte_view(dst)
+    s = _byte_view(src)
+    d[dst_start : dst_start + count] = bytes(s[src_start : src_start + count])  # overlap-safe
+
+
+def _byte_view(buf):
+    """Byte-level view of a buffer (an array('h') or a memoryview of one slices by items)."""
+    if isinstance(buf, (bytes, bytearray)):
+        return buf
+    return byte_view(buf, len(buf) * array_itemsize(buf))

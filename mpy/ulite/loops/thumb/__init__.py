@@ -20,8 +20,11 @@ FAMILIES = {
     "fxp_map": "viper.fxp",
     "copy_strided": "viper.copy",
     "fill": "viper.copy",
+    "move_bytes": "viper.copy",
     "mean_int8": "viper.mean",
     "lookup_int8": "viper.elementwise",
+    "cast_integer": "viper.integer",
+    "binary_int32": "viper.integer",
     "weight_sums": "viper.sums",
     "conv_int8": "thumb.conv",
     "depthwise_int8": "thumb.depthwise",
@@ -32,6 +35,15 @@ FAMILIES = {
     "conv_16x8": "viper.wide",
     "depthwise_16x8": "viper.wide",
     "conv_float32": "float32",
+    "window_int16": "viper.signal",
+    "fft_auto_scale_int16": "viper.signal",
+    "rfft_int16": "viper.signal",
+    "energy_int16": "viper.signal",
+    "filter_bank_uint64": "viper.signal",
+    "filter_bank_sqrt_uint64": "viper.signal",
+    "spectral_subtraction_uint32": "viper.signal",
+    "pcan_uint32": "viper.signal",
+    "filter_bank_log_uint32": "viper.signal",
 }
 
 

@@ -132,3 +132,20 @@ def fill(dst, nbytes: int, value, itemsize: int):
         start = words << 2
     for j in range(start, nbytes):
         d8[j] = (word >> ((j & 3) << 3)) & 0xFF
+
+
+@micropython.viper
+def move_bytes(dst, dst_start: int, src, src_start: int, count: int):
+    """dst[dst_start:dst_start + count] = src[src_start:src_start + count], byte by byte,
+    backwards when the two overlap with the destination after the source (a memmove).
+    dst and src are any buffers (bytearray, array, memoryview)."""
+    d = ptr8(dst)
+    s = ptr8(src)
+    if int(d) + dst_start > int(s) + src_start:
+        i = count - 1
+        while i >= 0:
+            d[dst_start + i] = s[src_start + i]
+            i -= 1
+    else:
+        for i in range(count):
+            d[dst_start + i] = s[src_start + i]
