@@ -3,7 +3,11 @@
 int8 on both loop backends: broadcasting shapes up to 6-D, fused activations, zero points
 -128 and 127, constant inputs, and all 256 x 256 input pairs (one broadcast (256, 1) x
 (1, 256) op), including scale triples where multipliers derived in float32 instead of
-double change outputs (TFLM's sub_common.cc reads as float32; its build matches double). float32 with broadcasting and activations.
+double change outputs (TFLM's sub_common.cc reads as float32; its build matches double).
+int16 likewise: ADD and SUB (TFLM's general path, power-of-two scales too, zero points at
+the ends of int16), MUL (zero points 0, as TFLM requires), MAXIMUM and MINIMUM, with the
+extreme values paired with each other and random pairs over the whole int16 range.
+float32 with broadcasting and activations.
 """
 
 import numpy as np
@@ -34,6 +38,10 @@ ALL_PAIRS = (
 
 def rand_int8(rng, shape):
     return rng.integers(-128, 128, size=shape, dtype=np.int8)
+
+
+def rand_int16(rng, shape):
+    return rng.integers(-32768, 32768, size=shape, dtype=np.int16)
 
 
 def binary_model(name, s1, s2, qs, activation=None, const2=None, dtype="int8"):
@@ -134,6 +142,76 @@ def maximum_minimum_int8_jobs():
 @pytest.mark.parametrize("loops", BACKENDS)
 def test_maximum_minimum_int8(loops):
     compare(maximum_minimum_int8_jobs(), loops)
+
+
+INT16_EDGES = np.array([-32768, -32767, -16384, -1, 0, 1, 16383, 32766, 32767], np.int16)
+
+
+def int16_pairs(rng):
+    """(a, b) broadcasting to 25 x 300: the edge values against each other and random values
+    over the whole int16 range."""
+    a = np.concatenate([INT16_EDGES, rand_int16(rng, 16)]).reshape(25, 1)
+    b = np.concatenate([INT16_EDGES, rand_int16(rng, 291)]).reshape(1, 300)
+    return [a, b]
+
+
+def int16_quant(rng, zero_point=0, scale_range=(1e-5, 1e-2)):
+    lo, hi = np.log(scale_range[0]), np.log(scale_range[1])
+    return dict(scale=float(np.exp(rng.uniform(lo, hi))), zero_point=zero_point)
+
+
+def arithmetic_int16_jobs(rng, name):
+    """ADD, SUB or MUL on int16 over the broadcasting shapes and activations, then every
+    edge pair at several scale triples (power-of-two ones among them)."""
+    jobs = []
+    zero_points = [(-32768, 32767, -32768), (32767, -32768, 32767), (5, -7, 100)]
+    for k, (s1, s2) in enumerate(SHAPES):
+        zps = (0, 0, 0) if name == "MUL" else zero_points[k % len(zero_points)]
+        for activation in ACTIVATIONS:
+            qs = [int16_quant(rng, z) for z in zps]
+            if name == "MUL":  # s1 * s2 / s_out below one: TFLM's shift would overflow
+                qs[2]["scale"] = qs[0]["scale"] * qs[1]["scale"] / rng.uniform(1e-3, 0.9)
+            model = binary_model(name, s1, s2, qs, activation, dtype="int16")
+            jobs.append((model, [rand_int16(rng, s1), rand_int16(rng, s2)]))
+    triples = [(2.0**-15, 2.0**-15, 2.0**-15), (2.0**-15, 2.0**-12, 2.0**-11), (1e-4, 3e-3, 2e-3)]
+    if name == "MUL":  # s1 * s2 / s_out just below one, and tiny
+        triples += [(2.0**-7, 0.0078, 2.0**-14), (1e-3, 1e-3, 0.5)]
+    else:  # the rescale multipliers are int8's: these differ in float32 and double
+        triples += [triple[:3] for triple in DOUBLE_SENSITIVE]
+    for s1, s2, so in triples:
+        zps = (0, 0, 0) if name == "MUL" else (-3, 32767, -32768)
+        qs = [dict(scale=s, zero_point=z) for s, z in zip((s1, s2, so), zps)]
+        jobs.append((binary_model(name, (25, 1), (1, 300), qs, "NONE", dtype="int16"), int16_pairs(rng)))
+    return jobs
+
+
+def arithmetic_int16_sweep():
+    rng = np.random.default_rng(24)
+    return [job for name in ("ADD", "SUB", "MUL") for job in arithmetic_int16_jobs(rng, name)]
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_add_sub_mul_int16(loops):
+    compare(arithmetic_int16_sweep(), loops)
+
+
+def maximum_minimum_int16_jobs():
+    rng = np.random.default_rng(25)
+    jobs = []
+    for (s1, s2), z in zip(SHAPES[:5], (-32768, 32767, 0, 5, -9)):
+        q = int16_quant(rng, z)
+        for name in ("MAXIMUM", "MINIMUM"):
+            inputs = [rand_int16(rng, s1), rand_int16(rng, s2)]
+            jobs.append((binary_model(name, s1, s2, [q] * 3, dtype="int16"), inputs))
+    q = int16_quant(rng, 0)
+    for name in ("MAXIMUM", "MINIMUM"):
+        jobs.append((binary_model(name, (25, 1), (1, 300), [q] * 3, dtype="int16"), int16_pairs(rng)))
+    return jobs
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_maximum_minimum_int16(loops):
+    compare(maximum_minimum_int16_jobs(), loops)
 
 
 def test_refusals():

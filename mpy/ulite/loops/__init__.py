@@ -14,10 +14,11 @@ import sys
 
 NAMES = ("thumb", "viper", "plain")
 FUNCTIONS = (
-    # core: requantization and the two-input and fully connected int8 loops
+    # core: requantization, the two-input loops and the fully connected int8 loop
     "requantize",
     "fully_connected_int8",
     "binary_int8",
+    "binary_int16",
     # core: softmax's steps and fixed-point programs (ulite.fxp_ops)
     "widen",
     "diff_from_max_int8",

@@ -56,6 +56,22 @@ def fully_connected_int8(args):
 
 
 def binary_int8(args):
+    _binary(args, _s8_at, 20)
+
+
+def binary_int16(args):
+    _binary(args, _s16_at, 15)
+
+
+def _s8_at(buf, i):
+    return (buf[i] ^ 0x80) - 0x80
+
+
+def _s16_at(buf, i):
+    return struct.unpack_from("<h", buf, 2 * i)[0]
+
+
+def _binary(args, value_at, left_shift):
     out, x1, x2, r1, r2, dims, st1, st2, acc_buf, chunk, rq, mode = args
     acc = _i32(acc_buf)
     zp1 = r1[binary_layout.TRANSFORM_ZERO_POINT]
@@ -63,10 +79,10 @@ def binary_int8(args):
     fill = 0
     done = 0
     for p, q in walk(dims, st1, st2):
-        a = _s8(x1[p]) - zp1
-        b = _s8(x2[q]) - zp2
+        a = value_at(x1, p) - zp1
+        b = value_at(x2, q) - zp2
         if mode == binary_layout.BINARY_SUM:
-            v = _rescale(a, r1) + _rescale(b, r2)
+            v = _rescale(a, r1, left_shift) + _rescale(b, r2, left_shift)
         elif mode == binary_layout.BINARY_PRODUCT:
             v = a * b
         elif mode == binary_layout.BINARY_MAXIMUM:
@@ -83,9 +99,9 @@ def binary_int8(args):
         requantize(acc_buf, out, done, fill, rq, 0)
 
 
-def _rescale(d, transform):
+def _rescale(d, transform, left_shift):
     _, negate, high, low, right = transform  # layouts.binary TRANSFORM_ fields
-    v = rdbpot(srdhm(d << 20, (high << 11) | low), right)
+    v = rdbpot(srdhm(d << left_shift, (high << (31 - left_shift)) | low), right)
     return -v if negate else v
 
 

@@ -3,6 +3,7 @@ heavy kernels in ARMv6-M assembler (asm.py) driven by viper glue (one module per
 
 from ..viper import (  # noqa: F401
     average_pool_int8,
+    binary_int16,
     conv_float32,
     copy_strided,
     diff_from_max_int8,

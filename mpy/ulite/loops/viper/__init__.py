@@ -3,6 +3,7 @@
 from ..float32 import conv_float32  # noqa: F401
 from .conv import conv_int8, depthwise_int8, weight_sums  # noqa: F401
 from .core import (  # noqa: F401
+    binary_int16,
     binary_int8,
     diff_from_max_int8,
     fully_connected_int8,

@@ -299,6 +299,102 @@ def binary_int8(args):
 
 
 @micropython.viper
+def binary_int16(args):
+    """int16 two-input elementwise op with broadcasting, requantized in chunks: binary_int8
+    (same args and modes) on int16 inputs, whose sums TFLM rescales from d << 15.
+
+    SRDHM(d << 15, M) = floor((d*M + 2**15) / 2**16) = d * (M >> 16) + floor((d * L +
+    2**15) / 2**16) with L = M & 0xFFFF, exactly. |d| <= 65535 and L < 2**16 would overflow
+    d * L, so it is taken as 2 * d * (L >> 1) + d * (L & 1): floor((2t + u) / 2**16) =
+    (t + (u >> 1)) >> 15 for t = d * (L >> 1), |t| < 2**31 - 2**16, and |u| < 2**17.
+    |d * (M >> 16)| < 2**31; each rescaled value is at most |d| * 2**14 (its multiplier is
+    at most one half), so |sum| < 2**31. Products: TFLM's int16 MUL has zero points 0, so
+    |d1 * d2| <= 2**30. Maxima stay within int16 offsets.
+    """
+    out = args[_BINARY_ARG_OUT]
+    x1 = ptr16(args[_BINARY_ARG_X1])
+    x2 = ptr16(args[_BINARY_ARG_X2])
+    r1 = args[_BINARY_ARG_TRANSFORM1]
+    r2 = args[_BINARY_ARG_TRANSFORM2]
+    zp1 = int(r1[_TRANSFORM_ZERO_POINT])
+    neg1 = int(r1[_TRANSFORM_NEGATE])
+    mh1 = int(r1[_TRANSFORM_MULTIPLIER_HIGH])
+    ml1 = int(r1[_TRANSFORM_MULTIPLIER_LOW])
+    mlh1 = ml1 >> 1
+    mlo1 = ml1 & 1
+    rs1 = int(r1[_TRANSFORM_RIGHT_SHIFT])
+    zp2 = int(r2[_TRANSFORM_ZERO_POINT])
+    neg2 = int(r2[_TRANSFORM_NEGATE])
+    mh2 = int(r2[_TRANSFORM_MULTIPLIER_HIGH])
+    ml2 = int(r2[_TRANSFORM_MULTIPLIER_LOW])
+    mlh2 = ml2 >> 1
+    mlo2 = ml2 & 1
+    rs2 = int(r2[_TRANSFORM_RIGHT_SHIFT])
+    half1 = 0
+    half2 = 0
+    if rs1 > 0:
+        half1 = 1 << (rs1 - 1)
+    if rs2 > 0:
+        half2 = 1 << (rs2 - 1)
+    dims = args[_BINARY_ARG_DIMS]
+    st1 = args[_BINARY_ARG_STRIDES1]
+    st2 = args[_BINARY_ARG_STRIDES2]
+    acc_buf = args[_BINARY_ARG_ACC]
+    acc = ptr32(acc_buf)
+    chunk = int(args[_BINARY_ARG_CHUNK])
+    rq = args[_BINARY_ARG_RQ]
+    mode = int(args[_BINARY_ARG_MODE])
+    n0 = int(dims[0])
+    n1 = int(dims[1])
+    n2 = int(dims[2])
+    n3 = int(dims[3])
+    n4 = int(dims[4])
+    n5 = int(dims[5])
+    a5 = int(st1[5])
+    b5 = int(st2[5])
+    fill = 0
+    done = 0
+    for i0 in range(n0):
+        for i1 in range(n1):
+            for i2 in range(n2):
+                for i3 in range(n3):
+                    for i4 in range(n4):
+                        p = i0 * int(st1[0]) + i1 * int(st1[1]) + i2 * int(st1[2]) + i3 * int(st1[3]) + i4 * int(st1[4])
+                        q = i0 * int(st2[0]) + i1 * int(st2[1]) + i2 * int(st2[2]) + i3 * int(st2[3]) + i4 * int(st2[4])
+                        for i5 in range(n5):
+                            a = ((int(x1[p]) ^ 0x8000) - 0x8000) - zp1
+                            b = ((int(x2[q]) ^ 0x8000) - 0x8000) - zp2
+                            if mode == _BINARY_SUM:
+                                a = a * mh1 + ((a * mlh1 + ((a * mlo1 + 32768) >> 1)) >> 15)
+                                if rs1 > 0:
+                                    a = (a >> rs1) + int((a & (half1 - 1 + half1)) > half1 - 1 + int(a < 0))
+                                b = b * mh2 + ((b * mlh2 + ((b * mlo2 + 32768) >> 1)) >> 15)
+                                if rs2 > 0:
+                                    b = (b >> rs2) + int((b & (half2 - 1 + half2)) > half2 - 1 + int(b < 0))
+                                if neg1:
+                                    a = 0 - a
+                                if neg2:
+                                    b = 0 - b
+                                v = a + b
+                            elif mode == _BINARY_PRODUCT:
+                                v = a * b
+                            elif mode == _BINARY_MAXIMUM:
+                                v = a if a > b else b
+                            else:
+                                v = a if a < b else b
+                            acc[fill] = v
+                            p += a5
+                            q += b5
+                            fill += 1
+                            if fill == chunk:
+                                requantize(acc_buf, out, done, fill, rq, 0)
+                                done += fill
+                                fill = 0
+    if fill:
+        requantize(acc_buf, out, done, fill, rq, 0)
+
+
+@micropython.viper
 def widen(src, start: int, count: int, itemsize: int, offset: int, dst):
     """dst[i] = src[start + i] + offset as int32, for int8 (itemsize 1) or int16 sources."""
     s8 = ptr8(src)
