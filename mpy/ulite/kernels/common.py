@@ -89,11 +89,11 @@ def requant_bytes(channels):
     return 4 * channels + ((channels + 3) & ~3)
 
 
-def requant_params(region, multipliers, output, lo, hi, largest_abs_acc=0):
+def requant_params(region, multipliers, output, lo, hi, largest_abs_acc=0, zero_point=None):
     """Write per-channel (multiplier, shift) into `region` (requant_bytes long); returns
     the rq tuple the loops' requantize takes (fields in layouts.requant order): the tables
     (`channels` int32 multipliers, then `channels` int8 shifts), channels, the output's
-    zero point, lo, hi and itemsize.
+    zero point (or `zero_point`), lo, hi and itemsize.
 
     `multipliers` is a list of (multiplier, shift), or (channels, fn) with fn(c) giving
     channel c's: each is then written as it is derived, so a layer's hundreds of channels
@@ -112,7 +112,9 @@ def requant_params(region, multipliers, output, lo, hi, largest_abs_acc=0):
         check_shift(largest_abs_acc, s)
         mult32[c] = m
         shift[c] = max(-31, min(31, s)) & 0xFF
-    return (region, channels, output.zero_point, lo, hi, output.itemsize)
+    if zero_point is None:
+        zero_point = output.zero_point
+    return (region, channels, zero_point, lo, hi, output.itemsize)
 
 
 def keep_ints(context, values):

@@ -29,8 +29,10 @@ FUNCTIONS = (
     "copy_strided",
     "fill",
     "mean_int8",
-    # elementwise: one-input int8 ops as a table
+    # elementwise: one-input int8 ops as a table, int16 activations
     "lookup_int8",
+    "leaky_relu_int16",
+    "logistic_tanh_int16",
     # conv
     "weight_sums",
     "conv_int8",

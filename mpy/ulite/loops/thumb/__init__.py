@@ -9,6 +9,8 @@ from ..viper import (  # noqa: F401
     diff_from_max_int8,
     fill,
     fxp_map,
+    leaky_relu_int16,
+    logistic_tanh_int16,
     lookup_int8,
     max_pool_int8,
     mean_int8,
