@@ -1,8 +1,9 @@
-"""Issue-2 kernels on generated models: ulite on MicroPython vs TFLM, bit for bit (int8)."""
+"""Issue-2 kernels on generated models: ulite on MicroPython vs TFLM, bit for bit (int8),
+and their int16 forms (SOFTMAX, QUANTIZE)."""
 
 import numpy as np
 import pytest
-from oracle import compare
+from oracle import compare, run_ulite
 from test_conv import float_model
 
 from host_tools.model_builder import ModelBuilder
@@ -44,6 +45,66 @@ def softmax_int8_jobs():
 @pytest.mark.parametrize("loops", BACKENDS)
 def test_softmax_int8(loops):
     compare(softmax_int8_jobs(), loops)
+
+
+def softmax_int16_model(shape, scale, beta, out_scale=2.0**-15):
+    mb = ModelBuilder()
+    x = mb.input(shape, "int16", scale=scale, zero_point=0)
+    y = mb.tensor(shape, "int16", scale=out_scale, zero_point=0)
+    mb.op("SOFTMAX", [x], [y], "SoftmaxOptions", beta=beta)
+    mb.output(y)
+    return mb.build()
+
+
+def every_difference(step=1):
+    """Rows (32767, 32767 - k) for k = 0..65535 (every `step`-th): every difference a row can
+    hold, so at 10/65535 per unit every entry of TFLM's exp table and, through the row sums
+    (which climb by at most a few units per k), of its reciprocal table is used."""
+    k = np.arange(0, 65536, step)
+    return np.stack([np.full(k.shape, 32767), 32767 - k], 1).astype(np.int16)
+
+
+# (input scale, beta): the tables' own 10/65535 per unit, power-of-two scales, the largest
+# rescale shift TFLM's int32 arithmetic allows (15: 4.0 * 6553.5 = 2**14.7), tiny ones
+SOFTMAX_INT16_SCALES = [(10 / 65535, 1.0), (2.0**-12, 1.0), (1e-3, 2.0), (0.5, 0.3), (4.0, 1.0), (3e-5, 1.0), (2.0**-15, 7.0)]
+
+
+def softmax_int16_jobs(step=1):
+    rng = np.random.default_rng(4)
+    rows = every_difference(step)
+    jobs = [(softmax_int16_model(rows.shape, s, beta), [rows]) for s, beta in SOFTMAX_INT16_SCALES]
+    for shape, (scale, beta) in zip([(3, 7), (2, 1, 33), (1, 1000), (4, 300), (1, 1)], SOFTMAX_INT16_SCALES[1:]):
+        x = rng.integers(-32768, 32768, shape, dtype=np.int16)
+        jobs.append((softmax_int16_model(shape, scale, beta), [x]))
+    constant = np.full((2, 64), -32768, np.int16)
+    dominant = np.full((1, 50), -32768, np.int16)
+    dominant[0, 7] = 32767
+    jobs += [(softmax_int16_model(x.shape, 2.0**-12, 1.0), [x]) for x in (constant, dominant)]
+    # rows of values near their maximum: sums of exps from 2**18 to the deepest row's 2**31
+    # - 2**16, where normalising the sum rounds (its low bits are not all zero)
+    for shape in ((5, 9), (3, 100), (2, 1000), (1, 65536)):
+        x = rng.integers(32767 - 200, 32768, shape, dtype=np.int16)
+        jobs.append((softmax_int16_model(shape, 10 / 65535, 1.0), [x]))
+    jobs.append((softmax_int16_model((1, 65536), 10 / 65535, 1.0), [np.full((1, 65536), 5, np.int16)]))
+    # TFLM accepts an output scale within 0.1% of 2**-15 (and ignores it)
+    jobs.append((softmax_int16_model((2, 5), 1e-3, 1.0, 2.0**-15 * 1.0009), [rng.integers(-32768, 32768, (2, 5), dtype=np.int16)]))
+    return jobs
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_softmax_int16(loops):
+    compare(softmax_int16_jobs(1 if loops == "viper" else 7), loops)
+
+
+def test_softmax_int16_refusals():
+    x = np.zeros((1, 4), np.int16)
+    cases = [
+        (softmax_int16_model(x.shape, 8.0, 1.0), "overflow"),  # a rescale shift of 16
+        (softmax_int16_model(x.shape, 1e-3, 1.0, 2.0**-15 * 1.001), "1/32768"),
+    ]
+    errors = run_ulite([(model, [x], [x]) for model, _ in cases])
+    for (_, why), error in zip(cases, errors):
+        assert isinstance(error, str) and "UnsupportedOpError" in error and why in error, error
 
 
 def test_softmax_float():

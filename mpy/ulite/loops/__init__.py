@@ -19,12 +19,13 @@ FUNCTIONS = (
     "fully_connected_int8",
     "binary_int8",
     "binary_int16",
-    # core: softmax's steps and fixed-point programs (ulite.fxp_ops)
+    # core: softmax's steps and fixed-point programs (ulite.fxp_ops), int16 softmax
     "widen",
     "diff_from_max_int8",
     "sum_int32",
     "narrow",
     "fxp_map",
+    "softmax_int16",
     # shape: data movement and reduction
     "copy_strided",
     "fill",

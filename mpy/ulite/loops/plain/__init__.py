@@ -10,6 +10,7 @@ from .core import (  # noqa: F401
     fxp_map,
     narrow,
     requantize,
+    softmax_int16,
     sum_int32,
     widen,
 )

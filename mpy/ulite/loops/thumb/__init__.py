@@ -15,6 +15,7 @@ from ..viper import (  # noqa: F401
     max_pool_int8,
     mean_int8,
     narrow,
+    softmax_int16,
     sum_int32,
     weight_sums,
     widen,

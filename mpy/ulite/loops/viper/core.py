@@ -17,8 +17,8 @@ a*b = ah*bh*2**32 + (ah*bl + al*bh)*2**16 + al*bl, with every partial product be
 import micropython
 from micropython import const
 
-# Fields of ulite.layouts.requant, restated for the compiler to fold
-# (see ulite.layouts).
+# Fields of ulite.layouts (requant, fully_connected, binary, softmax), restated for the
+# compiler to fold (see ulite.layouts).
 _RQ_TABLES = const(0)
 _RQ_CHANNELS = const(1)
 _RQ_ZERO_POINT = const(2)
@@ -57,6 +57,15 @@ _TRANSFORM_NEGATE = const(1)
 _TRANSFORM_MULTIPLIER_HIGH = const(2)
 _TRANSFORM_MULTIPLIER_LOW = const(3)
 _TRANSFORM_RIGHT_SHIFT = const(4)
+_SOFTMAX16_ARG_X = const(0)
+_SOFTMAX16_ARG_OUT = const(1)
+_SOFTMAX16_ARG_ROWS = const(2)
+_SOFTMAX16_ARG_DEPTH = const(3)
+_SOFTMAX16_ARG_ACC = const(4)
+_SOFTMAX16_ARG_CHUNK = const(5)
+_SOFTMAX16_ARG_RQ = const(6)
+_SOFTMAX16_ARG_EXP = const(7)
+_SOFTMAX16_ARG_RECIPROCAL = const(8)
 
 # Ops of ulite.fxp_ops, restated likewise.
 _ADD = const(0)
@@ -392,6 +401,83 @@ def binary_int16(args):
                                 fill = 0
     if fill:
         requantize(acc_buf, out, done, fill, rq, 0)
+
+
+@micropython.viper
+def softmax_int16(args):
+    """int16 SOFTMAX, row by row (TFLM reference_ops::SoftmaxInt16).
+
+    args: ulite.layouts.softmax. Each row's x - max(row) (in [-65535, 0]) goes through
+    requantize (the rq's rescale, + 32767, clamped to int16) into the output, then the exp
+    table, whose values sum in int32 (the kernel bounds the row: sum < 2**31); the sum,
+    normalised by its leading zeros h, picks 1 / sum from the reciprocal table, and each
+    exp times it, rounded, is the output. TFLM computes the normalised sum in int64: here
+    (s << (h - 1) + 2**13) >> 14 is (s << (h - 1)) >> 14 plus its rounding bit, as
+    s << (h - 1) < 2**31. Exps and the reciprocal are below 2**15, so are their products.
+    Table lookups are TFLM's LUTLookup: entry 256 + (v >> 7), interpolated by v & 127
+    towards the next; entries are read a byte at a time (the tables may sit anywhere).
+    """
+    x = ptr16(args[_SOFTMAX16_ARG_X])
+    out_buf = args[_SOFTMAX16_ARG_OUT]
+    out = ptr16(out_buf)
+    rows = int(args[_SOFTMAX16_ARG_ROWS])
+    depth = int(args[_SOFTMAX16_ARG_DEPTH])
+    acc_buf = args[_SOFTMAX16_ARG_ACC]
+    acc = ptr32(acc_buf)
+    chunk = int(args[_SOFTMAX16_ARG_CHUNK])
+    rq = args[_SOFTMAX16_ARG_RQ]
+    exp = ptr8(args[_SOFTMAX16_ARG_EXP])
+    reciprocal = ptr8(args[_SOFTMAX16_ARG_RECIPROCAL])
+    start = 0
+    for row in range(rows):
+        top = -32768
+        for c in range(start, start + depth):
+            v = (int(x[c]) ^ 0x8000) - 0x8000
+            if v > top:
+                top = v
+        done = 0
+        while done < depth:
+            n = depth - done
+            if n > chunk:
+                n = chunk
+            for j in range(n):
+                acc[j] = ((int(x[start + done + j]) ^ 0x8000) - 0x8000) - top
+            requantize(acc_buf, out_buf, start + done, n, rq, 0)
+            done += n
+        total = 0
+        for c in range(start, start + depth):
+            v = (int(out[c]) ^ 0x8000) - 0x8000
+            k = 2 * (256 + (v >> 7))
+            base = ((int(exp[k]) | (int(exp[k + 1]) << 8)) ^ 0x8000) - 0x8000
+            after = ((int(exp[k + 2]) | (int(exp[k + 3]) << 8)) ^ 0x8000) - 0x8000
+            v = base + (((after - base) * (v & 0x7F) + 64) >> 7)
+            out[c] = v
+            total += v
+        headroom = 32  # leading zeros of total (at least exp(0) > 0)
+        v = total
+        while v:
+            v = v >> 1
+            headroom -= 1
+        v = total << (headroom - 1)
+        v = (v >> 14) + ((v >> 13) & 1) - 98304  # 1 / (1 + x) takes x = sum - 1, centred
+        if v > 32767:
+            v = 32767
+        if v < -32768:
+            v = -32768
+        k = 2 * (256 + (v >> 7))
+        base = ((int(reciprocal[k]) | (int(reciprocal[k + 1]) << 8)) ^ 0x8000) - 0x8000
+        after = ((int(reciprocal[k + 2]) | (int(reciprocal[k + 3]) << 8)) ^ 0x8000) - 0x8000
+        scale = base + (((after - base) * (v & 0x7F) + 64) >> 7)
+        right_shift = 31 - headroom
+        rounding = 1 << (right_shift - 1)
+        for c in range(start, start + depth):
+            v = (((int(out[c]) ^ 0x8000) - 0x8000) * scale + rounding) >> right_shift
+            if v < 0:
+                v = 0
+            if v > 32767:
+                v = 32767
+            out[c] = v
+        start += depth
 
 
 @micropython.viper
