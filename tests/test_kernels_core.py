@@ -162,6 +162,70 @@ def test_quantize_requantize_dequantize(loops):
     compare(quantize_jobs(), loops, rtol=0)
 
 
+def quantize_model(shape, src, dst, in_q, out_q, name="QUANTIZE"):
+    mb = ModelBuilder()
+    x = mb.input(shape, src, **in_q)
+    y = mb.tensor(shape, dst, **out_q)
+    mb.op(name, [x], [y])
+    mb.output(y)
+    return mb.build()
+
+
+def int_values(rng, dtype, shape):
+    """Random values over the whole range of `dtype`, its ends first."""
+    info = np.iinfo(dtype)
+    values = rng.integers(info.min, info.max, shape, dtype=np.int64, endpoint=True)
+    values.flat[:4] = [info.min, info.max, 0, -1]
+    return values.astype(dtype)
+
+
+def quantize_int16_jobs():
+    """Every QUANTIZE and DEQUANTIZE pair with int16 or int32 on a side (TFLM's list):
+    zero points at the ends of their types, scale ratios from tiny to the largest each
+    pair's int32 arithmetic allows (below one for int32 inputs, which take no left shift)."""
+    rng = np.random.default_rng(6)
+    shape = (1, 700)
+    jobs = []
+    ratios = [2.0**-40, 1e-6, 0.37, 0.99, 1.0, 3.0, 2.0**14]
+    pairs = [("int16", "int16"), ("int16", "int8"), ("int16", "int32"), ("int8", "int16"), ("int32", "int8"), ("int32", "int16")]
+    for src, dst in pairs:
+        for k, ratio in enumerate(ratios):
+            if src == "int32" and ratio >= 1:  # QuantizeMultiplier(1.0) is 2**30 << 1
+                ratio = 1 / (2 * ratio)
+            zp_in = 0 if src == "int32" else int(rng.choice([np.iinfo(src).min, np.iinfo(src).max, 3]))
+            zp_out = 0 if dst == "int32" else int(np.iinfo(dst).min if k % 2 else np.iinfo(dst).max)
+            if src == "int32" and ratio >= 0.99:
+                zp_out = 0  # x near 2**31 requantizes near 2**31: no room for a zero point
+            if src != "int32" and ratio == 2.0**14 and dst != "int32":
+                zp_in = 0
+            in_q = dict(scale=0.01, zero_point=zp_in)
+            out_q = dict(scale=0.01 / ratio, zero_point=zp_out)
+            jobs.append((quantize_model(shape, src, dst, in_q, out_q), [int_values(rng, src, shape)]))
+    for zp in (-32768, 32767, 0):
+        q = dict(scale=float(rng.uniform(1e-4, 0.1)), zero_point=zp)
+        values = rng.normal(0, 40 * q["scale"] * 32768, shape).astype(np.float32)
+        jobs.append((quantize_model(shape, "float32", "int16", {}, q), [values]))
+        jobs.append((quantize_model(shape, "int16", "float32", q, {}, "DEQUANTIZE"), [int_values(rng, np.int16, shape)]))
+    return jobs
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_quantize_int16_int32(loops):
+    compare(quantize_int16_jobs(), loops, rtol=0)
+
+
+def test_quantize_int32_refusals():
+    """int32 inputs TFLM's int32 arithmetic would overflow on: a left shift, or a result
+    plus the output zero point past 2**31."""
+    x = np.zeros((1, 4), np.int32)
+    cases = [
+        quantize_model(x.shape, "int32", "int16", dict(scale=1.0, zero_point=0), dict(scale=0.5, zero_point=0)),
+        quantize_model(x.shape, "int32", "int8", dict(scale=1.0, zero_point=0), dict(scale=1.0, zero_point=5)),
+    ]
+    for error in run_ulite([(model, [x], [x]) for model in cases]):
+        assert isinstance(error, str) and "UnsupportedOpError" in error and "overflows int32" in error, error
+
+
 def fc_model(rng, batches, depth, units, per_channel, bias, activation):
     mb = ModelBuilder()
     x = mb.input((batches, depth), "int8", scale=float(rng.uniform(0.01, 0.2)), zero_point=int(rng.integers(-128, 128)))

@@ -439,21 +439,27 @@ def softmax_edge_jobs():
 
 
 def requantize_edge_jobs():
-    """QUANTIZE int8/int16 -> int8/int16/int32 at the largest scale ratios ulite accepts
-    (shifts 23 and 16: one more and QUANTIZE refuses, see test_refusals.py), and a tiny one."""
+    """QUANTIZE int8/int16/int32 -> int8/int16/int32 at the largest scale ratios and zero
+    points ulite accepts (shifts 23 and 16: one more and QUANTIZE refuses, see
+    test_refusals.py; int8 -> int32 with the largest output zero point its requantized
+    values leave room for; int32 inputs from -2**31 to 2**31 - 1 just below one), and tiny
+    ratios."""
+    top = 255 << 22  # the largest int8 -> int32 value at a ratio of 2**22
     jobs = []
-    for src, dst, ratio_log2 in (
-        ("int8", "int32", 22),
-        ("int8", "int8", 22),
-        ("int16", "int16", 15),
-        ("int16", "int8", -31),
+    for src, dst, ratio_log2, zp_out in (
+        ("int8", "int32", 22, 0),
+        ("int8", "int32", 22, (1 << 31) - 1 - top),
+        ("int8", "int8", 22, 127),
+        ("int16", "int16", 15, 0),
+        ("int16", "int8", -31, 127),
+        ("int32", "int16", -1e-7, 0),
+        ("int32", "int8", -1e-7, 127),
+        ("int32", "int16", -40, -32768),
     ):
         mb = ModelBuilder()
         zp_in = -128 if src == "int8" else 0
         x = mb.input((1, 512), src, scale=1.0, zero_point=zp_in)
-        y = mb.tensor(
-            (1, 512), dst, scale=2.0**-ratio_log2, zero_point=127 if dst == "int8" else 0
-        )
+        y = mb.tensor((1, 512), dst, scale=2.0**-ratio_log2, zero_point=zp_out)
         mb.op("QUANTIZE", [x], [y])
         mb.output(y)
         info = np.iinfo(src)

@@ -18,7 +18,7 @@ def _s8(v):
     return (v ^ 0x80) - 0x80
 
 
-_STORE = {1: "<b", 2: "<h", 4: "<i"}
+_FORMATS = {1: "<b", 2: "<h", 4: "<i"}  # struct formats of signed ints, by size
 
 
 def requantize(acc, out, out_start, count, rq, first_channel):
@@ -32,7 +32,7 @@ def requantize(acc, out, out_start, count, rq, first_channel):
         if itemsize == 1:
             out[out_start + i] = v & 0xFF
         else:
-            struct.pack_into(_STORE[itemsize], out, (out_start + i) * itemsize, v)
+            struct.pack_into(_FORMATS[itemsize], out, (out_start + i) * itemsize, v)
         c += 1
         if c == channels:
             c = 0
@@ -138,7 +138,7 @@ def _lut16(table, value):
 
 def widen(src, start, count, itemsize, offset, dst):
     d32 = _i32(dst)
-    fmt = "<b" if itemsize == 1 else "<h"
+    fmt = _FORMATS[itemsize]
     for i in range(count):
         d32[i] = struct.unpack_from(fmt, src, (start + i) * itemsize)[0] + offset
 
@@ -166,7 +166,7 @@ def narrow(src, count, out, start, itemsize, offset, lo, hi):
     s32 = _i32(src)
     for i in range(count):
         v = s32[i] + offset
-        struct.pack_into(_STORE[itemsize], out, (start + i) * itemsize, lo if v < lo else hi if v > hi else v)
+        struct.pack_into(_FORMATS[itemsize], out, (start + i) * itemsize, lo if v < lo else hi if v > hi else v)
 
 
 def _clz(a):

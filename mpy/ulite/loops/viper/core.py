@@ -99,9 +99,9 @@ def requantize(acc: ptr32, out: ptr8, x: int, count: int, rq, first_channel: int
     Multipliers are in [0, 2**31), so ptr32 reads them as positive on every word size. With
     lo >= zp (a fused ReLU), an accumulator <= 0 gives MBQM <= 0 and so the output lo: no
     multiply needed. The three parameters viper keeps in registers walk the arrays.
-    Callers keep x << max(shift, 0) and that plus zp inside int32 for every accumulator x
-    (MBQM moves no value away from zero), so every intermediate fits int32; prepare
-    checks it and tests/test_viper_int32.py proves it on the edge values.
+    Callers keep x << max(shift, 0), and MBQM(x) + zp, inside int32 for every accumulator
+    x, so every intermediate fits int32; prepare checks it and tests/test_viper_int32.py
+    proves it on the edge values.
     """
     itemsize = int(rq[_RQ_ITEMSIZE])
     out = ptr8(int(out) + x * itemsize)
@@ -482,15 +482,21 @@ def softmax_int16(args):
 
 @micropython.viper
 def widen(src, start: int, count: int, itemsize: int, offset: int, dst):
-    """dst[i] = src[start + i] + offset as int32, for int8 (itemsize 1) or int16 sources."""
+    """dst[i] = src[start + i] + offset as int32, for int8 (itemsize 1), int16 or int32
+    sources (the caller keeps the sum inside int32)."""
     s8 = ptr8(src)
     s16 = ptr16(src)
+    s32 = ptr32(src)
     d32 = ptr32(dst)
+    k31 = 31
+    sign = 1 << k31
     for i in range(count):
         if itemsize == 1:
             v = (int(s8[start + i]) ^ 0x80) - 0x80
-        else:
+        elif itemsize == 2:
             v = (int(s16[start + i]) ^ 0x8000) - 0x8000
+        else:
+            v = (s32[start + i] ^ sign) - sign
         d32[i] = v + offset
 
 
