@@ -28,3 +28,8 @@ def int32_view(buf):
 def float32_view(buf):
     """Indexable float32 view of a byte buffer."""
     return _view(buf, uctypes.FLOAT32 if uctypes else 0, "f", 4)
+
+
+def address(buf):
+    """The address of a buffer's first byte (0 under CPython, where nothing reads it)."""
+    return uctypes.addressof(buf) if uctypes else 0

@@ -9,6 +9,7 @@ float32: plain Python over the same broadcast walk, as TFLM's float reference ke
 from ..broadcast import broadcast, walk
 from ..views import float32_view
 from .common import (
+    aligned,
     arity,
     float_bounds,
     io_types,
@@ -29,6 +30,8 @@ def check(op, requests):
         unsupported(types)
     broadcast(op, [t.shape for t in op.inputs], op.outputs[0].shape)
     if types in QUANTIZED_TYPES:
+        for t in op.inputs:
+            aligned(t)
         requests.persistent(requant_bytes(1))
 
 

@@ -5,7 +5,7 @@ import struct
 from .. import quant
 from ..errors import ModelError, UnsupportedOpError
 from ..tensor import INT32_MAX, INT_RANGES
-from ..views import int32_view
+from ..views import address, int32_view
 
 try:
     from micropython import const
@@ -47,6 +47,15 @@ def constant_ints(tensor, what):
     if tensor.dtype != "int32":
         unsupported("%s tensor of type %s (int32 expected)" % (what, tensor.dtype))
     return struct.unpack_from("<%di" % tensor.size, tensor.data, 0)
+
+
+def aligned(tensor):
+    """Refuse a constant whose values sit at an address not a multiple of their size: the
+    loops load int16 and int32 values whole, which Cortex-M0+ cannot do there (converters
+    align a model's buffers; a crafted model need not)."""
+    if tensor.is_constant and address(tensor.data) % tensor.itemsize:
+        unsupported("%s constant '%s' at a misaligned address" % (tensor.dtype, tensor.name))
+    return tensor
 
 
 def quantized(op, tensor):

@@ -17,6 +17,7 @@ from .. import quant
 from ..tensor import INT32_MAX, INT32_MIN, INT_RANGES
 from ..views import float32_view
 from .common import (
+    aligned,
     arity,
     const,
     io_types,
@@ -50,6 +51,7 @@ def check(op, requests):
         unsupported(types)
     x, out = op.inputs[0], op.outputs[0]
     require(x.size == out.size, op, "input %s and output %s differ in size" % (x.shape, out.shape))
+    aligned(x)
     if x.dtype != "float32" and out.dtype != "float32":
         _requant_multiplier(op)
         requests.persistent(requant_bytes(1))

@@ -20,6 +20,7 @@ from .. import quant
 from ..tensor import INT32_MAX
 from ..views import float32_view
 from .common import (
+    aligned,
     arity,
     check_accumulator,
     io_types,
@@ -48,6 +49,7 @@ def check(op, requests):
     x, out = op.inputs[0], op.outputs[0]
     require(len(x.shape) >= 1 and x.shape == out.shape, op, "input %s and output %s differ" % (x.shape, out.shape))
     if x.dtype == "int16":
+        aligned(x)
         if x.shape[-1] > _MAX_INT16_DEPTH:
             unsupported("int16 softmax over %d classes (at most %d)" % (x.shape[-1], _MAX_INT16_DEPTH))
         _int16_multiplier(op)

@@ -9,7 +9,7 @@ float32: a per-element function in plain Python, as TFLM's float reference kerne
 """
 
 from ..views import float32_view
-from .common import arity, io_types, quantized, require, unsupported
+from .common import aligned, arity, io_types, quantized, require, unsupported
 
 
 def check(op, requests, int16=False):
@@ -19,7 +19,7 @@ def check(op, requests, int16=False):
     types = io_types(op)
     if types not in ("int8->int8", "float32->float32") and not (int16 and types == "int16->int16"):
         unsupported(types)
-    x, out = op.inputs[0], op.outputs[0]
+    x, out = aligned(op.inputs[0]), op.outputs[0]
     require(x.size == out.size, op, "input %s and output %s differ in size" % (x.shape, out.shape))
     if types == "int8->int8":
         requests.persistent(256)

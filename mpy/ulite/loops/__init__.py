@@ -30,6 +30,7 @@ FUNCTIONS = (
     "copy_strided",
     "fill",
     "mean_int8",
+    "mean_int16",
     # elementwise: one-input int8 ops as a table, int16 activations
     "lookup_int8",
     "leaky_relu_int16",
@@ -41,6 +42,8 @@ FUNCTIONS = (
     # pool
     "average_pool_int8",
     "max_pool_int8",
+    "average_pool_int16",
+    "max_pool_int16",
     # float32 (one copy for every backend)
     "conv_float32",
 )

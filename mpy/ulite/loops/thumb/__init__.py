@@ -3,6 +3,7 @@ heavy kernels in ARMv6-M assembler (asm.py) driven by viper glue (one module per
 
 from ..viper import (  # noqa: F401
     average_pool_int8,
+    average_pool_int16,
     binary_int16,
     conv_float32,
     copy_strided,
@@ -13,7 +14,9 @@ from ..viper import (  # noqa: F401
     logistic_tanh_int16,
     lookup_int8,
     max_pool_int8,
+    max_pool_int16,
     mean_int8,
+    mean_int16,
     narrow,
     softmax_int16,
     sum_int32,

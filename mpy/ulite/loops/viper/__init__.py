@@ -15,5 +15,5 @@ from .core import (  # noqa: F401
     widen,
 )
 from .elementwise import leaky_relu_int16, logistic_tanh_int16, lookup_int8  # noqa: F401
-from .pool import average_pool_int8, max_pool_int8  # noqa: F401
-from .shape import copy_strided, fill, mean_int8  # noqa: F401
+from .pool import average_pool_int8, average_pool_int16, max_pool_int8, max_pool_int16  # noqa: F401
+from .shape import copy_strided, fill, mean_int8, mean_int16  # noqa: F401

@@ -1,8 +1,9 @@
-"""Pooling loops for MicroPython's viper emitter: AVERAGE_POOL_2D and MAX_POOL_2D (int8).
+"""Pooling loops for MicroPython's viper emitter: AVERAGE_POOL_2D and MAX_POOL_2D, int8
+and int16.
 
 Arguments and geometry: ulite.layouts.pool. Each output pixel's window is clipped to the
 input once; the loops run over its rows. Bound: an average's sum is at most 128 * taps in
-magnitude, below 2**31 (the kernel refuses larger windows).
+magnitude (int16: 32768 * taps), below 2**31 (the kernel refuses larger windows).
 """
 
 import micropython
@@ -31,18 +32,31 @@ _POOL_ARG_GEOMETRY = const(2)
 @micropython.viper
 def average_pool_int8(args):
     """args = (out, x, geometry): out = clamp(round(sum / taps)), half away from zero."""
-    _pool(0, 0, 0, args, 1)
+    _pool(0, 0, 0, args, 1, 1)
 
 
 @micropython.viper
 def max_pool_int8(args):
     """args = (out, x, geometry): out = clamp(max over the in-bounds taps)."""
-    _pool(0, 0, 0, args, 0)
+    _pool(0, 0, 0, args, 0, 1)
 
 
 @micropython.viper
-def _pool(src: int, v: int, total: int, args, average: int):
+def average_pool_int16(args):
+    """average_pool_int8 on int16 tensors."""
+    _pool(0, 0, 0, args, 1, 2)
+
+
+@micropython.viper
+def max_pool_int16(args):
+    """max_pool_int8 on int16 tensors."""
+    _pool(0, 0, 0, args, 0, 2)
+
+
+@micropython.viper
+def _pool(src: int, v: int, total: int, args, average: int, itemsize: int):
     o8 = ptr8(args[_POOL_ARG_OUT])
+    o16 = ptr16(args[_POOL_ARG_OUT])
     x = int(ptr8(args[_POOL_ARG_X]))
     geo = ptr32(args[_POOL_ARG_GEOMETRY])
     in_h = geo[_POOL_IN_H]
@@ -56,7 +70,11 @@ def _pool(src: int, v: int, total: int, args, average: int):
     sign = 1 << k31
     lo = (lo ^ sign) - sign
     hi = (hi ^ sign) - sign
-    row = in_w * channels
+    row = in_w * channels * itemsize
+    step = channels * itemsize
+    lowest = -128
+    if itemsize == 2:
+        lowest = -32768
     pixel = 0
     for batch in range(geo[_POOL_PIXELS] // (out_h * out_w)):
         image = x + batch * in_h * row
@@ -79,17 +97,20 @@ def _pool(src: int, v: int, total: int, args, average: int):
                 for c in range(channels):
                     total = 0
                     if average == 0:
-                        total = -128
+                        total = lowest
                     for iy in range(y0, y1):
-                        src = image + iy * row + x0 * channels + c
-                        end = src + (x1 - x0) * channels
+                        src = image + iy * row + x0 * step + c * itemsize
+                        end = src + (x1 - x0) * step
                         while src < end:
-                            v = (ptr8(src)[0] ^ 0x80) - 0x80
+                            if itemsize == 1:
+                                v = (ptr8(src)[0] ^ 0x80) - 0x80
+                            else:
+                                v = (ptr16(src)[0] ^ 0x8000) - 0x8000
                             if average:
                                 total += v
                             elif v > total:
                                 total = v
-                            src += channels
+                            src += step
                     if average:
                         if total > 0:
                             total = (total + half) // taps
@@ -99,5 +120,8 @@ def _pool(src: int, v: int, total: int, args, average: int):
                         total = lo
                     if total > hi:
                         total = hi
-                    o8[pixel] = total
+                    if itemsize == 1:
+                        o8[pixel] = total
+                    else:
+                        o16[pixel] = total
                     pixel += 1
