@@ -1,6 +1,7 @@
 """The loop backends' contract (ulite.loops.FUNCTIONS): thumb, viper and plain each export
 exactly those functions, on MicroPython (the thumb backend over the twin kernels, its
-glue being what runs on the unix port)."""
+glue being what runs on the unix port). The int16 loops come from each backend's int16
+module on first use: a backend imported for an int8 model has not loaded it."""
 
 import json
 
@@ -9,16 +10,17 @@ from host_tools.paths import ROOT
 
 TWIN_DIR = ROOT / "host_tools" / "device"
 SCRIPT = """
-import json, thumb_twin
+import json, sys, thumb_twin
 thumb_twin.install()
 from ulite import loops
+backends = [loops.backend(name) for name in loops.NAMES]
+loaded = sorted(m for m in sys.modules if m.endswith(".int16"))  # before any int16 loop is asked for
 exported = {}
-for name in loops.NAMES:
-    backend = loops.backend(name)
-    exported[name] = sorted(
-        n for n in dir(backend) if not n.startswith("_") and type(getattr(backend, n)) is not type(loops)
-    )
-print(json.dumps({"contract": loops.FUNCTIONS, "exported": exported}))
+for name, backend in zip(loops.NAMES, backends):
+    int16 = [n for n in loops.FUNCTIONS if n.endswith("_int16") and callable(getattr(backend, n))]
+    public = [n for n in dir(backend) if not n.startswith("_") and type(getattr(backend, n)) is not type(loops)]
+    exported[name] = sorted(set(public + int16))
+print(json.dumps({"contract": loops.FUNCTIONS, "exported": exported, "int16_loaded_before": loaded}))
 """
 
 
@@ -35,3 +37,4 @@ def test_every_backend_exports_exactly_the_contract(tmp_path):
         missing = sorted(set(contract) - set(exported))
         extra = sorted(set(exported) - set(contract))
         assert not missing and not extra, "loops.%s: missing %s, outside the contract %s" % (name, missing, extra)
+    assert found["int16_loaded_before"] == [], found["int16_loaded_before"]

@@ -145,6 +145,12 @@ def load():
         setattr(builtins, name, name)
     try:
         checker.package = importlib.import_module(PACKAGE)
+        # int16.py, which the package imports on first use, checked too: its loops set on
+        # the package, as the package's __getattr__ hands them out
+        int16 = importlib.import_module(PACKAGE + ".int16")
+        for name, value in vars(int16).items():
+            if name.endswith("_int16") and callable(value):
+                setattr(checker.package, name, value)
     finally:
         for name in annotation_names:
             delattr(builtins, name)

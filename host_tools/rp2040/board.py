@@ -41,15 +41,18 @@ def session(model_path, extra=()):
 
 
 def inputs(model_bytes):
-    """The inputs device/board_counts.py writes before each invoke, as numpy arrays."""
+    """The inputs device/board_counts.py writes before each invoke, as numpy arrays: a
+    float32 from each byte, integer tensors byte by byte."""
     x = 1
     out = []
     for tensor in layers.inputs(model_bytes):
-        raw = np.empty(tensor.size, np.uint8)
-        for k in range(tensor.size):
+        floats = tensor.dtype == "float32"
+        count = tensor.size if floats else tensor.size * np.dtype(tensor.dtype).itemsize
+        raw = np.empty(count, np.uint8)
+        for k in range(count):
             x = (x * 75 + 74) % 65537
             raw[k] = (x >> 8) & 0xFF
-        if tensor.dtype == "float32":
+        if floats:
             out.append(((raw.astype(np.float32) - 128) / 32).reshape(tensor.shape))
         else:
             out.append(raw.view(tensor.dtype).reshape(tensor.shape))

@@ -2,14 +2,16 @@
 
 int8 and int16: the loops' binary_int8 / binary_int16 walk TFLM's broadcast, take each
 input's value minus its zero point (rescaled to a common scale for sums, as TFLM's ADD/SUB
-do), combine the two (sum, product, maximum or minimum) and requantize.
+do), combine the two (sum, product, maximum or minimum) and requantize. An int16 constant
+operand (a bias, a gain) is copied into the op's arena tables: binary_int16 loads whole
+halfwords, and a model kept as a bytes literal (convert's module, in ROMFS or frozen) may
+put the constant at an odd address, where Cortex-M0+ cannot load one.
 float32: plain Python over the same broadcast walk, as TFLM's float reference kernels.
 """
 
 from ..broadcast import broadcast, walk
 from ..views import float32_view
 from .common import (
-    aligned,
     arity,
     float_bounds,
     io_types,
@@ -30,9 +32,7 @@ def check(op, requests):
         unsupported(types)
     broadcast(op, [t.shape for t in op.inputs], op.outputs[0].shape)
     if types in QUANTIZED_TYPES:
-        for t in op.inputs:
-            aligned(t)
-        requests.persistent(requant_bytes(1))
+        requests.persistent(requant_bytes(1) + sum(_copy_bytes(t) for t in op.inputs))
 
 
 def transform(zero_point, rescale=(0, 0), negate=False, left_shift=20):
@@ -53,12 +53,28 @@ def quantized_step(op, context, transforms, multiplier, lo, hi, mode):
     x1, x2 = op.inputs
     out = op.outputs[0]
     dims, (st1, st2) = broadcast(op, [x1.shape, x2.shape], out.shape)
-    rq = requant_params(context.persistent, [multiplier], out, lo, hi)
+    region = context.persistent
+    rq = requant_params(region, [multiplier], out, lo, hi)
+    start = requant_bytes(1)
+    operands = []
+    for t in (x1, x2):
+        data = t.data
+        size = _copy_bytes(t)
+        if size:
+            data = region[start : start + t.nbytes]
+            data[:] = t.data
+            start += size
+        operands.append(data)
     acc = context.acc
     loops = context.loops
     loop = loops.binary_int16 if x1.dtype == "int16" else loops.binary_int8
-    data = (out.data, x1.data, x2.data, transforms[0], transforms[1])
+    data = (out.data, operands[0], operands[1], transforms[0], transforms[1])
     return loop, data + (dims, st1, st2, acc, len(acc) // 4, rq, mode)
+
+
+def _copy_bytes(tensor):
+    """Arena bytes of the aligned copy of an int16 constant operand (0 for others)."""
+    return (tensor.nbytes + 3) & ~3 if tensor.is_constant and tensor.itemsize > 1 else 0
 
 
 def float_step(op, combine, activation):

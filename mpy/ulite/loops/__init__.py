@@ -8,33 +8,30 @@
 Every backend package exports exactly the functions named in FUNCTIONS, with the same
 arguments and results (tests/test_loops_contract.py checks the names); kernels get theirs
 from `backend()`. The float32 loops are one copy (float32.py) that every backend exports.
+The int16 loops (names ending in _int16) are in each backend's `int16` module, which the
+backend imports the first time a kernel asks for one: int8 models do not load their code.
 """
 
 import sys
 
 NAMES = ("thumb", "viper", "plain")
 FUNCTIONS = (
-    # core: requantization, the two-input loops and the fully connected int8 loop
+    # core: requantization and the two-input and fully connected int8 loops
     "requantize",
     "fully_connected_int8",
     "binary_int8",
-    "binary_int16",
-    # core: softmax's steps and fixed-point programs (ulite.fxp_ops), int16 softmax
+    # core: softmax's steps and fixed-point programs (ulite.fxp_ops)
     "widen",
     "diff_from_max_int8",
     "sum_int32",
     "narrow",
     "fxp_map",
-    "softmax_int16",
     # shape: data movement and reduction
     "copy_strided",
     "fill",
     "mean_int8",
-    "mean_int16",
-    # elementwise: one-input int8 ops as a table, int16 activations
+    # elementwise: one-input int8 ops as a table
     "lookup_int8",
-    "leaky_relu_int16",
-    "logistic_tanh_int16",
     # conv
     "weight_sums",
     "conv_int8",
@@ -42,10 +39,16 @@ FUNCTIONS = (
     # pool
     "average_pool_int8",
     "max_pool_int8",
-    "average_pool_int16",
-    "max_pool_int16",
     # float32 (one copy for every backend)
     "conv_float32",
+    # int16 (each backend's int16 module, imported on first use)
+    "binary_int16",
+    "leaky_relu_int16",
+    "logistic_tanh_int16",
+    "softmax_int16",
+    "average_pool_int16",
+    "max_pool_int16",
+    "mean_int16",
 )
 ARM_ARCHS = (4, 5, 6, 7, 8)  # armv6m, armv7m, armv7em, armv7emsp, armv7emdp (py/persistentcode.h)
 

@@ -59,16 +59,8 @@ def binary_int8(args):
     _binary(args, _s8_at, 20)
 
 
-def binary_int16(args):
-    _binary(args, _s16_at, 15)
-
-
 def _s8_at(buf, i):
     return (buf[i] ^ 0x80) - 0x80
-
-
-def _s16_at(buf, i):
-    return struct.unpack_from("<h", buf, 2 * i)[0]
 
 
 def _binary(args, value_at, left_shift):
@@ -103,37 +95,6 @@ def _rescale(d, transform, left_shift):
     _, negate, high, low, right = transform  # layouts.binary TRANSFORM_ fields
     v = rdbpot(srdhm(d << left_shift, (high << (31 - left_shift)) | low), right)
     return -v if negate else v
-
-
-def softmax_int16(args):
-    x, out, rows, depth, acc_buf, chunk, rq, exp, reciprocal = args
-    acc = _i32(acc_buf)
-    for row in range(rows):
-        start = row * depth
-        top = max(_s16_at(x, start + c) for c in range(depth))
-        for done in range(0, depth, chunk):
-            n = min(chunk, depth - done)
-            for j in range(n):
-                acc[j] = _s16_at(x, start + done + j) - top
-            requantize(acc_buf, out, start + done, n, rq, 0)
-        total = 0
-        for c in range(start, start + depth):
-            e = _lut16(exp, _s16_at(out, c))
-            struct.pack_into("<h", out, 2 * c, e)
-            total += e
-        headroom = 32 - len(bin(total)) + 2  # TFLM's CountLeadingZeros
-        shifted = ((total << (headroom - 1)) + (1 << 13)) >> 14
-        scale = _lut16(reciprocal, max(-32768, min(32767, shifted - 98304)))
-        right_shift = 31 - headroom
-        for c in range(start, start + depth):
-            v = (_s16_at(out, c) * scale + (1 << (right_shift - 1))) >> right_shift
-            struct.pack_into("<h", out, 2 * c, max(0, min(32767, v)))
-
-
-def _lut16(table, value):
-    """TFLM's LUTLookup of an int16 value in a 513-entry int16 table."""
-    base, after = struct.unpack_from("<hh", table, 2 * (256 + (value >> 7)))
-    return base + (((after - base) * (value & 0x7F) + 64) >> 7)
 
 
 def widen(src, start, count, itemsize, offset, dst):

@@ -46,11 +46,3 @@ def average_pool_int8(args):
 
 def max_pool_int8(args):
     _pool(args, False, 1)
-
-
-def average_pool_int16(args):
-    _pool(args, True, 2)
-
-
-def max_pool_int16(args):
-    _pool(args, False, 2)

@@ -52,10 +52,6 @@ def mean_int8(args):
     _mean(args, lambda x, p: x[p] ^ 0x80)
 
 
-def mean_int16(args):
-    _mean(args, lambda x, p: (x[2 * p] | x[2 * p + 1] << 8) ^ 0x8000)
-
-
 def _mean(args, unsigned_at):
     """unsigned_at(x, p): element p read as x + 2**(bits - 1), an unsigned value."""
     out, x, geo, acc_buf, chunk, rq = args

@@ -17,8 +17,8 @@ a*b = ah*bh*2**32 + (ah*bl + al*bh)*2**16 + al*bl, with every partial product be
 import micropython
 from micropython import const
 
-# Fields of ulite.layouts (requant, fully_connected, binary, softmax), restated for the
-# compiler to fold (see ulite.layouts).
+# Fields of ulite.layouts.requant, restated for the compiler to fold
+# (see ulite.layouts).
 _RQ_TABLES = const(0)
 _RQ_CHANNELS = const(1)
 _RQ_ZERO_POINT = const(2)
@@ -57,15 +57,6 @@ _TRANSFORM_NEGATE = const(1)
 _TRANSFORM_MULTIPLIER_HIGH = const(2)
 _TRANSFORM_MULTIPLIER_LOW = const(3)
 _TRANSFORM_RIGHT_SHIFT = const(4)
-_SOFTMAX16_ARG_X = const(0)
-_SOFTMAX16_ARG_OUT = const(1)
-_SOFTMAX16_ARG_ROWS = const(2)
-_SOFTMAX16_ARG_DEPTH = const(3)
-_SOFTMAX16_ARG_ACC = const(4)
-_SOFTMAX16_ARG_CHUNK = const(5)
-_SOFTMAX16_ARG_RQ = const(6)
-_SOFTMAX16_ARG_EXP = const(7)
-_SOFTMAX16_ARG_RECIPROCAL = const(8)
 
 # Ops of ulite.fxp_ops, restated likewise.
 _ADD = const(0)
@@ -305,179 +296,6 @@ def binary_int8(args):
                                 fill = 0
     if fill:
         requantize(acc_buf, out, done, fill, rq, 0)
-
-
-@micropython.viper
-def binary_int16(args):
-    """int16 two-input elementwise op with broadcasting, requantized in chunks: binary_int8
-    (same args and modes) on int16 inputs, whose sums TFLM rescales from d << 15.
-
-    SRDHM(d << 15, M) = floor((d*M + 2**15) / 2**16) = d * (M >> 16) + floor((d * L +
-    2**15) / 2**16) with L = M & 0xFFFF, exactly. |d| <= 65535 and L < 2**16 would overflow
-    d * L, so it is taken as 2 * d * (L >> 1) + d * (L & 1): floor((2t + u) / 2**16) =
-    (t + (u >> 1)) >> 15 for t = d * (L >> 1), |t| < 2**31 - 2**16, and |u| < 2**17.
-    |d * (M >> 16)| < 2**31; each rescaled value is at most |d| * 2**14 (its multiplier is
-    at most one half), so |sum| < 2**31. Products: TFLM's int16 MUL has zero points 0, so
-    |d1 * d2| <= 2**30. Maxima stay within int16 offsets.
-    """
-    out = args[_BINARY_ARG_OUT]
-    x1 = ptr16(args[_BINARY_ARG_X1])
-    x2 = ptr16(args[_BINARY_ARG_X2])
-    r1 = args[_BINARY_ARG_TRANSFORM1]
-    r2 = args[_BINARY_ARG_TRANSFORM2]
-    zp1 = int(r1[_TRANSFORM_ZERO_POINT])
-    neg1 = int(r1[_TRANSFORM_NEGATE])
-    mh1 = int(r1[_TRANSFORM_MULTIPLIER_HIGH])
-    ml1 = int(r1[_TRANSFORM_MULTIPLIER_LOW])
-    mlh1 = ml1 >> 1
-    mlo1 = ml1 & 1
-    rs1 = int(r1[_TRANSFORM_RIGHT_SHIFT])
-    zp2 = int(r2[_TRANSFORM_ZERO_POINT])
-    neg2 = int(r2[_TRANSFORM_NEGATE])
-    mh2 = int(r2[_TRANSFORM_MULTIPLIER_HIGH])
-    ml2 = int(r2[_TRANSFORM_MULTIPLIER_LOW])
-    mlh2 = ml2 >> 1
-    mlo2 = ml2 & 1
-    rs2 = int(r2[_TRANSFORM_RIGHT_SHIFT])
-    half1 = 0
-    half2 = 0
-    if rs1 > 0:
-        half1 = 1 << (rs1 - 1)
-    if rs2 > 0:
-        half2 = 1 << (rs2 - 1)
-    dims = args[_BINARY_ARG_DIMS]
-    st1 = args[_BINARY_ARG_STRIDES1]
-    st2 = args[_BINARY_ARG_STRIDES2]
-    acc_buf = args[_BINARY_ARG_ACC]
-    acc = ptr32(acc_buf)
-    chunk = int(args[_BINARY_ARG_CHUNK])
-    rq = args[_BINARY_ARG_RQ]
-    mode = int(args[_BINARY_ARG_MODE])
-    n0 = int(dims[0])
-    n1 = int(dims[1])
-    n2 = int(dims[2])
-    n3 = int(dims[3])
-    n4 = int(dims[4])
-    n5 = int(dims[5])
-    a5 = int(st1[5])
-    b5 = int(st2[5])
-    fill = 0
-    done = 0
-    for i0 in range(n0):
-        for i1 in range(n1):
-            for i2 in range(n2):
-                for i3 in range(n3):
-                    for i4 in range(n4):
-                        p = i0 * int(st1[0]) + i1 * int(st1[1]) + i2 * int(st1[2]) + i3 * int(st1[3]) + i4 * int(st1[4])
-                        q = i0 * int(st2[0]) + i1 * int(st2[1]) + i2 * int(st2[2]) + i3 * int(st2[3]) + i4 * int(st2[4])
-                        for i5 in range(n5):
-                            a = ((int(x1[p]) ^ 0x8000) - 0x8000) - zp1
-                            b = ((int(x2[q]) ^ 0x8000) - 0x8000) - zp2
-                            if mode == _BINARY_SUM:
-                                a = a * mh1 + ((a * mlh1 + ((a * mlo1 + 32768) >> 1)) >> 15)
-                                if rs1 > 0:
-                                    a = (a >> rs1) + int((a & (half1 - 1 + half1)) > half1 - 1 + int(a < 0))
-                                b = b * mh2 + ((b * mlh2 + ((b * mlo2 + 32768) >> 1)) >> 15)
-                                if rs2 > 0:
-                                    b = (b >> rs2) + int((b & (half2 - 1 + half2)) > half2 - 1 + int(b < 0))
-                                if neg1:
-                                    a = 0 - a
-                                if neg2:
-                                    b = 0 - b
-                                v = a + b
-                            elif mode == _BINARY_PRODUCT:
-                                v = a * b
-                            elif mode == _BINARY_MAXIMUM:
-                                v = a if a > b else b
-                            else:
-                                v = a if a < b else b
-                            acc[fill] = v
-                            p += a5
-                            q += b5
-                            fill += 1
-                            if fill == chunk:
-                                requantize(acc_buf, out, done, fill, rq, 0)
-                                done += fill
-                                fill = 0
-    if fill:
-        requantize(acc_buf, out, done, fill, rq, 0)
-
-
-@micropython.viper
-def softmax_int16(args):
-    """int16 SOFTMAX, row by row (TFLM reference_ops::SoftmaxInt16).
-
-    args: ulite.layouts.softmax. Each row's x - max(row) (in [-65535, 0]) goes through
-    requantize (the rq's rescale, + 32767, clamped to int16) into the output, then the exp
-    table, whose values sum in int32 (the kernel bounds the row: sum < 2**31); the sum,
-    normalised by its leading zeros h, picks 1 / sum from the reciprocal table, and each
-    exp times it, rounded, is the output. TFLM computes the normalised sum in int64: here
-    (s << (h - 1) + 2**13) >> 14 is (s << (h - 1)) >> 14 plus its rounding bit, as
-    s << (h - 1) < 2**31. Exps and the reciprocal are below 2**15, so are their products.
-    Table lookups are TFLM's LUTLookup: entry 256 + (v >> 7), interpolated by v & 127
-    towards the next; entries are read a byte at a time (the tables may sit anywhere).
-    """
-    x = ptr16(args[_SOFTMAX16_ARG_X])
-    out_buf = args[_SOFTMAX16_ARG_OUT]
-    out = ptr16(out_buf)
-    rows = int(args[_SOFTMAX16_ARG_ROWS])
-    depth = int(args[_SOFTMAX16_ARG_DEPTH])
-    acc_buf = args[_SOFTMAX16_ARG_ACC]
-    acc = ptr32(acc_buf)
-    chunk = int(args[_SOFTMAX16_ARG_CHUNK])
-    rq = args[_SOFTMAX16_ARG_RQ]
-    exp = ptr8(args[_SOFTMAX16_ARG_EXP])
-    reciprocal = ptr8(args[_SOFTMAX16_ARG_RECIPROCAL])
-    start = 0
-    for row in range(rows):
-        top = -32768
-        for c in range(start, start + depth):
-            v = (int(x[c]) ^ 0x8000) - 0x8000
-            if v > top:
-                top = v
-        done = 0
-        while done < depth:
-            n = depth - done
-            if n > chunk:
-                n = chunk
-            for j in range(n):
-                acc[j] = ((int(x[start + done + j]) ^ 0x8000) - 0x8000) - top
-            requantize(acc_buf, out_buf, start + done, n, rq, 0)
-            done += n
-        total = 0
-        for c in range(start, start + depth):
-            v = (int(out[c]) ^ 0x8000) - 0x8000
-            k = 2 * (256 + (v >> 7))
-            base = ((int(exp[k]) | (int(exp[k + 1]) << 8)) ^ 0x8000) - 0x8000
-            after = ((int(exp[k + 2]) | (int(exp[k + 3]) << 8)) ^ 0x8000) - 0x8000
-            v = base + (((after - base) * (v & 0x7F) + 64) >> 7)
-            out[c] = v
-            total += v
-        headroom = 32  # leading zeros of total (at least exp(0) > 0)
-        v = total
-        while v:
-            v = v >> 1
-            headroom -= 1
-        v = total << (headroom - 1)
-        v = (v >> 14) + ((v >> 13) & 1) - 98304  # 1 / (1 + x) takes x = sum - 1, centred
-        if v > 32767:
-            v = 32767
-        if v < -32768:
-            v = -32768
-        k = 2 * (256 + (v >> 7))
-        base = ((int(reciprocal[k]) | (int(reciprocal[k + 1]) << 8)) ^ 0x8000) - 0x8000
-        after = ((int(reciprocal[k + 2]) | (int(reciprocal[k + 3]) << 8)) ^ 0x8000) - 0x8000
-        scale = base + (((after - base) * (v & 0x7F) + 64) >> 7)
-        right_shift = 31 - headroom
-        rounding = 1 << (right_shift - 1)
-        for c in range(start, start + depth):
-            v = (((int(out[c]) ^ 0x8000) - 0x8000) * scale + rounding) >> right_shift
-            if v < 0:
-                v = 0
-            if v > 32767:
-                v = 32767
-            out[c] = v
-        start += depth
 
 
 @micropython.viper

@@ -1,9 +1,8 @@
-"""Pooling loops for MicroPython's viper emitter: AVERAGE_POOL_2D and MAX_POOL_2D, int8
-and int16.
+"""Pooling loops for MicroPython's viper emitter: AVERAGE_POOL_2D and MAX_POOL_2D (int8).
 
 Arguments and geometry: ulite.layouts.pool. Each output pixel's window is clipped to the
 input once; the loops run over its rows. Bound: an average's sum is at most 128 * taps in
-magnitude (int16: 32768 * taps), below 2**31 (the kernel refuses larger windows).
+magnitude, below 2**31 (the kernel refuses larger windows).
 """
 
 import micropython
@@ -32,31 +31,18 @@ _POOL_ARG_GEOMETRY = const(2)
 @micropython.viper
 def average_pool_int8(args):
     """args = (out, x, geometry): out = clamp(round(sum / taps)), half away from zero."""
-    _pool(0, 0, 0, args, 1, 1)
+    _pool(0, 0, 0, args, 1)
 
 
 @micropython.viper
 def max_pool_int8(args):
     """args = (out, x, geometry): out = clamp(max over the in-bounds taps)."""
-    _pool(0, 0, 0, args, 0, 1)
+    _pool(0, 0, 0, args, 0)
 
 
 @micropython.viper
-def average_pool_int16(args):
-    """average_pool_int8 on int16 tensors."""
-    _pool(0, 0, 0, args, 1, 2)
-
-
-@micropython.viper
-def max_pool_int16(args):
-    """max_pool_int8 on int16 tensors."""
-    _pool(0, 0, 0, args, 0, 2)
-
-
-@micropython.viper
-def _pool(src: int, v: int, total: int, args, average: int, itemsize: int):
+def _pool(src: int, v: int, total: int, args, average: int):
     o8 = ptr8(args[_POOL_ARG_OUT])
-    o16 = ptr16(args[_POOL_ARG_OUT])
     x = int(ptr8(args[_POOL_ARG_X]))
     geo = ptr32(args[_POOL_ARG_GEOMETRY])
     in_h = geo[_POOL_IN_H]
@@ -70,11 +56,7 @@ def _pool(src: int, v: int, total: int, args, average: int, itemsize: int):
     sign = 1 << k31
     lo = (lo ^ sign) - sign
     hi = (hi ^ sign) - sign
-    row = in_w * channels * itemsize
-    step = channels * itemsize
-    lowest = -128
-    if itemsize == 2:
-        lowest = -32768
+    row = in_w * channels
     pixel = 0
     for batch in range(geo[_POOL_PIXELS] // (out_h * out_w)):
         image = x + batch * in_h * row
@@ -97,20 +79,17 @@ def _pool(src: int, v: int, total: int, args, average: int, itemsize: int):
                 for c in range(channels):
                     total = 0
                     if average == 0:
-                        total = lowest
+                        total = -128
                     for iy in range(y0, y1):
-                        src = image + iy * row + x0 * step + c * itemsize
-                        end = src + (x1 - x0) * step
+                        src = image + iy * row + x0 * channels + c
+                        end = src + (x1 - x0) * channels
                         while src < end:
-                            if itemsize == 1:
-                                v = (ptr8(src)[0] ^ 0x80) - 0x80
-                            else:
-                                v = (ptr16(src)[0] ^ 0x8000) - 0x8000
+                            v = (ptr8(src)[0] ^ 0x80) - 0x80
                             if average:
                                 total += v
                             elif v > total:
                                 total = v
-                            src += step
+                            src += channels
                     if average:
                         if total > 0:
                             total = (total + half) // taps
@@ -120,8 +99,5 @@ def _pool(src: int, v: int, total: int, args, average: int, itemsize: int):
                         total = lo
                     if total > hi:
                         total = hi
-                    if itemsize == 1:
-                        o8[pixel] = total
-                    else:
-                        o16[pixel] = total
+                    o8[pixel] = total
                     pixel += 1

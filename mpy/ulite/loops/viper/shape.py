@@ -160,22 +160,8 @@ def mean_int8(args):
     with n reduced elements, so acc = sum(x) - zp * n. Bound: MEAN's check refuses
     n >= 2**22, so the raw sum, offset and |acc| all stay below 255 * n < 2**30.
     """
-    _mean(args, 1)
-
-
-@micropython.viper
-def mean_int16(args):
-    """mean_int8 on int16: each element read as x ^ 0x8000 (x + 32768 as unsigned), offset
-    = -(zp + 32768) * n. Bound: MEAN's check refuses n >= 2**15, so the raw sum, offset and
-    |acc| stay below 65535 * n < 2**31."""
-    _mean(args, 2)
-
-
-@micropython.viper
-def _mean(args, itemsize: int):
     out = args[_MEAN_ARG_OUT]
     x8 = ptr8(args[_MEAN_ARG_X])
-    x16 = ptr16(args[_MEAN_ARG_X])
     geo = args[_MEAN_ARG_GEOMETRY]
     acc_buf = args[_MEAN_ARG_ACC]
     acc = ptr32(acc_buf)
@@ -204,14 +190,9 @@ def _mean(args, itemsize: int):
                 for j0 in range(r0):
                     for j1 in range(r1):
                         p = base + j0 * rs0 + j1 * rs1
-                        if itemsize == 1:
-                            for j2 in range(r2):
-                                s += int(x8[p]) ^ 0x80
-                                p += rs2
-                        else:
-                            for j2 in range(r2):
-                                s += int(x16[p]) ^ 0x8000
-                                p += rs2
+                        for j2 in range(r2):
+                            s += int(x8[p]) ^ 0x80
+                            p += rs2
                 acc[fill_count] = s
                 fill_count += 1
                 if fill_count == chunk:
