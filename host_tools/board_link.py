@@ -16,14 +16,13 @@ import io
 import os
 import time
 import zlib
-from pathlib import Path
 
 from mpremote.transport import TransportError
 from mpremote.transport_serial import SerialTransport
 
 from .errors import UserError
+from .paths import DEVICE_DIR
 
-DEVICE_DIR = Path(__file__).parent / "device"
 CHUNK = 3072  # raw bytes per base64 string sent to the board (4 KB of text)
 EXEC_TEXT = 16384  # characters of code per exec: what a board compiles at once
 EOF = b"\x04"  # the raw REPL ends a program's output, then its error output, with this

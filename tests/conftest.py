@@ -10,8 +10,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from host_tools import unix_port  # noqa: E402
+from host_tools.micropython import unix  # noqa: E402
 from host_tools.paths import CORPUS  # noqa: E402
+from host_tools.sizes import parse_size  # noqa: E402
 
 MODELS = CORPUS / "models"
 GOLDEN = CORPUS / "golden"
@@ -42,7 +43,7 @@ def run_micropython(tmp_path, source, heap="2M", args=()):
     """Run `source` on the unix port with ulite importable; returns stdout (fails on error)."""
     script = tmp_path / "device_script.py"
     script.write_text(source)
-    result = unix_port.run(script, args, heap=unix_port.parse_size(heap))
+    result = unix.run(script, args, heap=parse_size(heap))
     assert result.returncode == 0, "MicroPython failed:\n%s%s" % (result.stdout, result.stderr)
     return result.stdout
 

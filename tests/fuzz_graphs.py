@@ -13,7 +13,7 @@ from host_tools.model_builder import ModelBuilder, window_out
 
 ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
 INT8_FLOAT = ("int8", "float32")
-INT8_INT16_FLOAT = ("int8", "float32", "int16")
+QUANTIZED_FLOAT = ("int8", "float32", "int16")  # int16: 16x8 for the weighted ops (int8 weights)
 ANY_DTYPE = ("int8", "float32", "int16", "int32")
 
 
@@ -42,6 +42,8 @@ def _const(mb, rng, shape, dtype, **quant):
         data = np.array([rng.randrange(-5000, 5000) for _ in range(size)], dtype=np.int32)
     elif dtype == "int16":
         data = np.array([rng.randrange(-32768, 32768) for _ in range(size)], dtype=np.int16)
+    elif dtype == "int64":
+        data = np.array([rng.randrange(-(1 << 40), 1 << 40) for _ in range(size)], dtype=np.int64)
     else:
         data = np.array([rng.randrange(-127, 128) for _ in range(size)], dtype=np.int8)
     return mb.const(data.reshape(shape), dtype, **quant)
@@ -69,10 +71,17 @@ def _nhwc(mb, rng, x, shape, dtype):
 # --- one maker per kernel: (mb, rng, op name, x, shape, dtype) -> (y, shape, dtype) -------
 
 
+def _bias_dtype(rng, dtype):
+    """The bias type of a weighted op on `dtype` activations (16x8: int64, or int32)."""
+    if dtype == "int16":
+        return rng.choice(("int64", "int64", "int32"))
+    return "int32" if dtype == "int8" else "float32"
+
+
 def _fully_connected(mb, rng, name, x, shape, dtype):
     size = math.prod(shape)
     depth, units = shape[-1], rng.randint(1, 8)
-    per_channel = dtype == "int8" and rng.random() < 0.5
+    per_channel = dtype != "float32" and rng.random() < 0.5
     wq = (
         {}
         if dtype == "float32"
@@ -81,7 +90,7 @@ def _fully_connected(mb, rng, name, x, shape, dtype):
             "zero_point": 0,
         }
     )
-    w = _const(mb, rng, (units, depth), "int8" if dtype == "int8" else "float32", **wq)
+    w = _const(mb, rng, (units, depth), "float32" if dtype == "float32" else "int8", **wq)
     inputs = [x, w]
     if rng.random() < 0.7:
         inputs.append(
@@ -89,7 +98,7 @@ def _fully_connected(mb, rng, name, x, shape, dtype):
                 mb,
                 rng,
                 (units,),
-                "int32" if dtype == "int8" else "float32",
+                _bias_dtype(rng, dtype),
                 **({} if dtype == "float32" else {"scale": 0.001, "zero_point": 0}),
             )
         )
@@ -191,14 +200,15 @@ def _conv(mb, rng, name, x, shape, dtype):
     out_c = c * multiplier if depthwise else rng.randint(1, 8)
     w_shape = (1, kh, kw, out_c) if depthwise else (out_c, kh, kw, c)
     bias = rng.random() < 0.7
-    if dtype == "int8":
+    if dtype != "float32":
         in_scale = mb.tensors[x].quantization.scale[0]
         per_channel = rng.random() < 0.5
         w_scales = [rng.choice((0.005, 0.01, 0.02)) for _ in range(out_c if per_channel else 1)]
         axis = 3 if depthwise else 0
         weights = _const(mb, rng, w_shape, "int8", scale=w_scales, zero_point=0, axis=axis)
         b_scales = [in_scale * s for s in w_scales] * (1 if per_channel else out_c)
-        b = _const(mb, rng, (out_c,), "int32", scale=b_scales, zero_point=0) if bias else None
+        b_dtype = "int64" if depthwise and dtype == "int16" else _bias_dtype(rng, dtype)
+        b = _const(mb, rng, (out_c,), b_dtype, scale=b_scales, zero_point=0) if bias else None
     else:
         weights = _const(mb, rng, w_shape, "float32")
         b = _const(mb, rng, (out_c,), "float32") if bias else None
@@ -222,6 +232,45 @@ def _conv(mb, rng, name, x, shape, dtype):
         mb.op(name, [x, weights, b], [y], "DepthwiseConv2DOptions", **options)
     else:
         mb.op(name, [x, weights, b], [y], "Conv2DOptions", **options)
+    return y, out_shape, dtype
+
+
+def _transpose_conv(mb, rng, name, x, shape, dtype):
+    """TRANSPOSE_CONV: random kernel, strides, padding, bias; the natural output size."""
+    x, (batches, h, w, c) = _nhwc(mb, rng, x, shape, dtype)
+    kh, kw = rng.randint(1, 3), rng.randint(1, 3)
+    stride = (rng.choice((1, 2, 2, 3)), rng.choice((1, 2, 2, 3)))
+    padding = rng.choice(("SAME", "VALID"))
+    out_c = rng.randint(1, 6)
+    out_shape = (
+        batches,
+        h * stride[0] if padding == "SAME" else (h - 1) * stride[0] + kh,
+        w * stride[1] if padding == "SAME" else (w - 1) * stride[1] + kw,
+        out_c,
+    )
+    bias = rng.random() < 0.7
+    if dtype == "float32":
+        weights = _const(mb, rng, (out_c, kh, kw, c), "float32")
+        b = _const(mb, rng, (out_c,), "float32") if bias else None
+    else:
+        in_scale = mb.tensors[x].quantization.scale[0]
+        per_channel = rng.random() < 0.5
+        w_scales = [rng.choice((0.005, 0.01, 0.02)) for _ in range(out_c if per_channel else 1)]
+        weights = _const(mb, rng, (out_c, kh, kw, c), "int8", scale=w_scales, zero_point=0)
+        b_scales = [in_scale * s for s in w_scales] * (1 if per_channel else out_c)
+        b_dtype = rng.choice(("int64", "int16")) if dtype == "int16" else "int32"
+        b = _const(mb, rng, (out_c,), b_dtype, scale=b_scales, zero_point=0) if bias else None
+    y = mb.tensor(out_shape, dtype, **_quant(rng, dtype))
+    mb.op(
+        name,
+        [mb.const(np.array(out_shape, np.int32), "int32"), weights, x, b],
+        [y],
+        "TransposeConvOptions",
+        padding=padding,
+        stride_h=stride[0],
+        stride_w=stride[1],
+        fused_activation_function=rng.choice(ACTIVATIONS),
+    )
     return y, out_shape, dtype
 
 
@@ -374,30 +423,31 @@ def _transpose(mb, rng, name, x, shape, dtype):
 
 # op name -> (maker, input dtypes it is built for)
 MAKERS = {
-    "FULLY_CONNECTED": (_fully_connected, INT8_FLOAT),
-    "ADD": (_binary, INT8_INT16_FLOAT),
-    "SUB": (_binary, INT8_INT16_FLOAT),
-    "MUL": (_binary, INT8_INT16_FLOAT),
-    "MAXIMUM": (_binary, INT8_INT16_FLOAT),
-    "MINIMUM": (_binary, INT8_INT16_FLOAT),
-    "RELU": (_activation, INT8_INT16_FLOAT),
-    "RELU6": (_activation, INT8_INT16_FLOAT),
-    "LEAKY_RELU": (_activation, INT8_INT16_FLOAT),
-    "LOGISTIC": (_activation, INT8_INT16_FLOAT),
-    "TANH": (_activation, INT8_INT16_FLOAT),
+    "FULLY_CONNECTED": (_fully_connected, QUANTIZED_FLOAT),
+    "ADD": (_binary, QUANTIZED_FLOAT),
+    "SUB": (_binary, QUANTIZED_FLOAT),
+    "MUL": (_binary, QUANTIZED_FLOAT),
+    "MAXIMUM": (_binary, QUANTIZED_FLOAT),
+    "MINIMUM": (_binary, QUANTIZED_FLOAT),
+    "RELU": (_activation, QUANTIZED_FLOAT),
+    "RELU6": (_activation, QUANTIZED_FLOAT),
+    "LEAKY_RELU": (_activation, QUANTIZED_FLOAT),
+    "LOGISTIC": (_activation, QUANTIZED_FLOAT),
+    "TANH": (_activation, QUANTIZED_FLOAT),
     "HARD_SWISH": (_activation, INT8_FLOAT),
-    "SOFTMAX": (_softmax, INT8_INT16_FLOAT),
+    "SOFTMAX": (_softmax, QUANTIZED_FLOAT),
     "QUANTIZE": (_quantize, ("int8", "float32", "int16", "int32")),
     "DEQUANTIZE": (_dequantize, ("int8", "int16")),
     "RESHAPE": (_reshape, ANY_DTYPE),
-    "CONV_2D": (_conv, INT8_FLOAT),
-    "DEPTHWISE_CONV_2D": (_conv, INT8_FLOAT),
-    "AVERAGE_POOL_2D": (_pool, INT8_INT16_FLOAT),
-    "MAX_POOL_2D": (_pool, INT8_INT16_FLOAT),
+    "CONV_2D": (_conv, QUANTIZED_FLOAT),
+    "DEPTHWISE_CONV_2D": (_conv, QUANTIZED_FLOAT),
+    "TRANSPOSE_CONV": (_transpose_conv, QUANTIZED_FLOAT),
+    "AVERAGE_POOL_2D": (_pool, QUANTIZED_FLOAT),
+    "MAX_POOL_2D": (_pool, QUANTIZED_FLOAT),
     "PAD": (_pad, ANY_DTYPE),
     "PADV2": (_pad, ANY_DTYPE),
     "CONCATENATION": (_concatenation, ANY_DTYPE),
-    "MEAN": (_mean, INT8_INT16_FLOAT),
+    "MEAN": (_mean, QUANTIZED_FLOAT),
     "STRIDED_SLICE": (_strided_slice, ANY_DTYPE),
     "SQUEEZE": (_squeeze, ANY_DTYPE),
     "TRANSPOSE": (_transpose, ("int8", "float32", "int16")),

@@ -48,7 +48,7 @@ def test_infer_matches_tflm(tmp_path, name):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("port", ["wasm", "arm"])
+@pytest.mark.parametrize("on", ["wasm", "arm"])
 @pytest.mark.parametrize("name", MODELS)
-def test_infer_matches_tflm_on_32_bit_ports(tmp_path, name, port):
-    infer_matches_tflm(tmp_path, name, "--port", port)
+def test_infer_matches_tflm_on_32_bit_ports(tmp_path, name, on):
+    infer_matches_tflm(tmp_path, name, "--on", on)

@@ -6,7 +6,9 @@ the check is that invoke leaves nothing allocated behind.
 """
 
 import pytest
+import suite_16x8
 from conftest import model_path
+from test_transpose_conv import CASES, transpose_conv_jobs
 
 from host_tools.model_builder import ModelBuilder
 
@@ -62,4 +64,18 @@ def test_int8_invoke_allocates_nothing(tmp_path, micropython, name, loops):
 
 def test_float_invoke_leaves_nothing_allocated(micropython):
     out = micropython(DEVICE, heap="1M", args=[model_path("hello_world_float"), "viper", "free"])
+    assert out.strip().endswith("DELTA 0")
+
+
+@pytest.mark.parametrize("loops", ["viper", "plain"])
+@pytest.mark.parametrize("name", ["conv_dw_pw_16x8", "encoder_decoder_16x8", "fc_stack_16x8", "transpose_conv_int8"])
+def test_16x8_and_transpose_conv_invoke_allocates_nothing(tmp_path, micropython, name, loops):
+    """The 16x8 loops' int64 accumulators are limbs in the arena, no big ints (viper; plain
+    leaves nothing behind), and TRANSPOSE_CONV's upsampling runs in its scratch."""
+    if name == "transpose_conv_int8":
+        path = tmp_path / "m.tflite"
+        path.write_bytes(transpose_conv_jobs(("int8",), CASES[:1])[0][0])
+    else:
+        path = suite_16x8.DIRECTORY / (name + ".tflite")
+    out = micropython(DEVICE, heap="4M", args=[path, loops, "locked" if loops == "viper" else "free"])
     assert out.strip().endswith("DELTA 0")

@@ -55,15 +55,16 @@ import textwrap
 import types
 from pathlib import Path
 
-from host_tools import unix_port
-from host_tools.paths import MPY_DIR
+from host_tools import micropython
+from host_tools.micropython import reports
+from host_tools.paths import DEVICE_DIR, MPY_DIR
 
 INT32_MIN = -(1 << 31)
 INT32_MAX = (1 << 31) - 1
 UINT32_LIMIT = 1 << 32
 LITERAL_LIMIT = 1 << 30
 PACKAGE = "ulite.loops.viper"
-DEVICE_SCRIPT = Path(__file__).parent / "device" / "run_viper_calls.py"
+DEVICE_SCRIPT = DEVICE_DIR / "run_viper_calls.py"
 _K = "__viper_int32__"  # the name under which checked functions find their Checker
 
 
@@ -145,12 +146,10 @@ def load():
         setattr(builtins, name, name)
     try:
         checker.package = importlib.import_module(PACKAGE)
-        # int16.py, which the package imports on first use, checked too: its loops set on
-        # the package, as the package's __getattr__ hands them out
-        int16 = importlib.import_module(PACKAGE + ".int16")
-        for name, value in vars(int16).items():
-            if name.endswith("_int16") and callable(value):
-                setattr(checker.package, name, value)
+        # the loops the package loads on first use (its __getattr__): loaded and checked now
+        for name in parent.FUNCTIONS:
+            if name not in vars(checker.package):
+                setattr(checker.package, name, getattr(checker.package, name))
     finally:
         for name in annotation_names:
             delattr(builtins, name)
@@ -740,10 +739,14 @@ class Vector:
         self.label = label
         self.buffers = {}
         self.calls = []
+        self.scratch = set()  # buffers whose contents the backends leave differently
 
-    def buffer(self, name, data, typecode=None):
-        """A bytearray holding data, or an array.array of typecode (as the kernels pass)."""
+    def buffer(self, name, data, typecode=None, scratch=False):
+        """A bytearray holding data, or an array.array of typecode (as the kernels pass).
+        A scratch buffer's contents after the calls are not results: not compared."""
         self.buffers[name] = (bytes(data), typecode)
+        if scratch:
+            self.scratch.add(name)
         return Ref(name)
 
     def call(self, function, *args):
@@ -794,11 +797,12 @@ def run_device(vectors, backends=("viper", "plain"), timeout=600):
     with tempfile.TemporaryDirectory(prefix="ulite-viper-") as tmp:
         path = Path(tmp) / "vectors.json"
         path.write_text(json.dumps(spec))
-        result = unix_port.run(
-            DEVICE_SCRIPT, [path, ",".join(backends)], heap=16 << 20, timeout=timeout
+        result = micropython.run(
+            "unix", DEVICE_SCRIPT, [path, ",".join(backends)], heap=16 << 20, timeout=timeout
         )
     assert result.returncode == 0, "MicroPython failed:\n%s%s" % (result.stdout, result.stderr)
-    results = json.loads(result.stdout.splitlines()[-1])
+    (report,) = reports.reports(result)
+    results = report["results"]
     return [
         {b: {name: bytes.fromhex(h) for name, h in r[b].items()} for b in backends}
         for r in results

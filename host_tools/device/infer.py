@@ -74,7 +74,10 @@ def main():
             with open(case["output_prefix"] + "out%d.bin" % i, "wb") as f:
                 f.write(interp.output(i).data)
         results.append(elapsed)
-    outputs = [{"shape": list(t.shape), "dtype": t.dtype} for t in (interp.output(i) for i in range(interp.outputs))]
+    outputs = [
+        {"shape": list(t.shape), "dtype": t.dtype, "scale": t.scale, "zero_point": t.zero_point}
+        for t in (interp.output(i) for i in range(interp.outputs))
+    ]
     print(
         json.dumps(
             {

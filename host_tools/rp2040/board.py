@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import boards, qemu
 from ..board_link import BoardLink
-from ..convert import convert
+from ..conversion import convert
 from . import layers
 
 LOOPS = ("thumb", "glue", "viper")
@@ -47,9 +47,8 @@ def inputs(model_bytes):
     out = []
     for tensor in layers.inputs(model_bytes):
         floats = tensor.dtype == "float32"
-        count = tensor.size if floats else tensor.size * np.dtype(tensor.dtype).itemsize
-        raw = np.empty(count, np.uint8)
-        for k in range(count):
+        raw = np.empty(tensor.size if floats else tensor.size * np.dtype(tensor.dtype).itemsize, np.uint8)
+        for k in range(len(raw)):
             x = (x * 75 + 74) % 65537
             raw[k] = (x >> 8) & 0xFF
         if floats:

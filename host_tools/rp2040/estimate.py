@@ -9,7 +9,8 @@ geometry ulite's own kernels compute, imported with its layouts from mpy/ulite; 
 checks the two agree by counting the glue's calls on the unix port, for every corpus model
 and the conv sweeps): FULLY_CONNECTED runs fc_rows + requant per chunk of units; CONV_2D
 blocks of 8 output pixels (lanes8 places them), per chunk of channels gather8 + dot8 per
-group and chunk of taps, then requant; DEPTHWISE_CONV_2D per block lanes8, then dw8 per
+group and chunk of taps, then requant (TRANSPOSE_CONV: the same, on the convolution ulite
+runs it as, over the input upsampled by the strides); DEPTHWISE_CONV_2D per block lanes8, then dw8 per
 chunk of channels and run of kernel rows and requant, between two flips of the input (or,
 with a large depth multiplier, CONV_2D's plan as a grouped convolution); ADD without
 broadcast add_rescaled + requant per chunk of elements. One representative call per
@@ -24,11 +25,13 @@ their loops' work; ops without figures of their own as ADD's broadcast loop, per
 element) and the Cortex-M0+ cycles per such instruction, from an instruction trace on the
 board (calibrate.py measures both on generated models and prints the table).
 
-int16 ops (16x8 models) have no assembler path: the Thumb backend runs their viper
-loops, so they plan no kernel calls, and their instructions, all "other", are charged by
-rows of OTHER measured for them on the ARM board (the int16 kinds: per op and per element,
-softmax per row too; int16 pooling, whose viper loop walks windows as int8's does, is
-charged as int8's).
+Ops on int16 activations have no Thumb plan: the Thumb backend runs them with viper's loops,
+so they plan no kernel calls, and their instructions, all "other", are charged by rows of
+OTHER measured for them on the ARM board. The 16x8 ops' rows ("CONV_2D 16x8", ...) price
+the units of their loops' work (output pixels, taps, outputs, multiply-accumulates, patch
+elements gathered, input elements flipped); the other int16 ops' rows ("ADD int16", ...)
+are per op and per element, softmax per row too; int16 pooling, whose viper loop walks
+windows as int8's does, is charged as int8's.
 
 Not modelled: weights read from flash through the 16 KB XIP cache instead of RAM (a
 model too big for RAM, like person_detect, streams its weights from flash), and the
@@ -41,7 +44,7 @@ from collections import namedtuple
 
 import numpy as np
 from ulite.allocator import ACC_CHUNK  # FULLY_CONNECTED units, ADD elements per chunk
-from ulite.kernels import conv_common, depthwise_conv, padding
+from ulite.kernels import conv_common, depthwise_conv, padding, transpose_conv
 from ulite.layouts import conv as geometry
 from ulite.layouts.thumb import DW8_TABLE_TAPS
 
@@ -68,8 +71,15 @@ UNITS = {
     "LOGISTIC int16": ("op", "element"),
     "SOFTMAX int16": ("op", "row", "element"),
     "QUANTIZE int16": ("op", "element"),
+    "TRANSPOSE_CONV": ("op", "kernel call", "strided op", "upsampled byte", "input pixel"),
+    "CONV_2D 16x8": ("op", "pixel", "tap", "output", "MAC", "patch element"),
+    "DEPTHWISE_CONV_2D 16x8": ("op", "input element", "pixel", "tap", "output", "MAC"),
+    "FULLY_CONNECTED 16x8": ("op", "output", "MAC", "input element"),
+    # the convolution over the upsampled input: CONV_2D 16x8's instructions for its units
+    "TRANSPOSE_CONV 16x8": ("thousand CONV_2D 16x8 instructions", "upsampled byte"),
     "ADD broadcast": ("output element",),  # also every op without figures of its own
 }
+WIDE = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV")  # 16x8 forms
 VIPER_AS = {"SQUEEZE": "RESHAPE", "MAX_POOL_2D": "AVERAGE_POOL_2D"}  # the same loops
 # int16 ops by the kind whose loop they run (viper: no assembler path for int16)
 INT16_AS = {
@@ -91,7 +101,7 @@ OTHER = {
     "SOFTMAX": Cost(per_unit=(3975.0, 14870.2, 14540.1), cpi=1.535),  # per op, row, element
     "AVERAGE_POOL_2D": Cost(per_unit=(2210.6, 135.2, 64.6, 29.0), cpi=1.462),  # per op, output, window row, tap
     "RESHAPE": Cost(per_unit=(1569.0, 1.2), cpi=2.167),  # per op, byte
-    "FULLY_CONNECTED float32": Cost(per_unit=(-10598.9, 2225.1, 2280.4), cpi=1.95),  # per op, output, MAC
+    "FULLY_CONNECTED float32": Cost(per_unit=(-26791.0, 7317.8, 3746.2), cpi=1.94),  # per op, output, MAC
     "ADD int16": Cost(per_unit=(5485.0, 610.1), cpi=1.453),  # per op, output element
     "MUL int16": Cost(per_unit=(5377.4, 465.0), cpi=1.454),  # per op, output element
     "LEAKY_RELU int16": Cost(per_unit=(2185.2, 320.9), cpi=1.401),  # per op, element
@@ -99,6 +109,11 @@ OTHER = {
     "SOFTMAX int16": Cost(per_unit=(1756.3, 1756.6, 630.0), cpi=1.563),  # per op, row, element
     "QUANTIZE int16": Cost(per_unit=(2949.2, 455.2), cpi=1.515),  # per op, element
     "ADD broadcast": Cost(per_unit=(698.9,), cpi=1.545),  # per output element
+    "TRANSPOSE_CONV": Cost(per_unit=(5643.7, 292.5, 6938.3, 10.5, 282.5), cpi=1.829),  # per op, kernel call, strided op, upsampled byte, input pixel
+    "CONV_2D 16x8": Cost(per_unit=(23105.0, 1942.4, 150.7, 808.2, 16.6, 30.3), cpi=1.503),  # per op, pixel, tap, output, MAC, patch element
+    "DEPTHWISE_CONV_2D 16x8": Cost(per_unit=(1539.5, 80.2, 1177.7, 176.3, 752.3, 47.7), cpi=1.484),  # per op, input element, pixel, tap, output, MAC
+    "FULLY_CONNECTED 16x8": Cost(per_unit=(2389.3, 939.8, 18.4, 90.7), cpi=1.506),  # per op, output, MAC, input element
+    "TRANSPOSE_CONV 16x8": Cost(per_unit=(996.7, 32.7), cpi=1.476),  # per thousand CONV_2D 16x8 instructions, upsampled byte
 }
 
 
@@ -109,12 +124,17 @@ def _requant_key(layer, rows, cols):
     return ("requant", rows, cols, per_channel, out.zero_point, lo, 127)
 
 
+def _input(layer):
+    """The activation input (TRANSPOSE_CONV's first input is the output shape)."""
+    return layer.inputs[2] if layer.name == "TRANSPOSE_CONV" else layer.inputs[0]
+
+
 def plan(layer):
     """[(kernel key, calls)] of the Thumb backend for one op, or None if it runs viper."""
-    int8 = layer.outputs[0].dtype == "int8" and layer.inputs[0].dtype == "int8"
+    int8 = layer.outputs[0].dtype == "int8" and _input(layer).dtype == "int8"
     if layer.name == "FULLY_CONNECTED" and int8:
         return _plan_fc(layer)
-    if layer.name == "CONV_2D" and int8:
+    if layer.name in ("CONV_2D", "TRANSPOSE_CONV") and int8:
         return _plan_conv(layer)
     if layer.name == "DEPTHWISE_CONV_2D" and int8:
         return _plan_depthwise(layer)
@@ -167,10 +187,27 @@ def _depthwise_geometry(layer):
     return depthwise_conv.geometry(x.shape, out.shape, (kh, kw), multiplier, strides, dilations, pads, zp)
 
 
+def _upsampling(layer):
+    """(1, bytes filled, input pixels copied in: a run of channels each) for the upsampled
+    input a TRANSPOSE_CONV builds per invoke with strides; zeros at stride 1."""
+    x, strides = _input(layer), layer.options["stride"]
+    if strides == (1, 1):
+        return (0, 0, 0)
+    batches, h, w, channels = x.shape
+    filled = batches * ((h - 1) * strides[0] + 1) * ((w - 1) * strides[1] + 1) * channels * _itemsize(x)
+    return (1, filled, batches * h * w)
+
+
 def im2col_geometry(layer):
-    """ulite's im2col geometry (layouts.conv CONV_ fields) of an int8 CONV_2D, or of a
-    DEPTHWISE_CONV_2D that ulite runs as a grouped convolution; else None."""
+    """ulite's im2col geometry (layouts.conv CONV_ fields) of an int8 CONV_2D, of the
+    convolution an int8 TRANSPOSE_CONV runs as, or of a DEPTHWISE_CONV_2D that ulite runs
+    as a grouped convolution; else None."""
     x, out = layer.inputs[0], layer.outputs[0]
+    if layer.name == "TRANSPOSE_CONV":
+        x, weights, strides = layer.inputs[2], layer.inputs[1], layer.options["stride"]
+        kernel = weights.shape[1:3]
+        pads = [padding.pad_before(layer.options["padding"], out.shape[1 + i], kernel[i], strides[i], 1) for i in (0, 1)]
+        return transpose_conv.geometry(x.shape, weights.shape, out.shape, pads, strides, x.zero_point)
     if layer.name == "CONV_2D":
         _, kh, kw, depth = layer.inputs[1].shape
         strides, dilations, pads, zp = _conv_window(layer)
@@ -250,10 +287,14 @@ def _plan_add(layer):
 def other_units(layer, calls):
     """(kind, amounts): the row of OTHER the op's other instructions are charged by and
     how many of each of its UNITS the op has; `calls` its Thumb plan (or None)."""
+    out = layer.outputs[0]
+    if layer.name == "TRANSPOSE_CONV" and calls is not None:
+        return layer.name, (1, sum(n for _, n in calls)) + _upsampling(layer)
     if calls is not None:
         return layer.name, (1, sum(n for _, n in calls))
+    if layer.name in WIDE and out.dtype == "int16":
+        return layer.name + " 16x8", _wide_units(layer)
     kind = VIPER_AS.get(layer.name, layer.name)
-    out = layer.outputs[0]
     dtypes = {layer.inputs[0].dtype, out.dtype}
     # (QUANTIZE to int8 requantizes in assembler: it is charged as an int8 op)
     if "int16" in dtypes and "float32" not in dtypes and layer.name in INT16_AS and out.dtype != "int8":
@@ -270,6 +311,24 @@ def other_units(layer, calls):
     if kind == "FULLY_CONNECTED" and out.dtype == "float32":
         return "FULLY_CONNECTED float32", (1, out.size, out.size * layer.inputs[1].shape[-1])
     return FALLBACK, (out.size,)
+
+
+def _wide_units(layer):
+    """A 16x8 op's amounts of its UNITS (viper's wide.py; taps outside the input count)."""
+    out, x, weights = layer.outputs[0], _input(layer), layer.inputs[1].shape
+    if layer.name == "FULLY_CONNECTED":
+        return (1, out.size, out.size * weights[1], x.size)
+    pixels = out.size // out.shape[-1]
+    taps = weights[1] * weights[2]
+    if layer.name == "DEPTHWISE_CONV_2D":
+        return (1, x.size, pixels, pixels * taps, out.size, out.size * taps)
+    groups = x.shape[3] // weights[3]
+    patch = taps * x.shape[3]  # every group's patch
+    amounts = (1, pixels, pixels * taps * groups, out.size, out.size * taps * weights[3], pixels * patch)
+    if layer.name != "TRANSPOSE_CONV":
+        return amounts
+    conv = sum(a * c for a, c in zip(amounts, OTHER["CONV_2D 16x8"].per_unit))
+    return (conv / 1000, _upsampling(layer)[1])
 
 
 def _itemsize(tensor):
@@ -367,9 +426,10 @@ class Estimator:
 
 
 def estimate(model_bytes, estimator=None, inputs=None):
-    """Per op {op, calls, kernel_instructions, kernel_cycles, other (its row of OTHER),
-    other_instructions, instructions, cycles}, kernel cycles by kernel name and the
-    totals, for one invoke; on `inputs` (numpy arrays), requant's cost follows the share
+    """Per op {op, loops ("thumb", or "viper" for the ops the Thumb backend runs with viper's
+    loops: those without a Thumb plan, every int16 one among them), calls,
+    kernel_instructions, kernel_cycles, other (its row of OTHER), other_instructions,
+    instructions, cycles}, kernel cycles by kernel name and the totals, for one invoke; on `inputs` (numpy arrays), requant's cost follows the share
     of outputs TFLM puts on a ReLU's floor, else half of them."""
     est = estimator or Estimator()
     model = layers.read(model_bytes)
@@ -378,7 +438,8 @@ def estimate(model_bytes, estimator=None, inputs=None):
     by_kernel = {}
     for layer, floor in zip(model, floors):
         calls = plan(layer)
-        row = {"op": layer.name, "calls": 0, "kernel_instructions": 0, "kernel_cycles": 0}
+        row = {"op": layer.name, "loops": "viper" if calls is None else "thumb", "calls": 0}
+        row.update(kernel_instructions=0, kernel_cycles=0)
         for key, n in calls or []:
             instructions, cycles = est.counts(key, floor)
             row["calls"] += n

@@ -33,6 +33,7 @@ OPTIONS_TYPES = {
     "DequantizeOptions": 38,
     "MaximumMinimumOptions": 39,
     "PadV2Options": 43,
+    "TransposeConvOptions": 49,
     "LeakyReluOptions": 75,
     "QuantizeOptions": 89,
     "HardSwishOptions": 91,

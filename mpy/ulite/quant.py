@@ -214,3 +214,34 @@ def mbqm(x, multiplier, shift):
     if shift > 0:
         x <<= shift
     return rdbpot(srdhm(x, multiplier), -shift)
+
+
+# TFLM's int64 MultiplyByQuantizedMultiplier (common.cc, the overload 16x8 kernels call on
+# their int64 accumulators), with C's fixed-width wrap-around made explicit: the exact
+# reference for the loops' requantize_wide.
+
+WIDE_SHIFT_LIMIT = 15  # from this shift on the int64 overload's shifts are undefined in C
+
+
+def wrap(value, bits):
+    """`value` as a two's-complement int of `bits` bits (what a C intN_t keeps of it)."""
+    value &= (1 << bits) - 1
+    return value - (1 << bits) if value >> (bits - 1) else value
+
+
+def reduced_multiplier(multiplier, shift):
+    """(15-bit multiplier, right shift) the int64 overload applies for (multiplier, shift):
+    x * reduced + 2**(right - 1), shifted right by right = 15 - shift."""
+    reduced = (multiplier + (1 << 15)) >> 16 if multiplier < 0x7FFF0000 else 0x7FFF
+    return reduced, 15 - shift
+
+
+def mbqm64_reduced(x, reduced, right):
+    """The int64 overload on an int64 x, from reduced_multiplier's pair: the product and
+    rounding wrap at 64 bits and the shifted result is cast to int32, as compiled C does."""
+    return wrap(wrap(x * reduced + (1 << (right - 1)), 64) >> right, 32)
+
+
+def mbqm64(x, multiplier, shift):
+    """MultiplyByQuantizedMultiplier(int64_t x, int32_t multiplier, int shift)."""
+    return mbqm64_reduced(x, *reduced_multiplier(multiplier, shift))

@@ -54,6 +54,7 @@ KERNELS = {
     55: "maximum_minimum",  # MAXIMUM
     57: "maximum_minimum",  # MINIMUM
     60: "pad",  # PADV2
+    67: "transpose_conv",  # TRANSPOSE_CONV
     98: "relu",  # LEAKY_RELU
     114: "quantize",  # QUANTIZE
     117: "hard_swish",  # HARD_SWISH

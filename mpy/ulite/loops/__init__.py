@@ -8,8 +8,9 @@
 Every backend package exports exactly the functions named in FUNCTIONS, with the same
 arguments and results (tests/test_loops_contract.py checks the names); kernels get theirs
 from `backend()`. The float32 loops are one copy (float32.py) that every backend exports.
-The int16 loops (names ending in _int16) are in each backend's `int16` module, which the
-backend imports the first time a kernel asks for one: int8 models do not load their code.
+The 16x8 loops (wide.py) and the int16 loops (int16.py) are imported on first use: a
+backend's FAMILIES names the module of each (see function), so a board pays for their code
+only when a model needs them.
 """
 
 import sys
@@ -39,6 +40,11 @@ FUNCTIONS = (
     # pool
     "average_pool_int8",
     "max_pool_int8",
+    # wide (loaded on first use): int16 x int8 products summed in int64 accumulators
+    "requantize_wide",
+    "fully_connected_16x8",
+    "conv_16x8",
+    "depthwise_16x8",
     # float32 (one copy for every backend)
     "conv_float32",
     # int16 (each backend's int16 module, imported on first use)
@@ -82,3 +88,19 @@ def backend(name=None):
     from . import plain
 
     return plain
+
+
+def function(package, families, name, namespace):
+    """Function `name` of the backend package `package`: `families` maps each function
+    loaded on first use to the module holding it (a path below ulite.loops); the function
+    is then kept in `namespace`, the package's globals, so later lookups find it at once.
+    Other names are the package's modules (`from ulite.loops.thumb import asm`)."""
+    path = families.get(name)
+    if path is None:
+        try:
+            return __import__(package + "." + name, None, None, (name,))
+        except ImportError:
+            raise AttributeError(name)
+    fn = getattr(__import__("ulite.loops." + path, None, None, (name,)), name)
+    namespace[name] = fn
+    return fn

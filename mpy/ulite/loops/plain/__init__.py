@@ -1,5 +1,6 @@
 """The plain-Python loop backend: one module per kernel family (ulite.loops.FUNCTIONS)."""
 
+from .. import function as _function
 from ..float32 import conv_float32  # noqa: F401
 from .conv import conv_int8, depthwise_int8, weight_sums  # noqa: F401
 from .core import (  # noqa: F401
@@ -17,9 +18,21 @@ from .pool import average_pool_int8, max_pool_int8  # noqa: F401
 from .shape import copy_strided, fill, mean_int8  # noqa: F401
 
 
+# function: the module holding it, below ulite.loops, imported on first use
+FAMILIES = {
+    "requantize_wide": "plain.wide",
+    "fully_connected_16x8": "plain.wide",
+    "conv_16x8": "plain.wide",
+    "depthwise_16x8": "plain.wide",
+    "binary_int16": "plain.int16",
+    "leaky_relu_int16": "plain.int16",
+    "logistic_tanh_int16": "plain.int16",
+    "softmax_int16": "plain.int16",
+    "average_pool_int16": "plain.int16",
+    "max_pool_int16": "plain.int16",
+    "mean_int16": "plain.int16",
+}
+
+
 def __getattr__(name):
-    """The int16 loops (int16.py), imported on first use: int8 models do not load their
-    code. (By its full name: `from . import` would ask this function for the module.)"""
-    if name.endswith("_int16"):
-        return getattr(__import__("ulite.loops.plain.int16", None, None, ("int16",)), name)
-    raise AttributeError(name)
+    return _function(__name__, FAMILIES, name, globals())

@@ -4,8 +4,7 @@ import struct
 
 from ...layouts import pool as layout
 from ...views import int32_view as _i32
-
-_FORMATS = {1: "<b", 2: "<h"}
+from .core import _FORMATS
 
 
 def _pool(args, average, itemsize):

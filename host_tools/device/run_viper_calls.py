@@ -1,6 +1,7 @@
 # Runs on MicroPython: loop-backend calls over byte buffers (test vectors of viper_int32.py).
 # Usage: micropython run_viper_calls.py VECTORS.json BACKEND[,BACKEND...]
-# Prints one JSON line: per vector, per backend, every buffer's bytes (hex) after the calls.
+# Prints one JSON line, {"results": per vector, per backend, every buffer's bytes (hex)
+# after the calls}.
 import json
 import sys
 from array import array
@@ -36,7 +37,7 @@ def main():
     results = []
     for vector in vectors:
         results.append({name: run(loops, vector) for name, loops in zip(names, modules)})
-    print(json.dumps(results))
+    print(json.dumps({"results": results}))
 
 
 main()

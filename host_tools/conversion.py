@@ -1,10 +1,11 @@
-"""`convert`: a .tflite model as a frozen-ready MicroPython module for one board.
+"""A .tflite model as a frozen-ready MicroPython module for one board (the `convert` command).
 
 Writes, into one directory:
 - NAME.py: the model as one `bytes` literal (MODEL) plus its metadata;
 - NAME.mpy: the same compiled with mpy-cross for the board's architecture;
 - manifest.py: freezes the ulite runtime and NAME.py into MicroPython firmware, so MODEL
-  lives in flash and costs no heap;
+  lives in flash and costs no heap; with ulite/, the runtime's sources for the board, next
+  to it (its paths are relative to its own directory: the directory can move);
 - NAME.romfs: a ROMFS image of NAME.mpy and the runtime as .mpy, for `mpremote romfs
   deploy` on firmware with a ROMFS partition: the other way to keep the model in flash.
 """
@@ -21,9 +22,9 @@ from pathlib import Path
 
 from mpremote.romfs import make_romfs
 
-from . import boards, qemu_vboard, runtime
+from . import runtime
 from .errors import UserError
-from .inspect_cmd import describe
+from .model_info import describe
 from .paths import MPY_DIR
 
 FORMAT = "ulite-model-1"
@@ -44,33 +45,13 @@ MODEL = {model!r}
 """
 
 MANIFEST = """\
-# Freezes the ulite runtime and the {name} model into MicroPython firmware, so the model's
-# bytes stay in flash. Written by `python -m host_tools convert`. In a MicroPython checkout:
+# Freezes the ulite runtime (ulite/, beside this file) and the {name} model into MicroPython
+# firmware, so the model's bytes stay in flash. Written by `ulite convert`. In a MicroPython
+# checkout, with FROZEN_MANIFEST this file's absolute path:
 #     {build}
-{include}package("ulite", base_path={mpy_dir!r})
-module("{name}.py", base_path={out_dir!r})
+{include}package("ulite")
+module("{name}.py")
 """
-
-
-def add_parser(commands):
-    p = commands.add_parser(
-        "convert",
-        help="turn a .tflite model into a frozen module for a board",
-        description=(
-            "Write DIR/NAME.py (the model as one bytes literal, MODEL, with its input/output "
-            "shapes, dtypes and quantization, the arena its plan needs and the .tflite's "
-            "SHA-256), DIR/NAME.mpy compiled for BOARD's architecture, DIR/manifest.py to "
-            "freeze ulite and the model into MicroPython firmware, and DIR/NAME.romfs for "
-            "`mpremote romfs deploy`. A model with ops ulite cannot run is refused before "
-            "anything is written. Warns, with the numbers, when the model does not fit BOARD."
-        ),
-        epilog="example: python -m host_tools convert person_detect.tflite --board rp2040",
-    )
-    p.add_argument("model", help=".tflite file")
-    p.add_argument("--board", required=True, help="one of: " + ", ".join(boards.names()))
-    p.add_argument("--name", help="module name (default: the model file's name)")
-    p.add_argument("-o", "--out", metavar="DIR", help="output directory (default: NAME-BOARD)")
-    p.set_defaults(run=run)
 
 
 def module_name(model_path, name=None):
@@ -133,9 +114,13 @@ def staged(out):
         yield staging
         files = sorted(staging.iterdir())
         for path in files:
-            if (out / path.name).is_dir():
+            if (out / path.name).is_dir() and not path.is_dir():
                 raise UserError("cannot write %s: it is a directory" % (out / path.name))
+        replaced = staging / ".replaced"
+        replaced.mkdir()
         for path in files:
+            if path.is_dir() and (out / path.name).exists():
+                os.replace(out / path.name, replaced / path.name)  # a directory: set aside
             os.replace(path, out / path.name)
     except BaseException:
         if created is not None:
@@ -146,14 +131,15 @@ def staged(out):
 
 
 def convert(model_path, board, name=None, out_dir=None):
-    """Check and convert; returns a dict: name, out (Path), files, info, sha256, model_bytes.
+    """Check and convert; returns a dict: name, out (Path), files (NAME.py, NAME.mpy,
+    manifest.py, the ulite/ sources it freezes, NAME.romfs), info, sha256, model_bytes.
 
     Raises UserError, before writing anything, for a missing, malformed or unsupported model,
     or one bigger than the board's flash. The files appear together at the end (see staged).
     """
     model_path = Path(model_path)
     name = module_name(model_path, name)
-    info = describe(model_path)
+    info = describe(model_path, plan=True)
     if info["unsupported"]:
         raise UserError(
             "%s: ulite cannot run %s; nothing written"
@@ -175,80 +161,21 @@ def convert(model_path, board, name=None, out_dir=None):
         manifest.write_text(
             MANIFEST.format(
                 name=name,
-                build=board.firmware_build.format(manifest=(out / manifest.name).resolve()),
+                build=board.firmware_build.format(manifest="/path/to/%s/manifest.py" % out.name),
                 include='include("%s")\n' % board.base_manifest if board.base_manifest else "",
-                mpy_dir=str(MPY_DIR),
-                out_dir=str(out.resolve()),
             )
         )
+        for rel in runtime.sources(board.mpy_arch):  # what the board runs, beside the manifest
+            (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(MPY_DIR / rel, staging / rel)
         image = staging / (name + ".romfs")
         image.write_bytes(romfs_image(board, {compiled.name: compiled.read_bytes()}))
-    source, compiled, manifest, image = (out / p.name for p in (source, compiled, manifest, image))
     return {
         "name": name,
         "out": out,
-        "files": [source, compiled, manifest, image],
+        "files": [out / p.name for p in (source, compiled, manifest, staging / "ulite", image)],
         "info": info,
         "sha256": hashlib.sha256(data).hexdigest(),
         "model_bytes": len(data),
     }
 
-
-def run(args):
-    board = boards.load(args.board)
-    result = convert(args.model, board, args.name, args.out)
-    arena, size = result["info"]["arena_bytes"], result["model_bytes"]
-    source, compiled, manifest, image = result["files"]
-    print(
-        "wrote %s, %s (%s), %s, %s"
-        % (source, compiled.name, board.mpy_arch, manifest.name, image.name)
-    )
-    print("model %d bytes, sha256 %s; arena %d bytes" % (size, result["sha256"], arena))
-    warning = board.fit_warning(
-        arena, where=" even with ulite and the model frozen in firmware", runtime_in_heap=False
-    )
-    # from a filesystem, import loads the model's bytes into the heap (the virtual board's
-    # stand for frozen ones; the ARM board has none: its models are in ROMFS)
-    from_filesystem = board.mpy_arch != "host" and not qemu_vboard.emulates(board)
-    if warning is None and from_filesystem:
-        warning = board.fit_warning(
-            arena, size, where=" from its filesystem (import loads ulite and the model into the heap)"
-        )
-        if warning:
-            warning += "; freeze ulite and the model into firmware (manifest.py), or use ROMFS"
-    if warning:
-        print(warning)
-    elif qemu_vboard.emulates(board):
-        print(
-            "fits %s: %d-byte heap for arena %d (ulite's code and the model stay in ROMFS)"
-            % (board.name, board.heap_bytes, arena)
-        )
-    else:
-        print(
-            "fits %s: %d-byte heap for runtime %d + arena %d%s"
-            % (
-                board.name,
-                board.heap_bytes,
-                board.runtime_bytes,
-                arena,
-                " (+ model %d from the filesystem)" % size if from_filesystem else "",
-            )
-        )
-    print("firmware with ulite and the model frozen in flash (in a MicroPython checkout):")
-    print("    " + board.firmware_build.format(manifest=manifest.resolve()))
-    image_bytes = image.stat().st_size
-    if qemu_vboard.emulates(board):
-        print("or boot the virtual ARM board with it (or `flash` it to a running one):")
-        print(
-            "    python -m host_tools vboard --board %s --romfs %s    # %d-byte image"
-            % (board.name, image, image_bytes)
-        )
-    else:
-        print("or, without rebuilding firmware, on a board with ROMFS:")
-        print("    mpremote romfs deploy %s    # %d-byte image" % (image, image_bytes))
-    if board.romfs_bytes and image_bytes > board.romfs_bytes:
-        print(
-            "warning: the %d-byte ROMFS image exceeds the %d-byte ROMFS partition of %s"
-            % (image_bytes, board.romfs_bytes, board.name)
-        )
-    print("    (%s: %s)" % (board.name, board.romfs_note))

@@ -12,8 +12,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .errors import UserError
-from .paths import MPY_DIR, ROOT
+from ..errors import UserError
+from ..paths import MPY_DIR, ROOT
 
 WASM_DIR = ROOT / "tests" / "wasm"
 RUNNER = WASM_DIR / "run.mjs"

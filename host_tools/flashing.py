@@ -1,64 +1,15 @@
-"""`flash`: put the ulite runtime and a converted model on a board, over its REPL."""
+"""The ulite runtime and a converted model onto a board, over its REPL (the `flash` command)."""
 
 import dataclasses
 import tempfile
 import time
 from pathlib import Path
 
-from . import boards, convert, qemu_vboard, runtime
+from . import fit, qemu_vboard, runtime, runtime_heap
+from .architectures import ALSO_RUNS, MPY_ARCH, MPY_VERSION
 from .board_link import BoardLink
+from .conversion import convert
 from .errors import UserError
-
-# MicroPython's native architecture numbers, as in .mpy headers and sys.implementation._mpy.
-MPY_ARCH = {
-    "x86": 1,
-    "x64": 2,
-    "armv6": 3,
-    "armv6m": 4,
-    "armv7m": 5,
-    "armv7em": 6,
-    "armv7emsp": 7,
-    "armv7emdp": 8,
-    "xtensa": 9,
-    "xtensawin": 10,
-    "rv32imc": 11,
-    "rv64imc": 12,
-}
-MPY_VERSION = 6
-# Cores that also load .mpy files built for an older core. MicroPython on a Thumb core loads
-# native code of any Thumb architecture from armv6m up to its own (MPY_FEATURE_ARCH_TEST in
-# py/persistentcode.h); we allow only what a board definition needs: the ARM board's
-# Cortex-M3 runs the armv6m code built for it (boards/qemu-arm.toml), as for a Pico. (Its
-# firmware reports armv7em: MicroPython's name for a Thumb-2 core without an FPU.)
-ALSO_RUNS = {"armv7em": ("armv6m",)}
-
-
-def add_parser(commands):
-    p = commands.add_parser(
-        "flash",
-        help="copy the ulite runtime and a model to a board",
-        description=(
-            "Convert MODEL for BOARD (as `convert` does) and copy the runtime (lib/ulite/*.mpy) "
-            "and the model module (NAME.mpy) to the board on DEV with mpremote's raw REPL, "
-            "after a soft reset. Files already on the board with the same hash are skipped; "
-            "each file is written under a temporary name and renamed into place, so an "
-            "interrupted copy never leaves a torn module (the next flash removes what it "
-            "left). Runtime files the runtime no longer has are removed once the new files "
-            "are in place. What the firmware already holds in flash "
-            "(frozen, or in ROMFS) with the same version or SHA-256 is not copied. DEV may be "
-            "a virtual board (`vboard`). The virtual ARM board (`vboard --board qemu-arm`) has "
-            "no writable filesystem: there flash deploys convert's ROMFS image (the model "
-            "module and the runtime) and the board restarts with it; the image it runs "
-            "already is not deployed again, and a deploy cut off anywhere leaves the old "
-            "image. Warns, with the numbers, when the model will not fit."
-        ),
-        epilog="example: python -m host_tools flash --port /dev/ttyACM0 --board rp2040 model.tflite",
-    )
-    p.add_argument("model", help=".tflite file")
-    p.add_argument("--port", required=True, metavar="DEV", help="serial device of the board")
-    p.add_argument("--board", required=True, help="one of: " + ", ".join(boards.names()))
-    p.add_argument("--name", help="module name on the board (default: the model file's name)")
-    p.set_defaults(run=run)
 
 
 def target_board(board, info, port):
@@ -135,14 +86,11 @@ def deploy_image(port, board, running, model_path, name, log):
     with BoardLink(port) as link:
         target_board(board, link.info, port)
     with tempfile.TemporaryDirectory(prefix="ulite-flash-") as tmp:
-        result = convert.convert(model_path, board, name, tmp)
+        result = convert(model_path, board, name, tmp)
         image = (Path(tmp) / (result["name"] + ".romfs")).read_bytes()
     name = result["name"]
-    warning = board.fit_warning(
-        result["info"]["arena_bytes"],
-        where=" with ulite and the model in ROMFS",
-        runtime_in_heap=False,
-    )
+    in_romfs = fit.row(board, result["info"], runtime_heap.load(), "romfs", "romfs")
+    warning = fit.warning(board, in_romfs, "with ulite and the model in ROMFS")
     if warning:
         log(warning)
     if not qemu_vboard.deploy(port, image)["deployed"]:
@@ -164,10 +112,10 @@ def copy_files(port, board, model_path, name, log):
     with BoardLink(port) as link:
         build_board = target_board(board, link.info, port)
         with tempfile.TemporaryDirectory(prefix="ulite-flash-") as tmp:
-            result = convert.convert(model_path, build_board, name, tmp)
+            result = convert(model_path, build_board, name, tmp)
             model_mpy = Path(tmp) / (result["name"] + ".mpy")
             module = {model_mpy.name: model_mpy.read_bytes()}
-        name, arena, size = result["name"], result["info"]["arena_bytes"], result["model_bytes"]
+        name = result["name"]
         files, removals = {}, []
         runtime_version = link.resident("ulite", "__version__")
         if runtime_version:
@@ -185,17 +133,19 @@ def copy_files(port, board, model_path, name, log):
             files.update(module)
             if link.digests([name + ".py"])[0]:
                 removals.append(name + ".py")  # a .py would be imported instead of the .mpy
-        # The virtual board stands for firmware with ulite and the models frozen in.
-        frozen = link.info["virtual"]
-        in_heap = 0 if (model_in_flash or frozen) else size
-        warning = board.fit_warning(
-            arena,
-            in_heap,
-            where="" if frozen else " from its filesystem",
-            runtime_in_heap=not frozen,
+        # The virtual board stands for firmware with ulite and the models frozen in, unless it
+        # stands for stock firmware.
+        frozen = link.info["virtual"] and link.info["firmware"] != "stock"
+        kept = fit.row(
+            board,
+            result["info"],
+            runtime_heap.load(),
+            "firmware" if frozen or runtime_version else "filesystem",
+            "firmware" if frozen or model_in_flash else "filesystem",
         )
+        warning = fit.warning(board, kept, "frozen in firmware" if frozen else "from its filesystem")
         if warning:
-            log(warning + "; freeze ulite and the model into firmware (convert's manifest.py)")
+            log(warning + "; freeze ulite and the model into firmware (convert's manifest.py), or use ROMFS")
         copies = plan_copies(link, files)
         # what an interrupted flash left (a copy's own write reuses and renames its .part)
         partial = [path + ".part" for path in sorted(files) if path not in copies]
@@ -221,6 +171,3 @@ def copy_files(port, board, model_path, name, log):
         "removed": removals,
     }
 
-
-def run(args):
-    flash(args.port, boards.load(args.board), args.model, args.name)

@@ -2,15 +2,14 @@
 
 import contextlib
 
-import numpy as np
-
-from . import boards, qemu_vboard, vboard
-from .errors import UserError
-from .flash import flash
-from .images import person_detect_input
-from .inspect_cmd import describe
-from .paths import CORPUS
-from .run_cmd import run_cases
+from .. import boards, qemu_vboard, vboards
+from ..board_run import run_cases
+from ..errors import UserError
+from ..flashing import flash
+from ..images import person_detect_input
+from ..model_info import describe
+from ..paths import CORPUS
+from ..results import dequantized
 
 
 def add_parser(commands):
@@ -39,11 +38,6 @@ def _log_summary(line):
         print("  " + line)
 
 
-def _dequantize(q, tensor):
-    _, _, _, scale, zero_point = tensor
-    return (q.astype(np.float64) - zero_point) * scale
-
-
 def person_detection(port, board):
     model = CORPUS / "models" / "person_detect.tflite"
     info = describe(model)
@@ -52,7 +46,7 @@ def person_detection(port, board):
     cases = [[person_detect_input(CORPUS / "data" / image)] for image in images]
     outputs, report = run_cases(port, "person_detect", cases)
     for image, out, us in zip(images, outputs, report["invoke_us"]):
-        not_person, person = _dequantize(out[0].reshape(-1), info["outputs"][0])
+        not_person, person = dequantized(out[0].reshape(-1), *info["outputs"][0][3:])
         print(
             "  %-14s person %3.0f%%   no person %3.0f%%   (invoke %.1f ms on the board)"
             % (image, 100 * person, 100 * not_person, us / 1000)
@@ -68,7 +62,7 @@ def run(args):
     with contextlib.ExitStack() as stack:
         port = args.port
         if port is None:
-            port = stack.enter_context(vboard.started(board.name))
+            port = stack.enter_context(vboards.started(board.name))
             print("virtual %s board on %s" % (board.name, port))
         else:
             print("%s board on %s" % (board.name, port))

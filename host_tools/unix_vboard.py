@@ -1,4 +1,4 @@
-"""`vboard`: a virtual board, MicroPython's unix port behind a pseudo-terminal.
+"""The unix-port virtual board (`vboard`): MicroPython's unix port behind a pseudo-terminal.
 
 (`vboard --board qemu-arm` runs the ARM board under QEMU instead: host_tools/qemu_vboard.py.)
 
@@ -15,18 +15,19 @@ board does that a unix process does not:
 - no lost input: the unix port flushes unread input whenever it switches its terminal
   between reading and executing, so we hand it input one command at a time, and only while
   it is blocked reading its terminal;
-- the board's memory: the board it stands for runs firmware with ulite and the models
-  frozen in (the way convert's manifest.py builds it, and the only way a model like
-  person_detect fits an RP2040), so the runtime's code and the model bytes cost no heap.
-  The child gets a heap large enough for them, imports the model modules and the ulite
-  runtime in its /lib at boot, then holds back a ballast so that what is left free is the
-  board's heap figure, to the byte.
+- the board's memory, as one of two firmwares (FIRMWARES). "custom": firmware with ulite
+  and the models frozen in (the way convert's manifest.py builds it, and the only way a
+  model like person_detect fits an RP2040), so the runtime's code and the model bytes cost
+  no heap: the child gets a heap large enough for them, imports the model modules and the
+  ulite runtime in its /lib at boot, then holds back a ballast so that what is left free is
+  the board's heap figure, to the byte. "stock": the firmware a board ships with, nothing
+  preloaded: the board's heap figure is free at boot, and importing the runtime and the
+  model from the filesystem takes from it (with 64-bit objects here: more than a board's).
 
 Its filesystem is a scratch directory: the child's working directory, with lib/ on
 sys.path as /lib is on a board. It is not a sandbox: absolute paths reach the host.
 """
 
-import contextlib
 import fcntl
 import os
 import platform
@@ -34,18 +35,17 @@ import pty
 import re
 import select
 import shutil
-import signal
 import struct
 import subprocess
-import sys
 import tempfile
 import termios
 import tty
 from pathlib import Path
 
-from . import boards, qemu_vboard
+from . import processes
+from .architectures import runs_module
 from .errors import UserError
-from .paths import ROOT, tool
+from .paths import DEVICE_DIR, tool
 
 MODEL_MARK = b"ulite-model-"  # in every model module convert writes (its FORMAT string)
 FRIENDLY_BANNER_END = b'Type "help()" for more information.\r\n>>> '
@@ -57,12 +57,13 @@ CTRL_C = 3
 RUNNING = b"\x1b]ulite-vboard\x07"
 LONE_NEWLINE = re.compile(rb"(?<!\r)\n")
 # Blocked in read(0, ...): the syscall number of read, by machine.
+FIRMWARES = ("custom", "stock")
 READ_SYSCALL = {"x86_64": "0", "aarch64": "63"}.get(platform.machine())
 # What the unix port allocates before its REPL runs; a board's heap figure (gc.mem_free() at
 # its REPL) already leaves out its own.
 STARTUP_BYTES = 2432
 OUTPUT_HIGH_WATER = 256 * 1024  # stop reading the child while this much waits for a client
-HEAP_HELPER = (Path(__file__).parent / "device" / "heap.py").read_text()
+HEAP_HELPER = (DEVICE_DIR / "heap.py").read_text()
 
 # The child's -c program runs three files in turn, so that the code of each is garbage by
 # the time the next runs: the free heap left after boot is then the board's, to a KB.
@@ -96,58 +97,6 @@ for _f in %r:
 """
 
 
-def add_parser(commands):
-    p = commands.add_parser(
-        "vboard",
-        help="start a virtual board (MicroPython unix port, or the ARM board under QEMU)",
-        description=(
-            "Start a virtual board behind a pseudo-terminal. The first line printed is the "
-            "device path to give `flash --port`, `run --port`, `demo --port` or `mpremote "
-            "connect`; the board runs until stopped (Ctrl-C, SIGTERM). "
-            "With --board qemu-arm it is the virtual ARM board: MicroPython's bare-metal qemu "
-            "port on an MPS2-AN385 (Cortex-M3) under QEMU (qemu-system-arm), which runs the "
-            "ARMv6-M code a Pico runs, with a Pico's heap. It has no writable filesystem: "
-            "models and the runtime live in its ROMFS partition (/rom), loaded from --romfs "
-            "IMAGE (convert's NAME.romfs) at boot; `flash` deploys a new image and the board "
-            "restarts with it, on the same device path. It sleeps (QEMU paused) while no "
-            "client has its device open. "
-            "With any other BOARD it is MicroPython's unix port with BOARD's heap, in a "
-            "scratch directory that acts as its filesystem (lib/ is on its sys.path, like "
-            "/lib on a board). It answers the raw REPL like a board, soft resets by "
-            "restarting the process, and keeps model modules out of its heap as a board keeps "
-            "them in flash. It is not a sandbox: absolute paths reach the host's files."
-        ),
-        epilog=(
-            "examples: python -m host_tools vboard --board rp2040; python -m host_tools vboard "
-            "--board qemu-arm --romfs person_detect-qemu-arm/person_detect.romfs"
-        ),
-    )
-    p.add_argument(
-        "--board",
-        default="rp2040",
-        help="board to emulate (default rp2040): qemu-arm runs the ARM firmware under QEMU, "
-        "any other board the unix port with that board's heap",
-    )
-    p.add_argument(
-        "--dir",
-        help="unix port: use DIR as the filesystem and keep it (default: a temporary one)",
-    )
-    p.add_argument(
-        "--romfs",
-        metavar="IMAGE",
-        help="qemu-arm: the ROMFS image to boot with (default: none; `flash` deploys one)",
-    )
-    p.set_defaults(run=run)
-
-
-class Stop(Exception):
-    pass
-
-
-def _raise_stop(signum, frame):
-    raise Stop()
-
-
 def _nonblocking(fd):
     fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
 
@@ -160,7 +109,7 @@ def runtime_modules(fs_dir):
         parts = path.relative_to(lib).with_suffix("").parts
         if parts[-1] == "__init__":
             parts = parts[:-1]
-        if "thumb" not in parts:  # the ARM-only backend does not load on the host
+        if runs_module("host", parts):
             names.append(".".join(parts))
     return names
 
@@ -176,8 +125,9 @@ def model_modules(fs_dir):
 
 
 class VirtualBoard:
-    def __init__(self, board, fs_dir):
+    def __init__(self, board, fs_dir, firmware="custom"):
         self.board = board
+        self.firmware = firmware
         self.fs_dir = Path(fs_dir)
         self.private_dir = tempfile.mkdtemp(prefix="ulite-vboard-boot-")  # outside its filesystem
         (self.fs_dir / "lib").mkdir(parents=True, exist_ok=True)
@@ -197,18 +147,23 @@ class VirtualBoard:
     def start(self):
         self.spawn(["boot.py", "main.py"])
 
+    def preloaded(self):
+        """The runtime's modules in /lib that boot imports, as custom firmware has them."""
+        return runtime_modules(self.fs_dir) if self.firmware == "custom" else []
+
     def heap(self, models):
         """-X heapsize for the board's heap plus what boot imports: the model modules and
         the runtime (its code takes a few times its .mpy size on the 64-bit unix port); the
         ballast at boot then trims the free heap to the board's figure."""
-        runtime = sum(p.stat().st_size for p in (self.fs_dir / "lib").rglob("*.*py"))
+        files = (self.fs_dir / "lib").rglob("*.*py") if self.preloaded() else ()
+        runtime = sum(p.stat().st_size for p in files)
         usable = STARTUP_BYTES + self.board.heap_bytes + sum(models.values()) + 4 * runtime
         return -(-usable * 256 // 253) + (64 << 10)
 
     def boot_programs(self, models, boot_files):
         """Write the boot steps to the board's private directory; their paths, in order."""
         steps = (
-            BOOT_IMPORTS % (list(models) + runtime_modules(self.fs_dir)),
+            BOOT_IMPORTS % (list(models) + self.preloaded()),
             BOOT_HEAP % (HEAP_HELPER, self.board.heap_bytes),
             BOOT_FILES % (boot_files,),
         )
@@ -220,7 +175,7 @@ class VirtualBoard:
         return paths
 
     def spawn(self, boot_files):
-        models = model_modules(self.fs_dir)
+        models = model_modules(self.fs_dir) if self.firmware == "custom" else {}
         master, slave = pty.openpty()
         tty.setraw(slave)
         attrs = termios.tcgetattr(slave)
@@ -231,6 +186,7 @@ class VirtualBoard:
         env = dict(os.environ)
         env["MICROPYPATH"] = ":.frozen:%s" % (self.fs_dir / "lib")
         env["ULITE_VBOARD"] = self.board.name
+        env["ULITE_VBOARD_FIRMWARE"] = self.firmware
         self.child = subprocess.Popen(
             [
                 tool("micropython"),
@@ -258,13 +214,8 @@ class VirtualBoard:
         self.tail = b""  # the end of its output, for banners split across reads
 
     def stop_child(self):
-        if self.child and self.child.poll() is None:
-            self.child.terminate()
-            try:
-                self.child.wait(2)
-            except subprocess.TimeoutExpired:
-                self.child.kill()
-                self.child.wait()
+        if self.child:
+            processes.stop(self.child, 2)
         for fd in (self.child_fd, self.child_slave):
             if fd is not None:
                 os.close(fd)
@@ -424,81 +375,3 @@ class VirtualBoard:
             if writable or self.to_user:
                 self.flush_user()
 
-
-def serve(served, summary):
-    """Run a board until a signal stops it; prints its device path first, then `summary`."""
-    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
-        signal.signal(signum, _raise_stop)
-    try:
-        served.start()
-        print(served.path, flush=True)
-        print(summary, flush=True)
-        served.serve()
-    except Stop:
-        pass
-    finally:
-        served.close()
-
-
-def run(args):
-    board = boards.load(args.board)
-    if qemu_vboard.emulates(board):
-        if args.dir:
-            raise UserError(
-                "--dir is for the unix-port boards: %s has no writable filesystem"
-                " (its models come in ROMFS images: --romfs, or `flash`)" % board.name
-            )
-        arm = qemu_vboard.ArmBoard(board, args.romfs)
-        serve(arm, arm.summary())
-        return
-    if args.romfs:
-        raise UserError(
-            "--romfs is for --board qemu-arm; the unix-port board takes files on its"
-            " filesystem (--dir, `flash`)"
-        )
-    if args.dir:
-        fs_dir, temporary = Path(args.dir), False
-    else:
-        fs_dir, temporary = Path(tempfile.mkdtemp(prefix="ulite-vboard-")), True
-    summary = (
-        "virtual %s: MicroPython unix port, heap %d bytes + model modules, filesystem %s;"
-        " stop with Ctrl-C" % (board.name, board.heap_bytes, fs_dir)
-    )
-    try:
-        serve(VirtualBoard(board, fs_dir), summary)
-    finally:
-        if temporary:
-            shutil.rmtree(fs_dir, ignore_errors=True)
-
-
-@contextlib.contextmanager
-def started(board_name="rp2040", timeout=30, fs_dir=None):
-    """Run `python -m host_tools vboard` in the background, on the filesystem directory
-    `fs_dir` (kept) or a temporary one; yields its device path."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    command = [sys.executable, "-m", "host_tools", "vboard", "--board", board_name]
-    process = subprocess.Popen(
-        command + (["--dir", str(fs_dir)] if fs_dir else []),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-        text=True,
-    )
-    try:
-        ready, _, _ = select.select([process.stdout], [], [], timeout)
-        line = process.stdout.readline().strip() if ready else ""
-        if not line.startswith("/dev/"):
-            process.kill()
-            detail = (process.stderr.read().strip().splitlines() or ["no output"])[-1]
-            raise UserError("the virtual board did not start: %s" % (line or detail))
-        yield line
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        process.stdout.close()
-        process.stderr.close()

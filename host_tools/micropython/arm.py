@@ -18,13 +18,14 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from . import boards, qemu, romfs, runtime
-from .board_link import BoardLink, BoardTimeout
-from .errors import UserError
+from .. import boards, qemu, romfs, runtime
+from ..board_link import BoardLink, BoardTimeout
+from ..errors import UserError
+from ..paths import DEVICE_DIR
 
 HEAP_BYTES = 200_272  # gc.mem_free() after boot (../shared/firmware/SOURCES.md)
 HOST_ROOT = "host"  # where the host's files are in the image
-HELPERS = Path(__file__).parent / "device" / "host_files.py"
+HELPERS = DEVICE_DIR / "host_files.py"
 MARK = b"\x1e"  # starts the lines host_files.py sends files and the exit status in
 RECORD = re.compile(re.escape(MARK) + rb"(\w+) ?([^\r\n]*)\r?\n")
 FAULT = b"HardFault exception caught:"
