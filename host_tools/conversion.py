@@ -1,7 +1,9 @@
 """A .tflite model as a frozen-ready MicroPython module for one board (the `convert` command).
 
 Writes, into one directory:
-- NAME.py: the model as one `bytes` literal (MODEL) plus its metadata;
+- NAME.py: the model as one `bytes` literal (MODEL) plus its metadata; MODEL carries what
+  ulite derives when it constructs the model, computed here (host_tools/prepared.py), so
+  the board skips that work;
 - NAME.mpy: the same compiled with mpy-cross for the board's architecture;
 - manifest.py: freezes the ulite runtime and NAME.py into MicroPython firmware, so MODEL
   lives in flash and costs no heap; with ulite/, the runtime's sources for the board, next
@@ -22,7 +24,7 @@ from pathlib import Path
 
 from mpremote.romfs import make_romfs
 
-from . import runtime
+from . import prepared, runtime
 from .errors import UserError
 from .model_info import describe
 from .paths import MPY_DIR
@@ -70,7 +72,9 @@ def _io(tensors):
     return tuple((tuple(shape), dtype, scale, zp) for _, shape, dtype, scale, zp in tensors)
 
 
-def model_module(model_path, name, info, data):
+def model_module(model_path, name, info, data, model):
+    """The module's source: `data` is the .tflite's bytes, `model` them with ulite's
+    precomputed entry (MODEL)."""
     return MODULE.format(
         name=name,
         format=FORMAT,
@@ -79,7 +83,7 @@ def model_module(model_path, name, info, data):
         inputs=_io(info["inputs"]),
         outputs=_io(info["outputs"]),
         arena=info["arena_bytes"],
-        model=data,
+        model=model,
     )
 
 
@@ -132,7 +136,9 @@ def staged(out):
 
 def convert(model_path, board, name=None, out_dir=None):
     """Check and convert; returns a dict: name, out (Path), files (NAME.py, NAME.mpy,
-    manifest.py, the ulite/ sources it freezes, NAME.romfs), info, sha256, model_bytes.
+    manifest.py, the ulite/ sources it freezes, NAME.romfs), info (model_bytes: MODEL's),
+    sha256 and source_bytes (of the .tflite), model_bytes (MODEL's: with ulite's precomputed
+    entry).
 
     Raises UserError, before writing anything, for a missing, malformed or unsupported model,
     or one bigger than the board's flash. The files appear together at the end (see staged).
@@ -146,15 +152,17 @@ def convert(model_path, board, name=None, out_dir=None):
             % (model_path.name, ", ".join(info["unsupported"]))
         )
     data = model_path.read_bytes()
-    if len(data) > board.flash_bytes:
+    model = prepared.precompute(data)[0]
+    info["model_bytes"] = len(model)
+    if len(model) > board.flash_bytes:
         raise UserError(
-            "model too big: %s is %d bytes, %s has %d bytes of flash"
-            % (model_path.name, len(data), board.name, board.flash_bytes)
+            "model too big: %s is %d bytes with ulite's precomputed tables, %s has %d bytes"
+            " of flash" % (model_path.name, len(model), board.name, board.flash_bytes)
         )
     out = Path(out_dir) if out_dir else Path("%s-%s" % (name, board.name))
     with staged(out) as staging:
         source = staging / (name + ".py")
-        source.write_text(model_module(model_path, name, info, data))
+        source.write_text(model_module(model_path, name, info, data, model))
         compiled = staging / (name + ".mpy")
         runtime.compile_mpy(source, compiled, board.mpy_arch, name + ".py")
         manifest = staging / "manifest.py"
@@ -176,6 +184,7 @@ def convert(model_path, board, name=None, out_dir=None):
         "files": [out / p.name for p in (source, compiled, manifest, staging / "ulite", image)],
         "info": info,
         "sha256": hashlib.sha256(data).hexdigest(),
-        "model_bytes": len(data),
+        "model_bytes": len(model),
+        "source_bytes": len(data),
     }
 

@@ -31,7 +31,7 @@ def row(board, info, table, runtime, model):
         runtime_bytes = 0
     else:
         runtime_bytes = runtime_heap.cost(
-            table, info["kernels"], "rom" if runtime == "romfs" else runtime
+            table, info["kernels"], "rom" if runtime == "romfs" else runtime, info["loops"]
         )
     model_bytes = info["model_bytes"] if model == "filesystem" else 0
     needed = info["arena_bytes"] + runtime_bytes + model_bytes

@@ -13,7 +13,8 @@ DEVICE_SCRIPT = DEVICE_DIR / "describe.py"
 
 def describe(model_path, plan=False):
     """ulite.describe of one model (UserError if ulite cannot read it); with `plan`, also
-    "kernels" (the kernel modules its ops import) and "plan" (see device/describe.py)."""
+    "kernels" (the kernel modules its ops import), "loops" (the loop modules it loads on
+    an RP2040) and "plan" (see device/describe.py)."""
     info = describe_all([model_path], plan)[0]
     if "error" in info:
         raise UserError("%s: %s" % (model_path, info["error"]))
@@ -26,7 +27,7 @@ def describe_all(model_paths, plan=False):
     paths = [Path(p) for p in model_paths]
     for path in paths:
         check_file(path, "model")
-    heap = max(p.stat().st_size for p in paths) * 3 + (1 << 20)
+    heap = max(p.stat().st_size for p in paths) * 3 + ((16 if plan else 1) << 20)  # (+ arena)
     args = (["--plan"] if plan else []) + [p.resolve() for p in paths]
     result = micropython.run("unix", DEVICE_SCRIPT, args, heap=heap)
     found = reports.reports(result)

@@ -14,7 +14,7 @@ DEVICE_LIB = "lib"  # where flash puts the runtime on a board, relative to its r
 
 
 def sources(arch=None):
-    """Paths of the runtime's modules, relative to mpy/ (e.g. ulite/loops/viper/core.py).
+    """Paths of the runtime's modules, relative to mpy/ (e.g. ulite/loops/viper/requant.py).
 
     With `arch`, only what that architecture runs: the Thumb assembler backend is for
     Thumb cores alone (architectures.runs_module)."""

@@ -3,9 +3,11 @@ board (device/module_heap.py): imported from ROMFS (only what cannot run in plac
 RAM, e.g. native code) and from a filesystem (all of it into RAM). `make bench` writes the
 table (boards/runtime_heap.json); tests/test_runtime_heap.py checks it against the board.
 
-A model's runtime is the base (`import ulite` and its loop backend) plus the kernel modules
-its ops import; each kernel is measured alone after the base, with the modules it imports,
-so their sum is an upper bound where kernels share a module.
+A model's runtime is the base (`import ulite` and its loop backend's package) plus the
+kernel modules its ops import and the loop modules (families) holding the loops it runs,
+which the backend imports on first use; each kernel and each family is measured alone
+after the base, with the modules it imports, so their sum is an upper bound where they
+share a module.
 """
 
 import json
@@ -30,7 +32,8 @@ def kernel_modules():
 
 def measure(kernels=None):
     """A fresh table: {"runtime_version", "measured_on", "rom": {"base", "kernels": {name:
-    bytes}}, "filesystem": {...}}, for `kernels` (default: all) on a board booted for each."""
+    bytes}, "loops": {family: bytes}}, "filesystem": {...}}, for `kernels` (default: all) and
+    every family of the board's backend, on a board booted for each."""
     kernels = kernel_modules() if kernels is None else list(kernels)
     table = {"runtime_version": runtime.version(), "measured_on": MEASURED_ON}
     for where in WHERE:
@@ -52,13 +55,21 @@ def write(table, path=TABLE):
     path.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n")
 
 
-def cost(table, kernels, where):
-    """Heap bytes of the runtime a model with `kernels` imports, loaded from `where`."""
+def cost(table, kernels, where, loops=None):
+    """Heap bytes of the runtime a model with `kernels` imports, loaded from `where`, with
+    the loop families `loops` (None: all of them, an upper bound)."""
     measured = table[where]
+    if loops is None:
+        loops = measured["loops"]
     missing = sorted(set(kernels) - set(measured["kernels"]))
+    missing += sorted(set(loops) - set(measured["loops"]))
     if missing:
         raise UserError(
             "the runtime heap table (%s) has no %s: run `make bench`"
             % (TABLE.name, ", ".join(missing))
         )
-    return measured["base"] + sum(measured["kernels"][k] for k in kernels)
+    return (
+        measured["base"]
+        + sum(measured["kernels"][k] for k in kernels)
+        + sum(measured["loops"][family] for family in loops)
+    )

@@ -3,6 +3,7 @@ refusals before anything is written, and fit warnings with numbers."""
 
 import dataclasses
 import hashlib
+import re
 import subprocess
 import sys
 
@@ -31,20 +32,22 @@ def test_module_holds_the_model_and_its_metadata(tmp_path, micropython):
         """
 import sys, ulite
 sys.path.insert(0, %r)
+source = open(%r, "rb").read()
 import hello_world_int8 as m
 i = ulite.Interpreter(m.MODEL)
-print(len(m.MODEL), m.SHA256, m.FORMAT, m.SOURCE)
+print(m.MODEL[:len(source)] != source, m.SHA256, m.FORMAT, m.SOURCE, i.precomputed)
 print(m.INPUTS == ((i.input(0).shape, i.input(0).dtype, i.input(0).scale, i.input(0).zero_point),))
 print(m.OUTPUTS[0][:2] == (i.output(0).shape, i.output(0).dtype), m.ARENA_BYTES == i.arena_used)
 """
-        % str(tmp_path)
+        % (str(tmp_path), str(model_path("hello_world_int8")))
     ).split()
     sha256 = hashlib.sha256(data).hexdigest()
     assert out == [
-        str(len(data)),
+        "True",  # MODEL is the .tflite with ulite's precomputed entry (test_prepared.py)
         sha256,
         "ulite-model-1",
         "hello_world_int8.tflite",
+        "True",
         "True",
         "True",
         "True",
@@ -116,7 +119,7 @@ print(ulite.__file__, bytes(m.output(0).data).hex())
         % (str(tmp_path / "ad01_int8.romfs"), inputs[0].tobytes())
     )
     import_cost, model_size, ulite_file, output = out.split()
-    assert int(model_size) == 276976 and int(import_cost) < 2048
+    assert int(model_size) > 276976 and int(import_cost) < 2048  # with the precomputed entry
     assert ulite_file.startswith("/rom/lib/ulite/")
     assert output == expected[0].tobytes().hex()
 
@@ -133,7 +136,7 @@ def test_unsupported_model_is_refused_before_writing(tmp_path):
 def test_model_bigger_than_flash_is_refused(tmp_path):
     tiny = dataclasses.replace(boards.load("rp2040"), flash_bytes=1000)
     with pytest.raises(
-        UserError, match="model too big: hello_world_int8.tflite is 2704 bytes, rp2040 has 1000"
+        UserError, match=r"model too big: hello_world_int8.tflite is \d+ bytes with ulite's precomputed tables, rp2040 has 1000"
     ):
         conversion.convert(model_path("hello_world_int8"), tiny, out_dir=tmp_path / "x")
     assert not (tmp_path / "x").exists()
@@ -153,12 +156,14 @@ def test_cli_says_with_numbers_whether_the_model_fits(tmp_path):
         "convert", str(model_path("ad01_int8")), "--board", "rp2040", "-o", str(tmp_path / "a")
     )
     assert result.returncode == 0, result.stderr
-    info = describe(model_path("ad01_int8"), plan=True)
+    size = int(re.search(r"model 276976 bytes \((\d+) with ulite's precomputed", result.stdout).group(1))
+    assert size > 276976
+    info = dict(describe(model_path("ad01_int8"), plan=True), model_bytes=size)  # MODEL's bytes
     rows = fit.fit(boards.load("rp2040"), info, runtime_heap.load())
     for line in fit.lines(boards.load("rp2040"), rows):
         assert line in result.stdout
     assert "frozen into firmware   arena %d = %d bytes: fits" % ((info["arena_bytes"],) * 2) in result.stdout
-    assert "from the filesystem" in result.stdout and "model 276976" in result.stdout
+    assert "from the filesystem" in result.stdout and "model %d" % size in result.stdout
     assert (
         "make -C ports/rp2 BOARD=RPI_PICO BUILD=build-RPI_PICO-ulite FROZEN_MANIFEST="
         in result.stdout

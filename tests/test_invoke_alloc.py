@@ -2,9 +2,12 @@
 
 For int8 models the heap is locked around invoke (any allocation raises MemoryError) and
 gc.mem_alloc() must not move. Float32 kernels box Python floats on every port, so for them
-the check is that invoke leaves nothing allocated behind.
+the check is that invoke leaves nothing allocated behind. The first invoke imports nothing
+either: the loop backends load their modules lazily, so prepare must ask for every loop
+function invoke calls.
 """
 
+import numpy as np
 import pytest
 import suite_16x8
 from conftest import model_path
@@ -16,7 +19,9 @@ DEVICE = """
 import gc, micropython, sys
 import ulite
 interp = ulite.Interpreter(open(sys.argv[1], "rb").read(), loops=sys.argv[2])
+before = set(sys.modules)
 interp.invoke()  # first run: nothing lazy may remain
+print("IMPORTED", sorted(set(sys.modules) - before))
 
 
 def measure(locked):
@@ -35,7 +40,11 @@ def measure(locked):
     return gc.mem_alloc() - before
 
 
-print("DELTA", measure(sys.argv[3] == "locked"))
+locked = sys.argv[3] == "locked"
+# Unlocked, a first round can leave one dead object that a stale pointer keeps (64 bytes
+# once, whichever code layout exposes it; it does not grow): the second must not move.
+measure(locked)
+print("DELTA", measure(locked))
 """
 
 
@@ -50,15 +59,38 @@ def softmax_int8_model():
     return mb.build()
 
 
+def pad_int8_model():
+    mb = ModelBuilder()
+    x = mb.input((1, 3, 3, 2), "int8", scale=0.1, zero_point=3)
+    pads = mb.const(np.array([[0, 0], [1, 1], [0, 1], [0, 0]], np.int32), "int32")
+    y = mb.tensor((1, 5, 4, 2), "int8", scale=0.1, zero_point=3)
+    mb.op("PAD", [x, pads], [y])
+    mb.output(y)
+    return mb.build()
+
+
+def concatenation_int8_model():
+    mb = ModelBuilder()
+    x = mb.input((1, 3, 3, 2), "int8", scale=0.1, zero_point=3)
+    y = mb.tensor((1, 3, 3, 4), "int8", scale=0.1, zero_point=3)
+    mb.op("CONCATENATION", [x, x], [y], "ConcatenationOptions", axis=3)
+    mb.output(y)
+    return mb.build()
+
+
+BUILT = {"softmax+quantize": softmax_int8_model, "pad": pad_int8_model, "concatenation": concatenation_int8_model}
+
+
 @pytest.mark.parametrize("loops", ["viper", "plain"])
-@pytest.mark.parametrize("name", ["hello_world_int8", "ad01_int8", "simple_add", "softmax+quantize"])
+@pytest.mark.parametrize("name", ["hello_world_int8", "ad01_int8", "simple_add", *BUILT])
 def test_int8_invoke_allocates_nothing(tmp_path, micropython, name, loops):
-    if name == "softmax+quantize":
+    if name in BUILT:
         path = tmp_path / "m.tflite"
-        path.write_bytes(softmax_int8_model())
+        path.write_bytes(BUILT[name]())
     else:
         path = model_path(name)
     out = micropython(DEVICE, heap="4M", args=[path, loops, "locked" if loops == "viper" else "free"])
+    assert "IMPORTED []" in out.splitlines()
     assert out.strip().endswith("DELTA 0")
 
 

@@ -1,42 +1,70 @@
-"""The loop backends' contract (ulite.loops.FUNCTIONS): thumb, viper and plain each export
-exactly those functions, on MicroPython (the thumb backend over the twin kernels, its
-glue being what runs on the unix port). The 16x8 and int16 loops come from their modules
-(wide.py, int16.py) on first use (the backend's FAMILIES): a backend chosen for an int8 model
-has loaded neither, and dir() alone need not list them, so each contract name is looked up."""
+"""The loop backends' contract (ulite.loops.FUNCTIONS): thumb, viper and plain each provide
+exactly those functions, on MicroPython (the thumb backend over the twin kernels, its glue
+being what runs on the unix port), and load them lazily: a backend's FAMILIES names the
+module of each function, imported when a kernel first asks for it."""
 
 import json
+
+import pytest
 
 from host_tools import micropython
 from host_tools.paths import DEVICE_DIR
 
 TWIN_DIR = DEVICE_DIR  # thumb_twin.py
-SCRIPT = """
+CONTRACT = """
 import json, sys, thumb_twin
 thumb_twin.install()
 from ulite import loops
-backends = [loops.backend(name) for name in loops.NAMES]
-# before any 16x8 or int16 loop is asked for
-loaded = sorted(m for m in sys.modules if m.startswith("ulite.loops.") and m.rpartition(".")[2] in ("wide", "int16"))
-exported = {}
-for name, backend in zip(loops.NAMES, backends):
-    names = set(dir(backend)) | set(n for n in loops.FUNCTIONS if hasattr(backend, n))
-    exported[name] = sorted(n for n in names if not n.startswith("_") and callable(getattr(backend, n)))
-print(json.dumps({"contract": loops.FUNCTIONS, "exported": exported, "lazy_loaded_before": loaded}))
+found = {}
+for name in loops.NAMES:
+    backend = loops.backend(name)
+    functions = {}
+    for fn in sorted(backend.FAMILIES):
+        value = getattr(backend, fn)
+        home = __import__("ulite.loops." + backend.FAMILIES[fn], None, None, (fn,))
+        functions[fn] = [callable(value), getattr(home, fn) is value]
+    found[name] = functions
+print(json.dumps({"contract": loops.FUNCTIONS, "found": found}))
+"""
+LAZY = """
+import json, sys, thumb_twin
+if sys.argv[1] == "thumb":
+    thumb_twin.install()
+from ulite import loops
+def loaded():
+    return sorted(m for m in sys.modules if m.startswith("ulite.loops.") and m.count(".") == 3)
+backend = loops.backend(sys.argv[1])
+chosen = loaded()
+backend.lookup_int8
+print(json.dumps([chosen, loaded(), backend.FAMILIES["lookup_int8"]]))
 """
 
 
-def test_every_backend_exports_exactly_the_contract(tmp_path):
-    script = tmp_path / "contract.py"
-    script.write_text(SCRIPT)
-    # every backend's modules loaded at once, the lazy ones too: more than the default heap
-    result = micropython.run("unix", script, [], heap=8 << 20, extra_path=[TWIN_DIR])
+def run(tmp_path, source, args=()):
+    script = tmp_path / "script.py"
+    script.write_text(source)
+    result = micropython.run("unix", script, args, extra_path=[TWIN_DIR])
     assert result.returncode == 0, result.stdout + result.stderr
-    found = json.loads(result.stdout.splitlines()[-1])
-    contract = found["contract"]
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def test_every_backend_provides_exactly_the_contract(tmp_path):
+    report = run(tmp_path, CONTRACT)
+    contract = report["contract"]
     assert len(set(contract)) == len(contract), "ulite.loops.FUNCTIONS names a function twice"
-    assert sorted(found["exported"]) == ["plain", "thumb", "viper"]
-    for name, exported in found["exported"].items():
-        missing = sorted(set(contract) - set(exported))
-        extra = sorted(set(exported) - set(contract))
+    assert sorted(report["found"]) == ["plain", "thumb", "viper"]
+    for name, functions in report["found"].items():
+        missing = sorted(set(contract) - set(functions))
+        extra = sorted(set(functions) - set(contract))
         assert not missing and not extra, "loops.%s: missing %s, outside the contract %s" % (name, missing, extra)
-    assert found["lazy_loaded_before"] == [], found["lazy_loaded_before"]
+        for fn, (is_callable, from_its_module) in functions.items():
+            assert is_callable and from_its_module, "loops.%s.%s" % (name, fn)
+
+
+@pytest.mark.parametrize("name", ["thumb", "viper", "plain"])
+def test_a_backend_loads_only_the_family_asked_for(tmp_path, name):
+    """Choosing a backend loads at most the module that shows the port runs it; asking for
+    lookup_int8 then loads its family's module alone (and what that imports: nothing)."""
+    chosen, after, family = run(tmp_path, LAZY, [name])
+    assert chosen == {"thumb": ["ulite.loops.thumb.asm"], "viper": ["ulite.loops.viper.requant"], "plain": []}[name]
+    assert sorted(set(after) - set(chosen)) == ["ulite.loops." + family]

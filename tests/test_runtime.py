@@ -22,7 +22,7 @@ def test_runtime_compiles_for_each_architecture(name):
     expected = {"lib/" + p.with_suffix(".mpy").as_posix() for p in runtime.sources(arch)}
     assert set(files) == expected
     assert ("lib/ulite/loops/thumb/asm.mpy" in files) == (arch in THUMB)
-    header = files["lib/ulite/loops/viper/core.mpy"].read_bytes()[:3]
+    header = files["lib/ulite/loops/viper/requant.mpy"].read_bytes()[:3]
     arch = MPY_ARCH["x64"] if board.mpy_arch == "host" else MPY_ARCH[board.mpy_arch]
     assert header[:2] == b"M\x06" and header[2] >> 2 == arch  # viper: native code
 

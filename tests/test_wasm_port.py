@@ -184,7 +184,7 @@ print(sys.maxsize, loops.backend().__name__)
 try:
     loops.backend("viper")
     print("viper imported")
-except SyntaxError:
+except ValueError:
     print("no viper")
 """
 

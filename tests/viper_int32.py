@@ -146,10 +146,8 @@ def load():
         setattr(builtins, name, name)
     try:
         checker.package = importlib.import_module(PACKAGE)
-        # the loops the package loads on first use (its __getattr__): loaded and checked now
-        for name in parent.FUNCTIONS:
-            if name not in vars(checker.package):
-                setattr(checker.package, name, getattr(checker.package, name))
+        for name in checker.package.FAMILIES:  # the backend imports its modules lazily
+            getattr(checker.package, name)
     finally:
         for name in annotation_names:
             delattr(builtins, name)

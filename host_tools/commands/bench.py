@@ -44,6 +44,13 @@ def add_parser(commands):
         "and from a filesystem), the table `inspect --board` reads, and write it to FILE "
         "(`make bench`: boards/runtime_heap.json)",
     )
+    p.add_argument(
+        "--startup",
+        action="store_true",
+        help="instead, time to first inference and heap: import and construction counted on "
+        "the ARM board (from convert's module and from the raw .tflite), and construction "
+        "on this machine's unix port beside TFLM's",
+    )
     p.set_defaults(run=run)
 
 
@@ -67,6 +74,30 @@ def run_board(args):
             write_section(args.markdown, "rp2040-ops", "\n\n".join(tables))
 
 
+def run_startup(args):
+    from .. import startup
+
+    board_rows, unix_rows = [], []
+    for model in args.model:
+        check_file(model, "model")
+        b, u = startup.board(model), startup.unix(model)
+        board_rows.append(b)
+        unix_rows.append(u)
+        if args.json:
+            print(json.dumps({"board": b, "unix": u}))
+            continue
+        m = startup.millions
+        print(
+            "%s: board: import ulite %s, construct %s (module) / %s (raw), invoke %s, "
+            "held %d B beyond the %d-byte arena, peak %s; unix: %.2f / %.2f ms, TFLM %.2f ms"
+            % (b["model"], m(b["import_ulite"]), m(b["construct"]), m(b["construct_raw"]),
+               m(b["invoke"]), b["held_heap"], b["arena"], b["peak_heap"], u["module_ms"],
+               u["raw_ms"], u["tflm_ms"])
+        )  # fmt: skip
+    if args.markdown:
+        write_section(args.markdown, "startup", startup.markdown(board_rows, unix_rows))
+
+
 def run(args):
     if args.runtime_heap:
         table = runtime_heap.measure()
@@ -83,6 +114,8 @@ def run(args):
         )
     if args.board:
         return run_board(args)
+    if args.startup:
+        return run_startup(args)
     results = []
     for model in args.model:
         r = bench_model(model, args.runs, args.fallback_runs)

@@ -34,7 +34,10 @@ def run(args):
         "wrote %s, %s (%s), %s (with ulite's sources in %s/), %s"
         % (source, compiled.name, board.mpy_arch, manifest.name, sources.name, image.name)
     )
-    print("model %d bytes, sha256 %s; arena %d bytes" % (size, result["sha256"], arena))
+    print(
+        "model %d bytes (%d with ulite's precomputed tables and plan), sha256 %s; arena %d bytes"
+        % (result["source_bytes"], size, result["sha256"], arena)
+    )
     print("\n".join(fit.lines(board, fit.fit(board, result["info"], runtime_heap.load()))))
     print("firmware with ulite and the model frozen in flash (in a MicroPython checkout):")
     print("    " + board.firmware_build.format(manifest=manifest.resolve()))

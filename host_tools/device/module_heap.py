@@ -2,8 +2,11 @@
 # imported, from ROMFS (in place: only what cannot stay in flash, e.g. native code, comes
 # into RAM) or from a filesystem (everything loaded into RAM).
 # Usage: module_heap.py rom|filesystem KERNEL... ; prints one JSON line:
-#   {"base": bytes of `import ulite` and its default loop backend, "kernels": {name: bytes}}
-# Each kernel module (ulite/kernels/NAME) is measured alone after the base, then unloaded.
+#   {"base": bytes of `import ulite`, its default loop backend's package and the kernels'
+#    common module,
+#    "kernels": {name: bytes}, "loops": {family: bytes}}
+# Each kernel module (ulite/kernels/NAME) and each module of the backend's FAMILIES (the
+# loops, imported on first use) is measured alone after the base, then unloaded.
 import gc
 import io
 import json
@@ -49,19 +52,27 @@ else:
     sys.path[:] = ["/rom/lib"]
 start = allocated()
 import ulite  # noqa: E402
-from ulite import kernels as package  # noqa: E402
+import ulite.kernels.common  # noqa: E402  (what every kernel imports)
 
-ulite.loops.backend()
+backend = ulite.loops.backend()
 base = allocated() - start
-costs = {}
-for name in kernels:
+
+
+def alone(module):
+    """Heap bytes of importing `module` (and what it imports), which is then unloaded."""
     loaded = set(sys.modules)
     before = allocated()
-    __import__("ulite.kernels." + name)
-    costs[name] = allocated() - before
-    for module in set(sys.modules) - loaded:
-        del sys.modules[module]
-    for attribute in [a for a in dir(package) if "ulite.kernels." + a not in sys.modules]:
-        if type(getattr(package, attribute)) is type(package):
-            delattr(package, attribute)
-print(json.dumps({"base": base, "kernels": costs}))
+    __import__(module)
+    cost = allocated() - before
+    for name in set(sys.modules) - loaded:
+        del sys.modules[name]
+        owner, _, child = name.rpartition(".")
+        if owner in sys.modules and child in sys.modules[owner].__dict__:
+            delattr(sys.modules[owner], child)
+    return cost
+
+
+costs = {name: alone("ulite.kernels." + name) for name in kernels}
+families = sorted(set(backend.FAMILIES.values()))
+loops = {family: alone("ulite.loops." + family) for family in families}
+print(json.dumps({"base": base, "kernels": costs, "loops": loops}))

@@ -43,7 +43,7 @@ import zlib
 from collections import namedtuple
 
 import numpy as np
-from ulite.allocator import ACC_CHUNK  # FULLY_CONNECTED units, ADD elements per chunk
+from ulite.interpreter import ACC_CHUNK  # FULLY_CONNECTED units, ADD elements per chunk
 from ulite.kernels import conv_common, depthwise_conv, padding, transpose_conv
 from ulite.layouts import conv as geometry
 from ulite.layouts.thumb import DW8_TABLE_TAPS

@@ -106,8 +106,41 @@ def quantize_multiplier(value):
 
 def conv_multiplier(input_bits, weight_bits, output_bits):
     """Per-channel conv/depthwise/FC: (double)in * (double)w / (double)out."""
+    e_in, e_w, e_out = input_bits >> 23, weight_bits >> 23, output_bits >> 23
+    if 0 < e_in < 255 and 0 < e_w < 255 and 0 < e_out < 255:  # positive normal floats
+        product = ((input_bits & 0x7FFFFF) | 0x800000) * ((weight_bits & 0x7FFFFF) | 0x800000)
+        divisor = (output_bits & 0x7FFFFF) | 0x800000
+        return _quotient_multiplier(product, divisor, e_in + e_w - e_out - 150)
     product = from_float32_bits(input_bits).mul(from_float32_bits(weight_bits))
     return quantize_multiplier(divide(product, from_float32_bits(output_bits, "output scale"), DOUBLE))
+
+
+def _quotient_multiplier(product, divisor, exponent):
+    """quantize_multiplier(divide(...)) of product / divisor * 2**exponent, for a product of
+    two float32 significands (2**46 <= product < 2**48) and a float32 significand divisor:
+    the same result in a few integer steps, one per channel of a layer. The double quotient
+    is normal whatever the float32 exponents, so no subnormal or overflow case arises."""
+    shift = 29 if product >> 47 else 30  # quotient below 2**54, at least 2**52
+    q, r = divmod(product << shift, divisor)
+    if q >> 53:  # 54 bits: the dropped bit joins the remainder, over twice the divisor
+        r += (q & 1) * divisor
+        divisor <<= 1
+        q >>= 1
+        shift -= 1
+    if 2 * r > divisor or (2 * r == divisor and q & 1):  # round to nearest, ties to even
+        q += 1
+        if q >> 53:
+            q >>= 1
+            shift -= 1
+    # the double is q * 2**(exponent - shift) with 2**52 <= q < 2**53; frexp's exponent:
+    frexp_exponent = exponent - shift + 53
+    q_fixed = (q + (1 << 21)) >> 22  # round(q / 2**53 * 2**31), half away from zero
+    if q_fixed == 1 << 31:
+        q_fixed >>= 1
+        frexp_exponent += 1
+    if frexp_exponent < -31:
+        return 0, 0
+    return q_fixed, frexp_exponent
 
 
 def fc_per_tensor_multiplier(input_bits, weight_bits, output_bits):

@@ -59,44 +59,69 @@ class Tensor:
     in the model buffer for constants (read-only, zero-copy).
     """
 
-    def __init__(self, index, name, shape, type_code, buffer_data, is_variable, quant):
-        if type_code not in DTYPES:
-            raise ModelError("tensor %d '%s': unknown type code %d" % (index, name, type_code))
+    # What most tensors have, kept on the class: an instance stores only what differs
+    # (each attribute an instance sets costs heap and time on a board).
+    is_variable = False
+    in_model = False  # its bytes are in the model (weights, constants)
+    data = None
+    quant = None  # or (scale bits memoryview, zero points memoryview, count, axis)
+    zero_point = 0
+
+    def __init__(self, model, index, shape, type_code, buffer_data=None):
+        """`model` names the tensor (its name is read from the model when asked for)."""
+        self._model = model
         self.index = index
-        self.name = name
+        if type_code not in DTYPES:
+            raise ModelError("%s: unknown type code %d" % (self.where(), type_code))
         self.shape = shape
-        self.dtype, self.itemsize = DTYPES[type_code]
-        self.is_variable = is_variable
-        where = "tensor %d '%s'" % (index, name)
+        self.dtype, itemsize = DTYPES[type_code]
+        self.itemsize = itemsize
         if len(shape) > MAX_RANK:
-            raise ModelError("%s: rank %d is above %d" % (where, len(shape), MAX_RANK))
+            raise ModelError("%s: rank %d is above %d" % (self.where(), len(shape), MAX_RANK))
         size = 1
         for dim in shape:
             if dim < 0:
-                raise ModelError("%s: negative dimension in %s" % (where, shape))
+                raise ModelError("%s: negative dimension in %s" % (self.where(), shape))
             size *= dim
         self.size = size
-        self.nbytes = size * self.itemsize
-        if max(size, self.nbytes) > MAX_TENSOR_BYTES:
+        self.nbytes = nbytes = size * itemsize
+        if size > MAX_TENSOR_BYTES or nbytes > MAX_TENSOR_BYTES:
             raise ModelError(
                 "%s: shape %s of %s needs %d bytes, above the %d-byte limit"
-                % (where, shape, self.dtype, self.nbytes, MAX_TENSOR_BYTES)
+                % (self.where(), shape, self.dtype, nbytes, MAX_TENSOR_BYTES)
             )
-        if buffer_data is not None and self.itemsize and len(buffer_data) != self.nbytes:
-            raise ModelError(
-                "%s: buffer holds %d bytes but shape %s of %s needs %d"
-                % (where, len(buffer_data), shape, self.dtype, self.nbytes)
-            )
-        self.in_model = buffer_data is not None
-        self.data = buffer_data
-        # quant: None, or (scale bits memoryview, zero points memoryview, count, axis)
+        if buffer_data is not None:
+            if itemsize and len(buffer_data) != nbytes:
+                raise ModelError(
+                    "%s: buffer holds %d bytes but shape %s of %s needs %d"
+                    % (self.where(), len(buffer_data), shape, self.dtype, nbytes)
+                )
+            self.in_model = True
+            self.data = buffer_data
+
+    def quantize(self, quant):
+        """Set the quantization: (scale bits memoryview, zero points memoryview, count,
+        axis). Kernels use the first zero point (TFLM's per-channel kernels take the others
+        as zero), so only it is bounded."""
         self.quant = quant
-        if quant:
-            self.scale = struct.unpack_from("<f", quant[0], 0)[0]
-            self.zero_point = struct.unpack_from("<q", quant[1], 0)[0]
-        else:
-            self.scale = 0.0
-            self.zero_point = 0
+        self.zero_point = zero_point = struct.unpack_from("<q", quant[1], 0)[0]
+        kind = self.dtype if self.dtype in INT_RANGES else "int32"
+        low, high = INT_RANGES[kind]
+        if not low <= zero_point <= high:
+            raise ModelError(
+                "%s: zero point %d outside the %s range" % (self.where(), zero_point, kind)
+            )
+
+    @property
+    def name(self):
+        return self._model.tensor_name(self.index) if self._model else ""
+
+    @property
+    def scale(self):
+        return struct.unpack_from("<f", self.quant[0], 0)[0] if self.quant else 0.0
+
+    def where(self):
+        return "tensor %d '%s'" % (self.index, self.name)
 
     def __repr__(self):
         return "<Tensor %d '%s' %s %s scale=%g zero_point=%d>" % (

@@ -11,6 +11,7 @@ input reads u = 32768 (x = 0).
 """
 
 import array
+import struct
 
 from .. import quant
 from ..tensor import INT32_MAX
@@ -25,9 +26,10 @@ from .common import (
     per_channel,
     quantized,
     requant_bytes,
-    requant_params,
+    requant_tuple,
     require,
     unsupported,
+    write_multipliers,
 )
 
 # Fields of ulite.layouts.conv, restated for the compiler to fold (see ulite.layouts).
@@ -196,57 +198,68 @@ def table_bytes(weights, channels):
 
 def multipliers(op, x, weights, axis):
     """Requantization multipliers of a convolution, as common.requant_params takes them:
-    per channel of `axis` or one per tensor (TFLM PopulateConvolutionQuantizationParams)."""
+    (count, fn of channel), per channel of `axis` or one per tensor (TFLM
+    PopulateConvolutionQuantizationParams)."""
     x = quantized(op, x)
     weights = quantized(op, weights)
     in_bits, out_bits = x.scale_bits(), quantized(op, op.outputs[0]).scale_bits()
-    if per_channel(op, weights, axis) > 1:
-        return (
-            weights.shape[axis],
-            lambda c: quant.conv_multiplier(in_bits, weights.scale_bits(c), out_bits),
-        )
-    return [quant.conv_multiplier(in_bits, weights.scale_bits(), out_bits)]
+    scales = per_channel(op, weights, axis)
+    weight_bits = struct.unpack_from("<%dI" % scales, weights.quant[0])
+    conv_multiplier = quant.conv_multiplier
+    return scales, lambda c: conv_multiplier(in_bits, weight_bits[c], out_bits)
 
 
 def tables_16x8(op, context, x, weights, bias, axis, activation, bits=64):
     """kernels/wide.tables for a 16x8 convolution (no zero points applied)."""
-    return wide.tables(op, context, weights, bias, axis, multipliers(op, x, weights, axis), activation, bits)
+    derived = lambda: multipliers(op, x, weights, axis)  # noqa: E731 (called only to derive)
+    return wide.tables(op, context, weights, bias, axis, derived, activation, bits)
 
 
 def int8_tables(op, context, x, weights, bias, axis, activation):
-    """Fill context.persistent with the per-channel init values and requantization params.
+    """(init bytes, rq) of the per-channel init values and requantization tables in
+    context.persistent, which derive_int8_tables writes unless they are precomputed.
 
-    axis: the weights' output-channel axis (0 for conv, 3 for depthwise). Returns (init
-    bytes, rq). Refuses models whose accumulators could leave int32 in the loops:
-    |init| <= |bias| + 255 * 128 * depth and the products add at most as much again (depth:
-    weights per output channel), so |bias| + 65280 * depth must stay below 2**31.
+    axis: the weights' output-channel axis (0 for conv, 3 for depthwise).
     """
     out = quantized(op, op.outputs[0])
-    multiplier_list = multipliers(op, x, weights, axis)
+    channels = weights.shape[axis]
+    init_bytes = context.persistent[: 4 * channels]
+    region = context.persistent[4 * channels :]
+    if not context.precomputed:
+        derive_int8_tables(op, context.loops, (x, weights, bias), axis, init_bytes, region)
+    lo, hi = activation_bounds(op, activation, out)
+    return init_bytes, requant_tuple(region, channels if weights.channels() > 1 else 1, out, lo, hi)
+
+
+def derive_int8_tables(op, loops, tensors, axis, init_bytes, region):
+    """Write the int32 init value of each output channel into init_bytes and its
+    requantization multiplier and shift into region; tensors = (input, weights, bias or
+    None). Refuses models whose accumulators could leave int32 in the loops:
+    |init| <= |bias| + 255 * 128 * depth and the products add at most as much again (depth:
+    weights per output channel), so |bias| + 65280 * depth must stay below 2**31."""
+    x, weights, bias = tensors
     channels = weights.shape[axis]
     depth = weights.size // channels
-    init_bytes = context.persistent[: 4 * channels]
     if axis == 0:  # [O, KH, KW, I]: a channel's weights are contiguous
-        context.loops.weight_sums(weights.data, channels, depth, depth, 1, init_bytes)
+        loops.weight_sums(weights.data, channels, depth, depth, 1, init_bytes)
     else:  # [1, KH, KW, O]: a channel's weights are `channels` apart
-        context.loops.weight_sums(weights.data, channels, depth, 1, channels, init_bytes)
-    biases = int32_view(bias.data) if bias else None
+        loops.weight_sums(weights.data, channels, depth, 1, channels, init_bytes)
+    # the model's int32s may sit at any address (a board loads words aligned only): unpacked
+    biases = struct.unpack_from("<%di" % channels, bias.data) if bias else bytes(channels)
+    zp = quantized(op, x).zero_point + 128
+    init = int32_view(init_bytes)
     largest_bias = 0
-    for c in range(channels if bias else 0):
-        largest_bias = max(largest_bias, abs(biases[c]))
+    for c in range(channels):
+        b = biases[c]
+        if b > largest_bias or -b > largest_bias:
+            largest_bias = b if b > 0 else -b
+        init[c] = b - zp * init[c]
     if largest_bias + 65280 * depth > INT32_MAX:
         unsupported(
             "int32 accumulators of %d products with bias up to %d could overflow"
             % (depth, largest_bias)
         )
-    zp = x.zero_point + 128
-    init = int32_view(init_bytes)
-    for c in range(channels):
-        init[c] = (biases[c] if bias else 0) - zp * init[c]
-    lo, hi = activation_bounds(op, activation, out)
-    region = context.persistent[4 * channels :]
-    rq = requant_params(region, multiplier_list, out, lo, hi, largest_bias + 32640 * depth)
-    return init_bytes, rq
+    write_multipliers(region, multipliers(op, x, weights, axis), largest_bias + 32640 * depth)
 
 
 def float_limits(activation):

@@ -205,10 +205,11 @@ def prepare(op, context):
     if conv_geo:
         start = conv_common.table_bytes(weights, channels)
         reordered = context.persistent[start : start + taps * channels]
-        data = weights.data
-        for o in range(channels):
-            for t in range(taps):
-                reordered[o * taps + t] = data[t * channels + o]
+        if not context.precomputed:
+            data = weights.data
+            for o in range(channels):
+                for t in range(taps):
+                    reordered[o * taps + t] = data[t * channels + o]
         args = conv_common.im2col_args(out.data, x.data, context, reordered, init, rq, conv_geo)
         return context.loops.conv_int8, args
     acc_bytes = 4 * geo[_DW_ROWS] * channels

@@ -8,8 +8,9 @@ float32, as TFLM's reference loop (the loops' conv_float32 on a 1x1 convolution 
 batches). The output shape comes from the flatbuffer: batches = output size / units.
 """
 
+import struct
+
 from .. import quant
-from ..views import int32_view
 from . import conv_common, wide
 from .common import (
     activation_bounds,
@@ -19,8 +20,9 @@ from .common import (
     quantized,
     require,
     requant_bytes,
-    requant_params,
+    requant_tuple,
     unsupported,
+    write_multipliers,
 )
 
 _OPTIONS = "FullyConnectedOptions"
@@ -76,12 +78,14 @@ def prepare(op, context):
 def _multipliers(op, x, weights, out):
     """(units, fn) per channel, or [one] per tensor (its product rounded to float32)."""
     units = weights.shape[0]
+    in_bits, out_bits = x.scale_bits(), out.scale_bits()
     if per_channel(op, weights, 0) > 1:
-        in_bits, out_bits = x.scale_bits(), out.scale_bits()
-        return (units, lambda u: quant.conv_multiplier(in_bits, weights.scale_bits(u), out_bits))
+        weight_bits = struct.unpack_from("<%dI" % units, weights.quant[0])
+        conv_multiplier = quant.conv_multiplier
+        return (units, lambda u: conv_multiplier(in_bits, weight_bits[u], out_bits))
     if weights.zero_point != 0:
         unsupported("int8 weights with non-zero zero point")
-    return [quant.fc_per_tensor_multiplier(x.scale_bits(), weights.scale_bits(), out.scale_bits())]
+    return [quant.fc_per_tensor_multiplier(in_bits, weights.scale_bits(), out_bits)]
 
 
 def _quantized_tensors(op):
@@ -93,14 +97,11 @@ def _quantized_tensors(op):
 def _prepare_int8(op, context):
     x, weights, out, bias = _quantized_tensors(op)
     units, depth = weights.shape
-    multipliers = _multipliers(op, x, weights, out)
-    largest_bias = 0
-    b32 = int32_view(bias.data) if bias else None
-    for u in range(units if bias else 0):
-        largest_bias = max(largest_bias, abs(b32[u]))
     lo, hi = activation_bounds(op, op.option(_OPTIONS, 0, "b", 0), out)
-    largest_acc = largest_bias + 128 * 255 * depth
-    rq = requant_params(context.persistent, multipliers, out, lo, hi, largest_acc)
+    if not context.precomputed:
+        _derive_tables(op, context.persistent)
+    channels = units if weights.channels() > 1 else 1
+    rq = requant_tuple(context.persistent, channels, out, lo, hi)
     batches = x.size // depth
     acc = context.acc
     bias_data = bias.data if bias else acc
@@ -108,14 +109,27 @@ def _prepare_int8(op, context):
     return context.loops.fully_connected_int8, args + (batches, depth, units, x.zero_point, rq)
 
 
+def _derive_tables(op, region):
+    """Write the requantization multipliers and shifts into region; refuses accumulators
+    that could overflow int32."""
+    x, weights, out, bias = _quantized_tensors(op)
+    units, depth = weights.shape
+    largest_bias = 0
+    # the model's int32s may sit at any address (a board loads words aligned only): unpacked
+    for b in struct.unpack_from("<%di" % units, bias.data) if bias else ():
+        if b > largest_bias or -b > largest_bias:
+            largest_bias = b if b > 0 else -b
+    write_multipliers(region, _multipliers(op, x, weights, out), largest_bias + 128 * 255 * depth)
+
+
 def _prepare_16x8(op, context):
     x, weights, out, bias = _quantized_tensors(op)
     units, depth = weights.shape
-    multipliers = _multipliers(op, x, weights, out)
     bits = wide.accumulator_bits(bias, op.option(_OPTIONS, 4, "b", 0))
     activation = op.option(_OPTIONS, 0, "b", 0)
     zero_points = (x.zero_point, out.zero_point)
-    init, rq = wide.tables(op, context, weights, bias, 0, multipliers, activation, bits, zero_points)
+    derived = lambda: _multipliers(op, x, weights, out)  # noqa: E731 (called only to derive)
+    init, rq = wide.tables(op, context, weights, bias, 0, derived, activation, bits, zero_points)
     acc = context.acc
     chunk = len(acc) // 12  # int64 accumulators, then the loop's int32 sums
     args = (out.data, x.data, weights.data, init, 1, acc, chunk, x.size // depth, depth, units, 0, rq)

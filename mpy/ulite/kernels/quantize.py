@@ -75,7 +75,8 @@ def prepare(op, context):
     multiplier, shift = _requant_multiplier(op)
     rq = requant_params(context.persistent, [(multiplier, shift)], out, lo, hi)
     acc = context.acc
-    args = (context.loops, x.data, x.itemsize, -x.zero_point, out.data, x.size, acc, len(acc) // 4)
+    loops = (context.loops.widen, context.loops.requantize)
+    args = (loops, x.data, x.itemsize, -x.zero_point, out.data, x.size, acc, len(acc) // 4)
     return _requantize, args + (rq,)
 
 
@@ -98,12 +99,12 @@ def _requant_multiplier(op):
 
 
 def _requantize(args):
-    loops, x, itemsize, offset, out, count, acc, chunk, rq = args
+    (widen, requantize), x, itemsize, offset, out, count, acc, chunk, rq = args
     start = 0
     while start < count:
         n = min(chunk, count - start)
-        loops.widen(x, start, n, itemsize, offset, acc)
-        loops.requantize(acc, out, start, n, rq, 0)
+        widen(x, start, n, itemsize, offset, acc)
+        requantize(acc, out, start, n, rq, 0)
         start += n
 
 

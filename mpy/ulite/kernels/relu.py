@@ -48,6 +48,8 @@ def prepare(op, context):
             alpha = struct.unpack("<f", struct.pack("<I", _alpha_bits(op)))[0]
             return unary.float_step(op, lambda v: v if v > 0 else v * alpha)
         return unary.float_step(op, _relu_float if op.code == _RELU else _relu6_float)
+    if context.precomputed and out.dtype == "int8":
+        return unary.lookup_step(op, context, None)
     x, out = unary.quantized_tensors(op)
     lo, hi = INT_RANGES[out.dtype]
     if op.code == _RELU6:

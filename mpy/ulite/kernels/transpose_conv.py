@@ -132,7 +132,8 @@ def prepare(op, context):
     geo = _geometry(op)
     start = _table_bytes(weights, x)
     flipped = context.persistent[start : start + weights.nbytes]
-    _flip(weights, flipped)
+    if not context.precomputed:
+        _flip(weights, flipped)
     u = x.data
     if strides != (1, 1):
         at = _conv_scratch_bytes(op, geo)
@@ -160,7 +161,8 @@ def prepare(op, context):
     src_steps = copy_geometry.row_major_strides(x.shape)
     copy = copy_geometry.geometry(x.itemsize, 0, 0, x.shape, src_steps, dst_steps)
     upsample = (u, len(u), zero, x.itemsize, (u, x.data, copy))
-    return _run, (context.loops, upsample, fn, args)
+    loops = (context.loops.fill, context.loops.copy_strided)
+    return _run, (loops, upsample, fn, args)
 
 
 def _flip(weights, flipped):
@@ -176,8 +178,8 @@ def _flip(weights, flipped):
 
 
 def _run(args):
-    loops, upsample, conv, conv_args = args
+    (fill, copy_strided), upsample, conv, conv_args = args
     u, nbytes, zero, itemsize, copy = upsample
-    loops.fill(u, nbytes, zero, itemsize)
-    loops.copy_strided(copy)
+    fill(u, nbytes, zero, itemsize)
+    copy_strided(copy)
     conv(conv_args)

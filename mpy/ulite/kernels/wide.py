@@ -18,7 +18,7 @@ import struct
 from .. import quant
 from ..tensor import INT32_MAX
 from ..views import int32_view
-from .common import activation_bounds, requant_bytes, requant_params, unsupported
+from .common import activation_bounds, requant_bytes, unsupported, write_multipliers
 
 INT32 = 2  # the schema's TensorType code of an int32 quantized_bias_type
 LARGEST_PRODUCT = 1 << 23  # |w * (x - input zero point)|: int8 weights, int16 inputs
@@ -57,23 +57,39 @@ def table_bytes(channels, scales):
 
 
 def tables(op, context, weights, bias, axis, multipliers, activation, bits, zero_points=(0, 0)):
-    """Fill context.persistent (table_bytes long) for the 16x8 loops; returns (init bytes,
-    rq in layouts.requant order with RQ_ACC_BITS).
+    """(init bytes, rq in layouts.requant order with RQ_ACC_BITS) of the 16x8 loops' tables
+    in context.persistent (table_bytes long), which derive_tables writes unless they are
+    precomputed.
 
     weights: the weights tensor, output channels on `axis` (0: [O, ..., depth] or 3:
-    [1, KH, KW, O]); bias: its tensor or None; multipliers as common.requant_params takes
-    them (their shifts passed check_shifts); zero_points: (input, output) as the kernel
-    applies them (TFLM's convolutions apply none). With int32 accumulation, refuses what
-    could leave int32 in requantize.
+    [1, KH, KW, O]); bias: its tensor or None; multipliers: a function returning them as
+    common.requant_params takes them (their shifts passed check_shifts); bits: 64, or 32
+    where TFLM sums in int32; zero_points: (input, output) as the kernel applies them
+    (TFLM's convolutions apply none).
     """
     channels = weights.shape[axis]
-    depth = weights.size // channels
     init = context.persistent[: 8 * channels]
+    region = context.persistent[8 * channels :]
+    if not context.precomputed:
+        tensors = (weights, bias, axis)
+        derive_tables(op, context.loops, tensors, multipliers(), bits, zero_points, init, region)
+    out = op.outputs[0]
+    lo, hi = activation_bounds(op, activation, out)
+    return init, (region, weights.channels(), zero_points[1], lo, hi, out.itemsize, bits)
+
+
+def derive_tables(op, loops, tensors, multipliers, bits, zero_points, init, region):
+    """Write each output channel's int64 init into `init` and the requantization tables
+    into `region`; tensors = (weights, bias or None, output-channel axis). With int32
+    accumulation, refuses what could leave int32 in requantize."""
+    weights, bias, axis = tensors
+    channels = weights.shape[axis]
+    depth = weights.size // channels
     input_zp, output_zp = zero_points
     if axis == 0:
-        context.loops.weight_sums(weights.data, channels, depth, depth, 1, init)
+        loops.weight_sums(weights.data, channels, depth, depth, 1, init)
     else:
-        context.loops.weight_sums(weights.data, channels, depth, 1, channels, init)
+        loops.weight_sums(weights.data, channels, depth, 1, channels, init)
     sums = int32_view(init)
     fmt = _BIAS_FORMATS[bias.dtype] if bias else None
     largest = 0
@@ -82,21 +98,16 @@ def tables(op, context, weights, bias, axis, multipliers, activation, bits, zero
         largest = max(largest, abs(value - input_zp * sums[c]))
         value -= (input_zp + U_OFFSET) * sums[c]
         struct.pack_into("<q", init, 8 * c, quant.wrap(value, 64))
-    out = op.outputs[0]
-    lo, hi = activation_bounds(op, activation, out)
-    region = context.persistent[8 * channels :]
     if bits == 32:
         largest = min(largest + LARGEST_PRODUCT * depth, INT32_MAX)
-        rq = requant_params(region, multipliers, out, lo, hi, largest, output_zp)
-        count = rq[1]
+        count = write_multipliers(region, multipliers, largest)
         for c in range(count):  # MBQM(x) + the zero point within int32 too
             shift = (region[4 * count + c] ^ 0x80) - 0x80
             if ((largest << max(shift, 0)) >> max(-shift, 0)) + 1 + abs(output_zp) > INT32_MAX:
                 unsupported("int32 accumulators with zero point %d overflow int32" % output_zp)
-        return init, rq + (32,)
+        return
     count, multiplier_of = _listed(multipliers)
     reduced = int32_view(region[: 4 * count])
     rights = region[4 * count : 5 * count]
     for c in range(count):  # shifts within WIDE_SHIFT_LIMIT: check_shifts ran at check time
         reduced[c], rights[c] = quant.reduced_multiplier(*multiplier_of(c))
-    return init, (region, count, output_zp, lo, hi, out.itemsize, 64)

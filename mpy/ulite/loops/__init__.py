@@ -7,10 +7,9 @@
 
 Every backend package exports exactly the functions named in FUNCTIONS, with the same
 arguments and results (tests/test_loops_contract.py checks the names); kernels get theirs
-from `backend()`. The float32 loops are one copy (float32.py) that every backend exports.
-The 16x8 loops (wide.py) and the int16 loops (int16.py) are imported on first use: a
-backend's FAMILIES names the module of each (see function), so a board pays for their code
-only when a model needs them.
+from `backend()`. A backend's FAMILIES names the module holding each function, imported on
+first use: a model loads only the loops it runs. The float32 loops are one copy
+(float32.py) that every backend exports.
 """
 
 import sys
@@ -40,14 +39,14 @@ FUNCTIONS = (
     # pool
     "average_pool_int8",
     "max_pool_int8",
-    # wide (loaded on first use): int16 x int8 products summed in int64 accumulators
+    # wide: int16 x int8 products summed in int64 accumulators (16x8 ops)
     "requantize_wide",
     "fully_connected_16x8",
     "conv_16x8",
     "depthwise_16x8",
     # float32 (one copy for every backend)
     "conv_float32",
-    # int16 (each backend's int16 module, imported on first use)
+    # int16: int16 activations (each backend's int16.py)
     "binary_int16",
     "leaky_relu_int16",
     "logistic_tanh_int16",
@@ -57,6 +56,7 @@ FUNCTIONS = (
     "mean_int16",
 )
 ARM_ARCHS = (4, 5, 6, 7, 8)  # armv6m, armv7m, armv7em, armv7emsp, armv7emdp (py/persistentcode.h)
+_CANNOT = "loops=%r needs %s: leave loops unset for the fastest loops this port runs"
 
 
 def native_arch():
@@ -65,34 +65,42 @@ def native_arch():
 
 
 def backend(name=None):
-    """The loop module called `name`, or the fastest one this port can run."""
+    """The loop backend package called `name`, or the fastest one this port can run.
+
+    A backend's functions are imported when a kernel first asks for one (see function), so
+    a model loads only the loops it runs; choosing one imports the module that shows the
+    port can run it (thumb's assembler kernels, viper's requantization). ValueError if
+    `name` is unknown or this port cannot run it."""
     if name not in (None,) + NAMES:
         raise ValueError("unknown loop backend %r; choose one of %s" % (name, ", ".join(NAMES)))
-    if name == "thumb" or (name is None and native_arch() in ARM_ARCHS):
+    arch = native_arch()
+    if name == "thumb" or (name is None and arch in ARM_ARCHS):
         try:
+            from .thumb import asm  # noqa: F401
             from . import thumb
 
             return thumb
         except (SyntaxError, ImportError, ValueError):
-            if name == "thumb":  # no inline assembler on this port
-                raise
+            if name == "thumb":
+                raise ValueError(_CANNOT % ("thumb", "an ARM port with MicroPython's inline assembler"))
     if name in (None, "viper"):
         try:
+            from .viper import requant  # noqa: F401
             from . import viper
 
             return viper
         except (SyntaxError, ImportError, ValueError):
             # No native emitter on this port (or an .mpy built for another architecture).
             if name == "viper":
-                raise
+                raise ValueError(_CANNOT % ("viper", "a port with MicroPython's viper emitter"))
     from . import plain
 
     return plain
 
 
 def function(package, families, name, namespace):
-    """Function `name` of the backend package `package`: `families` maps each function
-    loaded on first use to the module holding it (a path below ulite.loops); the function
+    """Function `name` of the backend package `package`: `families` maps each function to
+    the module holding it (a path below ulite.loops), imported on first use; the function
     is then kept in `namespace`, the package's globals, so later lookups find it at once.
     Other names are the package's modules (`from ulite.loops.thumb import asm`)."""
     path = families.get(name)

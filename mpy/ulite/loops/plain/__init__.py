@@ -1,29 +1,34 @@
-"""The plain-Python loop backend: one module per kernel family (ulite.loops.FUNCTIONS)."""
+"""The plain-Python loop backend: the functions of ulite.loops.FUNCTIONS, one module
+per kernel family, imported when a kernel first asks for one of them, so a model loads only
+the loops it runs.
+"""
 
 from .. import function as _function
-from ..float32 import conv_float32  # noqa: F401
-from .conv import conv_int8, depthwise_int8, weight_sums  # noqa: F401
-from .core import (  # noqa: F401
-    binary_int8,
-    diff_from_max_int8,
-    fully_connected_int8,
-    fxp_map,
-    narrow,
-    requantize,
-    sum_int32,
-    widen,
-)
-from .elementwise import lookup_int8  # noqa: F401
-from .pool import average_pool_int8, max_pool_int8  # noqa: F401
-from .shape import copy_strided, fill, mean_int8  # noqa: F401
 
-
-# function: the module holding it, below ulite.loops, imported on first use
+# function: the module holding it, below ulite.loops
 FAMILIES = {
+    "requantize": "plain.core",
+    "fully_connected_int8": "plain.core",
+    "binary_int8": "plain.core",
+    "widen": "plain.core",
+    "diff_from_max_int8": "plain.core",
+    "sum_int32": "plain.core",
+    "narrow": "plain.core",
+    "fxp_map": "plain.core",
+    "copy_strided": "plain.shape",
+    "fill": "plain.shape",
+    "mean_int8": "plain.shape",
+    "lookup_int8": "plain.elementwise",
+    "weight_sums": "plain.conv",
+    "conv_int8": "plain.conv",
+    "depthwise_int8": "plain.conv",
+    "average_pool_int8": "plain.pool",
+    "max_pool_int8": "plain.pool",
     "requantize_wide": "plain.wide",
     "fully_connected_16x8": "plain.wide",
     "conv_16x8": "plain.wide",
     "depthwise_16x8": "plain.wide",
+    "conv_float32": "float32",
     "binary_int16": "plain.int16",
     "leaky_relu_int16": "plain.int16",
     "logistic_tanh_int16": "plain.int16",

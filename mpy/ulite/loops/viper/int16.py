@@ -2,14 +2,14 @@
 the backends import it on first use, so int8 models do not load its code (native code
 sits in the heap on a board).
 
-Every intermediate stays inside a signed 32-bit word, as in core.py (whose SRDHM and
+Every intermediate stays inside a signed 32-bit word, as in requant.py (whose
 requantize these use); each loop notes its bounds.
 """
 
 import micropython
 from micropython import const
 
-from .core import requantize
+from .requant import requantize
 
 # Fields of ulite.layouts (binary, unary, softmax, requant, pool, mean), restated for the
 # compiler to fold (see ulite.layouts).
@@ -91,7 +91,7 @@ _MEAN_ARG_RQ = const(5)
 
 @micropython.viper
 def binary_int16(args):
-    """int16 two-input elementwise op with broadcasting, requantized in chunks: core.py's
+    """int16 two-input elementwise op with broadcasting, requantized in chunks: binary.py's
     binary_int8 (same args and modes) on int16 inputs, whose sums TFLM rescales from d << 15.
 
     SRDHM(d << 15, M) = floor((d*M + 2**15) / 2**16) = d * (M >> 16) + floor((d * L +
@@ -268,7 +268,7 @@ def leaky_relu_int16(args):
     out = clamp(zp_out + MBQM(d, M, shift)) with d = x - zp_in and (M, shift) the rq's
     channel 0 for d >= 0, channel 1 for d < 0 (its result negated for a negative alpha).
 
-    args: ulite.layouts.unary LEAKY_ARG_ fields. MBQM as in requantize (core.py): the
+    args: ulite.layouts.unary LEAKY_ARG_ fields. MBQM as in requantize (requant.py): the
     kernel refuses shifts with 65535 << shift >= 2**31, and |d| <= 65535, so every
     intermediate fits int32; |MBQM| <= |d| << max(shift, 0) <= 2**31 - 2**15 and
     -2**15 <= zp_out < 2**15 keep the sum in int32 too.
@@ -445,7 +445,7 @@ def _pool(src: int, v: int, total: int, args, average: int):
 
 @micropython.viper
 def mean_int16(args):
-    """shape.py's mean_int8 on int16 (same args and geometry): each element is read as
+    """mean.py's mean_int8 on int16 (same args and geometry): each element is read as
     x ^ 0x8000 (x + 32768 as unsigned), and offset = -(zp + 32768) * n with n reduced
     elements, so acc = sum(x) - zp * n. Bound: MEAN's check refuses n >= 2**15, so the
     raw sum, offset and |acc| stay below 65535 * n < 2**31.

@@ -26,7 +26,7 @@ geometries: ulite.layouts.conv and .fully_connected; rq: ulite.layouts.requant.
 import micropython
 from micropython import const
 
-from .core import requantize
+from .requant import requantize
 
 # Fields of ulite.layouts (conv, fully_connected, requant), restated for the compiler to
 # fold (see ulite.layouts).
