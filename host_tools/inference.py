@@ -15,7 +15,7 @@ from .paths import DEVICE_DIR, check_file
 
 DEVICE_SCRIPT = DEVICE_DIR / "infer.py"
 OUT_OF_MEMORY = 3  # device/infer.py's exit status when the heap ran out
-BESIDES_ARENA = 256 * 1024  # the default heap for ulite's modules and objects, beyond the arena
+BESIDES_ARENA = 320 * 1024  # the default heap for ulite's modules and objects, beyond the arena
 
 
 def infer(model_path, inputs, heap=None, loops=None, on="unix"):

@@ -376,7 +376,7 @@ def builder_models():
     models["b_signal_chain"] = mb.build()
 
     models["b_offline_two_subgraphs"] = _offline_two_subgraphs(models["b_fc_softmax"])
-    for dtype in ("int8", "float32"):
+    for dtype in ("int8", "float32", "int16"):
         models["b_every_kernel_" + dtype] = every_kernel(random.Random(dtype), dtype)
     return models
 

@@ -13,7 +13,7 @@ from host_tools.model_builder import ModelBuilder, window_out
 
 ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
 INT8_FLOAT = ("int8", "float32")
-QUANTIZED_FLOAT = ("int8", "float32", "int16")  # int16: 16x8 (int8 weights)
+QUANTIZED_FLOAT = ("int8", "float32", "int16")  # int16: 16x8 for the weighted ops (int8 weights)
 ANY_DTYPE = ("int8", "float32", "int16", "int32")
 
 
@@ -146,10 +146,13 @@ def _binary(mb, rng, name, x, shape, dtype):
 
 def _activation(mb, rng, name, x, shape, dtype):
     """RELU, RELU6, LEAKY_RELU, LOGISTIC, TANH, HARD_SWISH."""
-    quant = {
-        "LOGISTIC": {"scale": 1 / 256, "zero_point": -128},
-        "TANH": {"scale": 1 / 128, "zero_point": 0},
-    }.get(name, _quant(rng, dtype))
+    if dtype == "int16" and name in ("LOGISTIC", "TANH"):
+        quant = {"scale": 2.0**-15, "zero_point": 0}
+    else:
+        quant = {
+            "LOGISTIC": {"scale": 1 / 256, "zero_point": -128},
+            "TANH": {"scale": 1 / 128, "zero_point": 0},
+        }.get(name, _quant(rng, dtype))
     y = mb.tensor(shape, dtype, **({} if dtype == "float32" else quant))
     if name == "LEAKY_RELU":
         alpha = rng.choice((0.1, 0.01, -0.5, 1.5))
@@ -160,10 +163,12 @@ def _activation(mb, rng, name, x, shape, dtype):
 
 
 def _softmax(mb, rng, name, x, shape, dtype):
-    out_dtype = dtype if dtype == "float32" or rng.random() < 0.7 else "int16"
+    out_dtype = dtype if dtype != "int8" or rng.random() < 0.7 else "int16"
     quant = {
         "int8": {"scale": 1 / 256, "zero_point": -128},
-        "int16": {"scale": 1 / 65536, "zero_point": -32768},
+        "int16": {"scale": 1 / 65536, "zero_point": -32768}
+        if dtype == "int8"
+        else {"scale": 2.0**-15, "zero_point": 0},
     }.get(out_dtype, {})
     y = mb.tensor(shape, out_dtype, **quant)
     mb.op(name, [x], [y], "SoftmaxOptions", beta=rng.choice((1.0, 0.5, 2.0)))
@@ -171,7 +176,7 @@ def _softmax(mb, rng, name, x, shape, dtype):
 
 
 def _quantize(mb, rng, name, x, shape, dtype):
-    out_dtype = rng.choice(("int8", "int16") if dtype == "float32" else ("int8", "int16", "int32"))
+    out_dtype = rng.choice(("int8", "int16") if dtype in ("float32", "int32") else ("int8", "int16", "int32"))
     y = mb.tensor(shape, out_dtype, **_quant(rng, out_dtype))
     mb.op(name, [x], [y])
     return y, shape, out_dtype
@@ -553,30 +558,30 @@ CONVERTERS = {"QUANTIZE", "DEQUANTIZE", "SOFTMAX", "CAST", "SignalEnergy", "Sign
 # op name (a custom op's own name) -> (maker, input dtypes it is built for)
 MAKERS = {
     "FULLY_CONNECTED": (_fully_connected, QUANTIZED_FLOAT),
-    "ADD": (_binary, INT8_FLOAT),
-    "SUB": (_binary, INT8_FLOAT),
-    "MUL": (_binary, INT8_FLOAT),
-    "MAXIMUM": (_binary, INT8_FLOAT),
-    "MINIMUM": (_binary, INT8_FLOAT),
-    "RELU": (_activation, INT8_FLOAT),
-    "RELU6": (_activation, INT8_FLOAT),
-    "LEAKY_RELU": (_activation, INT8_FLOAT),
-    "LOGISTIC": (_activation, INT8_FLOAT),
-    "TANH": (_activation, INT8_FLOAT),
+    "ADD": (_binary, QUANTIZED_FLOAT),
+    "SUB": (_binary, QUANTIZED_FLOAT),
+    "MUL": (_binary, QUANTIZED_FLOAT),
+    "MAXIMUM": (_binary, QUANTIZED_FLOAT),
+    "MINIMUM": (_binary, QUANTIZED_FLOAT),
+    "RELU": (_activation, QUANTIZED_FLOAT),
+    "RELU6": (_activation, QUANTIZED_FLOAT),
+    "LEAKY_RELU": (_activation, QUANTIZED_FLOAT),
+    "LOGISTIC": (_activation, QUANTIZED_FLOAT),
+    "TANH": (_activation, QUANTIZED_FLOAT),
     "HARD_SWISH": (_activation, INT8_FLOAT),
-    "SOFTMAX": (_softmax, INT8_FLOAT),
-    "QUANTIZE": (_quantize, ("int8", "float32", "int16")),
+    "SOFTMAX": (_softmax, QUANTIZED_FLOAT),
+    "QUANTIZE": (_quantize, ("int8", "float32", "int16", "int32")),
     "DEQUANTIZE": (_dequantize, ("int8", "int16")),
     "RESHAPE": (_reshape, ANY_DTYPE),
     "CONV_2D": (_conv, QUANTIZED_FLOAT),
     "DEPTHWISE_CONV_2D": (_conv, QUANTIZED_FLOAT),
     "TRANSPOSE_CONV": (_transpose_conv, QUANTIZED_FLOAT),
-    "AVERAGE_POOL_2D": (_pool, INT8_FLOAT),
-    "MAX_POOL_2D": (_pool, INT8_FLOAT),
+    "AVERAGE_POOL_2D": (_pool, QUANTIZED_FLOAT),
+    "MAX_POOL_2D": (_pool, QUANTIZED_FLOAT),
     "PAD": (_pad, ANY_DTYPE),
     "PADV2": (_pad, ANY_DTYPE),
     "CONCATENATION": (_concatenation, ANY_DTYPE),
-    "MEAN": (_mean, INT8_FLOAT),
+    "MEAN": (_mean, QUANTIZED_FLOAT),
     "STRIDED_SLICE": (_strided_slice, ANY_DTYPE),
     "SQUEEZE": (_squeeze, ANY_DTYPE),
     "TRANSPOSE": (_transpose, ("int8", "float32", "int16")),

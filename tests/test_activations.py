@@ -1,7 +1,10 @@
 """One-input activations vs TFLM: RELU, RELU6, LEAKY_RELU, LOGISTIC, TANH, HARD_SWISH.
 
 int8: every one of the 256 input values, over several input/output quantizations (zero
-points -128 and 127 included), on both loop backends. float32: random values.
+points -128 and 127 included), on both loop backends. int16 (RELU, RELU6, LEAKY_RELU,
+LOGISTIC, TANH: TFLM has no int16 HARD_SWISH): every one of the 65536 input values for
+LOGISTIC and TANH (TFLM's table interpolation) on viper, a strided eighth of them plus the
+ends on plain; the ends and random values for the others. float32: random values.
 """
 
 import numpy as np
@@ -14,10 +17,10 @@ BACKENDS = ["viper", "plain"]
 ALL_INT8 = np.arange(-128, 128, dtype=np.int8).reshape(1, 16, 16)
 
 
-def unary_model(name, in_q, out_q, options_type=None, **options):
+def unary_model(name, in_q, out_q, options_type=None, dtype="int8", shape=ALL_INT8.shape, **options):
     mb = ModelBuilder()
-    x = mb.input(ALL_INT8.shape, "int8", **in_q)
-    y = mb.tensor(ALL_INT8.shape, "int8", **out_q)
+    x = mb.input(shape, dtype, **in_q)
+    y = mb.tensor(shape, dtype, **out_q)
     mb.op(name, [x], [y], options_type, **options)
     mb.output(y)
     return mb.build()
@@ -145,6 +148,97 @@ def hard_swish_int8_jobs():
 @pytest.mark.parametrize("loops", BACKENDS)
 def test_hard_swish_int8(loops):
     compare(hard_swish_int8_jobs(), loops)
+
+
+ALL_INT16 = np.arange(-32768, 32768, dtype=np.int16).reshape(1, 256, 256)
+# a strided eighth of the int16 values and their ends (the plain loops are slow)
+SOME_INT16 = np.concatenate([ALL_INT16.reshape(-1)[3::8], [-32768, -32767, 0, 32766, 32767]])
+SOME_INT16 = SOME_INT16.astype(np.int16).reshape(1, -1)
+
+
+def int16_jobs(name, pairs, values, options_type=None, **options):
+    """One model per (input quantization, output quantization) of `pairs`, on `values`."""
+    return [
+        (unary_model(name, i, o, options_type, "int16", values.shape, **options), [values])
+        for i, o in pairs
+    ]
+
+
+def log_uniform(rng, low, high):
+    return float(np.exp(rng.uniform(np.log(low), np.log(high))))
+
+
+def relu_int16_jobs(values=SOME_INT16):
+    """RELU (zero points 0, as TFLM requires; scale ratios with shifts up to 15), RELU6 (any
+    zero point; q(6) inside int16 and clamped), LEAKY_RELU (alphas of every sign and size,
+    zero points at the ends of int16)."""
+    rng = np.random.default_rng(15)
+    scales = [(1e-3, 1e-3), (1e-3, 7e-4), (2.0**-15, 2.0**-14), (0.5, 2.0**-14), (1e-4, 0.01)]
+    jobs = int16_jobs("RELU", [(dict(scale=a, zero_point=0), dict(scale=b, zero_point=0)) for a, b in scales], values)
+    relu6 = [(1e-3, 0), (2e-4, -32768), (1e-4, 32767), (3e-5, 100), (0.2448979616165161, -3)]
+    pairs = [(dict(scale=a, zero_point=z), dict(scale=0.5, zero_point=7)) for a, z in relu6]
+    jobs += int16_jobs("RELU6", pairs, values)
+    for alpha in (0.2, 0.01, 0.0, -0.5, 1.5, -3.0):
+        pairs = []
+        for zps in ((-32768, 32767), (32767, -32768), (0, 0), (int(rng.integers(-300, 300)), 5)):
+            in_q = dict(scale=log_uniform(rng, 1e-5, 1e-2), zero_point=zps[0])
+            out_q = dict(scale=log_uniform(rng, 1e-5, 1e-2), zero_point=zps[1])
+            if abs(alpha) * in_q["scale"] / out_q["scale"] > 16000 or in_q["scale"] / out_q["scale"] > 16000:
+                out_q["scale"] = in_q["scale"]  # TFLM's shift of x - zp would overflow int32
+            pairs.append((in_q, out_q))
+        jobs += int16_jobs("LEAKY_RELU", pairs, values, "LeakyReluOptions", alpha=alpha)
+    return jobs
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_relu_leaky_relu_int16(loops):
+    compare(relu_int16_jobs(), loops)
+
+
+# int16 LOGISTIC / TANH input scales: TFLM's power-of-two cases (2**-12, TANH's 2**-11 too)
+# and just inside its 1e-3 tolerance of them, the general case on either side, the largest
+# and tiniest scales, and the shift limit of 31 doublings
+SIGMOID_INT16_SCALES = [
+    2.0**-12, 2.0**-11, 2.0**-13, 2.0**-12 * 1.0006, 2.0**-11 * 0.9994, 2.0**-12 * 1.0008,
+    2.0**-15, 2.0**-9, 1 / 3000, 0.01, 0.3, 2.5, 5.3, 1e-6, 1e-9,
+]  # fmt: skip
+
+
+def logistic_tanh_int16_jobs(values=ALL_INT16):
+    out_q = dict(scale=2.0**-15, zero_point=0)
+    jobs = []
+    for name in ("LOGISTIC", "TANH"):
+        pairs = [(dict(scale=s, zero_point=0), out_q) for s in SIGMOID_INT16_SCALES]
+        pairs.append((pairs[0][0], dict(scale=2.0**-15 * 1.0005, zero_point=0)))  # CheckedLog2 passes it
+        jobs += int16_jobs(name, pairs, values)
+    return jobs
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_logistic_tanh_int16(loops):
+    compare(logistic_tanh_int16_jobs(ALL_INT16 if loops == "viper" else SOME_INT16), loops)
+
+
+def test_int16_refusals():
+    """What TFLM refuses (zero points, output scales) or computes past int32 (huge scales),
+    and scales where float32 rounding in TFLM's CheckedLog2 decides: refused, naming why."""
+    q0 = dict(scale=2.0**-12, zero_point=0)
+    out_q = dict(scale=2.0**-15, zero_point=0)
+    edge = 2.0**-12 * 8394424 / 2**23  # CheckedLog2's tolerance limit, to the float32 ulp
+    cases = [
+        ("LOGISTIC", dict(scale=2.0**-12, zero_point=3), out_q, "zero point 3"),
+        ("TANH", q0, dict(scale=2.0**-14, zero_point=0), "2**-15"),
+        ("LOGISTIC", dict(scale=6.0, zero_point=0), out_q, "overflows int32"),
+        ("TANH", dict(scale=edge, zero_point=0), out_q, "tolerance"),
+        ("RELU", dict(scale=0.01, zero_point=1), dict(scale=0.01, zero_point=0), "zero point 1"),
+        ("HARD_SWISH", q0, q0, "int16->int16"),
+        ("LEAKY_RELU", dict(scale=1.0, zero_point=0), dict(scale=2.0**-16, zero_point=0), "overflow"),
+    ]
+    values = np.zeros((1, 4), np.int16)
+    jobs = [(unary_model(name, i, o, None, "int16", values.shape), [values], [values]) for name, i, o, _ in cases]
+    for (name, _, _, why), error in zip(cases, run_ulite(jobs)):
+        assert isinstance(error, str) and "UnsupportedOpError" in error, (name, error)
+        assert name in error and why in error, (name, why, error)
 
 
 def float_model(name, shape, options_type=None, **options):

@@ -19,7 +19,7 @@ from test_elementwise import ALL_PAIRS, DOUBLE_SENSITIVE, arithmetic_jobs, binar
 from test_host_cli import assert_user_error, host
 from test_kernels_core import add_int8_jobs, fully_connected_int8_jobs, quantize_jobs
 from test_thumb import conv_sweep
-from test_wasm_port import KERNEL_JOBS
+from test_wasm_port import INT16_JOBS, KERNEL_JOBS, int16_family_jobs
 
 from host_tools.errors import UserError
 from host_tools.inference import infer_cases
@@ -137,6 +137,13 @@ def test_missing_qemu_is_one_line(tmp_path, monkeypatch):
         arm.run(script)
 
 
+def test_int16_families_bit_exact_on_board():
+    """One quick case of each int16 kernel family with the board's default loops (thumb:
+    its int16 loops are viper's, its int8 requantization assembler)."""
+    jobs = int16_family_jobs()
+    assert matches_on_board("thumb", jobs, rtol=0) == len(jobs)
+
+
 @pytest.mark.parametrize("loops", ["thumb", "viper"])
 def test_kernels_and_small_models_bit_exact_on_board(loops):
     jobs, golden = thumb_kernel_jobs(), golden_jobs(dict.fromkeys(SMALL_MODELS))
@@ -195,3 +202,20 @@ def test_every_kernel_family_on_board(loops):
     ARM boards run: the families without an assembler path run viper under thumb."""
     jobs = [job for builder in KERNEL_JOBS for job in builder()]
     assert matches_on_board(loops, jobs, rtol=0) == len(jobs)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("loops", ["thumb", "viper", "plain"])
+def test_int16_sweeps_on_board(loops):
+    """test_wasm_port's int16 sweeps (a strided share of the int16 values, rows the board's
+    heap holds) with each loop backend."""
+    jobs = [job for builder in INT16_JOBS for job in builder() if job_bytes(job) <= BOARD_JOB_BYTES]
+    assert matches_on_board(loops, jobs, rtol=0) == len(jobs)
+
+
+BOARD_JOB_BYTES = 80_000  # inputs and outputs of one job, well inside the board's heap
+
+
+def job_bytes(job):
+    """A job's input bytes, twice (its outputs are as large in these sweeps)."""
+    return 2 * sum(x.nbytes for x in job[1])

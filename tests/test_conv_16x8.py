@@ -13,16 +13,13 @@ import numpy as np
 import pytest
 from oracle import compare, run_tflm, run_ulite
 from test_conv import ACTIVATIONS, CONV_CASES, DEPTHWISE_CASES, out_dims
+from test_elementwise import rand_int16
 
 from host_tools.model_builder import ModelBuilder
 
 BACKENDS = ["viper", "plain"]
 INT32 = 2  # schema TensorType of quantized_bias_type
 I64 = 1 << 63
-
-
-def rand_int16(rng, shape):
-    return rng.integers(-32768, 32768, size=shape, dtype=np.int16)
 
 
 def _bias(mb, rng, bias, channels, scales):

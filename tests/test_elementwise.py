@@ -3,12 +3,16 @@
 int8 on both loop backends: broadcasting shapes up to 6-D, fused activations, zero points
 -128 and 127, constant inputs, and all 256 x 256 input pairs (one broadcast (256, 1) x
 (1, 256) op), including scale triples where multipliers derived in float32 instead of
-double change outputs (TFLM's sub_common.cc reads as float32; its build matches double). float32 with broadcasting and activations.
+double change outputs (TFLM's sub_common.cc reads as float32; its build matches double).
+int16 likewise: ADD and SUB (TFLM's general path, power-of-two scales too, zero points at
+the ends of int16), MUL (zero points 0, as TFLM requires), MAXIMUM and MINIMUM, with the
+extreme values paired with each other and random pairs over the whole int16 range.
+float32 with broadcasting and activations.
 """
 
 import numpy as np
 import pytest
-from oracle import compare, run_ulite
+from oracle import compare, run_tflm, run_ulite
 
 from host_tools.model_builder import ModelBuilder
 
@@ -34,6 +38,10 @@ ALL_PAIRS = (
 
 def rand_int8(rng, shape):
     return rng.integers(-128, 128, size=shape, dtype=np.int8)
+
+
+def rand_int16(rng, shape):
+    return rng.integers(-32768, 32768, size=shape, dtype=np.int16)
 
 
 def binary_model(name, s1, s2, qs, activation=None, const2=None, dtype="int8"):
@@ -134,6 +142,76 @@ def maximum_minimum_int8_jobs():
 @pytest.mark.parametrize("loops", BACKENDS)
 def test_maximum_minimum_int8(loops):
     compare(maximum_minimum_int8_jobs(), loops)
+
+
+INT16_EDGES = np.array([-32768, -32767, -16384, -1, 0, 1, 16383, 32766, 32767], np.int16)
+
+
+def int16_pairs(rng):
+    """(a, b) broadcasting to 25 x 300: the edge values against each other and random values
+    over the whole int16 range."""
+    a = np.concatenate([INT16_EDGES, rand_int16(rng, 16)]).reshape(25, 1)
+    b = np.concatenate([INT16_EDGES, rand_int16(rng, 291)]).reshape(1, 300)
+    return [a, b]
+
+
+def int16_quant(rng, zero_point=0, scale_range=(1e-5, 1e-2)):
+    lo, hi = np.log(scale_range[0]), np.log(scale_range[1])
+    return dict(scale=float(np.exp(rng.uniform(lo, hi))), zero_point=zero_point)
+
+
+def arithmetic_int16_jobs(rng, name):
+    """ADD, SUB or MUL on int16 over the broadcasting shapes and activations, then every
+    edge pair at several scale triples (power-of-two ones among them)."""
+    jobs = []
+    zero_points = [(-32768, 32767, -32768), (32767, -32768, 32767), (5, -7, 100)]
+    for k, (s1, s2) in enumerate(SHAPES):
+        zps = (0, 0, 0) if name == "MUL" else zero_points[k % len(zero_points)]
+        for activation in ACTIVATIONS:
+            qs = [int16_quant(rng, z) for z in zps]
+            if name == "MUL":  # s1 * s2 / s_out below one: TFLM's shift would overflow
+                qs[2]["scale"] = qs[0]["scale"] * qs[1]["scale"] / rng.uniform(1e-3, 0.9)
+            model = binary_model(name, s1, s2, qs, activation, dtype="int16")
+            jobs.append((model, [rand_int16(rng, s1), rand_int16(rng, s2)]))
+    triples = [(2.0**-15, 2.0**-15, 2.0**-15), (2.0**-15, 2.0**-12, 2.0**-11), (1e-4, 3e-3, 2e-3)]
+    if name == "MUL":  # s1 * s2 / s_out just below one, and tiny
+        triples += [(2.0**-7, 0.0078, 2.0**-14), (1e-3, 1e-3, 0.5)]
+    else:  # the rescale multipliers are int8's: these differ in float32 and double
+        triples += [triple[:3] for triple in DOUBLE_SENSITIVE]
+    for s1, s2, so in triples:
+        zps = (0, 0, 0) if name == "MUL" else (-3, 32767, -32768)
+        qs = [dict(scale=s, zero_point=z) for s, z in zip((s1, s2, so), zps)]
+        jobs.append((binary_model(name, (25, 1), (1, 300), qs, "NONE", dtype="int16"), int16_pairs(rng)))
+    return jobs
+
+
+def arithmetic_int16_sweep():
+    rng = np.random.default_rng(24)
+    return [job for name in ("ADD", "SUB", "MUL") for job in arithmetic_int16_jobs(rng, name)]
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_add_sub_mul_int16(loops):
+    compare(arithmetic_int16_sweep(), loops)
+
+
+def maximum_minimum_int16_jobs():
+    rng = np.random.default_rng(25)
+    jobs = []
+    for (s1, s2), z in zip(SHAPES[:5], (-32768, 32767, 0, 5, -9)):
+        q = int16_quant(rng, z)
+        for name in ("MAXIMUM", "MINIMUM"):
+            inputs = [rand_int16(rng, s1), rand_int16(rng, s2)]
+            jobs.append((binary_model(name, s1, s2, [q] * 3, dtype="int16"), inputs))
+    q = int16_quant(rng, 0)
+    for name in ("MAXIMUM", "MINIMUM"):
+        jobs.append((binary_model(name, (25, 1), (1, 300), [q] * 3, dtype="int16"), int16_pairs(rng)))
+    return jobs
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_maximum_minimum_int16(loops):
+    compare(maximum_minimum_int16_jobs(), loops)
 
 
 def test_refusals():
@@ -311,3 +389,47 @@ main()
     )
     steps = eval(out.strip().splitlines()[-1])
     assert len(steps) == 10 and all(failed == 0 for _, failed in steps), steps
+
+
+def test_int16_constants_at_odd_addresses(micropython, tmp_path):
+    """The int16 loops load values whole, which Cortex-M0+ cannot do at odd addresses, and a
+    model kept as a bytes literal (convert's module) may put its constants at one. Here the
+    whole model sits one byte in: an int16 ADD's constant operand is copied into the arena
+    (same output as two bytes in, TFLM's); a kernel reading an int16 constant in place
+    (a QUANTIZE of a constant) refuses it, and runs it two bytes in."""
+    q = dict(scale=1e-3, zero_point=0)
+    add = binary_model("ADD", (1, 4), (4,), [q, q, q], "NONE", np.int16([1, -2, 3, -4]), "int16")
+    mb = ModelBuilder()
+    x = mb.input((1, 4), "int16", **q)
+    c = mb.const(np.int16([[5, 6, 7, 8]]), "int16", **q)
+    s = mb.tensor((1, 4), "int16", **q)
+    mb.op("ADD", [x, c], [s], "AddOptions")
+    y = mb.output(mb.tensor((1, 4), "int8", scale=0.01, zero_point=0))
+    mb.op("QUANTIZE", [c], [y])
+    mb.output(s)
+    models = [add, mb.build()]
+    for k, model in enumerate(models):
+        (tmp_path / ("m%d.tflite" % k)).write_bytes(model)
+    out = micropython(
+        """
+import ulite
+for k in range(2):
+    model = open(%r %% k, "rb").read()
+    for pad in (1, 2):
+        buffer = bytearray(pad) + model
+        try:
+            interp = ulite.Interpreter(memoryview(buffer)[pad:])
+            interp.input(0).copy_from(bytes([0, 1, 0, 2, 0, 3, 0, 4]))
+            interp.invoke()
+            print(list(interp.output(0).values()))
+        except ulite.UnsupportedOpError as e:
+            print(e)
+"""
+        % str(tmp_path / "m%d.tflite")
+    )
+    lines = out.strip().splitlines()
+    x = np.frombuffer(bytes([0, 1, 0, 2, 0, 3, 0, 4]), np.int16).reshape(1, 4)
+    expected = run_tflm(add, [x])[0].ravel().tolist()
+    assert lines[:2] == [str(expected)] * 2, lines
+    assert "QUANTIZE (int16 constant" in lines[2] and "misaligned" in lines[2], lines
+    assert lines[3] == str(run_tflm(models[1], [x])[0].ravel().tolist()), lines

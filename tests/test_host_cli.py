@@ -107,3 +107,30 @@ def test_help_teaches():
     assert result.returncode == 0 and "infer" in result.stdout and "inspect" in result.stdout
     result = host("infer", "--help")
     assert "example:" in result.stdout and "--heap" in result.stdout
+
+
+def test_inspect_names_int16_variants_ulite_refuses(tmp_path):
+    """int16 ops TFLM runs and variants it does not (or that ulite refuses), each on the
+    graph input: inspect names each refused op with its variant."""
+    from host_tools.model_builder import ModelBuilder
+
+    mb = ModelBuilder()
+    q = dict(scale=2.0**-12, zero_point=0)
+    x = mb.input((1, 8), "int16", **q)
+    steps = [
+        ("HARD_SWISH", q, None),  # no int16 HARD_SWISH in TFLM
+        ("MUL", dict(scale=2.0**-10, zero_point=4), "MulOptions"),  # TFLM's int16 MUL wants zero points 0
+        ("LOGISTIC", dict(scale=2.0**-15, zero_point=0), None),  # runs
+        ("TANH", dict(scale=2.0**-14, zero_point=0), None),  # output scale is not 2**-15
+    ]
+    for name, out_q, options in steps:
+        y = mb.output(mb.tensor((1, 8), "int16", **out_q))
+        mb.op(name, [x, x] if name == "MUL" else [x], [y], options)
+    path = tmp_path / "int16.tflite"
+    path.write_bytes(mb.build())
+    result = host("inspect", path)
+    assert result.returncode == 0, result.stderr
+    line = [text for text in result.stdout.splitlines() if text.startswith("unsupported ops: ")][0]
+    assert "HARD_SWISH (int16->int16)" in line
+    assert "MUL (int16 tensor" in line and "zero point 4" in line
+    assert "TANH (int16 output scale" in line and "LOGISTIC" not in line

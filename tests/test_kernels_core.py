@@ -1,8 +1,9 @@
-"""Issue-2 kernels on generated models: ulite on MicroPython vs TFLM, bit for bit (int8)."""
+"""Issue-2 kernels on generated models: ulite on MicroPython vs TFLM, bit for bit (int8),
+and their int16 forms (SOFTMAX, QUANTIZE)."""
 
 import numpy as np
 import pytest
-from oracle import compare
+from oracle import compare, run_ulite
 from test_conv import float_model
 
 from host_tools.model_builder import ModelBuilder
@@ -44,6 +45,66 @@ def softmax_int8_jobs():
 @pytest.mark.parametrize("loops", BACKENDS)
 def test_softmax_int8(loops):
     compare(softmax_int8_jobs(), loops)
+
+
+def softmax_int16_model(shape, scale, beta, out_scale=2.0**-15):
+    mb = ModelBuilder()
+    x = mb.input(shape, "int16", scale=scale, zero_point=0)
+    y = mb.tensor(shape, "int16", scale=out_scale, zero_point=0)
+    mb.op("SOFTMAX", [x], [y], "SoftmaxOptions", beta=beta)
+    mb.output(y)
+    return mb.build()
+
+
+def every_difference(step=1):
+    """Rows (32767, 32767 - k) for k = 0..65535 (every `step`-th): every difference a row can
+    hold, so at 10/65535 per unit every entry of TFLM's exp table and, through the row sums
+    (which climb by at most a few units per k), of its reciprocal table is used."""
+    k = np.arange(0, 65536, step)
+    return np.stack([np.full(k.shape, 32767), 32767 - k], 1).astype(np.int16)
+
+
+# (input scale, beta): the tables' own 10/65535 per unit, power-of-two scales, the largest
+# rescale shift TFLM's int32 arithmetic allows (15: 4.0 * 6553.5 = 2**14.7), tiny ones
+SOFTMAX_INT16_SCALES = [(10 / 65535, 1.0), (2.0**-12, 1.0), (1e-3, 2.0), (0.5, 0.3), (4.0, 1.0), (3e-5, 1.0), (2.0**-15, 7.0)]
+
+
+def softmax_int16_jobs(step=1):
+    rng = np.random.default_rng(4)
+    rows = every_difference(step)
+    jobs = [(softmax_int16_model(rows.shape, s, beta), [rows]) for s, beta in SOFTMAX_INT16_SCALES]
+    for shape, (scale, beta) in zip([(3, 7), (2, 1, 33), (1, 1000), (4, 300), (1, 1)], SOFTMAX_INT16_SCALES[1:]):
+        x = rng.integers(-32768, 32768, shape, dtype=np.int16)
+        jobs.append((softmax_int16_model(shape, scale, beta), [x]))
+    constant = np.full((2, 64), -32768, np.int16)
+    dominant = np.full((1, 50), -32768, np.int16)
+    dominant[0, 7] = 32767
+    jobs += [(softmax_int16_model(x.shape, 2.0**-12, 1.0), [x]) for x in (constant, dominant)]
+    # rows of values near their maximum: sums of exps from 2**18 to the deepest row's 2**31
+    # - 2**16, where normalising the sum rounds (its low bits are not all zero)
+    for shape in ((5, 9), (3, 100), (2, 1000), (1, 65536)):
+        x = rng.integers(32767 - 200, 32768, shape, dtype=np.int16)
+        jobs.append((softmax_int16_model(shape, 10 / 65535, 1.0), [x]))
+    jobs.append((softmax_int16_model((1, 65536), 10 / 65535, 1.0), [np.full((1, 65536), 5, np.int16)]))
+    # TFLM accepts an output scale within 0.1% of 2**-15 (and ignores it)
+    jobs.append((softmax_int16_model((2, 5), 1e-3, 1.0, 2.0**-15 * 1.0009), [rng.integers(-32768, 32768, (2, 5), dtype=np.int16)]))
+    return jobs
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_softmax_int16(loops):
+    compare(softmax_int16_jobs(1 if loops == "viper" else 7), loops)
+
+
+def test_softmax_int16_refusals():
+    x = np.zeros((1, 4), np.int16)
+    cases = [
+        (softmax_int16_model(x.shape, 8.0, 1.0), "overflow"),  # a rescale shift of 16
+        (softmax_int16_model(x.shape, 1e-3, 1.0, 2.0**-15 * 1.001), "1/32768"),
+    ]
+    errors = run_ulite([(model, [x], [x]) for model, _ in cases])
+    for (_, why), error in zip(cases, errors):
+        assert isinstance(error, str) and "UnsupportedOpError" in error and why in error, error
 
 
 def test_softmax_float():
@@ -99,6 +160,70 @@ def quantize_jobs():
 @pytest.mark.parametrize("loops", BACKENDS)
 def test_quantize_requantize_dequantize(loops):
     compare(quantize_jobs(), loops, rtol=0)
+
+
+def quantize_model(shape, src, dst, in_q, out_q, name="QUANTIZE"):
+    mb = ModelBuilder()
+    x = mb.input(shape, src, **in_q)
+    y = mb.tensor(shape, dst, **out_q)
+    mb.op(name, [x], [y])
+    mb.output(y)
+    return mb.build()
+
+
+def int_values(rng, dtype, shape):
+    """Random values over the whole range of `dtype`, its ends first."""
+    info = np.iinfo(dtype)
+    values = rng.integers(info.min, info.max, shape, dtype=np.int64, endpoint=True)
+    values.flat[:4] = [info.min, info.max, 0, -1]
+    return values.astype(dtype)
+
+
+def quantize_int16_jobs():
+    """Every QUANTIZE and DEQUANTIZE pair with int16 or int32 on a side (TFLM's list):
+    zero points at the ends of their types, scale ratios from tiny to the largest each
+    pair's int32 arithmetic allows (below one for int32 inputs, which take no left shift)."""
+    rng = np.random.default_rng(6)
+    shape = (1, 700)
+    jobs = []
+    ratios = [2.0**-40, 1e-6, 0.37, 0.99, 1.0, 3.0, 2.0**14]
+    pairs = [("int16", "int16"), ("int16", "int8"), ("int16", "int32"), ("int8", "int16"), ("int32", "int8"), ("int32", "int16")]
+    for src, dst in pairs:
+        for k, ratio in enumerate(ratios):
+            if src == "int32" and ratio >= 1:  # QuantizeMultiplier(1.0) is 2**30 << 1
+                ratio = 1 / (2 * ratio)
+            zp_in = 0 if src == "int32" else int(rng.choice([np.iinfo(src).min, np.iinfo(src).max, 3]))
+            zp_out = 0 if dst == "int32" else int(np.iinfo(dst).min if k % 2 else np.iinfo(dst).max)
+            if src == "int32" and ratio >= 0.99:
+                zp_out = 0  # x near 2**31 requantizes near 2**31: no room for a zero point
+            if src != "int32" and ratio == 2.0**14 and dst != "int32":
+                zp_in = 0
+            in_q = dict(scale=0.01, zero_point=zp_in)
+            out_q = dict(scale=0.01 / ratio, zero_point=zp_out)
+            jobs.append((quantize_model(shape, src, dst, in_q, out_q), [int_values(rng, src, shape)]))
+    for zp in (-32768, 32767, 0):
+        q = dict(scale=float(rng.uniform(1e-4, 0.1)), zero_point=zp)
+        values = rng.normal(0, 40 * q["scale"] * 32768, shape).astype(np.float32)
+        jobs.append((quantize_model(shape, "float32", "int16", {}, q), [values]))
+        jobs.append((quantize_model(shape, "int16", "float32", q, {}, "DEQUANTIZE"), [int_values(rng, np.int16, shape)]))
+    return jobs
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_quantize_int16_int32(loops):
+    compare(quantize_int16_jobs(), loops, rtol=0)
+
+
+def test_quantize_int32_refusals():
+    """int32 inputs TFLM's int32 arithmetic would overflow on: a left shift, or a result
+    plus the output zero point past 2**31."""
+    x = np.zeros((1, 4), np.int32)
+    cases = [
+        quantize_model(x.shape, "int32", "int16", dict(scale=1.0, zero_point=0), dict(scale=0.5, zero_point=0)),
+        quantize_model(x.shape, "int32", "int8", dict(scale=1.0, zero_point=0), dict(scale=1.0, zero_point=5)),
+    ]
+    for error in run_ulite([(model, [x], [x]) for model in cases]):
+        assert isinstance(error, str) and "UnsupportedOpError" in error and "overflows int32" in error, error
 
 
 def fc_model(rng, batches, depth, units, per_channel, bias, activation):

@@ -1,4 +1,5 @@
-"""AVERAGE_POOL_2D and MAX_POOL_2D on generated models: ulite on MicroPython vs TFLM."""
+"""AVERAGE_POOL_2D and MAX_POOL_2D on generated models: ulite on MicroPython vs TFLM
+(int8 and int16: every case at zero points of the ends of the type, rounding ties)."""
 
 import numpy as np
 import pytest
@@ -19,7 +20,7 @@ def out_dims(h, w, filt, stride, padding):
 
 def pool_model(op, in_shape, filt, stride, padding, activation, dtype="int8", zp=0, scale=0.05):
     batches, h, w, c = in_shape
-    quant = dict(scale=scale, zero_point=zp) if dtype == "int8" else {}
+    quant = dict(scale=scale, zero_point=zp) if dtype != "float32" else {}
     mb = ModelBuilder()
     x = mb.input(in_shape, dtype, **quant)
     y = mb.tensor((batches,) + out_dims(h, w, filt, stride, padding) + (c,), dtype, **quant)
@@ -50,32 +51,50 @@ CASES = [
 ]
 
 
-def pool_int8_jobs(op):
+def pool_jobs(op, dtype="int8"):
     rng = np.random.default_rng(20)
+    info = np.iinfo(dtype)
     jobs = []
     for i, (shape, filt, stride, padding) in enumerate(CASES):
-        for zp in (-128, 127, int(rng.integers(-100, 100))):
-            model = pool_model(op, shape, filt, stride, padding, ACTIVATIONS[(i + zp) % 4], zp=zp)
-            jobs.append((model, [rng.integers(-128, 128, shape).astype(np.int8)]))
+        for zp in (info.min, info.max, int(rng.integers(-100, 100))):
+            activation = ACTIVATIONS[(i + zp) % 4]
+            model = pool_model(op, shape, filt, stride, padding, activation, dtype, zp, 0.05 if dtype == "int8" else 1e-3)
+            x = rng.integers(info.min, info.max, shape, endpoint=True).astype(dtype)
+            x.flat[:2] = [info.min, info.max]
+            jobs.append((model, [x]))
     # sums that land exactly half-way between two averages, of both signs
-    ties = np.array([1, 2, -1, -2, 3, -3, 5, -5], np.int8).reshape(1, 2, 2, 2)
-    jobs.append((pool_model(op, (1, 2, 2, 2), (2, 1), (2, 1), "VALID", "NONE"), [ties]))
-    jobs.append((pool_model(op, (1, 2, 2, 2), (2, 2), (1, 1), "SAME", "NONE"), [ties]))
+    ties = np.array([1, 2, -1, -2, 3, -3, 5, -5], dtype).reshape(1, 2, 2, 2)
+    jobs.append((pool_model(op, (1, 2, 2, 2), (2, 1), (2, 1), "VALID", "NONE", dtype), [ties]))
+    jobs.append((pool_model(op, (1, 2, 2, 2), (2, 2), (1, 1), "SAME", "NONE", dtype), [ties]))
     return jobs
 
 
 def average_pool_int8_jobs():
-    return pool_int8_jobs("AVERAGE_POOL_2D")
+    return pool_jobs("AVERAGE_POOL_2D")
 
 
 def max_pool_int8_jobs():
-    return pool_int8_jobs("MAX_POOL_2D")
+    return pool_jobs("MAX_POOL_2D")
 
 
 @pytest.mark.parametrize("loops", BACKENDS)
 @pytest.mark.parametrize("op", ["AVERAGE_POOL_2D", "MAX_POOL_2D"])
 def test_pool_int8(op, loops):
-    compare(pool_int8_jobs(op), loops)
+    compare(pool_jobs(op), loops)
+
+
+def average_pool_int16_jobs():
+    return pool_jobs("AVERAGE_POOL_2D", "int16")
+
+
+def max_pool_int16_jobs():
+    return pool_jobs("MAX_POOL_2D", "int16")
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+@pytest.mark.parametrize("op", ["AVERAGE_POOL_2D", "MAX_POOL_2D"])
+def test_pool_int16(op, loops):
+    compare(pool_jobs(op, "int16"), loops)
 
 
 def test_pool_float32():

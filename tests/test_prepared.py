@@ -3,11 +3,13 @@ stays valid for TFLM, ulite uses the entry and stays bit-exact with TFLM, falls 
 says why) when the model changed, and reads no word of the model at a misaligned address
 (an RP2040 faults on those; the model's bytes may sit anywhere in flash)."""
 
+import int16_models
 import numpy as np
 import pytest
 import suite_16x8
 from conftest import golden_cases, model_path
 from oracle import check, run_tflm, run_ulite
+from test_int16_models import inputs as int16_inputs
 from test_transpose_conv import quick_transpose_conv_jobs
 
 from host_tools import prepared
@@ -68,6 +70,28 @@ def test_16x8_and_transpose_conv_run_from_the_entry(micropython, tmp_path):
         assert used.startswith("True ["), used
         if i >= len(models) - 2:  # the 16x8 suite's: their wide loops, no derivation's
             assert "_16x8'" in used and "weight_sums" not in used, used
+
+
+def test_int16_models_run_from_the_entry(micropython, tmp_path):
+    """The int16 suite (binary ops, activations, softmax, pooling, mean, quantize) from
+    converted models: TFLM reads them as it reads the originals, and ulite, using the
+    entry, agrees with TFLM bit for bit, loading the int16 loops the ops run."""
+    jobs, expected = [], []
+    for i, name in enumerate(int16_models.MODELS):
+        raw = int16_models.path(name).read_bytes()
+        model = prepared.precompute(raw)[0]
+        inputs = int16_inputs(name)
+        want = run_tflm(raw, inputs)
+        for got, tflm in zip(run_tflm(model, inputs), want):
+            np.testing.assert_array_equal(got, tflm)
+        jobs.append((model, inputs, want))
+        expected.append(want)
+        (tmp_path / ("m%d.tflite" % i)).write_bytes(model)
+    check(expected, run_ulite(jobs))
+    for i in range(len(jobs)):
+        used = micropython(LOADED, args=[tmp_path / ("m%d.tflite" % i)])
+        assert used.startswith("True ["), used
+        assert "_int16'" in used, used
 
 
 def test_ulite_uses_the_entry_and_refuses_a_changed_model(converted, micropython, tmp_path):
@@ -147,3 +171,21 @@ def test_the_audio_front_end_runs_from_the_entry(micropython, tmp_path, monkeypa
     result = speech.on_micropython(samples)
     np.testing.assert_array_equal(result.features, features)
     np.testing.assert_array_equal(result.scores, scores)
+
+
+@pytest.mark.parametrize("prepare", [False, True], ids=["raw", "converted"])
+def test_misaligned_int16_models_are_read_without_misaligned_words(micropython, tmp_path, prepare):
+    for name in int16_models.MODELS:
+        raw = int16_models.path(name).read_bytes()
+        model = prepared.precompute(raw)[0] if prepare else raw
+        inputs = int16_inputs(name)
+        (tmp_path / "m.tflite").write_bytes(model)
+        (tmp_path / "x.bin").write_bytes(inputs[0].tobytes())
+        out = micropython(MISALIGNED, heap="4M", args=[tmp_path / "m.tflite", tmp_path / "x.bin"])
+        odd, *runs = out.split("\n")[:3]
+        assert odd == "True"
+        want = run_tflm(raw, inputs)[0].tobytes().hex()
+        for run in runs:
+            used, output = run.split()
+            assert used == ("True" if prepare else "None"), (name, run)
+            assert output == want, name

@@ -5,12 +5,20 @@ MicroPython with single-precision floats, so ulite derives them from the float32
 patterns with integers only. Here 100,000 random scale triples (plus edge cases) go through
 ulite.quant on MicroPython and through real IEEE double/float32 arithmetic on the host
 (Python floats are doubles, numpy float32 is float32), and every result must match.
+TFLM's CheckedLog2 (a float32 logarithm) is checked against the C library's logf.
 """
 
+import ctypes
+import ctypes.util
 import math
 import struct
+import sys
 
 import numpy as np
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "mpy"))
+from ulite import quant  # noqa: E402
 
 TRIPLES = 100_000
 
@@ -100,3 +108,44 @@ def test_integer_derivations_match_double_and_float32_math(tmp_path, micropython
         if actual != expected:
             mismatches.append(((x, y, z), expected, actual))
     assert not mismatches, "%d mismatches, first: %s" % (len(mismatches), mismatches[:3])
+
+
+def tflm_checked_log2(x):
+    """TFLM's CheckedLog2 as it runs: the C library's logf, float32 products and rounding."""
+    xl = np.float32(np.float32(LIBM.logf(x)) * LN2_INVERSE)
+    rounded = np.float32(round_half_away(float(xl)))
+    return int(rounded), bool(abs(np.float32(xl - rounded)) < np.float32(1e-3))
+
+
+def _libm():
+    libm = ctypes.CDLL(ctypes.util.find_library("m"))
+    libm.logf.restype = ctypes.c_float
+    libm.logf.argtypes = [ctypes.c_float]
+    return libm
+
+
+LIBM = _libm()
+LN2_INVERSE = np.float32(np.float32(1.0) / np.float32(LIBM.logf(2.0)))
+
+
+def test_checked_log2_matches_tflm_outside_its_band():
+    """ulite.quant.checked_log2 (integers only) against TFLM's float32 CheckedLog2: every
+    significand within 2000 of its two tolerance limits at exponents 2**-40..2**20, and
+    random scales; where ulite answers, it answers as TFLM, and it leaves the answer open
+    only within POT_BAND of a limit."""
+    rng = np.random.default_rng(8)
+    significands = [m for limit in (quant.POT_LOW, quant.POT_HIGH) for m in range(limit - 2000, limit + 2000)]
+    cases = [(m, e) for e in range(-40, 21) for m in significands[::7]]
+    cases += [(int(m), int(e)) for m, e in zip(rng.integers(1 << 23, 1 << 24, 20000), rng.integers(-60, 30, 20000))]
+    undecided = 0
+    for m, e in cases:
+        x = np.float32(m * 2.0 ** (e - 23))
+        bits = struct.unpack("<I", struct.pack("<f", x))[0]
+        power, certain = quant.checked_log2(bits)
+        if not certain:
+            undecided += 1
+            assert min(abs(m - quant.POT_LOW), abs(m - quant.POT_HIGH)) <= quant.POT_BAND
+            continue
+        n, pot = tflm_checked_log2(x)
+        assert (power is not None) == pot and (not pot or power == n), (m, e, power, n, pot)
+    assert undecided < len(cases) // 20

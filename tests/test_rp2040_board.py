@@ -38,6 +38,25 @@ def test_estimate_matches_the_board_op_by_op():
     assert close(estimated["instructions"], counts["thumb"]["invoke"], 0.02)
 
 
+@pytest.mark.slow
+def test_estimate_matches_the_board_on_an_int16_model():
+    """tests/models_int16/pool_head_int16 (int16 pooling, LEAKY_RELU, SUB, RELU, SOFTMAX):
+    no assembler on int16, so every op's instructions are "other", charged by the int16
+    rows of the table; the board's output is TFLM's."""
+    from int16_models import path
+
+    data = path("pool_head_int16").read_bytes()
+    inputs = board.inputs(data)
+    counts = board.count(path("pool_head_int16"), loops=("thumb", "glue"))
+    assert counts["thumb"]["output_crc32"] == report.tflm_output_crc32(data, inputs)
+    estimated = estimate.estimate(data, inputs=inputs)
+    got = measured.from_board(estimated, counts)
+    for i, (e, b) in enumerate(zip(estimated["ops"], got["ops"])):
+        assert e["kernel_instructions"] == 0, e
+        assert close(e["instructions"], b["instructions"], 0.15), "op %d %s: estimate %s, board %s" % (i, e["op"], e, b)
+    assert close(estimated["instructions"], counts["thumb"]["invoke"], 0.1)
+
+
 @pytest.mark.parametrize("kind", [k if k == "CONV_2D" else pytest.param(k, marks=pytest.mark.slow) for k in calibrate.KINDS])
 def test_other_instructions_are_current(kind):
     """Measured again on the board, the calibration ops' other instructions fit what the

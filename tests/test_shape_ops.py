@@ -1,7 +1,7 @@
 """Data-movement and reduction kernels on generated models: ulite on MicroPython vs TFLM.
 
-PAD, PADV2, CONCATENATION, MEAN, STRIDED_SLICE, SQUEEZE and TRANSPOSE; int8 bit for bit,
-float32 within 1e-5; both loop backends.
+PAD, PADV2, CONCATENATION, MEAN, STRIDED_SLICE, SQUEEZE and TRANSPOSE; int8 and int16 bit
+for bit, float32 within 1e-5; both loop backends.
 """
 
 import numpy as np
@@ -129,6 +129,12 @@ def concatenation_jobs():
         for dtype in ("float32", "int16", "int32"):
             jobs.append(concat_model(rng, shapes, axis, dtype))
     jobs.append(concat_model(rng, [(1, 3, 3, 4), (1, 3, 3, 2)], 3, "int8", const_index=1))
+    # int16 inputs of other scales than the output's: TFLM copies them as they are
+    mb = ModelBuilder()
+    parts = [mb.input((2, k), "int16", scale=0.01 * k, zero_point=0) for k in (1, 2, 3)]
+    y = mb.output(mb.tensor((2, 6), "int16", scale=0.5, zero_point=0))
+    mb.op("CONCATENATION", parts, [y], "ConcatenationOptions", axis=1)
+    jobs.append((mb.build(), [values(rng, (2, k), "int16") for k in (1, 2, 3)]))
     for _ in range(6):
         rank = int(rng.integers(1, 5))
         base = [int(v) for v in rng.integers(1, 5, rank)]
@@ -185,26 +191,46 @@ MEAN_CASES = [
 ]
 
 
-def mean_int8_jobs():
+def mean_int8_jobs(dtype="int8"):
     rng = np.random.default_rng(12)
+    info = INFO[dtype]
     jobs = []
     for shape, axes in MEAN_CASES:
         for keep_dims in (False, True):
-            jobs.append(mean_model(rng, shape, axes, keep_dims, "int8"))
-    for zp_in, zp_out in ((-128, 127), (127, -128), (-128, -128)):
+            jobs.append(mean_model(rng, shape, axes, keep_dims, dtype))
+    for zp_in, zp_out in ((info.min, info.max), (info.max, info.min), (info.min, info.min)):
         for shape, axes in (((1, 5, 5, 4), [1, 2]), ((2, 9), [1])):
-            jobs.append(mean_model(rng, shape, axes, True, "int8", dict(scale=0.05, zero_point=zp_in), dict(scale=0.07, zero_point=zp_out)))
+            jobs.append(mean_model(rng, shape, axes, True, dtype, dict(scale=0.05, zero_point=zp_in), dict(scale=0.07, zero_point=zp_out)))
     # same scale and zero point (TFLM still requantizes), ratios far above and below one
     # (1e-6, 100): shift -26, so k = min(log2 n, 31 + shift) is capped at 5 for n = 81
     for in_scale, out_scale in ((0.1, 0.1), (0.5, 0.002), (0.002, 0.5), (1.0, 1 / 3), (1e-6, 100.0)):
+        if dtype == "int16" and in_scale / out_scale > 100:
+            out_scale = in_scale / 3  # the int16 sum's shift would leave int32
         for shape, axes in (((1, 3, 3, 4), [1, 2]), ((1, 9, 9, 2), [1, 2]), ((1, 1, 1, 2), [3])):
-            jobs.append(mean_model(rng, shape, axes, False, "int8", dict(scale=in_scale, zero_point=3), dict(scale=out_scale, zero_point=-3)))
+            jobs.append(mean_model(rng, shape, axes, False, dtype, dict(scale=in_scale, zero_point=3), dict(scale=out_scale, zero_point=-3)))
+    return jobs
+
+
+def mean_int16_jobs():
+    """mean_int8_jobs on int16, and the most elements ulite averages (2**15 - 1, their sum
+    of int16 values just inside int32) at the ends of the range."""
+    rng = np.random.default_rng(14)
+    jobs = mean_int8_jobs("int16")
+    q = dict(scale=1e-3, zero_point=-32768)
+    for value in (-32768, 32767):
+        model, _ = mean_model(rng, (1, 32767), [1], False, "int16", q, dict(scale=2e-3, zero_point=5))
+        jobs.append((model, [np.full((1, 32767), value, np.int16)]))
     return jobs
 
 
 @pytest.mark.parametrize("loops", BACKENDS)
 def test_mean_int8(loops):
     compare(mean_int8_jobs(), loops)
+
+
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_mean_int16(loops):
+    compare(mean_int16_jobs(), loops)
 
 
 def test_mean_float():
@@ -479,6 +505,7 @@ Q3 = dict(scale=0.1, zero_point=5)
 CONCAT = "ConcatenationOptions"
 SLICE = "StridedSliceOptions"
 I8 = ((1, 2), "int8", Q1)
+I16 = ((1, 2), "int16", Q1)
 F32 = ((1, 2), "float32", {})
 
 # (model and inputs, words ulite's refusal must contain); TFLM refuses every one of these too
@@ -496,6 +523,8 @@ REFUSED_BY_BOTH = [
         _single_op("STRIDED_SLICE", [((1, 1, 1, 1, 2), "int8", Q1)], ((1, 1, 1, 1, 2), "int8", Q1), [([0] * 5, "int32"), ([1, 1, 1, 1, 2], "int32"), ([1] * 5, "int32")], SLICE),
         "5-D",
     ),
+    (_single_op("CONCATENATION", [I16, ((1, 2), "int16", Q3)], ((1, 4), "int16", Q1), (), CONCAT, axis=1), "int16 zero points 5 -> 0"),
+    (_single_op("CONCATENATION", [I16, I16], ((1, 4), "int16", Q3), (), CONCAT, axis=1), "int16 zero points 0 -> 5"),
     (_single_op("TRANSPOSE", [((2, 3), "int32", {})], ((3, 2), "int32", {}), [([1, 0], "int32")]), "int32"),
     (_single_op("TRANSPOSE", [((1,) * 5 + (2,), "int8", Q1)], ((2,) + (1,) * 5, "int8", Q1), [([5, 4, 3, 2, 1, 0], "int32")]), "6-D"),
 ]

@@ -17,9 +17,12 @@ import pytest
 from conftest import golden_cases, model_path
 from oracle import run_tflm
 from test_conv import CONV_CASES, DEPTHWISE_CASES, conv_jobs, conv_model, depthwise_jobs
+from test_activations import unary_model
 from test_conv_16x8 import conv_16x8_jobs, depthwise_16x8_jobs, quick_16x8_jobs
-from test_kernels_core import extreme_int8_jobs, softmax_model
+from test_elementwise import binary_model
+from test_kernels_core import extreme_int8_jobs, softmax_int16_model, softmax_model
 from test_pool import pool_model
+from test_shape_ops import mean_model
 from viper_int32 import (
     INT32_MAX,
     INT32_MIN,
@@ -218,6 +221,14 @@ def fully_connected_16x8_vectors():
     return vectors
 
 
+# (dims, strides 1, strides 2, input 1 and 2 sizes): one long run, broadcasting, chunk edges
+BROADCAST_SHAPES = [
+    ((1, 1, 1, 1, 1, 300), (0, 0, 0, 0, 0, 1), (0, 0, 0, 0, 0, 1), 300, 300),
+    ((1, 1, 2, 3, 4, 5), (0, 0, 60, 20, 5, 1), (0, 0, 0, 0, 5, 1), 120, 20),
+    ((2, 1, 1, 3, 1, 7), (0, 0, 0, 7, 0, 1), (1, 0, 0, 0, 0, 0), 21, 2),
+]
+
+
 def binary_vectors():
     """Every mode with extreme zero points, rescale multipliers just below 2**31 and shifts
     up to 31, broadcasting strides and chunk edges."""
@@ -228,14 +239,9 @@ def binary_vectors():
         ((127, 0, (1 << 30) >> 11, 0, 31), (-128, 1, 1518500250 >> 11, 1518500250 & 0x7FF, 12)),
         ((0, 0, 0, 0, 0), (5, 0, 0, 0, 0)),
     ]
-    shapes = [
-        ((1, 1, 1, 1, 1, 300), (0, 0, 0, 0, 0, 1), (0, 0, 0, 0, 0, 1), 300, 300),
-        ((1, 1, 2, 3, 4, 5), (0, 0, 60, 20, 5, 1), (0, 0, 0, 0, 5, 1), 120, 20),
-        ((2, 1, 1, 3, 1, 7), (0, 0, 0, 7, 0, 1), (1, 0, 0, 0, 0, 0), 21, 2),
-    ]
     for mode in range(4):
         for k, (r1, r2) in enumerate(transforms):
-            for dims, st1, st2, n1, n2 in shapes:
+            for dims, st1, st2, n1, n2 in BROADCAST_SHAPES:
                 v = Vector("binary mode %d transforms %d dims %s" % (mode, k, dims))
                 count = int(np.prod(dims))
                 tables = rq_tables(v, [MULTIPLIERS[k + 4]], [-(k * 9)])
@@ -260,7 +266,8 @@ def binary_vectors():
 
 
 def small_loop_vectors():
-    """widen, narrow, sum_int32 and diff_from_max_int8 at the ends of their ranges."""
+    """widen (int8, int16, int32), narrow, sum_int32 and diff_from_max_int8 at the ends of
+    their ranges."""
     v = Vector("widen, narrow, sum_int32, diff_from_max_int8")
     int8s = v.buffer("int8", bytes(range(256)))
     int16s = v.buffer("int16", struct.pack("<6h", -32768, -32767, -1, 0, 1, 32767))
@@ -269,6 +276,8 @@ def small_loop_vectors():
     v.call("widen", int8s, 100, 156, 1, -255, wide)
     v.call("widen", int16s, 0, 6, 2, 65535, wide)
     v.call("widen", int16s, 1, 5, 2, -65535, wide)
+    int32s = v.buffer("int32", i32([INT32_MIN, INT32_MIN + 1, -1, 0, 1, INT32_MAX]))
+    v.call("widen", int32s, 0, 6, 4, 0, wide)
     edges = v.buffer(
         "edges", i32([INT32_MAX - 32768, INT32_MIN + 32768, -40000, 40000, 0, -1, 70000, -70000])
     )
@@ -450,19 +459,143 @@ def fxp_op_vectors():
     return [v]
 
 
+def binary_int16_vectors():
+    """binary_int16 in every mode: sums from d << 15 with zero points at the ends of int16,
+    rescale multipliers just below 2**31 (right shifts 1 to 31; at shift 0 the multiplier
+    is at most 2**30, TFLM's one half), products of zero-point-0 inputs up to 2**30."""
+    vectors = []
+    rng = np.random.default_rng(15)
+    high, low = INT32_MAX >> 16, INT32_MAX & 0xFFFF
+    half = ((1 << 30) >> 16, 0)
+    sums = [
+        ((-32768, 0, half[0], half[1], 0), (32767, 1, high, low, 1)),
+        ((32767, 1, high, low, 31), (-32768, 0, 1518500250 >> 16, 1518500250 & 0xFFFF, 12)),
+        ((0, 0, half[0], half[1], 0), (0, 0, half[0], half[1], 0)),
+    ]
+    plain = ((0, 0, 0, 0, 0), (0, 0, 0, 0, 0))
+    edges = np.array([-32768, -32767, -1, 0, 1, 32767] * 50, np.int16)
+    for mode, transforms in [(0, t) for t in sums] + [(m, plain) for m in (1, 2, 3)]:
+        for k, (dims, st1, st2, n1, n2) in enumerate(BROADCAST_SHAPES):
+            v = Vector("binary_int16 mode %d transforms %s dims %s" % (mode, transforms[0], dims))
+            count = int(np.prod(dims))
+            multiplier, shift = ((1 << 30, 1) if mode > 1 else (MULTIPLIERS[k + 4], -(k * 9)))
+            tables = rq_tables(v, [multiplier], [shift])
+            x1 = edges[:n1] if k < 2 else rng.integers(-32768, 32768, n1, dtype=np.int16)
+            x2 = edges[::-1][:n2] if k < 2 else rng.integers(-32768, 32768, n2, dtype=np.int16)
+            args = (
+                v.buffer("out", bytes(2 * count)),
+                v.buffer("x1", x1.tobytes()),
+                v.buffer("x2", x2.tobytes()),
+                transforms[0],
+                transforms[1],
+                dims,
+                st1,
+                st2,
+                v.buffer("acc", bytes(256)),
+                64,
+                (tables, 1, [-32768, 0, 32767][k], -32768, 32767, 2),
+                mode,
+            )
+            vectors.append(v.call("binary_int16", args))
+    return vectors
+
+
+def int16_activation_vectors():
+    """leaky_relu_int16 with zero points at the ends of int16, multipliers up to 2**31 - 1
+    at shifts up to the largest the kernels allow (65535 << shift < 2**31), both signs of
+    alpha;
+    logistic_tanh_int16 at TFLM's scalings, from the power-of-two
+    case to the largest multiplier (65535) and the 31-bit shift. Every 97th int16 value and
+    the ends (the checker is slow; tests/test_activations.py runs all of them on MicroPython)."""
+    from ulite import sigmoid_lut
+
+    vectors = []
+    values = np.concatenate([np.arange(-32768, 32768, 97), [-32767, -1, 0, 1, 32766, 32767]])
+    every = values.astype(np.int16).tobytes()
+    count = len(values)
+    for zp_in, zp_out, negative in ((-32768, 32767, 1), (32767, -32768, 0), (0, 0, 1)):
+        v = Vector("leaky_relu_int16 zero points %d, %d" % (zp_in, zp_out))
+        x = v.buffer("x", every)
+        for k, shift in enumerate((-31, -20, -12, -5, -1, 0, 1, 5, 10, 14, 15)):
+            multipliers = [MULTIPLIERS[k % len(MULTIPLIERS)], INT32_MAX]
+            tables = rq_tables(v, multipliers, [shift, 15 - k % 16])
+            rq = (tables, 2, zp_out, -32768, 32767, 2)
+            v.call("leaky_relu_int16", (x, v.buffer("out%d" % k, bytes(len(every))), count, zp_in, rq, negative))
+        vectors.append(v)
+    v = Vector("logistic_tanh_int16")
+    x = v.buffer("x", every)
+    table = v.buffer("table", sigmoid_lut.TABLE)
+    for k, (multiplier, shift) in enumerate(((3, 0), (6, 0), (24576, 13), (32767, 31), (65535, 0), (16385, 1))):
+        for tanh in (0, 1):
+            out = v.buffer("out%d_%d" % (k, tanh), bytes(len(every)))
+            v.call("logistic_tanh_int16", (x, out, count, multiplier, shift, table, tanh))
+    vectors.append(v)
+    return vectors
+
+
+def softmax_int16_vectors():
+    """softmax_int16: rows holding the ends of int16, the largest rescale (shift 15,
+    multiplier 2**31 - 1) and a chunk boundary in the middle of a row."""
+    from ulite import softmax_luts
+
+    vectors = []
+    rng = np.random.default_rng(16)
+    for multiplier, shift in ((INT32_MAX, 15), (1 << 30, -20), (1518500250, 0)):
+        v = Vector("softmax_int16 multiplier %d shift %d" % (multiplier, shift))
+        exp = v.buffer("exp", softmax_luts.EXP)
+        reciprocal = v.buffer("reciprocal", softmax_luts.ONE_OVER_ONE_PLUS_X)
+        tables = rq_tables(v, [multiplier], [shift])
+        rq = (tables, 1, 32767, -32768, 32767, 2)
+        rows = [
+            np.array([32767, -32768] * 50, np.int16),
+            rng.integers(32000, 32768, 100, dtype=np.int16),
+            rng.integers(-32768, 32768, 100, dtype=np.int16),
+        ]
+        x = v.buffer("x", np.concatenate(rows).tobytes())
+        out = v.buffer("out", bytes(600))
+        v.call("softmax_int16", (x, out, 3, 100, v.buffer("acc", bytes(4 * 64)), 64, rq, exp, reciprocal))
+        vectors.append(v)
+    return vectors
+
+
+def softmax_int16_deepest_row():
+    """softmax_int16 on the deepest row the kernel takes: 65536 equal values, whose exps sum
+    to just below 2**31."""
+    from ulite import softmax_luts
+
+    v = Vector("softmax_int16 deepest row")
+    tables = rq_tables(v, [1 << 30], [0])
+    x = v.buffer("x", np.full(65536, -7, np.int16).tobytes())
+    args = (x, v.buffer("out", bytes(2 * 65536)), 1, 65536, v.buffer("acc", bytes(256)), 64)
+    exp = v.buffer("exp", softmax_luts.EXP)
+    reciprocal = v.buffer("reciprocal", softmax_luts.ONE_OVER_ONE_PLUS_X)
+    return [v.call("softmax_int16", args + ((tables, 1, 32767, -32768, 32767, 2), exp, reciprocal))]
+
+
 VECTORS = [
     requantize_vectors,
     fully_connected_vectors,
     requantize_wide_vectors,
     fully_connected_16x8_vectors,
     binary_vectors,
+    binary_int16_vectors,
+    int16_activation_vectors,
+    softmax_int16_vectors,
     small_loop_vectors,
     softmax_program_vectors,
     fxp_op_vectors,
 ]
 
 
-@pytest.mark.parametrize("vectors", VECTORS, ids=lambda f: f.__name__)
+# longer runs through the checker: `make test-slow`
+SLOW_VECTORS = [softmax_int16_deepest_row]
+
+
+@pytest.mark.parametrize(
+    "vectors",
+    VECTORS + [pytest.param(f, marks=pytest.mark.slow) for f in SLOW_VECTORS],
+    ids=lambda f: f.__name__,
+)
 def test_loops_stay_in_int32_and_match_micropython(checker, vectors):
     vectors = vectors()
     checker.reset()
@@ -511,21 +644,27 @@ def softmax_edge_jobs():
 
 
 def requantize_edge_jobs():
-    """QUANTIZE int8/int16 -> int8/int16/int32 at the largest scale ratios ulite accepts
-    (shifts 23 and 16: one more and QUANTIZE refuses, see test_refusals.py), and a tiny one."""
+    """QUANTIZE int8/int16/int32 -> int8/int16/int32 at the largest scale ratios and zero
+    points ulite accepts (shifts 23 and 16: one more and QUANTIZE refuses, see
+    test_refusals.py; int8 -> int32 with the largest output zero point its requantized
+    values leave room for; int32 inputs from -2**31 to 2**31 - 1 just below one), and tiny
+    ratios."""
+    top = 255 << 22  # the largest int8 -> int32 value at a ratio of 2**22
     jobs = []
-    for src, dst, ratio_log2 in (
-        ("int8", "int32", 22),
-        ("int8", "int8", 22),
-        ("int16", "int16", 15),
-        ("int16", "int8", -31),
+    for src, dst, ratio_log2, zp_out in (
+        ("int8", "int32", 22, 0),
+        ("int8", "int32", 22, (1 << 31) - 1 - top),
+        ("int8", "int8", 22, 127),
+        ("int16", "int16", 15, 0),
+        ("int16", "int8", -31, 127),
+        ("int32", "int16", -1e-7, 0),
+        ("int32", "int8", -1e-7, 127),
+        ("int32", "int16", -40, -32768),
     ):
         mb = ModelBuilder()
         zp_in = -128 if src == "int8" else 0
         x = mb.input((1, 512), src, scale=1.0, zero_point=zp_in)
-        y = mb.tensor(
-            (1, 512), dst, scale=2.0**-ratio_log2, zero_point=127 if dst == "int8" else 0
-        )
+        y = mb.tensor((1, 512), dst, scale=2.0**-ratio_log2, zero_point=zp_out)
         mb.op("QUANTIZE", [x], [y])
         mb.output(y)
         info = np.iinfo(src)
@@ -576,6 +715,41 @@ def signal_and_int32_jobs():
     return jobs
 
 
+def int16_jobs():
+    """Small int16 models of every int16 kernel as prepare drives the loops: pooling and
+    MEAN at zero points at the ends of int16 (MEAN over its most elements, 2**15 - 1),
+    ADD/SUB/MUL/MAXIMUM over the edge pairs, the activations and SOFTMAX."""
+    rng = np.random.default_rng(17)
+    edges = np.array([-32768, -32767, -1, 0, 1, 32767], np.int16)
+    jobs = []
+    for op in ("AVERAGE_POOL_2D", "MAX_POOL_2D"):
+        for zp in (-32768, 32767):
+            model = pool_model(op, (1, 5, 4, 3), (3, 2), (2, 1), "SAME", "RELU6", "int16", zp, 1e-3)
+            x = np.resize(edges, (1, 5, 4, 3))
+            jobs.append((model, [x]))
+    for value in (-32768, 32767):
+        model, _ = mean_model(rng, (1, 32767), [1], False, "int16", dict(scale=1e-3, zero_point=-32768), dict(scale=2e-3, zero_point=32767))
+        jobs.append((model, [np.full((1, 32767), value, np.int16)]))
+    pairs = [edges.reshape(6, 1), edges.reshape(1, 6)]
+    for name, zps in (("ADD", (-32768, 32767, 0)), ("SUB", (32767, -32768, 5)), ("MUL", (0, 0, 0)), ("MAXIMUM", (7, 7, 7))):
+        qs = [dict(scale=s, zero_point=z) for s, z in zip((2.0**-15, 3e-4, 2e-3), zps)]
+        if name == "MAXIMUM":
+            qs = [qs[0]] * 3
+        activation = None if name == "MAXIMUM" else "NONE"
+        jobs.append((binary_model(name, (6, 1), (1, 6), qs, activation, dtype="int16"), pairs))
+    x = np.resize(edges, (1, 1, 60))
+    for name, in_q, out_q, options in (
+        ("LEAKY_RELU", dict(scale=0.25, zero_point=32767), dict(scale=2.0**-15, zero_point=-32768), dict(alpha=-3.0)),
+        ("RELU6", dict(scale=1e-4, zero_point=-32768), dict(scale=1e-4, zero_point=0), {}),
+        ("LOGISTIC", dict(scale=5.3, zero_point=0), dict(scale=2.0**-15, zero_point=0), {}),
+        ("TANH", dict(scale=2.0**-11, zero_point=0), dict(scale=2.0**-15, zero_point=0), {}),
+    ):
+        options_type = "LeakyReluOptions" if options else None
+        jobs.append((unary_model(name, in_q, out_q, options_type, "int16", x.shape, **options), [x]))
+    jobs.append((softmax_int16_model((3, 20), 4.0, 1.0), [np.resize(edges, (3, 20))]))
+    return jobs
+
+
 def conv_16x8_model_jobs():
     """The 16x8 convolutions as prepare drives them (a share of the sweeps) and the 64-bit
     accumulation edges of every 16x8 family."""
@@ -583,7 +757,7 @@ def conv_16x8_model_jobs():
 
 
 MODEL_JOBS = [golden_jobs, extreme_int8_jobs, softmax_edge_jobs, requantize_edge_jobs, conv_and_pool_jobs,
-              conv_16x8_model_jobs, signal_and_int32_jobs]  # fmt: skip
+              int16_jobs, conv_16x8_model_jobs, signal_and_int32_jobs]  # fmt: skip
 
 
 @pytest.mark.parametrize("jobs", MODEL_JOBS, ids=lambda f: f.__name__)

@@ -3,7 +3,8 @@
 The port runs the `plain` loop backend with 31-bit small ints (larger values become
 bigints), as a board without native emitters would. Outputs must match TFLM bit for bit.
 To cover a new kernel family, add its job builder (a function returning [(model bytes,
-[inputs])], as in test_kernels_core.py) to KERNEL_JOBS.
+[inputs])], as in test_kernels_core.py) to KERNEL_JOBS; the int16 families run one quick
+case each here (int16_family_jobs) and their full sweeps (INT16_JOBS) in `make test-slow`.
 """
 
 import numpy as np
@@ -11,9 +12,13 @@ import pytest
 from conftest import golden_cases, model_path
 from oracle import compare
 from test_activations import (
+    SOME_INT16,
     hard_swish_int8_jobs,
+    int16_jobs,
     leaky_relu_int8_jobs,
+    logistic_tanh_int16_jobs,
     logistic_tanh_int8_jobs,
+    relu_int16_jobs,
     relu_relu6_int8_jobs,
 )
 from test_conv import conv_int8_jobs, depthwise_int8_jobs
@@ -21,20 +26,38 @@ from test_conv_16x8 import quick_16x8_jobs
 from test_transpose_conv import quick_transpose_conv_jobs
 from test_elementwise import (
     all_input_pairs_int8_jobs,
+    arithmetic_int16_sweep,
+    binary_model,
+    int16_pairs,
+    maximum_minimum_int16_jobs,
     maximum_minimum_int8_jobs,
     sub_mul_int8_jobs,
 )
 from test_kernels_core import (
     add_int8_jobs,
+    every_difference,
     extreme_int8_jobs,
     fully_connected_int8_jobs,
+    int_values,
+    quantize_int16_jobs,
     quantize_jobs,
+    quantize_model,
+    softmax_int16_jobs,
+    softmax_int16_model,
     softmax_int8_jobs,
 )
-from test_pool import average_pool_int8_jobs, max_pool_int8_jobs
+from test_pool import (
+    average_pool_int16_jobs,
+    average_pool_int8_jobs,
+    max_pool_int16_jobs,
+    max_pool_int8_jobs,
+    pool_model,
+)
 from test_shape_ops import (
     concatenation_jobs,
+    mean_int16_jobs,
     mean_int8_jobs,
+    mean_model,
     pad_jobs,
     strided_slice_jobs,
     transpose_jobs,
@@ -83,6 +106,75 @@ KERNEL_JOBS = [
     hard_swish_int8_jobs,
     quick_16x8_jobs,
     quick_transpose_conv_jobs,
+]
+
+
+def int16_family_jobs():
+    """One quick case of each int16 kernel family, small enough for the ARM board's heap:
+    ADD, SUB, MUL, MAXIMUM, MINIMUM over edge and random pairs; RELU, RELU6, LEAKY_RELU,
+    LOGISTIC (TFLM's power-of-two and general scalings) and TANH on every 97th int16 value
+    and the ends; SOFTMAX over every 61st difference; QUANTIZE int32 -> int16 and int16 ->
+    int8, DEQUANTIZE; both pools and MEAN at zero points at the ends of int16."""
+    rng = np.random.default_rng(30)
+    pairs = [a[:, :40] if a.shape[0] == 1 else a for a in int16_pairs(rng)]
+    jobs = []
+    for name, zps in (("ADD", (-32768, 32767, 3)), ("SUB", (32767, -32768, -3)), ("MUL", (0, 0, 0)), ("MAXIMUM", None), ("MINIMUM", None)):
+        if zps is None:
+            qs, activation = [dict(scale=1e-3, zero_point=-9)] * 3, None
+        else:
+            qs, activation = [dict(scale=s, zero_point=z) for s, z in zip((2.0**-15, 3e-4, 2e-3), zps)], "RELU6"
+        jobs.append((binary_model(name, (25, 1), (1, 40), qs, activation, dtype="int16"), pairs))
+    values = np.concatenate([np.arange(-32768, 32768, 97), [-32767, -1, 0, 1, 32766, 32767]]).astype(np.int16).reshape(1, -1)
+    out = dict(scale=2.0**-15, zero_point=0)
+    cases = [
+        ("RELU", dict(scale=1e-3, zero_point=0), dict(scale=7e-4, zero_point=0), None, {}),
+        ("RELU6", dict(scale=2e-4, zero_point=-32768), dict(scale=0.5, zero_point=7), None, {}),
+        ("LEAKY_RELU", dict(scale=0.25, zero_point=32767), dict(scale=2.0**-15, zero_point=-32768), "LeakyReluOptions", dict(alpha=-3.0)),
+        ("LOGISTIC", dict(scale=2.0**-12, zero_point=0), out, None, {}),
+        ("LOGISTIC", dict(scale=0.01, zero_point=0), out, None, {}),
+        ("TANH", dict(scale=2.0**-11, zero_point=0), out, None, {}),
+        ("TANH", dict(scale=1 / 3000, zero_point=0), out, None, {}),
+    ]
+    for name, in_q, out_q, options_type, options in cases:
+        jobs += int16_jobs(name, [(in_q, out_q)], values, options_type, **options)
+    rows = every_difference(61)
+    jobs.append((softmax_int16_model(rows.shape, 10 / 65535, 1.0), [rows]))
+    shape = (1, 300)
+    jobs.append((quantize_model(shape, "int32", "int16", dict(scale=1e-6, zero_point=0), dict(scale=3e-4, zero_point=-32768)), [int_values(rng, np.int32, shape)]))
+    jobs.append((quantize_model(shape, "int16", "int8", dict(scale=1e-3, zero_point=32767), dict(scale=0.3, zero_point=-128)), [int_values(rng, np.int16, shape)]))
+    jobs.append((quantize_model(shape, "int16", "float32", dict(scale=1e-3, zero_point=-32768), {}, "DEQUANTIZE"), [int_values(rng, np.int16, shape)]))
+    for op in ("AVERAGE_POOL_2D", "MAX_POOL_2D"):
+        model = pool_model(op, (1, 7, 6, 3), (3, 2), (2, 2), "SAME", "RELU", "int16", -32768, 1e-3)
+        jobs.append((model, [int_values(rng, np.int16, (1, 7, 6, 3))]))
+    q_in, q_out = dict(scale=1e-3, zero_point=32767), dict(scale=2e-3, zero_point=-32768)
+    model, _ = mean_model(rng, (2, 6, 4, 3), [1, 2], True, "int16", q_in, q_out)
+    jobs.append((model, [int_values(rng, np.int16, (2, 6, 4, 3))]))
+    return jobs
+
+
+def relu_int16_sweep():
+    return relu_int16_jobs(SOME_INT16)
+
+
+def logistic_tanh_int16_sweep():
+    return logistic_tanh_int16_jobs(SOME_INT16)
+
+
+def softmax_int16_sweep():
+    return softmax_int16_jobs(7)
+
+
+# The full int16 sweeps (the plain loops' share of the int16 values), for `make test-slow`
+INT16_JOBS = [
+    arithmetic_int16_sweep,
+    maximum_minimum_int16_jobs,
+    relu_int16_sweep,
+    logistic_tanh_int16_sweep,
+    softmax_int16_sweep,
+    quantize_int16_jobs,
+    average_pool_int16_jobs,
+    max_pool_int16_jobs,
+    mean_int16_jobs,
 ]
 
 PORT_FACTS = """
@@ -155,4 +247,14 @@ def test_golden_hello_world_float_on_wasm():
 
 @pytest.mark.parametrize("jobs", KERNEL_JOBS, ids=lambda f: f.__name__)
 def test_kernels_match_tflm_on_wasm(jobs):
+    assert compare(jobs(), on="wasm", rtol=0) > 0
+
+
+def test_int16_families_match_tflm_on_wasm():
+    assert compare(int16_family_jobs(), on="wasm", rtol=0) > 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("jobs", INT16_JOBS, ids=lambda f: f.__name__)
+def test_int16_sweeps_match_tflm_on_wasm(jobs):
     assert compare(jobs(), on="wasm", rtol=0) > 0

@@ -6,6 +6,7 @@ import gc
 import time
 from array import array
 
+import machine
 import micropython
 
 _UL_KERNELS = ("fc_rows", "requant", "add_rescaled", "dot8", "gather8", "dw8", "lanes8", "flip_bytes")
@@ -26,6 +27,28 @@ def _ul_feed(interp):
             values[k] = (byte - 128) / 32 if floats else byte
         if floats:
             t.copy_from(values)
+
+
+_UL_SYSTICK_RELOAD = 0xE000E014  # SysTick: the firmware's clock (ticks_us), a 1 ms period
+
+
+@micropython.viper
+def _ul_wait_systick(value: int):
+    """Spin until SysTick's current value (0xE000E018) reads `value`. It counts down every
+    40 instructions (-icount shift=0, 25 MHz), longer than this loop takes, so the spin
+    stops at a point of the board's clock that `value` alone fixes."""
+    current = ptr32((0xE000 << 16) | 0xE018)  # noqa: F821 (viper's builtins)
+    while current[0] != value:
+        pass
+
+
+def _ul_at_phase(run, runs):
+    """Wait until run `run` of `runs` starts `run / runs` of a microsecond past one, at the
+    same point of the millisecond every time: how long the board idled before (real time,
+    which QEMU's clock follows while the guest waits) then moves no reading. (Mid-period:
+    the SysTick interrupt, at the reload, could outlast a count and be missed.)"""
+    reload = machine.mem32[_UL_SYSTICK_RELOAD]
+    _ul_wait_systick(reload // 2 - (reload + 1) // 1000 * run // runs)
 
 
 @micropython.asm_thumb
@@ -80,23 +103,39 @@ def _ul_invoke():
 
 def _ul_count(runs):
     """Microseconds per invoke and per op (interp.profile()), the mean of `runs` (each run
-    starts at another phase of the microsecond, so the mean resolves finer than one):
+    starts at another phase of the microsecond, so the mean resolves finer than one, and at
+    the same phases on every boot, so the mean is the same every time; see _ul_mean):
     prints the backend's name, the first output's CRC-32 and the invoke's time, then a line
     per op (op name, time); a literal a line (a fragmented heap has no room for one big
     string)."""
     interp = _ul_interp
-    invoke = 0
-    ops = [0] * len(interp.op_names)
-    for _ in range(runs):
+    invokes = []
+    ops = [[] for _ in interp.op_names]
+    for run in range(runs):
         _ul_feed(interp)
+        _ul_at_phase(run, runs)
         start = time.ticks_us()
         interp.invoke()
-        invoke += time.ticks_diff(time.ticks_us(), start)
+        invokes.append(time.ticks_diff(time.ticks_us(), start))
         _ul_feed(interp)
+        _ul_at_phase(run, runs)
         for i, (_, us) in enumerate(interp.profile()):
-            ops[i] += us
+            ops[i].append(us)
     print(repr(interp.loops.__name__.split(".")[-1]))
     print(binascii.crc32(interp.output(0).data))
-    print(invoke / runs)
-    for name, us in zip(interp.op_names, ops):
-        print(repr((name, us / runs)))
+    print(_ul_mean(invokes))
+    for name, readings in zip(interp.op_names, ops):
+        print(repr((name, _ul_mean(readings))))
+
+
+def _ul_mean(readings):
+    """The mean of one figure's readings, a reading a millisecond off their median (to the
+    microsecond) first moved back: the firmware's ticks_us reads a millisecond early between
+    SysTick's wrap and its interrupt, and a reading taken there is that much off."""
+    middle = sorted(readings)[len(readings) // 2]
+    total = 0
+    for r in readings:
+        if abs(abs(middle - r) - 1000) <= 2:
+            r += 1000 if r < middle else -1000
+        total += r
+    return total / len(readings)

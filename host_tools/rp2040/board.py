@@ -41,7 +41,8 @@ def session(model_path, extra=()):
 
 
 def inputs(model_bytes):
-    """The inputs device/board_counts.py writes before each invoke, as numpy arrays."""
+    """The inputs device/board_counts.py writes before each invoke, as numpy arrays: a
+    float32 from each byte, integer tensors byte by byte."""
     x = 1
     out = []
     for tensor in layers.inputs(model_bytes):

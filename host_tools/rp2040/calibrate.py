@@ -143,6 +143,36 @@ def _fc_float(mb, rng, depth, units):
     mb.op("FULLY_CONNECTED", [x, w, b], [y], "FullyConnectedOptions")
 
 
+def _binary16(mb, rng, name, shape, other_shape):
+    """An int16 two-input op; MAXIMUM and MINIMUM keep one quantization (TFLM compares raw
+    values), MUL zero points 0 (as TFLM requires)."""
+    compares = name in ("MAXIMUM", "MINIMUM")
+    zero_point = 0 if name == "MUL" else 5
+    scales = (2.0**-12,) * 3 if compares else (2.0**-12, 3e-4, 2.0**-10)
+    x1 = mb.input(shape, "int16", scale=scales[0], zero_point=zero_point)
+    x2 = mb.input(other_shape, "int16", scale=scales[1], zero_point=zero_point)
+    y = mb.output(mb.tensor(shape, "int16", scale=scales[2], zero_point=zero_point))
+    mb.op(name, [x1, x2], [y], "MaximumMinimumOptions" if compares else name.title() + "Options")
+
+
+def _unary16(mb, rng, name, size, out_scale=2.0**-15, options=None):
+    x = mb.input((1, size), "int16", scale=2.0**-11, zero_point=0)
+    y = mb.output(mb.tensor((1, size), "int16", scale=out_scale, zero_point=0))
+    mb.op(name, [x], [y], "LeakyReluOptions" if options else None, **(options or {}))
+
+
+def _softmax16(mb, rng, rows, depth):
+    x = mb.input((rows, depth), "int16", scale=2.0**-12, zero_point=0)
+    y = mb.output(mb.tensor((rows, depth), "int16", scale=2.0**-15, zero_point=0))
+    mb.op("SOFTMAX", [x], [y], "SoftmaxOptions", beta=1.0)
+
+
+def _quantize16(mb, rng, src, dst, size):
+    x = mb.input((1, size), src, scale=1e-3 if src != "int32" else 1e-6, zero_point=0)
+    y = mb.output(mb.tensor((1, size), dst, scale=3e-3, zero_point=-3))
+    mb.op("QUANTIZE", [x], [y])
+
+
 # Each kind in several sizes: more sizes than the fit has coefficients, and shapes like
 # the corpus's (channel chunks, tap chunks, short last blocks, windows clipped by padding).
 KINDS = {
@@ -164,6 +194,15 @@ KINDS = {
     ],
     "RESHAPE": [(_reshape, (64,)), (_reshape, (2000,)), (_reshape, (8000,))],
     "FULLY_CONNECTED float32": [(_fc_float, (1, 16)), (_fc_float, (16, 16)), (_fc_float, (16, 1)), (_fc_float, (8, 8))],
+    "ADD int16": [(_binary16, (name, (1, n), (1, n))) for n in (64, 800, 2000) for name in ("ADD", "SUB")],
+    "MUL int16": [(_binary16, (name, (1, n), (1, n))) for n in (64, 800, 2000) for name in ("MUL", "MAXIMUM", "MINIMUM")],
+    "LEAKY_RELU int16": [
+        (_unary16, (name, n, 0.01, options)) for n in (64, 1000, 3000)
+        for name, options in (("LEAKY_RELU", {"alpha": 0.2}), ("RELU", None))
+    ],
+    "LOGISTIC int16": [(_unary16, (name, n)) for n in (64, 1000, 3000) for name in ("LOGISTIC", "TANH")],
+    "SOFTMAX int16": [(_softmax16, (1, 2)), (_softmax16, (1, 120)), (_softmax16, (6, 10)), (_softmax16, (20, 3))],
+    "QUANTIZE int16": [(_quantize16, (src, "int16", n)) for n in (64, 1000, 3000) for src in ("int8", "int32")],
     "ADD broadcast": [(_add, ((1, 64), (1, 1))), (_add, ((1, 16, 16, 8), (1, 1, 1, 8))), (_add, ((4, 200), (1, 200)))],
     "TRANSPOSE_CONV": [
         (_transpose_conv, (4, 4, 8, 8, 3, 2)), (_transpose_conv, (8, 8, 16, 8, 3, 1)), (_transpose_conv, (6, 6, 32, 16, 4, 2)),

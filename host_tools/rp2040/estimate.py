@@ -23,11 +23,15 @@ ARM board: OTHER[kind] holds, per kind of op, the instructions per unit of UNITS
 (ops with a Thumb plan: per op and per kernel call; ops that run viper: per units of
 their loops' work; ops without figures of their own as ADD's broadcast loop, per output
 element) and the Cortex-M0+ cycles per such instruction, from an instruction trace on the
-board (calibrate.py measures both on generated models and prints the table). The 16x8 ops
-(int16 activations) have no Thumb plan: the Thumb backend runs them with viper's loops, and
-their rows ("CONV_2D 16x8", ...) price those by the units of the loops' work (output
-pixels, taps, outputs, multiply-accumulates, patch elements gathered, input elements
-flipped).
+board (calibrate.py measures both on generated models and prints the table).
+
+Ops on int16 activations have no Thumb plan: the Thumb backend runs them with viper's loops,
+so they plan no kernel calls, and their instructions, all "other", are charged by rows of
+OTHER measured for them on the ARM board. The 16x8 ops' rows ("CONV_2D 16x8", ...) price
+the units of their loops' work (output pixels, taps, outputs, multiply-accumulates, patch
+elements gathered, input elements flipped); the other int16 ops' rows ("ADD int16", ...)
+are per op and per element, softmax per row too; int16 pooling, whose viper loop walks
+windows as int8's does, is charged as int8's.
 
 Not modelled: weights read from flash through the 16 KB XIP cache instead of RAM (a
 model too big for RAM, like person_detect, streams its weights from flash), and the
@@ -61,6 +65,12 @@ UNITS = {
     "AVERAGE_POOL_2D": ("op", "output", "window row", "tap"),
     "RESHAPE": ("op", "byte"),
     "FULLY_CONNECTED float32": ("op", "output", "MAC"),
+    "ADD int16": ("op", "output element"),
+    "MUL int16": ("op", "output element"),
+    "LEAKY_RELU int16": ("op", "element"),
+    "LOGISTIC int16": ("op", "element"),
+    "SOFTMAX int16": ("op", "row", "element"),
+    "QUANTIZE int16": ("op", "element"),
     "TRANSPOSE_CONV": ("op", "kernel call", "strided op", "upsampled byte", "input pixel"),
     "CONV_2D 16x8": ("op", "pixel", "tap", "output", "MAC", "patch element"),
     "DEPTHWISE_CONV_2D 16x8": ("op", "input element", "pixel", "tap", "output", "MAC"),
@@ -71,6 +81,12 @@ UNITS = {
 }
 WIDE = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV")  # 16x8 forms
 VIPER_AS = {"SQUEEZE": "RESHAPE", "MAX_POOL_2D": "AVERAGE_POOL_2D"}  # the same loops
+# int16 ops by the kind whose loop they run (viper: no assembler path for int16)
+INT16_AS = {
+    "ADD": "ADD int16", "SUB": "ADD int16", "MUL": "MUL int16", "MAXIMUM": "MUL int16", "MINIMUM": "MUL int16",
+    "RELU": "LEAKY_RELU int16", "RELU6": "LEAKY_RELU int16", "LEAKY_RELU": "LEAKY_RELU int16",
+    "LOGISTIC": "LOGISTIC int16", "TANH": "LOGISTIC int16", "SOFTMAX": "SOFTMAX int16", "QUANTIZE": "QUANTIZE int16",
+}  # fmt: skip
 FALLBACK = "ADD broadcast"
 
 # Instructions per unit and Cortex-M0+ cycles per instruction, measured on the ARM board by
@@ -86,6 +102,12 @@ OTHER = {
     "AVERAGE_POOL_2D": Cost(per_unit=(2210.6, 135.2, 64.6, 29.0), cpi=1.462),  # per op, output, window row, tap
     "RESHAPE": Cost(per_unit=(1569.0, 1.2), cpi=2.167),  # per op, byte
     "FULLY_CONNECTED float32": Cost(per_unit=(-26791.0, 7317.8, 3746.2), cpi=1.94),  # per op, output, MAC
+    "ADD int16": Cost(per_unit=(5485.0, 610.1), cpi=1.453),  # per op, output element
+    "MUL int16": Cost(per_unit=(5377.4, 465.0), cpi=1.454),  # per op, output element
+    "LEAKY_RELU int16": Cost(per_unit=(2185.2, 320.9), cpi=1.401),  # per op, element
+    "LOGISTIC int16": Cost(per_unit=(1697.1, 156.4), cpi=1.478),  # per op, element
+    "SOFTMAX int16": Cost(per_unit=(1756.3, 1756.6, 630.0), cpi=1.563),  # per op, row, element
+    "QUANTIZE int16": Cost(per_unit=(2949.2, 455.2), cpi=1.515),  # per op, element
     "ADD broadcast": Cost(per_unit=(698.9,), cpi=1.545),  # per output element
     "TRANSPOSE_CONV": Cost(per_unit=(5643.7, 292.5, 6938.3, 10.5, 282.5), cpi=1.829),  # per op, kernel call, strided op, upsampled byte, input pixel
     "CONV_2D 16x8": Cost(per_unit=(23105.0, 1942.4, 150.7, 808.2, 16.6, 30.3), cpi=1.503),  # per op, pixel, tap, output, MAC, patch element
@@ -273,6 +295,13 @@ def other_units(layer, calls):
     if layer.name in WIDE and out.dtype == "int16":
         return layer.name + " 16x8", _wide_units(layer)
     kind = VIPER_AS.get(layer.name, layer.name)
+    dtypes = {layer.inputs[0].dtype, out.dtype}
+    # (QUANTIZE to int8 requantizes in assembler: it is charged as an int8 op)
+    if "int16" in dtypes and "float32" not in dtypes and layer.name in INT16_AS and out.dtype != "int8":
+        kind = INT16_AS[layer.name]
+        if kind == "SOFTMAX int16":
+            return kind, (1, out.size // out.shape[-1], out.size)
+        return kind, (1, out.size)
     if kind == "SOFTMAX":
         return kind, (1, out.size // out.shape[-1], out.size)
     if kind == "AVERAGE_POOL_2D":

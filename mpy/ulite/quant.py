@@ -156,6 +156,11 @@ def ratio_multiplier(num_bits, den_bits):
     )
 
 
+def truncate(value):
+    """(int) of an Exact, as a C cast does."""
+    return value.m << value.e if value.e >= 0 else value.m >> -value.e
+
+
 def round_half_away(value):
     """TfLiteRound (std::round) of an Exact, to an int."""
     if value.e >= 0:
@@ -183,6 +188,38 @@ def activation_range(activation, scale_bits, zero_point, qmin, qmax):
         high = quantize_value(Exact(1, 0), False, scale_bits, zero_point)
         return max(qmin, low), min(qmax, high)
     raise ModelError("unknown fused activation %d" % activation)
+
+
+# TFLM's CheckedLog2 (quantization_util.cc) takes log2 of a scale in float32 and calls the
+# scale a power of two when that is within 1e-3 of an integer. For the significand m in
+# [2**23, 2**24) of a float32 that is m <= POT_LOW = floor(2**23 * 2**0.001) (just above a
+# power of two) or m > POT_HIGH = floor(2**24 * 2**-0.001) (just below the next one). TFLM's
+# float32 rounding moves those limits by up to 35 significands at the exponents models use
+# (tests/test_quant_exact.py measures it with the C library's logf): within POT_BAND of a
+# limit the answer is not known.
+POT_LOW = 8394424
+POT_HIGH = 16765590
+POT_BAND = 64
+
+
+def checked_log2(bits):
+    """TFLM CheckedLog2 of a positive float32 given by its bit pattern: (n, True) when
+    TFLM calls it 2**n, (None, True) when it calls it no power of two, (None, False) when
+    float32 rounding decides (or the scale is zero)."""
+    value = from_float32_bits(bits)
+    m, e = value.m, value.e
+    if not m:
+        return None, False
+    while m < 1 << 23:  # subnormal
+        m <<= 1
+        e -= 1
+    if abs(m - POT_LOW) <= POT_BAND or abs(m - POT_HIGH) <= POT_BAND:
+        return None, False
+    if m <= POT_LOW:
+        return e + 23, True
+    if m > POT_HIGH:
+        return e + 24, True
+    return None, True
 
 
 # TFLM's integer primitives (tensorflow/lite/kernels/internal/common.h), in exact Python

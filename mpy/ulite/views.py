@@ -53,3 +53,8 @@ def uint32_view(buf):
 def uint64_view(buf):
     """Indexable uint64 view of a byte buffer (values above 2**30 are long ints)."""
     return _view(buf, uctypes.UINT64 if uctypes else 0, "Q", 8)
+
+
+def address(buf):
+    """The address of a buffer's first byte (0 under CPython, where nothing reads it)."""
+    return uctypes.addressof(buf) if uctypes else 0

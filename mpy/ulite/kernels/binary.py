@@ -1,8 +1,11 @@
 """Steps shared by the two-input elementwise kernels: ADD, SUB, MUL, MAXIMUM, MINIMUM.
 
-int8: the loops' binary_int8 walks TFLM's broadcast, takes each input's value minus its zero
-point (rescaled to a common scale for sums, as TFLM's ADD/SUB do), combines the two (sum,
-product, maximum or minimum) and requantizes.
+int8 and int16: the loops' binary_int8 / binary_int16 walk TFLM's broadcast, take each
+input's value minus its zero point (rescaled to a common scale for sums, as TFLM's ADD/SUB
+do), combine the two (sum, product, maximum or minimum) and requantize. An int16 constant
+operand (a bias, a gain) is copied into the op's arena tables: binary_int16 loads whole
+halfwords, and a model kept as a bytes literal (convert's module, in ROMFS or frozen) may
+put the constant at an odd address, where Cortex-M0+ cannot load one.
 float32: plain Python over the same broadcast walk, as TFLM's float reference kernels.
 int32: the loops' binary_int32 walks it (results wrap around as TFLM's do on its
 two's-complement targets).
@@ -20,40 +23,62 @@ from .common import (
     unsupported,
 )
 
-TYPES = ("int8,int8->int8", "float32,float32->float32", "int32,int32->int32")
+QUANTIZED_TYPES = ("int8,int8->int8", "int16,int16->int16")
+TYPES = QUANTIZED_TYPES + ("float32,float32->float32", "int32,int32->int32")
 
 
 def check(op, requests, allowed=TYPES):
     """Validate an op of the `allowed` types with broadcasting; reserve the requantization
-    table of int8."""
+    table of the quantized ones."""
     arity(op, 2, 1)
     types = io_types(op)
     if types not in allowed:
         unsupported(types)
     broadcast(op, [t.shape for t in op.inputs], op.outputs[0].shape)
-    if types == "int8,int8->int8":
-        requests.persistent(requant_bytes(1))
+    if types in QUANTIZED_TYPES:
+        requests.persistent(requant_bytes(1) + sum(_copy_bytes(t) for t in op.inputs))
 
 
-def transform(zero_point, rescale=(0, 0), negate=False):
-    """binary_int8's per-input transform (layouts.binary TRANSFORM_ fields): x - zero_point,
-    then (for sums) the TFLM rescale RDBPOT(SRDHM(d << 20, multiplier), -shift) given as
-    rescale = (multiplier, shift)."""
+def transform(zero_point, rescale=(0, 0), negate=False, left_shift=20):
+    """The loops' per-input transform (layouts.binary TRANSFORM_ fields): x - zero_point,
+    then (for sums) the TFLM rescale RDBPOT(SRDHM(d << left_shift, multiplier), -shift)
+    given as rescale = (multiplier, shift); left_shift is 20 for int8 inputs, 15 for int16."""
     multiplier, shift = rescale
-    return (zero_point, 1 if negate else 0, multiplier >> 11, multiplier & 0x7FF, -shift)
+    low_bits = 31 - left_shift
+    high, low = multiplier >> low_bits, multiplier & ((1 << low_bits) - 1)
+    return (zero_point, 1 if negate else 0, high, low, -shift)
 
 
-def int8_step(op, context, transforms, multiplier, lo, hi, mode):
-    """(fn, args) running binary_int8 (args in layouts.binary BINARY_ARG_ order) with the
-    two input transforms, combining them by `mode` (a BINARY_ mode), requantizing with
-    `multiplier` = (M, shift) and clamping to [lo, hi]."""
+def quantized_step(op, context, transforms, multiplier, lo, hi, mode):
+    """(fn, args) running binary_int8 or binary_int16 (by the inputs' type; args in
+    layouts.binary BINARY_ARG_ order) with the two input transforms, combining them by
+    `mode` (a BINARY_ mode), requantizing with `multiplier` = (M, shift) and clamping to
+    [lo, hi]."""
     x1, x2 = op.inputs
     out = op.outputs[0]
     dims, (st1, st2) = broadcast(op, [x1.shape, x2.shape], out.shape)
-    rq = requant_params(context.persistent, [multiplier], out, lo, hi)
+    region = context.persistent
+    rq = requant_params(region, [multiplier], out, lo, hi)
+    start = requant_bytes(1)
+    operands = []
+    for t in (x1, x2):
+        data = t.data
+        size = _copy_bytes(t)
+        if size:
+            data = region[start : start + t.nbytes]
+            data[:] = t.data
+            start += size
+        operands.append(data)
     acc = context.acc
-    data = (out.data, x1.data, x2.data, transforms[0], transforms[1])
-    return context.loops.binary_int8, data + (dims, st1, st2, acc, len(acc) // 4, rq, mode)
+    loops = context.loops
+    loop = loops.binary_int16 if x1.dtype == "int16" else loops.binary_int8
+    data = (out.data, operands[0], operands[1], transforms[0], transforms[1])
+    return loop, data + (dims, st1, st2, acc, len(acc) // 4, rq, mode)
+
+
+def _copy_bytes(tensor):
+    """Arena bytes of the aligned copy of an int16 constant operand (0 for others)."""
+    return (tensor.nbytes + 3) & ~3 if tensor.is_constant and tensor.itemsize > 1 else 0
 
 
 def float_step(op, combine, activation):

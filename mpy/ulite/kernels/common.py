@@ -5,7 +5,7 @@ import struct
 from .. import quant
 from ..errors import ModelError, UnsupportedOpError
 from ..tensor import INT32_MAX, INT_RANGES
-from ..views import int32_view
+from ..views import address, int32_view
 
 try:
     from micropython import const
@@ -47,6 +47,15 @@ def constant_ints(tensor, what):
     if tensor.dtype != "int32":
         unsupported("%s tensor of type %s (int32 expected)" % (what, tensor.dtype))
     return struct.unpack_from("<%di" % tensor.size, tensor.data, 0)
+
+
+def aligned(tensor):
+    """Refuse a constant whose values sit at an address not a multiple of their size: the
+    loops load int16 and int32 values whole, which Cortex-M0+ cannot do there (converters
+    align a model's buffers; a crafted model need not)."""
+    if tensor.is_constant and address(tensor.data) % tensor.itemsize:
+        unsupported("%s constant '%s' at a misaligned address" % (tensor.dtype, tensor.name))
+    return tensor
 
 
 def quantized(op, tensor):
@@ -100,10 +109,10 @@ def requant_bytes(channels):
     return 4 * channels + ((channels + 3) & ~3)
 
 
-def requant_params(region, multipliers, output, lo, hi, largest_abs_acc=0):
+def requant_params(region, multipliers, output, lo, hi, largest_abs_acc=0, zero_point=None):
     """write_multipliers, then the rq tuple of the tables written (see requant_tuple)."""
     channels = write_multipliers(region, multipliers, largest_abs_acc)
-    return requant_tuple(region, channels, output, lo, hi)
+    return requant_tuple(region, channels, output, lo, hi, zero_point)
 
 
 def write_multipliers(region, multipliers, largest_abs_acc=0):
@@ -135,11 +144,13 @@ def write_multipliers(region, multipliers, largest_abs_acc=0):
     return channels
 
 
-def requant_tuple(region, channels, output, lo, hi):
+def requant_tuple(region, channels, output, lo, hi, zero_point=None):
     """The rq tuple the loops' requantize takes (fields in layouts.requant order) for
     tables already in `region`: the tables (`channels` int32 multipliers, then `channels`
-    int8 shifts), channels, the output's zero point, lo, hi and itemsize."""
-    return (region, channels, output.zero_point, lo, hi, output.itemsize)
+    int8 shifts), channels, the output's zero point (or `zero_point`), lo, hi and itemsize."""
+    if zero_point is None:
+        zero_point = output.zero_point
+    return (region, channels, zero_point, lo, hi, output.itemsize)
 
 
 def keep_ints(context, values):

@@ -2,7 +2,8 @@
 
 For each of the `outer` blocks before the axis, every input contributes one contiguous
 run of (its axis size) x (inner size) elements. int8 is a plain copy: TFLM requires every
-input to share the output's scale and zero point, and no fused activation.
+input to share the output's scale and zero point, and no fused activation; int16 tensors
+must have zero point 0 (their scales may differ: TFLM copies the values as they are).
 """
 
 from .common import arity, require, unsupported
@@ -35,6 +36,8 @@ def check(op, requests):
                 "(scale %g, zero point %d)"
                 % (x.name, x.scale, x.zero_point, out.scale, out.zero_point)
             )
+        if out.dtype == "int16" and (x.zero_point or out.zero_point):
+            unsupported("int16 zero points %d -> %d (TFLM requires 0)" % (x.zero_point, out.zero_point))
         fits = len(x.shape) == len(out.shape) and all(
             x.shape[d] == out.shape[d] for d in range(len(out.shape)) if d != axis
         )

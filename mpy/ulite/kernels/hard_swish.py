@@ -54,7 +54,7 @@ def prepare(op, context):
 
 def _multipliers(op):
     """(output multiplier, its shift, reluish multiplier, its shift), int16 multipliers."""
-    x, out = unary.int8_tensors(op)
+    x, out = unary.quantized_tensors(op)
     hires_scale = quant.from_float32_bits(x.scale_bits()).scaled(-7)
     out_scale = quant.from_float32_bits(out.scale_bits(), "output scale")
     out_m, out_shift = quant.quantize_multiplier(

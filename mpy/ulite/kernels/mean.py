@@ -3,15 +3,17 @@
 The input dims are grouped into runs of kept and reduced dims (size-1 dims dropped,
 neighbours of the same kind merged): at most three of each for six dims. Each output is
 the sum over the reduced groups, in input order.
-- int8: QuantizedMeanOrSum. (M, s) = QuantizeMultiplier(in_scale / out_scale); with n
-  reduced elements, k = min(floor(log2 n), 32, 31 + s), M' = (M << k) // n, s' = s - k;
-  out = clamp(MBQM(sum(x) - in_zp * n, M', s') + out_zp).
+- int8 and int16: QuantizedMeanOrSum. (M, s) = QuantizeMultiplier(in_scale / out_scale);
+  with n reduced elements, k = min(floor(log2 n), 32, 31 + s), M' = (M << k) // n,
+  s' = s - k; out = clamp(MBQM(sum(x) - in_zp * n, M', s') + out_zp).
 - float32: float32 sums in input order, then divided by n (TFLM Mean, float32 temp sum).
 """
 
 from .. import quant
+from ..tensor import INT_RANGES
 from ..views import float32_view
 from .common import (
+    aligned,
     arity,
     check_accumulator,
     const,
@@ -34,13 +36,14 @@ _MEAN_REDUCED_STRIDES = const(10)
 _MEAN_FIELDS = const(13)
 
 _OPTIONS = "ReducerOptions"
-_MAX_REDUCED = 1 << 22  # the int8 sums stay below 255 * n < 2**30
+# reduced elements: the sums stay below 255 * n < 2**30 (int8), 65535 * n < 2**31 (int16)
+_MAX_REDUCED = {"int8": 1 << 22, "int16": 1 << 15}
 
 
 def check(op, requests):
     arity(op, 2, 1)
     types = io_types(op)
-    if types not in ("int8,int32->int8", "float32,int32->float32"):
+    if types not in ("int8,int32->int8", "int16,int32->int16", "float32,int32->float32"):
         unsupported(types)
     kept, reduced, count = _groups(op)
     require(count > 0, op, "no values to average: input %s" % (op.inputs[0].shape,))
@@ -51,10 +54,12 @@ def check(op, requests):
         outputs *= n
     out = op.outputs[0]
     require(out.size == outputs, op, "output %s does not hold the %d means" % (out.shape, outputs))
-    if out.dtype == "int8":
-        if count >= _MAX_REDUCED:
-            unsupported("int8 mean over %d elements (at most %d)" % (count, _MAX_REDUCED - 1))
-        check_accumulator(op, 255 * count, [_multiplier(op, count)])
+    if out.dtype != "float32":
+        limit = _MAX_REDUCED[out.dtype]
+        if count >= limit:
+            unsupported("%s mean over %d elements (at most %d)" % (out.dtype, count, limit - 1))
+        low, high = INT_RANGES[out.dtype]
+        check_accumulator(op, (high - low) * count, [_multiplier(op, aligned(op.inputs[0]), count)])
         requests.persistent(requant_bytes(1))
 
 
@@ -92,9 +97,9 @@ def _groups(op):
     return kept, [(n, s) for reduced, n, s in groups if reduced], count
 
 
-def _multiplier(op, count):
-    """(M', s') of QuantizedMeanOrSum for `count` reduced elements."""
-    x, out = quantized(op, op.inputs[0]), quantized(op, op.outputs[0])
+def _multiplier(op, x, count):
+    """(M', s') of QuantizedMeanOrSum for `count` reduced elements of input x."""
+    x, out = quantized(op, x), quantized(op, op.outputs[0])
     multiplier, shift = quant.ratio_multiplier(x.scale_bits(), out.scale_bits())
     k = min(quant.bit_length(count) - 1, 32, 31 + shift)
     return (multiplier << k) // count, shift - k
@@ -122,10 +127,12 @@ def prepare(op, context):
     if out.dtype == "float32":
         geo = _geometry(kept, reduced, 0)
         return _run_float, (float32_view(out.data), float32_view(x.data), geo, count)
-    rq = requant_params(context.persistent, [_multiplier(op, count)], out, -128, 127)
-    geo = _geometry(kept, reduced, -(x.zero_point + 128) * count)
+    low, high = INT_RANGES[out.dtype]
+    rq = requant_params(context.persistent, [_multiplier(op, x, count)], out, low, high)
+    geo = _geometry(kept, reduced, (low - x.zero_point) * count)
     acc = context.acc
-    return context.loops.mean_int8, (out.data, x.data, geo, acc, len(acc) // 4, rq)
+    loop = context.loops.mean_int16 if out.dtype == "int16" else context.loops.mean_int8
+    return loop, (out.data, x.data, geo, acc, len(acc) // 4, rq)
 
 
 def _group_fields(geo, start):

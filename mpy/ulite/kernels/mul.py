@@ -1,13 +1,15 @@
 """MUL (TFLM mul_common.cc, reference/integer_ops/mul.h), with broadcasting.
 
-int8: out = clamp(MBQM((x1 - zp1) * (x2 - zp2), M, shift) + zp_out) with
-(M, shift) = QuantizeMultiplier((double)s1 * (double)s2 / (double)s_out).
+int8 and int16: out = clamp(MBQM((x1 - zp1) * (x2 - zp2), M, shift) + zp_out) with
+(M, shift) = QuantizeMultiplier((double)s1 * (double)s2 / (double)s_out). TFLM requires
+int16 zero points to be 0.
 int32: TFLM's WrappingMul, clamped to the fused activation's range.
 """
 
 from .. import quant
+from ..tensor import INT_RANGES
 from . import binary
-from .common import activation_bounds, check_accumulator, const, int32_bounds, quantized
+from .common import activation_bounds, check_accumulator, const, int32_bounds, quantized, unsupported
 
 # Fields of ulite.layouts.binary, restated for the compiler to fold (see ulite.layouts).
 _BINARY_PRODUCT = const(1)
@@ -18,7 +20,12 @@ _OPTIONS = "MulOptions"
 
 def check(op, requests):
     binary.check(op, requests)
-    if op.outputs[0].dtype == "int8":
+    out = op.outputs[0]
+    if out.dtype == "int16":
+        for t in op.inputs + op.outputs:
+            if quantized(op, t).zero_point:
+                unsupported("int16 tensor '%s' with zero point %d (TFLM requires 0)" % (t.name, t.zero_point))
+    if out.dtype in ("int8", "int16"):
         _multiplier(op)
 
 
@@ -32,7 +39,7 @@ def prepare(op, context):
     multiplier = _multiplier(op)
     transforms = [binary.transform(t.zero_point) for t in (x1, x2)]
     lo, hi = activation_bounds(op, activation, op.outputs[0])
-    return binary.int8_step(op, context, transforms, multiplier, lo, hi, _BINARY_PRODUCT)
+    return binary.quantized_step(op, context, transforms, multiplier, lo, hi, _BINARY_PRODUCT)
 
 
 def _multiplier(op):
@@ -44,7 +51,8 @@ def _multiplier(op):
 
 
 def _largest_offset(t):
-    return max(127 - t.zero_point, t.zero_point + 128)
+    low, high = INT_RANGES[t.dtype]
+    return max(high - t.zero_point, t.zero_point - low)
 
 
 def _product(a, b):

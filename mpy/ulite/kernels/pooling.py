@@ -1,19 +1,20 @@
 """AVERAGE_POOL_2D and MAX_POOL_2D (TFLM pooling_common.cc, reference/integer_ops/pooling.h).
 
-int8 and float32; filter size, strides, SAME/VALID padding, fused activations. Only taps
-inside the input count: the int8 average divides the sum of in-bounds values by their
-number, rounding half away from zero (C division), then clamps. Input and output must
-share zero point and scale (within 1e-6, compared exactly in double as TFLM does).
+int8, int16 and float32; filter size, strides, SAME/VALID padding, fused activations.
+Only taps inside the input count: the integer average divides the sum of in-bounds values
+by their number, rounding half away from zero (C division), then clamps. Input and output
+must share zero point and scale (within 1e-6, compared exactly in double as TFLM does).
 """
 
 import array
 
 from .. import quant
-from ..tensor import INT32_MAX
+from ..tensor import INT32_MAX, INT_RANGES
 from ..views import float32_view
 from . import padding
 from .common import (
     activation_bounds,
+    aligned,
     arity,
     const,
     io_types,
@@ -75,7 +76,7 @@ def _geometry(op):
             op,
             "output pixel (%d, %d) has no input in its window" % (oy, ox),
         )
-    geo = [0] * _POOL_FIELDS  # the int8 clamp, POOL_LO and POOL_HI, is _int8_geometry's
+    geo = [0] * _POOL_FIELDS  # the integer clamp, POOL_LO and POOL_HI, is _quantized_geometry's
     geo[_POOL_IN_H] = in_h
     geo[_POOL_IN_W] = in_w
     geo[_POOL_CHANNELS] = channels
@@ -104,25 +105,25 @@ def _same_scale(a_bits, b_bits):
 def check(op, requests):
     arity(op, 1, 1)
     types = io_types(op)
-    if types not in ("int8->int8", "float32->float32"):
+    if types not in ("int8->int8", "int16->int16", "float32->float32"):
         unsupported(types)
     geo = _geometry(op)
-    if types == "int8->int8":
+    if types != "float32->float32":
         rows = min(geo[_POOL_FILTER_H], geo[_POOL_IN_H])
         taps = rows * min(geo[_POOL_FILTER_W], geo[_POOL_IN_W])
-        if 128 * taps > INT32_MAX:
+        if -INT_RANGES[op.inputs[0].dtype][0] * taps > INT32_MAX:
             unsupported("a %d-tap window's int32 sum could overflow" % taps)
-        x, out = quantized(op, op.inputs[0]), quantized(op, op.outputs[0])
+        x, out = quantized(op, aligned(op.inputs[0])), quantized(op, op.outputs[0])
         require(
             x.zero_point == out.zero_point and _same_scale(x.scale_bits(), out.scale_bits()),
             op,
             "input and output quantization differ (scale %g/%g, zero point %d/%d)"
             % (x.scale, out.scale, x.zero_point, out.zero_point),
         )
-        requests.ints(_int8_geometry(op))
+        requests.ints(_quantized_geometry(op))
 
 
-def _int8_geometry(op):
+def _quantized_geometry(op):
     geo = _geometry(op)
     activation = op.option(_OPTIONS, 5, "b", 0)
     geo[_POOL_LO], geo[_POOL_HI] = activation_bounds(op, activation, op.outputs[0])
@@ -136,8 +137,12 @@ def prepare(op, context):
         views = (float32_view(out.data), float32_view(x.data), _geometry(op), average)
         activation = op.option(_OPTIONS, 5, "b", 0)
         return _run_float, views + float_limits(activation) + (array.array("f", (0.0,)),)
-    loop = context.loops.average_pool_int8 if average else context.loops.max_pool_int8
-    return loop, (out.data, x.data, keep_ints(context, _int8_geometry(op)))
+    loops = context.loops
+    if out.dtype == "int16":
+        loop = loops.average_pool_int16 if average else loops.max_pool_int16
+    else:
+        loop = loops.average_pool_int8 if average else loops.max_pool_int8
+    return loop, (out.data, x.data, keep_ints(context, _quantized_geometry(op)))
 
 
 def _run_float(args):

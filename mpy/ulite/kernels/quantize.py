@@ -1,8 +1,10 @@
 """QUANTIZE and DEQUANTIZE (TFLM quantize_common.cc, dequantize.cc, reference/requantize.h).
 
 - float32 -> int8/int16: q = clamp(round_half_away(float32(x / scale)) + zp).
-- int8/int16 -> int8/int16/int32: MBQM(x - zp_in, M, shift) + zp_out with
-  (M, shift) = QuantizeMultiplier(in_scale / out_scale), clamped.
+- int8/int16 -> int8/int16/int32, int32 -> int8/int16: MBQM(x - zp_in, M, shift) + zp_out
+  with (M, shift) = QuantizeMultiplier(in_scale / out_scale), clamped. TFLM computes it in
+  int32, so ulite refuses scale ratios and zero points for which some input would leave
+  int32 on the way (the shifted difference, or the result plus the output zero point).
 - DEQUANTIZE int8/int16/uint8 -> float32: float32(scale * (x - zp)).
 The float arithmetic is ulite/affine.py's (Tensor.set_floats and .floats share it).
 """
@@ -13,8 +15,8 @@ from .. import affine, quant
 from ..tensor import INT32_MAX, INT32_MIN, INT_RANGES
 from ..views import float32_view
 from .common import (
+    aligned,
     arity,
-    check_accumulator,
     const,
     io_types,
     quantized,
@@ -24,7 +26,18 @@ from .common import (
     unsupported,
 )
 
-_QUANTIZE_TYPES = ("float32->int8", "float32->int16", "int8->int8", "int8->int16", "int8->int32", "int16->int8", "int16->int16", "int16->int32")
+_QUANTIZE_TYPES = (
+    "float32->int8",
+    "float32->int16",
+    "int8->int8",
+    "int8->int16",
+    "int8->int32",
+    "int16->int8",
+    "int16->int16",
+    "int16->int32",
+    "int32->int8",
+    "int32->int16",
+)
 _DEQUANTIZE_TYPES = ("int8->float32", "int16->float32", "uint8->float32")
 _DEQUANTIZE = const(6)  # builtin operator code (QUANTIZE is the other)
 
@@ -36,7 +49,9 @@ def check(op, requests):
         unsupported(types)
     x, out = op.inputs[0], op.outputs[0]
     require(x.size == out.size, op, "input %s and output %s differ in size" % (x.shape, out.shape))
+    aligned(x)
     if x.dtype != "float32" and out.dtype != "float32":
+        _requant_multiplier(op)
         requests.persistent(requant_bytes(1))
 
 
@@ -55,23 +70,30 @@ def prepare(op, context):
         fmt = affine.FORMATS[out.dtype]
         args = (float32_view(x.data), out.data, fmt, out.itemsize, x.size, scale, out.zero_point, lo, hi)
         return affine.quantize, args
-    quantized(op, x)
-    multiplier, shift = quant.ratio_multiplier(x.scale_bits(), out.scale_bits())
-    # requantize needs (x - zp) << shift, and its product plus the output zero point, in
-    # int32; TFLM's arithmetic wraps there, so refuse rather than give other numbers.
-    x_lo, x_hi = INT_RANGES[x.dtype]
-    top = ((x_hi - x.zero_point) << max(shift, 0)) + max(out.zero_point, 0)
-    bottom = ((x_lo - x.zero_point) << max(shift, 0)) + min(out.zero_point, 0)
-    if top > INT32_MAX or bottom < INT32_MIN:
-        unsupported(
-            "%s -> %s scale ratio needs a left shift of %d: (input - zero point) << %d "
-            "plus the output zero point overflows int32" % (x.dtype, out.dtype, shift, shift)
-        )
+    multiplier, shift = _requant_multiplier(op)
     rq = requant_params(context.persistent, [(multiplier, shift)], out, lo, hi)
     acc = context.acc
     loops = (context.loops.widen, context.loops.requantize)
     args = (loops, x.data, x.itemsize, -x.zero_point, out.data, x.size, acc, len(acc) // 4)
     return _requantize, args + (rq,)
+
+
+def _requant_multiplier(op):
+    """(M, shift) of an integer -> integer QUANTIZE, refusing what leaves int32 in TFLM."""
+    x, out = quantized(op, op.inputs[0]), quantized(op, op.outputs[0])
+    multiplier, shift = quant.ratio_multiplier(x.scale_bits(), out.scale_bits())
+    # MBQM never decreases as its input grows: the ends of the input range bound it all
+    for end in INT_RANGES[x.dtype]:
+        d = end - x.zero_point
+        shifted = d << max(shift, 0)
+        result = quant.mbqm(d, multiplier, shift) + out.zero_point
+        if not (INT32_MIN <= shifted <= INT32_MAX and INT32_MIN <= result <= INT32_MAX):
+            unsupported(
+                "%s -> %s scale ratio 2**%d with zero points %d, %d: (input - zero point) << %d"
+                " or its requantized value plus the output zero point overflows int32"
+                % (x.dtype, out.dtype, shift, x.zero_point, out.zero_point, max(shift, 0))
+            )
+    return multiplier, shift
 
 
 def _requantize(args):

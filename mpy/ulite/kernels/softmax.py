@@ -3,6 +3,12 @@
 int8 input uses gemmlowp's fixed-point exp and reciprocal (not a lookup table), expressed
 as fxp_ops programs. Per row: d = x - max(x); e = exp(d * beta * scale) in Q0.31 (0 where
 d < diff_min); sum of e in Q12.19; out = e * (1 / sum) rounded to the output type.
+
+int16 input (TFLM's SoftmaxInt16, int16 output): d = x - max(x) is rescaled by
+QuantizeMultiplier((double)s_in * (double)beta / (10.0 / 65535.0)) so [-65535, 0] spans
+[-10, 0], and TFLM's two 513-entry tables (ulite/softmax_luts.py) give exp and 1 / sum;
+the loops' softmax_int16 runs it. Zero points 0 and an output scale within 0.1% of
+2**-15, as TFLM requires.
 """
 
 import array
@@ -13,23 +19,42 @@ from .. import fxp_ops as fx
 from .. import quant
 from ..tensor import INT32_MAX
 from ..views import float32_view
-from .common import arity, io_types, quantized, require, unsupported
+from .common import (
+    aligned,
+    arity,
+    check_accumulator,
+    io_types,
+    quantized,
+    requant_bytes,
+    requant_params,
+    require,
+    unsupported,
+)
 
 _OPTIONS = "SoftmaxOptions"
 _ONE_256_BITS = 0x3B800000  # 1/256 as float32
 _EXPONENT_REG = 14
 _SCALE_REG = 15
 _MAX_DEPTH = 4095  # the Q12.19 sum of exps stays below 2**31
+_MAX_INT16_DEPTH = 65536  # int16: the sum of exps (each below 2**15) stays below 2**31
+_INT16_DIFF = 65535  # |x - max(x)|, which TFLM shifts left in int32
+_ONE_THOUSANDTH_BITS = 0x3A83126F  # 0.001f
 
 
 def check(op, requests):
     arity(op, 1, 1)
     types = io_types(op)
-    if types not in ("int8->int8", "int8->int16", "float32->float32"):
+    if types not in ("int8->int8", "int8->int16", "int16->int16", "float32->float32"):
         unsupported(types)
     x, out = op.inputs[0], op.outputs[0]
     require(len(x.shape) >= 1 and x.shape == out.shape, op, "input %s and output %s differ" % (x.shape, out.shape))
-    if out.dtype != "float32":
+    if x.dtype == "int16":
+        aligned(x)
+        if x.shape[-1] > _MAX_INT16_DEPTH:
+            unsupported("int16 softmax over %d classes (at most %d)" % (x.shape[-1], _MAX_INT16_DEPTH))
+        _int16_multiplier(op)
+        requests.persistent(requant_bytes(1))
+    elif out.dtype != "float32":
         depth = x.shape[-1]
         if depth > _MAX_DEPTH:
             unsupported("int8 softmax over %d classes (at most %d)" % (depth, _MAX_DEPTH))
@@ -46,13 +71,15 @@ def prepare(op, context):
         return _run_float, (float32_view(x.data), float32_view(out.data), rows, depth, beta)
     quantized(op, x)
     quantized(op, out)
+    if x.dtype == "int16":
+        return _int16_step(op, context, rows, depth)
     if out.dtype == "int8":
         require(out.zero_point == -128, op, "int8 output zero point must be -128")
         require(out.scale_bits() == _ONE_256_BITS, op, "int8 output scale must be exactly 1/256")
         out_min, out_max = -128, 127
     else:
         require(out.zero_point == -32768, op, "int16 output zero point must be -32768")
-        require(abs(out.scale - 1 / 65536) <= 0.001 / 65536, op, "int16 output scale must be 1/65536")
+        require(_near_power_of_two(out.scale_bits(), -16), op, "int16 output scale must be 1/65536")
         out_min, out_max = -32768, 32767
     real = quant.from_float32_bits(beta_bits, "softmax beta").mul(quant.from_float32_bits(x.scale_bits()))
     real = real.scaled(26)
@@ -72,6 +99,43 @@ def prepare(op, context):
     loops = (loops.diff_from_max_int8, loops.fxp_map, loops.sum_int32, loops.narrow)
     args = (loops, x.data, out.data, rows, depth, out.itemsize, out_min, out_max)
     return _run_int8, args + (programs, consts, regs, d, e, total, headroom)
+
+
+def _int16_multiplier(op):
+    """TFLM's int16 input rescale (M, shift), checked as prepare uses it."""
+    x, out = quantized(op, op.inputs[0]), quantized(op, op.outputs[0])
+    for t in (x, out):
+        if t.zero_point:
+            unsupported("int16 tensor '%s' with zero point %d (TFLM requires 0)" % (t.name, t.zero_point))
+    if not _near_power_of_two(out.scale_bits(), -15):
+        unsupported("int16 output scale %g (TFLM requires 1/32768)" % out.scale)
+    beta = quant.from_float32_bits(op.option(_OPTIONS, 0, "I", 0), "softmax beta")
+    real = quant.from_float32_bits(x.scale_bits()).mul(beta)
+    int16_range = quant.divide(quant.Exact(10, 0), quant.Exact(65535, 0), quant.DOUBLE)  # 10.0 / 65535.0
+    multiplier = quant.quantize_multiplier(quant.divide(real, int16_range, quant.DOUBLE))
+    check_accumulator(op, _INT16_DIFF, [multiplier])
+    return multiplier
+
+
+def _int16_step(op, context, rows, depth):
+    """(fn, args) of the loops' softmax_int16 (args in layouts.softmax SOFTMAX16_ARG_ order)."""
+    from .. import softmax_luts
+
+    x, out = op.inputs[0], op.outputs[0]
+    rq = requant_params(context.persistent, [_int16_multiplier(op)], out, -32768, 32767, zero_point=32767)
+    acc = context.acc
+    args = (x.data, out.data, rows, depth, acc, len(acc) // 4, rq)
+    return context.loops.softmax_int16, args + (softmax_luts.EXP, softmax_luts.ONE_OVER_ONE_PLUS_X)
+
+
+def _near_power_of_two(bits, power):
+    """TFLM's TF_LITE_ENSURE_NEAR(scale, 2**power, 0.001f * 2**power) in float32, exactly:
+    |scale - 2**power| (exact in float32 this close) <= 0.001f * 2**power."""
+    scale = quant.from_float32_bits(bits)
+    tolerance = quant.from_float32_bits(_ONE_THOUSANDTH_BITS).scaled(power)
+    e = min(scale.e, power, tolerance.e)
+    distance = abs((scale.m << (scale.e - e)) - (1 << (power - e)))
+    return distance <= tolerance.m << (tolerance.e - e)
 
 
 def _programs(multiplier, left_shift, diff_min):

@@ -1,5 +1,6 @@
-"""ADD, SUB, MUL, MAXIMUM and MINIMUM: the arguments of the loops' binary_int8, the
-per-input transforms, how the two values combine, and the broadcast dims."""
+"""ADD, SUB, MUL, MAXIMUM and MINIMUM: the arguments of the loops' binary_int8 and
+binary_int16 (int8 or int16 inputs, the same fields), the per-input transforms, how the
+two values combine, and the broadcast dims."""
 
 from . import const
 
@@ -17,18 +18,19 @@ BINARY_ARG_RQ = const(10)  # layouts.requant
 BINARY_ARG_MODE = const(11)  # one of the BINARY_ modes below
 BINARY_ARGS = const(12)
 
-# how binary_int8 combines d1 and d2 (each input minus its zero point, transformed)
+# how the loops combine d1 and d2 (each input minus its zero point, transformed)
 BINARY_SUM = const(0)  # rescaled, then added (ADD, SUB)
 BINARY_PRODUCT = const(1)  # MUL
 BINARY_MAXIMUM = const(2)
 BINARY_MINIMUM = const(3)
 
 # an input's transform: d = x - zero point; sums rescale it as TFLM does,
-# RDBPOT(SRDHM(d << 20, multiplier), right shift), negated for SUB's second input
+# RDBPOT(SRDHM(d << left shift, multiplier), right shift), negated for SUB's second input;
+# the left shift is 20 for int8 inputs, 15 for int16 (TFLM's ADD and SUB)
 TRANSFORM_ZERO_POINT = const(0)
 TRANSFORM_NEGATE = const(1)
-TRANSFORM_MULTIPLIER_HIGH = const(2)  # multiplier >> 11
-TRANSFORM_MULTIPLIER_LOW = const(3)  # multiplier & 0x7FF
+TRANSFORM_MULTIPLIER_HIGH = const(2)  # multiplier >> (31 - left shift)
+TRANSFORM_MULTIPLIER_LOW = const(3)  # the multiplier's low 31 - left shift bits
 TRANSFORM_RIGHT_SHIFT = const(4)
 TRANSFORM_FIELDS = const(5)
 

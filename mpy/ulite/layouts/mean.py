@@ -1,5 +1,5 @@
-"""MEAN: the geometry the loops' mean_int8 (and the float loop) walk, and mean_int8's
-arguments.
+"""MEAN: the geometry the loops' mean_int8 and mean_int16 (and the float loop) walk, and
+their arguments.
 
 Three kept loops (one output each, in order) over the input with MEAN_KEPT_COUNTS[k]
 iterations and MEAN_KEPT_STRIDES[k] element strides, around three reduced loops (summed),
@@ -8,7 +8,7 @@ outermost first; groups a model does not need have count 1."""
 from . import const
 
 MEAN_GROUPS = const(3)
-MEAN_OFFSET = const(0)  # int8: -(input zero point + 128) * reduced count; float: unused
+MEAN_OFFSET = const(0)  # (type's minimum - input zero point) * reduced count; float: unused
 MEAN_KEPT_COUNTS = const(1)  # MEAN_GROUPS values from here
 MEAN_KEPT_STRIDES = const(MEAN_KEPT_COUNTS + MEAN_GROUPS)
 MEAN_REDUCED_COUNTS = const(MEAN_KEPT_STRIDES + MEAN_GROUPS)

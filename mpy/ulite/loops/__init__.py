@@ -59,6 +59,14 @@ FUNCTIONS = (
     "spectral_subtraction_uint32",
     "pcan_uint32",
     "filter_bank_log_uint32",
+    # int16: int16 activations (each backend's int16.py)
+    "binary_int16",
+    "leaky_relu_int16",
+    "logistic_tanh_int16",
+    "softmax_int16",
+    "average_pool_int16",
+    "max_pool_int16",
+    "mean_int16",
 )
 ARM_ARCHS = (4, 5, 6, 7, 8)  # armv6m, armv7m, armv7em, armv7emsp, armv7emdp (py/persistentcode.h)
 _CANNOT = "loops=%r needs %s: leave loops unset for the fastest loops this port runs"

@@ -41,6 +41,13 @@ FAMILIES = {
     "spectral_subtraction_uint32": "plain.signal",
     "pcan_uint32": "plain.signal",
     "filter_bank_log_uint32": "plain.signal",
+    "binary_int16": "plain.int16",
+    "leaky_relu_int16": "plain.int16",
+    "logistic_tanh_int16": "plain.int16",
+    "softmax_int16": "plain.int16",
+    "average_pool_int16": "plain.int16",
+    "max_pool_int16": "plain.int16",
+    "mean_int16": "plain.int16",
 }
 
 

@@ -18,7 +18,7 @@ def _s8(v):
     return (v ^ 0x80) - 0x80
 
 
-_STORE = {1: "<b", 2: "<h", 4: "<i"}
+_FORMATS = {1: "<b", 2: "<h", 4: "<i"}  # struct formats of signed ints, by size
 
 
 def requantize(acc, out, out_start, count, rq, first_channel):
@@ -32,7 +32,7 @@ def requantize(acc, out, out_start, count, rq, first_channel):
         if itemsize == 1:
             out[out_start + i] = v & 0xFF
         else:
-            struct.pack_into(_STORE[itemsize], out, (out_start + i) * itemsize, v)
+            struct.pack_into(_FORMATS[itemsize], out, (out_start + i) * itemsize, v)
         c += 1
         if c == channels:
             c = 0
@@ -56,6 +56,14 @@ def fully_connected_int8(args):
 
 
 def binary_int8(args):
+    _binary(args, _s8_at, 20)
+
+
+def _s8_at(buf, i):
+    return (buf[i] ^ 0x80) - 0x80
+
+
+def _binary(args, value_at, left_shift):
     out, x1, x2, r1, r2, dims, st1, st2, acc_buf, chunk, rq, mode = args
     acc = _i32(acc_buf)
     zp1 = r1[binary_layout.TRANSFORM_ZERO_POINT]
@@ -63,10 +71,10 @@ def binary_int8(args):
     fill = 0
     done = 0
     for p, q in walk(dims, st1, st2):
-        a = _s8(x1[p]) - zp1
-        b = _s8(x2[q]) - zp2
+        a = value_at(x1, p) - zp1
+        b = value_at(x2, q) - zp2
         if mode == binary_layout.BINARY_SUM:
-            v = _rescale(a, r1) + _rescale(b, r2)
+            v = _rescale(a, r1, left_shift) + _rescale(b, r2, left_shift)
         elif mode == binary_layout.BINARY_PRODUCT:
             v = a * b
         elif mode == binary_layout.BINARY_MAXIMUM:
@@ -83,15 +91,15 @@ def binary_int8(args):
         requantize(acc_buf, out, done, fill, rq, 0)
 
 
-def _rescale(d, transform):
+def _rescale(d, transform, left_shift):
     _, negate, high, low, right = transform  # layouts.binary TRANSFORM_ fields
-    v = rdbpot(srdhm(d << 20, (high << 11) | low), right)
+    v = rdbpot(srdhm(d << left_shift, (high << (31 - left_shift)) | low), right)
     return -v if negate else v
 
 
 def widen(src, start, count, itemsize, offset, dst):
     d32 = _i32(dst)
-    fmt = "<b" if itemsize == 1 else "<h"
+    fmt = _FORMATS[itemsize]
     for i in range(count):
         d32[i] = struct.unpack_from(fmt, src, (start + i) * itemsize)[0] + offset
 
@@ -119,7 +127,7 @@ def narrow(src, count, out, start, itemsize, offset, lo, hi):
     s32 = _i32(src)
     for i in range(count):
         v = s32[i] + offset
-        struct.pack_into(_STORE[itemsize], out, (start + i) * itemsize, lo if v < lo else hi if v > hi else v)
+        struct.pack_into(_FORMATS[itemsize], out, (start + i) * itemsize, lo if v < lo else hi if v > hi else v)
 
 
 def _clz(a):

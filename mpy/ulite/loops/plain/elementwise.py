@@ -1,5 +1,4 @@
-"""Elementwise loops for one-input int8 ops (activations), plain Python."""
-
+"""Elementwise loops of the one-input int8 ops (activations) as a table, plain Python."""
 
 def lookup_int8(args):
     x, out, count, table = args

@@ -1,12 +1,16 @@
 """Pooling loops in plain Python: the twins of viper's pool (same arguments and results)."""
 
+import struct
+
 from ...layouts import pool as layout
 from ...views import int32_view as _i32
+from .core import _FORMATS
 
 
-def _pool(args, average):
+def _pool(args, average, itemsize):
     out, x, geo = args
     geo = _i32(geo)
+    fmt = _FORMATS[itemsize]
     in_h, in_w = geo[layout.POOL_IN_H], geo[layout.POOL_IN_W]
     channels = geo[layout.POOL_CHANNELS]
     out_h, out_w = geo[layout.POOL_OUT_H], geo[layout.POOL_OUT_W]
@@ -22,7 +26,7 @@ def _pool(args, average):
         cols = range(max(x0, 0), min(x0 + fw, in_w))
         for c in range(channels):
             values = [
-                (x[((batch * in_h + iy) * in_w + ix) * channels + c] ^ 0x80) - 0x80
+                struct.unpack_from(fmt, x, (((batch * in_h + iy) * in_w + ix) * channels + c) * itemsize)[0]
                 for iy in rows
                 for ix in cols
             ]
@@ -32,12 +36,12 @@ def _pool(args, average):
                 v = (total + n // 2) // n if total > 0 else -((n // 2 - total) // n)
             else:
                 v = max(values)
-            out[pixel * channels + c] = max(lo, min(hi, v)) & 0xFF
+            struct.pack_into(fmt, out, (pixel * channels + c) * itemsize, max(lo, min(hi, v)))
 
 
 def average_pool_int8(args):
-    _pool(args, True)
+    _pool(args, True, 1)
 
 
 def max_pool_int8(args):
-    _pool(args, False)
+    _pool(args, False, 1)

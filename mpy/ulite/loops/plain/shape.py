@@ -51,6 +51,11 @@ def fill(dst, nbytes, value, itemsize):
 
 
 def mean_int8(args):
+    _mean(args, lambda x, p: x[p] ^ 0x80)
+
+
+def _mean(args, unsigned_at):
+    """unsigned_at(x, p): element p read as x + 2**(bits - 1), an unsigned value."""
     out, x, geo, acc_buf, chunk, rq = args
     groups = mean_layout.MEAN_GROUPS
     offset = geo[mean_layout.MEAN_OFFSET]
@@ -70,7 +75,7 @@ def mean_int8(args):
                     for j1 in range(r1):
                         p = base + j0 * rs0 + j1 * rs1
                         for _ in range(r2):
-                            s += x[p] ^ 0x80
+                            s += unsigned_at(x, p)
                             p += rs2
                 acc[fill_count] = s
                 fill_count += 1

@@ -14,9 +14,8 @@ from ...quant import mbqm64_reduced, wrap
 from ...views import int16_view, int64_view
 from ...views import int32_view as _i32
 from .conv import _s8, conv_windows, depthwise_windows
-from .core import requantize
+from .core import _FORMATS, requantize
 
-_STORE = {1: "<b", 2: "<h", 4: "<i"}
 _U = 32768  # u = x + _U
 
 
@@ -35,7 +34,7 @@ def requantize_wide(acc, out, out_start, count, rq, first_channel):
     for i in range(count):
         v = wrap(mbqm64_reduced(wide[i], reduced[c], tables[4 * channels + c]) + zp, 32)
         v = lo if v < lo else hi if v > hi else v
-        struct.pack_into(_STORE[itemsize], out, (out_start + i) * itemsize, v)
+        struct.pack_into(_FORMATS[itemsize], out, (out_start + i) * itemsize, v)
         c += 1
         if c == channels:
             c = 0

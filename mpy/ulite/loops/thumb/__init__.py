@@ -44,6 +44,13 @@ FAMILIES = {
     "spectral_subtraction_uint32": "viper.signal",
     "pcan_uint32": "viper.signal",
     "filter_bank_log_uint32": "viper.signal",
+    "binary_int16": "viper.int16",
+    "leaky_relu_int16": "viper.int16",
+    "logistic_tanh_int16": "viper.int16",
+    "softmax_int16": "viper.int16",
+    "average_pool_int16": "viper.int16",
+    "max_pool_int16": "viper.int16",
+    "mean_int16": "viper.int16",
 }
 
 

@@ -29,15 +29,21 @@ _HALF_SUM_ONE = const(18)
 
 @micropython.viper
 def widen(src, start: int, count: int, itemsize: int, offset: int, dst):
-    """dst[i] = src[start + i] + offset as int32, for int8 (itemsize 1) or int16 sources."""
+    """dst[i] = src[start + i] + offset as int32, for int8 (itemsize 1), int16 or int32
+    sources (the caller keeps the sum inside int32)."""
     s8 = ptr8(src)
     s16 = ptr16(src)
+    s32 = ptr32(src)
     d32 = ptr32(dst)
+    k31 = 31
+    sign = 1 << k31
     for i in range(count):
         if itemsize == 1:
             v = (int(s8[start + i]) ^ 0x80) - 0x80
-        else:
+        elif itemsize == 2:
             v = (int(s16[start + i]) ^ 0x8000) - 0x8000
+        else:
+            v = (s32[start + i] ^ sign) - sign
         d32[i] = v + offset
 
 

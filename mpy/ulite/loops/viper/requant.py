@@ -38,9 +38,9 @@ def requantize(acc: ptr32, out: ptr8, x: int, count: int, rq, first_channel: int
     Multipliers are in [0, 2**31), so ptr32 reads them as positive on every word size. With
     lo >= zp (a fused ReLU), an accumulator <= 0 gives MBQM <= 0 and so the output lo: no
     multiply needed. The three parameters viper keeps in registers walk the arrays.
-    Callers keep x << max(shift, 0) and that plus zp inside int32 for every accumulator x
-    (MBQM moves no value away from zero), so every intermediate fits int32; prepare
-    checks it and tests/test_viper_int32.py proves it on the edge values.
+    Callers keep x << max(shift, 0), and MBQM(x) + zp, inside int32 for every accumulator
+    x, so every intermediate fits int32; prepare checks it and tests/test_viper_int32.py
+    proves it on the edge values.
     """
     itemsize = int(rq[_RQ_ITEMSIZE])
     out = ptr8(int(out) + x * itemsize)
