@@ -19,6 +19,8 @@ BENCH_MODELS := $(addprefix $(CORPUS)/models/,$(addsuffix .tflite,person_detect 
 	kws_ref_model ic_resnet8_int8 micro_speech_quantized ad01_int8 simple_add hello_world_int8 \
 	hello_world_float)) tests/suite_16x8/conv_dw_pw_16x8.tflite tests/suite_16x8/audio_1d_16x8.tflite \
 	tests/suite_16x8/encoder_decoder_16x8.tflite
+STARTUP_MODELS := $(addprefix $(CORPUS)/models/,$(addsuffix .tflite,person_detect vww_96_int8 \
+	kws_ref_model ic_resnet8_int8 hello_world_int8))
 
 .PHONY: demo test test-slow hil fuzz bench qemu
 
@@ -70,3 +72,4 @@ bench: $(READY) qemu
 	$(BIN)/python -m host_tools bench --runtime-heap boards/runtime_heap.json
 	$(BIN)/python -m host_tools bench $(BENCH_MODELS) --markdown BENCHMARKS.md
 	$(BIN)/python -m host_tools bench --board rp2040 --per-op $(BENCH_MODELS) --markdown BENCHMARKS.md
+	$(BIN)/python -m host_tools bench --startup $(STARTUP_MODELS) --markdown BENCHMARKS.md

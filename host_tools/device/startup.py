@@ -54,7 +54,7 @@ def _ul_construct_raw(tflite, arena_bytes):
     start = time.ticks_us()
     try:
         interp = ulite.Interpreter(raw, arena=arena)
-    except ulite.ArenaError as e:
+    except (ulite.ArenaError, MemoryError) as e:
         return {"construct_raw": None, "import_ulite_raw": imported, "raw_error": str(e)}
     spent = _ul_since(start)
     return {"construct_raw": spent, "import_ulite_raw": imported, "raw_precomputed": interp.precomputed is True}
@@ -105,7 +105,10 @@ def _ul_fits(name, free):
     module = __import__(name)
     _ul_unload()
     gc.collect()
-    keep = bytearray(free)  # the caller keeps `free` within the heap left (_ul_available)
+    try:
+        keep = bytearray(free)  # _ul_available measured it after another boot: may not fit now
+    except MemoryError:
+        return False
     ballast = []
     size = 4096
     while size >= 16:
