@@ -1,5 +1,6 @@
 """`mpremote mip install` of the runtime from package.json, on a fresh virtual board."""
 
+import pytest
 from conftest import golden_cases, model_path
 
 from host_tools import vboards
@@ -8,6 +9,7 @@ from host_tools.paths import ROOT
 from .test_vboard import mpremote
 
 
+@pytest.mark.slow  # 30-45 s: mip copies the whole runtime over the REPL; make test-slow runs it
 def test_mip_installs_a_working_runtime():
     ((inputs, expected),) = golden_cases("hello_world_int8")[:1]
     with vboards.started("rp2040") as port:
