@@ -487,6 +487,32 @@ def _signal_filter_bank_log(mb, rng, name, x, shape, dtype):
     return y, shape, "int16"
 
 
+def _svdf(mb, rng, name, x, shape, dtype):
+    """SVDF over x as [batches, features]: int8 with an int16 state (zero point 0), or
+    float32."""
+    size = math.prod(shape)
+    batches = shape[0] if len(shape) > 1 and shape[0] else 1
+    input_size = size // batches
+    x = _reshape_to(mb, rng, x, dtype, (batches, input_size))
+    rank, units, memory = rng.randint(1, 2), rng.randint(1, 6), rng.randint(1, 5)
+    filters = rank * units
+    if dtype == "float32":
+        wq = sq = bq = {}
+        time_dtype, bias_dtype = "float32", "float32"
+    else:
+        wq, sq = {"scale": 0.01, "zero_point": 0}, {"scale": 0.002, "zero_point": 0}
+        bq = {"scale": 0.002 * 0.001, "zero_point": 0}
+        time_dtype, bias_dtype = "int16", "int32"
+    wf = _const(mb, rng, (filters, input_size), dtype, **wq)
+    wt = _const(mb, rng, (filters, memory), time_dtype, **({"scale": 0.001, "zero_point": 0} if wq else {}))
+    bias = _const(mb, rng, (units,), bias_dtype, **bq)
+    state = mb.tensor((batches, memory * filters), time_dtype, variable=True, **sq)
+    y = mb.tensor((batches, units), dtype, **_quant(rng, dtype))
+    activation = rng.choice(ACTIVATIONS)
+    mb.op(name, [x, wf, wt, bias, state], [y], "SVDFOptions", rank=rank, fused_activation_function=activation)
+    return y, (batches, units), dtype
+
+
 SIGNAL_INPUTS = ("int8", "int16", "int32", "uint32", "float32")
 # makers whose output dtype is not their input's (every_kernel's chains leave them out)
 CONVERTERS = {"QUANTIZE", "DEQUANTIZE", "SOFTMAX", "CAST", "SignalEnergy", "SignalFilterBank",
@@ -498,6 +524,7 @@ MAKERS = {
     "FULLY_CONNECTED": (_fully_connected, INT8_FLOAT),
     "ADD": (_binary, INT8_FLOAT),
     "SUB": (_binary, INT8_FLOAT),
+    "SVDF": (_svdf, INT8_FLOAT),
     "MUL": (_binary, INT8_FLOAT),
     "MAXIMUM": (_binary, INT8_FLOAT),
     "MINIMUM": (_binary, INT8_FLOAT),

@@ -20,6 +20,7 @@ OPTIONS_TYPES = {
     "Conv2DOptions": 1,
     "DepthwiseConv2DOptions": 2,
     "Pool2DOptions": 5,
+    "SVDFOptions": 6,
     "FullyConnectedOptions": 8,
     "SoftmaxOptions": 9,
     "ConcatenationOptions": 10,

@@ -50,6 +50,7 @@ KERNELS = {
     21: "relu",  # RELU6
     22: "reshape",  # RESHAPE
     25: "softmax",  # SOFTMAX
+    27: "svdf",  # SVDF
     28: "logistic_tanh",  # TANH
     34: "pad",  # PAD
     39: "transpose",  # TRANSPOSE

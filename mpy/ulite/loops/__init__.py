@@ -53,9 +53,13 @@ FUNCTIONS = (
     "spectral_subtraction_uint32",
     "pcan_uint32",
     "filter_bank_log_uint32",
+    # recurrent: SVDF
+    "svdf_int8",
+    "svdf_float32",
 )
 # Families a backend loads on first use, for the models that run them: their native code
-# costs a board RAM (the Signal loops and the integer ones, 30 KB on the ARM board).
+# costs a board RAM (the Signal loops and the integer ones, 30 KB on the ARM board; the
+# recurrent ops').
 LAZY = {
     "cast_integer": "integer",
     "binary_int32": "integer",
@@ -68,6 +72,8 @@ LAZY = {
     "spectral_subtraction_uint32": "signal",
     "pcan_uint32": "signal",
     "filter_bank_log_uint32": "signal",
+    "svdf_int8": "recurrent",
+    "svdf_float32": "recurrent",
 }
 ARM_ARCHS = (4, 5, 6, 7, 8)  # armv6m, armv7m, armv7em, armv7emsp, armv7emdp (py/persistentcode.h)
 

@@ -1,0 +1,104 @@
+"""The recurrent ops against TFLM: SVDF models built here (int8 with an int16 or int8
+state, float32; ranks 1 and 2, batches 1 and 2, every fused activation TFLM applies),
+invoked step after step on one interpreter with a reset() between, and keyword_scrambled
+(seven SVDFs) with every op's output made a model output, on every port."""
+
+import flatbuffers
+import numpy as np
+import pytest
+from conftest import golden_cases, model_path
+from oracle import run_tflm_steps, run_ulite_steps
+from recurrent_models import SVDF_ACTIVATIONS, svdf_steps
+from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
+
+from host_tools.infer import infer_cases
+
+RESET_BEFORE = (4,)
+
+
+def svdf_jobs(rng, repeats=1):
+    """Each variant `repeats` times, with random sizes: (model, steps, reset_before)."""
+    jobs = []
+    for _ in range(repeats):
+        for batches in (1, 2):
+            for rank in (1, 2):
+                jobs.append(svdf_steps(rng, "int8", batches, rank, reset_before=RESET_BEFORE))
+                activation = str(rng.choice(SVDF_ACTIVATIONS))
+                jobs.append(svdf_steps(rng, "float32", batches, rank, activation=activation, reset_before=RESET_BEFORE))
+        jobs.append(svdf_steps(rng, "int8", 2, 2, state_dtype="int8", reset_before=RESET_BEFORE))
+    return jobs
+
+
+def every_output(model):
+    """`model` with every op's output also a model output (the oracle then sees them all)."""
+    graph_model = schema.ModelT.InitFromPackedBuf(model, 0)
+    graph = graph_model.subgraphs[0]
+    graph.outputs = list(graph.outputs) + [op.outputs[0] for op in graph.operators]
+    builder = flatbuffers.Builder(1024)
+    builder.Finish(graph_model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
+
+
+def keyword_steps(rng, count=10):
+    model = every_output(model_path("keyword_scrambled").read_bytes())
+    steps = [[rng.integers(-4000, 4000, (1, 96), dtype=np.int16)] for _ in range(count)]
+    return model, steps, (count // 2 + 1,)
+
+
+def assert_steps_match(jobs, loops=None, port="unix", rtol=1e-5):
+    """Every step's outputs of every job equal TFLM's (floats within rtol); returns TFLM's."""
+    expected = [run_tflm_steps(model, steps, reset) for model, steps, reset in jobs]
+    got = run_ulite_steps([(m, s, e[0], r) for (m, s, r), e in zip(jobs, expected)], loops, port=port)
+    for j, (e, g) in enumerate(zip(expected, got)):
+        assert not isinstance(g, str), "job %d: ulite refused: %s" % (j, g)
+        for s, (step_e, step_g) in enumerate(zip(e, g)):
+            for k, (a, b) in enumerate(zip(step_e, step_g)):
+                message = "job %d step %d output %d" % (j, s, k)
+                if a.dtype.kind == "f":
+                    np.testing.assert_allclose(b, a, rtol=rtol, atol=1e-6, err_msg=message)
+                else:
+                    np.testing.assert_array_equal(b, a, err_msg=message)
+    return expected
+
+
+@pytest.mark.parametrize("loops", ["viper", "plain"])
+def test_svdf_bit_exact_across_invokes_and_reset(loops):
+    jobs = svdf_jobs(np.random.default_rng(140))
+    expected = assert_steps_match(jobs, loops)
+    # the state matters: without the reset, the step after it differs
+    carried = [run_tflm_steps(m, s) for m, s, _ in jobs]
+    step = RESET_BEFORE[0]
+    assert sum(not np.array_equal(c[step][0], e[step][0]) for c, e in zip(carried, expected)) > len(jobs) // 2
+
+
+def test_svdf_on_the_webassembly_port():
+    assert_steps_match(svdf_jobs(np.random.default_rng(141)), port="wasm")
+
+
+@pytest.mark.parametrize("port, loops", [("unix", "viper"), ("unix", "plain"), ("wasm", None)])
+def test_keyword_scrambled_every_tensor_across_invokes(port, loops):
+    expected = assert_steps_match([keyword_steps(np.random.default_rng(142))], loops, port)
+    svdf_outputs = [step[1] for step in expected[0]]  # the first SVDF's, step by step
+    assert len({o.tobytes() for o in svdf_outputs}) == len(svdf_outputs)
+
+
+@pytest.mark.parametrize("port, loops", [("unix", "viper"), ("wasm", None)])
+def test_keyword_scrambled_bit_exact_with_goldens(port, loops):
+    cases = golden_cases("keyword_scrambled")
+    outputs, _ = infer_cases(model_path("keyword_scrambled"), [i for i, _ in cases], 512 << 10, loops, port)
+    for (_, expected), got in zip(cases, outputs):
+        assert got[0].dtype == expected[0].dtype and got[0].shape == expected[0].shape
+        np.testing.assert_array_equal(got[0], expected[0])
+
+
+def test_svdf_and_keyword_scrambled_on_the_arm_board():
+    """One SVDF model of each form and keyword_scrambled's every tensor, on real ARM code."""
+    rng = np.random.default_rng(143)
+    jobs = [svdf_steps(rng, "int8", 2, 2), svdf_steps(rng, "float32", 1, 2), keyword_steps(rng, 4)]
+    assert_steps_match(jobs, "thumb", "arm")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("port, loops", [("unix", "viper"), ("unix", "plain"), ("unix", "thumb"), ("wasm", None), ("arm", "thumb"), ("arm", "viper")])
+def test_svdf_sweep(port, loops):
+    assert_steps_match(svdf_jobs(np.random.default_rng(144), 6 if port != "arm" else 2), loops, port)
