@@ -55,3 +55,58 @@ def svdf_steps(rng, dtype, batches, rank, steps=6, reset_before=(4,), **settings
     input_size = int(rng.integers(1, 24))
     model = svdf_model(rng, dtype, batches, rank, input_size=input_size, **settings)
     return model, [svdf_inputs(rng, dtype, batches, input_size) for _ in range(steps)], reset_before
+
+
+def lstm_model(rng, dtype, batches, time_steps, input_size, units, time_major=False, cell_clip=0.0):
+    """A UNIDIRECTIONAL_SEQUENCE_LSTM model as TFLM runs it (dtype "int8": int16 cell state;
+    or "float32"): the four gates' weights and biases, no peephole, projection or layer
+    norm; input [batches, time_steps, input_size] ([time_steps, batches, ...] time major)."""
+    mb = ModelBuilder()
+    shape = (time_steps, batches) if time_major else (batches, time_steps)
+    if dtype == "float32":
+        x = mb.input(shape + (input_size,), "float32")
+        gate_input = [mb.const(rng.uniform(-0.8, 0.8, (units, input_size)).astype(np.float32), "float32") for _ in range(4)]
+        gate_recurrent = [mb.const(rng.uniform(-0.8, 0.8, (units, units)).astype(np.float32), "float32") for _ in range(4)]
+        biases = [mb.const(rng.uniform(-1, 1, units).astype(np.float32), "float32") for _ in range(4)]
+        hidden = mb.tensor((batches, units), "float32", variable=True)
+        cell = mb.tensor((batches, units), "float32", variable=True)
+        y = mb.tensor(shape + (units,), "float32")
+    else:
+        in_scale, hidden_scale = rng.uniform(0.005, 0.05), rng.uniform(0.004, 0.01)
+        hidden_zp = int(rng.integers(-20, 20))
+        x = mb.input(shape + (input_size,), "int8", scale=in_scale, zero_point=int(rng.integers(-128, 128)))
+
+        def weights(depth, x_scale):
+            scale = rng.uniform(0.002, 0.02)
+            w = mb.const(rng.integers(-127, 128, (units, depth)), "int8", scale=scale, zero_point=0)
+            return w, x_scale * scale
+
+        gate_input, gate_recurrent, biases = [], [], []
+        for _ in range(4):
+            w, bias_scale = weights(input_size, in_scale)
+            gate_input.append(w)
+            biases.append(mb.const(rng.integers(-3000, 3000, units), "int32", scale=bias_scale, zero_point=0))
+            gate_recurrent.append(weights(units, hidden_scale)[0])
+        hidden = mb.tensor((batches, units), "int8", scale=hidden_scale, zero_point=hidden_zp, variable=True)
+        cell_scale = 2.0 ** -int(rng.integers(9, 15))
+        cell = mb.tensor((batches, units), "int16", scale=cell_scale, zero_point=0, variable=True)
+        y = mb.tensor(shape + (units,), "int8", scale=hidden_scale, zero_point=hidden_zp)
+    inputs = [x] + gate_input + gate_recurrent + [None] * 3 + biases + [None, None, hidden, cell] + [None] * 4
+    mb.op("UNIDIRECTIONAL_SEQUENCE_LSTM", inputs, [y], "UnidirectionalSequenceLSTMOptions",
+          fused_activation_function="TANH", cell_clip=cell_clip, time_major=time_major)  # fmt: skip
+    mb.output(y)
+    return mb.build()
+
+
+def lstm_steps(rng, dtype, batches, time_major=False, steps=4, reset_before=(2,)):
+    """(model, [inputs per step], reset_before) for run_tflm_steps / run_ulite_steps, with
+    random sizes and a cell clip half the time."""
+    time_steps, input_size, units = (int(rng.integers(1, n)) for n in (6, 12, 10))
+    cell_clip = float(rng.choice((0.0, rng.uniform(0.05, 0.5))))  # small enough to clip
+    model = lstm_model(rng, dtype, batches, time_steps, input_size, units, time_major, cell_clip)
+    shape = ((time_steps, batches) if time_major else (batches, time_steps)) + (input_size,)
+    if dtype == "float32":
+        inputs = [[rng.uniform(-2, 2, shape).astype(np.float32)] for _ in range(steps)]
+    else:
+        inputs = [[rng.integers(-128, 128, shape).astype(np.int8)] for _ in range(steps)]
+    return model, inputs, reset_before

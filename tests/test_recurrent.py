@@ -1,14 +1,17 @@
 """The recurrent ops against TFLM: SVDF models built here (int8 with an int16 or int8
-state, float32; ranks 1 and 2, batches 1 and 2, every fused activation TFLM applies),
-invoked step after step on one interpreter with a reset() between, and keyword_scrambled
-(seven SVDFs) with every op's output made a model output, on every port."""
+state, float32; ranks 1 and 2, batches 1 and 2, every fused activation TFLM applies) and
+UNIDIRECTIONAL_SEQUENCE_LSTM models (int8 with an int16 cell, float32; batches 1-3, time
+major or not, with and without a cell clip), invoked step after step on one interpreter
+with a reset() between; keyword_scrambled (seven SVDFs), mnist_lstm_int8 and
+mnist_lstm_float with every op's output made a model output, and their goldens; on
+every port."""
 
 import flatbuffers
 import numpy as np
 import pytest
 from conftest import golden_cases, model_path
 from oracle import run_tflm_steps, run_ulite_steps
-from recurrent_models import SVDF_ACTIVATIONS, svdf_steps
+from recurrent_models import SVDF_ACTIVATIONS, lstm_steps, svdf_steps
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
 from host_tools.infer import infer_cases
@@ -29,6 +32,17 @@ def svdf_jobs(rng, repeats=1):
     return jobs
 
 
+def lstm_jobs(rng, repeats=1):
+    """Each form, batch count and layout `repeats` times, with random sizes."""
+    jobs = []
+    for _ in range(repeats):
+        for dtype in ("int8", "float32"):
+            for batches in (1, 2, 3):
+                for time_major in (False, True):
+                    jobs.append(lstm_steps(rng, dtype, batches, time_major))
+    return jobs
+
+
 def every_output(model):
     """`model` with every op's output also a model output (the oracle then sees them all)."""
     graph_model = schema.ModelT.InitFromPackedBuf(model, 0)
@@ -43,6 +57,18 @@ def keyword_steps(rng, count=10):
     model = every_output(model_path("keyword_scrambled").read_bytes())
     steps = [[rng.integers(-4000, 4000, (1, 96), dtype=np.int16)] for _ in range(count)]
     return model, steps, (count // 2 + 1,)
+
+
+def mnist_steps(name, rng, count=4):
+    """mnist_lstm_*'s goldens' inputs and random ones, every op's output a model output."""
+    model = every_output(model_path(name).read_bytes())
+    steps = [inputs for inputs, _ in golden_cases(name)]
+    for _ in range(count - len(steps)):
+        if name.endswith("int8"):
+            steps.append([rng.integers(-128, 128, (1, 28, 28)).astype(np.int8)])
+        else:
+            steps.append([rng.uniform(0, 1, (1, 28, 28)).astype(np.float32)])
+    return model, steps, (2,)
 
 
 def assert_steps_match(jobs, loops=None, port="unix", rtol=1e-5):
@@ -82,19 +108,45 @@ def test_keyword_scrambled_every_tensor_across_invokes(port, loops):
     assert len({o.tobytes() for o in svdf_outputs}) == len(svdf_outputs)
 
 
+@pytest.mark.parametrize("loops", ["viper", "plain"])
+def test_lstm_bit_exact_across_invokes_and_reset(loops):
+    jobs = lstm_jobs(np.random.default_rng(145))
+    expected = assert_steps_match(jobs, loops)
+    carried = [run_tflm_steps(m, s) for m, s, _ in jobs]
+    assert sum(not np.array_equal(c[2][0], e[2][0]) for c, e in zip(carried, expected)) > len(jobs) // 2
+
+
+def test_lstm_on_the_webassembly_port():
+    assert_steps_match(lstm_jobs(np.random.default_rng(146)), port="wasm")
+
+
+@pytest.mark.parametrize("port, loops", [("unix", "viper"), ("unix", "plain"), ("wasm", None)])
+def test_mnist_lstm_every_tensor_across_invokes(port, loops):
+    rng = np.random.default_rng(147)
+    expected = assert_steps_match([mnist_steps("mnist_lstm_int8", rng), mnist_steps("mnist_lstm_float", rng)], loops, port)
+    lstm_outputs = expected[0][0][1]  # the int8 LSTM's output sequence at step 0
+    assert len(np.unique(lstm_outputs)) > 100
+
+
 @pytest.mark.parametrize("port, loops", [("unix", "viper"), ("wasm", None)])
-def test_keyword_scrambled_bit_exact_with_goldens(port, loops):
-    cases = golden_cases("keyword_scrambled")
-    outputs, _ = infer_cases(model_path("keyword_scrambled"), [i for i, _ in cases], 512 << 10, loops, port)
+@pytest.mark.parametrize("name", ["keyword_scrambled", "mnist_lstm_int8", "mnist_lstm_float"])
+def test_corpus_models_bit_exact_with_goldens(name, port, loops):
+    cases = golden_cases(name)
+    outputs, _ = infer_cases(model_path(name), [i for i, _ in cases], 512 << 10, loops, port)
     for (_, expected), got in zip(cases, outputs):
         assert got[0].dtype == expected[0].dtype and got[0].shape == expected[0].shape
-        np.testing.assert_array_equal(got[0], expected[0])
+        if expected[0].dtype.kind == "f":
+            np.testing.assert_allclose(got[0], expected[0], rtol=1e-5, atol=1e-6)
+        else:
+            np.testing.assert_array_equal(got[0], expected[0])
 
 
-def test_svdf_and_keyword_scrambled_on_the_arm_board():
-    """One SVDF model of each form and keyword_scrambled's every tensor, on real ARM code."""
+def test_recurrent_ops_on_the_arm_board():
+    """One SVDF and one LSTM model of each form, keyword_scrambled's and mnist_lstm_int8's
+    every tensor, on real ARM code."""
     rng = np.random.default_rng(143)
     jobs = [svdf_steps(rng, "int8", 2, 2), svdf_steps(rng, "float32", 1, 2), keyword_steps(rng, 4)]
+    jobs += [lstm_steps(rng, "int8", 2, True), lstm_steps(rng, "float32", 2), mnist_steps("mnist_lstm_int8", rng, 3)]
     assert_steps_match(jobs, "thumb", "arm")
 
 
@@ -102,3 +154,21 @@ def test_svdf_and_keyword_scrambled_on_the_arm_board():
 @pytest.mark.parametrize("port, loops", [("unix", "viper"), ("unix", "plain"), ("unix", "thumb"), ("wasm", None), ("arm", "thumb"), ("arm", "viper")])
 def test_svdf_sweep(port, loops):
     assert_steps_match(svdf_jobs(np.random.default_rng(144), 6 if port != "arm" else 2), loops, port)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("port, loops", [("unix", "viper"), ("unix", "plain"), ("unix", "thumb"), ("wasm", None), ("arm", "thumb"), ("arm", "viper")])
+def test_lstm_sweep(port, loops):
+    assert_steps_match(lstm_jobs(np.random.default_rng(148), 4 if port != "arm" else 1), loops, port)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["keyword_scrambled", "mnist_lstm_int8", "mnist_lstm_float"])
+def test_corpus_models_on_the_arm_board(name):
+    cases = golden_cases(name)
+    outputs, _ = infer_cases(model_path(name), [i for i, _ in cases], 512 << 10, "thumb", "arm")
+    for (_, expected), got in zip(cases, outputs):
+        if expected[0].dtype.kind == "f":
+            np.testing.assert_allclose(got[0], expected[0], rtol=1e-5, atol=1e-6)
+        else:
+            np.testing.assert_array_equal(got[0], expected[0])

@@ -37,6 +37,7 @@ OPTIONS_TYPES = {
     "DequantizeOptions": 38,
     "MaximumMinimumOptions": 39,
     "PadV2Options": 43,
+    "UnidirectionalSequenceLSTMOptions": 71,
     "LeakyReluOptions": 75,
     "QuantizeOptions": 89,
     "HardSwishOptions": 91,

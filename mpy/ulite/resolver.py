@@ -58,6 +58,7 @@ KERNELS = {
     41: "add",  # SUB
     42: "div",  # DIV
     43: "squeeze",  # SQUEEZE
+    44: "lstm",  # UNIDIRECTIONAL_SEQUENCE_LSTM
     45: "strided_slice",  # STRIDED_SLICE
     53: "cast",  # CAST
     55: "maximum_minimum",  # MAXIMUM

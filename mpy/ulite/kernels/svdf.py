@@ -39,6 +39,7 @@ def check(op, requests):
             "time weights %s do not match %d filters" % (weights_time.shape, filters))  # fmt: skip
     memory = weights_time.shape[1]
     require(memory > 0, op, "time weights have no memory")
+    require(rank * memory < 1 << 15, op, "%d time weights per unit, 32767 at most" % (rank * memory))
     require(bias.size == units, op, "bias has %d values for %d units" % (bias.size, units))
     require(tuple(state.shape) == (batches, memory * filters) and state.is_variable, op,
             "activation state must be a variable tensor of shape %s" % ((batches, memory * filters),))  # fmt: skip

@@ -53,9 +53,11 @@ FUNCTIONS = (
     "spectral_subtraction_uint32",
     "pcan_uint32",
     "filter_bank_log_uint32",
-    # recurrent: SVDF
+    # recurrent: SVDF, UNIDIRECTIONAL_SEQUENCE_LSTM
     "svdf_int8",
     "svdf_float32",
+    "lstm_int8",
+    "lstm_float32",
 )
 # Families a backend loads on first use, for the models that run them: their native code
 # costs a board RAM (the Signal loops and the integer ones, 30 KB on the ARM board; the
@@ -74,6 +76,8 @@ LAZY = {
     "filter_bank_log_uint32": "signal",
     "svdf_int8": "recurrent",
     "svdf_float32": "recurrent",
+    "lstm_int8": "recurrent",
+    "lstm_float32": "recurrent",
 }
 ARM_ARCHS = (4, 5, 6, 7, 8)  # armv6m, armv7m, armv7em, armv7emsp, armv7emdp (py/persistentcode.h)
 
