@@ -57,10 +57,11 @@ def svdf_steps(rng, dtype, batches, rank, steps=6, reset_before=(4,), **settings
     return model, [svdf_inputs(rng, dtype, batches, input_size) for _ in range(steps)], reset_before
 
 
-def lstm_model(rng, dtype, batches, time_steps, input_size, units, time_major=False, cell_clip=0.0):
+def lstm_model(rng, dtype, batches, time_steps, input_size, units, time_major=False, cell_clip=0.0, extra=None):
     """A UNIDIRECTIONAL_SEQUENCE_LSTM model as TFLM runs it (dtype "int8": int16 cell state;
     or "float32"): the four gates' weights and biases, no peephole, projection or layer
-    norm; input [batches, time_steps, input_size] ([time_steps, batches, ...] time major)."""
+    norm (`extra`: {input index: tensor shape} adds such tensors, of the weights' type);
+    input [batches, time_steps, input_size] ([time_steps, batches, ...] time major)."""
     mb = ModelBuilder()
     shape = (time_steps, batches) if time_major else (batches, time_steps)
     if dtype == "float32":
@@ -92,6 +93,8 @@ def lstm_model(rng, dtype, batches, time_steps, input_size, units, time_major=Fa
         cell = mb.tensor((batches, units), "int16", scale=cell_scale, zero_point=0, variable=True)
         y = mb.tensor(shape + (units,), "int8", scale=hidden_scale, zero_point=hidden_zp)
     inputs = [x] + gate_input + gate_recurrent + [None] * 3 + biases + [None, None, hidden, cell] + [None] * 4
+    for index, shape in (extra or {}).items():
+        inputs[index] = mb.const(np.ones(shape), dtype, **({} if dtype == "float32" else {"scale": 0.01, "zero_point": 0}))
     mb.op("UNIDIRECTIONAL_SEQUENCE_LSTM", inputs, [y], "UnidirectionalSequenceLSTMOptions",
           fused_activation_function="TANH", cell_clip=cell_clip, time_major=time_major)  # fmt: skip
     mb.output(y)

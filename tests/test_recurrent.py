@@ -10,8 +10,8 @@ import flatbuffers
 import numpy as np
 import pytest
 from conftest import golden_cases, model_path
-from oracle import run_tflm_steps, run_ulite_steps
-from recurrent_models import SVDF_ACTIVATIONS, lstm_steps, svdf_steps
+from oracle import run_tflm_steps, run_ulite, run_ulite_steps
+from recurrent_models import SVDF_ACTIVATIONS, lstm_model, lstm_steps, svdf_model, svdf_steps
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
 from host_tools.infer import infer_cases
@@ -148,6 +148,54 @@ def test_recurrent_ops_on_the_arm_board():
     jobs = [svdf_steps(rng, "int8", 2, 2), svdf_steps(rng, "float32", 1, 2), keyword_steps(rng, 4)]
     jobs += [lstm_steps(rng, "int8", 2, True), lstm_steps(rng, "float32", 2), mnist_steps("mnist_lstm_int8", rng, 3)]
     assert_steps_match(jobs, "thumb", "arm")
+
+
+def test_what_tflm_lacks_is_refused():
+    """TFLM's LSTM has no peephole, projection or layer norm tensors and runs its cell gate
+    through tanh; its SVDF reads a bias; its integer SVDF a state with zero point 0."""
+    rng = np.random.default_rng(149)
+    models = {
+        "peephole": lstm_model(rng, "int8", 1, 2, 3, 4, extra={9: (4,)}),
+        "projection": lstm_model(rng, "float32", 1, 2, 3, 4, extra={16: (4, 4)}),
+        "layer norm": lstm_model(rng, "float32", 1, 2, 3, 4, extra={20: (4,)}),
+        "cell gate activation 1": _with_options(lstm_model(rng, "float32", 1, 2, 3, 4), fusedActivationFunction=1),
+        "a required input is missing": _without_input(svdf_model(rng, "float32", 1, 1), 3),
+        "activation state with zero point 3": _state_zero_point(svdf_model(rng, "int8", 1, 1), 3),
+    }
+    jobs = [(model, [], []) for model in models.values()]  # refused before any input
+    for expected, got in zip(models, run_ulite(jobs)):
+        assert isinstance(got, str) and expected in got, (expected, got)
+
+
+def _graph_model(model):
+    return schema.ModelT.InitFromPackedBuf(model, 0)
+
+
+def _repacked(graph_model):
+    builder = flatbuffers.Builder(1024)
+    builder.Finish(graph_model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
+
+
+def _with_options(model, **options):
+    m = _graph_model(model)
+    for key, value in options.items():
+        setattr(m.subgraphs[0].operators[0].builtinOptions, key, value)
+    return _repacked(m)
+
+
+def _without_input(model, index):
+    m = _graph_model(model)
+    op = m.subgraphs[0].operators[0]
+    op.inputs = [-1 if i == index else t for i, t in enumerate(op.inputs)]
+    return _repacked(m)
+
+
+def _state_zero_point(model, zero_point):
+    m = _graph_model(model)
+    state = m.subgraphs[0].tensors[m.subgraphs[0].operators[0].inputs[4]]
+    state.quantization.zeroPoint = [zero_point]
+    return _repacked(m)
 
 
 @pytest.mark.slow
