@@ -88,10 +88,12 @@ def _ul_count(runs):
     invoke = 0
     ops = [0] * len(interp.op_names)
     for _ in range(runs):
+        interp.reset()  # every invoke from a fresh state, as TFLM's one (SVDF, LSTM keep state)
         _ul_feed(interp)
         start = time.ticks_us()
         interp.invoke()
         invoke += time.ticks_diff(time.ticks_us(), start)
+        interp.reset()
         _ul_feed(interp)
         for i, (_, us) in enumerate(interp.profile()):
             ops[i] += us

@@ -45,8 +45,10 @@ def inputs(model_bytes):
     x = 1
     out = []
     for tensor in layers.inputs(model_bytes):
-        raw = np.empty(tensor.size, np.uint8)
-        for k in range(tensor.size):
+        # a byte per value for float32 (converted below), else the value's bytes
+        count = tensor.size if tensor.dtype == "float32" else tensor.size * np.dtype(tensor.dtype).itemsize
+        raw = np.empty(count, np.uint8)
+        for k in range(count):
             x = (x * 75 + 74) % 65537
             raw[k] = (x >> 8) & 0xFF
         if tensor.dtype == "float32":
