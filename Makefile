@@ -17,7 +17,7 @@ N ?= 100000
 CORPUS ?= ../shared/corpus
 BENCH_MODELS := $(addprefix $(CORPUS)/models/,$(addsuffix .tflite,person_detect vww_96_int8 \
 	kws_ref_model ic_resnet8_int8 micro_speech_quantized ad01_int8 simple_add hello_world_int8 \
-	hello_world_float))
+	hello_world_float keyword_scrambled mnist_lstm_int8 mnist_lstm_float))
 
 .PHONY: demo test test-slow hil fuzz bench qemu
 

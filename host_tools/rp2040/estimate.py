@@ -56,6 +56,10 @@ UNITS = {
     "AVERAGE_POOL_2D": ("op", "output", "window row", "tap"),
     "RESHAPE": ("op", "byte"),
     "FULLY_CONNECTED float32": ("op", "output", "MAC"),
+    "SVDF": ("op", "filter", "feature MAC", "time MAC"),
+    "SVDF float32": ("op", "filter", "feature MAC", "time MAC"),
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": ("op", "step", "unit step", "MAC"),
+    "UNIDIRECTIONAL_SEQUENCE_LSTM float32": ("op", "step", "unit step", "MAC"),
     "ADD broadcast": ("output element",),  # also every op without figures of its own
 }
 VIPER_AS = {"SQUEEZE": "RESHAPE", "MAX_POOL_2D": "AVERAGE_POOL_2D"}  # the same loops
@@ -74,6 +78,10 @@ OTHER = {
     "AVERAGE_POOL_2D": Cost(per_unit=(2210.6, 135.2, 64.6, 29.0), cpi=1.462),  # per op, output, window row, tap
     "RESHAPE": Cost(per_unit=(1569.0, 1.2), cpi=2.167),  # per op, byte
     "FULLY_CONNECTED float32": Cost(per_unit=(-10598.9, 2225.1, 2280.4), cpi=1.95),  # per op, output, MAC
+    "SVDF": Cost(per_unit=(1949.6, 997.3, 48.2, 144.9), cpi=1.489),  # per op, filter, feature MAC, time MAC
+    "SVDF float32": Cost(per_unit=(-17279.9, 6737.6, 3785.4, 4856.4), cpi=1.92),  # per op, filter, feature MAC, time MAC
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": Cost(per_unit=(4121.4, 35773.1, 5672.7, 47.8), cpi=1.554),  # per op, step, unit step, MAC
+    "UNIDIRECTIONAL_SEQUENCE_LSTM float32": Cost(per_unit=(7596.4, 11363.6, 60611.7, 3781.1), cpi=1.901),  # per op, step, unit step, MAC
     "ADD broadcast": Cost(per_unit=(698.9,), cpi=1.545),  # per output element
 }
 
@@ -238,6 +246,15 @@ def other_units(layer, calls):
         return kind, (1, out.size * _itemsize(out))
     if kind == "FULLY_CONNECTED" and out.dtype == "float32":
         return "FULLY_CONNECTED float32", (1, out.size, out.size * layer.inputs[1].shape[-1])
+    suffix = " float32" if out.dtype == "float32" else ""
+    if kind == "SVDF":  # per batch row: each filter's dot products with the input and its memory
+        batches, input_size = layer.inputs[0].shape
+        filters, memory = layer.inputs[2].shape
+        return kind + suffix, (1, batches * filters, batches * filters * input_size, batches * filters * memory)
+    if kind == "UNIDIRECTIONAL_SEQUENCE_LSTM":  # per batch row and time step: 4 gates' FCs
+        input_size, units = layer.inputs[0].shape[-1], layer.inputs[18].shape[-1]
+        steps = layer.inputs[0].size // input_size
+        return kind + suffix, (1, steps, steps * units, steps * 4 * (input_size + units) * units)
     return FALLBACK, (out.size,)
 
 

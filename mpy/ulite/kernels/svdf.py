@@ -51,9 +51,15 @@ def check(op, requests):
         if state.zero_point != 0:
             unsupported("activation state with zero point %d" % state.zero_point)
         requests.persistent(2 * requant_bytes(1))
-        requests.scratch(4 * batches * units)
+        requests.scratch(_acc_bytes(batches, filters, units) + filters * state.itemsize)
     elif op.option(_OPTIONS, 1, "b", 0) not in _FLOAT_ACTIVATIONS:
         unsupported("fused activation %d" % op.option(_OPTIONS, 1, "b", 0))
+
+
+def _acc_bytes(batches, filters, units):
+    """Scratch of int32 accumulators, a batch row's filters' or every output's; a batch
+    row's filters' newest values (the state's type) follow."""
+    return 4 * max(filters, batches * units)
 
 
 def prepare(op, context):
@@ -86,4 +92,7 @@ def _int8_args(op, context):
     largest_bias = max(abs(biases[u]) for u in range(bias.size))
     lo, hi = INT_RANGES["int8"]
     rq_output = requant_params(context.persistent[half:], [output], out, lo, hi, largest_bias)
-    return (context.scratch, state.itemsize, x.zero_point, rq_feature, rq_output)
+    batches, filters, units = x.shape[0], weights_feature.shape[0], op.outputs[0].shape[1]
+    acc_bytes = _acc_bytes(batches, filters, units)
+    newest = context.scratch[acc_bytes : acc_bytes + filters * state.itemsize]
+    return (context.scratch[:acc_bytes], state.itemsize, x.zero_point, rq_feature, rq_output, newest)

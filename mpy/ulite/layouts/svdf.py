@@ -13,14 +13,15 @@ SVDF_ARG_INPUT_SIZE = const(7)
 SVDF_ARG_FILTERS = const(8)
 SVDF_ARG_RANK = const(9)  # filters per unit
 SVDF_ARG_MEMORY = const(10)
-SVDF_ARG_ACC = const(11)  # int8: int32 scratch, one per output value; float32: float32 array of 3
+SVDF_ARG_ACC = const(11)  # int8: int32 scratch, one per filter or output; float32: float32 array of 3
 
 # svdf_int8 (int8 input and output, the state int16 or int8 with zero point 0)
 SVDF_ARG_STATE_ITEMSIZE = const(12)
 SVDF_ARG_INPUT_ZP = const(13)
 SVDF_ARG_RQ_FEATURE = const(14)  # layouts.requant: a filter's dot product into the state
 SVDF_ARG_RQ_OUTPUT = const(15)  # layouts.requant: a unit's sum into the output
-SVDF_ARGS = const(16)
+SVDF_ARG_NEWEST = const(16)  # scratch: a batch row's filters' newest values, the state's type
+SVDF_ARGS = const(17)
 
 # svdf_float32: the fused activation's clamp, min(max(v, lo), hi)
 SVDF_ARG_LO = const(12)

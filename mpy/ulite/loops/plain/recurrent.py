@@ -19,8 +19,8 @@ def _wrap32(v):
 
 
 def svdf_int8(args):
-    (out, x, weights_feature, weights_time, bias, state, batches, input_size, filters,
-     rank, memory, acc_buf, itemsize, input_zp, rq_feature, rq_output) = args  # fmt: skip
+    (out, x, weights_feature, weights_time, bias, state, batches, input_size, filters, rank,
+     memory, acc_buf, itemsize, input_zp, rq_feature, rq_output, newest) = args  # fmt: skip
     fmt = _SIGNED[itemsize]
     acc = _i32(acc_buf)
     bias = _i32(bias)
@@ -33,8 +33,11 @@ def svdf_int8(args):
             for c in range(input_size):
                 w = struct.unpack_from("<b", weights_feature, w_row + c)[0]
                 s += w * (struct.unpack_from("<b", x, x_row + c)[0] - input_zp)
-            acc[0] = s
-            requantize(acc_buf, state, (b * filters + f) * memory + memory - 1, 1, rq_feature, 0)
+            acc[f] = s
+        requantize(acc_buf, newest, 0, filters, rq_feature, 0)
+        for f in range(filters):
+            at = ((b * filters + f) * memory + memory - 1) * itemsize
+            state[at : at + itemsize] = newest[f * itemsize : (f + 1) * itemsize]
     units = filters // rank
     for b in range(batches):
         for u in range(units):

@@ -31,13 +31,14 @@ _SVDF_ARG_STATE_ITEMSIZE = const(12)
 _SVDF_ARG_INPUT_ZP = const(13)
 _SVDF_ARG_RQ_FEATURE = const(14)
 _SVDF_ARG_RQ_OUTPUT = const(15)
+_SVDF_ARG_NEWEST = const(16)
 
 
 @micropython.viper
 def svdf_int8(args):
     """svdf_common.cc EvalIntegerSvdfReference: the state shifted one value left; each
-    filter's dot product with the input (minus its zero point), requantized, as the
-    filter's newest state value; then each unit's bias plus its filters' dot products of
+    filter's dot product with the input (minus its zero point), requantized (a batch row's
+    filters in one call), as the filter's newest state value; then each unit's bias plus its filters' dot products of
     time weights and state, requantized into the output. args: ulite.layouts.svdf."""
     state_buf = args[_SVDF_ARG_STATE]
     state = int(ptr8(state_buf))
@@ -61,6 +62,8 @@ def svdf_int8(args):
     shifted = (batches * filters * memory - 1) * itemsize
     for i in range(shifted):
         s8[i] = s8[i + itemsize]
+    newest_buf = args[_SVDF_ARG_NEWEST]
+    newest = ptr8(newest_buf)
     for b in range(batches):
         x_row = x_base + b * input_size
         x_end = x_row + input_size
@@ -72,8 +75,14 @@ def svdf_int8(args):
                 s += ((int(ptr8(wp)[0]) ^ 0x80) - 0x80) * ((int(ptr8(xp)[0]) ^ 0x80) + x_offset)
                 wp += 1
                 xp += 1
-            acc[0] = s
-            requantize_into(acc_buf, state_buf, (b * filters + f) * memory + memory - 1, 1, rq_feature, 0)
+            acc[f] = s
+        requantize_into(acc_buf, newest_buf, 0, filters, rq_feature, 0)
+        at = (b * filters * memory + memory - 1) * itemsize  # the filters' newest values
+        for f in range(filters):
+            s8[at] = newest[f * itemsize]
+            if itemsize == 2:
+                s8[at + 1] = newest[2 * f + 1]
+            at += memory * itemsize
     units = filters // rank
     row_bytes = memory * itemsize
     k31 = 31
@@ -89,15 +98,20 @@ def svdf_int8(args):
                 wp = time_base + f * row_bytes
                 sp = state + (b * filters + f) * row_bytes
                 end = sp + row_bytes
-                while sp < end:
-                    if itemsize == 2:
+                if itemsize == 2:
+                    while sp < end:
                         p = ((int(ptr16(wp)[0]) ^ 0x8000) - 0x8000) * ((int(ptr16(sp)[0]) ^ 0x8000) - 0x8000)
-                    else:
+                        low += p & 0xFFFF
+                        high += p >> 16
+                        wp += 2
+                        sp += 2
+                else:
+                    while sp < end:
                         p = ((int(ptr8(wp)[0]) ^ 0x80) - 0x80) * ((int(ptr8(sp)[0]) ^ 0x80) - 0x80)
-                    low += p & 0xFFFF
-                    high += p >> 16
-                    wp += itemsize
-                    sp += itemsize
+                        low += p & 0xFFFF
+                        high += p >> 16
+                        wp += 1
+                        sp += 1
                 f += 1
             high = (((high + (low >> 16)) & 0xFFFF) ^ 0x8000) - 0x8000
             acc[b * units + u] = (high << 16) + (low & 0xFFFF)
