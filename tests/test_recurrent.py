@@ -141,6 +141,20 @@ def test_corpus_models_bit_exact_with_goldens(name, port, loops):
             np.testing.assert_array_equal(got[0], expected[0])
 
 
+def test_held_out_models_through_infer(tmp_path):
+    """Built SVDF and LSTM models through `infer`'s library: each case from a fresh state,
+    TFLM's first invoke's outputs."""
+    rng = np.random.default_rng(150)
+    jobs = [svdf_steps(rng, "int8", 2, 2), lstm_steps(rng, "int8", 2, True), lstm_steps(rng, "float32", 1)]
+    for j, (model, steps, _) in enumerate(jobs):
+        path = tmp_path / ("m%d.tflite" % j)
+        path.write_bytes(model)
+        outputs, _ = infer_cases(path, steps, 256 << 10)
+        for inputs, got in zip(steps, outputs):
+            expected = run_tflm_steps(model, [inputs])[0]
+            np.testing.assert_allclose(got[0], expected[0], rtol=1e-5 if expected[0].dtype.kind == "f" else 0)
+
+
 def test_recurrent_ops_on_the_arm_board():
     """One SVDF and one LSTM model of each form, keyword_scrambled's and mnist_lstm_int8's
     every tensor, on real ARM code."""
