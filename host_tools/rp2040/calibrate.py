@@ -68,6 +68,12 @@ def _add(mb, rng, shape, other_shape):
     mb.op("ADD", [x1, x2], [y], "AddOptions")
 
 
+def _quantize(mb, rng, size, dtype):
+    x = mb.input((1, size), dtype, scale=0.0005 if dtype == "int16" else 0.05, zero_point=0 if dtype == "int16" else 3)
+    y = mb.output(mb.tensor((1, size), "int8", scale=0.06, zero_point=-128))
+    mb.op("QUANTIZE", [x], [y])
+
+
 def _softmax(mb, rng, rows, depth):
     x = mb.input((rows, depth), "int8", scale=0.1, zero_point=3)
     y = mb.output(mb.tensor((rows, depth), "int8", scale=1 / 256, zero_point=-128))
@@ -145,6 +151,7 @@ KINDS = {
         (_depthwise, (24, 24, 16, 3, 2)), (_depthwise, (3, 3, 512, 3, 1)), (_depthwise, (48, 48, 1, 3, 2, 8)),
     ],
     "ADD": [(_add, ((1, 64), (1, 64))), (_add, ((1, 1000), (1, 1000))), (_add, ((1, 8, 8, 64), (1, 8, 8, 64)))],
+    "QUANTIZE": [(_quantize, (96, "int16")), (_quantize, (1000, "int16")), (_quantize, (64, "int8")), (_quantize, (300, "int8"))],
     "SOFTMAX": [(_softmax, (1, 2)), (_softmax, (1, 12)), (_softmax, (4, 10)), (_softmax, (2, 3))],
     "AVERAGE_POOL_2D": [
         (_pool, (3, 3, 64, (3, 3), (1, 1), "VALID")), (_pool, (25, 5, 16, (25, 5), (1, 1), "VALID")),

@@ -52,6 +52,7 @@ UNITS = {
     "CONV_2D": ("op", "kernel call"),
     "DEPTHWISE_CONV_2D": ("op", "kernel call"),
     "ADD": ("op", "kernel call"),
+    "QUANTIZE": ("op", "kernel call"),
     "SOFTMAX": ("op", "row", "element"),
     "AVERAGE_POOL_2D": ("op", "output", "window row", "tap"),
     "RESHAPE": ("op", "byte"),
@@ -74,6 +75,7 @@ OTHER = {
     "CONV_2D": Cost(per_unit=(4523.6, 319.9), cpi=1.947),  # per op, kernel call
     "DEPTHWISE_CONV_2D": Cost(per_unit=(10915.2, 291.3), cpi=1.919),  # per op, kernel call
     "ADD": Cost(per_unit=(5611.9, 240.2), cpi=2.023),  # per op, kernel call
+    "QUANTIZE": Cost(per_unit=(884.0, 8589.5), cpi=1.874),  # per op, kernel call
     "SOFTMAX": Cost(per_unit=(3975.0, 14870.2, 14540.1), cpi=1.535),  # per op, row, element
     "AVERAGE_POOL_2D": Cost(per_unit=(2210.6, 135.2, 64.6, 29.0), cpi=1.462),  # per op, output, window row, tap
     "RESHAPE": Cost(per_unit=(1569.0, 1.2), cpi=2.167),  # per op, byte
@@ -104,7 +106,19 @@ def plan(layer):
         return _plan_depthwise(layer)
     if layer.name == "ADD" and int8:
         return _plan_add(layer)
+    if layer.name == "QUANTIZE" and layer.outputs[0].dtype == "int8" and layer.inputs[0].dtype in ("int8", "int16"):
+        return _plan_quantize(layer)
     return None
+
+
+def _plan_quantize(layer):
+    """QUANTIZE to int8 from an integer type: requant per chunk of elements (widened into
+    the shared accumulators first)."""
+    calls = {}
+    size = layer.outputs[0].size
+    for i in range(0, size, ACC_CHUNK):
+        _count(calls, _requant_key(layer, min(ACC_CHUNK, size - i), 1), 1)
+    return list(calls.items())
 
 
 def _count(calls, key, n):

@@ -116,13 +116,6 @@ def fc_per_tensor_multiplier(input_bits, weight_bits, output_bits):
     return quantize_multiplier(divide(product, from_float32_bits(output_bits, "output scale"), DOUBLE))
 
 
-def float32_multiplier(a_bits, b_bits, den_bits):
-    """QuantizeMultiplier((double)(a * b / den)) computed in float32 (SVDF's scales): the
-    product rounded to float32, then the quotient."""
-    product = round_float(from_float32_bits(a_bits).mul(from_float32_bits(b_bits)), FLOAT32)
-    return quantize_multiplier(divide(product, from_float32_bits(den_bits, "scale"), FLOAT32))
-
-
 def ratio_multiplier(num_bits, den_bits):
     """QuantizeMultiplier((double)a / (double)b) for two float32 scales."""
     return quantize_multiplier(

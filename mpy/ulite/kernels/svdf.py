@@ -77,13 +77,20 @@ def prepare(op, context):
     return context.loops.svdf_float32, tensors + geometry + (f32, lo, hi)
 
 
+def _float32_multiplier(a_bits, b_bits, den_bits):
+    """QuantizeMultiplier((double)(a * b / den)) with a * b / den in float32, as SVDF's
+    prepare computes its two scales: the product rounded to float32, then the quotient."""
+    product = quant.round_float(quant.from_float32_bits(a_bits).mul(quant.from_float32_bits(b_bits)), quant.FLOAT32)
+    return quant.quantize_multiplier(quant.divide(product, quant.from_float32_bits(den_bits, "scale"), quant.FLOAT32))
+
+
 def _int8_args(op, context):
     x, weights_feature, weights_time, bias, state = op.inputs
     out = quantized(op, op.outputs[0])
     for t in (x, weights_feature, weights_time, state):
         quantized(op, t)
-    feature = quant.float32_multiplier(x.scale_bits(), weights_feature.scale_bits(), state.scale_bits())
-    output = quant.float32_multiplier(state.scale_bits(), weights_time.scale_bits(), out.scale_bits())
+    feature = _float32_multiplier(x.scale_bits(), weights_feature.scale_bits(), state.scale_bits())
+    output = _float32_multiplier(state.scale_bits(), weights_time.scale_bits(), out.scale_bits())
     half = requant_bytes(1)
     lo, hi = INT_RANGES[state.dtype]
     largest_dot = 128 * 255 * x.shape[1]
