@@ -17,14 +17,18 @@ N ?= 100000
 CORPUS ?= ../shared/corpus
 BENCH_MODELS := $(addprefix $(CORPUS)/models/,$(addsuffix .tflite,person_detect vww_96_int8 \
 	kws_ref_model ic_resnet8_int8 micro_speech_quantized ad01_int8 simple_add hello_world_int8 \
-	hello_world_float keyword_scrambled mnist_lstm_int8 mnist_lstm_float))
+	hello_world_float keyword_scrambled mnist_lstm_int8 mnist_lstm_float)) \
+	tests/suite_16x8/conv_dw_pw_16x8.tflite tests/suite_16x8/audio_1d_16x8.tflite \
+	tests/suite_16x8/encoder_decoder_16x8.tflite
 
 .PHONY: demo test test-slow hil fuzz bench qemu
 
-$(READY): requirements.txt
+# The pinned tools, then ulite itself (editable: the `ulite` command runs this checkout).
+$(READY): requirements.txt pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 demo: $(READY) $(if $(filter qemu-arm,$(BOARD)),qemu)
@@ -60,8 +64,10 @@ hil: $(READY) qemu
 fuzz: $(READY)
 	$(BIN)/python tests/fuzz.py --cases $(N) $(if $(SEED),--seed $(SEED))
 
-# ulite next to TFLM on every corpus model ulite runs, and the RP2040 figures (instructions
-# counted on the ARM board beside the estimate): BENCHMARKS.md
+# The heap of ulite's modules on the ARM board (boards/runtime_heap.json, what `inspect
+# --board` charges), ulite next to TFLM on every corpus model ulite runs, and the RP2040
+# figures (instructions counted on the ARM board beside the estimate): BENCHMARKS.md
 bench: $(READY) qemu
+	$(BIN)/python -m host_tools bench --runtime-heap boards/runtime_heap.json
 	$(BIN)/python -m host_tools bench $(BENCH_MODELS) --markdown BENCHMARKS.md
 	$(BIN)/python -m host_tools bench --board rp2040 --per-op $(BENCH_MODELS) --markdown BENCHMARKS.md

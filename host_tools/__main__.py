@@ -1,28 +1,39 @@
-"""python -m host_tools COMMAND ...: the ulite host tools."""
+"""`ulite COMMAND ...` (or `python -m host_tools COMMAND ...`): the ulite host tools."""
 
 import argparse
 import sys
 
-from . import bench, convert, demo, flash, infer, inspect_cmd, run_cmd, runtime, speech_cmd, vboard
+from .commands import COMMANDS
 from .errors import UserError
 
-COMMANDS = (inspect_cmd, infer, convert, runtime, flash, run_cmd, vboard, bench, demo, speech_cmd)
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with its usage errors one `error:` line (exit status 1) like every other
+    mistake, not a usage message and exit status 2."""
+
+    def error(self, message):
+        raise UserError("%s (see `%s --help`)" % (message, self.prog))
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(
-        prog="python -m host_tools",
+def parser(prog):
+    top = Parser(
+        prog=prog,
         description="Host tools for ulite, TensorFlow Lite Micro models on MicroPython.",
-        epilog="Run `python -m host_tools COMMAND --help` for each command's options.",
+        epilog="Run `%s COMMAND --help` for each command's options." % prog,
     )
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    commands = top.add_subparsers(title="commands", metavar="COMMAND")
     for module in COMMANDS:
         module.add_parser(commands)
-    args = parser.parse_args(argv)
-    if not hasattr(args, "run"):
-        parser.print_help()
-        return 2
+    return top
+
+
+def main(argv=None, prog="python -m host_tools"):
+    top = parser(prog)
     try:
+        args = top.parse_args(argv)
+        if not hasattr(args, "run"):
+            top.print_help()
+            return 1
         args.run(args)
     except UserError as e:
         print("error: %s" % e, file=sys.stderr)
@@ -34,6 +45,11 @@ def main(argv=None):
         print("interrupted", file=sys.stderr)
         return 130
     return 0
+
+
+def cli():
+    """The `ulite` console script."""
+    sys.exit(main(prog="ulite"))
 
 
 if __name__ == "__main__":

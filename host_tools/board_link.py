@@ -16,16 +16,16 @@ import io
 import os
 import time
 import zlib
-from pathlib import Path
 
 from mpremote.transport import TransportError
 from mpremote.transport_serial import SerialTransport
 
 from .errors import UserError
+from .paths import DEVICE_DIR
 
-DEVICE_DIR = Path(__file__).parent / "device"
 CHUNK = 3072  # raw bytes per base64 string sent to the board (4 KB of text)
 EXEC_TEXT = 16384  # characters of code per exec: what a board compiles at once
+DIGEST_BATCH = 24  # files per digests() call: a reply of about 2 KB
 EOF = b"\x04"  # the raw REPL ends a program's output, then its error output, with this
 
 
@@ -186,8 +186,14 @@ class BoardLink:
         self.exec_batched(statements)
 
     def digests(self, paths):
+        """The digest of each file in `paths`, asked DIGEST_BATCH files at a time (a board's
+        heap, fragmented, may hold no block for all of a runtime's at once)."""
         self.load_helpers()
-        return self.eval_call("_ul_digests(%r)" % (list(paths),)) if paths else []
+        paths = list(paths)
+        found = []
+        for start in range(0, len(paths), DIGEST_BATCH):
+            found += self.eval_call("_ul_digests(%r)" % (paths[start : start + DIGEST_BATCH],))
+        return found
 
     def digest_of(self, data):
         """The digest of `data` the way this board computes it (see _ul_digest)."""

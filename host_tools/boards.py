@@ -1,4 +1,4 @@
-"""Board definitions (boards/*.toml): architecture, memory, and what fits in it."""
+"""Board definitions (boards/*.toml): architecture, memory, firmware (fit.py: what fits)."""
 
 import tomllib
 from dataclasses import dataclass
@@ -14,8 +14,6 @@ FIELDS = (
     "ram_bytes",
     "heap_bytes",
     "heap_source",
-    "runtime_bytes",
-    "max_arena_bytes",
     "micropython_board",
     "firmware_build",
     "base_manifest",
@@ -33,35 +31,11 @@ class Board:
     ram_bytes: int
     heap_bytes: int  # MicroPython heap a user can count on after boot
     heap_source: str
-    runtime_bytes: int  # heap the ulite runtime takes besides the arena
-    max_arena_bytes: int  # heap_bytes - runtime_bytes
     micropython_board: str
     firmware_build: str  # with {manifest} for the manifest path
     base_manifest: str  # the port's own frozen modules, included by our manifest.py
     romfs_bytes: int  # ROMFS partition of the firmware named in romfs_note; 0: stock has none
     romfs_note: str
-
-    def fit_warning(self, arena_bytes, model_bytes_in_heap=0, where="", runtime_in_heap=True):
-        """None when the arena, the runtime (unless frozen into firmware) and any model bytes
-        loaded into the heap fit this board's heap, else a one-line warning with the numbers."""
-        runtime = self.runtime_bytes if runtime_in_heap else 0
-        needed = runtime + arena_bytes + model_bytes_in_heap
-        if needed <= self.heap_bytes:
-            return None
-        parts = ["arena %d" % arena_bytes]
-        if runtime:
-            parts.insert(0, "runtime %d" % runtime)
-        if model_bytes_in_heap:
-            parts.append("model %d" % model_bytes_in_heap)
-        largest = self.max_arena_bytes if runtime_in_heap else self.heap_bytes
-        return "warning: model will not fit %s%s: %s = %d bytes > %d-byte heap (largest arena %d)" % (
-            self.name,
-            where,
-            " + ".join(parts),
-            needed,
-            self.heap_bytes,
-            largest,
-        )
 
 
 def names():

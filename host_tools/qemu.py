@@ -22,11 +22,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from . import processes
 from .errors import UserError
-from .paths import ROOT
+from .paths import SHARED
 
 FIRMWARE = Path(
-    os.environ.get("ULITE_ARM_FIRMWARE", ROOT.parent / "shared" / "firmware" / "micropython-mps2-an385.elf")
+    os.environ.get("ULITE_ARM_FIRMWARE", SHARED / "firmware" / "micropython-mps2-an385.elf")
 )
 ROMFS_ADDRESS = 0x21000000
 ROMFS_BYTES = 4 << 20
@@ -119,13 +120,7 @@ class Qemu:
         return True
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        processes.stop(self.process, 5)
 
 
 @contextlib.contextmanager

@@ -4,24 +4,25 @@ The clip's 16 kHz samples go through the audio front end (audio_preprocessor_int
 480-sample window every 320 samples, 40 int8 features each, its noise estimate carried
 from frame to frame) with ulite.audio.FrontEnd on the device, and the last 49 frames'
 features (1960 int8) through the classifier (micro_speech_quantized), whose 4 int8 scores
-name the word. It runs on a MicroPython port (host_tools.ports: the unix port, the
+name the word. It runs on one of host_tools.micropython's MicroPythons (the unix port, the
 WebAssembly port or the ARM board, started for the run), or on a board on a serial device
 after `flash`ing both models to it.
 """
 
 import base64
-import json
 import tempfile
 import wave
 from pathlib import Path
 
 import numpy as np
 
-from . import flash, ports
+from . import flashing, micropython
 from .board_link import BoardLink
+from .board_run import INPUT_CHUNK
 from .errors import UserError
-from .inspect_cmd import describe
-from .paths import CORPUS, check_file
+from .micropython import reports
+from .model_info import describe
+from .paths import CORPUS, DEVICE_DIR, check_file
 
 LABELS = ("silence", "unknown", "yes", "no")
 SAMPLE_RATE = 16000
@@ -30,9 +31,8 @@ STRIDE = 320  # samples between frames
 FRAMES = 49  # frames the classifier takes (1960 features)
 FRONT_END = CORPUS / "models" / "audio_preprocessor_int8.tflite"
 CLASSIFIER = CORPUS / "models" / "micro_speech_quantized.tflite"
-DEVICE_SCRIPT = Path(__file__).parent / "device" / "speech.py"
-HEAP = 1 << 20  # for a port's run: two models, a second of samples, the runtime
-SAMPLE_CHUNK = 192  # sample bytes per REPL statement (see run_cmd.INPUT_CHUNK)
+DEVICE_SCRIPT = DEVICE_DIR / "speech.py"
+HEAP = 1 << 20  # for a MicroPython's run: two models, a second of samples, the runtime
 
 
 class Result:
@@ -53,7 +53,7 @@ def read_wav(path):
     """The samples of a 16 kHz mono 16-bit PCM WAV file, as int16; long enough for 49
     frames (15,840 samples: a clip longer than that is classified on its last second)."""
     path = Path(path)
-    check_file(path, "WAV file")
+    check_file(path, "WAV")
     try:
         with wave.open(str(path), "rb") as w:
             form = (w.getframerate(), w.getnchannels(), w.getsampwidth())
@@ -81,8 +81,9 @@ def models():
     return FRONT_END.resolve(), CLASSIFIER.resolve()
 
 
-def on_port(samples, port="unix", loops=None):
-    """Run the pipeline on a MicroPython port (host_tools.ports.NAMES); returns a Result."""
+def on_micropython(samples, on="unix", loops=None):
+    """Run the pipeline on the MicroPython `on` names (host_tools.micropython.NAMES);
+    returns a Result."""
     front_end, classifier = models()
     with tempfile.TemporaryDirectory(prefix="ulite-speech-") as tmp:
         tmp = Path(tmp).resolve()
@@ -90,26 +91,25 @@ def on_port(samples, port="unix", loops=None):
         samples_path.write_bytes(np.ascontiguousarray(samples, "<i2").tobytes())
         arenas = ",".join(str(describe(path)["arena_bytes"]) for path in (front_end, classifier))
         args = [front_end, classifier, samples_path, str(tmp) + "/", loops or "default", arenas]
-        result = ports.run(port, DEVICE_SCRIPT, args, heap=HEAP, reads=[front_end, classifier], writes=[tmp])
-        lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
-        if result.returncode != 0 or not lines:
-            text = (result.stderr.strip() or result.stdout.strip()).splitlines() or ["no output"]
-            raise UserError("MicroPython (%s port) failed: %s" % (port, text[-1]))
+        result = micropython.run(on, DEVICE_SCRIPT, args, heap=HEAP, reads=[front_end, classifier], writes=[tmp])
+        found = reports.reports(result)
+        if result.returncode != 0 or not found:
+            raise UserError("MicroPython (%s) failed: %s" % (on, reports.last_line(result)))
         features = np.frombuffer((tmp / "features.bin").read_bytes(), np.int8).reshape(FRAMES, -1)
         scores = np.frombuffer((tmp / "scores.bin").read_bytes(), np.int8).reshape(1, len(LABELS))
-        return Result(features, scores, json.loads(lines[-1]))
+        return Result(features, scores, found[-1])
 
 
 def on_board(samples, port, board):
     """Flash both models (and the runtime) to the board on `port`, send the samples over
     its REPL 20 ms at a time into ulite.audio.FrontEnd there, and classify; a Result."""
     front_end, classifier = models()
-    flash.flash_models(port, board, [front_end, classifier], log=lambda line: None)
+    flashing.flash_models(port, board, [front_end, classifier], log=lambda line: None)
     data = np.ascontiguousarray(samples, "<i2").tobytes()
     with BoardLink(port, timeout=600) as link:
         link.exec_file("speech_board.py")
         link.eval_call("_ul_speech_load(%r, %r)" % (front_end.stem, classifier.stem))
-        link.send_b64("_ul_speech_feed", data, chunk=SAMPLE_CHUNK)
+        link.send_b64("_ul_speech_feed", data, chunk=INPUT_CHUNK)
         report = link.eval_call("_ul_speech_classify()")
         features, scores = (
             np.frombuffer(base64.b64decode(link.exec("_ul_speech_output(%d)" % i)), np.int8)

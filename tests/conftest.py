@@ -10,8 +10,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from host_tools import unix_port  # noqa: E402
+from host_tools.micropython import unix  # noqa: E402
 from host_tools.paths import CORPUS  # noqa: E402
+from host_tools.sizes import parse_size  # noqa: E402
 
 MODELS = CORPUS / "models"
 GOLDEN = CORPUS / "golden"
@@ -34,6 +35,23 @@ def golden_cases(name):
     return cases
 
 
+UNSUPPORTED_OP = "EXP"
+
+
+def write_unsupported_model(path):
+    """Write to `path` a model of one op TFLM runs and ulite lacks (UNSUPPORTED_OP, float32),
+    for the tests of refusals; returns `path`."""
+    from host_tools.model_builder import ModelBuilder
+
+    mb = ModelBuilder()
+    x = mb.input((1, 4), "float32")
+    y = mb.tensor((1, 4), "float32")
+    mb.op(UNSUPPORTED_OP, [x], [y])
+    mb.output(y)
+    path.write_bytes(mb.build())
+    return path
+
+
 def tflm_arena(name):
     return json.loads((GOLDEN / "index.json").read_text())[name]["tflm_arena"]
 
@@ -42,7 +60,7 @@ def run_micropython(tmp_path, source, heap="2M", args=()):
     """Run `source` on the unix port with ulite importable; returns stdout (fails on error)."""
     script = tmp_path / "device_script.py"
     script.write_text(source)
-    result = unix_port.run(script, args, heap=unix_port.parse_size(heap))
+    result = unix.run(script, args, heap=parse_size(heap))
     assert result.returncode == 0, "MicroPython failed:\n%s%s" % (result.stdout, result.stderr)
     return result.stdout
 

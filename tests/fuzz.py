@@ -8,7 +8,7 @@ on purpose). Each case is a seed model truncated, or with 1-3 edits: bit flips, 
 soffsets, vtable sizes and entries, vector counts, shape dims, buffer / tensor / opcode
 indices, types, scales, zero points, quantized_dimension, options).
 
-Cases run in batches inside one MicroPython process (tests/device/fuzz_batch.py): each is
+Cases run in batches inside one MicroPython process (host_tools/device/fuzz_batch.py): each is
 described, constructed in a reused canary-filled arena, and, when it constructs, invoked
 with zeroed or patterned inputs; cheap models are also run with the other loop backend
 and the outputs compared. A crash is any exception other than ModelError /
@@ -40,11 +40,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from fuzz_graphs import every_kernel, next_op, random_graph  # noqa: E402
-from host_tools import unix_port  # noqa: E402
+from host_tools.micropython import reports  # noqa: E402
 from host_tools.model_builder import add_offline_plan, schema  # noqa: E402
-from host_tools.paths import CORPUS, MPY_DIR, tool  # noqa: E402
+from host_tools.paths import CORPUS, DEVICE_DIR, MPY_DIR, tool  # noqa: E402
+from host_tools.sizes import parse_size  # noqa: E402
 
-BATCH_SCRIPT = Path(__file__).parent / "device" / "fuzz_batch.py"
+BATCH_SCRIPT = DEVICE_DIR / "fuzz_batch.py"
 REGRESSIONS = Path(__file__).parent / "regressions"
 CLEAN = ("ok", "ModelError", "UnsupportedOpError", "ArenaError")
 # Cheap models (this size at most, and this many multiply-accumulates or output values per
@@ -552,7 +553,7 @@ def run_batch(cases, model_paths, workdir, case_timeout, script=BATCH_SCRIPT):
         command = [
             tool("micropython"),
             "-X",
-            "heapsize=%d" % unix_port.parse_size(HEAP),
+            "heapsize=%d" % parse_size(HEAP),
             str(script),
             str(path),
         ]
@@ -571,10 +572,9 @@ def run_batch(cases, model_paths, workdir, case_timeout, script=BATCH_SCRIPT):
                 break
             if line is None:
                 break
-            if line.startswith("{"):
-                report = json.loads(line)
-                if "i" in report:
-                    results[report["i"]] = report
+            report = reports.parse(line)
+            if report and "i" in report:
+                results[report["i"]] = report
         proc.wait()
         stderr = proc.stderr.read()
         path.unlink()

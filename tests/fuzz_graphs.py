@@ -13,6 +13,7 @@ from host_tools.model_builder import ModelBuilder, window_out
 
 ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
 INT8_FLOAT = ("int8", "float32")
+QUANTIZED_FLOAT = ("int8", "float32", "int16")  # int16: 16x8 (int8 weights)
 ANY_DTYPE = ("int8", "float32", "int16", "int32")
 
 
@@ -33,6 +34,13 @@ def _same_quant(mb, x):
     return {"scale": q.scale[0], "zero_point": q.zeroPoint[0]} if q else {}
 
 
+def _input_scale(mb, x):
+    """Tensor x's scale; 1.0 for an unquantized one (a Signal op's int16 output read by a
+    16x8 op: the kernel refuses that, as the fuzzer wants)."""
+    q = mb.tensors[x].quantization
+    return q.scale[0] if q and q.scale else 1.0
+
+
 def _const(mb, rng, shape, dtype, **quant):
     size = math.prod(shape)
     if dtype == "float32":
@@ -41,6 +49,8 @@ def _const(mb, rng, shape, dtype, **quant):
         data = np.array([rng.randrange(-5000, 5000) for _ in range(size)], dtype=np.int32)
     elif dtype == "int16":
         data = np.array([rng.randrange(-32768, 32768) for _ in range(size)], dtype=np.int16)
+    elif dtype == "int64":
+        data = np.array([rng.randrange(-(1 << 40), 1 << 40) for _ in range(size)], dtype=np.int64)
     else:
         data = np.array([rng.randrange(-127, 128) for _ in range(size)], dtype=np.int8)
     return mb.const(data.reshape(shape), dtype, **quant)
@@ -68,10 +78,17 @@ def _nhwc(mb, rng, x, shape, dtype):
 # --- one maker per kernel: (mb, rng, op name, x, shape, dtype) -> (y, shape, dtype) -------
 
 
+def _bias_dtype(rng, dtype):
+    """The bias type of a weighted op on `dtype` activations (16x8: int64, or int32)."""
+    if dtype == "int16":
+        return rng.choice(("int64", "int64", "int32"))
+    return "int32" if dtype == "int8" else "float32"
+
+
 def _fully_connected(mb, rng, name, x, shape, dtype):
     size = math.prod(shape)
     depth, units = shape[-1], rng.randint(1, 8)
-    per_channel = dtype == "int8" and rng.random() < 0.5
+    per_channel = dtype != "float32" and rng.random() < 0.5
     wq = (
         {}
         if dtype == "float32"
@@ -80,7 +97,7 @@ def _fully_connected(mb, rng, name, x, shape, dtype):
             "zero_point": 0,
         }
     )
-    w = _const(mb, rng, (units, depth), "int8" if dtype == "int8" else "float32", **wq)
+    w = _const(mb, rng, (units, depth), "float32" if dtype == "float32" else "int8", **wq)
     inputs = [x, w]
     if rng.random() < 0.7:
         inputs.append(
@@ -88,11 +105,11 @@ def _fully_connected(mb, rng, name, x, shape, dtype):
                 mb,
                 rng,
                 (units,),
-                "int32" if dtype == "int8" else "float32",
+                _bias_dtype(rng, dtype),
                 **({} if dtype == "float32" else {"scale": 0.001, "zero_point": 0}),
             )
         )
-    out_shape = (size // depth, units)
+    out_shape = (size // depth if depth else 0, units)  # depth 0: an empty Signal output
     y = mb.tensor(out_shape, dtype, **_quant(rng, dtype))
     mb.op(
         name,
@@ -185,14 +202,15 @@ def _conv(mb, rng, name, x, shape, dtype):
     out_c = c * multiplier if depthwise else rng.randint(1, 8)
     w_shape = (1, kh, kw, out_c) if depthwise else (out_c, kh, kw, c)
     bias = rng.random() < 0.7
-    if dtype == "int8":
-        in_scale = mb.tensors[x].quantization.scale[0]
+    if dtype != "float32":
+        in_scale = _input_scale(mb, x)
         per_channel = rng.random() < 0.5
         w_scales = [rng.choice((0.005, 0.01, 0.02)) for _ in range(out_c if per_channel else 1)]
         axis = 3 if depthwise else 0
         weights = _const(mb, rng, w_shape, "int8", scale=w_scales, zero_point=0, axis=axis)
         b_scales = [in_scale * s for s in w_scales] * (1 if per_channel else out_c)
-        b = _const(mb, rng, (out_c,), "int32", scale=b_scales, zero_point=0) if bias else None
+        b_dtype = "int64" if depthwise and dtype == "int16" else _bias_dtype(rng, dtype)
+        b = _const(mb, rng, (out_c,), b_dtype, scale=b_scales, zero_point=0) if bias else None
     else:
         weights = _const(mb, rng, w_shape, "float32")
         b = _const(mb, rng, (out_c,), "float32") if bias else None
@@ -216,6 +234,45 @@ def _conv(mb, rng, name, x, shape, dtype):
         mb.op(name, [x, weights, b], [y], "DepthwiseConv2DOptions", **options)
     else:
         mb.op(name, [x, weights, b], [y], "Conv2DOptions", **options)
+    return y, out_shape, dtype
+
+
+def _transpose_conv(mb, rng, name, x, shape, dtype):
+    """TRANSPOSE_CONV: random kernel, strides, padding, bias; the natural output size."""
+    x, (batches, h, w, c) = _nhwc(mb, rng, x, shape, dtype)
+    kh, kw = rng.randint(1, 3), rng.randint(1, 3)
+    stride = (rng.choice((1, 2, 2, 3)), rng.choice((1, 2, 2, 3)))
+    padding = rng.choice(("SAME", "VALID"))
+    out_c = rng.randint(1, 6)
+    out_shape = (
+        batches,
+        h * stride[0] if padding == "SAME" else (h - 1) * stride[0] + kh,
+        w * stride[1] if padding == "SAME" else (w - 1) * stride[1] + kw,
+        out_c,
+    )
+    bias = rng.random() < 0.7
+    if dtype == "float32":
+        weights = _const(mb, rng, (out_c, kh, kw, c), "float32")
+        b = _const(mb, rng, (out_c,), "float32") if bias else None
+    else:
+        in_scale = _input_scale(mb, x)
+        per_channel = rng.random() < 0.5
+        w_scales = [rng.choice((0.005, 0.01, 0.02)) for _ in range(out_c if per_channel else 1)]
+        weights = _const(mb, rng, (out_c, kh, kw, c), "int8", scale=w_scales, zero_point=0)
+        b_scales = [in_scale * s for s in w_scales] * (1 if per_channel else out_c)
+        b_dtype = rng.choice(("int64", "int16")) if dtype == "int16" else "int32"
+        b = _const(mb, rng, (out_c,), b_dtype, scale=b_scales, zero_point=0) if bias else None
+    y = mb.tensor(out_shape, dtype, **_quant(rng, dtype))
+    mb.op(
+        name,
+        [mb.const(np.array(out_shape, np.int32), "int32"), weights, x, b],
+        [y],
+        "TransposeConvOptions",
+        padding=padding,
+        stride_h=stride[0],
+        stride_w=stride[1],
+        fused_activation_function=rng.choice(ACTIVATIONS),
+    )
     return y, out_shape, dtype
 
 
@@ -552,7 +609,7 @@ CONVERTERS = {"QUANTIZE", "DEQUANTIZE", "SOFTMAX", "CAST", "SignalEnergy", "Sign
 
 # op name (a custom op's own name) -> (maker, input dtypes it is built for)
 MAKERS = {
-    "FULLY_CONNECTED": (_fully_connected, INT8_FLOAT),
+    "FULLY_CONNECTED": (_fully_connected, QUANTIZED_FLOAT),
     "ADD": (_binary, INT8_FLOAT),
     "SUB": (_binary, INT8_FLOAT),
     "SVDF": (_svdf, INT8_FLOAT),
@@ -569,8 +626,9 @@ MAKERS = {
     "QUANTIZE": (_quantize, ("int8", "float32", "int16")),
     "DEQUANTIZE": (_dequantize, ("int8", "int16")),
     "RESHAPE": (_reshape, ANY_DTYPE),
-    "CONV_2D": (_conv, INT8_FLOAT),
-    "DEPTHWISE_CONV_2D": (_conv, INT8_FLOAT),
+    "CONV_2D": (_conv, QUANTIZED_FLOAT),
+    "DEPTHWISE_CONV_2D": (_conv, QUANTIZED_FLOAT),
+    "TRANSPOSE_CONV": (_transpose_conv, QUANTIZED_FLOAT),
     "AVERAGE_POOL_2D": (_pool, INT8_FLOAT),
     "MAX_POOL_2D": (_pool, INT8_FLOAT),
     "PAD": (_pad, ANY_DTYPE),

@@ -8,11 +8,14 @@ import numpy as np
 from tflite_micro.python.tflite_micro import runtime
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
-from host_tools import ports, unix_port
-from host_tools.inspect_cmd import describe_all
+from host_tools import micropython
+from host_tools.micropython import reports
+from host_tools.model_info import describe_all
+from host_tools.paths import DEVICE_DIR
+from host_tools.sizes import parse_size
 
-BATCH_SCRIPT = Path(__file__).parent / "device" / "run_batch.py"
-THUMB_TWIN_DIR = Path(__file__).parent.parent / "host_tools" / "device"
+BATCH_SCRIPT = DEVICE_DIR / "run_batch.py"
+THUMB_TWIN_DIR = DEVICE_DIR  # thumb_twin.py
 
 
 def run_tflm(model, inputs, arena_size=1 << 20):
@@ -41,23 +44,24 @@ def run_tflm_steps(model, steps, reset_before=(), arena_size=1 << 20):
     return outputs
 
 
-def run_ulite(jobs, loops=None, heap="8M", port="unix"):
+def run_ulite(jobs, loops=None, heap="8M", on="unix"):
     """Run [(model bytes, [input arrays], [output dtype/shape templates])] on MicroPython.
 
-    port: "unix" (64-bit, viper), "wasm" (32-bit WebAssembly port, plain loops only) or
-    "arm" (the ARM board: thumb, viper or plain loops; a fixed ~200 KB heap, `heap` does not
-    apply). loops="thumb" runs the real assembler on "arm", the twin kernels elsewhere.
+    on: the MicroPython to run on (host_tools.micropython): "unix" (64-bit, viper), "wasm"
+    (32-bit WebAssembly port, plain loops only) or "arm" (the ARM board: thumb, viper or
+    plain loops; a fixed ~200 KB heap, `heap` does not apply). loops="thumb" runs the real
+    assembler on "arm", the twin kernels elsewhere.
 
     Returns, per job, a list of output arrays or the error string ulite raised.
     """
     steps = [(model, [inputs], templates, ()) for model, inputs, templates in jobs]
-    return [r if isinstance(r, str) else r[0] for r in run_ulite_steps(steps, loops, heap, port)]
+    return [r if isinstance(r, str) else r[0] for r in run_ulite_steps(steps, loops, heap, on)]
 
 
-def run_ulite_steps(jobs, loops=None, heap="8M", port="unix"):
+def run_ulite_steps(jobs, loops=None, heap="8M", on="unix"):
     """Run [(model bytes, [[input arrays] per step], [output templates], steps to reset
     before)] on MicroPython: one interpreter per job, invoked once per step, reset() before
-    the steps listed (see run_ulite for the ports and loops).
+    the steps listed (see run_ulite for `on` and loops).
 
     Returns, per job, a list of each step's output arrays or the error string ulite raised.
     """
@@ -79,19 +83,18 @@ def run_ulite_steps(jobs, loops=None, heap="8M", port="unix"):
                 {"model": str(model_path), "steps": paths, "reset_before": list(reset_before),
                  "prefix": str(tmp / ("m%d_" % j))}
             )  # fmt: skip
-        arena = largest_arena(models) if port == "arm" else None
+        arena = largest_arena(models) if on == "arm" else None
         spec.insert(0, {"arena_bytes": arena})
         (tmp / "jobs.jsonl").write_text("".join(json.dumps(line) + "\n" for line in spec))
         args = [tmp / "jobs.jsonl", loops or "default"]
-        extra = [THUMB_TWIN_DIR] if loops == "thumb" and port != "arm" else []
-        heap = unix_port.parse_size(heap)
-        result = ports.run(port, BATCH_SCRIPT, args, heap=heap, writes=[tmp], extra_path=extra)
-        failure = "MicroPython (%s port) failed:\n%s%s" % (port, result.stdout, result.stderr)
+        extra = [THUMB_TWIN_DIR] if loops == "thumb" and on != "arm" else []
+        result = micropython.run(on, BATCH_SCRIPT, args, heap=parse_size(heap), writes=[tmp], extra_path=extra)
+        failure = "MicroPython (%s) failed:\n%s%s" % (on, result.stdout, result.stderr)
         assert result.returncode == 0, failure
-        reports = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
-        assert len(reports) == len(jobs), failure
+        found = reports.reports(result)
+        assert len(found) == len(jobs), failure
         results = []
-        for j, ((_, steps, templates, _), report) in enumerate(zip(jobs, reports)):
+        for j, ((_, steps, templates, _), report) in enumerate(zip(jobs, found)):
             if "error" in report:
                 results.append(report["error"])
                 continue
@@ -111,14 +114,14 @@ def largest_arena(models):
     return max([info.get("arena_bytes", 0) for info in describe_all(models)] + [0])
 
 
-def compare(jobs, loops=None, rtol=1e-5, port="unix"):
+def compare(jobs, loops=None, rtol=1e-5, on="unix"):
     """Run jobs [(model, inputs)] on TFLM and ulite; assert int outputs equal, floats close
     (equal with rtol=0).
 
     Returns the number of jobs compared. Any backend may be asked for with loops, and any
-    MicroPython port with port ("wasm" runs only the plain backend; see run_ulite)."""
+    MicroPython with `on` ("wasm" runs only the plain backend; see run_ulite)."""
     expected = [run_tflm(model, inputs) for model, inputs in jobs]
-    got = run_ulite([(m, x, e) for (m, x), e in zip(jobs, expected)], loops, port=port)
+    got = run_ulite([(m, x, e) for (m, x), e in zip(jobs, expected)], loops, on=on)
     return check(expected, got, rtol)
 
 

@@ -14,8 +14,9 @@ from conftest import ROOT
 from fuzz_graphs import MAKERS, next_op, _quant
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
-from host_tools import unix_port
+from host_tools import micropython
 from host_tools.model_builder import ModelBuilder
+from host_tools.paths import DEVICE_DIR
 from host_tools.rp2040 import estimate, layers
 
 MPY = ROOT / "mpy"
@@ -30,7 +31,7 @@ RESOLVER = (MPY / "ulite" / "resolver.py").read_text()
 README_TABLE = (ROOT / "README.md").read_text().split("## Supported ops", 1)[1].split("\n## ", 1)[0]
 # every op the resolver runs: (name, kernel module, builtin code; None for a custom op)
 OPS = sorted([(SCHEMA_NAMES.get(c, "BUILTIN_%d" % c), m, c) for c, m in KERNELS.items()] + [(n, m, None) for n, m in CUSTOM_KERNELS.items()])
-TWIN_DIR = ROOT / "host_tools" / "device"
+TWIN_DIR = DEVICE_DIR  # thumb_twin.py
 # Assembler kernels of op-level Thumb glue (requant alone is the requantization any int8
 # kernel may call through the loops' requantize; the estimate counts it as viper code).
 GLUE_KERNELS = {"fc_rows", "dot8", "gather8", "lanes8", "dw8", "add_rescaled", "flip_bytes"}
@@ -78,7 +79,7 @@ def thumb_calls(tmp_path_factory):
         paths[-1].write_bytes(model)
     script = tmp / "calls.py"
     script.write_text(CALLS_SCRIPT)
-    result = unix_port.run(script, paths, heap=8 << 20, extra_path=[TWIN_DIR])
+    result = micropython.run("unix", script, paths, heap=8 << 20, extra_path=[TWIN_DIR])
     assert result.returncode == 0, result.stderr
     calls = {}
     for (name, model), line in zip(models, result.stdout.splitlines()):

@@ -1,5 +1,5 @@
 """ulite on the ARM board: bare-metal MicroPython on a Cortex-M core in QEMU
-(host_tools/arm_port.py), running the RP2040's ARMv6-M runtime with its real `asm_thumb`
+(host_tools/micropython/arm.py), running the RP2040's ARMv6-M runtime with its real `asm_thumb`
 kernels, not the twins the unix port runs the Thumb glue over.
 
 Outputs must equal TFLM's bit for bit (float32 within 1e-5): the kernel sweeps that reach
@@ -21,9 +21,9 @@ from test_kernels_core import add_int8_jobs, fully_connected_int8_jobs, quantize
 from test_thumb import conv_sweep
 from test_wasm_port import KERNEL_JOBS
 
-from host_tools import arm_port
 from host_tools.errors import UserError
-from host_tools.infer import infer_cases
+from host_tools.inference import infer_cases
+from host_tools.micropython import arm
 
 SMALL_MODELS = ["hello_world_int8", "hello_world_float", "simple_add", "ad01_int8", "micro_speech_quantized"]
 CORPUS_MODELS = SMALL_MODELS + ["kws_ref_model", "ic_resnet8_int8", "person_detect", "vww_96_int8"]
@@ -68,7 +68,7 @@ def matches_on_board(loops, kernel_jobs=(), golden=(), rtol=1e-5):
     inputs, golden outputs)], in one board run. Returns the number of jobs checked."""
     expected = [run_tflm(m, x) for m, x in kernel_jobs] + [outs for _, _, outs in golden]
     runs = [(m, x) for m, x in kernel_jobs] + [(m, x) for m, x, _ in golden]
-    got = run_ulite([(m, x, e) for (m, x), e in zip(runs, expected)], loops, port="arm")
+    got = run_ulite([(m, x, e) for (m, x), e in zip(runs, expected)], loops, on="arm")
     return check(expected, got, rtol)
 
 
@@ -89,7 +89,7 @@ def test_board_runs_the_real_assembler_and_reads_files_in_place(tmp_path):
     script = tmp_path / "facts.py"
     script.write_text(BOARD_FACTS)
     model = model_path("ad01_int8")
-    result = arm_port.run(script, [model], copy_in=[model])
+    result = arm.run(script, [model], copy_in=[model])
     assert result.returncode == 0, result.stderr
     armv7m = 6  # the Cortex-M3's native-code architecture; it runs the armv6m runtime
     assert result.stdout.split() == [
@@ -101,7 +101,7 @@ def test_board_runs_the_real_assembler_and_reads_files_in_place(tmp_path):
 def test_failure_is_reported(tmp_path):
     script = tmp_path / "fails.py"
     script.write_text("import sys\nprint('before')\nraise ValueError('arm says no')\n")
-    result = arm_port.run(script)
+    result = arm.run(script)
     assert (result.returncode, result.stdout) == (1, "before\n")
     assert "ValueError: arm says no" in result.stderr and 'fails.py", line 3' in result.stderr
 
@@ -110,7 +110,7 @@ def test_crash_is_one_line(tmp_path):
     script = tmp_path / "crashes.py"
     script.write_text("@micropython.asm_thumb\ndef crash():\n    data(2, 0xDEFE)  # udf\n\n\ncrash()\n")
     with pytest.raises(UserError, match=r"^the ARM board crashed running crashes.py: HardFault \(CFSR.UNDEFINSTR"):
-        arm_port.run(script)
+        arm.run(script)
 
 
 def test_board_that_stops_is_one_line(tmp_path):
@@ -119,14 +119,14 @@ def test_board_that_stops_is_one_line(tmp_path):
     script = tmp_path / "resets.py"
     script.write_text("import machine\nprint('resetting')\nmachine.reset()\n")
     with pytest.raises(UserError, match=r"^the ARM board stopped \(QEMU exited\) running resets.py: (resetting|no output)$"):
-        arm_port.run(script)
+        arm.run(script)
 
 
 def test_runaway_script_is_stopped(tmp_path):
     script = tmp_path / "spins.py"
     script.write_text("while True:\n    pass\n")
     with pytest.raises(UserError, match="^the ARM board did not finish spins.py within 2 s$"):
-        arm_port.run(script, timeout=2)
+        arm.run(script, timeout=2)
 
 
 def test_missing_qemu_is_one_line(tmp_path, monkeypatch):
@@ -134,7 +134,7 @@ def test_missing_qemu_is_one_line(tmp_path, monkeypatch):
     script.write_text("print('never run')\n")
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(UserError, match="^qemu-system-arm not found: install it with"):
-        arm_port.run(script)
+        arm.run(script)
 
 
 @pytest.mark.parametrize("loops", ["thumb", "viper"])
@@ -151,13 +151,13 @@ def test_infer_command_on_board(tmp_path):
     (inputs, expected), = golden_cases("ad01_int8")[:1]
     np.save(tmp_path / "x.npy", inputs[0])
     out = tmp_path / "y.npz"
-    result = host("infer", model_path("ad01_int8"), "--input", tmp_path / "x.npy", "--out", out, "--port", "arm")
+    result = host("infer", model_path("ad01_int8"), "--input", tmp_path / "x.npy", "--out", out, "--on", "arm")
     assert result.returncode == 0, result.stderr
     assert "M instructions" in result.stdout
     np.testing.assert_array_equal(np.load(out)["out0"], expected[0])
     x = tmp_path / "x.npy"
-    assert_user_error(host("infer", model_path("ad01_int8"), "--input", x, "--out", out, "--port", "arm", "--heap", "1M"), "heap is fixed")
-    assert_user_error(host("infer", model_path("ad01_int8"), "--input", x, "--out", out, "--loops", "thumb"), "--port arm")
+    assert_user_error(host("infer", model_path("ad01_int8"), "--input", x, "--out", out, "--on", "arm", "--heap", "1M"), "heap is fixed")
+    assert_user_error(host("infer", model_path("ad01_int8"), "--input", x, "--out", out, "--loops", "thumb"), "--on arm")
 
 
 @pytest.mark.slow
@@ -167,7 +167,7 @@ def test_corpus_model_bit_exact_on_board(name, loops):
     """Every golden case, through `infer`'s flow: the model read in place from ROMFS (the
     big ones are larger than the board's heap), the arena reserved first."""
     cases = golden_cases(name)
-    outputs, _ = infer_cases(model_path(name), [ins for ins, _ in cases], 0, loops, port="arm")
+    outputs, _ = infer_cases(model_path(name), [ins for ins, _ in cases], 0, loops, on="arm")
     check([outs for _, outs in cases], outputs)
 
 

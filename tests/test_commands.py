@@ -8,7 +8,7 @@ from conftest import model_path
 
 from host_tools.paths import ROOT
 
-COMMANDS = ["inspect", "infer", "convert", "build-runtime", "flash", "run", "vboard", "demo"]
+COMMANDS = ["inspect", "infer", "convert", "build-runtime", "flash", "run", "vboard", "demo", "speech"]
 
 
 def host_tools(*args):
@@ -63,10 +63,21 @@ def test_top_level_help_lists_every_command():
             "no such port: /dev/ulite-none",
         ),
         (["run", "--port", "/dev/ulite-none", "--name", "m"], "no such port: /dev/ulite-none"),
+        (["speech", "nothing.wav"], "WAV file not found: nothing.wav"),
+        (["speech", "x.wav", "--on", "arm", "--port", "/dev/ulite-none"], "leave it out with --port"),
         (
             ["convert", "nothing.tflite", "--board", "rp2040"],
             "model file not found: nothing.tflite",
         ),
+        # argparse's own usage errors are one line too, not a usage message and status 2
+        (["infer"], "the following arguments are required: model"),
+        (["convert", "m.tflite"], "the following arguments are required: --board"),
+        (["inspect", "m.tflite", "--bogus"], "unrecognized arguments: --bogus"),
+        (["infer", "m.tflite", "--on", "pico"], "argument --on: invalid choice: 'pico'"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+        (["bench", "--board", "esp32", "m.tflite"], "bench --board esp32: only rp2040 is measured"),
+        (["bench"], "give the model(s) to bench"),
+        (["inspect", str(model_path("hello_world_int8")), "--board", "pico"], "unknown board 'pico'"),
     ],
 )
 def test_errors_are_one_line(args, message):

@@ -6,7 +6,7 @@ from conftest import golden_cases, model_path
 from oracle import run_tflm
 
 from host_tools.images import person_detect_input, person_input, read_gray_bmp
-from host_tools.infer import infer_cases
+from host_tools.inference import infer_cases
 from host_tools.paths import CORPUS
 
 CONV_MODELS = [

@@ -9,6 +9,8 @@ import random
 import sys
 from collections import Counter
 
+import pytest
+
 from conftest import model_path
 from fuzz import (
     GENERATED,
@@ -33,20 +35,22 @@ sys.path.insert(0, str(MPY_DIR))
 
 from ulite.resolver import CUSTOM_KERNELS, KERNELS  # noqa: E402
 
-CASES = 8000
+CASES = 8000  # make test-slow; make test runs the first FAST_CASES of them
+FAST_CASES = 1500
 SEED = 2024
 
 
-def test_bounded_fuzz():
-    cases, results, crashes, saved = fuzz(CASES, SEED, jobs=os.cpu_count() or 1)
+@pytest.mark.parametrize("count", [FAST_CASES, pytest.param(CASES, marks=pytest.mark.slow)])
+def test_bounded_fuzz(count):
+    cases, results, crashes, saved = fuzz(count, SEED, jobs=os.cpu_count() or 1)
     outcomes = Counter((r["stage"], r["r"]) for r in results)
-    assert len(results) == CASES
+    assert len(results) == count
     # the mutations reach every stage: refused while parsing, refused by kernels, invoked
-    assert outcomes[("construct", "ModelError")] > CASES // 4
-    assert outcomes[("construct", "UnsupportedOpError")] > CASES // 50
+    assert outcomes[("construct", "ModelError")] > count // 4
+    assert outcomes[("construct", "UnsupportedOpError")] > count // 50
     # (one in eleven or so: mutated Signal-op graphs, with their exact option and shape
     # checks, invoke less often than the other graphs)
-    assert outcomes[("invoke", "ok")] > CASES // 12
+    assert outcomes[("invoke", "ok")] > count // 12
     assert not crashes, summary(cases, results, crashes, 0) + "\nsaved: %s" % [
         str(p) for p in saved
     ]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from conftest import golden_cases, model_path
 
-from host_tools.infer import infer_cases
+from host_tools.inference import infer_cases
 
 EXACT = ["hello_world_int8", "ad01_int8", "simple_add"]
 

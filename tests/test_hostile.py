@@ -12,6 +12,7 @@ from conftest import model_path
 from fuzz import FlatMap, run_cases
 from flatbuffers import flexbuffers
 
+from host_tools import micropython
 from host_tools.model_builder import ModelBuilder, add_offline_plan
 
 
@@ -409,14 +410,54 @@ def widest_graph():
     return mb.build()
 
 
-def test_largest_graph_plans_in_bounded_time():
+def test_largest_graph_runs():
     result = run_cases(
         {"wide": widest_graph()},
         [{"i": 0, "m": "wide", "t": -1, "p": [], "v": True, "l": None}],
         jobs=1,
     )[0]
     assert result["r"] == "ok", result
-    assert result["ms"] < 30000
+
+
+WIDE_PLANS = """
+import gc, time
+from ulite import planner
+
+
+def instructions(ops):
+    # widest_graph's shape: op k reads the chain and state tensor 2k + 1, writes 2k + 2
+    ops_io = (((2 * k, 2 * k + 1), (2 * k + 2,)) for k in range(ops))  # one at a time
+    count = 2 * ops + 1
+    gc.collect()
+    start = time.ticks_us()
+    first, last = planner.lifetimes(count, [0], [count - 1], ops_io, lambda t: t % 2 == 0)
+    for t in range(1, count, 2):
+        first[t], last[t] = 0, ops + 1
+    offsets, total = planner.plan([16] * count, first, last)
+    spent = time.ticks_diff(time.ticks_us(), start) * 1000
+    planner.check(offsets, [16] * count, first, last)
+    assert total == 16 * (ops + 2)  # the state tensors and two chain tensors
+    return spent
+
+
+print(instructions(300), instructions(1200))
+"""
+
+
+def test_large_graphs_plan_in_linear_work(tmp_path):
+    """Planning graphs shaped like the widest one (half the tensors state tensors alive all
+    the time: first-fit by size, quadratic in the buffers, is at its worst) costs
+    instructions in proportion to the buffers on the ARM board (QEMU counts them: a
+    deterministic measure, whatever the machine's load): 4x the buffers, at most 6x the
+    instructions, and the larger well under a billion. A board has no heap for the widest
+    graph ulite accepts (4095 tensors); test_largest_graph_runs runs it on the unix port."""
+    script = tmp_path / "plan.py"
+    script.write_text(WIDE_PLANS)
+    result = micropython.run("arm", script)
+    assert result.returncode == 0, result.stdout + result.stderr
+    small, large = map(int, result.stdout.split())
+    assert large < 6 * small, (small, large)
+    assert large < 1_000_000_000, large
 
 
 def test_every_truncation_is_a_model_error():

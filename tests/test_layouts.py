@@ -67,7 +67,7 @@ def private_constants(path):
 
 def test_layout_names_are_unique_and_sizes_add_up():
     fields = layout_fields()
-    from ulite.layouts import conv, copy, mean, thumb
+    from ulite.layouts import conv, copy, mean, requant, thumb
 
     assert conv.CONV_FIELDS == conv.CONV_LANES + 1 and conv.DW_FIELDS == conv.DW_ROWS + 1
     # the Thumb glue's lanes8 walk reads both geometries' first fields by the CONV_ names
@@ -82,10 +82,13 @@ def test_layout_names_are_unique_and_sizes_add_up():
     assert mean.MEAN_FIELDS == mean.MEAN_REDUCED_STRIDES + mean.MEAN_GROUPS
     assert thumb.GATHER8_WORDS == thumb.GATHER8_RECORDS + thumb.THUMB_LANES * thumb.LANE_RECORD_WORDS
     assert thumb.REQUANT_BLOCK_WORDS == thumb.REQUANT_TABLE_SHIFTS + 1
+    assert requant.RQ_ACC_BITS == requant.RQ_FIELDS  # the wide rq: requantize's, one field more
     for prefix, size in (("CONV_ARG_", "CONV_ARGS"), ("POOL_ARG_", "POOL_ARGS"), ("FC_ARG_", "FC_ARGS"),
                          ("BINARY_ARG_", "BINARY_ARGS"), ("MEAN_ARG_", "MEAN_ARGS"), ("COPY_ARG_", "COPY_ARGS"),
-                         ("LOOKUP_ARG_", "LOOKUP_ARGS"), ("RQ_", "RQ_FIELDS"), ("TRANSFORM_", "TRANSFORM_FIELDS")):  # fmt: skip
-        indices = sorted(v for name, (v, _) in fields.items() if name.startswith(prefix) and name != size)
+                         ("LOOKUP_ARG_", "LOOKUP_ARGS"), ("RQ_", "RQ_WIDE_FIELDS"), ("TRANSFORM_", "TRANSFORM_FIELDS")):  # fmt: skip
+        indices = sorted(
+            v for name, (v, _) in fields.items() if name.startswith(prefix) and name not in (size, "RQ_FIELDS")
+        )
         assert indices == list(range(fields[size][0])), prefix
 
 

@@ -1,37 +1,71 @@
-"""The loop backends' contract (ulite.loops.FUNCTIONS): thumb, viper and plain each export
-exactly those functions (the LAZY families' on first use), on MicroPython (the thumb
-backend over the twin kernels, its glue being what runs on the unix port)."""
+"""The loop backends' contract (ulite.loops.FUNCTIONS): thumb, viper and plain each provide
+exactly those functions, on MicroPython (the thumb backend over the twin kernels, its glue
+being what runs on the unix port), and load them lazily: a backend's FAMILIES names the
+module of each function, imported when a kernel first asks for it."""
 
 import json
 
-from host_tools import unix_port
-from host_tools.paths import ROOT
+import pytest
 
-TWIN_DIR = ROOT / "host_tools" / "device"
-SCRIPT = """
-import json, thumb_twin
+from host_tools import micropython
+from host_tools.paths import DEVICE_DIR
+
+TWIN_DIR = DEVICE_DIR  # thumb_twin.py
+CONTRACT = """
+import json, sys, thumb_twin
 thumb_twin.install()
 from ulite import loops
-exported = {}
+found = {}
 for name in loops.NAMES:
     backend = loops.backend(name)
-    names = [n for n in dir(backend) if not n.startswith("_") and type(getattr(backend, n)) is not type(loops)]
-    lazy = [n for n in loops.LAZY if callable(getattr(backend, n))]  # imported on first use
-    exported[name] = sorted(set(names + lazy))
-print(json.dumps({"contract": loops.FUNCTIONS, "exported": exported}))
+    functions = {}
+    for fn in sorted(backend.FAMILIES):
+        value = getattr(backend, fn)
+        home = __import__("ulite.loops." + backend.FAMILIES[fn], None, None, (fn,))
+        functions[fn] = [callable(value), getattr(home, fn) is value]
+    found[name] = functions
+print(json.dumps({"contract": loops.FUNCTIONS, "found": found}))
+"""
+LAZY = """
+import json, sys, thumb_twin
+if sys.argv[1] == "thumb":
+    thumb_twin.install()
+from ulite import loops
+def loaded():
+    return sorted(m for m in sys.modules if m.startswith("ulite.loops.") and m.count(".") == 3)
+backend = loops.backend(sys.argv[1])
+chosen = loaded()
+backend.lookup_int8
+print(json.dumps([chosen, loaded(), backend.FAMILIES["lookup_int8"]]))
 """
 
 
-def test_every_backend_exports_exactly_the_contract(tmp_path):
-    script = tmp_path / "contract.py"
-    script.write_text(SCRIPT)
-    result = unix_port.run(script, [], extra_path=[TWIN_DIR])
-    assert result.returncode == 0, result.stderr
-    found = json.loads(result.stdout.splitlines()[-1])
-    contract = found["contract"]
+def run(tmp_path, source, args=()):
+    script = tmp_path / "script.py"
+    script.write_text(source)
+    # every backend's every family compiled from source at once: more than the default heap
+    result = micropython.run("unix", script, args, heap=4 << 20, extra_path=[TWIN_DIR])
+    assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def test_every_backend_provides_exactly_the_contract(tmp_path):
+    report = run(tmp_path, CONTRACT)
+    contract = report["contract"]
     assert len(set(contract)) == len(contract), "ulite.loops.FUNCTIONS names a function twice"
-    assert sorted(found["exported"]) == ["plain", "thumb", "viper"]
-    for name, exported in found["exported"].items():
-        missing = sorted(set(contract) - set(exported))
-        extra = sorted(set(exported) - set(contract))
+    assert sorted(report["found"]) == ["plain", "thumb", "viper"]
+    for name, functions in report["found"].items():
+        missing = sorted(set(contract) - set(functions))
+        extra = sorted(set(functions) - set(contract))
         assert not missing and not extra, "loops.%s: missing %s, outside the contract %s" % (name, missing, extra)
+        for fn, (is_callable, from_its_module) in functions.items():
+            assert is_callable and from_its_module, "loops.%s.%s" % (name, fn)
+
+
+@pytest.mark.parametrize("name", ["thumb", "viper", "plain"])
+def test_a_backend_loads_only_the_family_asked_for(tmp_path, name):
+    """Choosing a backend loads at most the module that shows the port runs it; asking for
+    lookup_int8 then loads its family's module alone (and what that imports: nothing)."""
+    chosen, after, family = run(tmp_path, LAZY, [name])
+    assert chosen == {"thumb": ["ulite.loops.thumb.asm"], "viper": ["ulite.loops.viper.requant"], "plain": []}[name]
+    assert sorted(set(after) - set(chosen)) == ["ulite.loops." + family]

@@ -45,7 +45,11 @@ attempt("input float array", lambda: x.copy_from(array.array("f", [0.5])))
 attempt("input int16 array", lambda: x.copy_from(array.array("h", [1])))
 attempt("input long array", lambda: x.copy_from(array.array("b", [1, 2])))
 attempt("input empty array", lambda: x.copy_from(array.array("b")))
-attempt("input list", lambda: x.copy_from([1]))
+attempt("input long list", lambda: x.copy_from([1, 2]))
+attempt("input float list", lambda: x.copy_from([0.5]))
+attempt("input list out of range", lambda: x.copy_from([128]))
+attempt("input floats long", lambda: x.set_floats([0.5, 1.5]))
+attempt("input floats str", lambda: x.set_floats("a"))
 attempt("input str", lambda: x.copy_from("a"))
 attempt("input None", lambda: x.copy_from(None))
 attempt("input int", lambda: x.copy_from(7))
@@ -82,7 +86,11 @@ EXPECTED = {
     "input int16 array": ("ValueError", "got an array of 2-byte items"),
     "input long array": ("ValueError", "needs 1 int8 values, got an array of 2"),
     "input empty array": ("ValueError", "got an array of 0"),
-    "input list": ("TypeError", "expects bytes, bytearray, memoryview or array.array, got list"),
+    "input long list": ("ValueError", "needs 1 values, got 2"),
+    "input float list": ("TypeError", "is int8, got float"),
+    "input list out of range": ("ValueError", "128 is outside the int8 range"),
+    "input floats long": ("ValueError", "needs 1 values, got 2"),
+    "input floats str": ("TypeError", "can't convert str to float"),
     "input str": ("TypeError", "got str"),
     "input None": ("TypeError", "got NoneType"),
     "input int": ("TypeError", "got int"),

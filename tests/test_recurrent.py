@@ -14,7 +14,7 @@ from oracle import run_tflm_steps, run_ulite, run_ulite_steps
 from recurrent_models import SVDF_ACTIVATIONS, lstm_model, lstm_steps, svdf_model, svdf_steps
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
-from host_tools.infer import infer_cases
+from host_tools.inference import infer_cases
 
 RESET_BEFORE = (4,)
 
@@ -71,10 +71,10 @@ def mnist_steps(name, rng, count=4):
     return model, steps, (2,)
 
 
-def assert_steps_match(jobs, loops=None, port="unix", rtol=1e-5):
+def assert_steps_match(jobs, loops=None, on="unix", rtol=1e-5):
     """Every step's outputs of every job equal TFLM's (floats within rtol); returns TFLM's."""
     expected = [run_tflm_steps(model, steps, reset) for model, steps, reset in jobs]
-    got = run_ulite_steps([(m, s, e[0], r) for (m, s, r), e in zip(jobs, expected)], loops, port=port)
+    got = run_ulite_steps([(m, s, e[0], r) for (m, s, r), e in zip(jobs, expected)], loops, on=on)
     for j, (e, g) in enumerate(zip(expected, got)):
         assert not isinstance(g, str), "job %d: ulite refused: %s" % (j, g)
         for s, (step_e, step_g) in enumerate(zip(e, g)):
@@ -98,12 +98,12 @@ def test_svdf_bit_exact_across_invokes_and_reset(loops):
 
 
 def test_svdf_on_the_webassembly_port():
-    assert_steps_match(svdf_jobs(np.random.default_rng(141)), port="wasm")
+    assert_steps_match(svdf_jobs(np.random.default_rng(141)), on="wasm")
 
 
-@pytest.mark.parametrize("port, loops", [("unix", "viper"), ("unix", "plain"), ("wasm", None)])
-def test_keyword_scrambled_every_tensor_across_invokes(port, loops):
-    expected = assert_steps_match([keyword_steps(np.random.default_rng(142))], loops, port)
+@pytest.mark.parametrize("on, loops", [("unix", "viper"), ("unix", "plain"), ("wasm", None)])
+def test_keyword_scrambled_every_tensor_across_invokes(on, loops):
+    expected = assert_steps_match([keyword_steps(np.random.default_rng(142))], loops, on)
     svdf_outputs = [step[1] for step in expected[0]]  # the first SVDF's, step by step
     assert len({o.tobytes() for o in svdf_outputs}) == len(svdf_outputs)
 
@@ -117,22 +117,22 @@ def test_lstm_bit_exact_across_invokes_and_reset(loops):
 
 
 def test_lstm_on_the_webassembly_port():
-    assert_steps_match(lstm_jobs(np.random.default_rng(146)), port="wasm")
+    assert_steps_match(lstm_jobs(np.random.default_rng(146)), on="wasm")
 
 
-@pytest.mark.parametrize("port, loops", [("unix", "viper"), ("unix", "plain"), ("wasm", None)])
-def test_mnist_lstm_every_tensor_across_invokes(port, loops):
+@pytest.mark.parametrize("on, loops", [("unix", "viper"), ("unix", "plain"), ("wasm", None)])
+def test_mnist_lstm_every_tensor_across_invokes(on, loops):
     rng = np.random.default_rng(147)
-    expected = assert_steps_match([mnist_steps("mnist_lstm_int8", rng), mnist_steps("mnist_lstm_float", rng)], loops, port)
+    expected = assert_steps_match([mnist_steps("mnist_lstm_int8", rng), mnist_steps("mnist_lstm_float", rng)], loops, on)
     lstm_outputs = expected[0][0][1]  # the int8 LSTM's output sequence at step 0
     assert len(np.unique(lstm_outputs)) > 100
 
 
-@pytest.mark.parametrize("port, loops", [("unix", "viper"), ("wasm", None)])
+@pytest.mark.parametrize("on, loops", [("unix", "viper"), ("wasm", None)])
 @pytest.mark.parametrize("name", ["keyword_scrambled", "mnist_lstm_int8", "mnist_lstm_float"])
-def test_corpus_models_bit_exact_with_goldens(name, port, loops):
+def test_corpus_models_bit_exact_with_goldens(name, on, loops):
     cases = golden_cases(name)
-    outputs, _ = infer_cases(model_path(name), [i for i, _ in cases], 512 << 10, loops, port)
+    outputs, _ = infer_cases(model_path(name), [i for i, _ in cases], 512 << 10, loops, on)
     for (_, expected), got in zip(cases, outputs):
         assert got[0].dtype == expected[0].dtype and got[0].shape == expected[0].shape
         if expected[0].dtype.kind == "f":
@@ -213,15 +213,15 @@ def _state_zero_point(model, zero_point):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("port, loops", [("unix", "viper"), ("unix", "plain"), ("unix", "thumb"), ("wasm", None), ("arm", "thumb"), ("arm", "viper")])
-def test_svdf_sweep(port, loops):
-    assert_steps_match(svdf_jobs(np.random.default_rng(144), 6 if port != "arm" else 2), loops, port)
+@pytest.mark.parametrize("on, loops", [("unix", "viper"), ("unix", "plain"), ("unix", "thumb"), ("wasm", None), ("arm", "thumb"), ("arm", "viper")])
+def test_svdf_sweep(on, loops):
+    assert_steps_match(svdf_jobs(np.random.default_rng(144), 6 if on != "arm" else 2), loops, on)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("port, loops", [("unix", "viper"), ("unix", "plain"), ("unix", "thumb"), ("wasm", None), ("arm", "thumb"), ("arm", "viper")])
-def test_lstm_sweep(port, loops):
-    assert_steps_match(lstm_jobs(np.random.default_rng(148), 4 if port != "arm" else 1), loops, port)
+@pytest.mark.parametrize("on, loops", [("unix", "viper"), ("unix", "plain"), ("unix", "thumb"), ("wasm", None), ("arm", "thumb"), ("arm", "viper")])
+def test_lstm_sweep(on, loops):
+    assert_steps_match(lstm_jobs(np.random.default_rng(148), 4 if on != "arm" else 1), loops, on)
 
 
 @pytest.mark.slow

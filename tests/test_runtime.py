@@ -2,14 +2,16 @@
 board it talks to runs the architecture its --board names."""
 
 import json
+import re
 import shutil
 
 import pytest
 
 from host_tools import boards, runtime
+from host_tools.architectures import MPY_ARCH, THUMB
 from host_tools.errors import UserError
-from host_tools.flash import MPY_ARCH, target_board
-from host_tools.paths import ROOT
+from host_tools.flashing import target_board
+from host_tools.paths import MPY_DIR, ROOT
 
 
 @pytest.mark.parametrize("name", ["rp2040", "rp2350", "esp32", "virtual"])
@@ -19,10 +21,17 @@ def test_runtime_compiles_for_each_architecture(name):
     arch = "x64" if board.mpy_arch == "host" else board.mpy_arch
     expected = {"lib/" + p.with_suffix(".mpy").as_posix() for p in runtime.sources(arch)}
     assert set(files) == expected
-    assert ("lib/ulite/loops/thumb/asm.mpy" in files) == (arch in runtime.ARM_ARCHES)
-    header = files["lib/ulite/loops/viper/core.mpy"].read_bytes()[:3]
+    assert ("lib/ulite/loops/thumb/asm.mpy" in files) == (arch in THUMB)
+    header = files["lib/ulite/loops/viper/requant.mpy"].read_bytes()[:3]
     arch = MPY_ARCH["x64"] if board.mpy_arch == "host" else MPY_ARCH[board.mpy_arch]
     assert header[:2] == b"M\x06" and header[2] >> 2 == arch  # viper: native code
+
+
+def test_thumb_cores_are_those_the_device_runs_thumb_loops_on():
+    """The host's list of Thumb cores (what gets the assembler backend) is the device's."""
+    loops = (MPY_DIR / "ulite" / "loops" / "__init__.py").read_text()
+    device = re.search(r"^ARM_ARCHS = \(([\d, ]+)\)", loops, re.M).group(1)
+    assert [int(n) for n in device.split(",")] == [MPY_ARCH[arch] for arch in THUMB]
 
 
 def test_stale_mpy_files_are_removed(tmp_path):

@@ -8,7 +8,7 @@ from conftest import golden_cases, model_path
 from oracle import compare, run_tflm_steps, run_ulite_steps
 from signal_models import FFT_LENGTHS, rfft_job, signal_jobs, spectral_subtraction_steps
 
-from host_tools.infer import infer_cases
+from host_tools.inference import infer_cases
 
 
 def quick_jobs():
@@ -24,10 +24,10 @@ def test_signal_ops_bit_exact(loops):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("port, loops", [("unix", "viper"), ("unix", "plain"), ("wasm", None), ("arm", "thumb"), ("arm", "viper")])
-def test_signal_ops_sweep(port, loops):
+@pytest.mark.parametrize("on, loops", [("unix", "viper"), ("unix", "plain"), ("wasm", None), ("arm", "thumb"), ("arm", "viper")])
+def test_signal_ops_sweep(on, loops):
     jobs = signal_jobs(np.random.default_rng(16), 40)
-    assert compare(jobs, loops, rtol=0, port=port) == len(jobs)
+    assert compare(jobs, loops, rtol=0, on=on) == len(jobs)
 
 
 def test_noise_estimate_carries_across_invokes_and_reset_clears_it():
@@ -46,10 +46,10 @@ def test_noise_estimate_carries_across_invokes_and_reset_clears_it():
     assert any(not np.array_equal(c[3][1], e[3][1]) for c, e in zip(carried, expected))
 
 
-@pytest.mark.parametrize("port, loops", [("unix", "viper"), ("unix", "plain"), ("wasm", None), ("arm", "thumb")])
-def test_audio_preprocessor_bit_exact_with_goldens(port, loops):
+@pytest.mark.parametrize("on, loops", [("unix", "viper"), ("unix", "plain"), ("wasm", None), ("arm", "thumb")])
+def test_audio_preprocessor_bit_exact_with_goldens(on, loops):
     cases = golden_cases("audio_preprocessor_int8")
-    outputs, _ = infer_cases(model_path("audio_preprocessor_int8"), [i for i, _ in cases], 512 << 10, loops, port)
+    outputs, _ = infer_cases(model_path("audio_preprocessor_int8"), [i for i, _ in cases], 512 << 10, loops, on)
     for (_, expected), got in zip(cases, outputs):
         assert got[0].dtype == expected[0].dtype and got[0].shape == expected[0].shape
         np.testing.assert_array_equal(got[0], expected[0])

@@ -1,35 +1,15 @@
 """micro_speech end to end: WAV clips through ulite.audio.FrontEnd and the classifier on
-MicroPython, against TFLM running the same pipeline (its own interpreters, built here), and
-the `speech` command."""
+MicroPython, against TFLM running the same pipeline (its own interpreters:
+tests/tflm_speech.py), and the `speech` command."""
 
 import numpy as np
 import pytest
-from oracle import run_tflm
-from tflite_micro.python.tflite_micro import runtime
+from tflm_speech import clip, tflm_pipeline
 
 from host_tools import speech
 from host_tools.__main__ import main
-from host_tools.paths import CORPUS
 
 CLIPS = ["yes", "no", "silence", "noise"]
-
-
-def clip(name):
-    return CORPUS / "data" / ("%s_1000ms.wav" % name)
-
-
-def tflm_pipeline(samples):
-    """TFLM's micro_speech: one front end interpreter invoked on 480-sample windows every
-    320 samples (its state carried), the last 49 frames into the classifier."""
-    front = runtime.Interpreter.from_bytes(speech.FRONT_END.read_bytes(), arena_size=1 << 20)
-    frames = []
-    for start in range(0, len(samples) - speech.WINDOW + 1, speech.STRIDE):
-        front.set_input(samples[start : start + speech.WINDOW].reshape(1, -1), 0)
-        front.invoke()
-        frames.append(np.array(front.get_output(0)))
-    features = np.array(frames[-speech.FRAMES :], np.int8)
-    scores = run_tflm(speech.CLASSIFIER.read_bytes(), [features.reshape(1, -1)])[0]
-    return features, scores
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +19,7 @@ def expected():
 
 @pytest.mark.parametrize("name", CLIPS)
 def test_every_clip_bit_exact_on_the_unix_port(name, expected):
-    result = speech.on_port(speech.read_wav(clip(name)))
+    result = speech.on_micropython(speech.read_wav(clip(name)))
     features, scores = expected[name]
     assert result.report["frames"] == 49
     np.testing.assert_array_equal(result.features, features)
@@ -48,21 +28,21 @@ def test_every_clip_bit_exact_on_the_unix_port(name, expected):
 
 
 @pytest.mark.parametrize(
-    "port, loops",
+    "on, loops",
     [("unix", "plain"), ("arm", "thumb"),
      pytest.param("wasm", None, marks=pytest.mark.slow), pytest.param("arm", "plain", marks=pytest.mark.slow)],
 )  # fmt: skip
-def test_yes_bit_exact_on_every_port(port, loops, expected):
-    result = speech.on_port(speech.read_wav(clip("yes")), port, loops)
+def test_yes_bit_exact_on_every_micropython(on, loops, expected):
+    result = speech.on_micropython(speech.read_wav(clip("yes")), on, loops)
     np.testing.assert_array_equal(result.features, expected["yes"][0])
     np.testing.assert_array_equal(result.scores, expected["yes"][1])
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("port", ["wasm", "arm"])
+@pytest.mark.parametrize("on", ["wasm", "arm"])
 @pytest.mark.parametrize("name", CLIPS)
-def test_every_clip_bit_exact_on_32_bit_ports(port, name, expected):
-    result = speech.on_port(speech.read_wav(clip(name)), port)
+def test_every_clip_bit_exact_on_32_bit_micropythons(on, name, expected):
+    result = speech.on_micropython(speech.read_wav(clip(name)), on)
     np.testing.assert_array_equal(result.features, expected[name][0])
     np.testing.assert_array_equal(result.scores, expected[name][1])
 

@@ -25,10 +25,11 @@ from oracle import compare
 from test_conv import CONV_CASES, DEPTHWISE_CASES, conv_jobs, conv_model, depthwise_jobs
 from test_elementwise import ALL_PAIRS, DOUBLE_SENSITIVE, arithmetic_jobs, binary_model
 from test_kernels_core import quantize_jobs
+from test_transpose_conv import transpose_conv_jobs
 
-from host_tools import unix_port
+from host_tools import micropython
 from host_tools.model_builder import ModelBuilder
-from host_tools.paths import CORPUS, MPY_DIR, tool
+from host_tools.paths import CORPUS, DEVICE_DIR, MPY_DIR, tool
 from host_tools.rp2040 import emulator, estimate, isa, layers, mpy
 from host_tools.rp2040.kernels import ASM_SOURCE, LANES, Kernels
 
@@ -39,7 +40,7 @@ from ulite.quant import mbqm  # noqa: E402  (TFLM's MultiplyByQuantizedMultiplie
 KERNELS = {"fc_rows", "requant", "dot8", "lanes8", "gather8", "flip_bytes", "dw8", "add_rescaled"}
 CORPUS_MODELS = sorted(p.stem for p in (CORPUS / "models").glob("*.tflite"))
 CONV_MODELS = ["person_detect", "vww_96_int8", "kws_ref_model", "ic_resnet8_int8", "micro_speech_quantized"]
-TWIN_DIR = MPY_DIR.parent / "host_tools" / "device"
+TWIN_DIR = DEVICE_DIR  # thumb_twin.py
 SAME = 0
 
 
@@ -117,7 +118,10 @@ def test_thumb2_instructions_are_refused(halfwords):
 @pytest.mark.parametrize("march", ["armv6m", "armv7m", "armv7emsp"])
 def test_thumb_package_compiles_for_arm(tmp_path, march):
     sources = sorted((MPY_DIR / "ulite" / "loops" / "thumb").glob("*.py"))
-    assert [s.name for s in sources] == ["__init__.py", "asm.py", "conv.py", "core.py"]
+    assert [s.name for s in sources] == [
+        "__init__.py", "asm.py", "binary.py", "conv.py", "depthwise.py", "fully_connected.py",
+        "requant.py", "requant_block.py", "walk.py",
+    ]  # fmt: skip
     for src in sources:
         out = tmp_path / (src.stem + ".mpy")
         result = subprocess.run([tool("mpy-cross"), "-march=" + march, "-o", str(out), str(src)], capture_output=True, text=True)
@@ -126,7 +130,9 @@ def test_thumb_package_compiles_for_arm(tmp_path, march):
 
 def test_glue_compiles_for_xtensawin(tmp_path):
     thumb = MPY_DIR / "ulite" / "loops" / "thumb"
-    for src in [thumb / "core.py", thumb / "conv.py", MPY_DIR / "ulite" / "loops" / "__init__.py"]:
+    for src in [*sorted(thumb.glob("*.py")), MPY_DIR / "ulite" / "loops" / "__init__.py"]:
+        if src.name == "asm.py":
+            continue
         result = subprocess.run([tool("mpy-cross"), "-march=xtensawin", "-o", str(tmp_path / "x.mpy"), str(src)], capture_output=True, text=True)
         assert result.returncode == 0, result.stderr
 
@@ -609,7 +615,7 @@ def glue_calls(tmp_path, models):
         "    interp.invoke()\n"
         "    print(repr(dict(thumb_twin.CALLS)))\n"
     )
-    result = unix_port.run(script, paths, heap=8 << 20, extra_path=[TWIN_DIR])
+    result = micropython.run("unix", script, paths, heap=8 << 20, extra_path=[TWIN_DIR])
     assert result.returncode == 0, result.stderr
     return [eval(line) for line in result.stdout.strip().splitlines()]
 
@@ -629,6 +635,7 @@ def test_estimate_plans_the_calls_the_glue_makes(tmp_path):
     models = [model_path(n).read_bytes() for n in CORPUS_MODELS]
     models.append(fc_model(rng, 3, 40, 150, True, True, 1))
     models += [model for model, _ in conv_sweep(rng)]
+    models += [model for model, _ in transpose_conv_jobs(("int8", "16x8"))]  # 16x8: no plan
     calls = glue_calls(tmp_path, models)
     refused = [name for name, glue in zip(CORPUS_MODELS, calls) if glue is None]
     assert len(calls) == len(models) and not set(refused) & set(CONV_MODELS + ["ad01_int8", "simple_add"])
@@ -666,7 +673,7 @@ def test_thumb_glue_allocates_nothing(tmp_path):
         paths[-1].write_bytes(model)
     script = tmp_path / "locked.py"
     script.write_text(GLUE_LOCKED)
-    result = unix_port.run(script, paths, heap=8 << 20, extra_path=[TWIN_DIR])
+    result = micropython.run("unix", script, paths, heap=8 << 20, extra_path=[TWIN_DIR])
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.split() == ["ok"] * len(models)
 
@@ -679,7 +686,7 @@ def test_backend_choice_by_port(micropython):
         "import sys\nsys.path.append(%r)\n"
         "from ulite import loops\n"
         "print(loops.native_arch(), loops.backend().__name__)\n"
-        "try:\n    loops.backend('thumb')\nexcept SyntaxError:\n    print('no asm_thumb')\n"
+        "try:\n    loops.backend('thumb')\nexcept ValueError as e:\n    print('no asm_thumb:', e)\n"
         "loops.native_arch = lambda: 4  # an armv6m port without the inline assembler\n"
         "print(loops.backend().__name__)\n"
         "import thumb_twin\nthumb_twin.install()\n"
@@ -687,7 +694,14 @@ def test_backend_choice_by_port(micropython):
         "loops.native_arch = lambda: 10  # xtensawin\n"
         "print(loops.backend().__name__)\n" % str(TWIN_DIR)
     )
-    assert out.split("\n")[:5] == ["2 ulite.loops.viper", "no asm_thumb", "ulite.loops.viper", "ulite.loops.thumb", "ulite.loops.viper"]
+    assert out.split("\n")[:5] == [
+        "2 ulite.loops.viper",
+        "no asm_thumb: loops='thumb' needs an ARM port with MicroPython's inline assembler: leave"
+        " loops unset for the fastest loops this port runs",
+        "ulite.loops.viper",
+        "ulite.loops.thumb",
+        "ulite.loops.viper",
+    ]
 
 
 def test_bench_board_rp2040_reports_an_estimate():

@@ -17,6 +17,7 @@ import pytest
 from conftest import golden_cases, model_path
 from oracle import run_tflm
 from test_conv import CONV_CASES, DEPTHWISE_CASES, conv_jobs, conv_model, depthwise_jobs
+from test_conv_16x8 import conv_16x8_jobs, depthwise_16x8_jobs, quick_16x8_jobs
 from test_kernels_core import extreme_int8_jobs, softmax_model
 from test_pool import pool_model
 from viper_int32 import (
@@ -145,6 +146,75 @@ def fully_connected_vectors():
                 (tables, channels, 127 if depth % 2 else -128, -128, 127, 1),
             )
             vectors.append(v.call("fully_connected_int8", args))
+    return vectors
+
+
+WIDE_ACCUMULATORS = [
+    -(1 << 63), -(1 << 63) + 1, -(1 << 47), -(1 << 31) - 1, -(1 << 31), -65537, -1,
+    0, 1, 65535, INT32_MAX, 1 << 31, (1 << 47) - 1, (1 << 62) + 12345, (1 << 63) - 1,
+]  # fmt: skip
+
+
+def i64(values):
+    return struct.pack("<%dq" % len(values), *values)
+
+
+def requantize_wide_vectors():
+    """The int64 path: every reduced multiplier edge with every right shift 1..46 on int64
+    accumulators from one end of the range to the other, zero points at the ends of int16,
+    outputs of 1, 2 and 4 bytes; the int32 path on the low words at their ends."""
+    pairs = [(m, r) for m in (0, 1, 0x4000, 12345, 0x7FFF) for r in range(1, 47)]
+    vectors = []
+    for itemsize, zp, (lo, hi) in ((2, 0, (-32768, 32767)), (2, -32768, (-32768, 32767)),
+                                   (4, 32767, (INT32_MIN, INT32_MAX)), (1, 5, (-128, 127))):  # fmt: skip
+        v = Vector("requantize_wide itemsize %d zp %d" % (itemsize, zp))
+        tables = rq_tables(v, [m for m, _ in pairs], [r for _, r in pairs])
+        rq = (tables, len(pairs), zp, lo, hi, itemsize, 64)
+        out = v.buffer("out", bytes(itemsize * len(pairs) * len(WIDE_ACCUMULATORS)))
+        for k, a in enumerate(WIDE_ACCUMULATORS):
+            acc = v.buffer("acc%d" % k, i64([a] * len(pairs)))
+            v.call("requantize_wide", acc, out, k * len(pairs), len(pairs), rq, 0)
+        vectors.append(v)
+    v = Vector("requantize_wide int32 accumulation")
+    tables = rq_tables(v, MULTIPLIERS, [0, -1, -31, -12, 0, -5, -30])
+    acc = v.buffer("acc", i64(WIDE_ACCUMULATORS[:14]))
+    out = v.buffer("out", bytes(2 * 14))
+    v.call("requantize_wide", acc, out, 0, 14, (tables, 7, 0, -32768, 32767, 2, 32), 3)
+    vectors.append(v)
+    return vectors
+
+
+def fully_connected_16x8_vectors():
+    """Depths around the loops' runs of 508 products, the largest products of both signs
+    (-128 x -32768 = 2**22), inits at the ends of int64, chunks of units."""
+    vectors = []
+    rng = np.random.default_rng(15)
+    for depth, units, chunk in ((1, 1, 1), (508, 3, 2), (509, 22, 21), (1017, 5, 21)):
+        for w_value, x_value in ((-128, -32768), (127, -32768), (None, None)):
+            v = Vector("fully_connected_16x8 depth %d units %d w %s" % (depth, units, w_value))
+            if w_value is None:
+                w = rng.integers(-128, 128, (units, depth), dtype=np.int8)
+                x = rng.integers(-32768, 32768, (2, depth), dtype=np.int16)
+            else:
+                w = np.full((units, depth), w_value, np.int8)
+                x = np.full((2, depth), x_value, np.int16)
+            init = ([(1 << 63) - 1, -(1 << 63), 0, (1 << 47)] * units)[:units]
+            tables = rq_tables(v, [0x7FFF, 1, 12345][:units] + [0x4000] * (units - 3), [46, 1, 20][:units] + [31] * (units - 3))
+            args = (
+                v.buffer("out", bytes(4 * units)),
+                v.buffer("x", x.tobytes()),
+                v.buffer("w", w.tobytes()),
+                v.buffer("init", i64(init)),
+                1,
+                v.buffer("acc", bytes(12 * chunk), scratch=True),  # viper keeps its run sums there
+                chunk,
+                2,
+                depth,
+                units,
+                0,
+                (tables, units, -7, -32768, 32767, 2, 64),
+            )
+            vectors.append(v.call("fully_connected_16x8", args))
     return vectors
 
 
@@ -383,6 +453,8 @@ def fxp_op_vectors():
 VECTORS = [
     requantize_vectors,
     fully_connected_vectors,
+    requantize_wide_vectors,
+    fully_connected_16x8_vectors,
     binary_vectors,
     small_loop_vectors,
     softmax_program_vectors,
@@ -400,7 +472,7 @@ def test_loops_stay_in_int32_and_match_micropython(checker, vectors):
     for v, mine, theirs in zip(vectors, checked, device):
         for backend, buffers in theirs.items():
             for name, data in mine.items():
-                assert buffers[name] == data, "%s: buffer %s differs from %s on MicroPython" % (
+                assert name in v.scratch or buffers[name] == data, "%s: buffer %s differs from %s on MicroPython" % (
                     v.label,
                     name,
                     backend,
@@ -504,6 +576,12 @@ def signal_and_int32_jobs():
     return jobs
 
 
+def conv_16x8_model_jobs():
+    """The 16x8 convolutions as prepare drives them (a share of the sweeps) and the 64-bit
+    accumulation edges of every 16x8 family."""
+    return conv_16x8_jobs(CONV_CASES[:3]) + depthwise_16x8_jobs(DEPTHWISE_CASES[:3]) + quick_16x8_jobs()
+
+
 def recurrent_jobs():
     """SVDF and LSTM: keyword_scrambled's and mnist_lstm_int8's goldens, and single ops
     built with random sizes (one invoke each)."""
@@ -521,7 +599,7 @@ def recurrent_jobs():
 
 
 MODEL_JOBS = [golden_jobs, extreme_int8_jobs, softmax_edge_jobs, requantize_edge_jobs, conv_and_pool_jobs,
-              signal_and_int32_jobs, recurrent_jobs]  # fmt: skip
+              conv_16x8_model_jobs, signal_and_int32_jobs, recurrent_jobs]  # fmt: skip
 
 
 @pytest.mark.parametrize("jobs", MODEL_JOBS, ids=lambda f: f.__name__)

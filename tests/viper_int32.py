@@ -55,15 +55,16 @@ import textwrap
 import types
 from pathlib import Path
 
-from host_tools import unix_port
-from host_tools.paths import MPY_DIR
+from host_tools import micropython
+from host_tools.micropython import reports
+from host_tools.paths import DEVICE_DIR, MPY_DIR
 
 INT32_MIN = -(1 << 31)
 INT32_MAX = (1 << 31) - 1
 UINT32_LIMIT = 1 << 32
 LITERAL_LIMIT = 1 << 30
 PACKAGE = "ulite.loops.viper"
-DEVICE_SCRIPT = Path(__file__).parent / "device" / "run_viper_calls.py"
+DEVICE_SCRIPT = DEVICE_DIR / "run_viper_calls.py"
 _K = "__viper_int32__"  # the name under which checked functions find their Checker
 
 
@@ -144,9 +145,9 @@ def load():
     for name in annotation_names:
         setattr(builtins, name, name)
     try:
-        checker.package = package = importlib.import_module(PACKAGE)
-        for name in importlib.import_module(parent_name).LAZY:  # loaded now, while checked
-            setattr(package, name, getattr(package, name))
+        checker.package = importlib.import_module(PACKAGE)
+        for name in checker.package.FAMILIES:  # the backend imports its modules lazily
+            getattr(checker.package, name)
     finally:
         for name in annotation_names:
             delattr(builtins, name)
@@ -737,10 +738,14 @@ class Vector:
         self.label = label
         self.buffers = {}
         self.calls = []
+        self.scratch = set()  # buffers whose contents the backends leave differently
 
-    def buffer(self, name, data, typecode=None):
-        """A bytearray holding data, or an array.array of typecode (as the kernels pass)."""
+    def buffer(self, name, data, typecode=None, scratch=False):
+        """A bytearray holding data, or an array.array of typecode (as the kernels pass).
+        A scratch buffer's contents after the calls are not results: not compared."""
         self.buffers[name] = (bytes(data), typecode)
+        if scratch:
+            self.scratch.add(name)
         return Ref(name)
 
     def call(self, function, *args):
@@ -791,11 +796,12 @@ def run_device(vectors, backends=("viper", "plain"), timeout=600):
     with tempfile.TemporaryDirectory(prefix="ulite-viper-") as tmp:
         path = Path(tmp) / "vectors.json"
         path.write_text(json.dumps(spec))
-        result = unix_port.run(
-            DEVICE_SCRIPT, [path, ",".join(backends)], heap=16 << 20, timeout=timeout
+        result = micropython.run(
+            "unix", DEVICE_SCRIPT, [path, ",".join(backends)], heap=16 << 20, timeout=timeout
         )
     assert result.returncode == 0, "MicroPython failed:\n%s%s" % (result.stdout, result.stderr)
-    results = json.loads(result.stdout.splitlines()[-1])
+    (report,) = reports.reports(result)
+    results = report["results"]
     return [
         {b: {name: bytes.fromhex(h) for name, h in r[b].items()} for b in backends}
         for r in results

@@ -49,9 +49,9 @@ def _ul_mark():
 def _ul_stub_kernels(stubbed):
     """Replace (or restore) the assembler kernels the Thumb glue calls with functions that
     return at once (push, pop): the glue's own instructions remain."""
-    from ulite.loops.thumb import asm, conv, core
+    from ulite.loops.thumb import asm, binary, conv, depthwise, fully_connected, requant
 
-    for module in (core, conv):
+    for module in (requant, fully_connected, binary, conv, depthwise):
         for name in _UL_KERNELS:
             if hasattr(module, name):
                 stub = _ul_return2 if name == "flip_bytes" else _ul_return1

@@ -34,6 +34,7 @@ def _ul_info():
                 "heap_free": gc.mem_free(),
                 "fs_free": fs_free,
                 "virtual": getenv("ULITE_VBOARD") if getenv else None,
+                "firmware": getenv("ULITE_VBOARD_FIRMWARE") if getenv else None,
                 "hash": "sha256" if _ul_sha256 else "crc32",
             }
         )

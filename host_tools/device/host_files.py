@@ -1,4 +1,4 @@
-# Runs on the ARM board (see host_tools/arm_port.py): a device script there sees the host's
+# Runs on the ARM board (see host_tools/micropython/arm.py): a device script there sees the host's
 # files at their absolute host paths ("." and ".." taken as written, as os.path.abspath
 # takes them). The ROMFS image holds them under /host: reads are served from it, in place
 # (memoryview(open(path, "rb")) costs no heap). A file opened for writing goes back to the

@@ -23,7 +23,7 @@ def _ul_load(name):
         repr(
             {
                 "inputs": [(t.shape, t.dtype) for t in tensors],
-                "outputs": [(t.shape, t.dtype) for t in outputs],
+                "outputs": [(t.shape, t.dtype, t.scale, t.zero_point) for t in outputs],
                 "arena_bytes": _ul_interp.arena_used,
                 "heap_free": gc.mem_free(),
             }

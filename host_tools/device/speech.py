@@ -34,8 +34,8 @@ def file_data(path):
 def main():
     front_path, classifier_path, samples_path, prefix, loops = sys.argv[1:6]
     loops = None if loops == "default" else loops
-    classifier = ulite.Interpreter(file_data(classifier_path), arena=classifier_arena, loops=loops)
     front = FrontEnd(file_data(front_path), stride=STRIDE, arena=front_arena, loops=loops)
+    classifier = ulite.Interpreter(file_data(classifier_path), arena=classifier_arena, loops=loops)
     chunk = array.array("h", bytes(2 * STRIDE))  # as a microphone's buffer
     gc.collect()
     front_us = 0
@@ -51,9 +51,11 @@ def main():
     front.write_window(classifier.input(0).data)
     classifier.invoke()
     classifier_us = time.ticks_diff(time.ticks_us(), start)
-    for name, data in (("features", front.window), ("scores", classifier.output(0).data)):
+    gc.collect()
+    for name, data in (("features", memoryview(front.window)), ("scores", classifier.output(0).data)):
         with open(prefix + name + ".bin", "wb") as f:
-            f.write(data)
+            for at in range(0, len(data), 192):  # small pieces: a board's heap is fragmented
+                f.write(data[at : at + 192])
     report = {
         "frames": front.frames,
         "front_end_us": front_us,

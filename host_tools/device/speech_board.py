@@ -20,8 +20,8 @@ def _ul_speech_load(front_name, classifier_name):
     import ulite
     from ulite.audio import FrontEnd
 
-    _ul_classifier = ulite.Interpreter(classifier_module.MODEL, arena=classifier_arena)
     _ul_front = FrontEnd(front_module.MODEL, arena=front_arena)
+    _ul_classifier = ulite.Interpreter(classifier_module.MODEL, arena=classifier_arena)
     _ul_us = 0
     gc.collect()
     print(repr({"heap_free": gc.mem_free()}))

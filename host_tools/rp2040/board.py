@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import boards, qemu
 from ..board_link import BoardLink
-from ..convert import convert
+from ..conversion import convert
 from . import layers
 
 LOOPS = ("thumb", "glue", "viper")
@@ -45,13 +45,12 @@ def inputs(model_bytes):
     x = 1
     out = []
     for tensor in layers.inputs(model_bytes):
-        # a byte per value for float32 (converted below), else the value's bytes
-        count = tensor.size if tensor.dtype == "float32" else tensor.size * np.dtype(tensor.dtype).itemsize
-        raw = np.empty(count, np.uint8)
-        for k in range(count):
+        floats = tensor.dtype == "float32"
+        raw = np.empty(tensor.size if floats else tensor.size * np.dtype(tensor.dtype).itemsize, np.uint8)
+        for k in range(len(raw)):
             x = (x * 75 + 74) % 65537
             raw[k] = (x >> 8) & 0xFF
-        if tensor.dtype == "float32":
+        if floats:
             out.append(((raw.astype(np.float32) - 128) / 32).reshape(tensor.shape))
         else:
             out.append(raw.view(tensor.dtype).reshape(tensor.shape))

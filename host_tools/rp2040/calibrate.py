@@ -61,6 +61,51 @@ def _depthwise(mb, rng, h, w, c, k, stride, multiplier=1):
     _window_op(mb, rng, "DEPTHWISE_CONV_2D", options, (1, h, w, c), shape, 3, stride, depth_multiplier=multiplier)
 
 
+def _transpose_conv(mb, rng, h, w, c, out_c, k, stride, dtype="int8"):
+    """A per-channel TRANSPOSE_CONV with a fused ReLU, SAME padding (int8, or 16x8)."""
+    bias_dtype, in_scale = ("int32", 0.05) if dtype == "int8" else ("int64", 0.0005)
+    x = mb.input((1, h, w, c), dtype, scale=in_scale, zero_point=3 if dtype == "int8" else 0)
+    out_shape = (1, h * stride, w * stride, out_c)
+    y = mb.output(mb.tensor(out_shape, dtype, scale=0.1, zero_point=-128 if dtype == "int8" else 0))
+    weights = rng.integers(-127, 128, (out_c, k, k, c)).astype(np.int8)
+    wt = mb.const(weights, "int8", scale=[0.01] * out_c, zero_point=0, axis=0)
+    b = mb.const(rng.integers(-500, 500, out_c), bias_dtype, scale=[in_scale * 0.01] * out_c, zero_point=0)
+    shape = mb.const(np.array(out_shape, np.int32), "int32")
+    mb.op(
+        "TRANSPOSE_CONV", [shape, wt, x, b], [y], "TransposeConvOptions", padding="SAME",
+        stride_h=stride, stride_w=stride, fused_activation_function="RELU",
+    )  # fmt: skip
+
+
+def _wide(mb, rng, name, x_shape, weights_shape, axis, stride=1, **extra):
+    """A 16x8 CONV_2D, DEPTHWISE_CONV_2D or FULLY_CONNECTED with an int64 bias."""
+    out_c = weights_shape[axis]
+    x = mb.input(x_shape, "int16", scale=0.0005, zero_point=0)
+    if name == "FULLY_CONNECTED":
+        out_shape, options = (x_shape[0], out_c), {}
+    else:
+        h, w = (-(-n // stride) for n in x_shape[1:3])
+        out_shape = (1, h, w, out_c)
+        options = dict(padding="SAME", stride_h=stride, stride_w=stride, **extra)
+    y = mb.output(mb.tensor(out_shape, "int16", scale=0.05, zero_point=0))
+    wt = mb.const(rng.integers(-127, 128, weights_shape).astype(np.int8), "int8", scale=[0.01] * out_c, zero_point=0, axis=axis)
+    b = mb.const(rng.integers(-5000, 5000, out_c), "int64", scale=[5e-6] * out_c, zero_point=0)
+    options_type = {"CONV_2D": "Conv2DOptions", "DEPTHWISE_CONV_2D": "DepthwiseConv2DOptions"}
+    mb.op(name, [x, wt, b], [y], options_type.get(name, "FullyConnectedOptions"), **options)
+
+
+def _conv16(mb, rng, h, w, c, out_c, k, stride):
+    _wide(mb, rng, "CONV_2D", (1, h, w, c), (out_c, k, k, c), 0, stride)
+
+
+def _depthwise16(mb, rng, h, w, c, k, stride):
+    _wide(mb, rng, "DEPTHWISE_CONV_2D", (1, h, w, c), (1, k, k, c), 3, stride, depth_multiplier=1)
+
+
+def _fc16(mb, rng, depth, units, batches):
+    _wide(mb, rng, "FULLY_CONNECTED", (batches, depth), (units, depth), 0)
+
+
 def _add(mb, rng, shape, other_shape):
     x1 = mb.input(shape, "int8", scale=0.05, zero_point=3)
     x2 = mb.input(other_shape, "int8", scale=0.07, zero_point=-1)
@@ -177,6 +222,32 @@ KINDS = {
         (_lstm, (1, 6, 8, 2, "float32")), (_lstm, (3, 1, 8, 6, "float32")),
     ],
     "ADD broadcast": [(_add, ((1, 64), (1, 1))), (_add, ((1, 16, 16, 8), (1, 1, 1, 8))), (_add, ((4, 200), (1, 200)))],
+    "TRANSPOSE_CONV": [
+        (_transpose_conv, (4, 4, 8, 8, 3, 2)), (_transpose_conv, (8, 8, 16, 8, 3, 1)), (_transpose_conv, (6, 6, 32, 16, 4, 2)),
+        (_transpose_conv, (3, 3, 8, 4, 3, 3)), (_transpose_conv, (12, 12, 4, 4, 2, 2)),
+        (_transpose_conv, (4, 4, 8, 8, 3, 1)), (_transpose_conv, (8, 8, 4, 8, 2, 2)), (_transpose_conv, (3, 3, 16, 8, 3, 3)),
+    ],
+    "CONV_2D 16x8": [
+        (_conv16, (8, 8, 8, 8, 3, 1)), (_conv16, (12, 12, 4, 16, 1, 1)), (_conv16, (6, 6, 32, 8, 3, 2)),
+        (_conv16, (10, 10, 1, 8, 5, 1)), (_conv16, (4, 4, 64, 4, 3, 1)), (_conv16, (16, 16, 2, 2, 3, 1)),
+        (_conv16, (5, 5, 16, 32, 1, 1)), (_conv16, (7, 7, 3, 12, 3, 1)), (_conv16, (6, 6, 128, 4, 1, 1)),
+    ],
+    "DEPTHWISE_CONV_2D 16x8": [
+        (_depthwise16, (8, 8, 8, 3, 1)), (_depthwise16, (12, 12, 32, 3, 2)), (_depthwise16, (6, 6, 64, 5, 1)),
+        (_depthwise16, (16, 16, 4, 3, 1)), (_depthwise16, (10, 10, 1, 3, 1)), (_depthwise16, (4, 4, 128, 3, 1)),
+        (_depthwise16, (20, 20, 2, 5, 2)), (_depthwise16, (3, 3, 256, 3, 2)),
+    ],
+    "FULLY_CONNECTED 16x8": [
+        (_fc16, (8, 16, 1)), (_fc16, (64, 64, 1)), (_fc16, (16, 640, 1)), (_fc16, (600, 10, 2)),
+        (_fc16, (300, 3, 4)), (_fc16, (1000, 1, 1)),
+    ],
+    "TRANSPOSE_CONV 16x8": [
+        (_transpose_conv, (4, 4, 8, 8, 3, 2, "int16")), (_transpose_conv, (6, 6, 8, 8, 3, 1, "int16")),
+        (_transpose_conv, (5, 5, 16, 4, 4, 2, "int16")), (_transpose_conv, (3, 3, 4, 4, 3, 3, "int16")),
+        (_transpose_conv, (8, 8, 2, 2, 2, 2, "int16")), (_transpose_conv, (4, 4, 16, 2, 3, 2, "int16")),
+        (_transpose_conv, (6, 6, 1, 8, 2, 1, "int16")), (_transpose_conv, (2, 2, 8, 8, 5, 3, "int16")),
+        (_transpose_conv, (5, 5, 4, 8, 3, 2, "int16")), (_transpose_conv, (3, 3, 16, 16, 1, 2, "int16")),
+    ],
 }  # fmt: skip
 
 

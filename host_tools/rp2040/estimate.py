@@ -9,7 +9,8 @@ geometry ulite's own kernels compute, imported with its layouts from mpy/ulite; 
 checks the two agree by counting the glue's calls on the unix port, for every corpus model
 and the conv sweeps): FULLY_CONNECTED runs fc_rows + requant per chunk of units; CONV_2D
 blocks of 8 output pixels (lanes8 places them), per chunk of channels gather8 + dot8 per
-group and chunk of taps, then requant; DEPTHWISE_CONV_2D per block lanes8, then dw8 per
+group and chunk of taps, then requant (TRANSPOSE_CONV: the same, on the convolution ulite
+runs it as, over the input upsampled by the strides); DEPTHWISE_CONV_2D per block lanes8, then dw8 per
 chunk of channels and run of kernel rows and requant, between two flips of the input (or,
 with a large depth multiplier, CONV_2D's plan as a grouped convolution); ADD without
 broadcast add_rescaled + requant per chunk of elements. One representative call per
@@ -22,7 +23,11 @@ ARM board: OTHER[kind] holds, per kind of op, the instructions per unit of UNITS
 (ops with a Thumb plan: per op and per kernel call; ops that run viper: per units of
 their loops' work; ops without figures of their own as ADD's broadcast loop, per output
 element) and the Cortex-M0+ cycles per such instruction, from an instruction trace on the
-board (calibrate.py measures both on generated models and prints the table).
+board (calibrate.py measures both on generated models and prints the table). The 16x8 ops
+(int16 activations) have no Thumb plan: the Thumb backend runs them with viper's loops, and
+their rows ("CONV_2D 16x8", ...) price those by the units of the loops' work (output
+pixels, taps, outputs, multiply-accumulates, patch elements gathered, input elements
+flipped).
 
 Not modelled: weights read from flash through the 16 KB XIP cache instead of RAM (a
 model too big for RAM, like person_detect, streams its weights from flash), and the
@@ -34,8 +39,8 @@ import zlib
 from collections import namedtuple
 
 import numpy as np
-from ulite.allocator import ACC_CHUNK  # FULLY_CONNECTED units, ADD elements per chunk
-from ulite.kernels import conv_common, depthwise_conv, padding
+from ulite.interpreter import ACC_CHUNK  # FULLY_CONNECTED units, ADD elements per chunk
+from ulite.kernels import conv_common, depthwise_conv, padding, transpose_conv
 from ulite.layouts import conv as geometry
 from ulite.layouts.thumb import DW8_TABLE_TAPS
 
@@ -57,12 +62,19 @@ UNITS = {
     "AVERAGE_POOL_2D": ("op", "output", "window row", "tap"),
     "RESHAPE": ("op", "byte"),
     "FULLY_CONNECTED float32": ("op", "output", "MAC"),
+    "TRANSPOSE_CONV": ("op", "kernel call", "strided op", "upsampled byte", "input pixel"),
+    "CONV_2D 16x8": ("op", "pixel", "tap", "output", "MAC", "patch element"),
+    "DEPTHWISE_CONV_2D 16x8": ("op", "input element", "pixel", "tap", "output", "MAC"),
+    "FULLY_CONNECTED 16x8": ("op", "output", "MAC", "input element"),
+    # the convolution over the upsampled input: CONV_2D 16x8's instructions for its units
+    "TRANSPOSE_CONV 16x8": ("thousand CONV_2D 16x8 instructions", "upsampled byte"),
     "SVDF": ("op", "filter", "feature MAC", "time MAC"),
     "SVDF float32": ("op", "filter", "feature MAC", "time MAC"),
     "UNIDIRECTIONAL_SEQUENCE_LSTM": ("op", "step", "unit step", "MAC"),
     "UNIDIRECTIONAL_SEQUENCE_LSTM float32": ("op", "step", "unit step", "MAC"),
     "ADD broadcast": ("output element",),  # also every op without figures of its own
 }
+WIDE = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV")  # 16x8 forms
 VIPER_AS = {"SQUEEZE": "RESHAPE", "MAX_POOL_2D": "AVERAGE_POOL_2D"}  # the same loops
 FALLBACK = "ADD broadcast"
 
@@ -79,12 +91,17 @@ OTHER = {
     "SOFTMAX": Cost(per_unit=(3975.0, 14870.2, 14540.1), cpi=1.535),  # per op, row, element
     "AVERAGE_POOL_2D": Cost(per_unit=(2210.6, 135.2, 64.6, 29.0), cpi=1.462),  # per op, output, window row, tap
     "RESHAPE": Cost(per_unit=(1569.0, 1.2), cpi=2.167),  # per op, byte
-    "FULLY_CONNECTED float32": Cost(per_unit=(-10598.9, 2225.1, 2280.4), cpi=1.95),  # per op, output, MAC
+    "FULLY_CONNECTED float32": Cost(per_unit=(-26791.0, 7317.8, 3746.2), cpi=1.94),  # per op, output, MAC
     "SVDF": Cost(per_unit=(1949.6, 997.3, 48.2, 144.9), cpi=1.489),  # per op, filter, feature MAC, time MAC
     "SVDF float32": Cost(per_unit=(-17279.9, 6737.6, 3785.4, 4856.4), cpi=1.92),  # per op, filter, feature MAC, time MAC
     "UNIDIRECTIONAL_SEQUENCE_LSTM": Cost(per_unit=(4121.4, 35773.1, 5672.7, 47.8), cpi=1.554),  # per op, step, unit step, MAC
     "UNIDIRECTIONAL_SEQUENCE_LSTM float32": Cost(per_unit=(7596.4, 11363.6, 60611.7, 3781.1), cpi=1.901),  # per op, step, unit step, MAC
     "ADD broadcast": Cost(per_unit=(698.9,), cpi=1.545),  # per output element
+    "TRANSPOSE_CONV": Cost(per_unit=(5643.7, 292.5, 6938.3, 10.5, 282.5), cpi=1.829),  # per op, kernel call, strided op, upsampled byte, input pixel
+    "CONV_2D 16x8": Cost(per_unit=(23105.0, 1942.4, 150.7, 808.2, 16.6, 30.3), cpi=1.503),  # per op, pixel, tap, output, MAC, patch element
+    "DEPTHWISE_CONV_2D 16x8": Cost(per_unit=(1539.5, 80.2, 1177.7, 176.3, 752.3, 47.7), cpi=1.484),  # per op, input element, pixel, tap, output, MAC
+    "FULLY_CONNECTED 16x8": Cost(per_unit=(2389.3, 939.8, 18.4, 90.7), cpi=1.506),  # per op, output, MAC, input element
+    "TRANSPOSE_CONV 16x8": Cost(per_unit=(996.7, 32.7), cpi=1.476),  # per thousand CONV_2D 16x8 instructions, upsampled byte
 }
 
 
@@ -95,12 +112,17 @@ def _requant_key(layer, rows, cols):
     return ("requant", rows, cols, per_channel, out.zero_point, lo, 127)
 
 
+def _input(layer):
+    """The activation input (TRANSPOSE_CONV's first input is the output shape)."""
+    return layer.inputs[2] if layer.name == "TRANSPOSE_CONV" else layer.inputs[0]
+
+
 def plan(layer):
     """[(kernel key, calls)] of the Thumb backend for one op, or None if it runs viper."""
-    int8 = layer.outputs[0].dtype == "int8" and layer.inputs[0].dtype == "int8"
+    int8 = layer.outputs[0].dtype == "int8" and _input(layer).dtype == "int8"
     if layer.name == "FULLY_CONNECTED" and int8:
         return _plan_fc(layer)
-    if layer.name == "CONV_2D" and int8:
+    if layer.name in ("CONV_2D", "TRANSPOSE_CONV") and int8:
         return _plan_conv(layer)
     if layer.name == "DEPTHWISE_CONV_2D" and int8:
         return _plan_depthwise(layer)
@@ -165,10 +187,27 @@ def _depthwise_geometry(layer):
     return depthwise_conv.geometry(x.shape, out.shape, (kh, kw), multiplier, strides, dilations, pads, zp)
 
 
+def _upsampling(layer):
+    """(1, bytes filled, input pixels copied in: a run of channels each) for the upsampled
+    input a TRANSPOSE_CONV builds per invoke with strides; zeros at stride 1."""
+    x, strides = _input(layer), layer.options["stride"]
+    if strides == (1, 1):
+        return (0, 0, 0)
+    batches, h, w, channels = x.shape
+    filled = batches * ((h - 1) * strides[0] + 1) * ((w - 1) * strides[1] + 1) * channels * _itemsize(x)
+    return (1, filled, batches * h * w)
+
+
 def im2col_geometry(layer):
-    """ulite's im2col geometry (layouts.conv CONV_ fields) of an int8 CONV_2D, or of a
-    DEPTHWISE_CONV_2D that ulite runs as a grouped convolution; else None."""
+    """ulite's im2col geometry (layouts.conv CONV_ fields) of an int8 CONV_2D, of the
+    convolution an int8 TRANSPOSE_CONV runs as, or of a DEPTHWISE_CONV_2D that ulite runs
+    as a grouped convolution; else None."""
     x, out = layer.inputs[0], layer.outputs[0]
+    if layer.name == "TRANSPOSE_CONV":
+        x, weights, strides = layer.inputs[2], layer.inputs[1], layer.options["stride"]
+        kernel = weights.shape[1:3]
+        pads = [padding.pad_before(layer.options["padding"], out.shape[1 + i], kernel[i], strides[i], 1) for i in (0, 1)]
+        return transpose_conv.geometry(x.shape, weights.shape, out.shape, pads, strides, x.zero_point)
     if layer.name == "CONV_2D":
         _, kh, kw, depth = layer.inputs[1].shape
         strides, dilations, pads, zp = _conv_window(layer)
@@ -248,10 +287,14 @@ def _plan_add(layer):
 def other_units(layer, calls):
     """(kind, amounts): the row of OTHER the op's other instructions are charged by and
     how many of each of its UNITS the op has; `calls` its Thumb plan (or None)."""
+    out = layer.outputs[0]
+    if layer.name == "TRANSPOSE_CONV" and calls is not None:
+        return layer.name, (1, sum(n for _, n in calls)) + _upsampling(layer)
     if calls is not None:
         return layer.name, (1, sum(n for _, n in calls))
+    if layer.name in WIDE and out.dtype == "int16":
+        return layer.name + " 16x8", _wide_units(layer)
     kind = VIPER_AS.get(layer.name, layer.name)
-    out = layer.outputs[0]
     if kind == "SOFTMAX":
         return kind, (1, out.size // out.shape[-1], out.size)
     if kind == "AVERAGE_POOL_2D":
@@ -270,6 +313,24 @@ def other_units(layer, calls):
         steps = layer.inputs[0].size // input_size
         return kind + suffix, (1, steps, steps * units, steps * 4 * (input_size + units) * units)
     return FALLBACK, (out.size,)
+
+
+def _wide_units(layer):
+    """A 16x8 op's amounts of its UNITS (viper's wide.py; taps outside the input count)."""
+    out, x, weights = layer.outputs[0], _input(layer), layer.inputs[1].shape
+    if layer.name == "FULLY_CONNECTED":
+        return (1, out.size, out.size * weights[1], x.size)
+    pixels = out.size // out.shape[-1]
+    taps = weights[1] * weights[2]
+    if layer.name == "DEPTHWISE_CONV_2D":
+        return (1, x.size, pixels, pixels * taps, out.size, out.size * taps)
+    groups = x.shape[3] // weights[3]
+    patch = taps * x.shape[3]  # every group's patch
+    amounts = (1, pixels, pixels * taps * groups, out.size, out.size * taps * weights[3], pixels * patch)
+    if layer.name != "TRANSPOSE_CONV":
+        return amounts
+    conv = sum(a * c for a, c in zip(amounts, OTHER["CONV_2D 16x8"].per_unit))
+    return (conv / 1000, _upsampling(layer)[1])
 
 
 def _itemsize(tensor):
@@ -367,9 +428,10 @@ class Estimator:
 
 
 def estimate(model_bytes, estimator=None, inputs=None):
-    """Per op {op, calls, kernel_instructions, kernel_cycles, other (its row of OTHER),
-    other_instructions, instructions, cycles}, kernel cycles by kernel name and the
-    totals, for one invoke; on `inputs` (numpy arrays), requant's cost follows the share
+    """Per op {op, loops ("thumb", or "viper" for the ops the Thumb backend runs with viper's
+    loops: those without a Thumb plan, every int16 one among them), calls,
+    kernel_instructions, kernel_cycles, other (its row of OTHER), other_instructions,
+    instructions, cycles}, kernel cycles by kernel name and the totals, for one invoke; on `inputs` (numpy arrays), requant's cost follows the share
     of outputs TFLM puts on a ReLU's floor, else half of them."""
     est = estimator or Estimator()
     model = layers.read(model_bytes)
@@ -378,7 +440,8 @@ def estimate(model_bytes, estimator=None, inputs=None):
     by_kernel = {}
     for layer, floor in zip(model, floors):
         calls = plan(layer)
-        row = {"op": layer.name, "calls": 0, "kernel_instructions": 0, "kernel_cycles": 0}
+        row = {"op": layer.name, "loops": "viper" if calls is None else "thumb", "calls": 0}
+        row.update(kernel_instructions=0, kernel_cycles=0)
         for key, n in calls or []:
             instructions, cycles = est.counts(key, floor)
             row["calls"] += n

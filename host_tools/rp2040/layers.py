@@ -65,6 +65,10 @@ def _options(name, op):
             "dilation": (o.DilationHFactor(), o.DilationWFactor()), "activation": o.FusedActivationFunction(),
             "multiplier": o.DepthMultiplier(),
         }  # fmt: skip
+    if name == "TRANSPOSE_CONV":
+        o = schema.TransposeConvOptions()
+        o.Init(table.Bytes, table.Pos)
+        return {"padding": o.Padding(), "stride": (o.StrideH(), o.StrideW()), "activation": o.FusedActivationFunction()}
     if name == "FULLY_CONNECTED":
         o = schema.FullyConnectedOptions()
         o.Init(table.Bytes, table.Pos)

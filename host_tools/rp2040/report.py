@@ -1,7 +1,8 @@
 """`bench --board rp2040`: the instructions measured on the ARM board beside the estimate.
 
 Per model: the board's instructions per invoke with the thumb loops (and with viper, for
-comparison), the estimate's own count and their ratio, the RP2040 time from the measured
+comparison; ops the Thumb backend runs with viper's loops, int16 ones among them, are
+marked "(viper)"), the estimate's own count and their ratio, the RP2040 time from the measured
 instructions (measured.py) and from the estimate alone (estimate.py); per op the same
 split into kernel and other instructions. The estimate and the board see the same inputs
 (board.inputs), and the board's outputs are checked against TFLM's on them: a figure for
@@ -15,6 +16,15 @@ import numpy as np
 from . import board, estimate, measured
 
 MHZ = estimate.CLOCK_HZ / 1e6
+
+# Board figures published for these models (../shared/docs/peers.md), beside ours.
+PUBLISHED = {
+    "person_detect": "823 ms, RP2040 one core, TFLM + CMSIS-NN (pico-tflmicro); 587 ms on both cores",
+    "vww_96_int8": "1631 ms, RP2040 @133 MHz, TinyMaix; VWW 1869 ms, Cortex-M0+ @64 MHz (Bosch HALE); 600.6 ms, Cortex-M4F @120 MHz (TFLM)",
+    "kws_ref_model": "KWS 679 ms, Cortex-M0+ @64 MHz (Bosch HALE); 181.9 ms, Cortex-M4F @120 MHz (TFLM)",
+    "ic_resnet8_int8": "IC 1669 ms, Cortex-M0+ @64 MHz (Bosch HALE); 704.3 ms, Cortex-M4F @120 MHz (TFLM)",
+    "ad01_int8": "AD: 46.5 ms, Cortex-M0+ @64 MHz (Bosch HALE); 10.05 ms, Cortex-M4F @120 MHz (TFLM)",
+}
 
 
 def tflm_output_crc32(model_bytes, inputs):
@@ -37,7 +47,7 @@ def run(path, estimator):
     expected = tflm_output_crc32(model_bytes, inputs)
     ops = [
         {
-            "op": e["op"],
+            "op": e["op"] + (" (viper)" if e["loops"] == "viper" else ""),
             "board_instructions": b["instructions"],
             "board_kernel_instructions": b["kernel_instructions"],
             "board_other_instructions": b["other_instructions"],
@@ -76,10 +86,10 @@ def text(r, per_op):
     ]  # fmt: skip
     if per_op:
         headings = ("op", "ms", "board: kernels + other", "estimate: kernels + other", "estimate / board")
-        out.append("    %-18s %8s  %33s  %33s  %s" % headings)
+        out.append("    %-26s %8s  %33s  %33s  %s" % headings)
         for op in r["ops"]:
             out.append(
-                "    %-18s %8.2f  %9d = %9d + %9d  %9d = %9d + %9d  %.3f"
+                "    %-26s %8.2f  %9d = %9d + %9d  %9d = %9d + %9d  %.3f"
                 % (
                     op["op"], op["ms"], op["board_instructions"], op["board_kernel_instructions"],
                     op["board_other_instructions"], op["estimate_instructions"], op["estimate_kernel_instructions"],

@@ -6,10 +6,9 @@ tables in one arena.
     plan = allocator.plan()        # where every tensor and scratch buffer lives
 
 The arena holds the planned part (activations and kernels' scratch, placed by lifetime),
-then each op's own tables in op order, then each op's state in op order, then the int32
-values ops share. Requests are kept
-as flat per-op lists. `memory_plan(model)` is the plan of a model's bytes: what tests and
-tools read.
+then each op's own tables in op order, then the int32 values ops share, then each op's
+state in op order. Requests are kept as flat per-op lists. `memory_plan(model)` is the
+plan of a model's bytes: what tests and tools read.
 """
 
 import struct
@@ -17,11 +16,9 @@ import struct
 from . import planner
 from .errors import ModelError, UnsupportedOpError
 from .model import Model, in_op
+from .plan import Plan
 from .resolver import kernel_for
 from .tensor import MAX_TENSOR_BYTES
-
-ACC_CHUNK = 64  # int32 accumulators kernels requantize at a time (one buffer, shared)
-
 
 class Allocator:
     """Resolves and checks every op of `model` (a Model): kernels[i] runs op i (None when
@@ -53,7 +50,7 @@ class Allocator:
         for i in range(m.op_count):
             if progress is not None:
                 progress.stage = "checking op %d" % i
-            self.op = op = m.operator(i, m.tensor)
+            self.op = op = m.operator(i)
             kernel = kernel_for(op.code, op.custom_name)
             self.scratch_bytes.append(0)
             self.persistent_bytes.append(0)
@@ -163,40 +160,12 @@ class Allocator:
         for i, offset in zip(scratch_ops, offsets[len(planned) :]):
             scratch_offsets[i] = offset
         activation_bytes = total if activations_only is None else activations_only
-        persistent_bytes = sum(self.persistent_bytes) + sum(self.state_bytes) + self.shared_bytes
+        persistent_bytes = sum(self.persistent_bytes) + self.shared_bytes + sum(self.state_bytes)
+        requests = (scratch_bytes, self.persistent_bytes, self.int_spans, self.shared_bytes, self.state_bytes)
         return Plan(
-            m, tensor_offsets, scratch_offsets, total, activation_bytes, persistent_bytes, variables
-        )
-
-
-class Plan:
-    """Where the arena holds what (see the module docstring): tensor_offsets[t] (-1: not in
-    the planned part), scratch_offsets[i] of op i (-1: none), planned_bytes (activations
-    and scratch), activation_bytes (what the activations alone would need: the figure
-    TFLM's planned head is compared with), persistent_bytes (the tables and ops' state
-    after them),
-    arena_bytes, variables (the state tensors)."""
-
-    def __init__(
-        self, model, tensor_offsets, scratch_offsets, planned_bytes, activation_bytes,
-        persistent_bytes, variables,
-    ):  # fmt: skip
-        self.model = model
-        self.tensor_offsets = tensor_offsets
-        self.scratch_offsets = scratch_offsets
-        self.planned_bytes = planned_bytes
-        self.activation_bytes = activation_bytes
-        self.persistent_bytes = persistent_bytes
-        self.arena_bytes = planned_bytes + persistent_bytes
-        self.variables = variables
-
-    def tensors(self):
-        """{tensor index: (arena offset, bytes)} of every tensor in the planned part."""
-        placed = {}
-        for i, offset in enumerate(self.tensor_offsets):
-            if offset >= 0:
-                placed[i] = (offset, self.model.tensor(i).nbytes)
-        return placed
+            m, tensor_offsets, scratch_offsets, total, activation_bytes, persistent_bytes,
+            variables, requests,
+        )  # fmt: skip
 
 
 def memory_plan(model):

@@ -2,12 +2,16 @@
 every op, invoke without allocating."""
 
 import gc
+import sys
 
-from .allocator import ACC_CHUNK, Allocator
+from . import prepared
 from .errors import ArenaError, ModelError, UliteError, UnsupportedOpError
-from .loops import NAMES as LOOP_BACKENDS
 from .loops import backend
 from .model import Model, check_model_type, in_op, op_name
+from .resolver import kernel_for
+
+
+ACC_CHUNK = 64  # int32 accumulators kernels requantize at a time (one buffer, shared)
 
 
 class Interpreter:
@@ -26,13 +30,14 @@ class Interpreter:
             raise TypeError("arena must be a bytearray, got %s" % type(arena).__name__)
         if arena_size is not None and not isinstance(arena_size, int):
             raise TypeError("arena_size must be an int, got %s" % type(arena_size).__name__)
-        if loops not in (None,) + LOOP_BACKENDS:
-            raise ValueError(
-                "unknown loop backend %r; choose one of %s" % (loops, ", ".join(LOOP_BACKENDS))
-            )
-        progress = _Progress()
+        progress = _Progress("choosing the loops")
         try:
-            self._build(model, arena_size, arena, loops, progress)
+            self.loops = backend(loops)  # its functions load as ops ask for them
+        except MemoryError:
+            raise ArenaError(_out_of_memory(progress))
+        progress.stage = "reading the model"
+        try:
+            self._build(model, arena_size, arena, progress)
         except UliteError:
             raise
         except MemoryError:
@@ -40,86 +45,105 @@ class Interpreter:
             raise ArenaError(_out_of_memory(progress))
         except Exception as e:  # a bug in ulite: name the op, never pass a raw exception on
             raise ModelError(_unexpected(progress, e))
-        gc.collect()
 
-    def _build(self, model, arena_size, arena, loops, progress):
+    def _build(self, model, arena_size, arena, progress):
         self.model = m = Model(model)
-        progress.stage = "checking ops"
-        allocator = Allocator(m, progress)
-        if allocator.unsupported:
-            raise UnsupportedOpError("unsupported ops: " + ", ".join(allocator.unsupported))
-        progress.stage = "planning the arena"
-        plan = allocator.plan()
+        progress.stage = "reading the precomputed plan"
+        plan, why_not = prepared.read(m)
+        # True: the plan and tables came from the model (convert); else why not (None: the
+        # model has no precomputed entry)
+        self.precomputed = True if plan else why_not
+        if not plan:
+            from .allocator import Allocator  # (a model convert prepared never loads it)
+
+            progress.stage = "checking ops"
+            allocator = Allocator(m, progress)
+            if allocator.unsupported:
+                raise UnsupportedOpError("unsupported ops: " + ", ".join(allocator.unsupported))
+            progress.stage = "planning the arena"
+            plan = allocator.plan()
+            kernels = allocator.kernels
+            allocator = None
+            m.release()  # the tensors read to plan: the arena should find the heap clear
         self.planned_bytes = plan.planned_bytes
         self.activation_bytes = plan.activation_bytes
         self.persistent_bytes = plan.persistent_bytes
         self.arena_used = progress.arena_bytes = plan.arena_bytes
         progress.stage = "allocating the arena"
         self.arena = self._allocate(arena_size, arena)
-        progress.stage = "loading the loop backend"
-        self.loops = backend(loops)  # imported after the arena: its code does not split the heap
         view = memoryview(self.arena)
-        tensor_offsets = plan.tensor_offsets
+        views = [None] * m.tensor_count  # one view per activation, shared by its ops
+        offsets = plan.tensor_offsets
+        empty = view[0:0]  # what empty activations get: a view, like every other tensor
 
-        views = {}  # one memoryview per activation, shared by the ops that use it
+        def place(t):  # called by the model on each tensor it reads from now on
+            i = t.index
+            at = offsets[i]
+            if at >= 0 or (t.data is None and t.nbytes == 0):  # state tensors too
+                if views[i] is None:
+                    views[i] = view[at : at + t.nbytes] if at >= 0 else empty
+                t.data = views[i]
 
-        def tensor(i):
-            t = m.tensor(i)
-            offset = tensor_offsets[i]
-            if offset >= 0:
-                t.data = views.get(i)
-                if t.data is None:
-                    t.data = views[i] = view[offset : offset + t.nbytes]
-            elif t.data is None and t.nbytes == 0:
-                t.data = view[0:0]  # empty activations: a view, like every other tensor
-            return t
-
+        m.place = place
         context = Context(self.loops, bytearray(4 * ACC_CHUNK))
-        kernels = allocator.kernels
+        if self.precomputed is True:
+            progress.stage = "loading the loops"
+            tables = plan.tables
+            view[plan.planned_bytes : plan.planned_bytes + len(tables)] = tables
+            for name in plan.loops:  # machine code: blocks in one piece, found before the ops'
+                getattr(self.loops, name)
+            kernels = [kernel_for(*m.op_code(i)) for i in range(m.op_count)]
+        else:
+            # Derive the tables first, then prepare as from a precomputed plan: the loops are
+            # loaded by then and the derivations' garbage gone, so what stays packs together.
+            self._prepare(m, plan, kernels, context, view, progress)
+            gc.collect()
+        context.precomputed = True
+        self._prepare(m, plan, kernels, context, view, progress)
+        self._inputs = [m.tensor(i) for i in m.inputs]
+        self._outputs = [m.tensor(i) for i in m.outputs]
+        self._variables = [m.tensor(i) for i in plan.variables]
+        m.place = None
+        m.release()
+        progress.stage = "resetting state tensors"
+        self.reset()
+        _unload_construction_modules()
+
+    def _prepare(self, m, plan, kernels, context, view, progress):
+        """Prepare every op, its tables derived unless context.precomputed."""
         self._fns = [None] * len(kernels)  # op i runs as _fns[i](_args[i])
         self._args = [None] * len(kernels)
-        tail = plan.planned_bytes  # each op's own tables, in op order
-        state_at = tail + sum(allocator.persistent_bytes)  # then each op's state
-        shared_at = state_at + sum(allocator.state_bytes)  # then the int32 values ops share
+        tail = plan.planned_bytes  # each op's own tables, in op order, then the shared ints
+        shared_at = tail + sum(plan.table_bytes)
+        state_at = shared_at + plan.shared_bytes  # then each op's state, in op order
         self._states = []
         for i, kernel in enumerate(kernels):
             progress.stage = "preparing op %d" % i
-            op = m.operator(i, tensor)  # tensors made per op and dropped: a small peak heap
-            context.scratch = context.state = context.ints = None
-            scratch = allocator.scratch_bytes[i]
-            if scratch:
-                at = plan.scratch_offsets[i]
-                context.scratch = view[at : at + scratch]
-            persistent = allocator.persistent_bytes[i]
-            context.persistent = view[tail : tail + persistent]
-            tail += persistent
-            state = allocator.state_bytes[i]
+            op = m.operator(i)
+            scratch = plan.scratch_bytes[i]
+            at = plan.scratch_offsets[i]
+            context.scratch = view[at : at + scratch] if scratch else None
+            tables = plan.table_bytes[i]
+            context.persistent = view[tail : tail + tables]
+            tail += tables
+            ints = plan.int_spans[i]
+            at = shared_at + ints[0] if ints else 0
+            context.ints = view[at : at + ints[1]] if ints else None
+            state = plan.state_bytes[i]
+            context.state = view[state_at : state_at + state] if state else None
             if state:
-                context.state = view[state_at : state_at + state]
                 self._states.append(context.state)
                 state_at += state
-            ints = allocator.int_spans[i]
-            if ints:
-                context.ints = view[shared_at + ints[0] : shared_at + ints[0] + ints[1]]
             _check_views(op)
             try:
                 self._fns[i], self._args[i] = kernel.prepare(op, context)
             except ModelError as e:
                 raise in_op(op, e)
-            # Collect each op's garbage (parsed tensors, derivations) while it is young, so
-            # what stays packs together instead of dotting the heap between big free blocks.
-            gc.collect()
-        self._inputs = [tensor(i) for i in m.inputs]
-        self._outputs = [tensor(i) for i in m.outputs]
-        self._variables = [tensor(i) for i in plan.variables]
-        progress.stage = "resetting state tensors"
-        self.reset()
+            m.release_op(i)
 
     def _allocate(self, arena_size, arena):
         needed = self.arena_used
         if arena is not None:
-            if not isinstance(arena, bytearray):
-                raise TypeError("arena must be a bytearray, got %s" % type(arena).__name__)
             arena_size = len(arena)
         if arena_size is not None and arena_size < needed:
             raise ArenaError(
@@ -127,10 +151,9 @@ class Interpreter:
             )
         if arena is not None:
             return arena
-        gc.collect()  # merge the garbage of parsing into free blocks before the big allocation
         size = needed if arena_size is None else arena_size
         try:
-            return bytearray(size)
+            return bytearray(size)  # MicroPython collects the garbage and retries once first
         except MemoryError:
             free = _mem_free()
             if free < size:
@@ -162,6 +185,13 @@ class Interpreter:
     @property
     def outputs(self):
         return len(self._outputs)
+
+    def predict(self, values):
+        """Input 0 set from real values (Tensor.set_floats), one invoke, output 0's real
+        values (Tensor.floats: a new array('f'))."""
+        self._io(self._inputs, 0, "input").set_floats(values)
+        self.invoke()
+        return self._io(self._outputs, 0, "output").floats()
 
     def invoke(self):
         fns = self._fns
@@ -208,6 +238,7 @@ class Context:
     def __init__(self, loops, acc):
         self.loops = loops
         self.acc = acc
+        self.precomputed = False
         self.scratch = None
         self.persistent = None
         self.state = None
@@ -220,6 +251,26 @@ class _Progress:
     def __init__(self, stage="reading the model"):
         self.stage = stage
         self.arena_bytes = None
+
+
+# Modules only construction runs (the kernels' check and prepare, the allocator and
+# planner, the derivations): unloaded once an interpreter is built, so their heap returns
+# (functions invoke still calls keep what they use); the next construction imports them.
+_CONSTRUCTION_ONLY = (
+    "ulite.kernels", "ulite.allocator", "ulite.planner", "ulite.quant", "ulite.views",
+    "ulite.fxp_ops", "ulite.broadcast", "ulite.flexbuffer",
+)  # fmt: skip
+
+
+def _unload_construction_modules():
+    for name in list(sys.modules):
+        for prefix in _CONSTRUCTION_ONLY:
+            if name == prefix or name.startswith(prefix + "."):
+                del sys.modules[name]
+                parent, _, child = name.rpartition(".")
+                if getattr(sys.modules.get(parent), child, None) is not None:
+                    delattr(sys.modules[parent], child)
+                break
 
 
 def _check_views(op):
@@ -274,6 +325,8 @@ def describe(model):
 
 
 def _describe(model, progress):
+    from .allocator import Allocator
+
     m = Model(model)
     counts = {}
     order = []

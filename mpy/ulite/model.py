@@ -4,9 +4,8 @@ Field ids follow tensorflow/compiler/mlir/lite/schema/schema.fbs. Only subgraph 
 """
 
 from .errors import ModelError
-from .flatbuf import FlatBuffer
-from .flexbuffer import read_map
-from .tensor import INT_RANGES, Tensor
+from .flatbuf import FlatBuffer, describe
+from .tensor import Tensor
 
 BUILTIN_CUSTOM = 32
 _FLEXBUFFERS = 0  # CustomOptionsFormat
@@ -37,11 +36,16 @@ OPTIONS_TYPES = {
     "DequantizeOptions": 38,
     "MaximumMinimumOptions": 39,
     "PadV2Options": 43,
+    "TransposeConvOptions": 49,
     "UnidirectionalSequenceLSTMOptions": 71,
     "LeakyReluOptions": 75,
     "QuantizeOptions": 89,
     "HardSwishOptions": 91,
 }
+
+
+_OPTION_SLOTS = 16  # options fields read at once (every BuiltinOptions table ulite reads has fewer)
+_OPTION_FORMATS = {"b": ("<b", 1), "B": ("<B", 1), "h": ("<h", 2), "i": ("<i", 4), "I": ("<I", 4), "f": ("<f", 4)}
 
 
 def op_name(code, custom_name=None):
@@ -82,12 +86,20 @@ class Operator:
         """
         return self.options_table if self.options_type == OPTIONS_TYPES[type_name] else 0
 
+    _option_slots = None  # the options table's field offsets, read on first use
+
     def option(self, type_name, field_id, fmt, default):
-        table = self.options(type_name)
-        if not table:
+        table = self.options_table
+        if self.options_type != OPTIONS_TYPES[type_name] or not table:
             return default
-        size = {"b": 1, "B": 1, "h": 2, "i": 4, "I": 4, "f": 4}[fmt]
-        return self.model.fb.scalar(table, field_id, "<" + fmt, size, default, self)
+        fmt, size = _OPTION_FORMATS[fmt]
+        if field_id >= _OPTION_SLOTS:
+            return self.model.fb.scalar(table, field_id, fmt, size, default, self)
+        slots = self._option_slots
+        if slots is None:
+            slots = self._option_slots = self.model.fb.slots(table, _OPTION_SLOTS, self)
+        offset = slots[field_id]
+        return self.model.fb.read(fmt, size, table + offset, self) if offset else default
 
     def option_ints(self, type_name, field_id):
         table = self.options(type_name)
@@ -95,6 +107,8 @@ class Operator:
 
     def custom_options(self):
         """A custom op's options: its FlexBuffers map as a dict ({} when it has none)."""
+        from .flexbuffer import read_map  # only custom ops pay for the reader
+
         start, length = self.options_table
         if not length:
             return {}
@@ -116,7 +130,15 @@ def check_model_type(model_bytes):
         )
 
 
+def _positions(table, slots):
+    """Absolute positions of a table's fields from their offsets (0: absent)."""
+    return [table + offset if offset else 0 for offset in slots]
+
+
 class Model:
+    """The graph of subgraph 0: tensors and operators are read from the flatbuffer once,
+    on first use, and kept until release()."""
+
     def __init__(self, model_bytes):
         check_model_type(model_bytes)
         self.bytes = model_bytes
@@ -129,25 +151,43 @@ class Model:
                 "not a TFLite model: file identifier is %r, expected b'TFL3'" % bytes(buf[4:8])
             )
         root = fb.u32(0, "model root")
-        self.version = fb.scalar(root, 0, "<I", 4, 0, "model version")
-        self.opcodes = self._read_opcodes(root)
-        sg_start, sg_count = fb.vector(root, 2, 4, "model subgraphs", MAX_ENTRIES)
+        fields = _positions(root, fb.slots(root, 7, "model"))
+        self.version = fb.read("<I", 4, fields[0], "model version") if fields[0] else 0
+        self.opcodes = self._read_opcodes(fields[1])
+        sg_start, sg_count = fb.vector_at(fields[2], 4, "model subgraphs", MAX_ENTRIES)
         if sg_count == 0:
             raise ModelError("model has no subgraphs")
         self.subgraph_count = sg_count
         self.total_tensor_count = 0
         for i in range(sg_count):
-            sg = fb.vector_table(sg_start, i, "subgraph %d" % i)
-            self.total_tensor_count += fb.vector(sg, 0, 4, "subgraph %d tensors" % i)[1]
+            sg = fb.vector_table(sg_start, i, ("subgraph %d", i))
+            self.total_tensor_count += fb.vector(sg, 0, 4, ("subgraph %d tensors", i))[1]
         sg = fb.vector_table(sg_start, 0, "subgraph 0")
-        self.tensors_start, self.tensor_count = fb.vector(
-            sg, 0, 4, "subgraph 0 tensors", MAX_ENTRIES
+        graph = _positions(sg, fb.slots(sg, 4, "subgraph 0"))
+        self.tensors_start, self.tensor_count = fb.vector_at(
+            graph[0], 4, "subgraph 0 tensors", MAX_ENTRIES
         )
-        self.ops_start, self.op_count = fb.vector(sg, 3, 4, "subgraph 0 operators", MAX_ENTRIES)
-        self.buffers_start, self.buffer_count = fb.vector(root, 4, 4, "model buffers")
-        self.inputs = self._tensor_list(fb.int_vector(sg, 1, "subgraph 0 inputs"), "graph inputs")
-        self.outputs = self._tensor_list(fb.int_vector(sg, 2, "subgraph 0 outputs"), "graph outputs")
-        self.metadata = self._read_metadata(root)
+        self.ops_start, self.op_count = fb.vector_at(graph[3], 4, "subgraph 0 operators", MAX_ENTRIES)
+        self.buffers_start, self.buffer_count = fb.vector_at(fields[4], 4, "model buffers")
+        self.inputs = self._tensor_list(fb.ints_at(graph[1], "subgraph 0 inputs"), "graph inputs")
+        self.outputs = self._tensor_list(fb.ints_at(graph[2], "subgraph 0 outputs"), "graph outputs")
+        self.metadata = self._read_metadata(fields[6])
+        self.place = None  # once the arena exists: place(tensor) gives it its bytes there
+        self.release()
+
+    def release(self):
+        """Forget the tensors and operators read so far (they are read again if asked for)."""
+        self._tensors = [None] * self.tensor_count
+        self._operators = [None] * self.op_count
+
+    def release_op(self, index):
+        """Forget operator `index` and its tensors, keeping the heap small between ops."""
+        op = self._operators[index]
+        if op is not None:
+            self._operators[index] = None
+            for t in op.inputs + op.outputs:
+                if t is not None:
+                    self._tensors[t.index] = None
 
     def _tensor_list(self, indices, what):
         for i in indices:
@@ -158,82 +198,104 @@ class Model:
                 )
         return indices
 
-    def _read_opcodes(self, root):
+    def _read_opcodes(self, pos):
         fb = self.fb
-        start, count = fb.vector(root, 1, 4, "operator codes", MAX_ENTRIES)
+        start, count = fb.vector_at(pos, 4, "operator codes", MAX_ENTRIES)
         opcodes = []
         for i in range(count):
-            what = "operator code %d" % i
+            what = ("operator code %d", i)
             table = fb.vector_table(start, i, what)
-            deprecated = fb.scalar(table, 0, "<b", 1, 0, what)
-            builtin = fb.scalar(table, 3, "<i", 4, 0, what)
+            fields = _positions(table, fb.slots(table, 4, what))
+            deprecated = fb.read("<b", 1, fields[0], what) if fields[0] else 0
+            builtin = fb.read("<i", 4, fields[3], what) if fields[3] else 0
             code = max(deprecated, builtin)
-            custom = fb.string(table, 1, what) if code == BUILTIN_CUSTOM else None
+            custom = fb.string_at(fields[1], what) if code == BUILTIN_CUSTOM else None
             opcodes.append((code, custom))
         return opcodes
 
-    def _read_metadata(self, root):
+    def _read_metadata(self, pos):
         fb = self.fb
-        start, count = fb.vector(root, 6, 4, "metadata", MAX_ENTRIES)
+        start, count = fb.vector_at(pos, 4, "metadata", MAX_ENTRIES)
         entries = {}
         for i in range(count):
-            what = "metadata %d" % i
+            what = ("metadata %d", i)
             table = fb.vector_table(start, i, what)
             name = fb.string(table, 0, what)
             entries[name] = fb.scalar(table, 1, "<I", 4, 0, what)
         return entries
 
+    def buffer_span(self, index, what):
+        """(position, bytes) of a buffer's data in the model; (0, 0) when it has none."""
+        if index >= self.buffer_count:
+            raise ModelError(
+                "%s: buffer index %d out of range (model has %d buffers)"
+                % (describe(what), index, self.buffer_count)
+            )
+        fb = self.fb
+        table = fb.vector_table(self.buffers_start, index, what)
+        data, offset = fb.slots(table, 2, what)
+        if offset and fb.read("<Q", 8, table + offset, what) > 1:
+            raise ModelError(
+                "%s: buffer %d lives outside the flatbuffer (unsupported)" % (describe(what), index)
+            )
+        return fb.vector_at(table + data if data else 0, 1, what)
+
     def buffer(self, index, what):
         """The bytes of a buffer as a zero-copy memoryview, or None when it holds no data."""
         if index == 0:
             return None
-        if index >= self.buffer_count:
-            raise ModelError(
-                "%s: buffer index %d out of range (model has %d buffers)"
-                % (what, index, self.buffer_count)
-            )
+        start, count = self.buffer_span(index, what)
+        return self.fb.buf[start : start + count] if count else None
+
+    def tensor_name(self, index):
         fb = self.fb
-        table = fb.vector_table(self.buffers_start, index, what)
-        if fb.scalar(table, 1, "<Q", 8, 0, what) > 1:
-            raise ModelError("%s: buffer %d lives outside the flatbuffer (unsupported)" % (what, index))
-        start, count = fb.vector(table, 0, 1, what)
-        return fb.buf[start : start + count] if count else None
+        what = ("tensor %d", index)
+        return fb.string(fb.vector_table(self.tensors_start, index, what), 3, what) or ""
 
     def tensor(self, index):
+        """The Tensor at `index` (0 <= index < tensor_count), read once."""
+        t = self._tensors[index]
+        if t is None:
+            t = self._tensors[index] = self._read_tensor(index)
+        return t
+
+    def _read_tensor(self, index):
         fb = self.fb
-        what = "tensor %d" % index
+        what = ("tensor %d", index)
         table = fb.vector_table(self.tensors_start, index, what)
-        name = fb.string(table, 3, what) or ""
-        shape = fb.int_vector(table, 0, what)
-        type_code = fb.scalar(table, 1, "<b", 1, 0, what)
-        data = self.buffer(fb.scalar(table, 2, "<I", 4, 0, what), what)
-        is_variable = bool(fb.scalar(table, 5, "<B", 1, 0, what))
-        if fb.field(table, 6, what):
-            raise ModelError("%s '%s': sparse tensors are not supported" % (what, name))
-        quant = self._read_quant(fb.table(table, 4, what), shape, "%s '%s'" % (what, name))
-        tensor = Tensor(index, name, shape, type_code, data, is_variable, quant)
+        shape, type_code, buffer_index, _, quant, variable, sparsity = fb.slots(table, 7, what)
+        if sparsity:
+            raise ModelError(
+                "tensor %d '%s': sparse tensors are not supported" % (index, self.tensor_name(index))
+            )
+        shape = fb.ints_at(table + shape, what) if shape else ()
+        type_code = fb.read("<b", 1, table + type_code, what) if type_code else 0
+        buffer_index = fb.read("<I", 4, table + buffer_index, what) if buffer_index else 0
+        tensor = Tensor(self, index, shape, type_code, self.buffer(buffer_index, what) if buffer_index else None)
+        if variable and fb.read("<B", 1, table + variable, what):
+            tensor.is_variable = True
         if quant:
-            kind = tensor.dtype if tensor.dtype in INT_RANGES else "int32"
-            low, high = INT_RANGES[kind]
-            for c in range(quant[2] if len(quant[1]) > 8 else 1):
-                zp = tensor.channel_zero_point(c)
-                if not low <= zp <= high:
-                    raise ModelError(
-                        "%s '%s': zero point %d outside the %s range" % (what, name, zp, kind)
-                    )
+            quant = self._read_quant(fb.deref(table + quant, what), index)
+            if quant:
+                tensor.quantize(quant)
+        if self.place is not None:
+            self.place(tensor)
         return tensor
 
-    def _read_quant(self, table, shape, what):
-        if not table:
-            return None
+    def _read_quant(self, table, index):
         fb = self.fb
-        scale_start, scale_count = fb.vector(table, 2, 4, what)
-        zp_start, zp_count = fb.vector(table, 3, 8, what)
+        what = ("tensor %d", index)
+        _, _, scales, zero_points, _, _, axis = fb.slots(table, 7, what)
+        scale_start, scale_count = fb.vector_at(table + scales if scales else 0, 4, what)
+        zp_start, zp_count = fb.vector_at(table + zero_points if zero_points else 0, 8, what)
         if not scale_count or not zp_count:
             return None
-        axis = fb.scalar(table, 6, "<i", 4, 0, what)
-        if zp_count not in (1, scale_count):
-            raise ModelError("%s: %d zero points for %d scales" % (what, zp_count, scale_count))
+        axis = fb.read("<i", 4, table + axis, what) if axis else 0
+        if zp_count != 1 and zp_count != scale_count:
+            raise ModelError(
+                "tensor %d '%s': %d zero points for %d scales"
+                % (index, self.tensor_name(index), zp_count, scale_count)
+            )
         buf = fb.buf
         return (
             buf[scale_start : scale_start + 4 * scale_count],
@@ -242,52 +304,75 @@ class Model:
             axis,
         )
 
+    def op_code(self, index):
+        """(builtin code, custom name or None) of operator `index` (resolving its kernel
+        needs no more)."""
+        return self.opcodes[self.opcode_index(index)]
+
     def opcode_index(self, index):
-        what = "op %d" % index
+        what = ("op %d", index)
         table = self.fb.vector_table(self.ops_start, index, what)
         opcode_index = self.fb.scalar(table, 0, "<I", 4, 0, what)
         if opcode_index >= len(self.opcodes):
             raise ModelError(
-                "%s: operator code index %d out of range (model has %d)"
-                % (what, opcode_index, len(self.opcodes))
+                "op %d: operator code index %d out of range (model has %d)"
+                % (index, opcode_index, len(self.opcodes))
             )
         return opcode_index
 
-    def operator(self, index, tensor):
-        """Decode operator `index`; `tensor(i)` makes the Tensor object for tensor index i."""
+    def operator(self, index):
+        """The Operator at `index` (0 <= index < op_count), read once."""
+        op = self._operators[index]
+        if op is None:
+            op = self._operators[index] = self._read_operator(index)
+        return op
+
+    def _read_operator(self, index):
         fb = self.fb
-        what = "op %d" % index
+        what = ("op %d", index)
         table = fb.vector_table(self.ops_start, index, what)
-        code, custom = self.opcodes[self.opcode_index(index)]
-        ios = []
-        for field_id, kind in ((1, "input"), (2, "output")):
-            refs = []
-            for i in fb.int_vector(table, field_id, what):
-                if i == -1 and kind == "input":
-                    refs.append(None)
-                elif 0 <= i < self.tensor_count:
-                    t = tensor(i)
-                    if kind == "output" and t.is_constant:
-                        raise ModelError(
-                            "%s (%s): output tensor %d '%s' is a constant (it has buffer data)"
-                            % (what, op_name(code, custom), i, t.name)
-                        )
-                    refs.append(t)
-                else:
-                    raise ModelError(
-                        "%s (%s): %s tensor index %d out of range (model has %d tensors)"
-                        % (what, op_name(code, custom), kind, i, self.tensor_count)
-                    )
-            ios.append(refs)
+        slots = fb.slots(table, 7, what)
+        opcode_index, inputs, outputs, options_type, options, custom_options, custom_format = slots
+        opcode_index = fb.read("<I", 4, table + opcode_index, what) if opcode_index else 0
+        if opcode_index >= len(self.opcodes):
+            raise ModelError(
+                "op %d: operator code index %d out of range (model has %d)"
+                % (index, opcode_index, len(self.opcodes))
+            )
+        code, custom = self.opcodes[opcode_index]
+        inputs = self._op_tensors(fb.ints_at(table + inputs if inputs else 0, what), index, code, custom, "input")
+        outputs = self._op_tensors(fb.ints_at(table + outputs if outputs else 0, what), index, code, custom, "output")
         if code == BUILTIN_CUSTOM:
             options_type = 0
-            options = fb.vector(table, 5, 1, what)
-            if options[1] and fb.scalar(table, 6, "<b", 1, _FLEXBUFFERS, what) != _FLEXBUFFERS:
-                raise ModelError("%s (%s): custom options are not FlexBuffers" % (what, op_name(code, custom)))
+            options = fb.vector_at(table + custom_options if custom_options else 0, 1, what)
+            custom_format = fb.read("<b", 1, table + custom_format, what) if custom_format else _FLEXBUFFERS
+            if options[1] and custom_format != _FLEXBUFFERS:
+                raise ModelError("op %d (%s): custom options are not FlexBuffers" % (index, op_name(code, custom)))
         else:
-            options_type = fb.scalar(table, 3, "<B", 1, 0, what)
-            options = fb.table(table, 4, what) if options_type else 0
-        return Operator(self, index, code, custom, ios[0], ios[1], options_type, options)
+            options_type = fb.read("<B", 1, table + options_type, what) if options_type else 0
+            options = fb.deref(table + options, what) if options_type and options else 0
+        return Operator(self, index, code, custom, inputs, outputs, options_type, options)
+
+    def _op_tensors(self, indices, index, code, custom, kind):
+        refs = []
+        count = self.tensor_count
+        for i in indices:
+            if 0 <= i < count:
+                t = self._tensors[i] or self.tensor(i)
+                if kind == "output" and t.is_constant:
+                    raise ModelError(
+                        "op %d (%s): output tensor %d '%s' is a constant (it has buffer data)"
+                        % (index, op_name(code, custom), i, t.name)
+                    )
+                refs.append(t)
+            elif i == -1 and kind == "input":
+                refs.append(None)
+            else:
+                raise ModelError(
+                    "op %d (%s): %s tensor index %d out of range (model has %d tensors)"
+                    % (index, op_name(code, custom), kind, i, self.tensor_count)
+                )
+        return refs
 
     def offline_plan(self):
         """Per-tensor arena offsets from TFLM's OfflineMemoryAllocation metadata, or None."""

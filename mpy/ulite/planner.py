@@ -11,7 +11,7 @@ larger than TFLM's.
 from .errors import ModelError
 
 ALIGN = 4
-MANY = 512  # buffers above which only TFLM's ordering is tried
+MANY = 512  # buffers above which they are placed in order of use
 
 
 def align(n):
@@ -87,6 +87,82 @@ def _place(order, sizes, first, last, fixed):
     return offsets, total
 
 
+def _by_scope(buffers, scope):
+    """`buffers` ordered by scope[b] (stable): a counting sort, as MicroPython's sort is
+    quadratic on keys already in order, which lifetimes mostly are."""
+    if not buffers:
+        return []
+    low = min([scope[b] for b in buffers])
+    starts = [0] * (max([scope[b] for b in buffers]) - low + 2)
+    for b in buffers:
+        starts[scope[b] - low + 1] += 1
+    for i in range(1, len(starts)):
+        starts[i] += starts[i - 1]
+    ordered = [0] * len(buffers)
+    for b in buffers:
+        k = scope[b] - low
+        ordered[starts[k]] = b
+        starts[k] += 1
+    return ordered
+
+
+def _place_in_time(sizes, first, last, fixed):
+    """Buffers in order of first use, each at the lowest free offset where it fits; freed
+    after its last use. Pinned buffers keep their offsets
+    for the whole run. Returns (offsets, total bytes)."""
+    count = len(sizes)
+    offsets = [0] * count
+    top = 0  # every byte from here up is free
+    taken = []  # (start, end) of the pinned buffers
+    for b in range(count):
+        if fixed[b] >= 0:
+            offsets[b] = fixed[b]
+            taken.append((fixed[b], fixed[b] + sizes[b]))
+            top = max(top, fixed[b] + sizes[b])
+    gaps = []  # free (start, end) below top, ascending and apart
+    at = 0
+    for start, end in sorted(taken):
+        if start > at:
+            gaps.append((at, start))
+        at = max(at, end)
+    online = [b for b in range(count) if fixed[b] < 0]
+    by_first = _by_scope(online, first)
+    by_last = _by_scope(online, last)
+    expired = 0  # by_last[:expired] are freed
+    for b in by_first:
+        while expired < len(by_last) and last[by_last[expired]] < first[b]:
+            gone = by_last[expired]
+            expired += 1
+            start, end = offsets[gone], offsets[gone] + sizes[gone]
+            if start == end:
+                continue
+            i = 0
+            while i < len(gaps) and gaps[i][1] < start:
+                i += 1
+            if i < len(gaps) and gaps[i][1] == start:  # merge with the gap below
+                start = gaps.pop(i)[0]
+            if i < len(gaps) and gaps[i][0] == end:  # and with the one above
+                end = gaps.pop(i)[1]
+            if end == top:
+                top = start
+            else:
+                gaps.insert(i, (start, end))
+        size = sizes[b]
+        for i in range(len(gaps)):
+            start, end = gaps[i]
+            if end - start >= size:
+                offsets[b] = start
+                if end - start == size:
+                    gaps.pop(i)
+                else:
+                    gaps[i] = (start + size, end)
+                break
+        else:
+            offsets[b] = top
+            top += size
+    return offsets, max([offsets[b] + sizes[b] for b in range(count)] or [0])
+
+
 def plan(sizes, first, last, fixed=None):
     """Arena offsets for buffers with byte `sizes` and lifetimes [first, last].
 
@@ -96,6 +172,11 @@ def plan(sizes, first, last, fixed=None):
     sizes = [align(s) for s in sizes]
     if fixed is None:
         fixed = [-1] * count
+    if count > MANY:
+        best = _place_in_time(sizes, first, last, fixed)
+        if max(fixed) >= 0:  # the model's own offsets (placing in time never overlaps)
+            check(best[0], sizes, first, last)
+        return best
     pinned = [b for b in range(count) if fixed[b] >= 0]
     free = [b for b in range(count) if fixed[b] < 0]
     # Sort keys as single ints (buffer ids below `count`, first scopes in [low, low + scopes)),
@@ -110,8 +191,6 @@ def plan(sizes, first, last, fixed=None):
         # Longest-lived and largest first: the buffers hardest to fit go down first.
         lambda b: -(last[b] - first[b] + 1) * sizes[b] * count + b,
     )
-    if count > MANY:
-        orderings = orderings[:1]  # first-fit is quadratic: one pass for very large graphs
     best = None
     for key in orderings:
         keys = [key(b) for b in range(count)]

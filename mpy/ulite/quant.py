@@ -106,8 +106,41 @@ def quantize_multiplier(value):
 
 def conv_multiplier(input_bits, weight_bits, output_bits):
     """Per-channel conv/depthwise/FC: (double)in * (double)w / (double)out."""
+    e_in, e_w, e_out = input_bits >> 23, weight_bits >> 23, output_bits >> 23
+    if 0 < e_in < 255 and 0 < e_w < 255 and 0 < e_out < 255:  # positive normal floats
+        product = ((input_bits & 0x7FFFFF) | 0x800000) * ((weight_bits & 0x7FFFFF) | 0x800000)
+        divisor = (output_bits & 0x7FFFFF) | 0x800000
+        return _quotient_multiplier(product, divisor, e_in + e_w - e_out - 150)
     product = from_float32_bits(input_bits).mul(from_float32_bits(weight_bits))
     return quantize_multiplier(divide(product, from_float32_bits(output_bits, "output scale"), DOUBLE))
+
+
+def _quotient_multiplier(product, divisor, exponent):
+    """quantize_multiplier(divide(...)) of product / divisor * 2**exponent, for a product of
+    two float32 significands (2**46 <= product < 2**48) and a float32 significand divisor:
+    the same result in a few integer steps, one per channel of a layer. The double quotient
+    is normal whatever the float32 exponents, so no subnormal or overflow case arises."""
+    shift = 29 if product >> 47 else 30  # quotient below 2**54, at least 2**52
+    q, r = divmod(product << shift, divisor)
+    if q >> 53:  # 54 bits: the dropped bit joins the remainder, over twice the divisor
+        r += (q & 1) * divisor
+        divisor <<= 1
+        q >>= 1
+        shift -= 1
+    if 2 * r > divisor or (2 * r == divisor and q & 1):  # round to nearest, ties to even
+        q += 1
+        if q >> 53:
+            q >>= 1
+            shift -= 1
+    # the double is q * 2**(exponent - shift) with 2**52 <= q < 2**53; frexp's exponent:
+    frexp_exponent = exponent - shift + 53
+    q_fixed = (q + (1 << 21)) >> 22  # round(q / 2**53 * 2**31), half away from zero
+    if q_fixed == 1 << 31:
+        q_fixed >>= 1
+        frexp_exponent += 1
+    if frexp_exponent < -31:
+        return 0, 0
+    return q_fixed, frexp_exponent
 
 
 def fc_per_tensor_multiplier(input_bits, weight_bits, output_bits):
@@ -177,3 +210,34 @@ def mbqm(x, multiplier, shift):
     if shift > 0:
         x <<= shift
     return rdbpot(srdhm(x, multiplier), -shift)
+
+
+# TFLM's int64 MultiplyByQuantizedMultiplier (common.cc, the overload 16x8 kernels call on
+# their int64 accumulators), with C's fixed-width wrap-around made explicit: the exact
+# reference for the loops' requantize_wide.
+
+WIDE_SHIFT_LIMIT = 15  # from this shift on the int64 overload's shifts are undefined in C
+
+
+def wrap(value, bits):
+    """`value` as a two's-complement int of `bits` bits (what a C intN_t keeps of it)."""
+    value &= (1 << bits) - 1
+    return value - (1 << bits) if value >> (bits - 1) else value
+
+
+def reduced_multiplier(multiplier, shift):
+    """(15-bit multiplier, right shift) the int64 overload applies for (multiplier, shift):
+    x * reduced + 2**(right - 1), shifted right by right = 15 - shift."""
+    reduced = (multiplier + (1 << 15)) >> 16 if multiplier < 0x7FFF0000 else 0x7FFF
+    return reduced, 15 - shift
+
+
+def mbqm64_reduced(x, reduced, right):
+    """The int64 overload on an int64 x, from reduced_multiplier's pair: the product and
+    rounding wrap at 64 bits and the shifted result is cast to int32, as compiled C does."""
+    return wrap(wrap(x * reduced + (1 << (right - 1)), 64) >> right, 32)
+
+
+def mbqm64(x, multiplier, shift):
+    """MultiplyByQuantizedMultiplier(int64_t x, int32_t multiplier, int shift)."""
+    return mbqm64_reduced(x, *reduced_multiplier(multiplier, shift))

@@ -12,7 +12,13 @@ A kernel module (ulite/kernels/NAME.py) provides:
 - prepare(op, context): once the arena exists (context.scratch, .persistent, .state and
   .ints are memoryviews of what check asked for; context.loops is the loop backend,
   context.acc the shared int32 accumulators), compute every constant and return (fn,
-  args); invoke calls fn(args), which must not allocate.
+  args); invoke calls fn(args), which must not allocate. Loop functions are loaded when
+  first asked for (context.loops.NAME), so prepare asks for every one invoke calls and
+  passes them in args (never context.loops itself). The op's tables (what it writes into
+  context.persistent: multipliers, lookup tables, reordered weights) are derived by one
+  function that prepare calls only when context.precomputed is False: `convert` runs
+  prepare on the host and stores the tables in the model (ulite.prepared), so a board
+  skips the derivation. State is never stored: a board zeroes it.
 Modules are imported on first use, so a model only pays RAM for the kernels it uses.
 
 Adding an op touches these places (tests/test_adding_an_op.py names any one missed):
@@ -64,6 +70,7 @@ KERNELS = {
     55: "maximum_minimum",  # MAXIMUM
     57: "maximum_minimum",  # MINIMUM
     60: "pad",  # PADV2
+    67: "transpose_conv",  # TRANSPOSE_CONV
     98: "relu",  # LEAKY_RELU
     114: "quantize",  # QUANTIZE
     117: "hard_swish",  # HARD_SWISH

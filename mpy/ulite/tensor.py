@@ -59,44 +59,69 @@ class Tensor:
     in the model buffer for constants (read-only, zero-copy).
     """
 
-    def __init__(self, index, name, shape, type_code, buffer_data, is_variable, quant):
-        if type_code not in DTYPES:
-            raise ModelError("tensor %d '%s': unknown type code %d" % (index, name, type_code))
+    # What most tensors have, kept on the class: an instance stores only what differs
+    # (each attribute an instance sets costs heap and time on a board).
+    is_variable = False
+    in_model = False  # its bytes are in the model (weights, constants)
+    data = None
+    quant = None  # or (scale bits memoryview, zero points memoryview, count, axis)
+    zero_point = 0
+
+    def __init__(self, model, index, shape, type_code, buffer_data=None):
+        """`model` names the tensor (its name is read from the model when asked for)."""
+        self._model = model
         self.index = index
-        self.name = name
+        if type_code not in DTYPES:
+            raise ModelError("%s: unknown type code %d" % (self.where(), type_code))
         self.shape = shape
-        self.dtype, self.itemsize = DTYPES[type_code]
-        self.is_variable = is_variable
-        where = "tensor %d '%s'" % (index, name)
+        self.dtype, itemsize = DTYPES[type_code]
+        self.itemsize = itemsize
         if len(shape) > MAX_RANK:
-            raise ModelError("%s: rank %d is above %d" % (where, len(shape), MAX_RANK))
+            raise ModelError("%s: rank %d is above %d" % (self.where(), len(shape), MAX_RANK))
         size = 1
         for dim in shape:
             if dim < 0:
-                raise ModelError("%s: negative dimension in %s" % (where, shape))
+                raise ModelError("%s: negative dimension in %s" % (self.where(), shape))
             size *= dim
         self.size = size
-        self.nbytes = size * self.itemsize
-        if max(size, self.nbytes) > MAX_TENSOR_BYTES:
+        self.nbytes = nbytes = size * itemsize
+        if size > MAX_TENSOR_BYTES or nbytes > MAX_TENSOR_BYTES:
             raise ModelError(
                 "%s: shape %s of %s needs %d bytes, above the %d-byte limit"
-                % (where, shape, self.dtype, self.nbytes, MAX_TENSOR_BYTES)
+                % (self.where(), shape, self.dtype, nbytes, MAX_TENSOR_BYTES)
             )
-        if buffer_data is not None and self.itemsize and len(buffer_data) != self.nbytes:
-            raise ModelError(
-                "%s: buffer holds %d bytes but shape %s of %s needs %d"
-                % (where, len(buffer_data), shape, self.dtype, self.nbytes)
-            )
-        self.in_model = buffer_data is not None
-        self.data = buffer_data
-        # quant: None, or (scale bits memoryview, zero points memoryview, count, axis)
+        if buffer_data is not None:
+            if itemsize and len(buffer_data) != nbytes:
+                raise ModelError(
+                    "%s: buffer holds %d bytes but shape %s of %s needs %d"
+                    % (self.where(), len(buffer_data), shape, self.dtype, nbytes)
+                )
+            self.in_model = True
+            self.data = buffer_data
+
+    def quantize(self, quant):
+        """Set the quantization: (scale bits memoryview, zero points memoryview, count,
+        axis). Kernels use the first zero point (TFLM's per-channel kernels take the others
+        as zero), so only it is bounded."""
         self.quant = quant
-        if quant:
-            self.scale = struct.unpack_from("<f", quant[0], 0)[0]
-            self.zero_point = struct.unpack_from("<q", quant[1], 0)[0]
-        else:
-            self.scale = 0.0
-            self.zero_point = 0
+        self.zero_point = zero_point = struct.unpack_from("<q", quant[1], 0)[0]
+        kind = self.dtype if self.dtype in INT_RANGES else "int32"
+        low, high = INT_RANGES[kind]
+        if not low <= zero_point <= high:
+            raise ModelError(
+                "%s: zero point %d outside the %s range" % (self.where(), zero_point, kind)
+            )
+
+    @property
+    def name(self):
+        return self._model.tensor_name(self.index) if self._model else ""
+
+    @property
+    def scale(self):
+        return struct.unpack_from("<f", self.quant[0], 0)[0] if self.quant else 0.0
+
+    def where(self):
+        return "tensor %d '%s'" % (self.index, self.name)
 
     def __repr__(self):
         return "<Tensor %d '%s' %s %s scale=%g zero_point=%d>" % (
@@ -138,9 +163,14 @@ class Tensor:
     def copy_from(self, src):
         """Copy input values into the tensor, checking type and size before touching it.
 
-        `src` is bytes/bytearray/memoryview (raw little-endian bytes) or an array.array of
-        matching element size and kind ('b' for int8, 'h' for int16, 'f' for float32, ...).
+        `src` is bytes/bytearray/memoryview (raw little-endian bytes), an array.array of
+        matching element size and kind ('b' for int8, 'h' for int16, 'f' for float32, ...),
+        or a list or tuple of the tensor's values (ints in its dtype's range; numbers for
+        float32).
         """
+        if isinstance(src, (list, tuple)):
+            self._copy_values(src)
+            return
         if isinstance(src, array.array):
             if len(src) != self.size:
                 raise ValueError(
@@ -163,7 +193,7 @@ class Tensor:
             return
         if not isinstance(src, (bytes, bytearray, memoryview)):
             raise TypeError(
-                "tensor '%s' expects bytes, bytearray, memoryview or array.array, got %s"
+                "tensor '%s' expects bytes, bytearray, memoryview, array.array or list, got %s"
                 % (self.name, type(src).__name__)
             )
         if len(src) != self.nbytes:
@@ -172,6 +202,73 @@ class Tensor:
                 % (self.name, self.dtype, self.shape, self.nbytes, len(src))
             )
         self.data[:] = src
+
+    def _copy_values(self, values):
+        self._check_count(values)
+        code = TYPECODES.get(self.dtype)
+        if code is None:
+            raise TypeError("tensor '%s': no %s values from a list" % (self.name, self.dtype))
+        kinds = (int, float) if code == "f" else int
+        low, high = INT_RANGES.get(self.dtype, (0, 1))  # (bool: 0 or 1)
+        name, dtype = self.name, self.dtype
+        for v in values:
+            if not isinstance(v, kinds):
+                raise TypeError("tensor '%s' is %s, got %s" % (name, dtype, type(v).__name__))
+            if code != "f" and not low <= v <= high:
+                raise ValueError("tensor '%s': %d is outside the %s range" % (name, v, dtype))
+        fmt, data, itemsize = "<" + code, self.data, self.itemsize
+        for i in range(self.size):
+            struct.pack_into(fmt, data, i * itemsize, values[i])
+
+    def _check_count(self, values):
+        if len(values) != self.size:
+            raise ValueError(
+                "tensor '%s' %s needs %d values, got %d"
+                % (self.name, self.shape, self.size, len(values))
+            )
+
+    def _affine(self):
+        """(struct format, scale, zero point) of a quantized tensor's real values."""
+        from .affine import FORMATS
+
+        fmt = FORMATS.get(self.dtype)
+        if fmt is None:
+            raise TypeError(
+                "tensor '%s' is %s: real values need int8, int16, uint8 or float32"
+                % (self.name, self.dtype)
+            )
+        scale = self.scale
+        if not scale:
+            raise ValueError("tensor '%s' %s has no quantization scale" % (self.name, self.dtype))
+        return fmt, scale, self.zero_point
+
+    def set_floats(self, values):
+        """Set the tensor from real values (a list, tuple or array of its size), quantized
+        with its scale and zero point as TFLM's QUANTIZE does; a float32 tensor takes them
+        as they are (rounded to float32). No buffer is allocated."""
+        self._check_count(values)
+        if self.dtype == "float32":
+            for i in range(self.size):
+                struct.pack_into("<f", self.data, 4 * i, values[i])
+            return
+        from .affine import quantize
+
+        fmt, scale, zero_point = self._affine()
+        low, high = INT_RANGES[self.dtype]
+        quantize((values, self.data, fmt, self.itemsize, self.size, scale, zero_point, low, high))
+
+    def floats(self):
+        """A new array('f') of the tensor's real values: dequantized with its scale and zero
+        point as TFLM's DEQUANTIZE does; a float32 tensor's values as they are."""
+        out = array.array("f", bytes(4 * self.size))
+        if self.dtype == "float32":
+            byte_view(out, self.nbytes)[:] = self.data
+            return out
+        from .affine import dequantize
+
+        fmt, scale, zero_point = self._affine()
+        dequantize((self.data, fmt, self.itemsize, out, self.size, scale, zero_point))
+        return out
 
     def values(self):
         """A new array.array holding a copy of the tensor's values."""

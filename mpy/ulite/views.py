@@ -25,6 +25,16 @@ def int32_view(buf):
     return _view(buf, uctypes.INT32 if uctypes else 0, "i", 4)
 
 
+def int16_view(buf):
+    """Indexable int16 view of a byte buffer."""
+    return _view(buf, uctypes.INT16 if uctypes else 0, "h", 2)
+
+
+def int64_view(buf):
+    """Indexable int64 view of a byte buffer (its values are big ints on 32-bit ports)."""
+    return _view(buf, uctypes.INT64 if uctypes else 0, "q", 8)
+
+
 def float32_view(buf):
     """Indexable float32 view of a byte buffer."""
     return _view(buf, uctypes.FLOAT32 if uctypes else 0, "f", 4)

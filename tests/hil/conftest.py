@@ -25,8 +25,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from host_tools import boards, qemu_vboard, vboard
-from host_tools.inspect_cmd import describe
+from host_tools import boards, fit, qemu_vboard, runtime_heap, vboards
+from host_tools.model_info import describe
 from host_tools.paths import tool
 
 REAL_PORT = os.environ.get("ULITE_HIL_PORT", "")
@@ -45,14 +45,14 @@ class Target:
 @pytest.fixture(scope="session")
 def virtual_board():
     board = boards.load("rp2040")
-    with vboard.started(board.name) as port:
+    with vboards.started(board.name) as port:
         yield Target("virtual", port, board)
 
 
 @pytest.fixture(scope="session")
 def arm_board():
     board = boards.load("qemu-arm")
-    with vboard.started(board.name) as port:
+    with vboards.started(board.name) as port:
         yield Target("arm", port, board, romfs_only=True)
 
 
@@ -83,18 +83,16 @@ def fs_board(request):
 
 def skip_unless_runnable(target, model_path):
     """Skip, saying why, a model ulite cannot run yet or that cannot fit a real board."""
-    info = describe(model_path)
+    info = describe(model_path, plan=True)
     if info["unsupported"]:
         pytest.skip(
             "ulite cannot run %s yet: %s" % (model_path.stem, ", ".join(info["unsupported"]))
         )
     if target.kind == "real":
-        in_heap = 0 if target.romfs_only else model_path.stat().st_size
-        warning = target.board.fit_warning(
-            info["arena_bytes"], in_heap, runtime_in_heap=not target.romfs_only
-        )
-        if warning:
-            pytest.skip(warning)
+        kept = "romfs" if target.romfs_only else "filesystem"
+        row = fit.row(target.board, info, runtime_heap.load(), kept, kept)
+        if not row["fits"]:
+            pytest.skip(fit.warning(target.board, row, "from its " + kept))
     return info
 
 

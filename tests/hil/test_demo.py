@@ -1,6 +1,7 @@
 """`demo` end to end: TFLM's person detection model flashed, run on the corpus images over
-the board's REPL, and its scores equal to TFLM's; on the virtual RP2040 it starts itself,
-and with --port on the virtual ARM board."""
+the board's REPL, and its scores equal to TFLM's, then the spoken words' scores equal to
+TFLM's micro_speech pipeline; on the virtual RP2040 it starts itself, and with --port on the
+virtual ARM board."""
 
 import os
 import re
@@ -8,7 +9,9 @@ import subprocess
 import sys
 
 from oracle import run_tflm
+from tflm_speech import clip, tflm_pipeline
 
+from host_tools import speech
 from host_tools.images import person_detect_input
 from host_tools.paths import CORPUS, ROOT
 
@@ -40,6 +43,15 @@ def assert_scores_are_tflms(output):
         assert re.search(expected, output), output
 
 
+def assert_words_are_tflms(output):
+    for name in ("yes", "no", "silence"):
+        scores = tflm_pipeline(speech.read_wav(clip(name)))[1].reshape(-1)
+        heard = speech.LABELS[int(scores.argmax())]
+        listed = ", ".join("%s %d" % (label, s) for label, s in zip(speech.LABELS, scores))
+        expected = "  %-18s heard %-8s (%s; " % (clip(name).name, heard, listed)
+        assert expected in output, output
+
+
 def test_demo_detects_the_person_as_tflm_does():
     result = demo()
     assert result.returncode == 0, result.stderr
@@ -47,6 +59,7 @@ def test_demo_detects_the_person_as_tflm_does():
     assert re.match(r"virtual rp2040 board on /dev/pts/\d+$", lines[0])
     assert re.search(r"flashed person_detect to /dev/pts/\d+: \d+ files copied", result.stdout)
     assert_scores_are_tflms(result.stdout)
+    assert_words_are_tflms(result.stdout)
     assert lines[-1] == "stopped the virtual board"
 
 
@@ -58,4 +71,5 @@ def test_demo_on_the_arm_board(arm_board):
     flashed = r"flashed person_detect to %s: (ROMFS image deployed|nothing deployed)"
     assert re.search(flashed % arm_board.port, result.stdout), result.stdout
     assert_scores_are_tflms(result.stdout)
-    assert "clock counts instructions" in lines[-1]
+    assert any("clock counts instructions" in line for line in lines)
+    assert_words_are_tflms(result.stdout)

@@ -25,13 +25,13 @@ import pytest
 from conftest import golden_cases, model_path
 from fuzz import FlatMap, apply, mutate, runnable
 
-from host_tools import boards, qemu_vboard, vboard
+from host_tools import boards, qemu_vboard, vboards
 from host_tools.board_link import BoardError, BoardLink
-from host_tools.convert import romfs_image
+from host_tools.board_run import run_cases
+from host_tools.conversion import romfs_image
 from host_tools.errors import UserError
-from host_tools.flash import flash
+from host_tools.flashing import flash
 from host_tools.paths import ROOT
-from host_tools.run_cmd import run_cases
 
 from .conftest import mpremote
 
@@ -177,7 +177,7 @@ def kill_midway(port, fs_dir, victim):
 def test_flash_killed_halfway_leaves_old_or_new_files(tmp_path, victim):
     fs_dir = tmp_path / "fs"
     rp2040 = boards.load("rp2040")
-    with vboard.started(rp2040.name, fs_dir=fs_dir) as port:
+    with vboards.started(rp2040.name, fs_dir=fs_dir) as port:
         flash(port, rp2040, model_path("hello_world_int8"), name="probe", log=quiet)
         with BoardLink(port) as link:  # a runtime file to replace and one to remove, too
             link.exec("f = open('lib/ulite/tensor.mpy', 'ab'); f.write(b'x'); f.close()")
@@ -192,7 +192,7 @@ def test_flash_killed_halfway_leaves_old_or_new_files(tmp_path, victim):
             break
         time.sleep(0.1)
     assert board_processes(fs_dir) is None
-    with vboard.started(rp2040.name, fs_dir=fs_dir) as port:  # the same filesystem
+    with vboards.started(rp2040.name, fs_dir=fs_dir) as port:  # the same filesystem
         with BoardLink(port) as link:
             sha256 = link.eval_call(
                 "import probe, ulite\nulite.Interpreter(probe.MODEL)\nprint(repr(probe.SHA256))"

@@ -8,9 +8,9 @@ from conftest import golden_cases, model_path
 
 from host_tools import qemu_vboard
 from host_tools.board_link import BoardLink
+from host_tools.board_run import run_cases
 from host_tools.errors import UserError
-from host_tools.flash import flash
-from host_tools.run_cmd import run_cases
+from host_tools.flashing import flash
 
 from .conftest import skip_unless_runnable
 
@@ -106,7 +106,7 @@ def test_full_board_is_refused_before_copying(virtual_board, monkeypatch):
             super().__init__(port)
             self.info["fs_free"] = 1000
 
-    monkeypatch.setattr("host_tools.flash.BoardLink", FullBoard)
+    monkeypatch.setattr("host_tools.flashing.BoardLink", FullBoard)
     with BoardLink(virtual_board.port) as link:
         link.remove([p for p in ("hello_world_int8.mpy",) if link.digests([p])[0]])
     with pytest.raises(

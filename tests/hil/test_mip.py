@@ -2,7 +2,7 @@
 
 from conftest import golden_cases, model_path
 
-from host_tools import vboard
+from host_tools import vboards
 from host_tools.paths import ROOT
 
 from .test_vboard import mpremote
@@ -10,7 +10,7 @@ from .test_vboard import mpremote
 
 def test_mip_installs_a_working_runtime():
     ((inputs, expected),) = golden_cases("hello_world_int8")[:1]
-    with vboard.started("rp2040") as port:
+    with vboards.started("rp2040") as port:
         out = mpremote(port, "mip", "install", str(ROOT / "package.json"))
         assert "Done" in out
         mpremote(port, "fs", "cp", str(model_path("hello_world_int8")), ":hello_world.tflite")

@@ -15,12 +15,13 @@ import pytest
 from conftest import golden_cases, model_path
 
 from host_tools import boards, qemu_vboard
+from host_tools.architectures import MPY_ARCH
 from host_tools.board_link import BoardLink
-from host_tools.convert import convert
+from host_tools.board_run import run_cases
+from host_tools.conversion import convert
 from host_tools.errors import UserError
-from host_tools.flash import MPY_ARCH, flash, target_board
+from host_tools.flashing import flash, target_board
 from host_tools.paths import ROOT
-from host_tools.run_cmd import run_cases
 
 from .conftest import mpremote
 from .test_vboard import Terminal

@@ -12,12 +12,15 @@ from pathlib import Path
 
 import pytest
 from conftest import golden_cases, model_path
+from test_affine import predicted_by_tflm
 
-from host_tools import boards, vboard
+from host_tools import boards, vboards
 from host_tools.board_link import BoardLink
+from host_tools.board_run import run_cases
 from host_tools.errors import UserError
-from host_tools.flash import flash
+from host_tools.flashing import flash
 from host_tools.paths import ROOT
+from host_tools.unix_vboard import VirtualBoard
 
 from .conftest import mpremote
 
@@ -98,6 +101,26 @@ def test_free_heap_is_the_boards_with_models_in_flash(virtual_board):
         assert int(out.split()[0]) == pytest.approx(heap, abs=4096)  # ~1 KB a module object
 
 
+def test_stock_firmware_loads_runtime_and_model_into_the_heap():
+    """--firmware stock: nothing preloaded, the board's heap free at boot; the runtime and
+    the model come from the filesystem into it, and flash says so for a model that cannot
+    fit that way (person_detect's 300 KB), but not for one that can, which runs as TFLM."""
+    rp2040 = boards.load("rp2040")
+    with vboards.started(rp2040.name, firmware="stock") as port:
+        out = mpremote(port, "exec", "import gc, sys; gc.collect(); print(gc.mem_free())")
+        assert int(out.split()[0]) == pytest.approx(rp2040.heap_bytes, abs=4096)
+        said = []
+        flash(port, rp2040, model_path("hello_world_int8"), log=said.append)
+        assert not [line for line in said if "warning" in line]
+        ((inputs, expected),) = golden_cases("hello_world_int8")[:1]
+        outputs, _ = run_cases(port, "hello_world_int8", [inputs])
+        assert outputs[0][0].tolist() == expected[0].tolist()
+        said = []
+        flash(port, rp2040, model_path("person_detect"), log=said.append)
+        warning = "warning: model will not fit rp2040 from its filesystem: arena 82772 + runtime "
+        assert any(line.startswith(warning) and line.endswith("or use ROMFS") for line in said), said
+
+
 def test_repl_session(virtual_board):
     """What the README shows: ulite at the board's REPL, checked against TFLM's output."""
     flash(virtual_board.port, virtual_board.board, model_path("hello_world_int8"), log=print)
@@ -118,6 +141,12 @@ def test_repl_session(virtual_board):
     terminal.type("m.invoke()\r")
     out = terminal.type("(y.values()[0] - y.zero_point) * y.scale  # sin(pi/2)\r")
     assert abs(float(out.splitlines()[1]) - 1.0) < 0.1
+    comment = "# the same, in and out as TFLM's QUANTIZE, DEQUANTIZE"
+    out = terminal.type("m.predict([1.5708])  %s\r" % comment)
+    printed = out.splitlines()[1]
+    assert printed.startswith("array('f', [") and printed.endswith("])"), printed
+    expected = predicted_by_tflm(model_path("hello_world_int8"), 1.5708)[0]
+    assert float(printed[len("array('f', [") : -2]) == float(expected)
     terminal.close()
     TRANSCRIPT.parent.mkdir(exist_ok=True)
     TRANSCRIPT.write_text("".join(terminal.log).replace("\r\n", "\n"))
@@ -151,7 +180,7 @@ def test_errors_are_one_line(virtual_board):
 
 
 def test_stopping_leaves_no_process_or_directory():
-    with vboard.started("rp2040") as port:
+    with vboards.started("rp2040") as port:
         with BoardLink(port) as link:
             fs_dir = link.eval("__import__('os').getcwd()")
     assert not Path(fs_dir).exists()
@@ -185,7 +214,7 @@ def test_a_crashing_micropython_stops_the_board(tmp_path):
     """MicroPython dying before its REPL (here: a heap the host cannot give) is an error,
     not an endless round of soft reboots."""
     board = boards.load("rp2040")
-    vb = vboard.VirtualBoard(dataclasses.replace(board, heap_bytes=1 << 50), tmp_path)
+    vb = VirtualBoard(dataclasses.replace(board, heap_bytes=1 << 50), tmp_path)
     vb.start()
     try:
         with pytest.raises(UserError, match="MicroPython exited before its REPL started"):

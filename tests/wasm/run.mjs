@@ -1,4 +1,4 @@
-// Runs a MicroPython script on the WebAssembly port under Node (see host_tools/wasm_port.py).
+// Runs a MicroPython script on the WebAssembly port under Node (see host_tools/micropython/wasm.py).
 // Usage: node run.mjs MANIFEST.json
 // The manifest says what to copy into the port's in-memory filesystem (host paths are
 // mirrored at the same absolute paths), which directories to copy back afterwards, the

@@ -101,10 +101,14 @@ def requant_bytes(channels):
 
 
 def requant_params(region, multipliers, output, lo, hi, largest_abs_acc=0):
+    """write_multipliers, then the rq tuple of the tables written (see requant_tuple)."""
+    channels = write_multipliers(region, multipliers, largest_abs_acc)
+    return requant_tuple(region, channels, output, lo, hi)
+
+
+def write_multipliers(region, multipliers, largest_abs_acc=0):
     """Write per-channel (multiplier, shift) into `region` (requant_bytes long); returns
-    the rq tuple the loops' requantize takes (fields in layouts.requant order): the tables
-    (`channels` int32 multipliers, then `channels` int8 shifts), channels, the output's
-    zero point, lo, hi and itemsize.
+    the number of channels.
 
     `multipliers` is a list of (multiplier, shift), or (channels, fn) with fn(c) giving
     channel c's: each is then written as it is derived, so a layer's hundreds of channels
@@ -115,14 +119,26 @@ def requant_params(region, multipliers, output, lo, hi, largest_abs_acc=0):
         channels, multiplier_of = multipliers
     else:
         channels, multiplier_of = len(multipliers), lambda c: multipliers[c]
-    mult = region[: 4 * channels]
-    shift = region[4 * channels : 5 * channels]
-    mult32 = int32_view(mult)
+    mult32 = int32_view(region[: 4 * channels])
+    shifts = region[4 * channels : 5 * channels]
+    lowest, highest = 0, 0
     for c in range(channels):
         m, s = multiplier_of(c)
-        check_shift(largest_abs_acc, s)
+        if s < lowest:
+            lowest = s
+        if s > highest:
+            highest = s
         mult32[c] = m
-        shift[c] = max(-31, min(31, s)) & 0xFF
+        shifts[c] = (s if -31 <= s <= 31 else 31 if s > 0 else -31) & 0xFF
+    check_shift(largest_abs_acc, highest)
+    check_shift(largest_abs_acc, lowest)
+    return channels
+
+
+def requant_tuple(region, channels, output, lo, hi):
+    """The rq tuple the loops' requantize takes (fields in layouts.requant order) for
+    tables already in `region`: the tables (`channels` int32 multipliers, then `channels`
+    int8 shifts), channels, the output's zero point, lo, hi and itemsize."""
     return (region, channels, output.zero_point, lo, hi, output.itemsize)
 
 

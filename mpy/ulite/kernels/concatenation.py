@@ -73,10 +73,10 @@ def prepare(op, context):
             geo = geometry(out.itemsize, 0, start, (outer, run), (run, 1), (row, 1))
             copies.append((out.data, x.data, geo))
         start += run
-    return _run, (context.loops, tuple(copies))
+    return _run, (context.loops.copy_strided, tuple(copies))
 
 
 def _run(args):
-    loops, copies = args
+    copy_strided, copies = args
     for copy in copies:
-        loops.copy_strided(copy)
+        copy_strided(copy)

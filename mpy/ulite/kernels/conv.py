@@ -2,18 +2,21 @@
 
 int8: per-channel (dim 0) or per-tensor int8 weights, optional int32 bias, strides,
 dilations, SAME/VALID padding, grouped convolution (filter depth dividing the input depth),
-fused activations. float32: TFLM's reference loops with float32 rounding (the loops'
-conv_float32).
+fused activations. 16x8 (int16 input and output, int8 weights): the same options, with an
+int64 bias (or none: int64 sums), or an int32 one (or none and quantized_bias_type INT32:
+int32 sums, wrapping as TFLM's); no zero points applied, as TFLM (kernels/wide.py).
+float32: TFLM's reference loops with float32 rounding (the loops' conv_float32).
 
 The int8 loops take 8 output pixels at a time (4 with more filters than
 conv_common.WIDE_LANES_UP_TO, to keep the accumulator rows small): their patches are
 gathered (im2col, padding with the input zero point) into the op's scratch, in chunks of
 taps of at most conv_common.IM2COL_BYTES, and every filter runs over all of the block's
 patches at once. The dot products land in rows of int32 accumulators (one per output
-pixel, also in the scratch) that `requantize` turns into outputs.
+pixel, also in the scratch) that `requantize` turns into outputs. The 16x8 loop gathers one
+output pixel's int16 patch at a time and keeps int64 accumulator rows (conv_16x8).
 """
 
-from . import conv_common, padding
+from . import conv_common, padding, wide
 from .common import arity, require
 
 _OPTIONS = "Conv2DOptions"
@@ -26,13 +29,14 @@ def _options(op):
         (read(_OPTIONS, 2, "i", 0), read(_OPTIONS, 1, "i", 0)),  # strides (h, w)
         (read(_OPTIONS, 5, "i", 1), read(_OPTIONS, 4, "i", 1)),  # dilations (h, w)
         read(_OPTIONS, 3, "b", 0),  # fused activation
+        read(_OPTIONS, 6, "b", 0),  # quantized_bias_type (16x8 without a bias)
     )
 
 
 def _geometry(op):
     """Validated shapes, padding and grouping, as the im2col geometry."""
     x, weights, out = op.inputs[0], op.inputs[1], op.outputs[0]
-    pad, strides, dilations, _ = _options(op)
+    pad, strides, dilations, _, _ = _options(op)
     batches, in_h, in_w, in_c = x.shape
     out_c, kh, kw, depth = weights.shape
     out_b, out_h, out_w, out_c2 = out.shape
@@ -50,30 +54,45 @@ def _geometry(op):
     require(out_c % groups == 0, op, "%d filters do not split into %d groups" % (out_c, groups))
     pads = padding.window(op, pad, strides, dilations, (in_h, in_w), (kh, kw))
     zp = op.inputs[0].zero_point if x.dtype == "int8" else 0
-    return conv_common.im2col_geometry(
+    geo = conv_common.im2col_geometry(
         x.shape, out.shape, (kh, kw, depth, groups), strides, dilations, pads, zp
     )
+    return conv_common.geometry_16x8(geo) if x.dtype == "int16" else geo
 
 
 def check(op, requests):
     arity(op, (2, 3), 1)
-    channels = op.inputs[1].shape[0] if len(op.inputs[1].shape) == 4 else 0
-    is_int8 = conv_common.check_types(op, channels)
+    weights = op.inputs[1]
+    channels = weights.shape[0] if len(weights.shape) == 4 else 0
+    dtype = conv_common.check_types(op, channels)
     geo = _geometry(op)
-    if is_int8:
-        requests.persistent(conv_common.table_bytes(op, channels))
-        requests.ints(geo)
-        requests.scratch(conv_common.im2col_scratch_bytes(geo))
+    if dtype == "float32":
+        return
+    if dtype == "int16":
+        if wide.accumulator_bits(conv_common.conv_inputs(op)[2], _options(op)[4]) == 64:
+            wide.check_shifts(conv_common.multipliers(op, op.inputs[0], weights, 0))
+        requests.persistent(wide.table_bytes(channels, weights.channels()))
+    else:
+        requests.persistent(conv_common.table_bytes(weights, channels))
+    requests.ints(geo)
+    requests.scratch(conv_common.im2col_scratch_bytes(geo, op.inputs[0].itemsize))
 
 
 def prepare(op, context):
     geo = _geometry(op)
-    _, _, _, activation = _options(op)
-    _, kh, kw, depth = op.inputs[1].shape
-    filter_size = kh * kw * depth
-    if op.outputs[0].dtype == "float32":
-        steps = (filter_size, depth)  # weights [O, KH, KW, depth]
-        return context.loops.conv_float32, conv_common.float_args(op, geo, steps, activation)
-    init, rq = conv_common.int8_tables(op, context, 0, filter_size, activation)
-    args = conv_common.im2col_args(op, context, op.inputs[1].data, init, rq, geo)
+    activation, bias_type = _options(op)[3:]
+    x, weights, bias = conv_common.conv_inputs(op)
+    out = op.outputs[0]
+    _, kh, kw, depth = weights.shape
+    if out.dtype == "float32":
+        steps = (kh * kw * depth, depth)  # weights [O, KH, KW, depth]
+        buffers = (out.data, x.data, weights.data, bias.data if bias else None)
+        return context.loops.conv_float32, conv_common.float_args(buffers, geo, steps, activation)
+    if out.dtype == "int16":
+        bits = wide.accumulator_bits(bias, bias_type)
+        init, rq = conv_common.tables_16x8(op, context, x, weights, bias, 0, activation, bits)
+        args = conv_common.im2col_args(out.data, x.data, context, weights.data, init, rq, geo, 2)
+        return context.loops.conv_16x8, args
+    init, rq = conv_common.int8_tables(op, context, x, weights, bias, 0, activation)
+    args = conv_common.im2col_args(out.data, x.data, context, weights.data, init, rq, geo)
     return context.loops.conv_int8, args

@@ -1,16 +1,22 @@
-"""What CONV_2D and DEPTHWISE_CONV_2D share: dtype checks and per-channel int8 tables.
+"""What CONV_2D, DEPTHWISE_CONV_2D and TRANSPOSE_CONV share: dtype checks, the im2col
+geometry, per-channel int8 tables and the float32 loop's arguments.
 
 The int8 loops accumulate in the "unsigned input" domain u = x + 128 (0..255): with
 zp' = input_zp + 128, TFLM's accumulator bias + sum(w * (x - input_zp)) equals
 init + sum(w * u) for init = bias - zp' * sum(w), one int32 per output channel. A tap
 outside the input then contributes exactly zero if it reads zp' instead of being skipped.
+The 16x8 loops (int16 input) sum w * u, u = x + 32768, into int64 accumulators
+(kernels/wide.py): TFLM's 16x8 convolutions ignore the zero points, so a tap outside the
+input reads u = 32768 (x = 0).
 """
 
 import array
+import struct
 
 from .. import quant
 from ..tensor import INT32_MAX
 from ..views import float32_view, int32_view
+from . import wide
 from .common import (
     activation_bounds,
     const,
@@ -20,9 +26,10 @@ from .common import (
     per_channel,
     quantized,
     requant_bytes,
-    requant_params,
+    requant_tuple,
     require,
     unsupported,
+    write_multipliers,
 )
 
 # Fields of ulite.layouts.conv, restated for the compiler to fold (see ulite.layouts).
@@ -57,23 +64,46 @@ IM2COL_BYTES = 4096  # gathered patches of one block at most (taps are chunked t
 # the loops, and the rows are scratch that the arena needs beside the op's activations
 ACC_INTS = 256
 
+# 16x8: int16 patches of one output pixel at most, int64 accumulators of a pass at most
+PATCH_16X8_BYTES = 2048
+ACC_16X8_BYTES = 1024
+
 SUPPORTED = (
     "int8,int8->int8",
     "int8,int8,int32->int8",
+    "int16,int8->int16",
+    "int16,int8,int64->int16",
+    "int16,int8,int32->int16",
     "float32,float32->float32",
     "float32,float32,float32->float32",
 )
 
 
+def conv_inputs(op):
+    """(input, weights, bias or None) of a CONV_2D or DEPTHWISE_CONV_2D."""
+    return op.inputs[0], op.inputs[1], op.inputs[2] if len(op.inputs) > 2 else None
+
+
 def check_types(op, channels):
-    """Refuse what ulite cannot run; require 4-D tensors and a bias of `channels` values."""
-    x, weights, out = op.inputs[0], op.inputs[1], op.outputs[0]
+    """Refuse what ulite cannot run, check the tensors (check_tensors); returns the input's
+    dtype."""
+    x, weights, bias = conv_inputs(op)
     types = io_types(op)
     if types not in SUPPORTED:
-        if x.dtype == "float32" and weights.dtype in ("int8", "uint8"):
-            unsupported("hybrid: float32 input with %s weights" % weights.dtype)
+        refuse_hybrid(x, weights)
         unsupported(types)
-    for t in (x, weights, out):
+    check_tensors(op, x, weights, bias, channels)
+    return x.dtype
+
+
+def refuse_hybrid(x, weights):
+    if x.dtype == "float32" and weights.dtype in ("int8", "uint8"):
+        unsupported("hybrid: float32 input with %s weights" % weights.dtype)
+
+
+def check_tensors(op, x, weights, bias, channels):
+    """Require 4-D tensors, constant weights and a bias of `channels` values."""
+    for t in (x, weights, op.outputs[0]):
         require(
             len(t.shape) == 4 and t.size > 0,
             op,
@@ -81,13 +111,13 @@ def check_types(op, channels):
         )
     if weights.data is None:
         unsupported("non-constant weights")
-    bias = op.inputs[2] if len(op.inputs) > 2 else None
+    if x.dtype == "int16" and x.is_constant:
+        unsupported("constant int16 input")  # the loops read it by halfwords: it must be aligned
     require(
         bias is None or bias.size == channels,
         op,
         "bias has %d values for %d output channels" % (bias.size if bias else 0, channels),
     )
-    return x.dtype == "int8"
 
 
 def im2col_geometry(in_shape, out_shape, filters, strides, dilations, pads, zp):
@@ -126,71 +156,110 @@ def im2col_geometry(in_shape, out_shape, filters, strides, dilations, pads, zp):
     return geo
 
 
-def im2col_scratch_bytes(geo):
-    """Scratch bytes of the im2col loop: accumulator rows, then a block's patches."""
-    patches = BLOCK * geo[_CONV_DEPTH] * geo[_CONV_TAPS_PER_CHUNK]
-    return 4 * geo[_CONV_ROWS] * geo[_CONV_OUT_C] + patches
+def geometry_16x8(geo):
+    """The im2col geometry `geo` (for the int8 loop) made conv_16x8's: taps outside the
+    input read u = 32768 (x = 0), chunks of taps fit one pixel's patch, passes of int64
+    rows."""
+    taps, depth = geo[_CONV_KH] * geo[_CONV_KW], geo[_CONV_DEPTH]
+    most = max(1, PATCH_16X8_BYTES // (2 * depth))
+    chunks = (taps + most - 1) // most
+    geo[_CONV_PAD_VALUE] = wide.U_OFFSET
+    geo[_CONV_TAPS_PER_CHUNK] = (taps + chunks - 1) // chunks
+    geo[_CONV_ROWS] = max(1, ACC_16X8_BYTES // (8 * geo[_CONV_OUT_C]))
+    geo[_CONV_LANES] = 1
+    return geo
 
 
-def im2col_args(op, context, weights, init, rq, geo):
-    """Arguments of conv_int8 (layouts.conv CONV_ARG_ order): weights laid out [O, KH, KW,
-    filter depth]."""
-    acc_bytes = 4 * geo[_CONV_ROWS] * geo[_CONV_OUT_C]
+def im2col_scratch_bytes(geo, itemsize=1):
+    """Scratch bytes of the im2col loop: accumulator rows, then a block's patches (int8,
+    itemsize 1); or int64 rows, a group's int32 sums and one pixel's patch (16x8, 2)."""
+    taps = geo[_CONV_DEPTH] * geo[_CONV_TAPS_PER_CHUNK]
+    rows = geo[_CONV_ROWS] * geo[_CONV_OUT_C]
+    if itemsize == 2:
+        return 8 * rows + 4 * geo[_CONV_PER_GROUP] + 2 * taps
+    return 4 * rows + BLOCK * taps
+
+
+def im2col_args(out, x, context, weights, init, rq, geo, itemsize=1):
+    """Arguments of conv_int8 (conv_16x8 for itemsize 2), layouts.conv CONV_ARG_ order:
+    output and input bytes, weights laid out [O, KH, KW, filter depth]; the loop's scratch
+    at the start of the op's."""
+    acc_bytes = (8 if itemsize == 2 else 4) * geo[_CONV_ROWS] * geo[_CONV_OUT_C]
     acc = context.scratch[:acc_bytes]
-    im2col = context.scratch[acc_bytes : im2col_scratch_bytes(geo)]
-    out, x = op.outputs[0].data, op.inputs[0].data
+    im2col = context.scratch[acc_bytes : im2col_scratch_bytes(geo, itemsize)]
     return (out, x, weights, init, rq, acc, im2col, keep_ints(context, geo))
 
 
-def table_bytes(op, channels):
+def table_bytes(weights, channels):
     """Persistent bytes of the int8 tables: int32 init per channel, then requantization."""
-    scales = op.inputs[1].channels()
+    scales = weights.channels()
     return 4 * channels + requant_bytes(channels if scales > 1 else 1)
 
 
-def int8_tables(op, context, axis, depth, activation):
-    """Fill context.persistent with the per-channel init values and requantization params.
+def multipliers(op, x, weights, axis):
+    """Requantization multipliers of a convolution, as common.requant_params takes them:
+    (count, fn of channel), per channel of `axis` or one per tensor (TFLM
+    PopulateConvolutionQuantizationParams)."""
+    x = quantized(op, x)
+    weights = quantized(op, weights)
+    in_bits, out_bits = x.scale_bits(), quantized(op, op.outputs[0]).scale_bits()
+    scales = per_channel(op, weights, axis)
+    weight_bits = struct.unpack_from("<%dI" % scales, weights.quant[0])
+    conv_multiplier = quant.conv_multiplier
+    return scales, lambda c: conv_multiplier(in_bits, weight_bits[c], out_bits)
 
-    axis: the weights' output-channel axis (0 for conv, 3 for depthwise); depth: weights
-    summed per output channel. Returns (init bytes, rq). Refuses models whose accumulators
-    could leave int32 in the loops: |init| <= |bias| + 255 * 128 * depth and the products add
-    at most as much again, so |bias| + 65280 * depth must stay below 2**31.
+
+def tables_16x8(op, context, x, weights, bias, axis, activation, bits=64):
+    """kernels/wide.tables for a 16x8 convolution (no zero points applied)."""
+    derived = lambda: multipliers(op, x, weights, axis)  # noqa: E731 (called only to derive)
+    return wide.tables(op, context, weights, bias, axis, derived, activation, bits)
+
+
+def int8_tables(op, context, x, weights, bias, axis, activation):
+    """(init bytes, rq) of the per-channel init values and requantization tables in
+    context.persistent, which derive_int8_tables writes unless they are precomputed.
+
+    axis: the weights' output-channel axis (0 for conv, 3 for depthwise).
     """
-    x = quantized(op, op.inputs[0])
-    weights = quantized(op, op.inputs[1])
     out = quantized(op, op.outputs[0])
-    bias = op.inputs[2] if len(op.inputs) > 2 else None
     channels = weights.shape[axis]
-    in_bits, out_bits = x.scale_bits(), out.scale_bits()
-    if per_channel(op, weights, axis) > 1:
-        multipliers = (
-            channels,
-            lambda c: quant.conv_multiplier(in_bits, weights.scale_bits(c), out_bits),
-        )
-    else:
-        multipliers = [quant.conv_multiplier(in_bits, weights.scale_bits(), out_bits)]
     init_bytes = context.persistent[: 4 * channels]
+    region = context.persistent[4 * channels :]
+    if not context.precomputed:
+        derive_int8_tables(op, context.loops, (x, weights, bias), axis, init_bytes, region)
+    lo, hi = activation_bounds(op, activation, out)
+    return init_bytes, requant_tuple(region, channels if weights.channels() > 1 else 1, out, lo, hi)
+
+
+def derive_int8_tables(op, loops, tensors, axis, init_bytes, region):
+    """Write the int32 init value of each output channel into init_bytes and its
+    requantization multiplier and shift into region; tensors = (input, weights, bias or
+    None). Refuses models whose accumulators could leave int32 in the loops:
+    |init| <= |bias| + 255 * 128 * depth and the products add at most as much again (depth:
+    weights per output channel), so |bias| + 65280 * depth must stay below 2**31."""
+    x, weights, bias = tensors
+    channels = weights.shape[axis]
+    depth = weights.size // channels
     if axis == 0:  # [O, KH, KW, I]: a channel's weights are contiguous
-        context.loops.weight_sums(weights.data, channels, depth, depth, 1, init_bytes)
+        loops.weight_sums(weights.data, channels, depth, depth, 1, init_bytes)
     else:  # [1, KH, KW, O]: a channel's weights are `channels` apart
-        context.loops.weight_sums(weights.data, channels, depth, 1, channels, init_bytes)
-    biases = int32_view(bias.data) if bias else None
+        loops.weight_sums(weights.data, channels, depth, 1, channels, init_bytes)
+    # the model's int32s may sit at any address (a board loads words aligned only): unpacked
+    biases = struct.unpack_from("<%di" % channels, bias.data) if bias else bytes(channels)
+    zp = quantized(op, x).zero_point + 128
+    init = int32_view(init_bytes)
     largest_bias = 0
-    for c in range(channels if bias else 0):
-        largest_bias = max(largest_bias, abs(biases[c]))
+    for c in range(channels):
+        b = biases[c]
+        if b > largest_bias or -b > largest_bias:
+            largest_bias = b if b > 0 else -b
+        init[c] = b - zp * init[c]
     if largest_bias + 65280 * depth > INT32_MAX:
         unsupported(
             "int32 accumulators of %d products with bias up to %d could overflow"
             % (depth, largest_bias)
         )
-    zp = x.zero_point + 128
-    init = int32_view(init_bytes)
-    for c in range(channels):
-        init[c] = (biases[c] if bias else 0) - zp * init[c]
-    lo, hi = activation_bounds(op, activation, out)
-    region = context.persistent[4 * channels :]
-    rq = requant_params(region, multipliers, out, lo, hi, largest_bias + 32640 * depth)
-    return init_bytes, rq
+    write_multipliers(region, multipliers(op, x, weights, axis), largest_bias + 32640 * depth)
 
 
 def float_limits(activation):
@@ -203,15 +272,16 @@ def float_limits(activation):
     return (-inf if lo is None else lo), (inf if hi is None else hi)
 
 
-def float_args(op, geo, steps, activation):
-    """Arguments of the loops' conv_float32 for the im2col geometry `geo`; steps = (elements
-    from one output channel's weights to the next, from one tap's to the next)."""
-    bias = op.inputs[2] if len(op.inputs) > 2 else None
+def float_args(buffers, geo, steps, activation):
+    """Arguments of the loops' conv_float32 for the im2col geometry `geo`; buffers = bytes
+    of (output, input, weights, bias or None); steps = (elements from one output channel's
+    weights to the next, from one tap's to the next)."""
+    out, x, weights, bias = buffers
     views = (
-        float32_view(op.outputs[0].data),
-        float32_view(op.inputs[0].data),
-        float32_view(op.inputs[1].data),
-        float32_view(bias.data) if bias else None,
+        float32_view(out),
+        float32_view(x),
+        float32_view(weights),
+        float32_view(bias) if bias else None,
     )
     sizes = (
         (geo[_CONV_IN_H], geo[_CONV_IN_W], geo[_CONV_IN_C]),

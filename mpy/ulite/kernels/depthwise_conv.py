@@ -2,18 +2,23 @@
 
 int8: per-channel (dim 3) or per-tensor int8 weights, optional int32 bias, any depth
 multiplier (taken from the options, as TFLM does: output channel = input channel * dm + m),
-strides, dilations, SAME/VALID padding, fused activations. float32: TFLM's reference loops
-with float32 rounding (the loops' conv_float32, on the op as a grouped convolution).
+strides, dilations, SAME/VALID padding, fused activations. 16x8 (int16 input and output,
+int8 weights): the same options with an int64 bias or none (TFLM reads any bias as int64:
+an int32 one is refused); int64 sums, no zero points applied, as TFLM (kernels/wide.py).
+float32: TFLM's reference loops with float32 rounding (the loops' conv_float32, on the op
+as a grouped convolution).
 
 The int8 loops add each tap's weights times the input into a row of int32 accumulators per
 output pixel; taps outside the input read a row of the input zero point kept in the op's
 scratch (they then contribute exactly zero), so border pixels cost what interior ones do.
-Large depth multipliers run as grouped convolutions instead (see grouped).
+Large depth multipliers run as grouped convolutions instead (see grouped). The 16x8 loop
+sums like the int8 one, taps outside the input reading a pad row, into int64 accumulator
+rows (depthwise_16x8).
 """
 
 import array
 
-from . import conv_common, padding
+from . import conv_common, padding, wide
 from .common import arity, const, keep_ints, require, unsupported
 
 # Fields of ulite.layouts.conv, restated for the compiler to fold (see ulite.layouts).
@@ -105,7 +110,11 @@ def _geometry(op):
     )
     pads = padding.window(op, pad, strides, dilations, (in_h, in_w), (kh, kw))
     zp = x.zero_point if x.dtype == "int8" else 0
-    return geometry(x.shape, out.shape, (kh, kw), multiplier, strides, dilations, pads, zp)
+    geo = geometry(x.shape, out.shape, (kh, kw), multiplier, strides, dilations, pads, zp)
+    if x.dtype == "int16":  # int64 rows; taps outside the input read a pad row
+        geo[_DW_ROWS] = max(1, conv_common.ACC_16X8_BYTES // (8 * out_c))
+        geo[_DW_PAD_VALUE] = wide.U_OFFSET
+    return geo
 
 
 def _as_grouped_conv(geo, in_shape, out_shape, zp):
@@ -144,11 +153,22 @@ def check(op, requests):
     arity(op, (2, 3), 1)
     weights = op.inputs[1]
     channels = weights.shape[3] if len(weights.shape) == 4 else 0
-    is_int8 = conv_common.check_types(op, channels)
+    dtype = conv_common.check_types(op, channels)
     geo = _geometry(op)
-    if not is_int8:
+    if dtype == "float32":
         return
-    requests.persistent(conv_common.table_bytes(op, channels))
+    if dtype == "int16":
+        bias = op.inputs[2] if len(op.inputs) > 2 else None
+        if bias is not None and bias.dtype != "int64":
+            unsupported("%s bias with int16 input (TFLM reads it as int64)" % bias.dtype)
+        wide.check_shifts(conv_common.multipliers(op, op.inputs[0], weights, 3))
+        requests.persistent(wide.table_bytes(channels, weights.channels()))
+        requests.ints(geo)
+        taps = geo[_DW_KH] * geo[_DW_KW]
+        # accumulators, sums, pad row
+        requests.scratch(8 * geo[_DW_ROWS] * channels + 4 * channels + 2 * geo[_DW_IN_C])
+        return
+    requests.persistent(conv_common.table_bytes(weights, channels))
     conv_geo = _grouped(op, geo)
     if conv_geo:
         requests.persistent(geo[_DW_KH] * geo[_DW_KW] * channels)  # the reordered weights
@@ -164,27 +184,37 @@ def check(op, requests):
 def prepare(op, context):
     geo = _geometry(op)
     activation = _options(op)[4]
-    x, out = op.inputs[0], op.outputs[0]
+    x, weights, bias = conv_common.conv_inputs(op)
+    out = op.outputs[0]
     channels = geo[_DW_OUT_C]
     taps = geo[_DW_KH] * geo[_DW_KW]
     if out.dtype == "float32":
         conv_geo = _as_grouped_conv(geo, x.shape, out.shape, 0)
         steps = (1, channels)  # weights [1, KH, KW, O]
-        return context.loops.conv_float32, conv_common.float_args(op, conv_geo, steps, activation)
-    init, rq = conv_common.int8_tables(op, context, 3, taps, activation)
+        buffers = (out.data, x.data, weights.data, bias.data if bias else None)
+        return context.loops.conv_float32, conv_common.float_args(buffers, conv_geo, steps, activation)
+    if out.dtype == "int16":
+        init, rq = conv_common.tables_16x8(op, context, x, weights, bias, 3, activation)
+        acc_bytes = 8 * geo[_DW_ROWS] * channels
+        acc = context.scratch[:acc_bytes]
+        rest = context.scratch[acc_bytes : acc_bytes + 4 * channels + 2 * geo[_DW_IN_C]]
+        args = (out.data, x.data, weights.data, init, rq, acc, rest, keep_ints(context, geo))
+        return context.loops.depthwise_16x8, args
+    init, rq = conv_common.int8_tables(op, context, x, weights, bias, 3, activation)
     conv_geo = _grouped(op, geo)
     if conv_geo:
-        start = conv_common.table_bytes(op, channels)
+        start = conv_common.table_bytes(weights, channels)
         reordered = context.persistent[start : start + taps * channels]
-        weights = op.inputs[1].data
-        for o in range(channels):
-            for t in range(taps):
-                reordered[o * taps + t] = weights[t * channels + o]
-        args = conv_common.im2col_args(op, context, reordered, init, rq, conv_geo)
+        if not context.precomputed:
+            data = weights.data
+            for o in range(channels):
+                for t in range(taps):
+                    reordered[o * taps + t] = data[t * channels + o]
+        args = conv_common.im2col_args(out.data, x.data, context, reordered, init, rq, conv_geo)
         return context.loops.conv_int8, args
     acc_bytes = 4 * geo[_DW_ROWS] * channels
     acc = context.scratch[:acc_bytes]
     pad_row = context.scratch[acc_bytes : acc_bytes + geo[_DW_IN_C]]
     geo = keep_ints(context, geo)
-    args = (out.data, x.data, op.inputs[1].data, init, rq, acc, pad_row, geo)
+    args = (out.data, x.data, weights.data, init, rq, acc, pad_row, geo)
     return context.loops.depthwise_int8, args

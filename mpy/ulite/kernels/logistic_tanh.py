@@ -41,6 +41,8 @@ def prepare(op, context):
     logistic = op.code == _LOGISTIC
     if op.outputs[0].dtype == "float32":
         return unary.float_step(op, _logistic_float if logistic else math.tanh)
+    if context.precomputed:
+        return unary.lookup_step(op, context, None)
     x = op.inputs[0]
     multiplier, shift, radius = _input_rescale(op)
     rounding, offset = _LOGISTIC_OUTPUT if logistic else _TANH_OUTPUT

@@ -67,10 +67,11 @@ def prepare(op, context):
     for d in range(len(out.shape)):
         start += pads[2 * d] * out_strides[d]
     geo = geometry(out.itemsize, 0, start, x.shape, row_major_strides(x.shape), out_strides)
-    return _run, (context.loops, out.data, out.nbytes, pad_value, out.itemsize, (out.data, x.data, geo))
+    loops = (context.loops.fill, context.loops.copy_strided)
+    return _run, (loops, out.data, out.nbytes, pad_value, out.itemsize, (out.data, x.data, geo))
 
 
 def _run(args):
-    loops, out, nbytes, value, itemsize, copy = args
-    loops.fill(out, nbytes, value, itemsize)
-    loops.copy_strided(copy)
+    (fill, copy_strided), out, nbytes, value, itemsize, copy = args
+    fill(out, nbytes, value, itemsize)
+    copy_strided(copy)

@@ -4,14 +4,12 @@
 - int8/int16 -> int8/int16/int32: MBQM(x - zp_in, M, shift) + zp_out with
   (M, shift) = QuantizeMultiplier(in_scale / out_scale), clamped.
 - DEQUANTIZE int8/int16/uint8 -> float32: float32(scale * (x - zp)).
-Float results are rounded to float32 through a one-element float32 array, so a port with
-double-precision floats gives the same values as a single-precision board.
+The float arithmetic is ulite/affine.py's (Tensor.set_floats and .floats share it).
 """
 
-import array
 import struct
 
-from .. import quant
+from .. import affine, quant
 from ..tensor import INT32_MAX, INT32_MIN, INT_RANGES
 from ..views import float32_view
 from .common import (
@@ -46,17 +44,17 @@ def prepare(op, context):
     x, out = op.inputs[0], op.outputs[0]
     if out.dtype == "float32":
         quantized(op, x)
-        fmt = {"int8": "<b", "int16": "<h", "uint8": "<B"}[x.dtype]
-        return _dequantize, (x.data, fmt, x.itemsize, float32_view(out.data), x.size, x.scale, x.zero_point)
+        fmt = affine.FORMATS[x.dtype]
+        args = (x.data, fmt, x.itemsize, float32_view(out.data), x.size, x.scale, x.zero_point)
+        return affine.dequantize, args
     quantized(op, out)
     lo, hi = INT_RANGES[out.dtype]
     if x.dtype == "float32":
         require(quant.from_float32_bits(out.scale_bits(), "output scale").m, op, "output scale is zero")
         scale = struct.unpack("<f", struct.pack("<I", out.scale_bits()))[0]
-        fmt = "<b" if out.dtype == "int8" else "<h"
-        rounded = array.array("f", [0.0])
+        fmt = affine.FORMATS[out.dtype]
         args = (float32_view(x.data), out.data, fmt, out.itemsize, x.size, scale, out.zero_point, lo, hi)
-        return _quantize_float, args + (rounded,)
+        return affine.quantize, args
     quantized(op, x)
     multiplier, shift = quant.ratio_multiplier(x.scale_bits(), out.scale_bits())
     # requantize needs (x - zp) << shift, and its product plus the output zero point, in
@@ -71,47 +69,16 @@ def prepare(op, context):
         )
     rq = requant_params(context.persistent, [(multiplier, shift)], out, lo, hi)
     acc = context.acc
-    args = (context.loops, x.data, x.itemsize, -x.zero_point, out.data, x.size, acc, len(acc) // 4)
+    loops = (context.loops.widen, context.loops.requantize)
+    args = (loops, x.data, x.itemsize, -x.zero_point, out.data, x.size, acc, len(acc) // 4)
     return _requantize, args + (rq,)
 
 
 def _requantize(args):
-    loops, x, itemsize, offset, out, count, acc, chunk, rq = args
+    (widen, requantize), x, itemsize, offset, out, count, acc, chunk, rq = args
     start = 0
     while start < count:
         n = min(chunk, count - start)
-        loops.widen(x, start, n, itemsize, offset, acc)
-        loops.requantize(acc, out, start, n, rq, 0)
+        widen(x, start, n, itemsize, offset, acc)
+        requantize(acc, out, start, n, rq, 0)
         start += n
-
-
-def _round_half_away(v):
-    r = int(v)
-    frac = v - r
-    if frac >= 0.5:
-        r += 1
-    elif frac <= -0.5:
-        r -= 1
-    return r
-
-
-def _quantize_float(args):
-    x, out, fmt, itemsize, count, scale, zp, lo, hi, f32 = args
-    for i in range(count):
-        f32[0] = x[i] / scale  # rounded to float32, as TFLM divides in float
-        v = f32[0]
-        if v != v:
-            q = zp
-        elif v >= 2147483647.0:
-            q = hi
-        elif v <= -2147483648.0:
-            q = lo
-        else:
-            q = _round_half_away(v) + zp
-        struct.pack_into(fmt, out, i * itemsize, lo if q < lo else hi if q > hi else q)
-
-
-def _dequantize(args):
-    x, fmt, itemsize, out, count, scale, zp = args
-    for i in range(count):
-        out[i] = scale * (struct.unpack_from(fmt, x, i * itemsize)[0] - zp)

@@ -37,6 +37,8 @@ def prepare(op, context):
             alpha = struct.unpack("<f", struct.pack("<I", _alpha_bits(op)))[0]
             return unary.float_step(op, lambda v: v if v > 0 else v * alpha)
         return unary.float_step(op, _relu_float if op.code == _RELU else _relu6_float)
+    if context.precomputed:
+        return unary.lookup_step(op, context, None)
     x, out = unary.int8_tensors(op)
     if op.code == _RELU6:
         six = quant.quantize_value(quant.Exact(6, 0), False, x.scale_bits(), x.zero_point)

@@ -1,12 +1,7 @@
 """Checks shared by the Signal library's kernels (TFLM signal/micro/kernels): their
-FlexBuffers options, tensor types and ranks, and the alignment of their int16 constants."""
+FlexBuffers options, tensor types and ranks."""
 
 from .common import io_types, require, unsupported
-
-try:
-    from uctypes import addressof
-except ImportError:  # CPython: the host reads kernels' checks, never their data's address
-    addressof = None
 
 
 def options(op, *names):
@@ -42,15 +37,3 @@ def ranks(op, inputs, outputs):
                 op,
                 "%s %d has shape %s, expected rank %s" % (kind, i, t.shape, rank or "1 or more"),
             )
-
-
-def aligned(op, t):
-    """Require a tensor's bytes at an address its element size divides: the native loops
-    read int16 and wider elements whole, which faults on Cortex-M0+ when they are not."""
-    if addressof is not None and t.data is not None and t.nbytes:
-        require(
-            addressof(t.data) % t.itemsize == 0,
-            op,
-            "tensor %d '%s' (%s) is not %d-byte aligned in the model"
-            % (t.index, t.name, t.dtype, t.itemsize),
-        )

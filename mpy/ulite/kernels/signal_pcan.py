@@ -3,7 +3,7 @@ per-channel automatic gain control, the gain looked up for each channel's noise 
 in an int16 table, then PCAN's shrink."""
 
 from .common import arity, require
-from .signal_common import aligned, options, ranks, types
+from .signal_common import options, ranks, types
 
 _LUT_ENTRIES = 125  # WideDynamicFunction reads up to entry 4 * 32 - 6 + 2
 
@@ -24,7 +24,6 @@ def check(op, requests):
         op,
         "gain table has %d entries, fewer than the %d a uint32 noise estimate may read" % (lut.size, _LUT_ENTRIES),
     )
-    aligned(op, lut)
     options(op, "snr_shift")
 
 

@@ -5,7 +5,8 @@ kiss_fftr packs the real row as fft_length / 2 complex values, transforms them w
 kiss_fft (a mixed-radix FFT: kf_work recurses over the stages kf_factor plans) and splits
 the result into the fft_length / 2 + 1 bins. Its recursion is flattened here: the input
 is gathered in kf_work's order, then each stage's butterflies run over all its blocks,
-innermost stage first. The constants (kiss_fft.py) live in the op's persistent memory.
+innermost stage first. The constants (kiss_fft.py) live in the op's persistent memory
+(derived unless convert precomputed them).
 Radices above 5 are refused: TFLM's kiss_fft cannot run them (its generic butterfly
 allocates, which TFLM patches to a null pointer).
 """
@@ -59,9 +60,10 @@ def prepare(op, context):
     twiddles = tables[: 4 * half]
     super_twiddles = tables[4 * half : 4 * half + 4 * (half // 2)]
     order = tables[4 * half + 4 * (half // 2) : 4 * half + 4 * (half // 2) + 2 * half]
-    kiss_fft.twiddles(half, int16_view(twiddles))
-    kiss_fft.super_twiddles(half, int16_view(super_twiddles))
-    kiss_fft.input_order(half, stages, int16_view(order))
+    if not context.precomputed:
+        kiss_fft.twiddles(half, int16_view(twiddles))
+        kiss_fft.super_twiddles(half, int16_view(super_twiddles))
+        kiss_fft.input_order(half, stages, int16_view(order))
     plan = keep_ints(context, _stage_plan(stages))
     rows = x.size // x.shape[-1] if x.shape[-1] else 0
     args = (out.data, x.data, rows, x.shape[-1], context.scratch, twiddles, super_twiddles)

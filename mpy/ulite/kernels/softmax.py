@@ -68,7 +68,9 @@ def prepare(op, context):
     total = scratch[8 * depth : 8 * depth + 4]
     headroom = array.array("i", [0])
     regs = fx.Assembler().registers()
-    args = (context.loops, x.data, out.data, rows, depth, out.itemsize, out_min, out_max)
+    loops = context.loops
+    loops = (loops.diff_from_max_int8, loops.fxp_map, loops.sum_int32, loops.narrow)
+    args = (loops, x.data, out.data, rows, depth, out.itemsize, out_min, out_max)
     return _run_int8, args + (programs, consts, regs, d, e, total, headroom)
 
 
@@ -108,18 +110,19 @@ def _programs(multiplier, left_shift, diff_min):
 
 def _run_int8(args):
     loops, x, out, rows, depth, itemsize, out_min, out_max, programs, consts, regs, d, e, total, headroom = args
+    diff_from_max_int8, fxp_map, sum_int32, narrow = loops
     exp_program, rescale_program, recip_program, out_program = programs
     for row in range(rows):
         start = row * depth
-        loops.diff_from_max_int8(x, start, depth, d)
-        loops.fxp_map(exp_program, consts, regs, d, e, depth)
-        loops.fxp_map(rescale_program, consts, regs, e, d, depth)
-        loops.sum_int32(d, depth, total)
-        loops.fxp_map(recip_program, consts, regs, total, headroom, 1)
+        diff_from_max_int8(x, start, depth, d)
+        fxp_map(exp_program, consts, regs, d, e, depth)
+        fxp_map(rescale_program, consts, regs, e, d, depth)
+        sum_int32(d, depth, total)
+        fxp_map(recip_program, consts, regs, total, headroom, 1)
         # num_bits_over_unit + 31 - output bits; TFLM aborts above 31, this clamps there
         regs[_EXPONENT_REG] = min(12 - headroom[0] + 31 - 8 * itemsize, 31)
-        loops.fxp_map(out_program, consts, regs, e, d, depth)
-        loops.narrow(d, depth, out, start, itemsize, out_min, out_min, out_max)
+        fxp_map(out_program, consts, regs, e, d, depth)
+        narrow(d, depth, out, start, itemsize, out_min, out_min, out_max)
 
 
 def _run_float(args):

@@ -1,9 +1,11 @@
-"""CONV_2D and DEPTHWISE_CONV_2D: geometry arrays (int32, kept in the arena) and the
-arguments of the loops' conv_int8 and depthwise_int8."""
+"""CONV_2D, DEPTHWISE_CONV_2D and TRANSPOSE_CONV: geometry arrays (int32, kept in the
+arena) and the arguments of the loops' conv_int8, depthwise_int8, conv_16x8 and
+depthwise_16x8."""
 
 from . import const
 
-# im2col geometry (kernels/conv_common.im2col_geometry): loops' conv_int8 and conv_float32
+# im2col geometry (kernels/conv_common.im2col_geometry): loops' conv_int8, conv_16x8 and
+# conv_float32
 CONV_IN_H = const(0)
 CONV_IN_W = const(1)
 CONV_IN_C = const(2)
@@ -22,10 +24,12 @@ CONV_DILATION_W = const(14)
 CONV_PAD_TOP = const(15)
 CONV_PAD_LEFT = const(16)
 CONV_PAD_VALUE = const(17)  # zp' = input zero point + 128: what a tap outside the input reads
-CONV_TAPS_PER_CHUNK = const(18)  # taps gathered at once (im2col holds a block's patches)
+# (conv_int8); conv_16x8 reads u = 32768
+CONV_TAPS_PER_CHUNK = const(18)  # taps gathered at once (im2col holds a block's patches;
+# conv_16x8's one pixel's)
 CONV_PIXELS = const(19)  # output pixels, over the batch
 CONV_ROWS = const(20)  # output pixels whose accumulators are requantized together
-CONV_LANES = const(21)  # output pixels the viper loop computes at once (8 or 4)
+CONV_LANES = const(21)  # output pixels the viper conv_int8 computes at once (8 or 4)
 CONV_FIELDS = const(22)
 
 # depthwise geometry (kernels/depthwise_conv.geometry): loops' depthwise_int8
@@ -44,18 +48,22 @@ DW_DILATION_H = const(11)
 DW_DILATION_W = const(12)
 DW_PAD_TOP = const(13)
 DW_PAD_LEFT = const(14)
-DW_PAD_VALUE = const(15)  # zp', as CONV_PAD_VALUE
+DW_PAD_VALUE = const(15)  # zp', as CONV_PAD_VALUE (depthwise_16x8 reads u = 32768)
 DW_PIXELS = const(16)
 DW_ROWS = const(17)  # output pixels whose accumulators are requantized together
 DW_FIELDS = const(18)
 
-# arguments of conv_int8 and depthwise_int8
-CONV_ARG_OUT = const(0)  # int8 output bytes
-CONV_ARG_X = const(1)  # int8 input bytes
-CONV_ARG_WEIGHTS = const(2)  # int8: [O, KH, KW, depth] (conv_int8), [1, KH, KW, O] (depthwise)
-CONV_ARG_INIT = const(3)  # int32 per output channel: bias - zp' * sum(weights)
-CONV_ARG_RQ = const(4)  # requantization (layouts.requant)
-CONV_ARG_ACC = const(5)  # int32 accumulator rows (the op's scratch)
-CONV_ARG_SCRATCH = const(6)  # conv_int8: im2col bytes; depthwise_int8: the pad row
+# arguments of conv_int8, depthwise_int8 (int8 input and output) and of conv_16x8,
+# depthwise_16x8 (int16 input and output)
+CONV_ARG_OUT = const(0)
+CONV_ARG_X = const(1)
+CONV_ARG_WEIGHTS = const(2)  # int8: [O, KH, KW, depth] (conv_), [1, KH, KW, O] (depthwise_)
+CONV_ARG_INIT = const(3)  # per output channel: int32 bias - zp' * sum(weights) (int8), int64
+# bias - 32768 * sum(weights) (16x8: kernels/wide.py)
+CONV_ARG_RQ = const(4)  # requantization (layouts.requant; the 16x8 loops' has RQ_ACC_BITS)
+CONV_ARG_ACC = const(5)  # accumulator rows (the op's scratch): int32 (int8), int64 (16x8)
+CONV_ARG_SCRATCH = const(6)  # conv_int8: im2col bytes; depthwise_int8: the pad row;
+# conv_16x8: a group's int32 sums, then one pixel's patch of u = x + 32768 (uint16);
+# depthwise_16x8: int32 sums per output channel, then a pad row of in_c u = 32768
 CONV_ARG_GEOMETRY = const(7)
 CONV_ARGS = const(8)

@@ -7,8 +7,9 @@
 
 Every backend package exports exactly the functions named in FUNCTIONS, with the same
 arguments and results (tests/test_loops_contract.py checks the names); kernels get theirs
-from `backend()`, those of the LAZY families imported on first use. The float32 loops are
-one copy (float32.py) that every backend exports.
+from `backend()`. A backend's FAMILIES names the module holding each function, imported on
+first use: a model loads only the loops it runs. The float32 loops are one copy
+(float32.py) that every backend exports.
 """
 
 import sys
@@ -41,6 +42,11 @@ FUNCTIONS = (
     # pool
     "average_pool_int8",
     "max_pool_int8",
+    # wide: int16 x int8 products summed in int64 accumulators (16x8 ops)
+    "requantize_wide",
+    "fully_connected_16x8",
+    "conv_16x8",
+    "depthwise_16x8",
     # float32 (one copy for every backend)
     "conv_float32",
     # signal: the Signal library's audio front end ops
@@ -59,35 +65,8 @@ FUNCTIONS = (
     "lstm_int8",
     "lstm_float32",
 )
-# Families a backend loads on first use, for the models that run them: their native code
-# costs a board RAM (the Signal loops and the integer ones, 30 KB on the ARM board; the
-# recurrent ops').
-LAZY = {
-    "cast_integer": "integer",
-    "binary_int32": "integer",
-    "window_int16": "signal",
-    "fft_auto_scale_int16": "signal",
-    "rfft_int16": "signal",
-    "energy_int16": "signal",
-    "filter_bank_uint64": "signal",
-    "filter_bank_sqrt_uint64": "signal",
-    "spectral_subtraction_uint32": "signal",
-    "pcan_uint32": "signal",
-    "filter_bank_log_uint32": "signal",
-    "svdf_int8": "recurrent",
-    "svdf_float32": "recurrent",
-    "lstm_int8": "recurrent",
-    "lstm_float32": "recurrent",
-}
 ARM_ARCHS = (4, 5, 6, 7, 8)  # armv6m, armv7m, armv7em, armv7emsp, armv7emdp (py/persistentcode.h)
-
-
-def lazy_function(package, name):
-    """A LAZY family's function `name` from the backend `package` (a module __getattr__)."""
-    family = LAZY.get(name)
-    if family is None:
-        raise AttributeError(name)
-    return getattr(__import__(package + "." + family, None, None, (family,)), name)
+_CANNOT = "loops=%r needs %s: leave loops unset for the fastest loops this port runs"
 
 
 def native_arch():
@@ -96,26 +75,50 @@ def native_arch():
 
 
 def backend(name=None):
-    """The loop module called `name`, or the fastest one this port can run."""
+    """The loop backend package called `name`, or the fastest one this port can run.
+
+    A backend's functions are imported when a kernel first asks for one (see function), so
+    a model loads only the loops it runs; choosing one imports the module that shows the
+    port can run it (thumb's assembler kernels, viper's requantization). ValueError if
+    `name` is unknown or this port cannot run it."""
     if name not in (None,) + NAMES:
         raise ValueError("unknown loop backend %r; choose one of %s" % (name, ", ".join(NAMES)))
-    if name == "thumb" or (name is None and native_arch() in ARM_ARCHS):
+    arch = native_arch()
+    if name == "thumb" or (name is None and arch in ARM_ARCHS):
         try:
+            from .thumb import asm  # noqa: F401
             from . import thumb
 
             return thumb
         except (SyntaxError, ImportError, ValueError):
-            if name == "thumb":  # no inline assembler on this port
-                raise
+            if name == "thumb":
+                raise ValueError(_CANNOT % ("thumb", "an ARM port with MicroPython's inline assembler"))
     if name in (None, "viper"):
         try:
+            from .viper import requant  # noqa: F401
             from . import viper
 
             return viper
         except (SyntaxError, ImportError, ValueError):
             # No native emitter on this port (or an .mpy built for another architecture).
             if name == "viper":
-                raise
+                raise ValueError(_CANNOT % ("viper", "a port with MicroPython's viper emitter"))
     from . import plain
 
     return plain
+
+
+def function(package, families, name, namespace):
+    """Function `name` of the backend package `package`: `families` maps each function to
+    the module holding it (a path below ulite.loops), imported on first use; the function
+    is then kept in `namespace`, the package's globals, so later lookups find it at once.
+    Other names are the package's modules (`from ulite.loops.thumb import asm`)."""
+    path = families.get(name)
+    if path is None:
+        try:
+            return __import__(package + "." + name, None, None, (name,))
+        except ImportError:
+            raise AttributeError(name)
+    fn = getattr(__import__("ulite.loops." + path, None, None, (name,)), name)
+    namespace[name] = fn
+    return fn

@@ -1,22 +1,52 @@
-"""The plain-Python loop backend: one module per kernel family (ulite.loops.FUNCTIONS)."""
+"""The plain-Python loop backend: the functions of ulite.loops.FUNCTIONS, one module
+per kernel family, imported when a kernel first asks for one of them, so a model loads only
+the loops it runs.
+"""
 
-from .. import lazy_function as _lazy_function
-from ..float32 import conv_float32  # noqa: F401
-from .conv import conv_int8, depthwise_int8, weight_sums  # noqa: F401
-from .core import (  # noqa: F401
-    binary_int8,
-    diff_from_max_int8,
-    fully_connected_int8,
-    fxp_map,
-    narrow,
-    requantize,
-    sum_int32,
-    widen,
-)
-from .elementwise import lookup_int8  # noqa: F401
-from .pool import average_pool_int8, max_pool_int8  # noqa: F401
-from .shape import copy_strided, fill, mean_int8, move_bytes  # noqa: F401
+from .. import function as _function
+
+# function: the module holding it, below ulite.loops
+FAMILIES = {
+    "requantize": "plain.core",
+    "fully_connected_int8": "plain.core",
+    "binary_int8": "plain.core",
+    "widen": "plain.core",
+    "diff_from_max_int8": "plain.core",
+    "sum_int32": "plain.core",
+    "narrow": "plain.core",
+    "fxp_map": "plain.core",
+    "copy_strided": "plain.shape",
+    "fill": "plain.shape",
+    "move_bytes": "plain.shape",
+    "mean_int8": "plain.shape",
+    "lookup_int8": "plain.elementwise",
+    "cast_integer": "plain.integer",
+    "binary_int32": "plain.integer",
+    "weight_sums": "plain.conv",
+    "conv_int8": "plain.conv",
+    "depthwise_int8": "plain.conv",
+    "average_pool_int8": "plain.pool",
+    "max_pool_int8": "plain.pool",
+    "requantize_wide": "plain.wide",
+    "fully_connected_16x8": "plain.wide",
+    "conv_16x8": "plain.wide",
+    "depthwise_16x8": "plain.wide",
+    "conv_float32": "float32",
+    "window_int16": "plain.signal",
+    "fft_auto_scale_int16": "plain.signal",
+    "rfft_int16": "plain.signal",
+    "energy_int16": "plain.signal",
+    "filter_bank_uint64": "plain.signal",
+    "filter_bank_sqrt_uint64": "plain.signal",
+    "spectral_subtraction_uint32": "plain.signal",
+    "pcan_uint32": "plain.signal",
+    "filter_bank_log_uint32": "plain.signal",
+    "svdf_int8": "plain.recurrent",
+    "svdf_float32": "float32_recurrent",
+    "lstm_int8": "plain.recurrent",
+    "lstm_float32": "float32_recurrent",
+}
 
 
-def __getattr__(name):  # the LAZY families, imported on first use
-    return _lazy_function(__name__, name)
+def __getattr__(name):
+    return _function(__name__, FAMILIES, name, globals())

@@ -38,6 +38,32 @@ def _windows(pixels, image, out_hw, kernel_hw, stride, dilation, pad):
         yield pixel, taps
 
 
+def conv_windows(geo):
+    """_windows of an im2col geometry (layouts.conv CONV_ fields, an int32 view)."""
+    return _windows(
+        geo[layout.CONV_PIXELS],
+        (geo[layout.CONV_IN_H], geo[layout.CONV_IN_W], geo[layout.CONV_IN_C]),
+        (geo[layout.CONV_OUT_H], geo[layout.CONV_OUT_W]),
+        (geo[layout.CONV_KH], geo[layout.CONV_KW]),
+        (geo[layout.CONV_STRIDE_H], geo[layout.CONV_STRIDE_W]),
+        (geo[layout.CONV_DILATION_H], geo[layout.CONV_DILATION_W]),
+        (geo[layout.CONV_PAD_TOP], geo[layout.CONV_PAD_LEFT]),
+    )
+
+
+def depthwise_windows(geo):
+    """_windows of a depthwise geometry (layouts.conv DW_ fields, an int32 view)."""
+    return _windows(
+        geo[layout.DW_PIXELS],
+        (geo[layout.DW_IN_H], geo[layout.DW_IN_W], geo[layout.DW_IN_C]),
+        (geo[layout.DW_OUT_H], geo[layout.DW_OUT_W]),
+        (geo[layout.DW_KH], geo[layout.DW_KW]),
+        (geo[layout.DW_STRIDE_H], geo[layout.DW_STRIDE_W]),
+        (geo[layout.DW_DILATION_H], geo[layout.DW_DILATION_W]),
+        (geo[layout.DW_PAD_TOP], geo[layout.DW_PAD_LEFT]),
+    )
+
+
 def conv_int8(args):
     out, x, w, init, rq, acc, _, geo = args
     geo = _i32(geo)
@@ -45,18 +71,8 @@ def conv_int8(args):
     a32 = _i32(acc)
     channels, depth = geo[layout.CONV_OUT_C], geo[layout.CONV_DEPTH]
     per_group, pad = geo[layout.CONV_PER_GROUP], geo[layout.CONV_PAD_VALUE]
-    kernel = (geo[layout.CONV_KH], geo[layout.CONV_KW])
-    size = kernel[0] * kernel[1] * depth
-    windows = _windows(
-        geo[layout.CONV_PIXELS],
-        (geo[layout.CONV_IN_H], geo[layout.CONV_IN_W], geo[layout.CONV_IN_C]),
-        (geo[layout.CONV_OUT_H], geo[layout.CONV_OUT_W]),
-        kernel,
-        (geo[layout.CONV_STRIDE_H], geo[layout.CONV_STRIDE_W]),
-        (geo[layout.CONV_DILATION_H], geo[layout.CONV_DILATION_W]),
-        (geo[layout.CONV_PAD_TOP], geo[layout.CONV_PAD_LEFT]),
-    )
-    for pixel, taps in windows:
+    size = geo[layout.CONV_KH] * geo[layout.CONV_KW] * depth
+    for pixel, taps in conv_windows(geo):
         for o in range(channels):
             first = o // per_group * depth
             s = init[o]
@@ -77,16 +93,7 @@ def depthwise_int8(args):
     a32 = _i32(acc)
     channels, multiplier = geo[layout.DW_OUT_C], geo[layout.DW_MULTIPLIER]
     pad = geo[layout.DW_PAD_VALUE]
-    windows = _windows(
-        geo[layout.DW_PIXELS],
-        (geo[layout.DW_IN_H], geo[layout.DW_IN_W], geo[layout.DW_IN_C]),
-        (geo[layout.DW_OUT_H], geo[layout.DW_OUT_W]),
-        (geo[layout.DW_KH], geo[layout.DW_KW]),
-        (geo[layout.DW_STRIDE_H], geo[layout.DW_STRIDE_W]),
-        (geo[layout.DW_DILATION_H], geo[layout.DW_DILATION_W]),
-        (geo[layout.DW_PAD_TOP], geo[layout.DW_PAD_LEFT]),
-    )
-    for pixel, taps in windows:
+    for pixel, taps in depthwise_windows(geo):
         for o in range(channels):
             s = init[o]
             for t, src in enumerate(taps):

@@ -5,7 +5,6 @@ import struct
 from ...tensor import INT32_MAX, INT32_MIN
 from ...views import int16_view as _i16
 from ...views import int32_view as _i32
-from ..float32_recurrent import lstm_float32, svdf_float32  # noqa: F401
 from .core import requantize
 
 _SIGNED = {1: "<b", 2: "<h"}

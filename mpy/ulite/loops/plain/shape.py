@@ -1,4 +1,5 @@
-"""Data-movement and reduction loops in plain Python: the twin of viper/shape.py."""
+"""Data-movement and reduction loops in plain Python: the twin of viper/copy.py and
+viper/mean.py."""
 
 from ...layouts import copy as copy_layout
 from ...layouts import mean as mean_layout

@@ -1,26 +1,55 @@
-"""The Thumb loop backend, for ARM ports: the viper backend, with the innermost loops of the
-heavy kernels in ARMv6-M assembler (asm.py) driven by viper glue (one module per family)."""
+"""The Thumb loop backend: the functions of ulite.loops.FUNCTIONS, one module
+per kernel family, imported when a kernel first asks for one of them, so a model loads only
+the loops it runs.
 
-from .. import lazy_function as _lazy_function
-from ..viper import (  # noqa: F401
-    average_pool_int8,
-    conv_float32,
-    copy_strided,
-    diff_from_max_int8,
-    fill,
-    fxp_map,
-    lookup_int8,
-    max_pool_int8,
-    mean_int8,
-    move_bytes,
-    narrow,
-    sum_int32,
-    weight_sums,
-    widen,
-)
-from .conv import conv_int8, depthwise_int8  # noqa: F401
-from .core import binary_int8, fully_connected_int8, requantize  # noqa: F401
+For ARM ports: the viper backend, with the innermost loops of the heavy kernels in
+ARMv6-M assembler (asm.py) driven by viper glue (one module per op family).
+"""
+
+from .. import function as _function
+
+# function: the module holding it, below ulite.loops
+FAMILIES = {
+    "requantize": "thumb.requant",
+    "fully_connected_int8": "thumb.fully_connected",
+    "binary_int8": "thumb.binary",
+    "widen": "viper.fxp",
+    "diff_from_max_int8": "viper.fxp",
+    "sum_int32": "viper.fxp",
+    "narrow": "viper.fxp",
+    "fxp_map": "viper.fxp",
+    "copy_strided": "viper.copy",
+    "fill": "viper.copy",
+    "move_bytes": "viper.copy",
+    "mean_int8": "viper.mean",
+    "lookup_int8": "viper.elementwise",
+    "cast_integer": "viper.integer",
+    "binary_int32": "viper.integer",
+    "weight_sums": "viper.sums",
+    "conv_int8": "thumb.conv",
+    "depthwise_int8": "thumb.depthwise",
+    "average_pool_int8": "viper.pool",
+    "max_pool_int8": "viper.pool",
+    "requantize_wide": "viper.wide",
+    "fully_connected_16x8": "viper.wide",
+    "conv_16x8": "viper.wide",
+    "depthwise_16x8": "viper.wide",
+    "conv_float32": "float32",
+    "window_int16": "viper.signal",
+    "fft_auto_scale_int16": "viper.signal",
+    "rfft_int16": "viper.signal",
+    "energy_int16": "viper.signal",
+    "filter_bank_uint64": "viper.signal",
+    "filter_bank_sqrt_uint64": "viper.signal",
+    "spectral_subtraction_uint32": "viper.signal",
+    "pcan_uint32": "viper.signal",
+    "filter_bank_log_uint32": "viper.signal",
+    "svdf_int8": "viper.recurrent",
+    "svdf_float32": "float32_recurrent",
+    "lstm_int8": "viper.recurrent",
+    "lstm_float32": "float32_recurrent",
+}
 
 
-def __getattr__(name):  # the LAZY families: viper's, imported on first use
-    return _lazy_function("ulite.loops.viper", name)
+def __getattr__(name):
+    return _function(__name__, FAMILIES, name, globals())

@@ -1,6 +1,6 @@
-"""Viper glue of CONV_2D and DEPTHWISE_CONV_2D (int8) around the assembler kernels.
+"""Viper glue of CONV_2D (int8) around the assembler kernels.
 
-Same arguments and results as the viper backend's conv_int8 and depthwise_int8
+Same arguments and results as the viper backend's conv_int8
 (ulite.layouts.conv); the kernels' parameter blocks are ulite.layouts.thumb. Output
 pixels go in blocks of eight lanes; the kernels leave a block's int32 sums channel by
 channel, eight lanes each (acc[8 * o + p]), and requant writes them out as int8. The
@@ -10,12 +10,8 @@ thumb backend needs no more arena than viper.
 
 CONV_2D, per block and chunk of channels: for each group and chunk of taps, gather8 lays
 the block's patches out as u = x + 128 bytes (lanes interleaved, padding reading zp') and
-dot8 runs the chunk's filters over them; then one requant.
-DEPTHWISE_CONV_2D: the input is flipped to u in place for the op (flip_bytes); per block
-and chunk of channels, dw8 sums every tap (taps outside the input read the pad row of zp'
-bytes), in runs of kernel rows of at most 25 taps, then one requant. A depthwise op whose
-kernel rows are wider than 25 taps, or whose scratch holds fewer than eight lanes of one
-input channel's outputs, runs the viper loop.
+dot8 runs the chunk's filters over them; then one requant. DEPTHWISE_CONV_2D's glue is
+depthwise.py, what the two share walk.py.
 
 Bounds: as the viper loops (see there): every sum is init + products of |w| <= 128 and
 u <= 255 over the filter, |sum| < 2**31 by the kernels' check; the glue's own arithmetic is
@@ -25,18 +21,23 @@ addresses and counts.
 import micropython
 from micropython import const
 
-from ..viper.conv import depthwise_int8 as _depthwise_words
-from ..viper.conv import flip_sign_bits
-from .asm import dot8, dw8, flip_bytes, gather8, lanes8, requant
-from .core import _RQ, set_requant
+from .asm import dot8, gather8, lanes8, requant
+from .requant_block import _RQ
+from .walk import _WALK, _set_block_requant, _set_walk
 
-# Fields of ulite.layouts (conv, requant, thumb), restated for the compiler to fold (see
-# ulite.layouts).
+# Fields of ulite.layouts (requant, thumb and the op's), restated for the compiler to fold
+# (see ulite.layouts).
+_REQUANT_ACC = const(0)
+_REQUANT_OUT = const(1)
+_REQUANT_ROWS = const(2)
+_REQUANT_COLS = const(3)
+_REQUANT_MULTIPLIERS = const(5)
+_REQUANT_SHIFTS = const(6)
+_REQUANT_TABLE_MULTIPLIERS = const(12)
+_REQUANT_TABLE_SHIFTS = const(13)
 _CONV_IN_H = const(0)
 _CONV_IN_W = const(1)
 _CONV_IN_C = const(2)
-_CONV_OUT_H = const(3)
-_CONV_OUT_W = const(4)
 _CONV_OUT_C = const(5)
 _CONV_KH = const(6)
 _CONV_KW = const(7)
@@ -50,20 +51,6 @@ _CONV_PAD_VALUE = const(17)
 _CONV_TAPS_PER_CHUNK = const(18)
 _CONV_PIXELS = const(19)
 _CONV_ROWS = const(20)
-_DW_IN_H = const(0)
-_DW_IN_W = const(1)
-_DW_IN_C = const(2)
-_DW_OUT_C = const(5)
-_DW_KH = const(6)
-_DW_KW = const(7)
-_DW_MULTIPLIER = const(8)
-_DW_STRIDE_H = const(9)
-_DW_DILATION_H = const(11)
-_DW_DILATION_W = const(12)
-_DW_PAD_TOP = const(13)
-_DW_PAD_VALUE = const(15)
-_DW_PIXELS = const(16)
-_DW_ROWS = const(17)
 _CONV_ARG_OUT = const(0)
 _CONV_ARG_X = const(1)
 _CONV_ARG_WEIGHTS = const(2)
@@ -72,18 +59,7 @@ _CONV_ARG_RQ = const(4)
 _CONV_ARG_ACC = const(5)
 _CONV_ARG_SCRATCH = const(6)
 _CONV_ARG_GEOMETRY = const(7)
-_RQ_CHANNELS = const(1)
 _THUMB_LANES = const(8)
-_REQUANT_ACC = const(0)
-_REQUANT_OUT = const(1)
-_REQUANT_ROWS = const(2)
-_REQUANT_COLS = const(3)
-_REQUANT_STRIDE = const(4)
-_REQUANT_MULTIPLIERS = const(5)
-_REQUANT_SHIFTS = const(6)
-_REQUANT_COLUMN_BYTES = const(11)
-_REQUANT_TABLE_MULTIPLIERS = const(12)
-_REQUANT_TABLE_SHIFTS = const(13)
 _DOT8_Q = const(0)
 _DOT8_WEIGHTS = const(1)
 _DOT8_N = const(2)
@@ -92,19 +68,7 @@ _DOT8_ACC = const(4)
 _DOT8_WEIGHT_STEP = const(5)
 _DOT8_INIT = const(6)
 _DOT8_WORDS = const(7)
-_LANES8_RECORDS = const(0)
 _LANES8_LANES = const(1)
-_LANES8_IMAGE = const(2)
-_LANES8_OY = const(3)
-_LANES8_OX = const(4)
-_LANES8_OUT_H = const(5)
-_LANES8_OUT_W = const(6)
-_LANES8_STRIDE_H = const(7)
-_LANES8_STRIDE_W = const(8)
-_LANES8_PAD_TOP = const(9)
-_LANES8_PAD_LEFT = const(10)
-_LANES8_IMAGE_BYTES = const(11)
-_LANES8_WORDS = const(12)
 _GATHER8_DST = const(0)
 _GATHER8_LANES = const(1)
 _GATHER8_DEPTH = const(2)
@@ -122,64 +86,9 @@ _GATHER8_PAD = const(13)
 _GATHER8_FIRST_CHANNEL = const(16)
 _GATHER8_RECORDS = const(17)
 _GATHER8_WORDS = const(41)
-_DW8_ACC = const(0)
-_DW8_LANES = const(1)
-_DW8_CHANNELS = const(2)
-_DW8_WEIGHTS = const(3)
-_DW8_INIT = const(4)
-_DW8_KY_END = const(5)
-_DW8_KW = const(6)
-_DW8_IN_H = const(7)
-_DW8_IN_W = const(8)
-_DW8_DILATION_H = const(9)
-_DW8_DILATION_W = const(10)
-_DW8_ROW_BYTES = const(11)
-_DW8_PAD_ROW = const(12)
-_DW8_MULTIPLIER = const(13)
-_DW8_PIXEL_BYTES = const(16)
-_DW8_TAP_BYTES = const(17)
-_DW8_KY0 = const(18)
-_DW8_FIRST_CHANNEL = const(19)
-_DW8_RECORDS = const(20)
-_DW8_TABLE_TAPS = const(25)
-_DW8_WORDS = const(269)
 
 _GATHER = bytearray(4 * _GATHER8_WORDS)
 _DOT = bytearray(4 * _DOT8_WORDS)
-_DW = bytearray(4 * _DW8_WORDS)
-_WALK = bytearray(4 * _LANES8_WORDS)
-
-
-@micropython.viper
-def _set_walk(block, records: int, image, geometry, stride_h: int, pad_top: int):
-    """_WALK, lanes8's block, at output pixel 0 of `image` (the op's input), with the lane
-    records going to word `records` of a kernel's block on. `geometry` is a conv or a
-    depthwise geometry (their first fields are the same); stride_h and pad_top are its
-    fields' indices, and stride_w and pad_left follow them."""
-    p = ptr32(_WALK)
-    geo = ptr32(geometry)
-    p[_LANES8_RECORDS] = int(ptr32(block)) + 4 * records
-    p[_LANES8_IMAGE] = int(ptr8(image))
-    p[_LANES8_OY] = 0
-    p[_LANES8_OX] = 0
-    p[_LANES8_OUT_H] = geo[_CONV_OUT_H]
-    p[_LANES8_OUT_W] = geo[_CONV_OUT_W]
-    p[_LANES8_STRIDE_H] = geo[stride_h]
-    p[_LANES8_STRIDE_W] = geo[stride_h + 1]
-    p[_LANES8_PAD_TOP] = geo[pad_top]
-    p[_LANES8_PAD_LEFT] = geo[pad_top + 1]
-    p[_LANES8_IMAGE_BYTES] = geo[_CONV_IN_H] * geo[_CONV_IN_W] * geo[_CONV_IN_C]
-
-
-@micropython.viper
-def _set_block_requant(block, rq, out_c: int) -> int:
-    """A requant block for a block's accumulators (eight lanes per channel) written to
-    output pixels out_c bytes apart; returns 1 if each channel has its multiplier."""
-    set_requant(block, rq)
-    r = ptr32(block)
-    r[_REQUANT_STRIDE] = out_c
-    r[_REQUANT_COLUMN_BYTES] = 4 * _THUMB_LANES
-    return int(int(rq[_RQ_CHANNELS]) > 1)
 
 
 @micropython.viper
@@ -294,103 +203,3 @@ def conv_int8(args):
             run_requant(requant_block)
             c0 = c1
         pixel += count
-
-
-@micropython.viper
-def depthwise_int8(args):
-    """args = (out, x, weights, init, rq, acc, pad row, geometry), as viper's
-    depthwise_int8."""
-    geo = ptr32(args[_CONV_ARG_GEOMETRY])
-    in_c = geo[_DW_IN_C]
-    out_c = geo[_DW_OUT_C]
-    kh = geo[_DW_KH]
-    kw = geo[_DW_KW]
-    m = geo[_DW_MULTIPLIER]
-    rows_per_call = _DW8_TABLE_TAPS // kw
-    # input channels whose m * 8 lanes fit the accumulator rows
-    chunk = (geo[_DW_ROWS] * in_c) >> 3
-    if rows_per_call == 0 or chunk == 0:
-        _depthwise_words(args)
-        return
-    if chunk > in_c:
-        chunk = in_c
-    out = int(ptr8(args[_CONV_ARG_OUT]))
-    xbuf = args[_CONV_ARG_X]
-    x = int(ptr8(xbuf))
-    weights = int(ptr8(args[_CONV_ARG_WEIGHTS]))
-    init = int(ptr8(args[_CONV_ARG_INIT]))
-    acc = int(ptr8(args[_CONV_ARG_ACC]))
-    pad_row = ptr8(args[_CONV_ARG_SCRATCH])
-    for c in range(in_c):
-        pad_row[c] = geo[_DW_PAD_VALUE]
-    size = int(len(xbuf))
-    aligned = (x & 3) == 0  # flip_bytes goes a word at a time (the arena pads tensors to 4)
-    if aligned:
-        flip_bytes(xbuf, (size + 3) & ~3)
-    else:
-        flip_sign_bits(xbuf, size)
-    pixels = geo[_DW_PIXELS]
-    walk_block = _WALK
-    dw_block = _DW
-    requant_block = _RQ
-    run_lanes = lanes8
-    run_dw = dw8
-    run_requant = requant
-    w = ptr32(dw_block)
-    w[_DW8_ACC] = acc
-    w[_DW8_KW] = kw
-    w[_DW8_IN_H] = geo[_DW_IN_H]
-    w[_DW8_IN_W] = geo[_DW_IN_W]
-    w[_DW8_DILATION_H] = geo[_DW_DILATION_H]
-    w[_DW8_DILATION_W] = geo[_DW_DILATION_W]
-    w[_DW8_ROW_BYTES] = geo[_DW_IN_W] * in_c
-    w[_DW8_PAD_ROW] = int(pad_row)
-    w[_DW8_MULTIPLIER] = m
-    w[_DW8_PIXEL_BYTES] = in_c
-    w[_DW8_TAP_BYTES] = out_c
-    per_channel = int(_set_block_requant(requant_block, args[_CONV_ARG_RQ], out_c))
-    r = ptr32(requant_block)
-    _set_walk(dw_block, _DW8_RECORDS, xbuf, args[_CONV_ARG_GEOMETRY], _DW_STRIDE_H, _DW_PAD_TOP)
-    k = ptr32(walk_block)
-    pixel = 0
-    while pixel < pixels:
-        count = pixels - pixel
-        if count > _THUMB_LANES:
-            count = _THUMB_LANES
-        k[_LANES8_LANES] = count
-        run_lanes(walk_block)
-        c0 = 0
-        while c0 < in_c:
-            c1 = c0 + chunk
-            if c1 > in_c:
-                c1 = in_c
-            w[_DW8_CHANNELS] = c1 - c0
-            w[_DW8_FIRST_CHANNEL] = c0
-            ky0 = 0
-            while ky0 < kh:
-                ky1 = ky0 + rows_per_call
-                if ky1 > kh:
-                    ky1 = kh
-                w[_DW8_LANES] = count
-                w[_DW8_WEIGHTS] = weights + ky0 * kw * out_c + c0 * m
-                w[_DW8_INIT] = 0
-                if ky0 == 0:
-                    w[_DW8_INIT] = init + 4 * c0 * m
-                w[_DW8_KY_END] = ky1
-                w[_DW8_KY0] = ky0
-                run_dw(dw_block)
-                ky0 = ky1
-            r[_REQUANT_ACC] = acc
-            r[_REQUANT_OUT] = out + pixel * out_c + c0 * m
-            r[_REQUANT_ROWS] = count
-            r[_REQUANT_COLS] = (c1 - c0) * m
-            if per_channel:
-                r[_REQUANT_MULTIPLIERS] = r[_REQUANT_TABLE_MULTIPLIERS] + 4 * c0 * m
-                r[_REQUANT_SHIFTS] = r[_REQUANT_TABLE_SHIFTS] + c0 * m
-            run_requant(requant_block)
-            c0 = c1
-        pixel += count
-    if aligned:
-        flip_bytes(xbuf, (size + 3) & ~3)
-    else:
-        flip_sign_bits(xbuf, size)

@@ -38,17 +38,16 @@ def cast_integer(args):
     in_size = int(args[_CAST_ARG_IN_SIZE])
     kind = int(args[_CAST_ARG_IN_KIND])
     out_size = int(args[_CAST_ARG_OUT_SIZE])
-    x8 = ptr8(x)
-    x16 = ptr16(x)
+    x8 = ptr8(x)  # read by bytes: a constant may sit at any address
     o8 = ptr8(out)
     o16 = ptr16(out)
     for i in range(count):
         if in_size == 4:
-            low = int(x16[2 * i])
-            high = int(x16[2 * i + 1])
+            low = int(x8[4 * i]) | (int(x8[4 * i + 1]) << 8)
+            high = int(x8[4 * i + 2]) | (int(x8[4 * i + 3]) << 8)
         else:
             if in_size == 2:
-                v = (int(x16[i]) ^ 0x8000) - 0x8000
+                v = ((int(x8[2 * i]) | (int(x8[2 * i + 1]) << 8)) ^ 0x8000) - 0x8000
             elif kind == _CAST_BOOL:
                 v = 1 if x8[i] else 0
             else:
@@ -73,8 +72,8 @@ def binary_int32(args):
     parts), quotients truncate toward zero (from magnitudes: -2**31 / -1 wraps to -2**31,
     where TFLM traps)."""
     out = ptr16(args[_INT32_ARG_OUT])
-    x1 = ptr16(args[_INT32_ARG_X1])
-    x2 = ptr16(args[_INT32_ARG_X2])
+    x1 = ptr8(args[_INT32_ARG_X1])  # read by bytes: constants may sit at any address
+    x2 = ptr8(args[_INT32_ARG_X2])
     dims = args[_INT32_ARG_DIMS]
     st1 = args[_INT32_ARG_STRIDES1]
     st2 = args[_INT32_ARG_STRIDES2]
@@ -98,10 +97,10 @@ def binary_int32(args):
                         p = i0 * int(st1[0]) + i1 * int(st1[1]) + i2 * int(st1[2]) + i3 * int(st1[3]) + i4 * int(st1[4])
                         q = i0 * int(st2[0]) + i1 * int(st2[1]) + i2 * int(st2[2]) + i3 * int(st2[3]) + i4 * int(st2[4])
                         for i5 in range(n5):
-                            al = int(x1[2 * p])
-                            ah = (int(x1[2 * p + 1]) ^ 0x8000) - 0x8000
-                            bl = int(x2[2 * q])
-                            bh = (int(x2[2 * q + 1]) ^ 0x8000) - 0x8000
+                            al = int(x1[4 * p]) | (int(x1[4 * p + 1]) << 8)
+                            ah = ((int(x1[4 * p + 2]) | (int(x1[4 * p + 3]) << 8)) ^ 0x8000) - 0x8000
+                            bl = int(x2[4 * q]) | (int(x2[4 * q + 1]) << 8)
+                            bh = ((int(x2[4 * q + 2]) | (int(x2[4 * q + 3]) << 8)) ^ 0x8000) - 0x8000
                             if mode == _INT32_SUM:
                                 low = al + bl
                                 high = ah + bh + (low >> 16)

@@ -10,9 +10,8 @@ for fewer than 2**15 products (prepare checks rank * memory), combined modulo 2*
 import micropython
 from micropython import const
 
-from ..float32_recurrent import lstm_float32, svdf_float32  # noqa: F401
-from .core import requantize
-from .shape import move_bytes
+from .copy import move_bytes
+from .requant import requantize
 
 # Fields of ulite.layouts.svdf, restated for the compiler to fold (see ulite.layouts).
 _SVDF_ARG_OUT = const(0)

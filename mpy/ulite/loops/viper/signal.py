@@ -1,10 +1,13 @@
 """Viper loops of TFLM's Signal ops (the audio front end): the twin of plain/signal.py.
 
-int16 values load zero-extended through ptr16 and are sign-extended as (v ^ 0x8000) - 0x8000;
-a store through ptr16 keeps the low 16 bits, as C's stores into int16 do, and kiss_fft's
-int16 locals wrap the same way, ((v + 0x8000) & 0xFFFF) - 0x8000. uint32 and uint64
-values are read and written as 16-bit halves, so every intermediate stays a signed 32-bit
-word on any board (the bounds are noted at each loop).
+An op's inputs are read a byte at a time, as 16-bit halves b0 | b1 << 8: a constant
+tensor in a model frozen or kept in ROMFS may sit at an odd address, where a Cortex-M0+
+faults on halfword loads. The arena's buffers (outputs, scratch, tables) are aligned and
+go through ptr16. int16 values are sign-extended as (v ^ 0x8000) - 0x8000; a store through
+ptr16 keeps the low 16 bits, as C's stores into int16 do, and kiss_fft's int16 locals wrap
+the same way, ((v + 0x8000) & 0xFFFF) - 0x8000. uint32 and uint64 values are 16-bit
+halves, so every intermediate stays a signed 32-bit word on any board (the bounds are noted
+at each loop).
 """
 
 import array
@@ -87,15 +90,18 @@ _LOG_ARG_OUTPUT_SCALE = const(4)
 def window_int16(args):
     """|x * w| <= 2**30; shift is 0..31 (the kernel refuses others)."""
     out = ptr16(args[_WINDOW_ARG_OUT])
-    x = ptr16(args[_WINDOW_ARG_X])
-    w = ptr16(args[_WINDOW_ARG_WEIGHTS])
+    x = ptr8(args[_WINDOW_ARG_X])
+    w = ptr8(args[_WINDOW_ARG_WEIGHTS])
     count = int(args[_WINDOW_ARG_COUNT])
     window = int(args[_WINDOW_ARG_WINDOW])
     shift = int(args[_WINDOW_ARG_SHIFT])
     start = 0
     while start < count:
         for i in range(window):
-            v = ((int(x[start + i]) ^ 0x8000) - 0x8000) * ((int(w[i]) ^ 0x8000) - 0x8000)
+            a = 2 * (start + i)
+            v = (((int(x[a]) | (int(x[a + 1]) << 8)) ^ 0x8000) - 0x8000) * (
+                ((int(w[2 * i]) | (int(w[2 * i + 1]) << 8)) ^ 0x8000) - 0x8000
+            )
             v = v >> shift
             if v < -32768:
                 v = -32768
@@ -110,11 +116,11 @@ def fft_auto_scale_int16(args):
     """TFLM's MaxAbs16 keeps an int16, so -(-32768) stores as -32768 (and then counts as
     32 bits, as does 0: no shift). A shift is at most 14, so |x << shift| <= 2**29."""
     out = ptr16(args[_SCALE_ARG_OUT])
-    x = ptr16(args[_SCALE_ARG_X])
+    x = ptr8(args[_SCALE_ARG_X])
     count = int(args[_SCALE_ARG_COUNT])
     largest = 0
     for i in range(count):
-        v = (int(x[i]) ^ 0x8000) - 0x8000
+        v = ((int(x[2 * i]) | (int(x[2 * i + 1]) << 8)) ^ 0x8000) - 0x8000
         if v > largest:
             largest = v
         elif 0 - v > largest:
@@ -127,7 +133,7 @@ def fft_auto_scale_int16(args):
             msb += 1
         bits = 15 - msb
     for i in range(count):
-        out[i] = ((int(x[i]) ^ 0x8000) - 0x8000) << bits
+        out[i] = (((int(x[2 * i]) | (int(x[2 * i + 1]) << 8)) ^ 0x8000) - 0x8000) << bits
     ptr32(args[_SCALE_ARG_BITS])[0] = bits
 
 
@@ -136,7 +142,7 @@ def rfft_int16(args):
     """kiss_fftr, flattened as plain/signal.py describes: gather, the stages' butterflies,
     then the split into bins."""
     out = ptr16(args[_RFFT_ARG_OUT])
-    x = ptr16(args[_RFFT_ARG_X])
+    x = ptr8(args[_RFFT_ARG_X])
     rows = int(args[_RFFT_ARG_ROWS])
     length = int(args[_RFFT_ARG_ROW_LENGTH])
     work_buf = args[_RFFT_ARG_WORK]
@@ -150,8 +156,9 @@ def rfft_int16(args):
         base = row * length
         for j in range(half):
             i = int(order[j]) << 1
-            work[2 * j] = x[base + i] if i < length else 0
-            work[2 * j + 1] = x[base + i + 1] if i + 1 < length else 0
+            p = 2 * (base + i)
+            work[2 * j] = (int(x[p]) | (int(x[p + 1]) << 8)) if i < length else 0
+            work[2 * j + 1] = (int(x[p + 2]) | (int(x[p + 3]) << 8)) if i + 1 < length else 0
         for s in range(stages):
             radix = plan[s * _RFFT_STAGE_FIELDS + _RFFT_STAGE_RADIX]
             m = plan[s * _RFFT_STAGE_FIELDS + _RFFT_STAGE_LENGTH]
@@ -400,10 +407,10 @@ def energy_int16(args):
     """re**2 + im**2 <= 2**31, one more than int32 holds: the squares (each at most 2**30)
     are added by 16-bit halves."""
     out = ptr16(args[_ENERGY_ARG_OUT])
-    x = ptr16(args[_ENERGY_ARG_X])
+    x = ptr8(args[_ENERGY_ARG_X])
     for i in range(int(args[_ENERGY_ARG_START]), int(args[_ENERGY_ARG_END])):
-        re = (int(x[2 * i]) ^ 0x8000) - 0x8000
-        im = (int(x[2 * i + 1]) ^ 0x8000) - 0x8000
+        re = ((int(x[4 * i]) | (int(x[4 * i + 1]) << 8)) ^ 0x8000) - 0x8000
+        im = ((int(x[4 * i + 2]) | (int(x[4 * i + 3]) << 8)) ^ 0x8000) - 0x8000
         re = re * re
         im = im * im
         low = (re & 0xFFFF) + (im & 0xFFFF)
@@ -418,9 +425,9 @@ def filter_bank_uint64(args):
     half of an energy is below 2**31 in magnitude, so after each product the limbs carry
     into the next before any can leave int32."""
     out = ptr16(args[_BANK_ARG_OUT])
-    x = ptr16(args[_BANK_ARG_X])
-    weights = ptr16(args[_BANK_ARG_WEIGHTS])
-    unweights = ptr16(args[_BANK_ARG_UNWEIGHTS])
+    x = ptr8(args[_BANK_ARG_X])
+    weights = ptr8(args[_BANK_ARG_WEIGHTS])
+    unweights = ptr8(args[_BANK_ARG_UNWEIGHTS])
     table = ptr32(args[_BANK_ARG_CHANNELS])
     count = int(args[_BANK_ARG_COUNT])
     w0 = w1 = w2 = w3 = 0  # the weighted sum
@@ -430,9 +437,11 @@ def filter_bank_uint64(args):
         frequency = table[record + _BANK_FREQUENCY_START]
         start = table[record + _BANK_WEIGHT_START]
         for j in range(table[record + _BANK_WIDTH]):
-            low = int(x[2 * (frequency + j)])
-            high = int(x[2 * (frequency + j) + 1])
-            w = (int(weights[start + j]) ^ 0x8000) - 0x8000
+            a = 4 * (frequency + j)
+            low = int(x[a]) | (int(x[a + 1]) << 8)
+            high = int(x[a + 2]) | (int(x[a + 3]) << 8)
+            a = 2 * (start + j)
+            w = ((int(weights[a]) | (int(weights[a + 1]) << 8)) ^ 0x8000) - 0x8000
             w0 += w * low
             w1 += (w0 >> 16) + w * high
             w0 &= 0xFFFF
@@ -440,7 +449,7 @@ def filter_bank_uint64(args):
             w1 &= 0xFFFF
             w3 = (w3 + (w2 >> 16)) & 0xFFFF
             w2 &= 0xFFFF
-            w = (int(unweights[start + j]) ^ 0x8000) - 0x8000
+            w = ((int(unweights[a]) | (int(unweights[a + 1]) << 8)) ^ 0x8000) - 0x8000
             u0 += w * low
             u1 += (u0 >> 16) + w * high
             u0 &= 0xFFFF
@@ -548,9 +557,9 @@ def filter_bank_sqrt_uint64(args):
     4 * r + 3 < 2**35 keeps its high part below 2**19), then rounded to nearest unless it
     is 0xFFFF (0xFFFFFFFF from 2**32 on); shifted right by the scale bits (mod 32)."""
     out = ptr16(args[_SQRT_ARG_OUT])
-    x = ptr16(args[_SQRT_ARG_X])
+    x = ptr8(args[_SQRT_ARG_X])
     count = int(args[_SQRT_ARG_COUNT])
-    shift = int(ptr16(args[_SQRT_ARG_SCALE_BITS])[0]) & 31
+    shift = int(ptr8(args[_SQRT_ARG_SCALE_BITS])[0]) & 31
     keep = (1 << (shift & 15)) - 1
     for i in range(count):
         rh = 0
@@ -558,10 +567,11 @@ def filter_bank_sqrt_uint64(args):
         sh = 0
         sl = 0
         top = 31  # the first pair of bits to take: skip the zero high halves
-        while top > 7 and x[4 * i + (top >> 3)] == 0:
+        while top > 7 and (int(x[8 * i + 2 * (top >> 3)]) | int(x[8 * i + 2 * (top >> 3) + 1])) == 0:
             top -= 8
         for pair in range(top, -1, -1):
-            bits = (int(x[4 * i + (pair >> 3)]) >> ((pair & 7) << 1)) & 3
+            a = 8 * i + (pair >> 2)  # the byte holding this pair of bits
+            bits = (int(x[a]) >> ((pair & 3) << 1)) & 3
             rl = (rl << 2) | bits
             rh = (rh << 2) + (rl >> 16)
             rl &= 0xFFFF
@@ -578,7 +588,7 @@ def filter_bank_sqrt_uint64(args):
                     rl += 0x10000
                     rh -= 1
                 sl += 1
-        small = x[4 * i + 2] == 0 and x[4 * i + 3] == 0
+        small = (int(x[8 * i + 4]) | int(x[8 * i + 5]) | int(x[8 * i + 6]) | int(x[8 * i + 7])) == 0
         capped = sl == 0xFFFF and (small or sh == 0xFFFF)
         if (rh > sh or (rh == sh and rl > sl)) and not capped:
             sl += 1
@@ -600,7 +610,7 @@ def spectral_subtraction_uint32(args):
     products in _WIDE's limbs; shift counts masked as x86-64 masks them."""
     out = ptr16(args[_SUBTRACT_ARG_OUT])
     noise_out = ptr16(args[_SUBTRACT_ARG_NOISE_OUT])
-    x = ptr16(args[_SUBTRACT_ARG_X])
+    x = ptr8(args[_SUBTRACT_ARG_X])
     noise = ptr16(args[_SUBTRACT_ARG_NOISE])
     count = int(args[_SUBTRACT_ARG_COUNT])
     settings = args[_SUBTRACT_ARG_SETTINGS]
@@ -615,8 +625,8 @@ def spectral_subtraction_uint32(args):
         else:
             smoothing = settings[_SUBTRACT_SMOOTHING]
             one_minus = settings[_SUBTRACT_ONE_MINUS_SMOOTHING]
-        xl = int(x[2 * i])
-        xh = int(x[2 * i + 1])
+        xl = int(x[4 * i]) | (int(x[4 * i + 1]) << 8)
+        xh = int(x[4 * i + 2]) | (int(x[4 * i + 3]) << 8)
         _shift_left(_WIDE, xh, xl, smoothing_bits)
         sl = wide[4]
         sh = wide[5]
@@ -684,17 +694,17 @@ def pcan_uint32(args):
     """TFLM's PCAN gain control: WideDynamicFunction's int32 arithmetic (its product may
     wrap: it is taken by halves), the gain as uint32, the uint64 product in _WIDE."""
     out = ptr16(args[_PCAN_ARG_OUT])
-    x = ptr16(args[_PCAN_ARG_X])
-    noise = ptr16(args[_PCAN_ARG_NOISE])
-    lut = ptr16(args[_PCAN_ARG_LUT])
+    x = ptr8(args[_PCAN_ARG_X])
+    noise = ptr8(args[_PCAN_ARG_NOISE])
+    lut = ptr8(args[_PCAN_ARG_LUT])
     count = int(args[_PCAN_ARG_COUNT])
     shift = int(args[_PCAN_ARG_SNR_SHIFT]) & 63
     wide = ptr32(_WIDE)
     for i in range(count):
-        nl = int(noise[2 * i])
-        nh = int(noise[2 * i + 1])
+        nl = int(noise[4 * i]) | (int(noise[4 * i + 1]) << 8)
+        nh = int(noise[4 * i + 2]) | (int(noise[4 * i + 3]) << 8)
         if nh == 0 and nl <= 2:
-            gain = (int(lut[nl]) ^ 0x8000) - 0x8000
+            gain = ((int(lut[2 * nl]) | (int(lut[2 * nl + 1]) << 8)) ^ 0x8000) - 0x8000
         else:
             interval = int(_msb32(nh, nl))
             at = 4 * interval - 6
@@ -705,14 +715,20 @@ def pcan_uint32(args):
             else:
                 s = interval - 11
                 frac = ((nl >> s) | ((nh & ((1 << s) - 1)) << (16 - s))) & 0x3FF
-            result = ((((int(lut[at + 2]) ^ 0x8000) - 0x8000) * frac) >> 5) + ((int(lut[at + 1]) ^ 0x8000) - 0x8000) * 32
+            a = 2 * at
+            c0 = ((int(lut[a]) | (int(lut[a + 1]) << 8)) ^ 0x8000) - 0x8000
+            c1 = ((int(lut[a + 2]) | (int(lut[a + 3]) << 8)) ^ 0x8000) - 0x8000
+            c2 = ((int(lut[a + 4]) | (int(lut[a + 5]) << 8)) ^ 0x8000) - 0x8000
+            result = ((c2 * frac) >> 5) + c1 * 32
             pl = (result & 0xFFFF) * frac + 0x4000  # result * frac + 2**14, wrapped to int32
             ph = (result >> 16) * frac + (pl >> 16)
             ph = ((ph + 0x8000) & 0xFFFF) - 0x8000
-            result = ph * 2 + ((pl & 0xFFFF) >> 15) + ((int(lut[at]) ^ 0x8000) - 0x8000)
+            result = ph * 2 + ((pl & 0xFFFF) >> 15) + c0
             gain = ((result + 0x8000) & 0xFFFF) - 0x8000
         _clear(wide)
-        _multiply_add(_WIDE, int(x[2 * i + 1]), int(x[2 * i]), (gain >> 16) & 0xFFFF, gain & 0xFFFF)
+        xl = int(x[4 * i]) | (int(x[4 * i + 1]) << 8)
+        xh = int(x[4 * i + 2]) | (int(x[4 * i + 3]) << 8)
+        _multiply_add(_WIDE, xh, xl, (gain >> 16) & 0xFFFF, gain & 0xFFFF)
         _shift_out(_WIDE, shift)
         sl = wide[4]
         sh = wide[5]
@@ -731,7 +747,7 @@ def filter_bank_log_uint32(args):
     """TFLM's FilterbankLog and Log32: the fraction below 2**16 once normalized, so only
     ln's Q16 product (45426 in two parts) and the output scale (by halves) need care."""
     out = ptr16(args[_LOG_ARG_OUT])
-    x = ptr16(args[_LOG_ARG_X])
+    x = ptr8(args[_LOG_ARG_X])
     count = int(args[_LOG_ARG_COUNT])
     bits = int(args[_LOG_ARG_CORRECTION_BITS]) & 31
     scale = args[_LOG_ARG_OUTPUT_SCALE]
@@ -740,7 +756,9 @@ def filter_bank_log_uint32(args):
     table = ptr16(_LOG_LUT)
     wide = ptr32(_WIDE)
     for i in range(count):
-        _shift_left(_WIDE, int(x[2 * i + 1]), int(x[2 * i]), bits)
+        xl = int(x[4 * i]) | (int(x[4 * i + 1]) << 8)
+        xh = int(x[4 * i + 2]) | (int(x[4 * i + 3]) << 8)
+        _shift_left(_WIDE, xh, xl, bits)
         low = wide[4]
         high = wide[5]
         if high == 0 and low <= 1:

@@ -1,0 +1,142 @@
+"""Time to first inference and heap (`bench --startup`): ulite on the ARM board, and on the
+unix port beside TFLM's own interpreter.
+
+ARM board (host_tools/qemu.py, instructions counted by QEMU): one boot per model with the
+runtime as armv6m .mpy, the model module `convert --board rp2040` writes and the raw .tflite
+in ROMFS. `import ulite`, `import MODEL` and `ulite.Interpreter(MODEL.MODEL)` (the
+interpreter allocates its arena; the module's tables and plan were precomputed by convert),
+one invoke; after a soft reset, a construction from the raw .tflite (read in place, into an
+arena reserved first).
+Heap: what ulite's modules and the interpreter hold after the first construction beyond
+the arena and the model module, and the peak: the least free heap (after `import ulite`
+and the model module) in which the first construction succeeds, arena included, found by
+search with the rest of the heap filled.
+
+Unix port (viper loops, the runtime as .mpy): median construction time from the converted
+module's bytes and from the raw .tflite, beside TFLM's `Interpreter.from_bytes` (the
+tflite-micro package, its 4 MB arena as `bench` gives it) on the same machine.
+"""
+
+import ast
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from . import benchmark, boards, micropython, prepared, qemu, romfs, runtime
+from .board_link import BoardLink
+from .conversion import convert
+from .micropython import reports
+from .paths import DEVICE_DIR
+
+DEVICE_SCRIPT = DEVICE_DIR / "startup.py"
+UNIX_SCRIPT = DEVICE_DIR / "construct_times.py"
+PEAK_STEP = 512
+TIMEOUT = 600
+
+
+def _image(model_path, tmp):
+    """(ROMFS image path, module name): runtime in lib/, NAME.mpy and NAME.tflite at the root."""
+    board = boards.load("rp2040")
+    converted = convert(model_path, board, out_dir=Path(tmp) / "out")
+    name = converted["name"]
+    files = {path: local.read_bytes() for path, local in runtime.build(board).items()}
+    files[name + ".mpy"] = (converted["out"] / (name + ".mpy")).read_bytes()
+    files[name + ".tflite"] = Path(model_path).read_bytes()
+    image = Path(tmp) / "startup.romfs"
+    image.write_bytes(romfs.image(files))
+    return image, name
+
+
+def _fresh(vm, call):
+    """The value `call` prints, run on the board just soft-reset (a heap as after boot)."""
+    with BoardLink(vm.port, timeout=TIMEOUT) as link:
+        link.exec_file(DEVICE_SCRIPT.name)
+        return link.eval_call("print(%s)" % call)
+
+
+def board(model_path):
+    """The ARM board's figures for one model (a dict; see the module docstring)."""
+    with tempfile.TemporaryDirectory(prefix="ulite-startup-") as tmp:
+        image, name = _image(model_path, tmp)
+        with qemu.started(romfs=image) as vm, BoardLink(vm.port, timeout=TIMEOUT) as link:
+            link.exec_file(DEVICE_SCRIPT.name)
+            result = ast.literal_eval(link.exec("_ul_first_inference(%r)" % name).strip())
+        with qemu.started(romfs=image) as vm:
+            raw = "_ul_construct_raw(%r, %d)" % ("/rom/%s.tflite" % name, result["arena"])
+            result.update(_fresh(vm, raw))
+            low, high = result["arena"], _fresh(vm, "_ul_available(%r)" % name)
+            if not _fresh(vm, "_ul_fits(%r, %d)" % (name, high)):
+                result["peak_heap"] = None
+            else:
+                while high - low > PEAK_STEP:
+                    mid = (low + high) // 2
+                    if _fresh(vm, "_ul_fits(%r, %d)" % (name, mid)):
+                        high = mid
+                    else:
+                        low = mid
+                result["peak_heap"] = high - result["arena"]
+    result["model"] = Path(model_path).stem
+    return result
+
+
+def unix(model_path, runs=9):
+    """Median construction ms on the unix port (from the converted module's bytes and from
+    the raw .tflite) and TFLM's."""
+    data = Path(model_path).read_bytes()
+    with tempfile.TemporaryDirectory(prefix="ulite-startup-") as tmp:
+        lib = benchmark.compiled_runtime()
+        raw, converted = Path(tmp) / "raw.tflite", Path(tmp) / "converted.tflite"
+        raw.write_bytes(data)
+        converted.write_bytes(prepared.precompute(data)[0])
+        heap = 4 * len(data) + (8 << 20)
+        result = micropython.run("unix", UNIX_SCRIPT, [converted, raw, runs], heap=heap, extra_path=[lib])
+        found = reports.reports(result)
+        if result.returncode or not found:
+            raise RuntimeError((result.stdout + result.stderr).strip())
+        times = found[-1]
+    from tflite_micro.python.tflite_micro import runtime as tflm
+
+    tflm_times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        tflm.Interpreter.from_bytes(data, arena_size=4 << 20)
+        tflm_times.append(time.perf_counter() - start)
+    times["tflm_ms"] = statistics.median(tflm_times) * 1000
+    times["model"] = Path(model_path).stem
+    return times
+
+
+def millions(instructions):
+    """Instructions as text: 1.2M, or 34k (None: did not fit the heap)."""
+    if instructions is None:
+        return "out of heap"
+    return "%.1fM" % (instructions / 1e6) if instructions >= 1e5 else "%dk" % round(instructions / 1e3)
+
+
+def markdown(board_rows, unix_rows):
+    lines = [
+        "| model | import ulite | construct (convert's module) | / invoke | construct (raw .tflite) | / invoke | invoke | import + construct | heap held beyond the arena | peak beyond the arena | arena |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in board_rows:
+        invoke = max(r["invoke"], 1)
+        raw = r["construct_raw"]
+        lines.append(
+            "| %s | %s | %s | %.2f | %s | %s | %s | %s | %d | %s | %d |"
+            % (r["model"], millions(r["import_ulite"]), millions(r["construct"]), r["construct"] / invoke,
+               millions(raw), "%.2f" % (raw / invoke) if raw else "-", millions(r["invoke"]),
+               millions(r["import_ulite"] + r["construct"]), r["held_heap"],
+               r["peak_heap"] if r["peak_heap"] is not None else "more than free", r["arena"])
+        )  # fmt: skip
+    lines += [
+        "",
+        "| model | ulite ms, convert's module | ulite ms, raw .tflite | TFLM ms | raw / TFLM |",
+        "|---|---|---|---|---|",
+    ]
+    for r in unix_rows:
+        lines.append(
+            "| %s | %.2f | %.2f | %.2f | %.2f |"
+            % (r["model"], r["module_ms"], r["raw_ms"], r["tflm_ms"], r["raw_ms"] / r["tflm_ms"])
+        )
+    return "\n".join(lines)

@@ -1,0 +1,185 @@
+"""TRANSPOSE_CONV (TFLM transpose_conv.cc, reference/transpose_conv.h,
+reference/integer_ops/transpose_conv.h).
+
+Inputs: the output shape (int32; TFLM reads the output tensor's shape instead, and so does
+ulite), weights [O, KH, KW, I], the input [B, H, W, I], an optional bias. float32; int8
+(per-channel or per-tensor weights, int32 bias); 16x8 (int16 input and output, int8
+weights, int64 or int16 bias, int64 sums, no zero points applied, as TFLM). Fused
+activations, SAME and VALID padding, any strides (TFLM's padding: from the output size).
+
+TFLM scatters each input pixel's products over the output. Every output value is the sum
+a convolution computes over U, the input upsampled by the strides (input pixel (iy, ix) at
+(iy * stride_h, ix * stride_w), zeros between), with the kernel flipped in both axes and
+padded by kernel size - 1 - TFLM's padding, at stride 1: ulite runs the convolution loops
+(conv_int8, conv_16x8, conv_float32) over U, which each invoke builds in the op's scratch
+(fill with the input's zero, copy_strided the input in; with stride 1, U is the input), and
+over the flipped weights, which prepare writes to the op's tables. The float32 sums come
+out in TFLM's order (by input row, column, then channel): only the zeros between add to
+them, which leave a finite sum as it is.
+"""
+
+import struct
+
+from . import conv_common, copy_geometry, padding, wide
+from .common import arity, io_types, require, unsupported
+
+_OPTIONS = "TransposeConvOptions"
+# weights, input[, bias] -> output (the output shape input's type is not read)
+_SUPPORTED = (
+    "float32,float32->float32",
+    "float32,float32,float32->float32",
+    "int8,int8->int8",
+    "int8,int8,int32->int8",
+    "int8,int16->int16",
+    "int8,int16,int64->int16",
+    "int8,int16,int16->int16",
+)
+
+
+def _tensors(op):
+    """(input, weights, bias or None)."""
+    return op.inputs[2], op.inputs[1], op.inputs[3] if len(op.inputs) > 3 else None
+
+
+def _options(op):
+    read = op.option
+    return (
+        read(_OPTIONS, 0, "b", 0),  # padding
+        (read(_OPTIONS, 2, "i", 0), read(_OPTIONS, 1, "i", 0)),  # strides (h, w)
+        read(_OPTIONS, 3, "b", 0),  # fused activation
+    )
+
+
+def _upsampled_shape(shape, strides):
+    """The shape of U for an input of `shape`."""
+    batches, h, w, channels = shape
+    return (batches, (h - 1) * strides[0] + 1, (w - 1) * strides[1] + 1, channels)
+
+
+def _upsampled_bytes(x, strides):
+    """Bytes of U in the op's scratch (none at stride 1: U is the input)."""
+    if strides == (1, 1):
+        return 0
+    batches, h, w, channels = _upsampled_shape(x.shape, strides)
+    return batches * h * w * channels * x.itemsize
+
+
+def geometry(in_shape, weights_shape, out_shape, pads, strides, zp):
+    """The im2col geometry (layouts.conv CONV_ fields) of the int8 convolution over U
+    (module docstring); pads = TFLM's (top, left), zp: the input's."""
+    _, kh, kw, depth = weights_shape
+    pads = (kh - 1 - pads[0], kw - 1 - pads[1])
+    upsampled = _upsampled_shape(in_shape, strides)
+    return conv_common.im2col_geometry(upsampled, out_shape, (kh, kw, depth, 1), (1, 1), (1, 1), pads, zp)
+
+
+def _geometry(op):
+    """Validated shapes and padding, as the geometry of the convolution over U."""
+    x, weights, _ = _tensors(op)
+    out = op.outputs[0]
+    pad, strides, _ = _options(op)
+    out_c, kh, kw, depth = weights.shape
+    require(
+        out.shape[0] == x.shape[0] and out.shape[3] == out_c and x.shape[3] == depth,
+        op,
+        "output %s, input %s and weights %s do not match" % (out.shape, x.shape, weights.shape),
+    )
+    pads = padding.window(op, pad, strides, (1, 1), out.shape[1:3], (kh, kw))  # from the output size
+    zp = x.zero_point if x.dtype == "int8" else 0
+    geo = geometry(x.shape, weights.shape, out.shape, pads, strides, zp)
+    return conv_common.geometry_16x8(geo) if x.dtype == "int16" else geo
+
+
+def _conv_scratch_bytes(op, geo):
+    """Bytes of the convolution loop's scratch (rounded to words: U follows it)."""
+    x = _tensors(op)[0]
+    if x.dtype == "float32":
+        return 0
+    return (conv_common.im2col_scratch_bytes(geo, x.itemsize) + 3) & ~3
+
+
+def _table_bytes(weights, x):
+    """Persistent bytes before the flipped weights."""
+    channels = weights.shape[0]
+    if x.dtype == "int16":
+        return wide.table_bytes(channels, weights.channels())
+    if x.dtype == "int8":
+        return conv_common.table_bytes(weights, channels)
+    return 0
+
+
+def check(op, requests):
+    arity(op, (3, 4), 1)
+    x, weights, bias = _tensors(op)
+    out = op.outputs[0]
+    if ",".join(t.dtype for t in (weights, x, bias) if t is not None) + "->" + out.dtype not in _SUPPORTED:
+        conv_common.refuse_hybrid(x, weights)
+        unsupported(io_types(op))
+    conv_common.check_tensors(op, x, weights, bias, weights.shape[0] if len(weights.shape) == 4 else 0)
+    geo = _geometry(op)
+    if x.dtype == "int16":
+        wide.check_shifts(conv_common.multipliers(op, x, weights, 0))
+    requests.persistent(_table_bytes(weights, x) + weights.nbytes)
+    if x.dtype != "float32":
+        requests.ints(geo)
+    requests.scratch(_conv_scratch_bytes(op, geo) + _upsampled_bytes(x, _options(op)[1]))
+
+
+def prepare(op, context):
+    x, weights, bias = _tensors(op)
+    out = op.outputs[0]
+    _, strides, activation = _options(op)
+    geo = _geometry(op)
+    start = _table_bytes(weights, x)
+    flipped = context.persistent[start : start + weights.nbytes]
+    if not context.precomputed:
+        _flip(weights, flipped)
+    u = x.data
+    if strides != (1, 1):
+        at = _conv_scratch_bytes(op, geo)
+        u = context.scratch[at : at + _upsampled_bytes(x, strides)]
+    _, kh, kw, depth = weights.shape
+    if x.dtype == "float32":
+        steps = (kh * kw * depth, depth)
+        buffers = (out.data, u, flipped, bias.data if bias else None)
+        fn, args = context.loops.conv_float32, conv_common.float_args(buffers, geo, steps, activation)
+    elif x.dtype == "int16":
+        init, rq = conv_common.tables_16x8(op, context, x, weights, bias, 0, activation)
+        args = conv_common.im2col_args(out.data, u, context, flipped, init, rq, geo, 2)
+        fn = context.loops.conv_16x8
+    else:
+        init, rq = conv_common.int8_tables(op, context, x, weights, bias, 0, activation)
+        args = conv_common.im2col_args(out.data, u, context, flipped, init, rq, geo)
+        fn = context.loops.conv_int8
+    if strides == (1, 1):
+        return fn, args
+    zero = bytearray(4)  # the input's zero: TFLM's int8 kernel offsets the input by its zp
+    if x.dtype == "int8":
+        struct.pack_into("<b", zero, 0, x.zero_point)
+    _, uh, uw, channels = _upsampled_shape(x.shape, strides)
+    dst_steps = (uh * uw * channels, strides[0] * uw * channels, strides[1] * channels, 1)
+    src_steps = copy_geometry.row_major_strides(x.shape)
+    copy = copy_geometry.geometry(x.itemsize, 0, 0, x.shape, src_steps, dst_steps)
+    upsample = (u, len(u), zero, x.itemsize, (u, x.data, copy))
+    loops = (context.loops.fill, context.loops.copy_strided)
+    return _run, (loops, upsample, fn, args)
+
+
+def _flip(weights, flipped):
+    """flipped[o, ky, kx] = weights[o, KH - 1 - ky, KW - 1 - kx] (rows of I values)."""
+    out_c, kh, kw, depth = weights.shape
+    row = depth * weights.itemsize
+    src = weights.data
+    for o in range(out_c):
+        for t in range(kh * kw):
+            at = ((o * kh * kw) + t) * row
+            mirror = ((o * kh * kw) + kh * kw - 1 - t) * row
+            flipped[at : at + row] = src[mirror : mirror + row]
+
+
+def _run(args):
+    (fill, copy_strided), upsample, conv, conv_args = args
+    u, nbytes, zero, itemsize, copy = upsample
+    fill(u, nbytes, zero, itemsize)
+    copy_strided(copy)
+    conv(conv_args)

@@ -1,0 +1,171 @@
+"""convert's precomputed entry (host_tools/prepared.py, mpy/ulite/prepared.py): the model
+stays valid for TFLM, ulite uses the entry and stays bit-exact with TFLM, falls back (and
+says why) when the model changed, and reads no word of the model at a misaligned address
+(an RP2040 faults on those; the model's bytes may sit anywhere in flash)."""
+
+import numpy as np
+import pytest
+import suite_16x8
+from conftest import golden_cases, model_path
+from oracle import check, run_tflm, run_tflm_steps, run_ulite, run_ulite_steps
+from test_transpose_conv import quick_transpose_conv_jobs
+
+from host_tools import prepared
+from host_tools.benchmark import random_inputs
+
+MODELS = ["hello_world_int8", "ic_resnet8_int8"]
+
+
+@pytest.fixture(scope="module")
+def converted():
+    return {name: prepared.precompute(model_path(name).read_bytes())[0] for name in MODELS}
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_tflm_and_ulite_run_the_prepared_model_bit_exact(converted, name):
+    cases = golden_cases(name)[:2]
+    model = converted[name]
+    for inputs, expected in cases:
+        for got, want in zip(run_tflm(model, inputs), expected):
+            np.testing.assert_array_equal(got, want)
+    jobs = [(model, inputs, expected) for inputs, expected in cases]
+    check([expected for _, expected in cases], run_ulite(jobs))
+
+
+LOADED = """
+import sys, ulite
+from ulite import loops
+model = open(sys.argv[1], "rb").read()
+i = ulite.Interpreter(model)
+print(i.precomputed, sorted(n for n in loops.FUNCTIONS if n in i.loops.__dict__))
+"""
+USES_ENTRY = LOADED + """
+changed = bytearray(model)
+changed[len(model) // 2] ^= 1  # a weight
+print(ulite.Interpreter(changed).precomputed)
+"""
+
+
+def test_16x8_and_transpose_conv_run_from_the_entry(micropython, tmp_path):
+    """The 16x8 ops and TRANSPOSE_CONV (every kind, strided) from converted models: TFLM
+    reads them as it reads the originals, and ulite, using the entry, agrees with TFLM bit
+    for bit (float32 within TFLM's rounding), loading only the ops' loops."""
+    models = [m for m, _ in quick_transpose_conv_jobs()]
+    models += [(suite_16x8.DIRECTORY / (n + ".tflite")).read_bytes() for n in ("encoder_decoder_16x8", "fc_stack_16x8")]
+    jobs, expected = [], []
+    for i, raw in enumerate(models):
+        model = prepared.precompute(raw)[0]
+        inputs = random_inputs(raw)
+        want = run_tflm(raw, inputs)
+        for got, tflm in zip(run_tflm(model, inputs), want):
+            np.testing.assert_array_equal(got, tflm)
+        jobs.append((model, inputs, want))
+        expected.append(want)
+        (tmp_path / ("m%d.tflite" % i)).write_bytes(model)
+    check(expected, run_ulite(jobs))
+    for i in range(len(models)):
+        used = micropython(LOADED, args=[tmp_path / ("m%d.tflite" % i)])
+        assert used.startswith("True ["), used
+        if i >= len(models) - 2:  # the 16x8 suite's: their wide loops, no derivation's
+            assert "_16x8'" in used and "weight_sums" not in used, used
+
+
+@pytest.mark.parametrize("name", ["keyword_scrambled", "mnist_lstm_int8"])
+def test_recurrent_state_runs_from_the_entry(micropython, tmp_path, name):
+    """SVDF's and LSTM's variable tensors (their state, in the arena after the tables)
+    from a converted model: carried across invokes and cleared by reset() as TFLM's, bit
+    for bit, with the entry used and only the ops' loops loaded."""
+    raw = model_path(name).read_bytes()
+    model = prepared.precompute(raw)[0]
+    rng = np.random.default_rng(31)
+    shapes = [(x.shape, x.dtype) for x in random_inputs(raw)]
+    steps = [[rng.integers(-2000, 2000, shape).astype(dtype) for shape, dtype in shapes] for _ in range(5)]
+    expected = run_tflm_steps(raw, steps, (3,))
+    (got,) = run_ulite_steps([(model, steps, expected[0], (3,))])
+    assert not isinstance(got, str), got
+    for e, g in zip(expected, got):
+        check([e], [g])
+    path = tmp_path / "m.tflite"
+    path.write_bytes(model)
+    used = micropython(LOADED, args=[path])
+    assert used.startswith("True ["), used
+    assert ("svdf_int8" if name == "keyword_scrambled" else "lstm_int8") in used, used
+
+
+def test_ulite_uses_the_entry_and_refuses_a_changed_model(converted, micropython, tmp_path):
+    path = tmp_path / "m.tflite"
+    path.write_bytes(converted["ic_resnet8_int8"])
+    used, changed = micropython(USES_ENTRY, args=[path]).splitlines()
+    assert used.startswith("True [")
+    loaded = used[5:]  # the loops this model's ops run, loaded first: not the derivations'
+    assert "'conv_int8'" in loaded and "'fully_connected_int8'" in loaded
+    assert "weight_sums" not in loaded and "conv_float32" not in loaded
+    assert changed == "it changed since convert precomputed its tables"
+
+
+# Every int32/float32 view ulite makes must start at a multiple of 4: the model is given
+# at an odd address, and a view of its bytes (weights, biases, scales) then fails.
+MISALIGNED = """
+import sys, uctypes, ulite
+
+
+def aligned_only():  # (construction unloads ulite.views: patched before each)
+    from ulite import views
+
+    plain = views._view
+
+    def view(buf, kind, typecode, itemsize):
+        assert uctypes.addressof(buf) % itemsize == 0, "misaligned %d-byte view" % itemsize
+        return plain(buf, kind, typecode, itemsize)
+
+    views._view = view
+
+
+model = open(sys.argv[1], "rb").read()
+shifted = memoryview(bytearray(len(model) + 1))[1:]
+shifted[:] = model
+print(uctypes.addressof(shifted) % 4 != 0)
+for data in (model, shifted):
+    aligned_only()
+    i = ulite.Interpreter(data)
+    i.input(0).copy_from(open(sys.argv[2], "rb").read())
+    i.invoke()
+    print(i.precomputed, bytes(i.output(0).data).hex())
+"""
+
+
+@pytest.mark.parametrize("prepare", [False, True], ids=["raw", "converted"])
+def test_a_misaligned_model_is_read_without_misaligned_words(converted, micropython, tmp_path, prepare):
+    name = "ic_resnet8_int8"
+    model = converted[name] if prepare else model_path(name).read_bytes()
+    (inputs, expected), = golden_cases(name)[:1]
+    (tmp_path / "m.tflite").write_bytes(model)
+    (tmp_path / "x.bin").write_bytes(inputs[0].tobytes())
+    out = micropython(MISALIGNED, heap="4M", args=[tmp_path / "m.tflite", tmp_path / "x.bin"])
+    odd, *runs = out.split("\n")[:3]
+    assert odd == "True"
+    for run in runs:
+        used, output = run.split()
+        assert used == ("True" if prepare else "None")
+        np.testing.assert_array_equal(np.frombuffer(bytes.fromhex(output), np.int8), expected[0].ravel())
+
+
+def test_the_audio_front_end_runs_from_the_entry(micropython, tmp_path, monkeypatch):
+    """micro_speech with both models converted: the front end's custom Signal ops and its
+    noise estimate (state the entry sizes but never holds) run from the entry, and the
+    features and scores of a clip (49 frames, the state carried) equal TFLM's pipeline's."""
+    from tflm_speech import clip, tflm_pipeline
+
+    from host_tools import speech
+
+    samples = speech.read_wav(clip("yes"))
+    features, scores = tflm_pipeline(samples)
+    for name in ("FRONT_END", "CLASSIFIER"):
+        path = tmp_path / getattr(speech, name).name
+        path.write_bytes(prepared.precompute(getattr(speech, name).read_bytes())[0])
+        monkeypatch.setattr(speech, name, path)
+    used = micropython(LOADED, args=[speech.FRONT_END])
+    assert used.startswith("True [") and "'rfft_int16'" in used and "'pcan_uint32'" in used, used
+    result = speech.on_micropython(samples)
+    np.testing.assert_array_equal(result.features, features)
+    np.testing.assert_array_equal(result.scores, scores)
