@@ -35,6 +35,23 @@ def golden_cases(name):
     return cases
 
 
+UNSUPPORTED_OP = "EXP"
+
+
+def write_unsupported_model(path):
+    """Write to `path` a model of one op TFLM runs and ulite lacks (UNSUPPORTED_OP, float32),
+    for the tests of refusals; returns `path`."""
+    from host_tools.model_builder import ModelBuilder
+
+    mb = ModelBuilder()
+    x = mb.input((1, 4), "float32")
+    y = mb.tensor((1, 4), "float32")
+    mb.op(UNSUPPORTED_OP, [x], [y])
+    mb.output(y)
+    path.write_bytes(mb.build())
+    return path
+
+
 def tflm_arena(name):
     return json.loads((GOLDEN / "index.json").read_text())[name]["tflm_arena"]
 

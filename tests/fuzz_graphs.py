@@ -549,6 +549,63 @@ def _signal_filter_bank_log(mb, rng, name, x, shape, dtype):
     return y, shape, "int16"
 
 
+def _svdf(mb, rng, name, x, shape, dtype):
+    """SVDF over x as [batches, features]: int8 with an int16 state (zero point 0), or
+    float32."""
+    size = math.prod(shape)
+    batches = shape[0] if len(shape) > 1 and shape[0] else 1
+    input_size = size // batches
+    x = _reshape_to(mb, rng, x, dtype, (batches, input_size))
+    rank, units, memory = rng.randint(1, 2), rng.randint(1, 6), rng.randint(1, 5)
+    filters = rank * units
+    if dtype == "float32":
+        wq = sq = bq = {}
+        time_dtype, bias_dtype = "float32", "float32"
+    else:
+        wq, sq = {"scale": 0.01, "zero_point": 0}, {"scale": 0.002, "zero_point": 0}
+        bq = {"scale": 0.002 * 0.001, "zero_point": 0}
+        time_dtype, bias_dtype = "int16", "int32"
+    wf = _const(mb, rng, (filters, input_size), dtype, **wq)
+    wt = _const(mb, rng, (filters, memory), time_dtype, **({"scale": 0.001, "zero_point": 0} if wq else {}))
+    bias = _const(mb, rng, (units,), bias_dtype, **bq)
+    state = mb.tensor((batches, memory * filters), time_dtype, variable=True, **sq)
+    y = mb.tensor((batches, units), dtype, **_quant(rng, dtype))
+    activation = rng.choice(ACTIVATIONS)
+    mb.op(name, [x, wf, wt, bias, state], [y], "SVDFOptions", rank=rank, fused_activation_function=activation)
+    return y, (batches, units), dtype
+
+
+def _lstm(mb, rng, name, x, shape, dtype):
+    """UNIDIRECTIONAL_SEQUENCE_LSTM over x as [batches, time, features] (or time major):
+    int8 with an int16 cell state, or float32."""
+    size = math.prod(shape)
+    steps = shape[-2] if len(shape) > 1 and shape[-2] else 1
+    depth = shape[-1] if shape and shape[-1] else 1
+    batches = size // (steps * depth) or 1
+    time_major = rng.random() < 0.3
+    in_shape = (steps, batches, depth) if time_major else (batches, steps, depth)
+    x = _reshape_to(mb, rng, x, dtype, in_shape)
+    units = rng.randint(1, 6)
+    quantized = dtype == "int8"
+    wq = {"scale": 0.01, "zero_point": 0} if quantized else {}
+    bq = {"scale": 0.0005, "zero_point": 0} if quantized else {}
+    inputs = [x]
+    inputs += [_const(mb, rng, (units, depth), dtype, **wq) for _ in range(4)]
+    inputs += [_const(mb, rng, (units, units), dtype, **wq) for _ in range(4)]
+    inputs += [None] * 3
+    inputs += [_const(mb, rng, (units,), "int32" if quantized else dtype, **bq) for _ in range(4)]
+    hq = _quant(rng, dtype)
+    hidden = mb.tensor((batches, units), dtype, variable=True, **hq)
+    cell_q = {"scale": 2.0**-12, "zero_point": 0} if quantized else {}
+    cell = mb.tensor((batches, units), "int16" if quantized else dtype, variable=True, **cell_q)
+    inputs += [None, None, hidden, cell] + [None] * 4
+    out_shape = in_shape[:2] + (units,)
+    y = mb.tensor(out_shape, dtype, **hq)
+    mb.op(name, inputs, [y], "UnidirectionalSequenceLSTMOptions", fused_activation_function="TANH",
+          cell_clip=rng.choice((0.0, 3.0)), time_major=time_major)  # fmt: skip
+    return y, out_shape, dtype
+
+
 SIGNAL_INPUTS = ("int8", "int16", "int32", "uint32", "float32")
 # makers whose output dtype is not their input's (every_kernel's chains leave them out)
 CONVERTERS = {"QUANTIZE", "DEQUANTIZE", "SOFTMAX", "CAST", "SignalEnergy", "SignalFilterBank",
@@ -560,6 +617,7 @@ MAKERS = {
     "FULLY_CONNECTED": (_fully_connected, QUANTIZED_FLOAT),
     "ADD": (_binary, QUANTIZED_FLOAT),
     "SUB": (_binary, QUANTIZED_FLOAT),
+    "SVDF": (_svdf, INT8_FLOAT),
     "MUL": (_binary, QUANTIZED_FLOAT),
     "MAXIMUM": (_binary, QUANTIZED_FLOAT),
     "MINIMUM": (_binary, QUANTIZED_FLOAT),
@@ -584,6 +642,7 @@ MAKERS = {
     "MEAN": (_mean, QUANTIZED_FLOAT),
     "STRIDED_SLICE": (_strided_slice, ANY_DTYPE),
     "SQUEEZE": (_squeeze, ANY_DTYPE),
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": (_lstm, INT8_FLOAT),
     "TRANSPOSE": (_transpose, ("int8", "float32", "int16")),
     "CAST": (_cast, SIGNAL_INPUTS),
     "DIV": (_div, SIGNAL_INPUTS),

@@ -288,6 +288,17 @@ def test_binary_int32():
         assert compare(jobs, loops, rtol=0) == len(jobs)
 
 
+@pytest.mark.parametrize("loops", BACKENDS)
+def test_div_int32_by_a_zero_input_fails_as_tflm(loops):
+    """TFLM's invoke fails on a zero divisor computed at run time: ulite's raises InvokeError."""
+    model = binary_model("DIV", (4,), (4,), [{}] * 3, "NONE", dtype="int32")
+    inputs = [np.int32([7, -7, 0, 5]), np.int32([1, 0, 2, 3])]
+    with pytest.raises(RuntimeError):
+        run_tflm(model, inputs)
+    (error,) = run_ulite([(model, inputs, [inputs[0]])], loops)
+    assert "InvokeError" in error and "divides by zero" in error, error
+
+
 def test_div_int32_refusals():
     zero = binary_model("DIV", (4,), (2, 1), [{}] * 3, "NONE", const2=np.int32([[3], [0]]), dtype="int32")
     q = dict(scale=0.5, zero_point=0)

@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 import numpy as np
-from conftest import ROOT, golden_cases, model_path
+from conftest import ROOT, UNSUPPORTED_OP, golden_cases, model_path, write_unsupported_model
 
 
 def host(*args):
@@ -84,7 +84,8 @@ def test_infer_user_errors(tmp_path):
     assert_user_error(host("infer", model, "--input", tmp_path / "shape.npy", "--out", out), "(1, 640)", "(1, 100)")
     assert_user_error(host("infer", model, "--input", tmp_path / "dtype.npy", "--out", out), "int8", "float32")
     assert_user_error(host("infer", model, "--out", out), "1 inputs, got 0")
-    assert_user_error(host("infer", model_path("keyword_scrambled"), "--input", tmp_path / "good.npy", "--out", out), "unsupported ops", "SVDF")
+    unsupported = write_unsupported_model(tmp_path / "exp.tflite")
+    assert_user_error(host("infer", unsupported, "--input", tmp_path / "good.npy", "--out", out), "unsupported ops", UNSUPPORTED_OP)
     assert not out.exists()
 
 
@@ -96,10 +97,10 @@ def test_inspect_reports_ops_and_arena():
     assert "arena: " in result.stdout and "bytes" in result.stdout
 
 
-def test_inspect_names_unsupported_ops():
-    result = host("inspect", model_path("keyword_scrambled"))
+def test_inspect_names_unsupported_ops(tmp_path):
+    result = host("inspect", write_unsupported_model(tmp_path / "exp.tflite"))
     assert result.returncode == 0
-    assert "unsupported ops: SVDF" in result.stdout
+    assert "unsupported ops: %s" % UNSUPPORTED_OP in result.stdout
 
 
 def test_help_teaches():

@@ -5,7 +5,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import ROOT, model_path
+from conftest import ROOT, UNSUPPORTED_OP, model_path, write_unsupported_model
 
 HELLO = model_path("hello_world_int8")
 REGRESSIONS = ROOT / "tests" / "regressions"
@@ -36,6 +36,7 @@ def files(tmp_path_factory):
     d = tmp_path_factory.mktemp("bad")
     model = HELLO.read_bytes()
     (d / "empty.tflite").write_bytes(b"")
+    write_unsupported_model(d / "unsupported.tflite")
     (d / "truncated.tflite").write_bytes(model[:700])
     (d / "garbage.tflite").write_bytes(bytes(range(256)) * 4)
     flipped = bytearray(model)
@@ -176,8 +177,8 @@ CONVERT_BAD = {
         "zero point -9223372036854775808 outside the int32 range",
     ),
     "unsupported ops": (
-        convert(model_path("keyword_scrambled")),
-        "ulite cannot run SVDF",
+        convert("unsupported.tflite"),
+        "ulite cannot run " + UNSUPPORTED_OP,
     ),
     "unknown board": (
         ["convert", HELLO, "--board", "pdp11", "-o", "out"],

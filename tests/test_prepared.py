@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import suite_16x8
 from conftest import golden_cases, model_path
-from oracle import check, run_tflm, run_ulite
+from oracle import check, run_tflm, run_tflm_steps, run_ulite, run_ulite_steps
 from test_int16_models import inputs as int16_inputs
 from test_transpose_conv import quick_transpose_conv_jobs
 
@@ -92,6 +92,28 @@ def test_int16_models_run_from_the_entry(micropython, tmp_path):
         used = micropython(LOADED, args=[tmp_path / ("m%d.tflite" % i)])
         assert used.startswith("True ["), used
         assert "_int16'" in used, used
+
+
+@pytest.mark.parametrize("name", ["keyword_scrambled", "mnist_lstm_int8"])
+def test_recurrent_state_runs_from_the_entry(micropython, tmp_path, name):
+    """SVDF's and LSTM's variable tensors (their state, in the arena after the tables)
+    from a converted model: carried across invokes and cleared by reset() as TFLM's, bit
+    for bit, with the entry used and only the ops' loops loaded."""
+    raw = model_path(name).read_bytes()
+    model = prepared.precompute(raw)[0]
+    rng = np.random.default_rng(31)
+    shapes = [(x.shape, x.dtype) for x in random_inputs(raw)]
+    steps = [[rng.integers(-2000, 2000, shape).astype(dtype) for shape, dtype in shapes] for _ in range(5)]
+    expected = run_tflm_steps(raw, steps, (3,))
+    (got,) = run_ulite_steps([(model, steps, expected[0], (3,))])
+    assert not isinstance(got, str), got
+    for e, g in zip(expected, got):
+        check([e], [g])
+    path = tmp_path / "m.tflite"
+    path.write_bytes(model)
+    used = micropython(LOADED, args=[path])
+    assert used.startswith("True ["), used
+    assert ("svdf_int8" if name == "keyword_scrambled" else "lstm_int8") in used, used
 
 
 def test_ulite_uses_the_entry_and_refuses_a_changed_model(converted, micropython, tmp_path):

@@ -51,7 +51,10 @@ def load(data):
             return type(e).__name__
     for i in range(result.inputs):
         result.input(i).copy_from(bytes(result.input(i).nbytes))
-    result.invoke()
+    try:
+        result.invoke()
+    except ulite.InvokeError:  # where TFLM's invoke fails too (a DIV by a zero input)
+        return "InvokeError"
     return "ok"
 
 

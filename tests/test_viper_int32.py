@@ -756,8 +756,24 @@ def conv_16x8_model_jobs():
     return conv_16x8_jobs(CONV_CASES[:3]) + depthwise_16x8_jobs(DEPTHWISE_CASES[:3]) + quick_16x8_jobs()
 
 
+def recurrent_jobs():
+    """SVDF and LSTM: keyword_scrambled's and mnist_lstm_int8's goldens, and single ops
+    built with random sizes (one invoke each)."""
+    from recurrent_models import lstm_steps, svdf_steps
+
+    rng = np.random.default_rng(18)
+    jobs = [(model_path(name).read_bytes(), golden_cases(name)[0][0]) for name in ("keyword_scrambled", "mnist_lstm_int8")]
+    for state_dtype in ("int16", "int8"):
+        model, steps, _ = svdf_steps(rng, "int8", 2, 2, state_dtype=state_dtype)
+        jobs.append((model, steps[0]))
+    for time_major in (False, True):
+        model, steps, _ = lstm_steps(rng, "int8", 2, time_major)
+        jobs.append((model, steps[0]))
+    return jobs
+
+
 MODEL_JOBS = [golden_jobs, extreme_int8_jobs, softmax_edge_jobs, requantize_edge_jobs, conv_and_pool_jobs,
-              int16_jobs, conv_16x8_model_jobs, signal_and_int32_jobs]  # fmt: skip
+              int16_jobs, conv_16x8_model_jobs, signal_and_int32_jobs, recurrent_jobs]  # fmt: skip
 
 
 @pytest.mark.parametrize("jobs", MODEL_JOBS, ids=lambda f: f.__name__)

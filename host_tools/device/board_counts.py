@@ -112,11 +112,13 @@ def _ul_count(runs):
     invokes = []
     ops = [[] for _ in interp.op_names]
     for run in range(runs):
+        interp.reset()  # every invoke from a fresh state, as TFLM's one (SVDF, LSTM keep state)
         _ul_feed(interp)
         _ul_at_phase(run, runs)
         start = time.ticks_us()
         interp.invoke()
         invokes.append(time.ticks_diff(time.ticks_us(), start))
+        interp.reset()
         _ul_feed(interp)
         _ul_at_phase(run, runs)
         for i, (_, us) in enumerate(interp.profile()):

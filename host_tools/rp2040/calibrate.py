@@ -113,6 +113,12 @@ def _add(mb, rng, shape, other_shape):
     mb.op("ADD", [x1, x2], [y], "AddOptions")
 
 
+def _quantize(mb, rng, size, dtype):
+    x = mb.input((1, size), dtype, scale=0.0005 if dtype == "int16" else 0.05, zero_point=0 if dtype == "int16" else 3)
+    y = mb.output(mb.tensor((1, size), "int8", scale=0.06, zero_point=-128))
+    mb.op("QUANTIZE", [x], [y])
+
+
 def _softmax(mb, rng, rows, depth):
     x = mb.input((rows, depth), "int8", scale=0.1, zero_point=3)
     y = mb.output(mb.tensor((rows, depth), "int8", scale=1 / 256, zero_point=-128))
@@ -173,6 +179,40 @@ def _quantize16(mb, rng, src, dst, size):
     mb.op("QUANTIZE", [x], [y])
 
 
+def _svdf(mb, rng, batches, input_size, units, rank, memory, dtype="int8"):
+    filters = units * rank
+    if dtype == "float32":
+        quant = state_quant = bias_quant = out_quant = {}
+        time_dtype = bias_dtype = "float32"
+    else:
+        quant, state_quant = {"scale": 0.01, "zero_point": 0}, {"scale": 0.002, "zero_point": 0}
+        bias_quant, out_quant = {"scale": 0.00002, "zero_point": 0}, {"scale": 0.1, "zero_point": -2}
+        time_dtype, bias_dtype = "int16", "int32"
+    x = mb.input((batches, input_size), dtype, **({} if dtype == "float32" else {"scale": 0.05, "zero_point": 3}))
+    y = mb.output(mb.tensor((batches, units), dtype, **out_quant))
+    wf = mb.const(rng.integers(-100, 100, (filters, input_size)).astype(dtype), dtype, **quant)
+    wt = mb.const(rng.integers(-100, 100, (filters, memory)).astype(time_dtype), time_dtype, **quant)
+    b = mb.const(rng.integers(-500, 500, units).astype(bias_dtype), bias_dtype, **bias_quant)
+    state = mb.tensor((batches, memory * filters), time_dtype, variable=True, **state_quant)
+    mb.op("SVDF", [x, wf, wt, b, state], [y], "SVDFOptions", rank=rank)
+
+
+def _lstm(mb, rng, batches, steps, input_size, units, dtype="int8"):
+    quantized = dtype == "int8"
+    quant = {"scale": 0.01, "zero_point": 0} if quantized else {}
+    x = mb.input((batches, steps, input_size), dtype, **({"scale": 0.05, "zero_point": 3} if quantized else {}))
+    weights = [mb.const(rng.integers(-100, 100, (units, depth)).astype(dtype) / (1 if quantized else 100), dtype, **quant)
+               for depth in (input_size,) * 4 + (units,) * 4]  # fmt: skip
+    bias_dtype = "int32" if quantized else dtype
+    biases = [mb.const(rng.integers(-500, 500, units).astype(bias_dtype), bias_dtype, **quant) for _ in range(4)]
+    hidden = mb.tensor((batches, units), dtype, variable=True, **({"scale": 0.008, "zero_point": 0} if quantized else {}))
+    cell_dtype = "int16" if quantized else dtype
+    cell = mb.tensor((batches, units), cell_dtype, variable=True, **({"scale": 2.0**-12, "zero_point": 0} if quantized else {}))
+    y = mb.output(mb.tensor((batches, steps, units), dtype, **({"scale": 0.008, "zero_point": 0} if quantized else {})))
+    inputs = [x] + weights + [None] * 3 + biases + [None, None, hidden, cell] + [None] * 4
+    mb.op("UNIDIRECTIONAL_SEQUENCE_LSTM", inputs, [y], "UnidirectionalSequenceLSTMOptions", fused_activation_function="TANH")
+
+
 # Each kind in several sizes: more sizes than the fit has coefficients, and shapes like
 # the corpus's (channel chunks, tap chunks, short last blocks, windows clipped by padding).
 KINDS = {
@@ -186,6 +226,7 @@ KINDS = {
         (_depthwise, (24, 24, 16, 3, 2)), (_depthwise, (3, 3, 512, 3, 1)), (_depthwise, (48, 48, 1, 3, 2, 8)),
     ],
     "ADD": [(_add, ((1, 64), (1, 64))), (_add, ((1, 1000), (1, 1000))), (_add, ((1, 8, 8, 64), (1, 8, 8, 64)))],
+    "QUANTIZE": [(_quantize, (96, "int16")), (_quantize, (1000, "int16")), (_quantize, (64, "int8")), (_quantize, (300, "int8"))],
     "SOFTMAX": [(_softmax, (1, 2)), (_softmax, (1, 12)), (_softmax, (4, 10)), (_softmax, (2, 3))],
     "AVERAGE_POOL_2D": [
         (_pool, (3, 3, 64, (3, 3), (1, 1), "VALID")), (_pool, (25, 5, 16, (25, 5), (1, 1), "VALID")),
@@ -203,6 +244,22 @@ KINDS = {
     "LOGISTIC int16": [(_unary16, (name, n)) for n in (64, 1000, 3000) for name in ("LOGISTIC", "TANH")],
     "SOFTMAX int16": [(_softmax16, (1, 2)), (_softmax16, (1, 120)), (_softmax16, (6, 10)), (_softmax16, (20, 3))],
     "QUANTIZE int16": [(_quantize16, (src, "int16", n)) for n in (64, 1000, 3000) for src in ("int8", "int32")],
+    "SVDF": [
+        (_svdf, (1, 16, 16, 1, 8)), (_svdf, (1, 96, 64, 1, 8)), (_svdf, (1, 32, 32, 1, 32)),
+        (_svdf, (2, 16, 8, 2, 4)), (_svdf, (1, 8, 128, 1, 2)),
+    ],
+    "SVDF float32": [
+        (_svdf, (1, 8, 8, 1, 4, "float32")), (_svdf, (1, 24, 16, 1, 4, "float32")), (_svdf, (1, 8, 8, 1, 16, "float32")),
+        (_svdf, (2, 4, 4, 2, 2, "float32")), (_svdf, (1, 4, 32, 1, 2, "float32")),
+    ],
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": [
+        (_lstm, (1, 4, 8, 8)), (_lstm, (1, 12, 28, 20)), (_lstm, (2, 8, 4, 16)), (_lstm, (1, 16, 32, 4)),
+        (_lstm, (3, 2, 16, 12)),
+    ],
+    "UNIDIRECTIONAL_SEQUENCE_LSTM float32": [
+        (_lstm, (1, 2, 4, 4, "float32")), (_lstm, (1, 3, 12, 8, "float32")), (_lstm, (2, 2, 2, 8, "float32")),
+        (_lstm, (1, 6, 8, 2, "float32")), (_lstm, (3, 1, 8, 6, "float32")),
+    ],
     "ADD broadcast": [(_add, ((1, 64), (1, 1))), (_add, ((1, 16, 16, 8), (1, 1, 1, 8))), (_add, ((4, 200), (1, 200)))],
     "TRANSPOSE_CONV": [
         (_transpose_conv, (4, 4, 8, 8, 3, 2)), (_transpose_conv, (8, 8, 16, 8, 3, 1)), (_transpose_conv, (6, 6, 32, 16, 4, 2)),

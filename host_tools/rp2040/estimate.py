@@ -61,6 +61,7 @@ UNITS = {
     "CONV_2D": ("op", "kernel call"),
     "DEPTHWISE_CONV_2D": ("op", "kernel call"),
     "ADD": ("op", "kernel call"),
+    "QUANTIZE": ("op", "kernel call"),
     "SOFTMAX": ("op", "row", "element"),
     "AVERAGE_POOL_2D": ("op", "output", "window row", "tap"),
     "RESHAPE": ("op", "byte"),
@@ -77,6 +78,10 @@ UNITS = {
     "FULLY_CONNECTED 16x8": ("op", "output", "MAC", "input element"),
     # the convolution over the upsampled input: CONV_2D 16x8's instructions for its units
     "TRANSPOSE_CONV 16x8": ("thousand CONV_2D 16x8 instructions", "upsampled byte"),
+    "SVDF": ("op", "filter", "feature MAC", "time MAC"),
+    "SVDF float32": ("op", "filter", "feature MAC", "time MAC"),
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": ("op", "step", "unit step", "MAC"),
+    "UNIDIRECTIONAL_SEQUENCE_LSTM float32": ("op", "step", "unit step", "MAC"),
     "ADD broadcast": ("output element",),  # also every op without figures of its own
 }
 WIDE = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV")  # 16x8 forms
@@ -98,6 +103,7 @@ OTHER = {
     "CONV_2D": Cost(per_unit=(4523.6, 319.9), cpi=1.947),  # per op, kernel call
     "DEPTHWISE_CONV_2D": Cost(per_unit=(10915.2, 291.3), cpi=1.919),  # per op, kernel call
     "ADD": Cost(per_unit=(5611.9, 240.2), cpi=2.023),  # per op, kernel call
+    "QUANTIZE": Cost(per_unit=(884.0, 8589.5), cpi=1.874),  # per op, kernel call
     "SOFTMAX": Cost(per_unit=(3975.0, 14870.2, 14540.1), cpi=1.535),  # per op, row, element
     "AVERAGE_POOL_2D": Cost(per_unit=(2210.6, 135.2, 64.6, 29.0), cpi=1.462),  # per op, output, window row, tap
     "RESHAPE": Cost(per_unit=(1569.0, 1.2), cpi=2.167),  # per op, byte
@@ -108,6 +114,10 @@ OTHER = {
     "LOGISTIC int16": Cost(per_unit=(1697.1, 156.4), cpi=1.478),  # per op, element
     "SOFTMAX int16": Cost(per_unit=(1756.3, 1756.6, 630.0), cpi=1.563),  # per op, row, element
     "QUANTIZE int16": Cost(per_unit=(2949.2, 455.2), cpi=1.515),  # per op, element
+    "SVDF": Cost(per_unit=(1949.6, 997.3, 48.2, 144.9), cpi=1.489),  # per op, filter, feature MAC, time MAC
+    "SVDF float32": Cost(per_unit=(-17279.9, 6737.6, 3785.4, 4856.4), cpi=1.92),  # per op, filter, feature MAC, time MAC
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": Cost(per_unit=(4121.4, 35773.1, 5672.7, 47.8), cpi=1.554),  # per op, step, unit step, MAC
+    "UNIDIRECTIONAL_SEQUENCE_LSTM float32": Cost(per_unit=(7596.4, 11363.6, 60611.7, 3781.1), cpi=1.901),  # per op, step, unit step, MAC
     "ADD broadcast": Cost(per_unit=(698.9,), cpi=1.545),  # per output element
     "TRANSPOSE_CONV": Cost(per_unit=(5643.7, 292.5, 6938.3, 10.5, 282.5), cpi=1.829),  # per op, kernel call, strided op, upsampled byte, input pixel
     "CONV_2D 16x8": Cost(per_unit=(23105.0, 1942.4, 150.7, 808.2, 16.6, 30.3), cpi=1.503),  # per op, pixel, tap, output, MAC, patch element
@@ -140,7 +150,19 @@ def plan(layer):
         return _plan_depthwise(layer)
     if layer.name == "ADD" and int8:
         return _plan_add(layer)
+    if layer.name == "QUANTIZE" and layer.outputs[0].dtype == "int8" and layer.inputs[0].dtype in ("int8", "int16"):
+        return _plan_quantize(layer)
     return None
+
+
+def _plan_quantize(layer):
+    """QUANTIZE to int8 from an integer type: requant per chunk of elements (widened into
+    the shared accumulators first)."""
+    calls = {}
+    size = layer.outputs[0].size
+    for i in range(0, size, ACC_CHUNK):
+        _count(calls, _requant_key(layer, min(ACC_CHUNK, size - i), 1), 1)
+    return list(calls.items())
 
 
 def _count(calls, key, n):
@@ -310,6 +332,15 @@ def other_units(layer, calls):
         return kind, (1, out.size * _itemsize(out))
     if kind == "FULLY_CONNECTED" and out.dtype == "float32":
         return "FULLY_CONNECTED float32", (1, out.size, out.size * layer.inputs[1].shape[-1])
+    suffix = " float32" if out.dtype == "float32" else ""
+    if kind == "SVDF":  # per batch row: each filter's dot products with the input and its memory
+        batches, input_size = layer.inputs[0].shape
+        filters, memory = layer.inputs[2].shape
+        return kind + suffix, (1, batches * filters, batches * filters * input_size, batches * filters * memory)
+    if kind == "UNIDIRECTIONAL_SEQUENCE_LSTM":  # per batch row and time step: 4 gates' FCs
+        input_size, units = layer.inputs[0].shape[-1], layer.inputs[18].shape[-1]
+        steps = layer.inputs[0].size // input_size
+        return kind + suffix, (1, steps, steps * units, steps * 4 * (input_size + units) * units)
     return FALLBACK, (out.size,)
 
 

@@ -7,7 +7,7 @@
     scores = interp.output(0).values()
 """
 
-from .errors import ArenaError, ModelError, UliteError, UnsupportedOpError
+from .errors import ArenaError, InvokeError, ModelError, UliteError, UnsupportedOpError
 from .interpreter import Interpreter, describe
 
 __version__ = "0.1.0"

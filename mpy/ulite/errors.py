@@ -12,3 +12,11 @@ class UnsupportedOpError(ModelError):
 
 class ArenaError(UliteError):
     """The tensor arena is too small for the memory plan."""
+
+
+class InvokeError(UliteError):
+    """An op cannot compute its outputs from these inputs, where TFLM's invoke fails too
+    (an int32 DIV by a zero computed at run time)."""
+
+
+DIVIDES_BY_ZERO = "DIV divides by zero"

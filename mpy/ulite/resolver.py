@@ -56,6 +56,7 @@ KERNELS = {
     21: "relu",  # RELU6
     22: "reshape",  # RESHAPE
     25: "softmax",  # SOFTMAX
+    27: "svdf",  # SVDF
     28: "logistic_tanh",  # TANH
     34: "pad",  # PAD
     39: "transpose",  # TRANSPOSE
@@ -63,6 +64,7 @@ KERNELS = {
     41: "add",  # SUB
     42: "div",  # DIV
     43: "squeeze",  # SQUEEZE
+    44: "lstm",  # UNIDIRECTIONAL_SEQUENCE_LSTM
     45: "strided_slice",  # STRIDED_SLICE
     53: "cast",  # CAST
     55: "maximum_minimum",  # MAXIMUM

@@ -1,7 +1,7 @@
 """DIV (TFLM div.cc, reference/div.h), int32 only: C's division, truncating toward zero,
 with broadcasting, clamped to the fused activation's range. A constant zero divisor is
-refused (TFLM's division would trap); a zero computed at run time raises
-ZeroDivisionError from invoke."""
+refused; a zero computed at run time makes invoke raise ulite.InvokeError, where
+TFLM's invoke fails."""
 
 from . import binary
 from .common import arity, const, int32_bounds, require

@@ -67,6 +67,11 @@ FUNCTIONS = (
     "average_pool_int16",
     "max_pool_int16",
     "mean_int16",
+    # recurrent: SVDF, UNIDIRECTIONAL_SEQUENCE_LSTM
+    "svdf_int8",
+    "svdf_float32",
+    "lstm_int8",
+    "lstm_float32",
 )
 ARM_ARCHS = (4, 5, 6, 7, 8)  # armv6m, armv7m, armv7em, armv7emsp, armv7emdp (py/persistentcode.h)
 _CANNOT = "loops=%r needs %s: leave loops unset for the fastest loops this port runs"

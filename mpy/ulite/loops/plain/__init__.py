@@ -48,6 +48,10 @@ FAMILIES = {
     "average_pool_int16": "plain.int16",
     "max_pool_int16": "plain.int16",
     "mean_int16": "plain.int16",
+    "svdf_int8": "plain.recurrent",
+    "svdf_float32": "float32_recurrent",
+    "lstm_int8": "plain.recurrent",
+    "lstm_float32": "float32_recurrent",
 }
 
 

@@ -3,6 +3,7 @@
 import struct
 
 from ...broadcast import walk
+from ...errors import DIVIDES_BY_ZERO, InvokeError
 from ...layouts import binary, unary
 from ...views import int32_view as _i32
 
@@ -35,8 +36,10 @@ def binary_int32(args):
             v = a if a > b else b
         elif mode == binary.INT32_MINIMUM:
             v = a if a < b else b
+        elif b == 0:
+            raise InvokeError(DIVIDES_BY_ZERO)
         else:
-            v = abs(a) // abs(b)  # ZeroDivisionError for a zero divisor
+            v = abs(a) // abs(b)
             v = -v if (a < 0) != (b < 0) else v
         v = ((v + 0x80000000) & 0xFFFFFFFF) - 0x80000000
         out[i] = lo if v < lo else hi if v > hi else v

@@ -48,6 +48,10 @@ FAMILIES = {
     "average_pool_int16": "viper.int16",
     "max_pool_int16": "viper.int16",
     "mean_int16": "viper.int16",
+    "svdf_int8": "viper.recurrent",
+    "svdf_float32": "float32_recurrent",
+    "lstm_int8": "viper.recurrent",
+    "lstm_float32": "float32_recurrent",
 }
 
 

@@ -3,6 +3,8 @@
 import micropython
 from micropython import const
 
+from ...errors import DIVIDES_BY_ZERO, InvokeError
+
 # Fields of ulite.layouts (unary, binary), restated for the compiler to fold (see
 # ulite.layouts).
 _CAST_ARG_OUT = const(0)
@@ -140,7 +142,7 @@ def binary_int32(args):
 def _quotient(a: int, b: int) -> int:
     """a / b truncated toward zero, from magnitudes below 2**31 (viper's // floors)."""
     if b == 0:
-        raise ZeroDivisionError
+        raise InvokeError(DIVIDES_BY_ZERO)
     highest = 0x3FFFFFFF
     highest = highest + highest + 1  # 2**31 - 1, computed: the literal is no machine int
     lowest = 0 - highest - 1  # -2**31: its magnitude does not fit

@@ -1,0 +1,171 @@
+"""UNIDIRECTIONAL_SEQUENCE_LSTM (TFLM unidirectional_sequence_lstm.cc, lstm_eval.h,
+lstm_eval_common.cc): an LSTM over the time steps of its input, its hidden and cell states
+(inputs 18 and 19, variable tensors) kept across invokes; reset() clears them.
+
+As TFLM's kernel: the four gates with their input and recurrent weights and biases, no
+peephole, projection or layer norm tensors, a cell gate through tanh, time major or not.
+float32: every tensor float32. int8: int8 input, weights (per tensor, zero point 0) and
+hidden state, int32 biases, an int16 cell state; the gates in int16 (Q3.12 before their
+sigmoid or tanh, Q0.15 after).
+"""
+
+import math
+import struct
+from array import array
+
+from .. import quant, sigmoid_lut
+from ..tensor import INT_RANGES
+from ..views import float32_view, int32_view
+from .common import arity, quantized, require, requant_bytes, requant_params, unsupported
+
+_OPTIONS = "UnidirectionalSequenceLSTMOptions"
+_TANH_ACTIVATION = 4  # ActivationFunctionType TANH
+_HIDDEN, _CELL = 18, 19
+_ABSENT = {9: "peephole", 10: "peephole", 11: "peephole", 16: "projection", 17: "projection",
+           20: "layer norm", 21: "layer norm", 22: "layer norm", 23: "layer norm"}  # fmt: skip
+_TYPES = (("float32",) * 6, ("int8", "int8", "int32", "int8", "int16", "int8"))
+_RQS = 11  # requantizations of lstm_int8: 4 input FCs, 4 recurrent FCs, 3 products
+_GATE_SCALE_BITS = 0x39800000  # float32 2**-12: the gates before their sigmoid or tanh (Q3.12)
+_ACTIVATED_SCALE_BITS = 0x38000000  # float32 2**-15: after it (Q0.15)
+
+
+def _weights(op):
+    """(input weights, recurrent weights, biases) of the gates input, forget, cell, output."""
+    return op.inputs[1:5], op.inputs[5:9], op.inputs[12:16]
+
+
+def check(op, requests):
+    arity(op, (1, 24), 1)
+    require(len(op.inputs) == 24, op, "expects 24 inputs, has %d" % len(op.inputs))
+    for i, what in _ABSENT.items():
+        if op.inputs[i] is not None:
+            unsupported("%s tensors" % what)
+    for i in list(range(1, 9)) + list(range(12, 16)) + [_HIDDEN, _CELL]:
+        require(op.inputs[i] is not None, op, "input %d is missing" % i)
+    activation = op.option(_OPTIONS, 0, "b", 0)
+    if activation != _TANH_ACTIVATION:
+        unsupported("cell gate activation %d (TFLM's kernel runs tanh)" % activation)
+    x, out = op.inputs[0], op.outputs[0]
+    hidden, cell = op.inputs[_HIDDEN], op.inputs[_CELL]
+    input_weights, recurrent_weights, biases = _weights(op)
+    weights = input_weights + recurrent_weights
+    types = (x.dtype, weights[0].dtype, biases[0].dtype, hidden.dtype, cell.dtype, out.dtype)
+    if types not in _TYPES:
+        unsupported("input, weights, biases, hidden, cell, output of types %s" % ",".join(types))
+    if any(w.dtype != types[1] for w in weights) or any(b.dtype != types[2] for b in biases):
+        unsupported("gates of mixed types")
+    for t in weights + biases:
+        if not t.is_constant:
+            unsupported("non-constant weights")
+    require(len(x.shape) == 3, op, "input must be 3-D, got shape %s" % (x.shape,))
+    batches = x.shape[1] if op.option(_OPTIONS, 3, "b", 0) else x.shape[0]
+    input_size = x.shape[2]
+    units = hidden.shape[-1] if hidden.shape else 0
+    for w in input_weights:
+        require(tuple(w.shape) == (units, input_size), op, "input weights %s, expected %s" % (w.shape, (units, input_size)))
+    for w in recurrent_weights:
+        require(tuple(w.shape) == (units, units), op, "recurrent weights %s, expected %s" % (w.shape, (units, units)))
+    for b in biases:
+        require(tuple(b.shape) == (units,), op, "bias %s, expected %s" % (b.shape, (units,)))
+    for state in (hidden, cell):
+        require(state.is_variable and state.size == batches * units, op,
+                "state %d must be a variable tensor of %d values" % (state.index, batches * units))  # fmt: skip
+    expected = tuple(x.shape[:2]) + (units,)
+    require(tuple(out.shape) == expected, op, "output %s, expected %s" % (out.shape, expected))
+    requests.scratch(_gates_bytes(units, cell.itemsize))
+    if x.dtype == "int8":
+        for w in weights:
+            if w.channels() != 1 or w.zero_point != 0:
+                unsupported("weights quantized per channel or with a zero point")
+        requests.scratch(4 * units)
+        requests.persistent(_RQS * requant_bytes(1))
+
+
+def _gates_bytes(units, itemsize):
+    """Scratch bytes of the four gates and a buffer, to a multiple of 4 (int32s follow)."""
+    return (5 * units * itemsize + 3) & ~3
+
+
+def prepare(op, context):
+    x, out = op.inputs[0], op.outputs[0]
+    hidden, cell = op.inputs[_HIDDEN], op.inputs[_CELL]
+    input_weights, recurrent_weights, biases = _weights(op)
+    time_major = op.option(_OPTIONS, 3, "b", 0)
+    batches, steps = (x.shape[1], x.shape[0]) if time_major else x.shape[:2]
+    units = hidden.shape[-1]
+    clip = op.option(_OPTIONS, 1, "f", 0.0)
+    gates_bytes = _gates_bytes(units, cell.itemsize)
+    gates = context.scratch[:gates_bytes]
+    geometry = (batches, steps, 1 if time_major else 0, x.shape[2], units)
+    if x.dtype == "float32":
+        view = float32_view
+        tensors = (view(out.data), view(x.data), tuple(view(w.data) for w in input_weights))
+        tensors += (tuple(view(w.data) for w in recurrent_weights), tuple(view(b.data) for b in biases))
+        tensors += (view(hidden.data), view(cell.data))
+        return context.loops.lstm_float32, tensors + geometry + (view(gates), clip, array("f", (0.0, 0.0)))
+    tensors = (out.data, x.data, tuple(w.data for w in input_weights), tuple(w.data for w in recurrent_weights))
+    tensors += (tuple(b.data for b in biases), hidden.data, cell.data)
+    return context.loops.lstm_int8, tensors + geometry + (gates,) + _int8_args(op, context, gates_bytes, clip)
+
+
+class _Int16Gate:
+    """What requant_params reads of an output, for TFLM's symmetric int16 gate values."""
+
+    zero_point = 0
+    itemsize = 2
+
+
+def _int8_args(op, context, gates_bytes, clip):
+    x = quantized(op, op.inputs[0])
+    hidden, cell = quantized(op, op.inputs[_HIDDEN]), quantized(op, op.inputs[_CELL])
+    input_weights, recurrent_weights, biases = _weights(op)
+    units = hidden.shape[-1]
+    size = requant_bytes(1)
+    rqs = []
+
+    def rq(multiplier, output, largest_acc):
+        at = len(rqs) * size
+        lo, hi = INT_RANGES[hidden.dtype if output is hidden else "int16"]
+        rqs.append(requant_params(context.persistent[at : at + size], [multiplier], output, lo, hi, largest_acc))
+        return rqs[-1]
+
+    gate = _Int16Gate()
+    rq_input, rq_recurrent = [], []
+    for w, b in zip(input_weights, biases):
+        bias = int32_view(b.data)
+        largest = max(abs(bias[u]) for u in range(units)) + 128 * 255 * x.shape[2]
+        multiplier = quant.fc_per_tensor_multiplier(x.scale_bits(), quantized(op, w).scale_bits(), _GATE_SCALE_BITS)
+        rq_input.append(rq(multiplier, gate, largest))
+    for w in recurrent_weights:
+        multiplier = quant.fc_per_tensor_multiplier(hidden.scale_bits(), quantized(op, w).scale_bits(), _GATE_SCALE_BITS)
+        rq_recurrent.append(rq(multiplier, gate, 128 * 255 * units))
+    cell_bits, activated = cell.scale_bits(), _ACTIVATED_SCALE_BITS
+    product = 1 << 30  # of two int16 values
+    forget_cell = rq(quant.conv_multiplier(activated, cell_bits, cell_bits), gate, product)
+    input_cell = rq(quant.conv_multiplier(activated, activated, cell_bits), gate, product)
+    to_hidden = rq(quant.conv_multiplier(activated, activated, hidden.scale_bits()), hidden, product)
+    multiplier, shift = _tanh_scaling(op, cell.scale)
+    acc = context.scratch[gates_bytes : gates_bytes + 4 * units]
+    return (_quantized_clip(clip, cell_bits), x.zero_point, hidden.zero_point, acc, tuple(rq_input),
+            tuple(rq_recurrent), forget_cell, input_cell, to_hidden, multiplier, shift, sigmoid_lut.TABLE)  # fmt: skip
+
+
+def _quantized_clip(clip, cell_bits):
+    """CreateLstmCellStateInfo's quantized_cell_clip: (int16)min(clip / cell scale, 32767) in
+    double, truncated; 0 (no clipping) for a clip <= 0."""
+    if not clip > 0:
+        return 0
+    bits = struct.unpack("<I", struct.pack("<f", clip))[0]
+    ratio = quant.divide(quant.from_float32_bits(bits), quant.from_float32_bits(cell_bits), quant.DOUBLE)
+    whole = ratio.m << ratio.e if ratio.e >= 0 else ratio.m >> -ratio.e
+    return min(whole, 32767)
+
+
+def _tanh_scaling(op, cell_scale):
+    """lstm_eval.cc Tanh's input scaling of the cell state, whose scale is 2**p (CheckedLog2
+    rounds log2 of the scale): (multiplier, right shift) for (x * multiplier + round) >> shift."""
+    left_shift = 15 + round(math.log(cell_scale) / math.log(2)) - 3
+    if left_shift < 0:
+        return 3, -left_shift
+    require(left_shift <= 14, op, "cell state scale %g is too large for int16 tanh" % cell_scale)
+    return 3 << left_shift, 0
