@@ -24,7 +24,7 @@ from ..model_builder import ModelBuilder
 from . import board, estimate, layers, trace
 
 COPIES = 3
-TENSOR_BYTES = 120_000  # bound: as if every input and output were float32
+TENSOR_BYTES = 40_000  # bound: as if every input and output were float32 (a board heap holds the model)
 WIDE_EXTRA = 1
 
 

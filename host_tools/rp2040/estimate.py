@@ -107,8 +107,8 @@ OTHER = {
     "SOFTMAX": Cost(per_unit=(3975.0, 14870.2, 14540.1), cpi=1.535),  # per op, row, element
     "AVERAGE_POOL_2D": Cost(per_unit=(2210.6, 135.2, 64.6, 29.0), cpi=1.462),  # per op, output, window row, tap
     "RESHAPE": Cost(per_unit=(1569.0, 1.2), cpi=2.167),  # per op, byte
-    "FULLY_CONNECTED float32": Cost(per_unit=(-26791.0, 7317.8, 3746.2), cpi=1.94),  # per op, output, MAC
-    "ADD int16": Cost(per_unit=(5485.0, 610.1), cpi=1.453),  # per op, output element
+    "FULLY_CONNECTED float32": Cost(per_unit=(-16938.9, 7149.3, 3465.2), cpi=2.005),  # per op, output, MAC
+    "ADD int16": Cost(per_unit=(5507.2, 610.1), cpi=1.453),  # per op, output element
     "MUL int16": Cost(per_unit=(5377.4, 465.0), cpi=1.454),  # per op, output element
     "LEAKY_RELU int16": Cost(per_unit=(2185.2, 320.9), cpi=1.401),  # per op, element
     "LOGISTIC int16": Cost(per_unit=(1697.1, 156.4), cpi=1.478),  # per op, element
