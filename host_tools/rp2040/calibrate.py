@@ -24,6 +24,7 @@ from ..model_builder import ModelBuilder
 from . import board, estimate, layers, trace
 
 COPIES = 3
+MAX_OPS = 9  # and at 9 ops: each op's objects and tables take the board's heap too
 TENSOR_BYTES = 40_000  # bound: as if every input and output were float32 (a board heap holds the model)
 WIDE_EXTRA = 1
 
@@ -292,12 +293,13 @@ KINDS = {
 
 def models(kind):
     """The calibration models of one kind: each of its ops COPIES times, on its own input;
-    a new model once the inputs and outputs (all live at once) pass TENSOR_BYTES."""
+    a new model once the inputs and outputs (all live at once) pass TENSOR_BYTES or the
+    ops MAX_OPS."""
     rng = np.random.default_rng(0)
     built = []
     mb = ModelBuilder()
     for build, params in KINDS[kind]:
-        if mb.operators and _tensor_bytes(mb) > TENSOR_BYTES:
+        if mb.operators and (_tensor_bytes(mb) > TENSOR_BYTES or len(mb.operators) >= MAX_OPS):
             built.append(mb.build())
             mb = ModelBuilder()
         for _ in range(COPIES):

@@ -109,7 +109,7 @@ OTHER = {
     "RESHAPE": Cost(per_unit=(1569.0, 1.2), cpi=2.167),  # per op, byte
     "FULLY_CONNECTED float32": Cost(per_unit=(-16938.9, 7149.3, 3465.2), cpi=2.005),  # per op, output, MAC
     "ADD int16": Cost(per_unit=(5507.2, 610.1), cpi=1.453),  # per op, output element
-    "MUL int16": Cost(per_unit=(5377.4, 465.0), cpi=1.454),  # per op, output element
+    "MUL int16": Cost(per_unit=(5441.8, 465.0), cpi=1.455),  # per op, output element
     "LEAKY_RELU int16": Cost(per_unit=(2185.2, 320.9), cpi=1.401),  # per op, element
     "LOGISTIC int16": Cost(per_unit=(1697.1, 156.4), cpi=1.478),  # per op, element
     "SOFTMAX int16": Cost(per_unit=(1756.3, 1756.6, 630.0), cpi=1.563),  # per op, row, element
@@ -119,11 +119,11 @@ OTHER = {
     "UNIDIRECTIONAL_SEQUENCE_LSTM": Cost(per_unit=(4121.4, 35773.1, 5672.7, 47.8), cpi=1.554),  # per op, step, unit step, MAC
     "UNIDIRECTIONAL_SEQUENCE_LSTM float32": Cost(per_unit=(7596.4, 11363.6, 60611.7, 3781.1), cpi=1.901),  # per op, step, unit step, MAC
     "ADD broadcast": Cost(per_unit=(698.9,), cpi=1.545),  # per output element
-    "TRANSPOSE_CONV": Cost(per_unit=(5643.7, 292.5, 6938.3, 10.5, 282.5), cpi=1.829),  # per op, kernel call, strided op, upsampled byte, input pixel
-    "CONV_2D 16x8": Cost(per_unit=(23105.0, 1942.4, 150.7, 808.2, 16.6, 30.3), cpi=1.503),  # per op, pixel, tap, output, MAC, patch element
-    "DEPTHWISE_CONV_2D 16x8": Cost(per_unit=(1539.5, 80.2, 1177.7, 176.3, 752.3, 47.7), cpi=1.484),  # per op, input element, pixel, tap, output, MAC
-    "FULLY_CONNECTED 16x8": Cost(per_unit=(2389.3, 939.8, 18.4, 90.7), cpi=1.506),  # per op, output, MAC, input element
-    "TRANSPOSE_CONV 16x8": Cost(per_unit=(996.7, 32.7), cpi=1.476),  # per thousand CONV_2D 16x8 instructions, upsampled byte
+    "TRANSPOSE_CONV": Cost(per_unit=(5920.4, 283.6, 4981.9, 10.4, 294.6), cpi=1.829),  # per op, kernel call, strided op, upsampled byte, input pixel
+    "CONV_2D 16x8": Cost(per_unit=(23000.1, 1941.2, 150.8, 808.4, 16.6, 30.3), cpi=1.503),  # per op, pixel, tap, output, MAC, patch element
+    "DEPTHWISE_CONV_2D 16x8": Cost(per_unit=(1503.0, 80.1, 1177.4, 176.5, 752.3, 47.7), cpi=1.484),  # per op, input element, pixel, tap, output, MAC
+    "FULLY_CONNECTED 16x8": Cost(per_unit=(2277.4, 940.2, 18.4, 91.1), cpi=1.506),  # per op, output, MAC, input element
+    "TRANSPOSE_CONV 16x8": Cost(per_unit=(996.0, 32.3), cpi=1.476),  # per thousand CONV_2D 16x8 instructions, upsampled byte
 }
 
 
