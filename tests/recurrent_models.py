@@ -57,11 +57,16 @@ def svdf_steps(rng, dtype, batches, rank, steps=6, reset_before=(4,), **settings
     return model, [svdf_inputs(rng, dtype, batches, input_size) for _ in range(steps)], reset_before
 
 
+# per integer activation type: its bias type, and how much finer its scales are than int8's
+LSTM_INTEGER_FORMS = {"int8": ("int32", 1), "int16": ("int64", 256)}
+
+
 def lstm_model(rng, dtype, batches, time_steps, input_size, units, time_major=False, cell_clip=0.0, extra=None):
     """A UNIDIRECTIONAL_SEQUENCE_LSTM model as TFLM runs it (dtype "int8": int16 cell state;
-    or "float32"): the four gates' weights and biases, no peephole, projection or layer
-    norm (`extra`: {input index: tensor shape} adds such tensors, of the weights' type);
-    input [batches, time_steps, input_size] ([time_steps, batches, ...] time major)."""
+    "int16": 16x8, int8 weights, int64 biases, int16 cell state; or "float32"): the four
+    gates' weights and biases, no peephole, projection or layer norm (`extra`: {input
+    index: tensor shape} adds such tensors, of the weights' type); input [batches,
+    time_steps, input_size] ([time_steps, batches, ...] time major)."""
     mb = ModelBuilder()
     shape = (time_steps, batches) if time_major else (batches, time_steps)
     if dtype == "float32":
@@ -73,9 +78,10 @@ def lstm_model(rng, dtype, batches, time_steps, input_size, units, time_major=Fa
         cell = mb.tensor((batches, units), "float32", variable=True)
         y = mb.tensor(shape + (units,), "float32")
     else:
-        in_scale, hidden_scale = rng.uniform(0.005, 0.05), rng.uniform(0.004, 0.01)
+        bias_dtype, finer = LSTM_INTEGER_FORMS[dtype]
+        in_scale, hidden_scale = rng.uniform(0.005, 0.05) / finer, rng.uniform(0.004, 0.01) / finer
         hidden_zp = int(rng.integers(-20, 20))
-        x = mb.input(shape + (input_size,), "int8", scale=in_scale, zero_point=int(rng.integers(-128, 128)))
+        x = mb.input(shape + (input_size,), dtype, scale=in_scale, zero_point=int(rng.integers(-128, 128)))
 
         def weights(depth, x_scale):
             scale = rng.uniform(0.002, 0.02)
@@ -86,12 +92,13 @@ def lstm_model(rng, dtype, batches, time_steps, input_size, units, time_major=Fa
         for _ in range(4):
             w, bias_scale = weights(input_size, in_scale)
             gate_input.append(w)
-            biases.append(mb.const(rng.integers(-3000, 3000, units), "int32", scale=bias_scale, zero_point=0))
+            bias = rng.integers(-3000 * finer, 3000 * finer, units)
+            biases.append(mb.const(bias, bias_dtype, scale=bias_scale, zero_point=0))
             gate_recurrent.append(weights(units, hidden_scale)[0])
-        hidden = mb.tensor((batches, units), "int8", scale=hidden_scale, zero_point=hidden_zp, variable=True)
+        hidden = mb.tensor((batches, units), dtype, scale=hidden_scale, zero_point=hidden_zp, variable=True)
         cell_scale = 2.0 ** -int(rng.integers(9, 15))
         cell = mb.tensor((batches, units), "int16", scale=cell_scale, zero_point=0, variable=True)
-        y = mb.tensor(shape + (units,), "int8", scale=hidden_scale, zero_point=hidden_zp)
+        y = mb.tensor(shape + (units,), dtype, scale=hidden_scale, zero_point=hidden_zp)
     inputs = [x] + gate_input + gate_recurrent + [None] * 3 + biases + [None, None, hidden, cell] + [None] * 4
     for index, shape in (extra or {}).items():
         inputs[index] = mb.const(np.ones(shape), dtype, **({} if dtype == "float32" else {"scale": 0.01, "zero_point": 0}))
@@ -111,5 +118,6 @@ def lstm_steps(rng, dtype, batches, time_major=False, steps=4, reset_before=(2,)
     if dtype == "float32":
         inputs = [[rng.uniform(-2, 2, shape).astype(np.float32)] for _ in range(steps)]
     else:
-        inputs = [[rng.integers(-128, 128, shape).astype(np.int8)] for _ in range(steps)]
+        info = np.iinfo(dtype)
+        inputs = [[rng.integers(info.min, info.max + 1, shape).astype(dtype)] for _ in range(steps)]
     return model, inputs, reset_before

@@ -1,5 +1,5 @@
-"""UNIDIRECTIONAL_SEQUENCE_LSTM (kernels/lstm.py): the arguments of the loops' lstm_float32
-and lstm_int8. Gate tuples are in TFLM's tensor order: input, forget, cell, output."""
+"""UNIDIRECTIONAL_SEQUENCE_LSTM (kernels/lstm.py): the arguments of the loops' lstm_float32,
+lstm_int8 and lstm_16x8. Gate tuples are in TFLM's tensor order: input, forget, cell, output."""
 
 from . import const
 
@@ -25,7 +25,7 @@ LSTM_FLOAT_ARGS = const(15)
 # lstm_int8 (int8 input and hidden state, int16 cell state and gates)
 LSTM_ARG_INPUT_ZP = const(14)
 LSTM_ARG_HIDDEN_ZP = const(15)
-LSTM_ARG_ACC = const(16)  # int32 scratch, `units` of them
+LSTM_ARG_ACC = const(16)  # int32 scratch, `units` of them (lstm_16x8: 12 bytes a unit)
 LSTM_ARG_RQ_INPUT = const(17)  # per gate, layouts.requant: input FC into the gate (int16)
 LSTM_ARG_RQ_RECURRENT = const(18)  # per gate, layouts.requant: hidden FC into the buffer (int16)
 LSTM_ARG_RQ_FORGET_CELL = const(19)  # layouts.requant: forget gate * cell state into the cell
@@ -35,3 +35,13 @@ LSTM_ARG_TANH_MULTIPLIER = const(22)  # tanh of the cell state: (x * multiplier 
 LSTM_ARG_TANH_SHIFT = const(23)
 LSTM_ARG_SIGMOID_TABLE = const(24)  # ulite.sigmoid_lut.TABLE
 LSTM_ARGS = const(25)
+
+# lstm_16x8 (int16 input and hidden state, int8 weights, int64 biases, int16 cell state and
+# gates): lstm_int8's fields but for the zero points (in the FCs' tables) and the FCs'
+# requantizations, which are in its fully_connected_16x8 arguments
+LSTM_ARG_X_ROW = const(14)  # int16 scratch: the step's input row
+LSTM_ARG_HIDDEN_ROW = const(15)  # int16 scratch: the step's hidden state
+LSTM_ARG_FC_INPUT = const(17)  # per gate, layouts.fully_connected: input row FC into the gate
+LSTM_ARG_FC_RECURRENT = const(18)  # per gate, layouts.fully_connected: hidden row FC into the buffer
+LSTM_ARG_FULLY_CONNECTED = const(25)  # the loops' fully_connected_16x8
+LSTM_16X8_ARGS = const(26)
