@@ -98,11 +98,8 @@ def check(op, requests):
         return
     for multiplier in _fc_multipliers(op):
         wide.check_shifts([multiplier])
-    requests.scratch(_16X8_ACC_ITEM * units + _row_bytes(input_size) + 2 * units)
+    requests.scratch(4 * units + _row_bytes(input_size) + 2 * units)
     requests.persistent(8 * wide.table_bytes(units, 1) + _PRODUCT_RQS * requant_bytes(1))
-
-
-_16X8_ACC_ITEM = 12  # fully_connected_16x8's accumulator bytes per unit: an int64, an int32
 
 
 def _row_bytes(count):
@@ -201,16 +198,18 @@ def _product_rqs(rq, cell, hidden, gate):
 
 def _16x8_args(op, context, gates_bytes, clip):
     """lstm_16x8's arguments after the gates: each gate's input FC (bias added) and recurrent
-    FC as fully_connected_16x8 runs them, on int16 rows the loop copies the step's input and
-    hidden state into, their int64 tables in context.persistent (derived unless
-    precomputed); the products' requantizations after them."""
+    FC as fully_connected_16x8 runs them (in the interpreter's shared accumulator chunk, as
+    FULLY_CONNECTED does), on int16 rows the loop copies the step's input and hidden state
+    into, their int64 tables in context.persistent (derived unless precomputed); the
+    products' requantizations after them."""
     x, hidden, cell = op.inputs[0], op.inputs[_HIDDEN], op.inputs[_CELL]
     input_weights, recurrent_weights, biases = _weights(op)
     units, input_size = hidden.shape[-1], x.shape[2]
     scratch = context.scratch
     gates = scratch[:gates_bytes]
-    acc_end = gates_bytes + _16X8_ACC_ITEM * units
+    acc_end = gates_bytes + 4 * units
     acc = scratch[gates_bytes:acc_end]
+    chunk = len(context.acc) // 12  # int64 accumulators, then the loop's int32 sums
     x_row = scratch[acc_end : acc_end + 2 * input_size]
     hidden_at = acc_end + _row_bytes(input_size)
     hidden_row = scratch[hidden_at : hidden_at + 2 * units]
@@ -229,7 +228,7 @@ def _16x8_args(op, context, gates_bytes, clip):
         row, depth = (x_row, input_size) if g < 4 else (hidden_row, units)
         out = gates[2 * g * units : 2 * (g + 1) * units] if g < 4 else buffer
         rq = (region, 1, 0, lo, hi, 2, 64)
-        fcs.append((out, row, w.data, init, 1, acc, units, 1, depth, units, 0, rq))
+        fcs.append((out, row, w.data, init, 1, context.acc, chunk, 1, depth, units, 0, rq))
     size = requant_bytes(1)
     rqs = []
 

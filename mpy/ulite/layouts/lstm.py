@@ -25,7 +25,7 @@ LSTM_FLOAT_ARGS = const(15)
 # lstm_int8 (int8 input and hidden state, int16 cell state and gates)
 LSTM_ARG_INPUT_ZP = const(14)
 LSTM_ARG_HIDDEN_ZP = const(15)
-LSTM_ARG_ACC = const(16)  # int32 scratch, `units` of them (lstm_16x8: 12 bytes a unit)
+LSTM_ARG_ACC = const(16)  # int32 scratch, `units` of them
 LSTM_ARG_RQ_INPUT = const(17)  # per gate, layouts.requant: input FC into the gate (int16)
 LSTM_ARG_RQ_RECURRENT = const(18)  # per gate, layouts.requant: hidden FC into the buffer (int16)
 LSTM_ARG_RQ_FORGET_CELL = const(19)  # layouts.requant: forget gate * cell state into the cell
