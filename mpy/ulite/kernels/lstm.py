@@ -96,8 +96,7 @@ def check(op, requests):
         requests.scratch(4 * units)
         requests.persistent(_RQS * requant_bytes(1))
         return
-    for multiplier in _fc_multipliers(op):
-        wide.check_shifts([multiplier])
+    wide.check_shifts(_fc_multipliers(op))
     requests.scratch(4 * units + _row_bytes(input_size) + 2 * units)
     requests.persistent(8 * wide.table_bytes(units, 1) + _PRODUCT_RQS * requant_bytes(1))
 
@@ -147,35 +146,44 @@ def prepare(op, context):
 
 
 class _Int16Gate:
-    """What requant_params reads of an output, for TFLM's symmetric int16 gate values."""
+    """What requant_params and _rq_writer read of an output, for TFLM's symmetric int16
+    gate values."""
 
+    dtype = "int16"
     zero_point = 0
     itemsize = 2
+
+
+def _rq_writer(region):
+    """rq(multiplier, output, largest |accumulator|): one-channel requantization tables
+    written one after another into `region`, returning each's rq tuple (output: a tensor or
+    an _Int16Gate, whose type bounds the values)."""
+    size = requant_bytes(1)
+    written = []
+
+    def rq(multiplier, output, largest_acc):
+        at = len(written) * size
+        lo, hi = INT_RANGES[output.dtype]
+        written.append(requant_params(region[at : at + size], [multiplier], output, lo, hi, largest_acc))
+        return written[-1]
+
+    return rq
 
 
 def _int8_args(op, context, gates_bytes, clip):
     x = quantized(op, op.inputs[0])
     hidden, cell = quantized(op, op.inputs[_HIDDEN]), quantized(op, op.inputs[_CELL])
-    input_weights, recurrent_weights, biases = _weights(op)
+    biases = _weights(op)[2]
     units = hidden.shape[-1]
-    size = requant_bytes(1)
-    rqs = []
-
-    def rq(multiplier, output, largest_acc):
-        at = len(rqs) * size
-        lo, hi = INT_RANGES[hidden.dtype if output is hidden else "int16"]
-        rqs.append(requant_params(context.persistent[at : at + size], [multiplier], output, lo, hi, largest_acc))
-        return rqs[-1]
-
+    rq = _rq_writer(context.persistent)
     gate = _Int16Gate()
+    multipliers = _fc_multipliers(op)
     rq_input, rq_recurrent = [], []
-    for w, b in zip(input_weights, biases):
+    for multiplier, b in zip(multipliers, biases):
         bias = int32_view(b.data)
         largest = max(abs(bias[u]) for u in range(units)) + 128 * 255 * x.shape[2]
-        multiplier = quant.fc_per_tensor_multiplier(x.scale_bits(), quantized(op, w).scale_bits(), _GATE_SCALE_BITS)
         rq_input.append(rq(multiplier, gate, largest))
-    for w in recurrent_weights:
-        multiplier = quant.fc_per_tensor_multiplier(hidden.scale_bits(), quantized(op, w).scale_bits(), _GATE_SCALE_BITS)
+    for multiplier in multipliers[4:]:
         rq_recurrent.append(rq(multiplier, gate, 128 * 255 * units))
     forget_cell, input_cell, to_hidden = _product_rqs(rq, cell, hidden, gate)
     multiplier, shift = _tanh_scaling(op, cell.scale)
@@ -229,14 +237,7 @@ def _16x8_args(op, context, gates_bytes, clip):
         out = gates[2 * g * units : 2 * (g + 1) * units] if g < 4 else buffer
         rq = (region, 1, 0, lo, hi, 2, 64)
         fcs.append((out, row, w.data, init, 1, context.acc, chunk, 1, depth, units, 0, rq))
-    size = requant_bytes(1)
-    rqs = []
-
-    def rq(multiplier, output, largest_acc):
-        at = 8 * table + len(rqs) * size
-        rqs.append(requant_params(context.persistent[at : at + size], [multiplier], output, lo, hi, largest_acc))
-        return rqs[-1]
-
+    rq = _rq_writer(context.persistent[8 * table :])
     forget_cell, input_cell, to_hidden = _product_rqs(rq, cell, hidden, _Int16Gate())
     multiplier, shift = _tanh_scaling(op, cell.scale)
     return (_quantized_clip(clip, cell.scale_bits()), x_row, hidden_row, acc, tuple(fcs[:4]), tuple(fcs[4:]),
