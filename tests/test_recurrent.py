@@ -12,6 +12,7 @@ import pytest
 from conftest import golden_cases, model_path
 from oracle import run_tflm_steps, run_ulite, run_ulite_steps
 from recurrent_models import SVDF_ACTIVATIONS, lstm_model, lstm_steps, svdf_model, svdf_steps
+from tflite_micro.python.tflite_micro import runtime
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
 from host_tools.inference import infer_cases
@@ -110,9 +111,17 @@ def test_keyword_scrambled_every_tensor_across_invokes(on, loops):
     assert len({o.tobytes() for o in svdf_outputs}) == len(svdf_outputs)
 
 
+def wide_lstm_steps(rng):
+    """A 16x8 LSTM whose gate FCs take more units than the accumulator chunk and more
+    inputs than one run of products (loops' wide.py)."""
+    model = lstm_model(rng, "int16", 1, 2, 300, 24, cell_clip=0.3)
+    return model, [[rng.integers(-32768, 32768, (1, 2, 300)).astype(np.int16)] for _ in range(3)], (2,)
+
+
 @pytest.mark.parametrize("loops", ["viper", "plain"])
 def test_lstm_bit_exact_across_invokes_and_reset(loops):
-    jobs = lstm_jobs(np.random.default_rng(145))
+    rng = np.random.default_rng(145)
+    jobs = lstm_jobs(rng) + [wide_lstm_steps(rng)]
     expected = assert_steps_match(jobs, loops)
     carried = [run_tflm_steps(m, s) for m, s, _ in jobs]
     assert sum(not np.array_equal(c[2][0], e[2][0]) for c, e in zip(carried, expected)) > len(jobs) // 2
@@ -173,10 +182,16 @@ def test_what_tflm_lacks_is_refused():
     applies: it requantizes their FC by a multiplier it did not set) and int64 biases in
     16x8; its SVDF reads a bias; its integer SVDF a state with zero point 0."""
     rng = np.random.default_rng(149)
-    models = {
+    tflm_refuses = {  # in prepare, as ulite
         "peephole": lstm_model(rng, "int8", 1, 2, 3, 4, extra={9: (4,)}),
         "projection": lstm_model(rng, "float32", 1, 2, 3, 4, extra={16: (4, 4)}),
-        "layer norm": lstm_model(rng, "float32", 1, 2, 3, 4, extra={20: (4,)}),
+        "layer norm": lstm_model(rng, "int16", 1, 2, 3, 4, extra={20: (4,)}),
+    }
+    for name, model in tflm_refuses.items():
+        with pytest.raises(RuntimeError, match="failed to allocate"):
+            runtime.Interpreter.from_bytes(model)
+    models = dict(tflm_refuses)
+    models.update({
         "cell gate activation 1": _with_options(lstm_model(rng, "float32", 1, 2, 3, 4), fusedActivationFunction=1),
         "tensor 4 't4' (input to forget weights) is quantized per channel": _per_channel(lstm_model(rng, "int8", 1, 2, 3, 4), 2),
         "tensor 6 't6' (recurrent to forget weights) is quantized per channel": _per_channel(lstm_model(rng, "int16", 2, 2, 3, 4), 6),
@@ -184,7 +199,7 @@ def test_what_tflm_lacks_is_refused():
             lstm_model(rng, "int16", 1, 2, 3, 4), "INT32"),
         "a required input is missing": _without_input(svdf_model(rng, "float32", 1, 1), 3),
         "activation state with zero point 3": _state_zero_point(svdf_model(rng, "int8", 1, 1), 3),
-    }
+    })  # fmt: skip
     jobs = [(model, [], []) for model in models.values()]  # refused before any input
     for expected, got in zip(models, run_ulite(jobs)):
         assert isinstance(got, str) and expected in got, (expected, got)
@@ -254,7 +269,8 @@ def test_svdf_sweep(on, loops):
 @pytest.mark.slow
 @pytest.mark.parametrize("on, loops", [("unix", "viper"), ("unix", "plain"), ("unix", "thumb"), ("wasm", None), ("arm", "thumb"), ("arm", "viper")])
 def test_lstm_sweep(on, loops):
-    assert_steps_match(lstm_jobs(np.random.default_rng(148), 4 if on != "arm" else 1), loops, on)
+    rng = np.random.default_rng(148)
+    assert_steps_match(lstm_jobs(rng, 4 if on != "arm" else 1) + [wide_lstm_steps(rng)], loops, on)
 
 
 @pytest.mark.slow
