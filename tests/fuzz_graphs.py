@@ -577,7 +577,8 @@ def _svdf(mb, rng, name, x, shape, dtype):
 
 def _lstm(mb, rng, name, x, shape, dtype):
     """UNIDIRECTIONAL_SEQUENCE_LSTM over x as [batches, time, features] (or time major):
-    int8 with an int16 cell state, or float32."""
+    int8 or 16x8 (int16 activations, int64 biases) with int8 weights and an int16 cell
+    state, or float32."""
     size = math.prod(shape)
     steps = shape[-2] if len(shape) > 1 and shape[-2] else 1
     depth = shape[-1] if shape and shape[-1] else 1
@@ -586,14 +587,16 @@ def _lstm(mb, rng, name, x, shape, dtype):
     in_shape = (steps, batches, depth) if time_major else (batches, steps, depth)
     x = _reshape_to(mb, rng, x, dtype, in_shape)
     units = rng.randint(1, 6)
-    quantized = dtype == "int8"
+    quantized = dtype != "float32"
     wq = {"scale": 0.01, "zero_point": 0} if quantized else {}
     bq = {"scale": 0.0005, "zero_point": 0} if quantized else {}
+    weights_dtype = "int8" if quantized else dtype
+    bias_dtype = {"int8": "int32", "int16": "int64"}.get(dtype, dtype)
     inputs = [x]
-    inputs += [_const(mb, rng, (units, depth), dtype, **wq) for _ in range(4)]
-    inputs += [_const(mb, rng, (units, units), dtype, **wq) for _ in range(4)]
+    inputs += [_const(mb, rng, (units, depth), weights_dtype, **wq) for _ in range(4)]
+    inputs += [_const(mb, rng, (units, units), weights_dtype, **wq) for _ in range(4)]
     inputs += [None] * 3
-    inputs += [_const(mb, rng, (units,), "int32" if quantized else dtype, **bq) for _ in range(4)]
+    inputs += [_const(mb, rng, (units,), bias_dtype, **bq) for _ in range(4)]
     hq = _quant(rng, dtype)
     hidden = mb.tensor((batches, units), dtype, variable=True, **hq)
     cell_q = {"scale": 2.0**-12, "zero_point": 0} if quantized else {}
@@ -642,7 +645,7 @@ MAKERS = {
     "MEAN": (_mean, QUANTIZED_FLOAT),
     "STRIDED_SLICE": (_strided_slice, ANY_DTYPE),
     "SQUEEZE": (_squeeze, ANY_DTYPE),
-    "UNIDIRECTIONAL_SEQUENCE_LSTM": (_lstm, INT8_FLOAT),
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": (_lstm, QUANTIZED_FLOAT),
     "TRANSPOSE": (_transpose, ("int8", "float32", "int16")),
     "CAST": (_cast, SIGNAL_INPUTS),
     "DIV": (_div, SIGNAL_INPUTS),

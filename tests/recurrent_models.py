@@ -57,11 +57,18 @@ def svdf_steps(rng, dtype, batches, rank, steps=6, reset_before=(4,), **settings
     return model, [svdf_inputs(rng, dtype, batches, input_size) for _ in range(steps)], reset_before
 
 
-def lstm_model(rng, dtype, batches, time_steps, input_size, units, time_major=False, cell_clip=0.0, extra=None):
+# per integer activation type: its bias type, and how much finer its scales are than int8's
+LSTM_INTEGER_FORMS = {"int8": ("int32", 1), "int16": ("int64", 256)}
+
+
+def lstm_model(rng, dtype, batches, time_steps, input_size, units, time_major=False, cell_clip=0.0, extra=None,
+               wide_sums=False):  # fmt: skip
     """A UNIDIRECTIONAL_SEQUENCE_LSTM model as TFLM runs it (dtype "int8": int16 cell state;
-    or "float32"): the four gates' weights and biases, no peephole, projection or layer
-    norm (`extra`: {input index: tensor shape} adds such tensors, of the weights' type);
-    input [batches, time_steps, input_size] ([time_steps, batches, ...] time major)."""
+    "int16": 16x8, int8 weights, int64 biases, int16 cell state; or "float32"): the four
+    gates' weights and biases, no peephole, projection or layer norm (`extra`: {input
+    index: tensor shape} adds such tensors, of the weights' type); input [batches,
+    time_steps, input_size] ([time_steps, batches, ...] time major). wide_sums (16x8): an
+    input scale 2**16 times finer still, so the biases (and sums) go far beyond int32."""
     mb = ModelBuilder()
     shape = (time_steps, batches) if time_major else (batches, time_steps)
     if dtype == "float32":
@@ -73,9 +80,11 @@ def lstm_model(rng, dtype, batches, time_steps, input_size, units, time_major=Fa
         cell = mb.tensor((batches, units), "float32", variable=True)
         y = mb.tensor(shape + (units,), "float32")
     else:
-        in_scale, hidden_scale = rng.uniform(0.005, 0.05), rng.uniform(0.004, 0.01)
+        bias_dtype, finer = LSTM_INTEGER_FORMS[dtype]
+        input_finer = finer << 16 if wide_sums else finer
+        in_scale, hidden_scale = rng.uniform(0.005, 0.05) / input_finer, rng.uniform(0.004, 0.01) / finer
         hidden_zp = int(rng.integers(-20, 20))
-        x = mb.input(shape + (input_size,), "int8", scale=in_scale, zero_point=int(rng.integers(-128, 128)))
+        x = mb.input(shape + (input_size,), dtype, scale=in_scale, zero_point=int(rng.integers(-128, 128)))
 
         def weights(depth, x_scale):
             scale = rng.uniform(0.002, 0.02)
@@ -86,12 +95,13 @@ def lstm_model(rng, dtype, batches, time_steps, input_size, units, time_major=Fa
         for _ in range(4):
             w, bias_scale = weights(input_size, in_scale)
             gate_input.append(w)
-            biases.append(mb.const(rng.integers(-3000, 3000, units), "int32", scale=bias_scale, zero_point=0))
+            bias = rng.integers(-3000 * input_finer, 3000 * input_finer, units)
+            biases.append(mb.const(bias, bias_dtype, scale=bias_scale, zero_point=0))
             gate_recurrent.append(weights(units, hidden_scale)[0])
-        hidden = mb.tensor((batches, units), "int8", scale=hidden_scale, zero_point=hidden_zp, variable=True)
+        hidden = mb.tensor((batches, units), dtype, scale=hidden_scale, zero_point=hidden_zp, variable=True)
         cell_scale = 2.0 ** -int(rng.integers(9, 15))
         cell = mb.tensor((batches, units), "int16", scale=cell_scale, zero_point=0, variable=True)
-        y = mb.tensor(shape + (units,), "int8", scale=hidden_scale, zero_point=hidden_zp)
+        y = mb.tensor(shape + (units,), dtype, scale=hidden_scale, zero_point=hidden_zp)
     inputs = [x] + gate_input + gate_recurrent + [None] * 3 + biases + [None, None, hidden, cell] + [None] * 4
     for index, shape in (extra or {}).items():
         inputs[index] = mb.const(np.ones(shape), dtype, **({} if dtype == "float32" else {"scale": 0.01, "zero_point": 0}))
@@ -101,15 +111,16 @@ def lstm_model(rng, dtype, batches, time_steps, input_size, units, time_major=Fa
     return mb.build()
 
 
-def lstm_steps(rng, dtype, batches, time_major=False, steps=4, reset_before=(2,)):
+def lstm_steps(rng, dtype, batches, time_major=False, steps=4, reset_before=(2,), wide_sums=False):
     """(model, [inputs per step], reset_before) for run_tflm_steps / run_ulite_steps, with
     random sizes and a cell clip half the time."""
     time_steps, input_size, units = (int(rng.integers(1, n)) for n in (6, 12, 10))
     cell_clip = float(rng.choice((0.0, rng.uniform(0.05, 0.5))))  # small enough to clip
-    model = lstm_model(rng, dtype, batches, time_steps, input_size, units, time_major, cell_clip)
+    model = lstm_model(rng, dtype, batches, time_steps, input_size, units, time_major, cell_clip, wide_sums=wide_sums)
     shape = ((time_steps, batches) if time_major else (batches, time_steps)) + (input_size,)
     if dtype == "float32":
         inputs = [[rng.uniform(-2, 2, shape).astype(np.float32)] for _ in range(steps)]
     else:
-        inputs = [[rng.integers(-128, 128, shape).astype(np.int8)] for _ in range(steps)]
+        info = np.iinfo(dtype)
+        inputs = [[rng.integers(info.min, info.max + 1, shape).astype(dtype)] for _ in range(steps)]
     return model, inputs, reset_before

@@ -69,3 +69,25 @@ def test_a_backend_loads_only_the_family_asked_for(tmp_path, name):
     chosen, after, family = run(tmp_path, LAZY, [name])
     assert chosen == {"thumb": ["ulite.loops.thumb.asm"], "viper": ["ulite.loops.viper.requant"], "plain": []}[name]
     assert sorted(set(after) - set(chosen)) == ["ulite.loops." + family]
+
+
+SHARED = """
+import json, sys, thumb_twin
+if sys.argv[1] == "thumb":
+    thumb_twin.install()
+from ulite import loops
+backend = loops.backend(sys.argv[1])
+before = set(sys.modules)
+backend.lstm_int8
+loaded = sorted(m for m in set(sys.modules) - before if m.startswith("ulite.loops."))
+print(json.dumps([loaded, backend.FAMILIES["logistic_tanh_int16"], backend.FAMILIES["binary_int16"]]))
+"""
+
+
+@pytest.mark.parametrize("name", ["thumb", "viper", "plain"])
+def test_the_lstm_shares_the_int16_sigmoid_without_the_int16_family(tmp_path, name):
+    """The integer LSTM's gates run the one int16 logistic/tanh loop of its backend, the
+    family logistic_tanh_int16 is in, which is not the (large) int16 family."""
+    loaded, sigmoid_family, int16_family = run(tmp_path, SHARED, [name])
+    assert "ulite.loops." + sigmoid_family in loaded and sigmoid_family != int16_family
+    assert "ulite.loops." + int16_family not in loaded

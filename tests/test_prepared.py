@@ -9,6 +9,7 @@ import pytest
 import suite_16x8
 from conftest import golden_cases, model_path
 from oracle import check, run_tflm, run_tflm_steps, run_ulite, run_ulite_steps
+from recurrent_models import lstm_model
 from test_int16_models import inputs as int16_inputs
 from test_transpose_conv import quick_transpose_conv_jobs
 
@@ -94,12 +95,19 @@ def test_int16_models_run_from_the_entry(micropython, tmp_path):
         assert "_int16'" in used, used
 
 
-@pytest.mark.parametrize("name", ["keyword_scrambled", "mnist_lstm_int8"])
+# model -> the loop its recurrent op runs
+RECURRENT_LOOPS = {"keyword_scrambled": "svdf_int8", "mnist_lstm_int8": "lstm_int8", "built 16x8 LSTM": "lstm_16x8"}
+
+
+@pytest.mark.parametrize("name", sorted(RECURRENT_LOOPS))
 def test_recurrent_state_runs_from_the_entry(micropython, tmp_path, name):
     """SVDF's and LSTM's variable tensors (their state, in the arena after the tables)
     from a converted model: carried across invokes and cleared by reset() as TFLM's, bit
-    for bit, with the entry used and only the ops' loops loaded."""
-    raw = model_path(name).read_bytes()
+    for bit, with the entry used and only the ops' loops loaded (not the derivations')."""
+    if name.startswith("built"):
+        raw = lstm_model(np.random.default_rng(32), "int16", 2, 3, 5, 6, time_major=True)
+    else:
+        raw = model_path(name).read_bytes()
     model = prepared.precompute(raw)[0]
     rng = np.random.default_rng(31)
     shapes = [(x.shape, x.dtype) for x in random_inputs(raw)]
@@ -113,7 +121,7 @@ def test_recurrent_state_runs_from_the_entry(micropython, tmp_path, name):
     path.write_bytes(model)
     used = micropython(LOADED, args=[path])
     assert used.startswith("True ["), used
-    assert ("svdf_int8" if name == "keyword_scrambled" else "lstm_int8") in used, used
+    assert "'%s'" % RECURRENT_LOOPS[name] in used and "weight_sums" not in used, used
 
 
 def test_ulite_uses_the_entry_and_refuses_a_changed_model(converted, micropython, tmp_path):

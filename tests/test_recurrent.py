@@ -1,7 +1,7 @@
 """The recurrent ops against TFLM: SVDF models built here (int8 with an int16 or int8
 state, float32; ranks 1 and 2, batches 1 and 2, every fused activation TFLM applies) and
-UNIDIRECTIONAL_SEQUENCE_LSTM models (int8 with an int16 cell, float32; batches 1-3, time
-major or not, with and without a cell clip), invoked step after step on one interpreter
+UNIDIRECTIONAL_SEQUENCE_LSTM models (int8 and 16x8 with an int16 cell, float32; batches
+1-3, time major or not, with and without a cell clip), invoked step after step on one interpreter
 with a reset() between; keyword_scrambled (seven SVDFs), mnist_lstm_int8 and
 mnist_lstm_float with every op's output made a model output, and their goldens; on
 every port."""
@@ -12,6 +12,7 @@ import pytest
 from conftest import golden_cases, model_path
 from oracle import run_tflm_steps, run_ulite, run_ulite_steps
 from recurrent_models import SVDF_ACTIVATIONS, lstm_model, lstm_steps, svdf_model, svdf_steps
+from tflite_micro.python.tflite_micro import runtime
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
 from host_tools.inference import infer_cases
@@ -33,13 +34,15 @@ def svdf_jobs(rng, repeats=1):
 
 
 def lstm_jobs(rng, repeats=1):
-    """Each form, batch count and layout `repeats` times, with random sizes."""
+    """Each form, batch count and layout `repeats` times, with random sizes; 16x8 also with
+    biases and sums beyond int32."""
     jobs = []
     for _ in range(repeats):
-        for dtype in ("int8", "float32"):
+        for dtype in ("int8", "int16", "float32"):
             for batches in (1, 2, 3):
                 for time_major in (False, True):
                     jobs.append(lstm_steps(rng, dtype, batches, time_major))
+        jobs.append(lstm_steps(rng, "int16", 2, wide_sums=True))
     return jobs
 
 
@@ -108,9 +111,17 @@ def test_keyword_scrambled_every_tensor_across_invokes(on, loops):
     assert len({o.tobytes() for o in svdf_outputs}) == len(svdf_outputs)
 
 
+def wide_lstm_steps(rng):
+    """A 16x8 LSTM whose gate FCs take more units than the accumulator chunk and more
+    inputs than one run of products (loops' wide.py)."""
+    model = lstm_model(rng, "int16", 1, 2, 300, 24, cell_clip=0.3)
+    return model, [[rng.integers(-32768, 32768, (1, 2, 300)).astype(np.int16)] for _ in range(3)], (2,)
+
+
 @pytest.mark.parametrize("loops", ["viper", "plain"])
 def test_lstm_bit_exact_across_invokes_and_reset(loops):
-    jobs = lstm_jobs(np.random.default_rng(145))
+    rng = np.random.default_rng(145)
+    jobs = lstm_jobs(rng) + [wide_lstm_steps(rng)]
     expected = assert_steps_match(jobs, loops)
     carried = [run_tflm_steps(m, s) for m, s, _ in jobs]
     assert sum(not np.array_equal(c[2][0], e[2][0]) for c, e in zip(carried, expected)) > len(jobs) // 2
@@ -161,21 +172,34 @@ def test_recurrent_ops_on_the_arm_board():
     rng = np.random.default_rng(143)
     jobs = [svdf_steps(rng, "int8", 2, 2), svdf_steps(rng, "float32", 1, 2), keyword_steps(rng, 4)]
     jobs += [lstm_steps(rng, "int8", 2, True), lstm_steps(rng, "float32", 2), mnist_steps("mnist_lstm_int8", rng, 3)]
+    jobs.append(lstm_steps(rng, "int16", 2))
     assert_steps_match(jobs, "thumb", "arm")
 
 
 def test_what_tflm_lacks_is_refused():
-    """TFLM's LSTM has no peephole, projection or layer norm tensors and runs its cell gate
-    through tanh; its SVDF reads a bias; its integer SVDF a state with zero point 0."""
+    """TFLM's LSTM has no peephole, projection or layer norm tensors, runs its cell gate
+    through tanh, reads one scale per weights tensor (per-channel weights' scales it never
+    applies: it requantizes their FC by a multiplier it did not set) and int64 biases in
+    16x8; its SVDF reads a bias; its integer SVDF a state with zero point 0."""
     rng = np.random.default_rng(149)
-    models = {
+    tflm_refuses = {  # in prepare, as ulite
         "peephole": lstm_model(rng, "int8", 1, 2, 3, 4, extra={9: (4,)}),
         "projection": lstm_model(rng, "float32", 1, 2, 3, 4, extra={16: (4, 4)}),
-        "layer norm": lstm_model(rng, "float32", 1, 2, 3, 4, extra={20: (4,)}),
+        "layer norm": lstm_model(rng, "int16", 1, 2, 3, 4, extra={20: (4,)}),
+    }
+    for name, model in tflm_refuses.items():
+        with pytest.raises(RuntimeError, match="failed to allocate"):
+            runtime.Interpreter.from_bytes(model)
+    models = dict(tflm_refuses)
+    models.update({
         "cell gate activation 1": _with_options(lstm_model(rng, "float32", 1, 2, 3, 4), fusedActivationFunction=1),
+        "tensor 4 't4' (input to forget weights) is quantized per channel": _per_channel(lstm_model(rng, "int8", 1, 2, 3, 4), 2),
+        "tensor 6 't6' (recurrent to forget weights) is quantized per channel": _per_channel(lstm_model(rng, "int16", 2, 2, 3, 4), 6),
+        "input, weights, biases, hidden, cell, output of types int16,int8,int32,int16,int16,int16": _bias_type(
+            lstm_model(rng, "int16", 1, 2, 3, 4), "INT32"),
         "a required input is missing": _without_input(svdf_model(rng, "float32", 1, 1), 3),
         "activation state with zero point 3": _state_zero_point(svdf_model(rng, "int8", 1, 1), 3),
-    }
+    })  # fmt: skip
     jobs = [(model, [], []) for model in models.values()]  # refused before any input
     for expected, got in zip(models, run_ulite(jobs)):
         assert isinstance(got, str) and expected in got, (expected, got)
@@ -205,6 +229,30 @@ def _without_input(model, index):
     return _repacked(m)
 
 
+def _per_channel(model, index):
+    """`model` with its op's input `index` (weights [units, depth]) quantized per channel."""
+    m = _graph_model(model)
+    weights = m.subgraphs[0].tensors[m.subgraphs[0].operators[0].inputs[index]]
+    units = weights.shape[0]
+    weights.quantization.scale = [weights.quantization.scale[0] * (u + 1) for u in range(units)]
+    weights.quantization.zeroPoint = [0] * units
+    weights.quantization.quantizedDimension = 0
+    return _repacked(m)
+
+
+def _bias_type(model, dtype):
+    """`model` with its LSTM's biases (inputs 12-15) retyped to `dtype` (a schema name), their
+    data cut to that type's size."""
+    m = _graph_model(model)
+    graph = m.subgraphs[0]
+    for index in graph.operators[0].inputs[12:16]:
+        bias = graph.tensors[index]
+        bias.type = getattr(schema.TensorType, dtype)
+        data = m.buffers[bias.buffer].data
+        m.buffers[bias.buffer].data = data[: len(data) * 4 // 8]
+    return _repacked(m)
+
+
 def _state_zero_point(model, zero_point):
     m = _graph_model(model)
     state = m.subgraphs[0].tensors[m.subgraphs[0].operators[0].inputs[4]]
@@ -221,7 +269,8 @@ def test_svdf_sweep(on, loops):
 @pytest.mark.slow
 @pytest.mark.parametrize("on, loops", [("unix", "viper"), ("unix", "plain"), ("unix", "thumb"), ("wasm", None), ("arm", "thumb"), ("arm", "viper")])
 def test_lstm_sweep(on, loops):
-    assert_steps_match(lstm_jobs(np.random.default_rng(148), 4 if on != "arm" else 1), loops, on)
+    rng = np.random.default_rng(148)
+    assert_steps_match(lstm_jobs(rng, 4 if on != "arm" else 1) + [wide_lstm_steps(rng)], loops, on)
 
 
 @pytest.mark.slow

@@ -758,7 +758,7 @@ def conv_16x8_model_jobs():
 
 def recurrent_jobs():
     """SVDF and LSTM: keyword_scrambled's and mnist_lstm_int8's goldens, and single ops
-    built with random sizes (one invoke each)."""
+    built with random sizes (one invoke each), 16x8 LSTMs too."""
     from recurrent_models import lstm_steps, svdf_steps
 
     rng = np.random.default_rng(18)
@@ -768,6 +768,9 @@ def recurrent_jobs():
         jobs.append((model, steps[0]))
     for time_major in (False, True):
         model, steps, _ = lstm_steps(rng, "int8", 2, time_major)
+        jobs.append((model, steps[0]))
+    for wide_sums in (False, True):  # 16x8
+        model, steps, _ = lstm_steps(rng, "int16", 2, not wide_sums, wide_sums=wide_sums)
         jobs.append((model, steps[0]))
     return jobs
 

@@ -1,5 +1,5 @@
-"""UNIDIRECTIONAL_SEQUENCE_LSTM (kernels/lstm.py): the arguments of the loops' lstm_float32
-and lstm_int8. Gate tuples are in TFLM's tensor order: input, forget, cell, output."""
+"""UNIDIRECTIONAL_SEQUENCE_LSTM (kernels/lstm.py): the arguments of the loops' lstm_float32,
+lstm_int8 and lstm_16x8. Gate tuples are in TFLM's tensor order: input, forget, cell, output."""
 
 from . import const
 
@@ -35,3 +35,13 @@ LSTM_ARG_TANH_MULTIPLIER = const(22)  # tanh of the cell state: (x * multiplier 
 LSTM_ARG_TANH_SHIFT = const(23)
 LSTM_ARG_SIGMOID_TABLE = const(24)  # ulite.sigmoid_lut.TABLE
 LSTM_ARGS = const(25)
+
+# lstm_16x8 (int16 input and hidden state, int8 weights, int64 biases, int16 cell state and
+# gates): lstm_int8's fields but for the zero points (in the FCs' tables) and the FCs'
+# requantizations, which are in its fully_connected_16x8 arguments
+LSTM_ARG_X_ROW = const(14)  # int16 scratch: the step's input row
+LSTM_ARG_HIDDEN_ROW = const(15)  # int16 scratch: the step's hidden state
+LSTM_ARG_FC_INPUT = const(17)  # per gate, layouts.fully_connected: input row FC into the gate
+LSTM_ARG_FC_RECURRENT = const(18)  # per gate, layouts.fully_connected: hidden row FC into the buffer
+LSTM_ARG_FULLY_CONNECTED = const(25)  # the loops' fully_connected_16x8
+LSTM_16X8_ARGS = const(26)

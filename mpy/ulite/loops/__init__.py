@@ -71,6 +71,7 @@ FUNCTIONS = (
     "svdf_int8",
     "svdf_float32",
     "lstm_int8",
+    "lstm_16x8",
     "lstm_float32",
 )
 ARM_ARCHS = (4, 5, 6, 7, 8)  # armv6m, armv7m, armv7em, armv7emsp, armv7emdp (py/persistentcode.h)

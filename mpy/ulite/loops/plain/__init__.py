@@ -43,7 +43,7 @@ FAMILIES = {
     "filter_bank_log_uint32": "plain.signal",
     "binary_int16": "plain.int16",
     "leaky_relu_int16": "plain.int16",
-    "logistic_tanh_int16": "plain.int16",
+    "logistic_tanh_int16": "plain.sigmoid",
     "softmax_int16": "plain.int16",
     "average_pool_int16": "plain.int16",
     "max_pool_int16": "plain.int16",
@@ -51,6 +51,7 @@ FAMILIES = {
     "svdf_int8": "plain.recurrent",
     "svdf_float32": "float32_recurrent",
     "lstm_int8": "plain.recurrent",
+    "lstm_16x8": "plain.recurrent",
     "lstm_float32": "float32_recurrent",
 }
 

@@ -2,10 +2,12 @@
 
 import struct
 
+from ...layouts import lstm
 from ...tensor import INT32_MAX, INT32_MIN
 from ...views import int16_view as _i16
 from ...views import int32_view as _i32
 from .core import requantize
+from .sigmoid import logistic_tanh
 
 _SIGNED = {1: "<b", 2: "<h"}
 
@@ -68,27 +70,6 @@ def _s8(v):
     return (v ^ 0x80) - 0x80
 
 
-def _sigmoid_tanh(values, start, count, multiplier, shift, table, tanh):
-    """TFLM's int16 Logistic (tanh=0) or Tanh in place on values[start:start + count] (an
-    int16 view), interpolating the sigmoid table (ulite.sigmoid_lut)."""
-    rounding = 1 << (shift - 1) if shift > 0 else 0
-    fraction = 8 if tanh else 9
-    for i in range(start, start + count):
-        v = (values[i] * multiplier + rounding) >> shift
-        a = abs(v)
-        k = a >> fraction
-        if k >= 255:
-            r = 0xFFFF << 8 if tanh else 0x7FFF << 10
-        else:
-            ua, ub = struct.unpack_from("<HH", table, 2 * k)
-            r = (ua << fraction) + (a & ((1 << fraction) - 1)) * (ub - ua)
-        if tanh:
-            r = (r - (1 << 23) + (1 << 7) if v >= 0 else (1 << 23) + (1 << 7) - 1 - r) >> 8
-        else:
-            r = (r + (1 << 9) if v >= 0 else (1 << 25) - r + (1 << 9) - 1) >> 10
-        values[i] = r
-
-
 def _saturating_add16(values, a, b, count):
     """values[a + i] += values[b + i], saturated to int16."""
     for i in range(count):
@@ -97,13 +78,10 @@ def _saturating_add16(values, a, b, count):
 
 
 def lstm_int8(args):
-    (out, x, input_weights, recurrent_weights, biases, hidden, cell, batches, time_steps,
-     time_major, input_size, units, gates_buf, clip, input_zp, hidden_zp, acc_buf, rq_input,
-     rq_recurrent, rq_forget_cell, rq_input_cell, rq_hidden, tanh_multiplier, tanh_shift,
-     table) = args  # fmt: skip
+    (out, x, input_weights, recurrent_weights, biases, hidden, _, batches, time_steps,
+     time_major, input_size, units, gates_buf, _, input_zp, hidden_zp, acc_buf, rq_input,
+     rq_recurrent, _, _, _, _, _, table) = args  # fmt: skip
     gates = _i16(gates_buf)
-    cells = _i16(cell)
-    acc = _i32(acc_buf)
     buffer = 4 * units
     for b in range(batches):
         state = b * units
@@ -114,23 +92,56 @@ def lstm_int8(args):
                 bias = _i32(biases[g])
                 _fc_int16(acc_buf, gates_buf, at, input_weights[g], x, row * input_size, input_size, units, input_zp, rq_input[g], bias)
                 _fc_int16(acc_buf, gates_buf, buffer, recurrent_weights[g], hidden, state, units, units, hidden_zp, rq_recurrent[g])
-                _saturating_add16(gates, at, buffer, units)
-                _sigmoid_tanh(gates, at, units, 3, 0, table, 1 if g == 2 else 0)  # Q3.12 in
-            for u in range(units):
-                acc[u] = gates[units + u] * cells[state + u]
-            requantize(acc_buf, cell, state, units, rq_forget_cell, 0)
-            for u in range(units):
-                acc[u] = gates[u] * gates[2 * units + u]
-            requantize(acc_buf, gates_buf, buffer, units, rq_input_cell, 0)
-            for u in range(units):
-                v = cells[state + u] + gates[buffer + u]
-                v = -32768 if v < -32768 else 32767 if v > 32767 else v
-                if clip:
-                    v = -clip if v < -clip else clip if v > clip else v
-                cells[state + u] = v
-                gates[buffer + u] = v
-            _sigmoid_tanh(gates, buffer, units, tanh_multiplier, tanh_shift, table, 1)
-            for u in range(units):
-                acc[u] = gates[buffer + u] * gates[3 * units + u]
-            requantize(acc_buf, hidden, state, units, rq_hidden, 0)
+                _activate_gate(gates, gates_buf, at, units, table, g)
+            _update_cell_and_hidden(args, state)
             out[row * units : (row + 1) * units] = hidden[state : state + units]
+
+
+def lstm_16x8(args):
+    (out, x, _, _, _, hidden, _, batches, time_steps, time_major, input_size, units,
+     gates_buf, _, x_row, hidden_row, _, fc_input, fc_recurrent, _, _, _, _, _, table,
+     fully_connected) = args  # fmt: skip
+    gates = _i16(gates_buf)
+    for b in range(batches):
+        state = b * units
+        for t in range(time_steps):
+            row = t * batches + b if time_major else b * time_steps + t
+            x_row[:] = x[2 * row * input_size : 2 * (row + 1) * input_size]
+            hidden_row[:] = hidden[2 * state : 2 * (state + units)]
+            for g in range(4):
+                fully_connected(fc_input[g])
+                fully_connected(fc_recurrent[g])
+                _activate_gate(gates, gates_buf, g * units, units, table, g)
+            _update_cell_and_hidden(args, state)
+            out[2 * row * units : 2 * (row + 1) * units] = hidden[2 * state : 2 * (state + units)]
+
+
+def _activate_gate(gates, gates_buf, at, units, table, g):
+    _saturating_add16(gates, at, 4 * units, units)
+    logistic_tanh(gates_buf, gates_buf, at, units, 3, 0, table, 1 if g == 2 else 0)  # Q3.12 in
+
+
+def _update_cell_and_hidden(args, state):
+    units, gates_buf = args[lstm.LSTM_ARG_UNITS], args[lstm.LSTM_ARG_GATES]
+    cell, acc_buf = args[lstm.LSTM_ARG_CELL], args[lstm.LSTM_ARG_ACC]
+    gates, cells, acc = _i16(gates_buf), _i16(cell), _i32(acc_buf)
+    clip = args[lstm.LSTM_ARG_CELL_CLIP]
+    buffer = 4 * units
+    for u in range(units):
+        acc[u] = gates[units + u] * cells[state + u]
+    requantize(acc_buf, cell, state, units, args[lstm.LSTM_ARG_RQ_FORGET_CELL], 0)
+    for u in range(units):
+        acc[u] = gates[u] * gates[2 * units + u]
+    requantize(acc_buf, gates_buf, buffer, units, args[lstm.LSTM_ARG_RQ_INPUT_CELL], 0)
+    for u in range(units):
+        v = cells[state + u] + gates[buffer + u]
+        v = -32768 if v < -32768 else 32767 if v > 32767 else v
+        if clip:
+            v = -clip if v < -clip else clip if v > clip else v
+        cells[state + u] = v
+        gates[buffer + u] = v
+    multiplier, shift = args[lstm.LSTM_ARG_TANH_MULTIPLIER], args[lstm.LSTM_ARG_TANH_SHIFT]
+    logistic_tanh(gates_buf, gates_buf, buffer, units, multiplier, shift, args[lstm.LSTM_ARG_SIGMOID_TABLE], 1)
+    for u in range(units):
+        acc[u] = gates[buffer + u] * gates[3 * units + u]
+    requantize(acc_buf, args[lstm.LSTM_ARG_HIDDEN], state, units, args[lstm.LSTM_ARG_RQ_HIDDEN], 0)

@@ -46,7 +46,7 @@ FAMILIES = {
     "filter_bank_log_uint32": "viper.signal",
     "binary_int16": "viper.int16",
     "leaky_relu_int16": "viper.int16",
-    "logistic_tanh_int16": "viper.int16",
+    "logistic_tanh_int16": "viper.sigmoid",
     "softmax_int16": "viper.int16",
     "average_pool_int16": "viper.int16",
     "max_pool_int16": "viper.int16",
@@ -54,6 +54,7 @@ FAMILIES = {
     "svdf_int8": "viper.recurrent",
     "svdf_float32": "float32_recurrent",
     "lstm_int8": "viper.recurrent",
+    "lstm_16x8": "viper.recurrent",
     "lstm_float32": "float32_recurrent",
 }
 

@@ -1,6 +1,7 @@
 """The int16 loops (16x8 models) for MicroPython's viper emitter, in a module of their own:
 the backends import it on first use, so int8 models do not load its code (native code
-sits in the heap on a board).
+sits in the heap on a board). Their LOGISTIC and TANH are in sigmoid.py, which the LSTM
+shares.
 
 Every intermediate stays inside a signed 32-bit word, as in requant.py (whose
 requantize these use); each loop notes its bounds.
@@ -39,13 +40,6 @@ _LEAKY_ARG_COUNT = const(2)
 _LEAKY_ARG_INPUT_ZP = const(3)
 _LEAKY_ARG_RQ = const(4)
 _LEAKY_ARG_ALPHA_NEGATIVE = const(5)
-_SIGMOID_ARG_X = const(0)
-_SIGMOID_ARG_OUT = const(1)
-_SIGMOID_ARG_COUNT = const(2)
-_SIGMOID_ARG_MULTIPLIER = const(3)
-_SIGMOID_ARG_SHIFT = const(4)
-_SIGMOID_ARG_TABLE = const(5)
-_SIGMOID_ARG_TANH = const(6)
 _SOFTMAX16_ARG_X = const(0)
 _SOFTMAX16_ARG_OUT = const(1)
 _SOFTMAX16_ARG_ROWS = const(2)
@@ -314,55 +308,6 @@ def leaky_relu_int16(args):
         if v > hi:
             v = hi
         out[i] = v
-
-
-@micropython.viper
-def logistic_tanh_int16(args):
-    """TFLM's int16 LOGISTIC and TANH (reference_integer_ops::Logistic / Tanh on int16):
-    v = (x * multiplier + round) >> shift, |v| interpolated in the 256-entry sigmoid table
-    (logistic: 9 fraction bits, tanh: 8), mirrored for v < 0.
-
-    args: ulite.layouts.unary SIGMOID_ARG_ fields. The caller keeps |x * multiplier| +
-    round below 2**31; table entries are below 2**16 and increase, so every intermediate
-    is below 2**26 and TFLM's unsigned arithmetic gives the same values as signed here.
-    The table is read a byte at a time: it may sit at any address.
-    """
-    x = ptr16(args[_SIGMOID_ARG_X])
-    out = ptr16(args[_SIGMOID_ARG_OUT])
-    count = int(args[_SIGMOID_ARG_COUNT])
-    multiplier = int(args[_SIGMOID_ARG_MULTIPLIER])
-    shift = int(args[_SIGMOID_ARG_SHIFT])
-    table = ptr8(args[_SIGMOID_ARG_TABLE])
-    tanh = int(args[_SIGMOID_ARG_TANH])
-    rounding = 0
-    if shift > 0:
-        rounding = 1 << (shift - 1)
-    fraction = 9 - tanh  # bits of |v| between two table entries
-    mask = (1 << fraction) - 1
-    for i in range(count):
-        v = (((int(x[i]) ^ 0x8000) - 0x8000) * multiplier + rounding) >> shift
-        a = v
-        if v < 0:
-            a = 0 - v
-        k = a >> fraction
-        if k >= 255:
-            r = 0xFFFF << 8
-            if not tanh:
-                r = 0x7FFF << 10
-        else:
-            ua = int(table[2 * k]) | (int(table[2 * k + 1]) << 8)
-            ub = int(table[2 * k + 2]) | (int(table[2 * k + 3]) << 8)
-            r = (ua << fraction) + (a & mask) * (ub - ua)
-        if tanh:
-            if v >= 0:
-                r = (r - (1 << 23) + (1 << 7)) >> 8
-            else:
-                r = ((1 << 23) + (1 << 7) - 1 - r) >> 8
-        elif v >= 0:
-            r = (r + (1 << 9)) >> 10
-        else:
-            r = ((1 << 25) - r + (1 << 9) - 1) >> 10
-        out[i] = r
 
 
 @micropython.viper

@@ -1,5 +1,6 @@
 """Recurrent ops' loops, viper emitter: the integer forms of SVDF and LSTM (their float32
-forms are the one copy in float32_recurrent.py).
+forms are the one copy in float32_recurrent.py; lstm_16x8's int64 FCs are wide.py's, which
+its arguments carry, so the int8 forms do not load that module).
 
 Bounds on 32-bit words: a feature dot product is below 128 * 255 * input_size; a time
 product of two int16 values is at most 2**30, and SVDF sums them (with the bias) in int32
@@ -12,8 +13,9 @@ from micropython import const
 
 from .copy import move_bytes
 from .requant import requantize
+from .sigmoid import logistic_tanh
 
-# Fields of ulite.layouts.svdf, restated for the compiler to fold (see ulite.layouts).
+# Fields of ulite.layouts.svdf and .lstm, restated for the compiler to fold (see ulite.layouts).
 _SVDF_ARG_OUT = const(0)
 _SVDF_ARG_X = const(1)
 _SVDF_ARG_WEIGHTS_FEATURE = const(2)
@@ -31,6 +33,18 @@ _SVDF_ARG_INPUT_ZP = const(13)
 _SVDF_ARG_RQ_FEATURE = const(14)
 _SVDF_ARG_RQ_OUTPUT = const(15)
 _SVDF_ARG_NEWEST = const(16)
+_LSTM_ARG_HIDDEN = const(5)
+_LSTM_ARG_CELL = const(6)
+_LSTM_ARG_UNITS = const(11)
+_LSTM_ARG_GATES = const(12)
+_LSTM_ARG_CELL_CLIP = const(13)
+_LSTM_ARG_ACC = const(16)
+_LSTM_ARG_RQ_FORGET_CELL = const(19)
+_LSTM_ARG_RQ_INPUT_CELL = const(20)
+_LSTM_ARG_RQ_HIDDEN = const(21)
+_LSTM_ARG_TANH_MULTIPLIER = const(22)
+_LSTM_ARG_TANH_SHIFT = const(23)
+_LSTM_ARG_SIGMOID_TABLE = const(24)
 
 
 @micropython.viper
@@ -145,45 +159,6 @@ def _fc_int16(acc_buf, out, out_start: int, weights, x, x_start: int, depth: int
 
 
 @micropython.viper
-def _sigmoid_tanh(values, start: int, count: int, multiplier: int, shift: int, table, tanh: int):
-    """TFLM's int16 Logistic (tanh=0) or Tanh in place on values[start:start + count]
-    (int16), interpolating the sigmoid table (ulite.sigmoid_lut: 256 little-endian uint16,
-    increasing, below 2**16). The caller keeps |x * multiplier| + round below 2**31; every
-    other intermediate is below 2**26, so TFLM's unsigned arithmetic gives these values."""
-    v16 = ptr16(int(ptr16(values)) + 2 * start)
-    t = ptr8(table)
-    rounding = 0
-    if shift > 0:
-        rounding = 1 << (shift - 1)
-    fraction = 9 - tanh  # bits of |v| between two table entries
-    mask = (1 << fraction) - 1
-    for i in range(count):
-        v = (((int(v16[i]) ^ 0x8000) - 0x8000) * multiplier + rounding) >> shift
-        a = v
-        if v < 0:
-            a = 0 - v
-        k = a >> fraction
-        if k >= 255:
-            r = 0xFFFF << 8
-            if not tanh:
-                r = 0x7FFF << 10
-        else:
-            ua = int(t[2 * k]) | (int(t[2 * k + 1]) << 8)
-            ub = int(t[2 * k + 2]) | (int(t[2 * k + 3]) << 8)
-            r = (ua << fraction) + (a & mask) * (ub - ua)
-        if tanh:
-            if v >= 0:
-                r = (r - (1 << 23) + (1 << 7)) >> 8
-            else:
-                r = ((1 << 23) + (1 << 7) - 1 - r) >> 8
-        elif v >= 0:
-            r = (r + (1 << 9)) >> 10
-        else:
-            r = ((1 << 25) - r + (1 << 9) - 1) >> 10
-        v16[i] = r
-
-
-@micropython.viper
 def _saturating_add16(dst, a: int, src, b: int, count: int, clip: int):
     """dst[a + i] = src[b + i] = dst[a + i] + src[b + i], saturated to int16 and, with a
     clip above 0, clipped to [-clip, clip] (int16 views)."""
@@ -219,12 +194,11 @@ def lstm_int8(args):
     batch row at a time at each time step (a time-major input's rows step together in
     TFLM: the same values): each gate's input FC (bias added) and hidden state FC, each
     requantized to int16 Q3.12, added with saturation, through the int16 sigmoid (the cell
-    gate tanh) to Q0.15; cell = forget * cell + input * cell gate (saturated, clipped);
-    hidden = tanh(cell) * output gate, copied to the output. args: ulite.layouts.lstm."""
-    (out, x, input_weights, recurrent_weights, biases, hidden, cell, batches, time_steps,
-     time_major, input_size, units, gates, clip, input_zp, hidden_zp, acc, rq_input,
-     rq_recurrent, rq_forget_cell, rq_input_cell, rq_hidden, tanh_multiplier, tanh_shift,
-     table) = args  # fmt: skip
+    gate tanh) to Q0.15; then the cell and hidden state (_update_cell_and_hidden), the
+    hidden state copied to the output. args: ulite.layouts.lstm."""
+    (out, x, input_weights, recurrent_weights, biases, hidden, _, batches, time_steps,
+     time_major, input_size, units, gates, _, input_zp, hidden_zp, acc, rq_input,
+     rq_recurrent, _, _, _, _, _, table) = args  # fmt: skip
     buffer = 4 * units
     move = move_bytes
     for b in range(batches):
@@ -235,14 +209,56 @@ def lstm_int8(args):
                 at = g * units
                 _fc_int16(acc, gates, at, input_weights[g], x, row * input_size, input_size, units, input_zp, rq_input[g], biases[g], 1)
                 _fc_int16(acc, gates, buffer, recurrent_weights[g], hidden, state, units, units, hidden_zp, rq_recurrent[g], acc, 0)
-                _saturating_add16(gates, at, gates, buffer, units, 0)
-                _sigmoid_tanh(gates, at, units, 3, 0, table, 1 if g == 2 else 0)  # Q3.12 in
-            _products16(acc, gates, units, cell, state, units)
-            requantize(acc, cell, state, units, rq_forget_cell, 0)
-            _products16(acc, gates, 0, gates, 2 * units, units)
-            requantize(acc, gates, buffer, units, rq_input_cell, 0)
-            _saturating_add16(cell, state, gates, buffer, units, clip)
-            _sigmoid_tanh(gates, buffer, units, tanh_multiplier, tanh_shift, table, 1)
-            _products16(acc, gates, buffer, gates, 3 * units, units)
-            requantize(acc, hidden, state, units, rq_hidden, 0)
+                _activate_gate(gates, at, units, table, g)
+            _update_cell_and_hidden(args, state)
             move(out, row * units, hidden, state, units)
+
+
+def lstm_16x8(args):
+    """lstm_int8 for int16 input and hidden state (int8 weights, int64 biases): each step's
+    input row and hidden state copied into int16 rows, which each gate's two FCs read
+    through the loops' fully_connected_16x8 (exact int64 sums, wide.py) into the gate and
+    the buffer. args: ulite.layouts.lstm."""
+    (out, x, _, _, _, hidden, _, batches, time_steps, time_major, input_size, units, gates,
+     _, x_row, hidden_row, _, fc_input, fc_recurrent, _, _, _, _, _, table,
+     fully_connected) = args  # fmt: skip
+    move = move_bytes
+    for b in range(batches):
+        state = b * units
+        for t in range(time_steps):
+            row = t * batches + b if time_major else b * time_steps + t
+            move(x_row, 0, x, 2 * row * input_size, 2 * input_size)
+            move(hidden_row, 0, hidden, 2 * state, 2 * units)
+            for g in range(4):
+                fully_connected(fc_input[g])
+                fully_connected(fc_recurrent[g])
+                _activate_gate(gates, g * units, units, table, g)
+            _update_cell_and_hidden(args, state)
+            move(out, 2 * row * units, hidden, 2 * state, 2 * units)
+
+
+def _activate_gate(gates, at, units, table, g):
+    """Gate g (its int16 values at `at`) plus the buffer, saturated, through the int16
+    sigmoid (the cell gate, g = 2: tanh) from Q3.12 to Q0.15, in place."""
+    _saturating_add16(gates, at, gates, 4 * units, units, 0)
+    logistic_tanh(gates, gates, at, units, 3, 0, table, 1 if g == 2 else 0)
+
+
+def _update_cell_and_hidden(args, state):
+    """lstm_eval.h UpdateLstmCell and UpdateLstmHidden at state offset `state` (int16s):
+    cell = forget * cell + input * cell gate (saturated, clipped); hidden = tanh(cell) *
+    output gate, each product requantized. args: ulite.layouts.lstm."""
+    units = args[_LSTM_ARG_UNITS]
+    gates = args[_LSTM_ARG_GATES]
+    cell = args[_LSTM_ARG_CELL]
+    acc = args[_LSTM_ARG_ACC]
+    buffer = 4 * units
+    _products16(acc, gates, units, cell, state, units)
+    requantize(acc, cell, state, units, args[_LSTM_ARG_RQ_FORGET_CELL], 0)
+    _products16(acc, gates, 0, gates, 2 * units, units)
+    requantize(acc, gates, buffer, units, args[_LSTM_ARG_RQ_INPUT_CELL], 0)
+    _saturating_add16(cell, state, gates, buffer, units, args[_LSTM_ARG_CELL_CLIP])
+    multiplier, shift = args[_LSTM_ARG_TANH_MULTIPLIER], args[_LSTM_ARG_TANH_SHIFT]
+    logistic_tanh(gates, gates, buffer, units, multiplier, shift, args[_LSTM_ARG_SIGMOID_TABLE], 1)
+    _products16(acc, gates, buffer, gates, 3 * units, units)
+    requantize(acc, args[_LSTM_ARG_HIDDEN], state, units, args[_LSTM_ARG_RQ_HIDDEN], 0)
