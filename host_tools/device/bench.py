@@ -1,7 +1,6 @@
 # Runs on MicroPython: time ulite on one model. Prints one JSON line.
 # Usage: micropython bench.py MODEL INPUTS.bin LOOPS RUNS MODE [ARENA_BYTES FREE_BYTES]
-#   MODE "time": median invoke time, arena and steady heap use (what the constructed
-#     interpreter keeps: its objects, per-op parameters, the loops it loaded), per-op profile
+#   MODE "time": median invoke time, arena and steady heap use, per-op profile
 #   MODE "peak": reserve the arena (as an application does for a big model), load the
 #     runtime and the model, fill the heap with ballast until only FREE_BYTES are free,
 #     then construct and invoke once. The host searches for the smallest FREE_BYTES that
@@ -42,8 +41,7 @@ def feed(interp, inputs):
 
 MODEL, INPUTS, LOOPS, RUNS, MODE = sys.argv[1:6]
 arena = bytearray(int(sys.argv[6])) if MODE == "peak" else None
-if MODE == "peak":
-    load_kernels()  # (not for "time": construction unloads the kernels it no longer needs)
+load_kernels()
 model = read(MODEL)
 gc.collect()
 loops = None if LOOPS == "default" else LOOPS
@@ -54,6 +52,12 @@ if MODE == "peak":
     print(json.dumps({"ok": 1, "arena": interp.arena_used}))
     sys.exit(0)
 inputs = read(INPUTS)
+# Constructed twice: the first loads the loops the model runs and unloads the modules only
+# construction needs (the kernels), so the second's heap, less its arena, is what an
+# interpreter keeps.
+interp = ulite.Interpreter(model, loops=loops)
+interp = None
+gc.collect()
 before = gc.mem_alloc()
 interp = ulite.Interpreter(model, loops=loops)
 gc.collect()
