@@ -275,6 +275,22 @@ def _log(mb, rng, size):
     _signal(mb, "SignalFilterBankLog", [x], [mb.tensor((size,), "int16")], input_correction_bits=3, output_scale=1600)
 
 
+def _cast(mb, rng, size, source, target):
+    x = mb.input((size,), source)
+    mb.op("CAST", [x], [mb.output(mb.tensor((size,), target))])
+
+
+def _strided_slice(mb, rng, size, begin, end):
+    x = mb.input((size,), "int32")
+    params = [mb.const(np.array([v], np.int32), "int32") for v in (begin, end, 1)]
+    mb.op("STRIDED_SLICE", [x] + params, [mb.output(mb.tensor((end - begin,), "int32"))], "StridedSliceOptions")
+
+
+def _concatenation(mb, rng, sizes):
+    xs = [mb.input((n,), "int32") for n in sizes]
+    mb.op("CONCATENATION", xs, [mb.output(mb.tensor((sum(sizes),), "int32"))], "ConcatenationOptions", axis=0)
+
+
 # Each kind in several sizes: more sizes than the fit has coefficients, and shapes like
 # the corpus's (channel chunks, tap chunks, short last blocks, windows clipped by padding).
 KINDS = {
@@ -358,6 +374,12 @@ KINDS = {
     "SignalFilterBankSpectralSubtraction": [(_spectral_subtraction, (n,)) for n in (8, 40, 128, 300)],
     "SignalPCAN": [(_pcan, (n,)) for n in (8, 40, 128, 300)],
     "SignalFilterBankLog": [(_log, (n,)) for n in (8, 40, 128, 300)],
+    "CAST": [
+        (_cast, (n, source, target)) for n in (40, 257, 1000)
+        for source, target in (("uint32", "int32"), ("int16", "int32"), ("int32", "int8"))
+    ],
+    "STRIDED_SLICE": [(_strided_slice, params) for params in ((40, 2, 38), (64, 0, 32), (257, 5, 241), (1000, 100, 900))],
+    "CONCATENATION": [(_concatenation, (sizes,)) for sizes in ((1, 60, 3), (10, 10, 10), (5, 236, 16), (100, 300, 100))],
 }  # fmt: skip
 
 

@@ -33,7 +33,8 @@ elements gathered, input elements flipped); the other int16 ops' rows ("ADD int1
 are per op and per element, softmax per row too; int16 pooling, whose viper loop walks
 windows as int8's does, is charged as int8's. TFLM's Signal ops (the audio front end's
 custom ops) are per op and per output element, the FFT's also per element and stage (radix 4
-or the others), the filter bank's per op, channel and weight.
+or the others), the filter bank's per op, channel and weight. CAST, STRIDED_SLICE and
+CONCATENATION (viper, value by value) are per op and per output element.
 
 Not modelled: weights read from flash through the 16 KB XIP cache instead of RAM (a
 model too big for RAM, like person_detect, streams its weights from flash), and the
@@ -95,8 +96,12 @@ UNITS = {
     "SignalFilterBankSpectralSubtraction": ("op", "element"),
     "SignalPCAN": ("op", "element"),
     "SignalFilterBankLog": ("op", "element"),
+    "CAST": ("op", "element"),
+    "STRIDED_SLICE": ("op", "element"),
+    "CONCATENATION": ("op", "element"),
     "ADD broadcast": ("output element",),  # also every op without figures of its own
 }
+PER_ELEMENT = ("CAST", "STRIDED_SLICE", "CONCATENATION")  # values moved one by one (viper)
 WIDE = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV")  # 16x8 forms
 VIPER_AS = {"SQUEEZE": "RESHAPE", "MAX_POOL_2D": "AVERAGE_POOL_2D"}  # the same loops
 # int16 ops by the kind whose loop they run (viper: no assembler path for int16)
@@ -146,6 +151,9 @@ OTHER = {
     "SignalFilterBankSpectralSubtraction": Cost(per_unit=(2213.6, 5384.3), cpi=1.907),  # per op, element
     "SignalPCAN": Cost(per_unit=(1925.1, 2409.2), cpi=1.791),  # per op, element
     "SignalFilterBankLog": Cost(per_unit=(1806.7, 2673.3), cpi=1.884),  # per op, element
+    "CAST": Cost(per_unit=(1583.4, 126.5), cpi=1.507),  # per op, element
+    "STRIDED_SLICE": Cost(per_unit=(3583.4, 52.3), cpi=1.75),  # per op, element
+    "CONCATENATION": Cost(per_unit=(11116.0, 51.9), cpi=1.842),  # per op, element
 }
 
 
@@ -365,6 +373,8 @@ def other_units(layer, calls):
         return kind + suffix, (1, steps, steps * units, steps * 4 * (input_size + units) * units)
     if kind in UNITS and kind.startswith("Signal"):
         return kind, _signal_units(layer)
+    if kind in PER_ELEMENT:
+        return kind, (1, out.size)
     return FALLBACK, (out.size,)
 
 
