@@ -231,7 +231,8 @@ def _auto_scale(mb, rng, size):
 
 def _rfft(mb, rng, length, fft_length):
     x = mb.input((length,), "int16")
-    _signal(mb, "SignalRfft", [x], [mb.tensor((fft_length + 2,), "int16")], T=7, fft_length=fft_length)
+    y = mb.tensor((fft_length + 2,), "int16")
+    _signal(mb, "SignalRfft", [x], [y], T=7, fft_length=fft_length)
 
 
 def _energy(mb, rng, bins):
@@ -244,9 +245,10 @@ def _filter_bank(mb, rng, size, channels):
     edges = np.linspace(0, size, channels + 2).astype(int)
     widths = np.diff(edges)
     table = [mb.const(v.astype(np.int16), "int16") for v in (edges[:-1], edges[:-1], widths)]
-    weights = [mb.const(rng.integers(0, 1 << 12, size).astype(np.int16), "int16") for _ in range(2)]
+    weights = [mb.const(rng.integers(0, 1 << 12, size).astype(np.int16), "int16") for _ in "wu"]
     x = mb.input((size,), "uint32")
-    _signal(mb, "SignalFilterBank", [x] + weights + table, [mb.tensor((channels,), "uint64")], num_channels=channels)
+    y = mb.tensor((channels,), "uint64")
+    _signal(mb, "SignalFilterBank", [x] + weights + table, [y], num_channels=channels)
 
 
 def _square_root(mb, rng, size):
@@ -256,9 +258,10 @@ def _square_root(mb, rng, size):
 
 def _spectral_subtraction(mb, rng, size):
     x = mb.input((size,), "uint32")
+    y, noise = mb.tensor((size,), "uint32"), mb.tensor((size,), "uint32")
     _signal(
-        mb, "SignalFilterBankSpectralSubtraction", [x], [mb.tensor((size,), "uint32"), mb.tensor((size,), "uint32")],
-        num_channels=size, smoothing=655, one_minus_smoothing=15729, alternate_smoothing=655,
+        mb, "SignalFilterBankSpectralSubtraction", [x], [y, noise], num_channels=size,
+        smoothing=655, one_minus_smoothing=15729, alternate_smoothing=655,
         alternate_one_minus_smoothing=15729, smoothing_bits=10, min_signal_remaining=819,
         spectral_subtraction_bits=14, clamping=False,
     )  # fmt: skip
@@ -272,7 +275,8 @@ def _pcan(mb, rng, size):
 
 def _log(mb, rng, size):
     x = mb.input((size,), "uint32")
-    _signal(mb, "SignalFilterBankLog", [x], [mb.tensor((size,), "int16")], input_correction_bits=3, output_scale=1600)
+    y = mb.tensor((size,), "int16")
+    _signal(mb, "SignalFilterBankLog", [x], [y], input_correction_bits=3, output_scale=1600)
 
 
 def _cast(mb, rng, size, source, target):
@@ -283,12 +287,14 @@ def _cast(mb, rng, size, source, target):
 def _strided_slice(mb, rng, size, begin, end):
     x = mb.input((size,), "int32")
     params = [mb.const(np.array([v], np.int32), "int32") for v in (begin, end, 1)]
-    mb.op("STRIDED_SLICE", [x] + params, [mb.output(mb.tensor((end - begin,), "int32"))], "StridedSliceOptions")
+    y = mb.output(mb.tensor((end - begin,), "int32"))
+    mb.op("STRIDED_SLICE", [x] + params, [y], "StridedSliceOptions")
 
 
 def _concatenation(mb, rng, sizes):
     xs = [mb.input((n,), "int32") for n in sizes]
-    mb.op("CONCATENATION", xs, [mb.output(mb.tensor((sum(sizes),), "int32"))], "ConcatenationOptions", axis=0)
+    y = mb.output(mb.tensor((sum(sizes),), "int32"))
+    mb.op("CONCATENATION", xs, [y], "ConcatenationOptions", axis=0)
 
 
 # Each kind in several sizes: more sizes than the fit has coefficients, and shapes like

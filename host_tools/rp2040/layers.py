@@ -37,7 +37,7 @@ class Layer:
     def __init__(self, model, graph, op):
         code = model.OperatorCodes(op.OpcodeIndex())
         builtin = _OP_NAMES.get(max(code.BuiltinCode(), code.DeprecatedBuiltinCode()), "CUSTOM")
-        self.name = code.CustomCode().decode() if builtin == "CUSTOM" else builtin  # e.g. SignalRfft
+        self.name = code.CustomCode().decode() if builtin == "CUSTOM" else builtin
         self.inputs = [Tensor(graph.Tensors(i)) if i >= 0 else None for i in op.InputsAsNumpy()]
         self.outputs = [Tensor(graph.Tensors(i)) for i in op.OutputsAsNumpy()]
         self.options = _options(self.name, op)
