@@ -16,8 +16,9 @@ BOARD ?= rp2040
 N ?= 100000
 CORPUS ?= ../shared/corpus
 BENCH_MODELS := $(addprefix $(CORPUS)/models/,$(addsuffix .tflite,person_detect vww_96_int8 \
-	kws_ref_model ic_resnet8_int8 micro_speech_quantized ad01_int8 simple_add hello_world_int8 \
-	hello_world_float keyword_scrambled mnist_lstm_int8 mnist_lstm_float)) \
+	kws_ref_model ic_resnet8_int8 micro_speech_quantized audio_preprocessor_int8 ad01_int8 \
+	simple_add hello_world_int8 hello_world_float keyword_scrambled mnist_lstm_int8 \
+	mnist_lstm_float)) \
 	tests/suite_16x8/conv_dw_pw_16x8.tflite tests/suite_16x8/audio_1d_16x8.tflite \
 	tests/suite_16x8/encoder_decoder_16x8.tflite
 STARTUP_MODELS := $(addprefix $(CORPUS)/models/,$(addsuffix .tflite,person_detect vww_96_int8 \

@@ -1,14 +1,17 @@
 """The README against its sources: the supported-ops table lists exactly the ops the
 resolver can run, its RP2040 times are BENCHMARKS.md's, its heap figures are what `inspect
---board` and the runtime heap table say, and the demo's scores are TFLM's."""
+--board` and the runtime heap table say, the demo's scores are TFLM's, and its spoken-words
+REPL session is what MicroPython prints, with TFLM's scores."""
 
 import re
 
 import pytest
 from conftest import CORPUS, ROOT, model_path
 from oracle import run_tflm
+from terminal import unix_repl
+from tflm_speech import tflm_pipeline
 
-from host_tools import boards, fit, runtime_heap
+from host_tools import boards, fit, runtime_heap, speech
 from host_tools.images import person_detect_input
 from host_tools.model_info import describe
 
@@ -68,3 +71,24 @@ def test_demo_scores_are_tflms():
         not_person, person = (scores.astype(int) + 128) / 256
         line = "%-14s person %3.0f%%   no person %3.0f%%" % (image, 100 * person, 100 * not_person)
         assert line in README, line
+
+
+def test_speech_session_is_what_micropython_prints(tmp_path):
+    """The spoken-words REPL session, typed line by line into the unix port's REPL, in a
+    directory holding the models and clips it opens: MicroPython prints exactly what the
+    README shows, and the scores shown are TFLM's pipeline's for those clips."""
+    intro = "A real session at the REPL of MicroPython's unix port"
+    shown = README.split(intro, 1)[1].split("```\n")[1]
+    clips = re.findall(r'open\("(\w+\.wav)"', shown)
+    for path in [speech.FRONT_END, speech.CLASSIFIER] + [CORPUS / "data" / clip for clip in clips]:
+        (tmp_path / path.name).symlink_to(path)
+    with unix_repl(tmp_path, heap=speech.HEAP) as terminal:
+        for line in re.findall(r"^>>> (.*)$", shown, re.M):
+            terminal.type(line + "\r")
+    printed = ">>> " + "".join(terminal.log).replace("\r\n", "\n")
+    assert printed == shown + ">>> "
+    scores = re.findall(r"^array\('b', \[(.*)\]\)$", shown, re.M)
+    assert len(clips) == len(scores) == 2
+    for clip, listed in zip(clips, scores):
+        _, expected = tflm_pipeline(speech.read_wav(CORPUS / "data" / clip))
+        assert [int(n) for n in listed.split(", ")] == expected.reshape(-1).tolist(), clip

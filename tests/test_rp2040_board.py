@@ -57,21 +57,10 @@ def test_estimate_matches_the_board_on_an_int16_model():
     assert close(estimated["instructions"], counts["thumb"]["invoke"], 0.1)
 
 
-# Rows not measured again after the int16, audio and recurrent merges: QUANTIZE's calibration
-# models no longer fit the ARM board's heap beside the grown runtime, and the recurrent and
-# float rows moved. Known stale (the closing note of this round says so); they fail as xfail
-# until calibrate.py measures them again, and pass (XPASS) once current.
-STALE = ("QUANTIZE", "FULLY_CONNECTED float32", "SVDF float32", "UNIDIRECTIONAL_SEQUENCE_LSTM",
-         "UNIDIRECTIONAL_SEQUENCE_LSTM float32")  # fmt: skip
-
-
 def _kind_param(kind):
     if kind == "CONV_2D":
         return kind
-    marks = [pytest.mark.slow]
-    if kind in STALE:
-        marks.append(pytest.mark.xfail(reason="estimate row not measured again after this round's merges"))
-    return pytest.param(kind, marks=marks)
+    return pytest.param(kind, marks=pytest.mark.slow)
 
 
 @pytest.mark.parametrize("kind", [_kind_param(k) for k in calibrate.KINDS])

@@ -3,6 +3,7 @@
 # instructions). Names start with _ul_ (the REPL's globals).
 import binascii
 import gc
+import sys
 import time
 from array import array
 
@@ -71,14 +72,18 @@ def _ul_mark():
 
 def _ul_stub_kernels(stubbed):
     """Replace (or restore) the assembler kernels the Thumb glue calls with functions that
-    return at once (push, pop): the glue's own instructions remain."""
-    from ulite.loops.thumb import asm, binary, conv, depthwise, fully_connected, requant
-
-    for module in (requant, fully_connected, binary, conv, depthwise):
-        for name in _UL_KERNELS:
-            if hasattr(module, name):
-                stub = _ul_return2 if name == "flip_bytes" else _ul_return1
-                setattr(module, name, stub if stubbed else getattr(asm, name))
+    return at once (push, pop): the glue's own instructions remain. Only the glue the model
+    loaded: importing the rest into the heap its construction left could find no block for
+    its code (and the model never calls it)."""
+    for name in ("requant", "fully_connected", "binary", "conv", "depthwise"):
+        module = sys.modules.get("ulite.loops.thumb." + name)
+        if module is None:
+            continue
+        asm = sys.modules["ulite.loops.thumb.asm"]  # imported by every glue module
+        for kernel in _UL_KERNELS:
+            if hasattr(module, kernel):
+                stub = _ul_return2 if kernel == "flip_bytes" else _ul_return1
+                setattr(module, kernel, stub if stubbed else getattr(asm, kernel))
 
 
 def _ul_load(name, loops):

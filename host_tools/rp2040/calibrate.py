@@ -214,6 +214,89 @@ def _lstm(mb, rng, batches, steps, input_size, units, dtype="int8"):
     mb.op("UNIDIRECTIONAL_SEQUENCE_LSTM", inputs, [y], "UnidirectionalSequenceLSTMOptions", fused_activation_function="TANH")
 
 
+def _signal(mb, name, inputs, outputs, **options):
+    mb.op("CUSTOM", inputs, [mb.output(y) for y in outputs], custom=name, **options)
+
+
+def _window(mb, rng, size):
+    x = mb.input((1, size), "int16")
+    w = mb.const(rng.integers(0, 1 << 14, size).astype(np.int16), "int16")
+    _signal(mb, "SignalWindow", [x, w], [mb.tensor((1, size), "int16")], shift=12)
+
+
+def _auto_scale(mb, rng, size):
+    x = mb.input((size,), "int16")
+    _signal(mb, "SignalFftAutoScale", [x], [mb.tensor((size,), "int16"), mb.tensor((), "int32")])
+
+
+def _rfft(mb, rng, length, fft_length):
+    x = mb.input((length,), "int16")
+    y = mb.tensor((fft_length + 2,), "int16")
+    _signal(mb, "SignalRfft", [x], [y], T=7, fft_length=fft_length)
+
+
+def _energy(mb, rng, bins):
+    x = mb.input((2 * bins,), "int16")
+    _signal(mb, "SignalEnergy", [x], [mb.tensor((bins,), "uint32")], start_index=0, end_index=bins)
+
+
+def _filter_bank(mb, rng, size, channels):
+    """Channels (and the one before) side by side over the energies, each weight once."""
+    edges = np.linspace(0, size, channels + 2).astype(int)
+    widths = np.diff(edges)
+    table = [mb.const(v.astype(np.int16), "int16") for v in (edges[:-1], edges[:-1], widths)]
+    weights = [mb.const(rng.integers(0, 1 << 12, size).astype(np.int16), "int16") for _ in "wu"]
+    x = mb.input((size,), "uint32")
+    y = mb.tensor((channels,), "uint64")
+    _signal(mb, "SignalFilterBank", [x] + weights + table, [y], num_channels=channels)
+
+
+def _square_root(mb, rng, size):
+    x, bits = mb.input((size,), "uint64"), mb.input((), "int32")
+    _signal(mb, "SignalFilterBankSquareRoot", [x, bits], [mb.tensor((size,), "uint32")])
+
+
+def _spectral_subtraction(mb, rng, size):
+    x = mb.input((size,), "uint32")
+    y, noise = mb.tensor((size,), "uint32"), mb.tensor((size,), "uint32")
+    _signal(
+        mb, "SignalFilterBankSpectralSubtraction", [x], [y, noise], num_channels=size,
+        smoothing=655, one_minus_smoothing=15729, alternate_smoothing=655,
+        alternate_one_minus_smoothing=15729, smoothing_bits=10, min_signal_remaining=819,
+        spectral_subtraction_bits=14, clamping=False,
+    )  # fmt: skip
+
+
+def _pcan(mb, rng, size):
+    x, noise = mb.input((size,), "uint32"), mb.input((size,), "uint32")
+    lut = mb.const(rng.integers(0, 1 << 15, 125).astype(np.int16), "int16")
+    _signal(mb, "SignalPCAN", [x, noise, lut], [mb.tensor((size,), "uint32")], snr_shift=6)
+
+
+def _log(mb, rng, size):
+    x = mb.input((size,), "uint32")
+    y = mb.tensor((size,), "int16")
+    _signal(mb, "SignalFilterBankLog", [x], [y], input_correction_bits=3, output_scale=1600)
+
+
+def _cast(mb, rng, size, source, target):
+    x = mb.input((size,), source)
+    mb.op("CAST", [x], [mb.output(mb.tensor((size,), target))])
+
+
+def _strided_slice(mb, rng, size, begin, end):
+    x = mb.input((size,), "int32")
+    params = [mb.const(np.array([v], np.int32), "int32") for v in (begin, end, 1)]
+    y = mb.output(mb.tensor((end - begin,), "int32"))
+    mb.op("STRIDED_SLICE", [x] + params, [y], "StridedSliceOptions")
+
+
+def _concatenation(mb, rng, sizes):
+    xs = [mb.input((n,), "int32") for n in sizes]
+    y = mb.output(mb.tensor((sum(sizes),), "int32"))
+    mb.op("CONCATENATION", xs, [y], "ConcatenationOptions", axis=0)
+
+
 # Each kind in several sizes: more sizes than the fit has coefficients, and shapes like
 # the corpus's (channel chunks, tap chunks, short last blocks, windows clipped by padding).
 KINDS = {
@@ -288,6 +371,21 @@ KINDS = {
         (_transpose_conv, (6, 6, 1, 8, 2, 1, "int16")), (_transpose_conv, (2, 2, 8, 8, 5, 3, "int16")),
         (_transpose_conv, (5, 5, 4, 8, 3, 2, "int16")), (_transpose_conv, (3, 3, 16, 16, 1, 2, "int16")),
     ],
+    "SignalWindow": [(_window, (n,)) for n in (32, 160, 480, 1000)],
+    "SignalFftAutoScale": [(_auto_scale, (n,)) for n in (32, 160, 480, 1000)],
+    "SignalRfft": [(_rfft, (n, fft)) for n, fft in ((32, 32), (64, 64), (100, 128), (256, 256), (480, 512), (1000, 1024))],
+    "SignalEnergy": [(_energy, (n,)) for n in (16, 65, 257, 400)],
+    "SignalFilterBank": [(_filter_bank, (size, channels)) for size, channels in ((64, 8), (128, 20), (257, 40), (300, 10))],
+    "SignalFilterBankSquareRoot": [(_square_root, (n,)) for n in (8, 40, 128, 300)],
+    "SignalFilterBankSpectralSubtraction": [(_spectral_subtraction, (n,)) for n in (8, 40, 128, 300)],
+    "SignalPCAN": [(_pcan, (n,)) for n in (8, 40, 128, 300)],
+    "SignalFilterBankLog": [(_log, (n,)) for n in (8, 40, 128, 300)],
+    "CAST": [
+        (_cast, (n, source, target)) for n in (40, 257, 1000)
+        for source, target in (("uint32", "int32"), ("int16", "int32"), ("int32", "int8"))
+    ],
+    "STRIDED_SLICE": [(_strided_slice, params) for params in ((40, 2, 38), (64, 0, 32), (257, 5, 241), (1000, 100, 900))],
+    "CONCATENATION": [(_concatenation, (sizes,)) for sizes in ((1, 60, 3), (10, 10, 10), (5, 236, 16), (100, 300, 100))],
 }  # fmt: skip
 
 

@@ -31,7 +31,10 @@ OTHER measured for them on the ARM board. The 16x8 ops' rows ("CONV_2D 16x8", ..
 the units of their loops' work (output pixels, taps, outputs, multiply-accumulates, patch
 elements gathered, input elements flipped); the other int16 ops' rows ("ADD int16", ...)
 are per op and per element, softmax per row too; int16 pooling, whose viper loop walks
-windows as int8's does, is charged as int8's.
+windows as int8's does, is charged as int8's. TFLM's Signal ops (the audio front end's
+custom ops) are per op and per output element, the FFT's also per element and stage (radix 4
+or the others), the filter bank's per op, channel and weight. CAST, STRIDED_SLICE and
+CONCATENATION (viper, value by value) are per op and per output element.
 
 Not modelled: weights read from flash through the 16 KB XIP cache instead of RAM (a
 model too big for RAM, like person_detect, streams its weights from flash), and the
@@ -44,7 +47,7 @@ from collections import namedtuple
 
 import numpy as np
 from ulite.interpreter import ACC_CHUNK  # FULLY_CONNECTED units, ADD elements per chunk
-from ulite.kernels import conv_common, depthwise_conv, padding, transpose_conv
+from ulite.kernels import conv_common, depthwise_conv, kiss_fft, padding, transpose_conv
 from ulite.layouts import conv as geometry
 from ulite.layouts.thumb import DW8_TABLE_TAPS
 
@@ -82,8 +85,23 @@ UNITS = {
     "SVDF float32": ("op", "filter", "feature MAC", "time MAC"),
     "UNIDIRECTIONAL_SEQUENCE_LSTM": ("op", "step", "unit step", "MAC"),
     "UNIDIRECTIONAL_SEQUENCE_LSTM float32": ("op", "step", "unit step", "MAC"),
+    # TFLM's audio front end's custom ops (viper): per output element (a filter bank's
+    # channels), the FFT's per element and stage by radix, a filter bank's per weight
+    "SignalWindow": ("op", "element"),
+    "SignalFftAutoScale": ("op", "element"),
+    "SignalRfft": ("op", "element", "element radix-4 stage", "element radix-2, 3 or 5 stage"),
+    "SignalEnergy": ("op", "element"),
+    "SignalFilterBank": ("op", "channel", "weight"),
+    "SignalFilterBankSquareRoot": ("op", "element"),
+    "SignalFilterBankSpectralSubtraction": ("op", "element"),
+    "SignalPCAN": ("op", "element"),
+    "SignalFilterBankLog": ("op", "element"),
+    "CAST": ("op", "element"),
+    "STRIDED_SLICE": ("op", "element"),
+    "CONCATENATION": ("op", "element"),
     "ADD broadcast": ("output element",),  # also every op without figures of its own
 }
+PER_ELEMENT = ("CAST", "STRIDED_SLICE", "CONCATENATION")  # values moved one by one (viper)
 WIDE = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV")  # 16x8 forms
 VIPER_AS = {"SQUEEZE": "RESHAPE", "MAX_POOL_2D": "AVERAGE_POOL_2D"}  # the same loops
 # int16 ops by the kind whose loop they run (viper: no assembler path for int16)
@@ -103,11 +121,11 @@ OTHER = {
     "CONV_2D": Cost(per_unit=(4523.6, 319.9), cpi=1.947),  # per op, kernel call
     "DEPTHWISE_CONV_2D": Cost(per_unit=(10915.2, 291.3), cpi=1.919),  # per op, kernel call
     "ADD": Cost(per_unit=(5611.9, 240.2), cpi=2.023),  # per op, kernel call
-    "QUANTIZE": Cost(per_unit=(884.0, 8589.5), cpi=1.874),  # per op, kernel call
+    "QUANTIZE": Cost(per_unit=(-320.4, 8509.7), cpi=1.811),  # per op, kernel call
     "SOFTMAX": Cost(per_unit=(3975.0, 14870.2, 14540.1), cpi=1.535),  # per op, row, element
     "AVERAGE_POOL_2D": Cost(per_unit=(2210.6, 135.2, 64.6, 29.0), cpi=1.462),  # per op, output, window row, tap
     "RESHAPE": Cost(per_unit=(1569.0, 1.2), cpi=2.167),  # per op, byte
-    "FULLY_CONNECTED float32": Cost(per_unit=(-16938.9, 7149.3, 3465.2), cpi=2.005),  # per op, output, MAC
+    "FULLY_CONNECTED float32": Cost(per_unit=(-5902.5, 6865.0, 3093.0), cpi=2.014),  # per op, output, MAC
     "ADD int16": Cost(per_unit=(5507.2, 610.1), cpi=1.453),  # per op, output element
     "MUL int16": Cost(per_unit=(5441.8, 465.0), cpi=1.455),  # per op, output element
     "LEAKY_RELU int16": Cost(per_unit=(2185.2, 320.9), cpi=1.401),  # per op, element
@@ -115,15 +133,27 @@ OTHER = {
     "SOFTMAX int16": Cost(per_unit=(1756.3, 1756.6, 630.0), cpi=1.563),  # per op, row, element
     "QUANTIZE int16": Cost(per_unit=(2949.2, 455.2), cpi=1.515),  # per op, element
     "SVDF": Cost(per_unit=(1949.6, 997.3, 48.2, 144.9), cpi=1.489),  # per op, filter, feature MAC, time MAC
-    "SVDF float32": Cost(per_unit=(-17279.9, 6737.6, 3785.4, 4856.4), cpi=1.92),  # per op, filter, feature MAC, time MAC
-    "UNIDIRECTIONAL_SEQUENCE_LSTM": Cost(per_unit=(4121.4, 35773.1, 5672.7, 47.8), cpi=1.554),  # per op, step, unit step, MAC
-    "UNIDIRECTIONAL_SEQUENCE_LSTM float32": Cost(per_unit=(7596.4, 11363.6, 60611.7, 3781.1), cpi=1.901),  # per op, step, unit step, MAC
+    "SVDF float32": Cost(per_unit=(31901.5, 2287.8, 2948.1, 5395.0), cpi=1.963),  # per op, filter, feature MAC, time MAC
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": Cost(per_unit=(3059.9, 35827.2, 5671.4, 47.8), cpi=1.554),  # per op, step, unit step, MAC
+    "UNIDIRECTIONAL_SEQUENCE_LSTM float32": Cost(per_unit=(-61782.2, 8113.0, 50798.4, 3195.5), cpi=1.953),  # per op, step, unit step, MAC
     "ADD broadcast": Cost(per_unit=(698.9,), cpi=1.545),  # per output element
     "TRANSPOSE_CONV": Cost(per_unit=(5920.4, 283.6, 4981.9, 10.4, 294.6), cpi=1.829),  # per op, kernel call, strided op, upsampled byte, input pixel
     "CONV_2D 16x8": Cost(per_unit=(23000.1, 1941.2, 150.8, 808.4, 16.6, 30.3), cpi=1.503),  # per op, pixel, tap, output, MAC, patch element
     "DEPTHWISE_CONV_2D 16x8": Cost(per_unit=(1503.0, 80.1, 1177.4, 176.5, 752.3, 47.7), cpi=1.484),  # per op, input element, pixel, tap, output, MAC
     "FULLY_CONNECTED 16x8": Cost(per_unit=(2277.4, 940.2, 18.4, 91.1), cpi=1.506),  # per op, output, MAC, input element
     "TRANSPOSE_CONV 16x8": Cost(per_unit=(996.0, 32.3), cpi=1.476),  # per thousand CONV_2D 16x8 instructions, upsampled byte
+    "SignalWindow": Cost(per_unit=(1504.8, 139.0), cpi=1.481),  # per op, element
+    "SignalFftAutoScale": Cost(per_unit=(1648.7, 136.7), cpi=1.483),  # per op, element
+    "SignalRfft": Cost(per_unit=(2130.6, 253.5, 110.5, 167.1), cpi=1.513),  # per op, element, element radix-4 stage, element radix-2, 3 or 5 stage
+    "SignalEnergy": Cost(per_unit=(1348.9, 165.2), cpi=1.464),  # per op, element
+    "SignalFilterBank": Cost(per_unit=(1777.9, 143.0, 315.5), cpi=1.479),  # per op, channel, weight
+    "SignalFilterBankSquareRoot": Cost(per_unit=(1401.7, 6228.4), cpi=1.395),  # per op, element
+    "SignalFilterBankSpectralSubtraction": Cost(per_unit=(2213.6, 5384.3), cpi=1.907),  # per op, element
+    "SignalPCAN": Cost(per_unit=(1925.1, 2409.2), cpi=1.791),  # per op, element
+    "SignalFilterBankLog": Cost(per_unit=(1806.7, 2673.3), cpi=1.884),  # per op, element
+    "CAST": Cost(per_unit=(1583.4, 126.5), cpi=1.507),  # per op, element
+    "STRIDED_SLICE": Cost(per_unit=(3583.4, 52.3), cpi=1.75),  # per op, element
+    "CONCATENATION": Cost(per_unit=(11116.0, 51.9), cpi=1.842),  # per op, element
 }
 
 
@@ -341,7 +371,22 @@ def other_units(layer, calls):
         input_size, units = layer.inputs[0].shape[-1], layer.inputs[18].shape[-1]
         steps = layer.inputs[0].size // input_size
         return kind + suffix, (1, steps, steps * units, steps * 4 * (input_size + units) * units)
+    if kind in UNITS and kind.startswith("Signal"):
+        return kind, _signal_units(layer)
+    if kind in PER_ELEMENT:
+        return kind, (1, out.size)
     return FALLBACK, (out.size,)
+
+
+def _signal_units(layer):
+    out = layer.outputs[0]
+    if layer.name == "SignalRfft":  # a complex FFT of fft_length / 2 (kiss_fft's stages)
+        radices = [p for p, _ in kiss_fft.factors((out.shape[-1] - 2) // 2)]
+        fours = radices.count(4)
+        return (1, out.size, out.size * fours, out.size * (len(radices) - fours))
+    if layer.name == "SignalFilterBank":  # each weight (and unweight) once
+        return (1, out.size, layer.inputs[1].size)
+    return (1, out.size)
 
 
 def _wide_units(layer):

@@ -31,11 +31,13 @@ class Tensor:
 
 
 class Layer:
-    """One operator: name, inputs (Tensor or None), outputs, and its builtin options."""
+    """One operator: name (a custom op's own, such as SignalRfft), inputs (Tensor or None),
+    outputs, and its builtin options."""
 
     def __init__(self, model, graph, op):
         code = model.OperatorCodes(op.OpcodeIndex())
-        self.name = _OP_NAMES.get(max(code.BuiltinCode(), code.DeprecatedBuiltinCode()), "CUSTOM")
+        builtin = _OP_NAMES.get(max(code.BuiltinCode(), code.DeprecatedBuiltinCode()), "CUSTOM")
+        self.name = code.CustomCode().decode() if builtin == "CUSTOM" else builtin
         self.inputs = [Tensor(graph.Tensors(i)) if i >= 0 else None for i in op.InputsAsNumpy()]
         self.outputs = [Tensor(graph.Tensors(i)) for i in op.OutputsAsNumpy()]
         self.options = _options(self.name, op)

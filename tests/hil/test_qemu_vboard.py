@@ -13,6 +13,7 @@ import time
 import numpy as np
 import pytest
 from conftest import golden_cases, model_path
+from terminal import Terminal
 
 from host_tools import boards, qemu_vboard
 from host_tools.architectures import MPY_ARCH
@@ -24,7 +25,6 @@ from host_tools.flashing import flash, target_board
 from host_tools.paths import ROOT
 
 from .conftest import mpremote
-from .test_vboard import Terminal
 
 
 def quiet(line):
@@ -135,7 +135,7 @@ def test_flash_allows_armv6m_code_on_the_boards_core():
 def test_machine_reset_reboots_on_the_same_device(arm_board):
     flash(arm_board.port, arm_board.board, model_path("hello_world_int8"), log=quiet)
     boots = qemu_vboard.status(arm_board.port)["boots"]
-    terminal = Terminal(arm_board.port)
+    terminal = Terminal.on_port(arm_board.port)
     try:
         terminal.sync()
         terminal.type(

@@ -3,15 +3,14 @@ virtual ARM board's own behaviour as a board: tests/hil/test_qemu_vboard.py)."""
 
 import dataclasses
 import os
-import select
 import subprocess
 import sys
 import time
-import tty
 from pathlib import Path
 
 import pytest
 from conftest import golden_cases, model_path
+from terminal import Terminal
 from test_affine import predicted_by_tflm
 
 from host_tools import boards, vboards
@@ -27,44 +26,11 @@ from .conftest import mpremote
 TRANSCRIPT = ROOT / "build" / "repl_session.txt"
 
 
-class Terminal:
-    """A person at the board's friendly REPL: type a line, read until the next prompt."""
-
-    def __init__(self, port):
-        self.fd = os.open(port, os.O_RDWR | os.O_NOCTTY)
-        tty.setraw(self.fd)
-        self.log = []
-
-    def read_until(self, ending, timeout=10):
-        data = b""
-        deadline = time.monotonic() + timeout
-        while not data.endswith(ending):
-            left = deadline - time.monotonic()
-            assert left > 0, "no %r after %r" % (ending, data)
-            if select.select([self.fd], [], [], left)[0]:
-                data += os.read(self.fd, 4096)
-        self.log.append(data.decode())
-        return data.decode()
-
-    def sync(self):
-        """Get to a fresh friendly prompt, past whatever an earlier client left unread (the
-        banner a board prints when mpremote leaves its raw REPL, for one)."""
-        os.write(self.fd, b"\r\x03\x02")
-        self.type("print('in', 6 * 7)\r", b"in 42\r\n>>> ")
-        self.log = []
-
-    def type(self, text, prompt=b">>> "):
-        os.write(self.fd, text.encode())
-        return self.read_until(prompt)
-
-    def close(self):
-        os.close(self.fd)
-
-
 @pytest.fixture
 def terminal(request):
     """A person at the REPL of the virtual RP2040, or (parametrized "arm") of the ARM board."""
-    term = Terminal(request.getfixturevalue(getattr(request, "param", "virtual") + "_board").port)
+    board = request.getfixturevalue(getattr(request, "param", "virtual") + "_board")
+    term = Terminal.on_port(board.port)
     term.sync()
     yield term
     term.close()
@@ -124,7 +90,8 @@ def test_stock_firmware_loads_runtime_and_model_into_the_heap():
 def test_repl_session(virtual_board):
     """What the README shows: ulite at the board's REPL, checked against TFLM's output."""
     flash(virtual_board.port, virtual_board.board, model_path("hello_world_int8"), log=print)
-    terminal = Terminal(virtual_board.port)  # after flash: one client at a time, as on a board
+    # after flash: one client at a time, as on a board
+    terminal = Terminal.on_port(virtual_board.port)
     terminal.sync()
     ((inputs, expected),) = golden_cases("hello_world_int8")[:1]
     terminal.type("\x04", b"for more information.\r\n>>> ")  # soft reset
