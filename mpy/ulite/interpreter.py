@@ -256,21 +256,19 @@ class _Progress:
 # Modules only construction runs (the kernels' check and prepare, the allocator and
 # planner, the derivations): unloaded once an interpreter is built, so their heap returns
 # (functions invoke still calls keep what they use); the next construction imports them.
-_CONSTRUCTION_ONLY = (
-    "ulite.kernels", "ulite.allocator", "ulite.planner", "ulite.quant", "ulite.views",
-    "ulite.fxp_ops", "ulite.broadcast", "ulite.flexbuffer",
-)  # fmt: skip
+# By their names below ulite (and what is below them).
+_CONSTRUCTION_ONLY = {
+    "kernels", "allocator", "planner", "quant", "views", "fxp_ops", "broadcast", "flexbuffer",
+}  # fmt: skip
 
 
 def _unload_construction_modules():
     for name in list(sys.modules):
-        for prefix in _CONSTRUCTION_ONLY:
-            if name == prefix or name.startswith(prefix + "."):
-                del sys.modules[name]
-                parent, _, child = name.rpartition(".")
-                if getattr(sys.modules.get(parent), child, None) is not None:
-                    delattr(sys.modules[parent], child)
-                break
+        if name.startswith("ulite.") and name.split(".")[1] in _CONSTRUCTION_ONLY:
+            del sys.modules[name]
+            parent, _, child = name.rpartition(".")
+            if getattr(sys.modules.get(parent), child, None) is not None:
+                delattr(sys.modules[parent], child)
 
 
 def _check_views(op):

@@ -3,6 +3,8 @@
 Field ids follow tensorflow/compiler/mlir/lite/schema/schema.fbs. Only subgraph 0 runs.
 """
 
+from struct import unpack_from as _unpack_from
+
 from .errors import ModelError
 from .flatbuf import FlatBuffer, describe
 from .tensor import Tensor
@@ -43,6 +45,11 @@ OPTIONS_TYPES = {
     "HardSwishOptions": 91,
 }
 
+
+TENSOR_FIELDS = 11  # ints per tensor in a tensor table (Model.tensor_fields)
+_TENSOR_FORMAT = "<%di" % TENSOR_FIELDS
+_TENSOR_BYTES = 4 * TENSOR_FIELDS
+_SHAPE_FORMATS = tuple("<%di" % n for n in range(7))
 
 _OPTION_SLOTS = 16  # options fields read at once (every BuiltinOptions table ulite reads has fewer)
 _OPTION_FORMATS = {"b": ("<b", 1), "B": ("<B", 1), "h": ("<h", 2), "i": ("<i", 4), "I": ("<I", 4), "f": ("<f", 4)}
@@ -260,6 +267,43 @@ class Model:
         return t
 
     def _read_tensor(self, index):
+        fields = self._tensor_table
+        if fields is None:
+            fields = self.tensor_fields(index)
+        else:
+            fields = _unpack_from(_TENSOR_FORMAT, fields, _TENSOR_BYTES * index)
+        (type_code, variable, shape_at, rank, data_at, data_bytes,
+         scales_at, scales, zps_at, zps, axis) = fields  # fmt: skip
+        buf = self.fb.buf
+        base = self.tensors_start
+        fmt = _SHAPE_FORMATS[rank] if rank < len(_SHAPE_FORMATS) else "<%di" % rank
+        shape = _unpack_from(fmt, buf, base + shape_at)
+        data = buf[base + data_at : base + data_at + data_bytes] if data_bytes >= 0 else None
+        tensor = Tensor(self, index, shape, type_code, data)
+        if variable:
+            tensor.is_variable = True
+        if scales:
+            scales_at += base
+            zps_at += base
+            zero_points = buf[zps_at : zps_at + 8 * zps]
+            tensor.quantize((buf[scales_at : scales_at + 4 * scales], zero_points, scales, axis))
+        if self.place is not None:
+            self.place(tensor)
+        return tensor
+
+    _tensor_table = None  # the tensors' fields, precomputed by convert (use_tensor_table)
+
+    def use_tensor_table(self, table):
+        """Read tensors from `table` (TENSOR_FIELDS int32 per tensor, as tensor_fields
+        gives them) instead of the flatbuffer's tables."""
+        self._tensor_table = table
+
+    def tensor_fields(self, index):
+        """What tensor `index` is read from: TENSOR_FIELDS ints (type code, 1 if variable,
+        shape position and rank, data position and bytes (-1: none), scales position and
+        count (0: not quantized), zero points position and count, quantized axis), the
+        positions relative to the tensors vector (they stay valid when the model moves).
+        Checked here, so a table of them can be trusted."""
         fb = self.fb
         what = ("tensor %d", index)
         table = fb.vector_table(self.tensors_start, index, what)
@@ -268,21 +312,22 @@ class Model:
             raise ModelError(
                 "tensor %d '%s': sparse tensors are not supported" % (index, self.tensor_name(index))
             )
-        shape = fb.ints_at(table + shape, what) if shape else ()
+        base = self.tensors_start
+        shape_at, rank = fb.vector_at(table + shape, 4, what, MAX_ENTRIES) if shape else (base, 0)
         type_code = fb.read("<b", 1, table + type_code, what) if type_code else 0
         buffer_index = fb.read("<I", 4, table + buffer_index, what) if buffer_index else 0
-        tensor = Tensor(self, index, shape, type_code, self.buffer(buffer_index, what) if buffer_index else None)
-        if variable and fb.read("<B", 1, table + variable, what):
-            tensor.is_variable = True
-        if quant:
-            quant = self._read_quant(fb.deref(table + quant, what), index)
-            if quant:
-                tensor.quantize(quant)
-        if self.place is not None:
-            self.place(tensor)
-        return tensor
+        data_at, data_bytes = self.buffer_span(buffer_index, what) if buffer_index else (0, 0)
+        variable = 1 if variable and fb.read("<B", 1, table + variable, what) else 0
+        quant = self._read_quant(fb.deref(table + quant, what), index) if quant else None
+        scales_at, scales, zps_at, zps, axis = quant or (base, 0, base, 0, 0)
+        data_bytes = data_bytes if data_bytes else -1
+        return (
+            type_code, variable, shape_at - base, rank, data_at - base, data_bytes,
+            scales_at - base, scales, zps_at - base, zps, axis,
+        )  # fmt: skip
 
     def _read_quant(self, table, index):
+        """(scales position and count, zero points position and count, axis), or None."""
         fb = self.fb
         what = ("tensor %d", index)
         _, _, scales, zero_points, _, _, axis = fb.slots(table, 7, what)
@@ -296,13 +341,7 @@ class Model:
                 "tensor %d '%s': %d zero points for %d scales"
                 % (index, self.tensor_name(index), zp_count, scale_count)
             )
-        buf = fb.buf
-        return (
-            buf[scale_start : scale_start + 4 * scale_count],
-            buf[zp_start : zp_start + 8 * zp_count],
-            scale_count,
-            axis,
-        )
+        return scale_start, scale_count, zp_start, zp_count, axis
 
     def op_code(self, index):
         """(builtin code, custom name or None) of operator `index` (resolving its kernel
