@@ -3,8 +3,6 @@
 Field ids follow tensorflow/compiler/mlir/lite/schema/schema.fbs. Only subgraph 0 runs.
 """
 
-from struct import unpack_from as _unpack_from
-
 from .errors import ModelError
 from .flatbuf import FlatBuffer, describe
 from .tensor import Tensor
@@ -47,9 +45,6 @@ OPTIONS_TYPES = {
 
 
 TENSOR_FIELDS = 11  # ints per tensor in a tensor table (Model.tensor_fields)
-_TENSOR_FORMAT = "<%di" % TENSOR_FIELDS
-_TENSOR_BYTES = 4 * TENSOR_FIELDS
-_SHAPE_FORMATS = tuple("<%di" % n for n in range(7))
 
 _OPTION_SLOTS = 16  # options fields read at once (every BuiltinOptions table ulite reads has fewer)
 _OPTION_FORMATS = {"b": ("<b", 1), "B": ("<B", 1), "h": ("<h", 2), "i": ("<i", 4), "I": ("<I", 4), "f": ("<f", 4)}
@@ -267,17 +262,17 @@ class Model:
         return t
 
     def _read_tensor(self, index):
-        fields = self._tensor_table
-        if fields is None:
-            fields = self.tensor_fields(index)
+        fb = self.fb
+        base = self.tensors_start
+        at = self.tensor_table
+        if at:
+            fields = fb.ints(at + 4 * TENSOR_FIELDS * index, TENSOR_FIELDS)
         else:
-            fields = _unpack_from(_TENSOR_FORMAT, fields, _TENSOR_BYTES * index)
+            fields = self.tensor_fields(index)
         (type_code, variable, shape_at, rank, data_at, data_bytes,
          scales_at, scales, zps_at, zps, axis) = fields  # fmt: skip
-        buf = self.fb.buf
-        base = self.tensors_start
-        fmt = _SHAPE_FORMATS[rank] if rank < len(_SHAPE_FORMATS) else "<%di" % rank
-        shape = _unpack_from(fmt, buf, base + shape_at)
+        buf = fb.buf
+        shape = fb.ints(base + shape_at, rank)
         data = buf[base + data_at : base + data_at + data_bytes] if data_bytes >= 0 else None
         tensor = Tensor(self, index, shape, type_code, data)
         if variable:
@@ -291,12 +286,9 @@ class Model:
             self.place(tensor)
         return tensor
 
-    _tensor_table = None  # the tensors' fields, precomputed by convert (use_tensor_table)
-
-    def use_tensor_table(self, table):
-        """Read tensors from `table` (TENSOR_FIELDS int32 per tensor, as tensor_fields
-        gives them) instead of the flatbuffer's tables."""
-        self._tensor_table = table
+    # Where the model holds a table of TENSOR_FIELDS int32 per tensor (tensor_fields'),
+    # precomputed by convert: tensors are then read from it (0: from the flatbuffer).
+    tensor_table = 0
 
     def tensor_fields(self, index):
         """What tensor `index` is read from: TENSOR_FIELDS ints (type code, 1 if variable,
