@@ -61,12 +61,12 @@ class Interpreter:
             if allocator.unsupported:
                 raise UnsupportedOpError("unsupported ops: " + ", ".join(allocator.unsupported))
             progress.stage = "planning the arena"
-            plan = allocator.plan()
+            plan = allocator.plan(activations_alone=False)
             kernels = allocator.kernels
             allocator = None
             m.release()  # the tensors read to plan: the arena should find the heap clear
         self.planned_bytes = plan.planned_bytes
-        self.activation_bytes = plan.activation_bytes
+        self._activation_bytes = plan.activation_bytes  # None: planned when asked for
         self.persistent_bytes = plan.persistent_bytes
         self.arena_used = progress.arena_bytes = plan.arena_bytes
         progress.stage = "allocating the arena"
@@ -104,7 +104,7 @@ class Interpreter:
         self._outputs = [m.tensor(i) for i in m.outputs]
         self._variables = [m.tensor(i) for i in plan.variables]
         m.place = None
-        m.release()
+        m.release(walked=True)
         progress.stage = "resetting state tensors"
         self.reset()
         _unload_construction_modules()
@@ -177,6 +177,15 @@ class Interpreter:
         if not 0 <= index < len(tensors):
             raise IndexError("model has %d %ss, no %s %d" % (len(tensors), kind, kind, index))
         return tensors[index]
+
+    @property
+    def activation_bytes(self):
+        """What the activations alone need: the figure TFLM's planned head compares with."""
+        if self._activation_bytes is None:
+            from .allocator import memory_plan
+
+            self._activation_bytes = memory_plan(self.model.bytes).activation_bytes
+        return self._activation_bytes
 
     @property
     def inputs(self):

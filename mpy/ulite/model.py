@@ -3,6 +3,8 @@
 Field ids follow tensorflow/compiler/mlir/lite/schema/schema.fbs. Only subgraph 0 runs.
 """
 
+from struct import pack_into as _pack_into, unpack_from as _unpack_from
+
 from .errors import ModelError
 from .flatbuf import FlatBuffer, describe
 from .tensor import Tensor
@@ -45,6 +47,7 @@ OPTIONS_TYPES = {
 
 
 TENSOR_FIELDS = 11  # ints per tensor in a tensor table (Model.tensor_fields)
+_ROW_FORMAT = "<11i"
 
 _OPTION_SLOTS = 16  # options fields read at once (every BuiltinOptions table ulite reads has fewer)
 _OPTION_FORMATS = {"b": ("<b", 1), "B": ("<B", 1), "h": ("<h", 2), "i": ("<i", 4), "I": ("<I", 4), "f": ("<f", 4)}
@@ -177,10 +180,13 @@ class Model:
         self.place = None  # once the arena exists: place(tensor) gives it its bytes there
         self.release()
 
-    def release(self):
-        """Forget the tensors and operators read so far (they are read again if asked for)."""
+    def release(self, walked=False):
+        """Forget the tensors and operators read so far (they are read again if asked for);
+        `walked`: the fields of the tensors walked so far too (see _walked_fields)."""
         self._tensors = [None] * self.tensor_count
         self._operators = [None] * self.op_count
+        if walked:
+            self._rows = self._walked = None
 
     def release_op(self, index):
         """Forget operator `index` and its tensors, keeping the heap small between ops."""
@@ -268,7 +274,7 @@ class Model:
         if at:
             fields = fb.ints(at + 4 * TENSOR_FIELDS * index, TENSOR_FIELDS)
         else:
-            fields = self.tensor_fields(index)
+            fields = self._walked_fields(index)
         (type_code, variable, shape_at, rank, data_at, data_bytes,
          scales_at, scales, zps_at, zps, axis) = fields  # fmt: skip
         buf = fb.buf
@@ -289,6 +295,22 @@ class Model:
     # Where the model holds a table of TENSOR_FIELDS int32 per tensor (tensor_fields'),
     # precomputed by convert: tensors are then read from it (0: from the flatbuffer).
     tensor_table = 0
+
+    _rows = None  # tensor_fields of the tensors walked so far (_walked[i]: 1 if row i is)
+    _walked = None
+
+    def _walked_fields(self, index):
+        """tensor_fields(index), walked once: construction reads most tensors three times."""
+        row = 4 * TENSOR_FIELDS * index
+        if self._rows is None:
+            self._rows = bytearray(4 * TENSOR_FIELDS * self.tensor_count)
+            self._walked = bytearray(self.tensor_count)
+        elif self._walked[index]:
+            return _unpack_from(_ROW_FORMAT, self._rows, row)
+        fields = self.tensor_fields(index)
+        _pack_into(_ROW_FORMAT, self._rows, row, *fields)
+        self._walked[index] = 1
+        return fields
 
     def tensor_fields(self, index):
         """What tensor `index` is read from: TENSOR_FIELDS ints (type code, 1 if variable,
