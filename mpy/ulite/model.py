@@ -46,8 +46,9 @@ OPTIONS_TYPES = {
 }
 
 
-TENSOR_FIELDS = 11  # ints per tensor in a tensor table (Model.tensor_fields)
+TENSOR_FIELDS = 11  # int32 per tensor in a TensorRows row (Model.tensor_fields)
 _ROW_FORMAT = "<11i"
+_ROW_BYTES = 4 * TENSOR_FIELDS
 
 _OPTION_SLOTS = 16  # options fields read at once (every BuiltinOptions table ulite reads has fewer)
 _OPTION_FORMATS = {"b": ("<b", 1), "B": ("<B", 1), "h": ("<h", 2), "i": ("<i", 4), "I": ("<I", 4), "f": ("<f", 4)}
@@ -140,6 +141,28 @@ def _positions(table, slots):
     return [table + offset if offset else 0 for offset in slots]
 
 
+class TensorRows:
+    """A row per tensor: what it is read from (Model.tensor_fields). Walked from the
+    flatbuffer once, as first read, and kept (a construction reads most tensors three
+    times); or convert's, precomputed in the model (`data` and `start`: where)."""
+
+    def __init__(self, count, data=None, start=0):
+        self.data = bytearray(_ROW_BYTES * count) if data is None else data
+        self.start = start
+        self.walked = bytearray(count) if data is None else None  # None: every row is there
+
+    def get(self, index, walk):
+        """Row `index`, from walk(index) if it was not read before."""
+        at = self.start + _ROW_BYTES * index
+        walked = self.walked
+        if walked is None or walked[index]:
+            return _unpack_from(_ROW_FORMAT, self.data, at)
+        fields = walk(index)
+        _pack_into(_ROW_FORMAT, self.data, at, *fields)
+        walked[index] = 1
+        return fields
+
+
 class Model:
     """The graph of subgraph 0: tensors and operators are read from the flatbuffer once,
     on first use, and kept until release()."""
@@ -180,13 +203,16 @@ class Model:
         self.place = None  # once the arena exists: place(tensor) gives it its bytes there
         self.release()
 
-    def release(self, walked=False):
+    def release(self, rows=False):
         """Forget the tensors and operators read so far (they are read again if asked for);
-        `walked`: the fields of the tensors walked so far too (see _walked_fields)."""
+        `rows`: the tensors' rows too (see TensorRows)."""
         self._tensors = [None] * self.tensor_count
         self._operators = [None] * self.op_count
-        if walked:
-            self._rows = self._walked = None
+        if rows:
+            self.tensor_rows = None
+
+    # The tensors' TensorRows: convert's, or (None) walked from the flatbuffer as read.
+    tensor_rows = None
 
     def release_op(self, index):
         """Forget operator `index` and its tensors, keeping the heap small between ops."""
@@ -270,11 +296,10 @@ class Model:
     def _read_tensor(self, index):
         fb = self.fb
         base = self.tensors_start
-        at = self.tensor_table
-        if at:
-            fields = fb.ints(at + 4 * TENSOR_FIELDS * index, TENSOR_FIELDS)
-        else:
-            fields = self._walked_fields(index)
+        rows = self.tensor_rows
+        if rows is None:
+            rows = self.tensor_rows = TensorRows(self.tensor_count)
+        fields = rows.get(index, self.tensor_fields)
         (type_code, variable, shape_at, rank, data_at, data_bytes,
          scales_at, scales, zps_at, zps, axis) = fields  # fmt: skip
         buf = fb.buf
@@ -291,26 +316,6 @@ class Model:
         if self.place is not None:
             self.place(tensor)
         return tensor
-
-    # Where the model holds a table of TENSOR_FIELDS int32 per tensor (tensor_fields'),
-    # precomputed by convert: tensors are then read from it (0: from the flatbuffer).
-    tensor_table = 0
-
-    _rows = None  # tensor_fields of the tensors walked so far (_walked[i]: 1 if row i is)
-    _walked = None
-
-    def _walked_fields(self, index):
-        """tensor_fields(index), walked once: construction reads most tensors three times."""
-        row = 4 * TENSOR_FIELDS * index
-        if self._rows is None:
-            self._rows = bytearray(4 * TENSOR_FIELDS * self.tensor_count)
-            self._walked = bytearray(self.tensor_count)
-        elif self._walked[index]:
-            return _unpack_from(_ROW_FORMAT, self._rows, row)
-        fields = self.tensor_fields(index)
-        _pack_into(_ROW_FORMAT, self._rows, row, *fields)
-        self._walked[index] = 1
-        return fields
 
     def tensor_fields(self, index):
         """What tensor `index` is read from: TENSOR_FIELDS ints (type code, 1 if variable,
