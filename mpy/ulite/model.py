@@ -336,10 +336,11 @@ class Model:
         type_code = fb.read("<b", 1, table + type_code, what) if type_code else 0
         buffer_index = fb.read("<I", 4, table + buffer_index, what) if buffer_index else 0
         data_at, data_bytes = self.buffer_span(buffer_index, what) if buffer_index else (0, 0)
+        if not data_bytes:
+            data_at, data_bytes = base, -1  # no data
         variable = 1 if variable and fb.read("<B", 1, table + variable, what) else 0
         quant = self._read_quant(fb.deref(table + quant, what), index) if quant else None
         scales_at, scales, zps_at, zps, axis = quant or (base, 0, base, 0, 0)
-        data_bytes = data_bytes if data_bytes else -1
         return (
             type_code, variable, shape_at - base, rank, data_at - base, data_bytes,
             scales_at - base, scales, zps_at - base, zps, axis,
