@@ -104,7 +104,7 @@ class Interpreter:
         self._outputs = [m.tensor(i) for i in m.outputs]
         self._variables = [m.tensor(i) for i in plan.variables]
         m.place = None
-        m.release(rows=True)
+        m.release()
         progress.stage = "resetting state tensors"
         self.reset()
         _unload_construction_modules()

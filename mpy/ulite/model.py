@@ -3,7 +3,7 @@
 Field ids follow tensorflow/compiler/mlir/lite/schema/schema.fbs. Only subgraph 0 runs.
 """
 
-from struct import pack_into as _pack_into, unpack_from as _unpack_from
+from struct import unpack_from as _unpack_from
 
 from .errors import ModelError
 from .flatbuf import FlatBuffer, describe
@@ -142,25 +142,16 @@ def _positions(table, slots):
 
 
 class TensorRows:
-    """A row per tensor: what it is read from (Model.tensor_fields). Walked from the
-    flatbuffer once, as first read, and kept (a construction reads most tensors three
-    times); or convert's, precomputed in the model (`data` and `start`: where)."""
+    """convert's row per tensor, precomputed in the model (`data`, from `start`): what the
+    tensor is read from (Model.tensor_fields), with one unpack instead of a walk of the
+    flatbuffer's tables."""
 
-    def __init__(self, count, data=None, start=0):
-        self.data = bytearray(_ROW_BYTES * count) if data is None else data
+    def __init__(self, data, start):
+        self.data = data
         self.start = start
-        self.walked = bytearray(count) if data is None else None  # None: every row is there
 
-    def get(self, index, walk):
-        """Row `index`, from walk(index) if it was not read before."""
-        at = self.start + _ROW_BYTES * index
-        walked = self.walked
-        if walked is None or walked[index]:
-            return _unpack_from(_ROW_FORMAT, self.data, at)
-        fields = walk(index)
-        _pack_into(_ROW_FORMAT, self.data, at, *fields)
-        walked[index] = 1
-        return fields
+    def get(self, index):
+        return _unpack_from(_ROW_FORMAT, self.data, self.start + _ROW_BYTES * index)
 
 
 class Model:
@@ -203,16 +194,12 @@ class Model:
         self.place = None  # once the arena exists: place(tensor) gives it its bytes there
         self.release()
 
-    def release(self, rows=False):
-        """Forget the tensors and operators read so far (they are read again if asked for);
-        `rows`: the tensors' rows too (see TensorRows)."""
+    def release(self):
+        """Forget the tensors and operators read so far (they are read again if asked for)."""
         self._tensors = [None] * self.tensor_count
         self._operators = [None] * self.op_count
-        if rows:
-            self.tensor_rows = None
 
-    # The tensors' TensorRows: convert's, or (None) walked from the flatbuffer as read.
-    tensor_rows = None
+    tensor_rows = None  # convert's TensorRows, else tensors are walked from the flatbuffer
 
     def release_op(self, index):
         """Forget operator `index` and its tensors, keeping the heap small between ops."""
@@ -297,9 +284,7 @@ class Model:
         fb = self.fb
         base = self.tensors_start
         rows = self.tensor_rows
-        if rows is None:
-            rows = self.tensor_rows = TensorRows(self.tensor_count)
-        fields = rows.get(index, self.tensor_fields)
+        fields = self.tensor_fields(index) if rows is None else rows.get(index)
         (type_code, variable, shape_at, rank, data_at, data_bytes,
          scales_at, scales, zps_at, zps, axis) = fields  # fmt: skip
         buf = fb.buf
