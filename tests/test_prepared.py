@@ -135,6 +135,28 @@ def test_ulite_uses_the_entry_and_refuses_a_changed_model(converted, micropython
     assert changed == "it changed since convert precomputed its tables"
 
 
+ROWS = """
+import sys
+from ulite import prepared
+from ulite.model import Model
+
+model = Model(open(sys.argv[1], "rb").read())
+plan, why_not = prepared.read(model)
+rows = model.tensor_rows
+print(why_not, [i for i in range(model.tensor_count) if rows.get(i) != model.tensor_fields(i)])
+"""
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_entry_rows_are_the_tensors_of_the_flatbuffer(converted, micropython, tmp_path, name):
+    """The entry's tensor rows, which a board reads tensors from instead of walking the
+    flatbuffer, are what walking it gives, tensor by tensor, in the converted model (made
+    from the model before the entry moved its bytes)."""
+    path = tmp_path / "m.tflite"
+    path.write_bytes(converted[name])
+    assert micropython(ROWS, args=[path]).strip() == "None []"
+
+
 # Every int32/float32 view ulite makes must start at a multiple of 4: the model is given
 # at an odd address, and a view of its bytes (weights, biases, scales) then fails.
 MISALIGNED = """

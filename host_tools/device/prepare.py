@@ -15,6 +15,7 @@ import sys
 import ulite
 from ulite import loops, prepared
 from ulite.allocator import memory_plan
+from ulite.model import Model
 
 
 def read(path):
@@ -35,6 +36,9 @@ def derived(model):
         len(plan.variables), 0,
     )  # fmt: skip
     words = list(plan.tensor_offsets) + per_op + list(plan.variables)
+    m = Model(model)
+    for i in range(m.tensor_count):
+        words += m.tensor_fields(i)
     data = header + struct.pack("<%di" % len(words), *words)
     tables_end = plan.planned_bytes + sum(plan.table_bytes) + plan.shared_bytes  # then the state
     return interp, data + bytes(interp.arena[plan.planned_bytes : tables_end])

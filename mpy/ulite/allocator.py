@@ -103,10 +103,12 @@ class Allocator:
             raise ModelError("%s: %d %s bytes requested" % (self.op.where(), nbytes, kind))
         return (nbytes + 3) & ~3
 
-    def plan(self):
+    def plan(self, activations_alone=True):
         """The memory plan (a Plan): TFLM's lifetimes and greedy placement (planner.py),
         honouring the model's OfflineMemoryAllocation metadata. Once: it lets go of the
-        ops' tensor lists it plans from."""
+        ops' tensor lists it plans from. activations_alone: also plan the activations
+        without the ops' scratch, for plan.activation_bytes (else None: construction does
+        not need the figure)."""
         m = self.model
         scratch_bytes = self.scratch_bytes
         count = m.tensor_count
@@ -146,20 +148,23 @@ class Allocator:
         lasts = [last[i] for i in planned]
         fixed = [offline[i] if offline else -1 for i in planned]
         scratch_ops = [i for i, n in enumerate(scratch_bytes) if n]
-        activations_only = planner.plan(sizes, firsts, lasts, fixed)[1] if scratch_ops else None
+        activation_bytes = None
+        if scratch_ops and activations_alone:
+            activation_bytes = planner.plan(sizes, firsts, lasts, fixed)[1]
         for i in scratch_ops:
             sizes.append(scratch_bytes[i])
             firsts.append(i + 1)
             lasts.append(i + 1)
             fixed.append(-1)
         offsets, total = planner.plan(sizes, firsts, lasts, fixed)
+        if activations_alone and not scratch_ops:
+            activation_bytes = total
         tensor_offsets = [-1] * count
         for i, offset in zip(planned, offsets):
             tensor_offsets[i] = offset
         scratch_offsets = [-1] * len(scratch_bytes)
         for i, offset in zip(scratch_ops, offsets[len(planned) :]):
             scratch_offsets[i] = offset
-        activation_bytes = total if activations_only is None else activations_only
         persistent_bytes = sum(self.persistent_bytes) + self.shared_bytes + sum(self.state_bytes)
         requests = (scratch_bytes, self.persistent_bytes, self.int_spans, self.shared_bytes, self.state_bytes)
         return Plan(

@@ -17,7 +17,7 @@ from .errors import ModelError
 
 _unpack_from = struct.unpack_from
 _SLOT_FORMATS = tuple("<%dH" % n for n in range(17))
-_INT_FORMATS = ("<0i", "<1i", "<2i", "<3i", "<4i", "<5i", "<6i")
+_INT_FORMATS = tuple("<%di" % n for n in range(12))  # shapes, index lists, tensor table rows
 
 
 def describe(what):
@@ -116,8 +116,10 @@ class FlatBuffer:
         """The int32 vector a field at `pos` points to, as a tuple (small: shapes, tensor
         index lists); () when pos is 0."""
         start, count = self.vector_at(pos, 4, what, limit)
-        if not count:
-            return ()
+        return self.ints(start, count)
+
+    def ints(self, start, count):
+        """`count` int32 values at `start`, as a tuple."""
         fmt = _INT_FORMATS[count] if count < len(_INT_FORMATS) else "<%di" % count
         return _unpack_from(fmt, self.buf, start)
 

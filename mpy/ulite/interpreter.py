@@ -61,12 +61,12 @@ class Interpreter:
             if allocator.unsupported:
                 raise UnsupportedOpError("unsupported ops: " + ", ".join(allocator.unsupported))
             progress.stage = "planning the arena"
-            plan = allocator.plan()
+            plan = allocator.plan(activations_alone=False)
             kernels = allocator.kernels
             allocator = None
             m.release()  # the tensors read to plan: the arena should find the heap clear
         self.planned_bytes = plan.planned_bytes
-        self.activation_bytes = plan.activation_bytes
+        self._activation_bytes = plan.activation_bytes  # None: planned when asked for
         self.persistent_bytes = plan.persistent_bytes
         self.arena_used = progress.arena_bytes = plan.arena_bytes
         progress.stage = "allocating the arena"
@@ -179,6 +179,15 @@ class Interpreter:
         return tensors[index]
 
     @property
+    def activation_bytes(self):
+        """What the activations alone need: the figure TFLM's planned head compares with."""
+        if self._activation_bytes is None:
+            from .allocator import memory_plan
+
+            self._activation_bytes = memory_plan(self.model.bytes).activation_bytes
+        return self._activation_bytes
+
+    @property
     def inputs(self):
         return len(self._inputs)
 
@@ -256,21 +265,19 @@ class _Progress:
 # Modules only construction runs (the kernels' check and prepare, the allocator and
 # planner, the derivations): unloaded once an interpreter is built, so their heap returns
 # (functions invoke still calls keep what they use); the next construction imports them.
-_CONSTRUCTION_ONLY = (
-    "ulite.kernels", "ulite.allocator", "ulite.planner", "ulite.quant", "ulite.views",
-    "ulite.fxp_ops", "ulite.broadcast", "ulite.flexbuffer",
-)  # fmt: skip
+# By their names below ulite (and what is below them).
+_CONSTRUCTION_ONLY = {
+    "kernels", "allocator", "planner", "quant", "views", "fxp_ops", "broadcast", "flexbuffer",
+}  # fmt: skip
 
 
 def _unload_construction_modules():
     for name in list(sys.modules):
-        for prefix in _CONSTRUCTION_ONLY:
-            if name == prefix or name.startswith(prefix + "."):
-                del sys.modules[name]
-                parent, _, child = name.rpartition(".")
-                if getattr(sys.modules.get(parent), child, None) is not None:
-                    delattr(sys.modules[parent], child)
-                break
+        if name.startswith("ulite.") and name.split(".")[1] in _CONSTRUCTION_ONLY:
+            del sys.modules[name]
+            parent, _, child = name.rpartition(".")
+            if getattr(sys.modules.get(parent), child, None) is not None:
+                delattr(sys.modules[parent], child)
 
 
 def _check_views(op):

@@ -3,6 +3,8 @@
 Field ids follow tensorflow/compiler/mlir/lite/schema/schema.fbs. Only subgraph 0 runs.
 """
 
+from struct import unpack_from as _unpack_from
+
 from .errors import ModelError
 from .flatbuf import FlatBuffer, describe
 from .tensor import Tensor
@@ -43,6 +45,10 @@ OPTIONS_TYPES = {
     "HardSwishOptions": 91,
 }
 
+
+TENSOR_FIELDS = 11  # int32 per tensor in a TensorRows row (Model.tensor_fields)
+_ROW_FORMAT = "<11i"
+_ROW_BYTES = 4 * TENSOR_FIELDS
 
 _OPTION_SLOTS = 16  # options fields read at once (every BuiltinOptions table ulite reads has fewer)
 _OPTION_FORMATS = {"b": ("<b", 1), "B": ("<B", 1), "h": ("<h", 2), "i": ("<i", 4), "I": ("<I", 4), "f": ("<f", 4)}
@@ -135,6 +141,19 @@ def _positions(table, slots):
     return [table + offset if offset else 0 for offset in slots]
 
 
+class TensorRows:
+    """convert's row per tensor, precomputed in the model (`data`, from `start`): what the
+    tensor is read from (Model.tensor_fields), with one unpack instead of a walk of the
+    flatbuffer's tables."""
+
+    def __init__(self, data, start):
+        self.data = data
+        self.start = start
+
+    def get(self, index):
+        return _unpack_from(_ROW_FORMAT, self.data, self.start + _ROW_BYTES * index)
+
+
 class Model:
     """The graph of subgraph 0: tensors and operators are read from the flatbuffer once,
     on first use, and kept until release()."""
@@ -179,6 +198,8 @@ class Model:
         """Forget the tensors and operators read so far (they are read again if asked for)."""
         self._tensors = [None] * self.tensor_count
         self._operators = [None] * self.op_count
+
+    tensor_rows = None  # convert's TensorRows, else tensors are walked from the flatbuffer
 
     def release_op(self, index):
         """Forget operator `index` and its tensors, keeping the heap small between ops."""
@@ -261,6 +282,33 @@ class Model:
 
     def _read_tensor(self, index):
         fb = self.fb
+        base = self.tensors_start
+        rows = self.tensor_rows
+        fields = self.tensor_fields(index) if rows is None else rows.get(index)
+        (type_code, variable, shape_at, rank, data_at, data_bytes,
+         scales_at, scales, zps_at, zps, axis) = fields  # fmt: skip
+        buf = fb.buf
+        shape = fb.ints(base + shape_at, rank)
+        data = buf[base + data_at : base + data_at + data_bytes] if data_bytes >= 0 else None
+        tensor = Tensor(self, index, shape, type_code, data)
+        if variable:
+            tensor.is_variable = True
+        if scales:
+            scales_at += base
+            zps_at += base
+            zero_points = buf[zps_at : zps_at + 8 * zps]
+            tensor.quantize((buf[scales_at : scales_at + 4 * scales], zero_points, scales, axis))
+        if self.place is not None:
+            self.place(tensor)
+        return tensor
+
+    def tensor_fields(self, index):
+        """What tensor `index` is read from: TENSOR_FIELDS ints (type code, 1 if variable,
+        shape position and rank, data position and bytes (-1: none), scales position and
+        count (0: not quantized), zero points position and count, quantized axis), the
+        positions relative to the tensors vector (they stay valid when the model moves).
+        Checked here, so a table of them can be trusted."""
+        fb = self.fb
         what = ("tensor %d", index)
         table = fb.vector_table(self.tensors_start, index, what)
         shape, type_code, buffer_index, _, quant, variable, sparsity = fb.slots(table, 7, what)
@@ -268,21 +316,23 @@ class Model:
             raise ModelError(
                 "tensor %d '%s': sparse tensors are not supported" % (index, self.tensor_name(index))
             )
-        shape = fb.ints_at(table + shape, what) if shape else ()
+        base = self.tensors_start
+        shape_at, rank = fb.vector_at(table + shape, 4, what, MAX_ENTRIES) if shape else (base, 0)
         type_code = fb.read("<b", 1, table + type_code, what) if type_code else 0
         buffer_index = fb.read("<I", 4, table + buffer_index, what) if buffer_index else 0
-        tensor = Tensor(self, index, shape, type_code, self.buffer(buffer_index, what) if buffer_index else None)
-        if variable and fb.read("<B", 1, table + variable, what):
-            tensor.is_variable = True
-        if quant:
-            quant = self._read_quant(fb.deref(table + quant, what), index)
-            if quant:
-                tensor.quantize(quant)
-        if self.place is not None:
-            self.place(tensor)
-        return tensor
+        data_at, data_bytes = self.buffer_span(buffer_index, what) if buffer_index else (0, 0)
+        if not data_bytes:
+            data_at, data_bytes = base, -1  # no data
+        variable = 1 if variable and fb.read("<B", 1, table + variable, what) else 0
+        quant = self._read_quant(fb.deref(table + quant, what), index) if quant else None
+        scales_at, scales, zps_at, zps, axis = quant or (base, 0, base, 0, 0)
+        return (
+            type_code, variable, shape_at - base, rank, data_at - base, data_bytes,
+            scales_at - base, scales, zps_at - base, zps, axis,
+        )  # fmt: skip
 
     def _read_quant(self, table, index):
+        """(scales position and count, zero points position and count, axis), or None."""
         fb = self.fb
         what = ("tensor %d", index)
         _, _, scales, zero_points, _, _, axis = fb.slots(table, 7, what)
@@ -296,13 +346,7 @@ class Model:
                 "tensor %d '%s': %d zero points for %d scales"
                 % (index, self.tensor_name(index), zp_count, scale_count)
             )
-        buf = fb.buf
-        return (
-            buf[scale_start : scale_start + 4 * scale_count],
-            buf[zp_start : zp_start + 8 * zp_count],
-            scale_count,
-            axis,
-        )
+        return scale_start, scale_count, zp_start, zp_count, axis
 
     def op_code(self, index):
         """(builtin code, custom name or None) of operator `index` (resolving its kernel

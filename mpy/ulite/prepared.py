@@ -17,20 +17,22 @@ The entry's data, little-endian: HEADER (format, crc32, tensor count, op count, 
 bytes, activation bytes, table bytes, shared int bytes, state tensor count, loop names
 bytes), then an int32 arena offset per tensor (-1: not planned), OP_FIELDS arrays of an
 int32 per op (scratch offset, scratch bytes, table bytes, offset and bytes of its shared
-ints: -1 and 0 for none, state bytes), the state tensors' indices, the tables and shared
-ints as they lie after the planned part of the arena, and the loop names
-(space-separated). The ops' state follows the shared ints in the arena, zeroed: the
-entry holds only its size.
+ints: -1 and 0 for none, state bytes), the state tensors' indices, the tensors' rows
+(model.TensorRows: where the model holds their shapes, data and quantization, so a board
+reads tensors without walking the flatbuffer), the tables and shared ints as they lie
+after the planned part of the arena, and the loop names (space-separated). The ops' state
+follows the shared ints in the arena, zeroed: the entry holds only its size.
 """
 
 import struct
 
+from .model import TENSOR_FIELDS, TensorRows
 from .plan import Plan
 
 NAME = "ulite_prepared"
 # Bump when a kernel changes what it writes into its tables or asks of the arena, or the
 # planner's rules change: entries of other formats are not used.
-FORMAT = 4
+FORMAT = 5
 HEADER = "<2I8i"
 HEADER_BYTES = 40
 OP_FIELDS = 6
@@ -53,7 +55,7 @@ def read(model):
         return None, "it was converted for another ulite (format %d, this one reads %d)" % (
             fmt, FORMAT)  # fmt: skip
     pos = start + HEADER_BYTES
-    tail = pos + 4 * (tensors + OP_FIELDS * ops + states)
+    tail = pos + 4 * (tensors + OP_FIELDS * ops + states + TENSOR_FIELDS * tensors)
     end = tail + tables + shared
     if (tensors, ops) != (model.tensor_count, model.op_count) or end + names != start + count:
         return None, "its precomputed entry is damaged"
@@ -71,6 +73,7 @@ def read(model):
         pos += 4 * ops
     scratch_offsets, scratch_bytes, table_bytes, int_offsets, int_bytes, state_bytes = per_op
     variables = list(struct.unpack_from("<%di" % states, buf, pos))
+    model.tensor_rows = TensorRows(buf, pos + 4 * states)
     int_spans = [None if at < 0 else (at, n) for at, n in zip(int_offsets, int_bytes)]
     requests = (scratch_bytes, table_bytes, int_spans, shared, state_bytes)
     persistent = tables + shared + sum(state_bytes)

@@ -16,7 +16,7 @@ pixel, also in the scratch) that `requantize` turns into outputs. The 16x8 loop 
 output pixel's int16 patch at a time and keeps int64 accumulator rows (conv_16x8).
 """
 
-from . import conv_common, padding, wide
+from . import conv_common, padding
 from .common import arity, require
 
 _OPTIONS = "Conv2DOptions"
@@ -69,6 +69,8 @@ def check(op, requests):
     if dtype == "float32":
         return
     if dtype == "int16":
+        from . import wide  # (16x8 only: the other dtypes never load it)
+
         if wide.accumulator_bits(conv_common.conv_inputs(op)[2], _options(op)[4]) == 64:
             wide.check_shifts(conv_common.multipliers(op, op.inputs[0], weights, 0))
         requests.persistent(wide.table_bytes(channels, weights.channels()))
@@ -89,6 +91,8 @@ def prepare(op, context):
         buffers = (out.data, x.data, weights.data, bias.data if bias else None)
         return context.loops.conv_float32, conv_common.float_args(buffers, geo, steps, activation)
     if out.dtype == "int16":
+        from . import wide
+
         bits = wide.accumulator_bits(bias, bias_type)
         init, rq = conv_common.tables_16x8(op, context, x, weights, bias, 0, activation, bits)
         args = conv_common.im2col_args(out.data, x.data, context, weights.data, init, rq, geo, 2)

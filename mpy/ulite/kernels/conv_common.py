@@ -16,7 +16,6 @@ import struct
 from .. import quant
 from ..tensor import INT32_MAX
 from ..views import float32_view, int32_view
-from . import wide
 from .common import (
     activation_bounds,
     const,
@@ -160,6 +159,8 @@ def geometry_16x8(geo):
     """The im2col geometry `geo` (for the int8 loop) made conv_16x8's: taps outside the
     input read u = 32768 (x = 0), chunks of taps fit one pixel's patch, passes of int64
     rows."""
+    from . import wide  # (16x8 only: the other dtypes never load it)
+
     taps, depth = geo[_CONV_KH] * geo[_CONV_KW], geo[_CONV_DEPTH]
     most = max(1, PATCH_16X8_BYTES // (2 * depth))
     chunks = (taps + most - 1) // most
@@ -211,6 +212,8 @@ def multipliers(op, x, weights, axis):
 
 def tables_16x8(op, context, x, weights, bias, axis, activation, bits=64):
     """kernels/wide.tables for a 16x8 convolution (no zero points applied)."""
+    from . import wide
+
     derived = lambda: multipliers(op, x, weights, axis)  # noqa: E731 (called only to derive)
     return wide.tables(op, context, weights, bias, axis, derived, activation, bits)
 

@@ -18,7 +18,7 @@ rows (depthwise_16x8).
 
 import array
 
-from . import conv_common, padding, wide
+from . import conv_common, padding
 from .common import arity, const, keep_ints, require, unsupported
 
 # Fields of ulite.layouts.conv, restated for the compiler to fold (see ulite.layouts).
@@ -112,6 +112,8 @@ def _geometry(op):
     zp = x.zero_point if x.dtype == "int8" else 0
     geo = geometry(x.shape, out.shape, (kh, kw), multiplier, strides, dilations, pads, zp)
     if x.dtype == "int16":  # int64 rows; taps outside the input read a pad row
+        from . import wide  # (16x8 only: the other dtypes never load it)
+
         geo[_DW_ROWS] = max(1, conv_common.ACC_16X8_BYTES // (8 * out_c))
         geo[_DW_PAD_VALUE] = wide.U_OFFSET
     return geo
@@ -161,6 +163,8 @@ def check(op, requests):
         bias = op.inputs[2] if len(op.inputs) > 2 else None
         if bias is not None and bias.dtype != "int64":
             unsupported("%s bias with int16 input (TFLM reads it as int64)" % bias.dtype)
+        from . import wide
+
         wide.check_shifts(conv_common.multipliers(op, op.inputs[0], weights, 3))
         requests.persistent(wide.table_bytes(channels, weights.channels()))
         requests.ints(geo)

@@ -11,7 +11,6 @@ batches). The output shape comes from the flatbuffer: batches = output size / un
 import struct
 
 from .. import quant
-from . import conv_common, wide
 from .common import (
     activation_bounds,
     arity,
@@ -59,6 +58,8 @@ def check(op, requests):
     if out.dtype == "int8":
         requests.persistent(requant_bytes(units if weights.channels() > 1 else 1))
     if out.dtype == "int16":
+        from . import wide  # (16x8 only: the other dtypes never load it)
+
         if x.is_constant:
             unsupported("constant int16 input")  # the loop reads it by halfwords: it must be aligned
         if wide.accumulator_bits(bias, op.option(_OPTIONS, 4, "b", 0)) == 64:
@@ -123,6 +124,8 @@ def _derive_tables(op, region):
 
 
 def _prepare_16x8(op, context):
+    from . import wide
+
     x, weights, out, bias = _quantized_tensors(op)
     units, depth = weights.shape
     bits = wide.accumulator_bits(bias, op.option(_OPTIONS, 4, "b", 0))
@@ -137,6 +140,8 @@ def _prepare_16x8(op, context):
 
 
 def _prepare_float(op, context):
+    from . import conv_common
+
     x, out = op.inputs[0], op.outputs[0]
     units, depth = op.inputs[1].shape
     batches = x.size // depth
