@@ -5,6 +5,7 @@ int8 outputs must be identical (both loop backends); float32 within the oracle's
 
 import numpy as np
 import pytest
+from conftest import PLAIN_ON_WASM
 from oracle import compare, run_tflm, run_ulite
 
 from host_tools.model_builder import ModelBuilder, window_out
@@ -160,7 +161,7 @@ def conv_int8_jobs():
     return jobs
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
+@pytest.mark.parametrize("loops", PLAIN_ON_WASM)
 def test_conv_int8_sweep(loops):
     compare(conv_int8_jobs(), loops)
 
@@ -211,7 +212,7 @@ def depthwise_int8_jobs():
     return jobs
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
+@pytest.mark.parametrize("loops", PLAIN_ON_WASM)
 def test_depthwise_int8_sweep(loops):
     compare(depthwise_int8_jobs(), loops)
 

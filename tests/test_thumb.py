@@ -589,7 +589,10 @@ def test_thumb_add_glue_matches_tflm():
     assert compare(jobs, "thumb") == len(jobs)
 
 
-@pytest.mark.parametrize("name", CONV_MODELS)
+# vww_96_int8 and ic_resnet8_int8 repeat person_detect's and kws_ref_model's kernels: make test-slow
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=pytest.mark.slow) if n in ("vww_96_int8", "ic_resnet8_int8") else n for n in CONV_MODELS]
+)
 def test_thumb_glue_matches_tflm_on_corpus_models(name):
     jobs = [(model_path(name).read_bytes(), ins) for ins, _ in golden_cases(name)[:2]]
     assert compare(jobs, "thumb") == 2
