@@ -9,7 +9,8 @@ words (a 64-bit port computes the same).
   sign extension of x; taps outside the input read u = 32768, i.e. x = 0), from the init
   bias - (zp + 32768) * sum(w) that kernels/wide.py writes: init + sum(w * u) is TFLM's sum.
   The convolution flips while it gathers; FULLY_CONNECTED and the depthwise loop flip their
-  input in place for the op (flip_halfwords) and back.
+  input in place for the op (flip_halfwords) and back. Both convolutions find where each
+  output pixel's taps fall in the input with window.windows.
 - Products |w * u| <= 128 * 65535 < 2**23 are summed in a word in runs of at most _RUN
   (252 * 2**23 < 2**31) by _dot_rows, and _add_rows adds each run's int32 sums into the
   accumulators limb by limb.
