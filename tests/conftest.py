@@ -35,6 +35,11 @@ def golden_cases(name):
     return cases
 
 
+# The loops of a unix-port sweep whose jobs the WebAssembly port's fast set runs too, with
+# the plain loops (test_wasm_port.KERNEL_JOBS; 32-bit there, the stricter check): the plain
+# loops here repeat that, in make test-slow.
+PLAIN_ON_WASM = ["viper", pytest.param("plain", marks=pytest.mark.slow)]
+
 UNSUPPORTED_OP = "EXP"
 
 

@@ -9,6 +9,7 @@ ends on plain; the ends and random values for the others. float32: random values
 
 import numpy as np
 import pytest
+from conftest import PLAIN_ON_WASM
 from oracle import compare, run_ulite
 
 from host_tools.model_builder import ModelBuilder
@@ -59,7 +60,7 @@ def relu_relu6_int8_jobs():
     return jobs
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
+@pytest.mark.parametrize("loops", PLAIN_ON_WASM)
 def test_relu_relu6_int8(loops):
     compare(relu_relu6_int8_jobs(), loops)
 
@@ -77,7 +78,7 @@ def leaky_relu_int8_jobs():
     return jobs
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
+@pytest.mark.parametrize("loops", PLAIN_ON_WASM)
 def test_leaky_relu_int8(loops):
     compare(leaky_relu_int8_jobs(), loops)
 
@@ -111,7 +112,7 @@ def logistic_tanh_int8_jobs():
     return jobs
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
+@pytest.mark.parametrize("loops", PLAIN_ON_WASM)
 def test_logistic_tanh_int8(loops):
     compare(logistic_tanh_int8_jobs(), loops)
 
@@ -145,7 +146,7 @@ def hard_swish_int8_jobs():
     return jobs
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
+@pytest.mark.parametrize("loops", PLAIN_ON_WASM)
 def test_hard_swish_int8(loops):
     compare(hard_swish_int8_jobs(), loops)
 

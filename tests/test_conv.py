@@ -5,6 +5,7 @@ int8 outputs must be identical (both loop backends); float32 within the oracle's
 
 import numpy as np
 import pytest
+from conftest import PLAIN_ON_WASM
 from oracle import compare, run_tflm, run_ulite
 
 from host_tools.model_builder import ModelBuilder, window_out
@@ -25,12 +26,43 @@ def rand_int8(rng, shape):
     return rng.integers(-128, 128, size=shape, dtype=np.int8)
 
 
+# per activation dtype: input scales, the output scale's spread (outputs over about +-steps
+# steps: clamps and rounding both exercised), the default bias dtype and its values' range
+DTYPES = {
+    "int8": dict(in_scales=(0.01, 0.1), spread=5500, steps=40, bias="int32"),
+    "int16": dict(in_scales=(1e-4, 1e-3), spread=1.4e6, steps=10000, bias="int64"),
+}
+BIAS_RANGES = {
+    ("int8", "int32"): 20000,
+    ("int16", "int16"): 30000,
+    ("int16", "int32"): 1 << 24,
+    ("int16", "int64"): 1 << 26,
+}
+
+
+def bias_const(mb, rng, dtype, bias, scales):
+    """The bias tensor of an op with `dtype` activations, one value per scale: bias True (the
+    dtype's default bias type) or a bias dtype: random values; "zeros": the default type's
+    zeros; False or None: no bias (random values are drawn in every case, so a model's
+    other draws do not depend on its bias)."""
+    default = DTYPES[dtype]["bias"]
+    bias_dtype = default if bias in (True, "zeros") else bias
+    top = BIAS_RANGES.get((dtype, bias_dtype), BIAS_RANGES[(dtype, default)])
+    values = rng.integers(-top, top, len(scales))
+    if not bias:
+        return None
+    if bias == "zeros":
+        values = np.zeros(len(scales), np.int64)
+    return mb.const(values, bias_dtype, scale=scales, zero_point=0)
+
+
 def conv_model(
     rng,
     in_shape,
     filters,
     kernel,
     *,
+    dtype="int8",
     stride=(1, 1),
     dilation=(1, 1),
     padding="SAME",
@@ -38,52 +70,37 @@ def conv_model(
     activation="NONE",
     per_channel=True,
     bias=True,
+    bias_type=None,
     in_zp=None,
+    out_zp=None,
     gain=1.0,
     depthwise=False,
     multiplier=1,
 ):
-    """An int8 CONV_2D (or DEPTHWISE_CONV_2D) model and a random input for it."""
+    """A CONV_2D (or DEPTHWISE_CONV_2D) model of int8 or 16x8 (int16 activations, dtype
+    "int16") and a random input for it. bias: True (the dtype's default bias type), a bias
+    dtype, "zeros" or False; bias_type: Conv2DOptions' quantized_bias_type. Zero points:
+    None draws an int8 one; int16 ones default to 0 (TFLM's 16x8 convolutions apply
+    neither)."""
+    params = DTYPES[dtype]
     batches, h, w, c = in_shape
     kh, kw = kernel
     out_c = c * multiplier if depthwise else filters
     depth = kh * kw * (1 if depthwise else c // groups)
-    in_scale = float(rng.uniform(0.01, 0.1))
-    in_zp = int(rng.integers(-128, 128)) if in_zp is None else in_zp
+    in_scale = float(rng.uniform(*params["in_scales"]))
+    if in_zp is None:
+        in_zp = int(rng.integers(-128, 128)) if dtype == "int8" else 0
     w_scales = rng.uniform(0.002, 0.02, out_c) if per_channel else float(rng.uniform(0.002, 0.02))
-    # outputs spread over roughly +-40 steps, so clamps and rounding are both exercised
-    out_scale = float(in_scale * np.mean(w_scales) * 5500 * np.sqrt(depth) / 40 / gain)
+    out_scale = float(in_scale * np.mean(w_scales) * params["spread"] * np.sqrt(depth) / params["steps"] / gain)
     mb = ModelBuilder()
-    x = mb.input(in_shape, "int8", scale=in_scale, zero_point=in_zp)
-    if depthwise:
-        weights = mb.const(
-            rand_int8(rng, (1, kh, kw, out_c)), "int8", scale=w_scales, zero_point=0, axis=3
-        )
-    else:
-        weights = mb.const(
-            rand_int8(rng, (filters, kh, kw, c // groups)),
-            "int8",
-            scale=w_scales,
-            zero_point=0,
-            axis=0,
-        )
-    b = None
-    values = rng.integers(-20000, 20000, out_c).astype(np.int32)
-    if bias:
-        b_scale = in_scale * np.atleast_1d(w_scales) * np.ones(out_c)
-        b = mb.const(
-            values if bias is True else np.zeros(out_c, np.int32),
-            "int32",
-            scale=b_scale,
-            zero_point=0,
-        )
+    x = mb.input(in_shape, dtype, scale=in_scale, zero_point=in_zp)
+    w_shape = (1, kh, kw, out_c) if depthwise else (filters, kh, kw, c // groups)
+    weights = mb.const(rand_int8(rng, w_shape), "int8", scale=w_scales, zero_point=0, axis=3 if depthwise else 0)
+    b = bias_const(mb, rng, dtype, bias, in_scale * np.atleast_1d(w_scales) * np.ones(out_c))
     out_h, out_w = out_dims(h, w, kernel, stride, dilation, padding)
-    y = mb.tensor(
-        (batches, out_h, out_w, out_c),
-        "int8",
-        scale=out_scale,
-        zero_point=int(rng.integers(-128, 128)),
-    )
+    if out_zp is None:
+        out_zp = int(rng.integers(-128, 128)) if dtype == "int8" else 0
+    y = mb.tensor((batches, out_h, out_w, out_c), dtype, scale=out_scale, zero_point=out_zp)
     options = dict(
         padding=padding,
         stride_h=stride[0],
@@ -102,9 +119,12 @@ def conv_model(
             **options,
         )
     else:
+        if bias_type is not None:
+            options["quantized_bias_type"] = bias_type
         mb.op("CONV_2D", [x, weights, b], [y], "Conv2DOptions", **options)
     mb.output(y)
-    return mb.build(), [rand_int8(rng, in_shape)]
+    inputs = rand_int8(rng, in_shape) if dtype == "int8" else rng.integers(-32768, 32768, in_shape, dtype=np.int16)
+    return mb.build(), [inputs]
 
 
 # (input shape, filters, kernel, options): strides with SAME on odd sizes, dilation,
@@ -141,7 +161,7 @@ def conv_int8_jobs():
     return jobs
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
+@pytest.mark.parametrize("loops", PLAIN_ON_WASM)
 def test_conv_int8_sweep(loops):
     compare(conv_int8_jobs(), loops)
 
@@ -192,7 +212,7 @@ def depthwise_int8_jobs():
     return jobs
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
+@pytest.mark.parametrize("loops", PLAIN_ON_WASM)
 def test_depthwise_int8_sweep(loops):
     compare(depthwise_int8_jobs(), loops)
 

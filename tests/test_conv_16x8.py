@@ -12,7 +12,7 @@ int64 path takes, and runs of products split where the loops split them (508 pro
 import numpy as np
 import pytest
 from oracle import compare, run_tflm, run_ulite
-from test_conv import ACTIVATIONS, CONV_CASES, DEPTHWISE_CASES, out_dims
+from test_conv import ACTIVATIONS, CONV_CASES, DEPTHWISE_CASES, bias_const, conv_model
 from test_elementwise import rand_int16
 
 from host_tools.model_builder import ModelBuilder
@@ -20,83 +20,6 @@ from host_tools.model_builder import ModelBuilder
 BACKENDS = ["viper", "plain"]
 INT32 = 2  # schema TensorType of quantized_bias_type
 I64 = 1 << 63
-
-
-def _bias(mb, rng, bias, channels, scales):
-    """A bias tensor: "int64", "int32" or "int16" random values, "zeros" (int64), or None."""
-    if bias is None:
-        return None
-    top = {"int16": 30000, "int32": 1 << 24}.get(bias, 1 << 26)
-    values = np.zeros(channels, np.int64) if bias == "zeros" else rng.integers(-top, top, channels)
-    dtype = "int64" if bias == "zeros" else bias
-    return mb.const(values, dtype, scale=scales, zero_point=0)
-
-
-def conv16_model(
-    rng,
-    in_shape,
-    filters,
-    kernel,
-    *,
-    stride=(1, 1),
-    dilation=(1, 1),
-    padding="SAME",
-    groups=1,
-    activation="NONE",
-    per_channel=True,
-    bias="int64",
-    bias_type=None,
-    zero_points=(0, 0),
-    gain=1.0,
-    depthwise=False,
-    multiplier=1,
-):
-    """A 16x8 CONV_2D (or DEPTHWISE_CONV_2D) model and a random input for it. zero_points
-    (input, output) are written to the model; TFLM's 16x8 convolutions apply neither."""
-    batches, h, w, c = in_shape
-    kh, kw = kernel
-    out_c = c * multiplier if depthwise else filters
-    depth = kh * kw * (1 if depthwise else c // groups)
-    in_scale = float(rng.uniform(1e-4, 1e-3))
-    w_scales = rng.uniform(0.002, 0.02, out_c) if per_channel else float(rng.uniform(0.002, 0.02))
-    # outputs spread over about +-10000 steps: clamps and rounding both exercised
-    out_scale = float(in_scale * np.mean(w_scales) * 1.4e6 * np.sqrt(depth) / 10000 / gain)
-    mb = ModelBuilder()
-    x = mb.input(in_shape, "int16", scale=in_scale, zero_point=zero_points[0])
-    w_shape = (1, kh, kw, out_c) if depthwise else (filters, kh, kw, c // groups)
-    weights = mb.const(
-        rng.integers(-128, 128, w_shape, dtype=np.int8),
-        "int8",
-        scale=w_scales,
-        zero_point=0,
-        axis=3 if depthwise else 0,
-    )
-    b = _bias(mb, rng, bias, out_c, in_scale * np.atleast_1d(w_scales) * np.ones(out_c))
-    out_h, out_w = out_dims(h, w, kernel, stride, dilation, padding)
-    y = mb.tensor((batches, out_h, out_w, out_c), "int16", scale=out_scale, zero_point=zero_points[1])
-    options = dict(
-        padding=padding,
-        stride_h=stride[0],
-        stride_w=stride[1],
-        dilation_h_factor=dilation[0],
-        dilation_w_factor=dilation[1],
-        fused_activation_function=activation,
-    )
-    if depthwise:
-        mb.op(
-            "DEPTHWISE_CONV_2D",
-            [x, weights, b],
-            [y],
-            "DepthwiseConv2DOptions",
-            depth_multiplier=multiplier,
-            **options,
-        )
-    else:
-        if bias_type is not None:
-            options["quantized_bias_type"] = bias_type
-        mb.op("CONV_2D", [x, weights, b], [y], "Conv2DOptions", **options)
-    mb.output(y)
-    return mb.build(), [rand_int16(rng, in_shape)]
 
 
 def fc16_model(
@@ -119,7 +42,7 @@ def fc16_model(
     mb = ModelBuilder()
     x = mb.input((batches, depth), "int16", scale=in_scale, zero_point=zero_points[0])
     weights = mb.const(rng.integers(-128, 128, (units, depth), dtype=np.int8), "int8", scale=w_scales, zero_point=0)
-    b = _bias(mb, rng, bias, units, in_scale * np.atleast_1d(w_scales) * np.ones(units))
+    b = bias_const(mb, rng, "int16", bias, in_scale * np.atleast_1d(w_scales) * np.ones(units))
     y = mb.tensor((batches, units), "int16", scale=out_scale, zero_point=zero_points[1])
     options = dict(fused_activation_function=activation)
     if bias_type is not None:
@@ -142,17 +65,20 @@ def conv_16x8_jobs(cases=CONV_CASES):
     for i, (shape, filters, kernel, options) in enumerate(cases):
         options = {k: v for k, v in options.items() if k != "bias"}
         for k, (bias, bias_type) in enumerate(BIASES):
+            in_zp, out_zp = ZERO_POINTS[(i + k) % 4]
             jobs.append(
-                conv16_model(
+                conv_model(
                     rng,
                     shape,
                     filters,
                     kernel,
+                    dtype="int16",
                     bias=bias,
                     bias_type=bias_type,
                     activation=ACTIVATIONS[(i + k) % 4],
                     per_channel=(i + k) % 3 != 0,
-                    zero_points=ZERO_POINTS[(i + k) % 4],
+                    in_zp=in_zp,
+                    out_zp=out_zp,
                     **options,
                 )
             )
@@ -166,17 +92,20 @@ def depthwise_16x8_jobs(cases=DEPTHWISE_CASES):
     jobs = []
     for i, (shape, kernel, options) in enumerate(cases):
         for k, bias in enumerate(("int64", "zeros")):
+            in_zp, out_zp = ZERO_POINTS[(i + k) % 4]
             jobs.append(
-                conv16_model(
+                conv_model(
                     rng,
                     shape,
                     0,
                     kernel,
+                    dtype="int16",
                     depthwise=True,
                     bias=bias,
                     activation=ACTIVATIONS[(i + k) % 4],
                     per_channel=(i + k) % 3 != 0,
-                    zero_points=ZERO_POINTS[(i + k) % 4],
+                    in_zp=in_zp,
+                    out_zp=out_zp,
                     **options,
                 )
             )
@@ -241,8 +170,8 @@ def edge_16x8_jobs():
     # a 1x1 CONV_2D of 600 channels and a 23x23 depthwise one (529 taps: two runs)
     rng = np.random.default_rng(43)
     for model, x in (
-        conv16_model(rng, (1, 2, 2, 600), 3, (1, 1), gain=0.01),
-        conv16_model(rng, (1, 23, 23, 2), 0, (23, 23), padding="VALID", depthwise=True, gain=0.1),
+        conv_model(rng, (1, 2, 2, 600), 3, (1, 1), dtype="int16", gain=0.01),
+        conv_model(rng, (1, 23, 23, 2), 0, (23, 23), dtype="int16", padding="VALID", depthwise=True, gain=0.1),
     ):
         jobs.append((model, [np.full_like(x[0], -32768)]))
         jobs.append((model, x))
@@ -253,9 +182,9 @@ def quick_16x8_jobs():
     """One of each 16x8 family and edge, for the ports' fast sets."""
     rng = np.random.default_rng(44)
     jobs = [
-        conv16_model(rng, (1, 5, 5, 3), 4, (3, 3), stride=(2, 2), bias="int64", activation="RELU"),
-        conv16_model(rng, (1, 4, 4, 4), 6, (2, 2), groups=2, bias="int32", zero_points=(7, -5)),
-        conv16_model(rng, (1, 6, 5, 3), 0, (3, 3), depthwise=True, multiplier=2, dilation=(2, 1)),
+        conv_model(rng, (1, 5, 5, 3), 4, (3, 3), dtype="int16", stride=(2, 2), bias="int64", activation="RELU"),
+        conv_model(rng, (1, 4, 4, 4), 6, (2, 2), dtype="int16", groups=2, bias="int32", in_zp=7, out_zp=-5),
+        conv_model(rng, (1, 6, 5, 3), 0, (3, 3), dtype="int16", depthwise=True, multiplier=2, dilation=(2, 1)),
         fc16_model(rng, 2, 600, 5, per_channel=True, zero_points=(-300, -20000)),
         fc16_model(rng, 1, 20, 30, bias=None, bias_type=INT32, activation="RELU6"),
     ]
@@ -288,8 +217,9 @@ def test_64_bit_accumulation_edges(loops):
 def test_depthwise_16x8_without_bias(loops):
     """TFLM's 16x8 depthwise kernel crashes without a bias; a zero bias must give the same."""
     seed, shape = 45, (1, 5, 4, 3)
-    zero_bias = conv16_model(np.random.default_rng(seed), shape, 0, (3, 3), depthwise=True, bias="zeros")
-    model, inputs = conv16_model(np.random.default_rng(seed), shape, 0, (3, 3), depthwise=True, bias=None)
+    options = dict(dtype="int16", depthwise=True)
+    zero_bias = conv_model(np.random.default_rng(seed), shape, 0, (3, 3), bias="zeros", **options)
+    model, inputs = conv_model(np.random.default_rng(seed), shape, 0, (3, 3), bias=None, **options)
     expected = run_tflm(*zero_bias)
     got = run_ulite([(model, inputs, expected)], loops)[0]
     np.testing.assert_array_equal(got[0], expected[0])

@@ -35,7 +35,15 @@ def test_every_golden_case_bit_exact(name):
             np.testing.assert_array_equal(g, e)
 
 
-@pytest.mark.parametrize("name", CONV_MODELS)
+# the plain loops' slowest models (vww_96_int8 and ic_resnet8_int8 repeat person_detect's
+# and kws_ref_model's kernels) run in make test-slow
+PLAIN_MODELS = [
+    pytest.param(name, marks=pytest.mark.slow) if name in ("vww_96_int8", "ic_resnet8_int8") else name
+    for name in CONV_MODELS
+]
+
+
+@pytest.mark.parametrize("name", PLAIN_MODELS)
 def test_plain_backend_bit_exact(name):
     inputs, expected = golden_cases(name)[0]
     np.testing.assert_array_equal(run(name, [inputs], "plain")[0][0], expected[0])

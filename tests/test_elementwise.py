@@ -12,6 +12,7 @@ float32 with broadcasting and activations.
 
 import numpy as np
 import pytest
+from conftest import PLAIN_ON_WASM
 from oracle import compare, run_tflm, run_ulite
 
 from host_tools.model_builder import ModelBuilder
@@ -83,7 +84,7 @@ def sub_mul_int8_jobs():
     return arithmetic_jobs(rng, "SUB") + arithmetic_jobs(rng, "MUL")
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
+@pytest.mark.parametrize("loops", PLAIN_ON_WASM)
 def test_sub_mul_int8(loops):
     compare(sub_mul_int8_jobs(), loops)
 
@@ -117,7 +118,7 @@ def all_input_pairs_int8_jobs():
     return jobs
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
+@pytest.mark.parametrize("loops", PLAIN_ON_WASM)
 def test_all_input_pairs_int8(loops):
     compare(all_input_pairs_int8_jobs(), loops)
 
@@ -139,7 +140,7 @@ def maximum_minimum_int8_jobs():
     return jobs
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
+@pytest.mark.parametrize("loops", PLAIN_ON_WASM)
 def test_maximum_minimum_int8(loops):
     compare(maximum_minimum_int8_jobs(), loops)
 

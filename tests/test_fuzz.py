@@ -36,7 +36,7 @@ sys.path.insert(0, str(MPY_DIR))
 from ulite.resolver import CUSTOM_KERNELS, KERNELS  # noqa: E402
 
 CASES = 8000  # make test-slow; make test runs the first FAST_CASES of them
-FAST_CASES = 1500
+FAST_CASES = 300
 SEED = 2024
 
 

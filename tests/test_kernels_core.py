@@ -3,6 +3,7 @@ and their int16 forms (SOFTMAX, QUANTIZE)."""
 
 import numpy as np
 import pytest
+from conftest import PLAIN_ON_WASM
 from oracle import compare, run_ulite
 from test_conv import float_model
 
@@ -42,7 +43,7 @@ def softmax_int8_jobs():
     return jobs
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
+@pytest.mark.parametrize("loops", PLAIN_ON_WASM)
 def test_softmax_int8(loops):
     compare(softmax_int8_jobs(), loops)
 
@@ -157,7 +158,7 @@ def quantize_jobs():
     return jobs
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
+@pytest.mark.parametrize("loops", PLAIN_ON_WASM)
 def test_quantize_requantize_dequantize(loops):
     compare(quantize_jobs(), loops, rtol=0)
 
@@ -250,7 +251,7 @@ def fully_connected_int8_jobs():
     return jobs
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
+@pytest.mark.parametrize("loops", PLAIN_ON_WASM)
 def test_fully_connected_int8(loops):
     compare(fully_connected_int8_jobs(), loops)
 
@@ -308,7 +309,7 @@ def add_int8_jobs():
     return jobs
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
+@pytest.mark.parametrize("loops", PLAIN_ON_WASM)
 def test_add_int8_broadcasting(loops):
     compare(add_int8_jobs(), loops)
 
@@ -359,6 +360,6 @@ def extreme_int8_jobs():
     return jobs
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
+@pytest.mark.parametrize("loops", PLAIN_ON_WASM)
 def test_extreme_int8(loops):
     compare(extreme_int8_jobs(), loops)

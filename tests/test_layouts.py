@@ -70,13 +70,14 @@ def test_layout_names_are_unique_and_sizes_add_up():
     from ulite.layouts import conv, copy, mean, requant, thumb
 
     assert conv.CONV_FIELDS == conv.CONV_LANES + 1 and conv.DW_FIELDS == conv.DW_ROWS + 1
-    # the Thumb glue's lanes8 walk reads both geometries' first fields by the CONV_ names
-    assert [conv.DW_IN_H, conv.DW_IN_W, conv.DW_IN_C, conv.DW_OUT_H, conv.DW_OUT_W] == [
-        conv.CONV_IN_H, conv.CONV_IN_W, conv.CONV_IN_C, conv.CONV_OUT_H, conv.CONV_OUT_W
+    # the Thumb glue's lanes8 walk and the viper window read both geometries' first fields
+    # by the CONV_ names
+    assert [conv.DW_IN_H, conv.DW_IN_W, conv.DW_IN_C, conv.DW_OUT_H, conv.DW_OUT_W, conv.DW_KW] == [
+        conv.CONV_IN_H, conv.CONV_IN_W, conv.CONV_IN_C, conv.CONV_OUT_H, conv.CONV_OUT_W, conv.CONV_KW
     ]
-    # ... and the width after each height: (stride_h, stride_w), (pad_top, pad_left)
+    # ... and the width after each height (lanes8 and the viper window read them so)
     for family in ("CONV", "DW"):
-        for first, second in (("STRIDE_H", "STRIDE_W"), ("PAD_TOP", "PAD_LEFT")):
+        for first, second in (("STRIDE_H", "STRIDE_W"), ("DILATION_H", "DILATION_W"), ("PAD_TOP", "PAD_LEFT")):
             assert fields["%s_%s" % (family, second)][0] == fields["%s_%s" % (family, first)][0] + 1
     assert copy.COPY_FIELDS == copy.COPY_DST_STEPS + copy.COPY_LEVELS
     assert mean.MEAN_FIELDS == mean.MEAN_REDUCED_STRIDES + mean.MEAN_GROUPS

@@ -39,6 +39,26 @@ backend.lookup_int8
 print(json.dumps([chosen, loaded(), backend.FAMILIES["lookup_int8"]]))
 """
 
+FAMILIES = """
+import json, thumb_twin
+thumb_twin.install()
+from ulite import loops
+print(json.dumps([[name, loops.backend(name).FAMILIES] for name in ("thumb", "viper")]))
+"""
+VIPER_LOADED = """
+import json, sys, thumb_twin
+thumb_twin.install()
+from ulite import loops
+backend = loops.backend("thumb")
+found = {}
+for fn in ("fully_connected_int8", "lookup_int8"):
+    getattr(backend, fn)
+    found[fn] = "ulite.loops.viper" in sys.modules
+print(json.dumps(found))
+"""
+# the functions the thumb backend runs in ARMv6-M assembler (the rest are viper's)
+ASSEMBLER_LOOPS = ("requantize", "fully_connected_int8", "binary_int8", "conv_int8", "depthwise_int8")
+
 
 def run(tmp_path, source, args=()):
     script = tmp_path / "script.py"
@@ -60,6 +80,21 @@ def test_every_backend_provides_exactly_the_contract(tmp_path):
         assert not missing and not extra, "loops.%s: missing %s, outside the contract %s" % (name, missing, extra)
         for fn, (is_callable, from_its_module) in functions.items():
             assert is_callable and from_its_module, "loops.%s.%s" % (name, fn)
+
+
+def test_thumb_runs_viper_loops_but_its_assembler_ones(tmp_path):
+    """thumb's table is viper's with the heavy kernels' rows pointing at the assembler glue."""
+    families = dict(run(tmp_path, FAMILIES))
+    ours = {fn: home for fn, home in families["thumb"].items() if home != families["viper"][fn]}
+    assert sorted(ours) == sorted(ASSEMBLER_LOOPS)
+    assert all(home.startswith("thumb.") for home in ours.values()), ours
+
+
+def test_thumb_loads_viper_only_for_viper_loops(tmp_path):
+    """A model of assembler loops alone (FULLY_CONNECTED int8) never imports viper's
+    package: its table costs a board heap."""
+    report = run(tmp_path, VIPER_LOADED)
+    assert report == {"fully_connected_int8": False, "lookup_int8": True}
 
 
 @pytest.mark.parametrize("name", ["thumb", "viper", "plain"])

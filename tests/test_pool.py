@@ -3,6 +3,7 @@
 
 import numpy as np
 import pytest
+from conftest import PLAIN_ON_WASM
 from oracle import compare, run_ulite
 
 from host_tools.model_builder import ModelBuilder, window_out
@@ -77,7 +78,7 @@ def max_pool_int8_jobs():
     return pool_jobs("MAX_POOL_2D")
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
+@pytest.mark.parametrize("loops", PLAIN_ON_WASM)
 @pytest.mark.parametrize("op", ["AVERAGE_POOL_2D", "MAX_POOL_2D"])
 def test_pool_int8(op, loops):
     compare(pool_jobs(op), loops)

@@ -80,19 +80,32 @@ def test_truncated_models(name, cut, extra):
     load(data[: cut % len(data)] + bytes(extra % 2 * extra))
 
 
-@FAST
-@given(st.sampled_from(sorted(SEEDS)), st.integers(0, 2**32))
-def test_mutated_models(name, seed):
-    model = SEEDS[name]
-    load(fuzz.apply(model, fuzz.mutate(model, SEED_MAPS[name], random.Random(seed))))
+# whole models loaded and invoked: a quick share of the examples in make test
+EXAMPLES = [60, pytest.param(FAST.max_examples, marks=pytest.mark.slow)]
 
 
-@FAST
-@given(st.integers(0, 2**32))
-def test_random_graphs(seed):
+@pytest.mark.parametrize("examples", EXAMPLES)
+def test_mutated_models(examples):
+    @settings(FAST, max_examples=examples)
+    @given(st.sampled_from(sorted(SEEDS)), st.integers(0, 2**32))
+    def check(name, seed):
+        model = SEEDS[name]
+        load(fuzz.apply(model, fuzz.mutate(model, SEED_MAPS[name], random.Random(seed))))
+
+    check()
+
+
+@pytest.mark.parametrize("examples", EXAMPLES)
+def test_random_graphs(examples):
     """Plausible graphs of every kernel with random shapes, quantization and wiring, many
     of them then broken on purpose: each loads and invokes, or is refused cleanly."""
-    load(fuzz.random_graph(random.Random(seed)))
+
+    @settings(FAST, max_examples=examples)
+    @given(st.integers(0, 2**32))
+    def check(seed):
+        load(fuzz.random_graph(random.Random(seed)))
+
+    check()
 
 
 def test_random_graphs_mostly_run():

@@ -15,6 +15,7 @@ import struct
 import sys
 
 import numpy as np
+import pytest
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "mpy"))
@@ -92,9 +93,10 @@ def edge_triples():
     return [(one, one, one), (tiny, one, one), (one, tiny, big), (subnormal, one, one), (ties, ties, one), (big, one, big), (one, one, np.float32(1 / 256))]
 
 
-def test_integer_derivations_match_double_and_float32_math(tmp_path, micropython):
+@pytest.mark.parametrize("count", [TRIPLES // 10, pytest.param(TRIPLES, marks=pytest.mark.slow)])
+def test_integer_derivations_match_double_and_float32_math(tmp_path, micropython, count):
     rng = np.random.default_rng(7)
-    a, b, c = scales(rng, TRIPLES), scales(rng, TRIPLES), scales(rng, TRIPLES)
+    a, b, c = scales(rng, count), scales(rng, count), scales(rng, count)
     triples = list(zip(a, b, c)) + edge_triples()
     raw = b"".join(struct.pack("<fff", *t) for t in triples)
     (tmp_path / "triples.bin").write_bytes(raw)

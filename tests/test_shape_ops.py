@@ -6,6 +6,7 @@ for bit, float32 within 1e-5; both loop backends.
 
 import numpy as np
 import pytest
+from conftest import PLAIN_ON_WASM
 from oracle import compare, run_tflm, run_ulite
 
 from host_tools.model_builder import ModelBuilder
@@ -83,7 +84,7 @@ def pad_jobs():
     return jobs
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
+@pytest.mark.parametrize("loops", PLAIN_ON_WASM)
 def test_pad(loops):
     compare(pad_jobs(), loops)
 
@@ -148,7 +149,7 @@ def concatenation_jobs():
     return jobs
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
+@pytest.mark.parametrize("loops", PLAIN_ON_WASM)
 def test_concatenation(loops):
     compare(concatenation_jobs(), loops)
 
@@ -223,7 +224,7 @@ def mean_int16_jobs():
     return jobs
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
+@pytest.mark.parametrize("loops", PLAIN_ON_WASM)
 def test_mean_int8(loops):
     compare(mean_int8_jobs(), loops)
 
@@ -310,7 +311,7 @@ def strided_slice_jobs():
     return jobs
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
+@pytest.mark.parametrize("loops", PLAIN_ON_WASM)
 def test_strided_slice(loops):
     jobs = strided_slice_jobs()
     assert len(jobs) > 60
@@ -374,7 +375,7 @@ def transpose_jobs():
     return jobs
 
 
-@pytest.mark.parametrize("loops", BACKENDS)
+@pytest.mark.parametrize("loops", PLAIN_ON_WASM)
 def test_transpose(loops):
     compare(transpose_jobs(), loops)
 

@@ -589,7 +589,10 @@ def test_thumb_add_glue_matches_tflm():
     assert compare(jobs, "thumb") == len(jobs)
 
 
-@pytest.mark.parametrize("name", CONV_MODELS)
+# vww_96_int8 and ic_resnet8_int8 repeat person_detect's and kws_ref_model's kernels: make test-slow
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=pytest.mark.slow) if n in ("vww_96_int8", "ic_resnet8_int8") else n for n in CONV_MODELS]
+)
 def test_thumb_glue_matches_tflm_on_corpus_models(name):
     jobs = [(model_path(name).read_bytes(), ins) for ins, _ in golden_cases(name)[:2]]
     assert compare(jobs, "thumb") == 2
@@ -719,7 +722,11 @@ def test_bench_board_rp2040_reports_an_estimate():
         assert "ms per invoke at 133 MHz, from " in lines[head] and "WARNING" not in lines[head]
         total = float(lines[head].split()[2])
         ratio = float(lines[head].split("instructions (")[1].split()[0])
-        assert 0.95 < ratio < 1.05
+        board = int(lines[head].split(" from ")[1].split()[0])
+        estimate = int(lines[head].split("the estimate alone ")[1].split()[0])
+        # the board's clock ticks every 1,000 instructions: what runs before an op moves
+        # a small model's count (hello_world_int8's 19,000) by up to a tick per op
+        assert 0.95 < ratio < 1.05 or abs(board - estimate) <= 1000 * ops, lines[head]
         per_op = [float(line.split()[1]) for line in lines[head + 2 : head + 2 + ops]]
         assert all(line.startswith("    ") for line in lines[head + 1 : head + 2 + ops])
         assert abs(sum(per_op) - total) < 0.1

@@ -82,6 +82,12 @@ GOLDEN_EXACT = {
 # Kernel families checked against TFLM on the WebAssembly port; extend with new builders.
 # Their outputs are compared exactly (int8, and DEQUANTIZE's float32 rounding as TFLM does;
 # the data-movement ops copy float32, int16 and int32 too).
+def input_pairs_int8_quick_jobs():
+    """all_input_pairs_int8_jobs' first quantization, SUB and ADD over every int8 pair (the
+    rest of them, MUL, MAXIMUM and MINIMUM too, in make test-slow)."""
+    return all_input_pairs_int8_jobs()[:2]
+
+
 KERNEL_JOBS = [
     softmax_int8_jobs,
     quantize_jobs,
@@ -99,7 +105,8 @@ KERNEL_JOBS = [
     transpose_jobs,
     sub_mul_int8_jobs,
     maximum_minimum_int8_jobs,
-    all_input_pairs_int8_jobs,
+    input_pairs_int8_quick_jobs,
+    pytest.param(all_input_pairs_int8_jobs, marks=pytest.mark.slow),
     relu_relu6_int8_jobs,
     leaky_relu_int8_jobs,
     logistic_tanh_int8_jobs,
@@ -226,7 +233,10 @@ def test_device_errors_reach_the_host():
         infer_cases(model_path("hello_world_int8"), [[x]], 256 * 1024, on="wasm")
 
 
-@pytest.mark.parametrize("name", GOLDEN_EXACT)
+# person_detect (20 s there; its kernels are kws_ref_model's, which stays) in make test-slow
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=pytest.mark.slow) if n == "person_detect" else n for n in GOLDEN_EXACT]
+)
 def test_golden_bit_exact_on_wasm(name):
     cases = golden_cases(name)[: GOLDEN_EXACT[name]]
     outputs, _ = infer_cases(model_path(name), [ins for ins, _ in cases], 512 * 1024, on="wasm")

@@ -58,21 +58,27 @@ backend = ulite.loops.backend()
 base = allocated() - start
 
 
+def unload(names):
+    for name in names:
+        del sys.modules[name]
+        owner, _, child = name.rpartition(".")
+        if owner in sys.modules and child in sys.modules[owner].__dict__:
+            delattr(sys.modules[owner], child)
+
+
 def alone(module):
     """Heap bytes of importing `module` (and what it imports), which is then unloaded."""
     loaded = set(sys.modules)
     before = allocated()
     __import__(module)
     cost = allocated() - before
-    for name in set(sys.modules) - loaded:
-        del sys.modules[name]
-        owner, _, child = name.rpartition(".")
-        if owner in sys.modules and child in sys.modules[owner].__dict__:
-            delattr(sys.modules[owner], child)
+    unload(set(sys.modules) - loaded)
     return cost
 
 
 costs = {name: alone("ulite.kernels." + name) for name in kernels}
+loaded = set(sys.modules)
 families = sorted(set(backend.FAMILIES.values()))
+unload(set(sys.modules) - loaded)  # thumb's table imports viper's: each family measures it
 loops = {family: alone("ulite.loops." + family) for family in families}
 print(json.dumps({"base": base, "kernels": costs, "loops": loops}))

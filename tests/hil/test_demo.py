@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 from oracle import run_tflm
 from tflm_speech import clip, tflm_pipeline
 
@@ -63,6 +64,8 @@ def test_demo_detects_the_person_as_tflm_does():
     assert lines[-1] == "stopped the virtual board"
 
 
+# the ARM board's flash, run and speech each stay in make test (test_flash_run, test_speech)
+@pytest.mark.slow
 def test_demo_on_the_arm_board(arm_board):
     result = demo("--port", arm_board.port, "--board", arm_board.board.name)
     assert result.returncode == 0, result.stderr

@@ -6,58 +6,30 @@ For ARM ports: the viper backend, with the innermost loops of the heavy kernels 
 ARMv6-M assembler (asm.py) driven by viper glue (one module per op family).
 """
 
+from .. import FUNCTIONS as _FUNCTIONS
 from .. import function as _function
 
-# function: the module holding it, below ulite.loops
-FAMILIES = {
+# function: the module holding it, below ulite.loops, for the loops in assembler; the
+# others are viper's (ulite.loops.viper.FAMILIES), whose table is imported only when a
+# model asks for one of them (a model of these alone, e.g. FULLY_CONNECTED's, never does)
+ASSEMBLER_FAMILIES = {
     "requantize": "thumb.requant",
     "fully_connected_int8": "thumb.fully_connected",
     "binary_int8": "thumb.binary",
-    "widen": "viper.fxp",
-    "diff_from_max_int8": "viper.fxp",
-    "sum_int32": "viper.fxp",
-    "narrow": "viper.fxp",
-    "fxp_map": "viper.fxp",
-    "copy_strided": "viper.copy",
-    "fill": "viper.copy",
-    "move_bytes": "viper.copy",
-    "mean_int8": "viper.mean",
-    "lookup_int8": "viper.elementwise",
-    "cast_integer": "viper.integer",
-    "binary_int32": "viper.integer",
-    "weight_sums": "viper.sums",
     "conv_int8": "thumb.conv",
     "depthwise_int8": "thumb.depthwise",
-    "average_pool_int8": "viper.pool",
-    "max_pool_int8": "viper.pool",
-    "requantize_wide": "viper.wide",
-    "fully_connected_16x8": "viper.wide",
-    "conv_16x8": "viper.wide",
-    "depthwise_16x8": "viper.wide",
-    "conv_float32": "float32",
-    "window_int16": "viper.signal",
-    "fft_auto_scale_int16": "viper.signal",
-    "rfft_int16": "viper.signal",
-    "energy_int16": "viper.signal",
-    "filter_bank_uint64": "viper.signal",
-    "filter_bank_sqrt_uint64": "viper.signal",
-    "spectral_subtraction_uint32": "viper.signal",
-    "pcan_uint32": "viper.signal",
-    "filter_bank_log_uint32": "viper.signal",
-    "binary_int16": "viper.int16",
-    "leaky_relu_int16": "viper.int16",
-    "logistic_tanh_int16": "viper.sigmoid",
-    "softmax_int16": "viper.int16",
-    "average_pool_int16": "viper.int16",
-    "max_pool_int16": "viper.int16",
-    "mean_int16": "viper.int16",
-    "svdf_int8": "viper.recurrent",
-    "svdf_float32": "float32_recurrent",
-    "lstm_int8": "viper.recurrent",
-    "lstm_16x8": "viper.recurrent",
-    "lstm_float32": "float32_recurrent",
 }
 
 
 def __getattr__(name):
-    return _function(__name__, FAMILIES, name, globals())
+    if name in ASSEMBLER_FAMILIES:
+        return _function(__name__, ASSEMBLER_FAMILIES, name, globals())
+    if name != "FAMILIES" and name not in _FUNCTIONS:
+        return _function(__name__, {}, name, globals())  # a module of the package
+    from ..viper import FAMILIES as viper_families
+
+    if name == "FAMILIES":
+        families = dict(viper_families, **ASSEMBLER_FAMILIES)
+        globals()[name] = families
+        return families
+    return _function(__name__, viper_families, name, globals())

@@ -9,7 +9,8 @@ words (a 64-bit port computes the same).
   sign extension of x; taps outside the input read u = 32768, i.e. x = 0), from the init
   bias - (zp + 32768) * sum(w) that kernels/wide.py writes: init + sum(w * u) is TFLM's sum.
   The convolution flips while it gathers; FULLY_CONNECTED and the depthwise loop flip their
-  input in place for the op (flip_halfwords) and back.
+  input in place for the op (flip_halfwords) and back. Both convolutions find where each
+  output pixel's taps fall in the input with window.windows.
 - Products |w * u| <= 128 * 65535 < 2**23 are summed in a word in runs of at most _RUN
   (252 * 2**23 < 2**31) by _dot_rows, and _add_rows adds each run's int32 sums into the
   accumulators limb by limb.
@@ -27,14 +28,10 @@ import micropython
 from micropython import const
 
 from .requant import requantize
+from .window import TAPS, windows
 
 # Fields of ulite.layouts (conv, fully_connected, requant), restated for the compiler to
 # fold (see ulite.layouts).
-_CONV_IN_H = const(0)
-_CONV_IN_W = const(1)
-_CONV_IN_C = const(2)
-_CONV_OUT_H = const(3)
-_CONV_OUT_W = const(4)
 _CONV_OUT_C = const(5)
 _CONV_KH = const(6)
 _CONV_KW = const(7)
@@ -42,29 +39,19 @@ _CONV_DEPTH = const(8)
 _CONV_PER_GROUP = const(9)
 _CONV_GROUPS = const(10)
 _CONV_STRIDE_H = const(11)
-_CONV_STRIDE_W = const(12)
 _CONV_DILATION_H = const(13)
-_CONV_DILATION_W = const(14)
 _CONV_PAD_TOP = const(15)
-_CONV_PAD_LEFT = const(16)
 _CONV_TAPS_PER_CHUNK = const(18)
 _CONV_PIXELS = const(19)
 _CONV_ROWS = const(20)
-_DW_IN_H = const(0)
-_DW_IN_W = const(1)
 _DW_IN_C = const(2)
-_DW_OUT_H = const(3)
-_DW_OUT_W = const(4)
 _DW_OUT_C = const(5)
 _DW_KH = const(6)
 _DW_KW = const(7)
 _DW_MULTIPLIER = const(8)
 _DW_STRIDE_H = const(9)
-_DW_STRIDE_W = const(10)
 _DW_DILATION_H = const(11)
-_DW_DILATION_W = const(12)
 _DW_PAD_TOP = const(13)
-_DW_PAD_LEFT = const(14)
 _DW_PIXELS = const(16)
 _DW_ROWS = const(17)
 _CONV_ARG_OUT = const(0)
@@ -296,9 +283,10 @@ def conv_16x8(args):
 
 @micropython.viper
 def _conv(q: int, a: int, b: int, args):
-    """Pixel by pixel, each accumulator row starts at the init; per group and chunk of
-    taps the patch is gathered as u (32768 outside the input), and the group's filters dot
-    it in runs. Passes of rows are requantized together.
+    """A pass of output pixels at a time, their accumulator rows from the init: per chunk
+    of taps, the pixels' windows placed (windows), each pixel's patch per group is gathered
+    as u (32768 outside the input) and the group's filters dot it in runs. Passes of rows
+    are requantized together.
     Registers: the gather's source q and destination a, and its end b (callers pass 0).
     """
     out = args[_CONV_ARG_OUT]
@@ -308,23 +296,21 @@ def _conv(q: int, a: int, b: int, args):
     rq = args[_CONV_ARG_RQ]
     acc = args[_CONV_ARG_ACC]
     scratch = args[_CONV_ARG_SCRATCH]
-    geo = ptr32(args[_CONV_ARG_GEOMETRY])
-    in_h = geo[_CONV_IN_H]
-    in_w = geo[_CONV_IN_W]
-    in_c = geo[_CONV_IN_C]
-    out_h = geo[_CONV_OUT_H]
-    out_w = geo[_CONV_OUT_W]
+    geometry = args[_CONV_ARG_GEOMETRY]
+    geo = ptr32(geometry)
     channels = geo[_CONV_OUT_C]
-    kw = geo[_CONV_KW]
     depth = geo[_CONV_DEPTH]
     per_group = geo[_CONV_PER_GROUP]
     groups = geo[_CONV_GROUPS]
     per_chunk = geo[_CONV_TAPS_PER_CHUNK]
     pixels = geo[_CONV_PIXELS]
     rows = geo[_CONV_ROWS]
-    taps = geo[_CONV_KH] * kw
+    taps = geo[_CONV_KH] * geo[_CONV_KW]
     filter_size = taps * depth
-    plane = out_h * out_w
+    placed = ptr32(TAPS)
+    room = int(len(TAPS)) >> 2
+    if per_chunk > room:
+        per_chunk = room
     patch_at = 2 * per_group  # uint16s: the patch follows per_group int32 sums
     patch = int(ptr16(scratch)) + 2 * patch_at
     pixel = 0
@@ -332,53 +318,50 @@ def _conv(q: int, a: int, b: int, args):
         pass_end = pixel + rows
         if pass_end > pixels:
             pass_end = pixels
-        p = pixel
-        while p < pass_end:
-            row = (p - pixel) * channels
-            _start_rows(acc, row, init, 0, channels)
-            batch = p // plane
-            oy = (p - batch * plane) // out_w
-            ox = p - batch * plane - oy * out_w
-            y0 = oy * geo[_CONV_STRIDE_H] - geo[_CONV_PAD_TOP]
-            x0 = ox * geo[_CONV_STRIDE_W] - geo[_CONV_PAD_LEFT]
-            image = xin + 2 * batch * in_h * in_w * in_c
-            g = 0
-            while g < groups:
-                first = g * per_group
-                t0 = 0
-                while t0 < taps:
-                    t1 = t0 + per_chunk
-                    if t1 > taps:
-                        t1 = taps
-                    a = patch
-                    for t in range(t0, t1):
-                        ky = t // kw
-                        iy = y0 + ky * geo[_CONV_DILATION_H]
-                        ix = x0 + (t - ky * kw) * geo[_CONV_DILATION_W]
-                        b = a + 2 * depth
-                        if iy >= 0 and iy < in_h and ix >= 0 and ix < in_w:
-                            q = image + 2 * ((iy * in_w + ix) * in_c + g * depth)
-                            while a < b:
-                                ptr16(a)[0] = ptr16(q)[0] ^ 0x8000
-                                q += 2
-                                a += 2
-                        else:
-                            while a < b:
-                                ptr16(a)[0] = 0x8000
-                                a += 2
-                    n = (a - patch) >> 1
-                    k0 = 0
-                    while k0 < n:
-                        run = n - k0
-                        if run > _RUN:
-                            run = _RUN
-                        w_at = first * filter_size + t0 * depth + k0
-                        _dot_rows(0, 0, 0, weights, w_at, scratch, patch_at + k0, run, per_group, filter_size, scratch, 0)
-                        _add_rows(acc, row + first, scratch, 0, per_group)
-                        k0 += run
-                    t0 = t1
-                g += 1
-            p += 1
+        for p in range(pixel, pass_end):
+            _start_rows(acc, (p - pixel) * channels, init, 0, channels)
+        t0 = 0
+        while t0 < taps:
+            t1 = t0 + per_chunk
+            if t1 > taps:
+                t1 = taps
+            p = pixel
+            while p < pass_end:
+                last = p + int(windows(0, 0, 0, geometry, _CONV_STRIDE_H, _CONV_DILATION_H, _CONV_PAD_TOP, p, pass_end, t0, t1))
+                tap = 0
+                while p < last:
+                    row = (p - pixel) * channels
+                    g = 0
+                    while g < groups:
+                        first = g * per_group
+                        a = patch
+                        for t in range(tap, tap + t1 - t0):
+                            q = placed[t]
+                            b = a + 2 * depth
+                            if q:
+                                q = xin + 2 * (q - 1 + g * depth)
+                                while a < b:
+                                    ptr16(a)[0] = ptr16(q)[0] ^ 0x8000
+                                    q += 2
+                                    a += 2
+                            else:
+                                while a < b:
+                                    ptr16(a)[0] = 0x8000
+                                    a += 2
+                        n = (a - patch) >> 1
+                        k0 = 0
+                        while k0 < n:
+                            run = n - k0
+                            if run > _RUN:
+                                run = _RUN
+                            w_at = first * filter_size + t0 * depth + k0
+                            _dot_rows(0, 0, 0, weights, w_at, scratch, patch_at + k0, run, per_group, filter_size, scratch, 0)
+                            _add_rows(acc, row + first, scratch, 0, per_group)
+                            k0 += run
+                        g += 1
+                    tap += t1 - t0
+                    p += 1
+            t0 = t1
         requantize_wide(acc, out, pixel * channels, (pass_end - pixel) * channels, rq, 0)
         pixel = pass_end
 
@@ -404,11 +387,12 @@ def depthwise_16x8(args):
 
 @micropython.viper
 def _depthwise(q: int, p: int, s: int, args):
-    """Pixel by pixel, tap by tap, all channels at once (input and weights are both
-    channel-contiguous): each output channel o adds its tap weight times u of input
-    channel o // multiplier, read from the input or, outside it, from the pad row; every
-    _RUN taps the sums are added to the accumulator row (from the init). Passes of rows
-    are requantized together.
+    """A pass of output pixels at a time, their accumulator rows from the init: per chunk
+    of taps, the pixels' windows placed (windows), pixel by pixel and tap by tap, all
+    channels at once (input and weights are both channel-contiguous), each output channel o
+    adds its tap weight times u of input channel o // multiplier, read from the input or,
+    outside it, from the pad row; every _RUN taps, and at a pixel's last, the sums are added
+    to its accumulator row. Passes of rows are requantized together.
     Registers: q walks the tap's weights, p its u values, s the sums (callers pass 0).
     """
     out = args[_CONV_ARG_OUT]
@@ -418,19 +402,16 @@ def _depthwise(q: int, p: int, s: int, args):
     rq = args[_CONV_ARG_RQ]
     acc = args[_CONV_ARG_ACC]
     scratch = args[_CONV_ARG_SCRATCH]
-    geo = ptr32(args[_CONV_ARG_GEOMETRY])
-    in_h = geo[_DW_IN_H]
-    in_w = geo[_DW_IN_W]
+    geometry = args[_CONV_ARG_GEOMETRY]
+    geo = ptr32(geometry)
     in_c = geo[_DW_IN_C]
-    out_h = geo[_DW_OUT_H]
-    out_w = geo[_DW_OUT_W]
     channels = geo[_DW_OUT_C]
-    kh = geo[_DW_KH]
-    kw = geo[_DW_KW]
     multiplier = geo[_DW_MULTIPLIER]
     pixels = geo[_DW_PIXELS]
     rows = geo[_DW_ROWS]
-    plane = out_h * out_w
+    taps = geo[_DW_KH] * geo[_DW_KW]
+    placed = ptr32(TAPS)
+    room = int(len(TAPS)) >> 2
     sums = int(ptr32(scratch))
     pad_row = sums + 4 * channels
     k31 = 31
@@ -440,51 +421,55 @@ def _depthwise(q: int, p: int, s: int, args):
         pass_end = pixel + rows
         if pass_end > pixels:
             pass_end = pixels
-        pix = pixel
-        while pix < pass_end:
-            row = (pix - pixel) * channels
-            _start_rows(acc, row, init, 0, channels)
-            for o in range(channels):
-                ptr32(sums)[o] = 0
-            batch = pix // plane
-            oy = (pix - batch * plane) // out_w
-            ox = pix - batch * plane - oy * out_w
-            summed = 0
-            t = 0
-            for ky in range(kh):
-                iy = oy * geo[_DW_STRIDE_H] - geo[_DW_PAD_TOP] + ky * geo[_DW_DILATION_H]
-                for kx in range(kw):
-                    ix = ox * geo[_DW_STRIDE_W] - geo[_DW_PAD_LEFT] + kx * geo[_DW_DILATION_W]
-                    src = pad_row
-                    if iy >= 0 and iy < in_h and ix >= 0 and ix < in_w:
-                        src = xin + 2 * ((batch * in_h + iy) * in_w + ix) * in_c
-                    q = weights + t * channels
-                    s = sums
-                    if multiplier == 1:
-                        p = src
-                        end = q + channels
-                        while q < end:
-                            ptr32(s)[0] = ((ptr32(s)[0] ^ sign) - sign) + ((int(ptr8(q)[0]) ^ 0x80) - 0x80) * int(ptr16(p)[0])
-                            q += 1
-                            p += 2
-                            s += 4
-                    else:
-                        for c in range(in_c):
-                            p = int(ptr16(src)[c])
-                            end = q + multiplier
+        for pix in range(pixel, pass_end):
+            _start_rows(acc, (pix - pixel) * channels, init, 0, channels)
+        t0 = 0
+        while t0 < taps:
+            t1 = taps
+            if t1 - t0 > room:
+                t1 = t0 + room
+            pix = pixel
+            while pix < pass_end:
+                last = pix + int(windows(0, 0, 0, geometry, _DW_STRIDE_H, _DW_DILATION_H, _DW_PAD_TOP, pix, pass_end, t0, t1))
+                tap = 0
+                while pix < last:
+                    row = (pix - pixel) * channels
+                    for o in range(channels):
+                        ptr32(sums)[o] = 0
+                    summed = 0
+                    for t in range(t0, t1):
+                        src = pad_row
+                        at = placed[tap]
+                        if at:
+                            src = xin + 2 * (at - 1)
+                        tap += 1
+                        q = weights + t * channels
+                        s = sums
+                        if multiplier == 1:
+                            p = src
+                            end = q + channels
                             while q < end:
-                                ptr32(s)[0] = ((ptr32(s)[0] ^ sign) - sign) + ((int(ptr8(q)[0]) ^ 0x80) - 0x80) * p
+                                ptr32(s)[0] = ((ptr32(s)[0] ^ sign) - sign) + ((int(ptr8(q)[0]) ^ 0x80) - 0x80) * int(ptr16(p)[0])
                                 q += 1
+                                p += 2
                                 s += 4
-                    t += 1
-                    summed += 1
-                    if summed == _RUN:
+                        else:
+                            for c in range(in_c):
+                                p = int(ptr16(src)[c])
+                                end = q + multiplier
+                                while q < end:
+                                    ptr32(s)[0] = ((ptr32(s)[0] ^ sign) - sign) + ((int(ptr8(q)[0]) ^ 0x80) - 0x80) * p
+                                    q += 1
+                                    s += 4
+                        summed += 1
+                        if summed == _RUN:
+                            _add_rows(acc, row, scratch, 0, channels)
+                            for o in range(channels):
+                                ptr32(sums)[o] = 0
+                            summed = 0
+                    if summed:
                         _add_rows(acc, row, scratch, 0, channels)
-                        for o in range(channels):
-                            ptr32(sums)[o] = 0
-                        summed = 0
-            if summed:
-                _add_rows(acc, row, scratch, 0, channels)
-            pix += 1
+                    pix += 1
+            t0 = t1
         requantize_wide(acc, out, pixel * channels, (pass_end - pixel) * channels, rq, 0)
         pixel = pass_end
