@@ -1,5 +1,5 @@
-"""What invoke runs for the ops whose step is a few lines of Python rather than one loop
-function: kept apart from their kernels because a function keeps its module's globals,
+"""What invoke runs for the ops whose step is a few lines of Python around the loop
+functions: kept apart from their kernels because a function keeps its module's globals,
 and the kernels (with everything they import) are unloaded after construction. So this
 module imports nothing."""
 
@@ -10,6 +10,40 @@ def copy(args):
     """RESHAPE, SQUEEZE: the bytes as they are."""
     out, x = args
     out[:] = x
+
+
+def copy_each(args):
+    """CONCATENATION: each input copied into its place in the output."""
+    copy_strided, copies = args
+    for copy in copies:
+        copy_strided(copy)
+
+
+def fill_then_copy(args):
+    """PAD: the output filled with the pad value, then the input copied into it."""
+    (fill, copy_strided), out, nbytes, value, itemsize, copy = args
+    fill(out, nbytes, value, itemsize)
+    copy_strided(copy)
+
+
+def upsample_then_conv(args):
+    """TRANSPOSE_CONV: the input spread over its upsampled image, then the conv loop."""
+    (fill, copy_strided), upsample, conv, conv_args = args
+    u, nbytes, zero, itemsize, copy = upsample
+    fill(u, nbytes, zero, itemsize)
+    copy_strided(copy)
+    conv(conv_args)
+
+
+def requantize(args):
+    """QUANTIZE between integer types: widened to int32 and requantized a chunk at a time."""
+    (widen, requantize), x, itemsize, offset, out, count, acc, chunk, rq = args
+    start = 0
+    while start < count:
+        n = min(chunk, count - start)
+        widen(x, start, n, itemsize, offset, acc)
+        requantize(acc, out, start, n, rq, 0)
+        start += n
 
 
 def softmax_int8(args):
