@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import flashing, micropython, prepared
+from . import flashing, micropython
 from .board_link import BoardLink
 from .board_run import INPUT_CHUNK
 from .errors import UserError
@@ -81,13 +81,6 @@ def models():
     return FRONT_END.resolve(), CLASSIFIER.resolve()
 
 
-def _converted(path, directory):
-    """`path`'s model with convert's precomputed entry, written into `directory`."""
-    converted = directory / path.name
-    converted.write_bytes(prepared.precompute(path.read_bytes())[0])
-    return converted
-
-
 def on_micropython(samples, on="unix", loops=None):
     """Run the pipeline on the MicroPython `on` names (host_tools.micropython.NAMES);
     returns a Result."""
@@ -96,8 +89,6 @@ def on_micropython(samples, on="unix", loops=None):
         tmp = Path(tmp).resolve()
         samples_path = tmp / "samples.bin"
         samples_path.write_bytes(np.ascontiguousarray(samples, "<i2").tobytes())
-        if on == "arm":  # a Pico's heap: the models as convert leaves them, their tables made
-            front_end, classifier = (_converted(path, tmp) for path in (front_end, classifier))
         arenas = ",".join(str(describe(path)["arena_bytes"]) for path in (front_end, classifier))
         args = [front_end, classifier, samples_path, str(tmp) + "/", loops or "default", arenas]
         result = micropython.run(on, DEVICE_SCRIPT, args, heap=HEAP, reads=[front_end, classifier], writes=[tmp])

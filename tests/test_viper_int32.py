@@ -368,12 +368,12 @@ def softmax_program_vectors():
 
 def _with_exponent(vector, regs, exponent):
     """The register file after the reciprocal, with softmax's exponent register set."""
-    from ulite.kernels import softmax
+    from ulite.kernels import softmax, steps
 
     name = "regs_exp%d" % exponent
     scale = 0x7FFFFFFF - exponent * 12345
     values = [0] * 16
-    values[softmax._EXPONENT_REG] = exponent
+    values[steps.SOFTMAX_EXPONENT_REG] = exponent
     values[softmax._SCALE_REG] = scale
     return vector.buffer(name, i32(values))
 

@@ -89,10 +89,11 @@ def run_startup(args):
         m = startup.millions
         print(
             "%s: board: import ulite %s, construct %s (module) / %s (raw), invoke %s, "
-            "held %d B beyond the %d-byte arena, peak %s; unix: %.2f / %.2f ms, TFLM %.2f ms"
+            "held %d B beyond the %d-byte arena (raw: %s), peak %s; unix: %.2f / %.2f ms, "
+            "TFLM %.2f ms"
             % (b["model"], m(b["import_ulite"]), m(b["construct"]), m(b["construct_raw"]),
-               m(b["invoke"]), b["held_heap"], b["arena"], b["peak_heap"], u["module_ms"],
-               u["raw_ms"], u["tflm_ms"])
+               m(b["invoke"]), b["held_heap"], b["arena"], b.get("held_heap_raw", "out of heap"),
+               b["peak_heap"], u["module_ms"], u["raw_ms"], u["tflm_ms"])
         )  # fmt: skip
     if args.markdown:
         write_section(args.markdown, "startup", startup.markdown(board_rows, unix_rows))

@@ -27,9 +27,8 @@ def derived(model):
     interp = ulite.Interpreter(model)
     plan = memory_plan(model)
     assert interp.precomputed is None and interp.arena_used == plan.arena_bytes
-    spans = [span or (-1, 0) for span in plan.int_spans]
     per_op = list(plan.scratch_offsets) + list(plan.scratch_bytes) + list(plan.table_bytes)
-    per_op += [span[0] for span in spans] + [span[1] for span in spans] + list(plan.state_bytes)
+    per_op += list(plan.int_offsets) + list(plan.int_bytes) + list(plan.state_bytes)
     header = struct.pack(
         prepared.HEADER, prepared.FORMAT, 0, len(plan.tensor_offsets), len(plan.scratch_bytes),
         plan.planned_bytes, plan.activation_bytes, sum(plan.table_bytes), plan.shared_bytes,

@@ -44,7 +44,8 @@ def _ul_first_inference(name):
 def _ul_construct_raw(tflite, arena_bytes):
     """Instructions of `import ulite` and a construction from the raw .tflite file `tflite`
     (read in place from ROMFS) into an arena reserved first (construct_raw None, and
-    raw_error, if the heap does not hold it)."""
+    raw_error, if the heap does not hold it), and the heap it holds beyond the arena."""
+    boot_free = _ul_free()
     arena = bytearray(arena_bytes)
     raw = memoryview(open(tflite, "rb"))
     start = time.ticks_us()
@@ -57,7 +58,11 @@ def _ul_construct_raw(tflite, arena_bytes):
     except (ulite.ArenaError, MemoryError) as e:
         return {"construct_raw": None, "import_ulite_raw": imported, "raw_error": str(e)}
     spent = _ul_since(start)
-    return {"construct_raw": spent, "import_ulite_raw": imported, "raw_precomputed": interp.precomputed is True}
+    held = boot_free - _ul_free() - arena_bytes
+    return {
+        "construct_raw": spent, "import_ulite_raw": imported, "held_heap_raw": held,
+        "raw_precomputed": interp.precomputed is True,
+    }  # fmt: skip
 
 
 def _ul_unload():

@@ -11,6 +11,7 @@ state in op order. Requests are kept as flat per-op lists. `memory_plan(model)` 
 plan of a model's bytes: what tests and tools read.
 """
 
+import gc
 import struct
 
 from . import planner
@@ -28,8 +29,12 @@ class Allocator:
     Kernels' check(op, requests) get the allocator as `requests` and ask for arena bytes
     (TFLM's RequestScratchBufferInArena and AllocatePersistentBuffer), kept per op i:
     scratch_bytes[i] (live only while the op runs), persistent_bytes[i] (its own tables),
-    state_bytes[i] (what it keeps from one invoke to the next) and int_spans[i] ((offset,
-    bytes) of its int32 values among the shared ones, or None).
+    state_bytes[i] (what it keeps from one invoke to the next), int_offsets[i] and
+    int_bytes[i] (where its int32 values are among the shared ones: -1 and 0 for none).
+
+    What outlives the checks is allocated before them (the kernel modules, per-op lists of
+    ints) and what the plan keeps right after a collection, so that on a board the checks'
+    garbage leaves the arena one piece of heap.
     """
 
     def __init__(self, model, progress=None):
@@ -38,24 +43,25 @@ class Allocator:
             t = m.tensor(i)
             if t.is_constant:
                 raise ModelError("graph input tensor %d '%s' is a constant" % (i, t.name))
-        self.kernels = []
+        ops = m.op_count
+        self.kernels = [None] * ops
         self.unsupported = []
-        self.scratch_bytes = []
-        self.persistent_bytes = []
-        self.state_bytes = []
-        self.int_spans = []
+        self.scratch_bytes = [0] * ops
+        self.persistent_bytes = [0] * ops
+        self.state_bytes = [0] * ops
+        self.int_offsets = [-1] * ops
+        self.int_bytes = [0] * ops
         self.shared_bytes = 0  # bytes of the int32 values ops share
         self._shared = {}  # the int32 values asked for -> their offset among the shared ones
         self._ops_io = []  # (input indices, output indices) per op, for the lifetimes
-        for i in range(m.op_count):
+        for code, custom_name in m.opcodes:
+            kernel_for(code, custom_name)
+        for i in range(ops):
             if progress is not None:
                 progress.stage = "checking op %d" % i
+            self.index = i
             self.op = op = m.operator(i)
             kernel = kernel_for(op.code, op.custom_name)
-            self.scratch_bytes.append(0)
-            self.persistent_bytes.append(0)
-            self.state_bytes.append(0)
-            self.int_spans.append(None)
             reason = None
             if kernel is None:
                 reason = op.name + (" (hybrid: float32 activations with int8 weights)" if _hybrid(op) else "")
@@ -68,24 +74,24 @@ class Allocator:
                     raise in_op(op, e)
             if reason and reason not in self.unsupported:
                 self.unsupported.append(reason)
-            self.kernels.append(kernel)
+            self.kernels[i] = kernel
             ins = [t.index if t else -1 for t in op.inputs]
             self._ops_io.append((ins, [t.index for t in op.outputs]))
         self.op = self._shared = None
 
     def scratch(self, nbytes):
         """Ask for arena bytes usable only while this op runs, planned with the activations."""
-        self.scratch_bytes[-1] += self._request(nbytes, "scratch")
+        self.scratch_bytes[self.index] += self._request(nbytes, "scratch")
 
     def persistent(self, nbytes):
         """Ask for arena bytes for this op's precomputed tables."""
-        self.persistent_bytes[-1] += self._request(nbytes, "persistent")
+        self.persistent_bytes[self.index] += self._request(nbytes, "persistent")
 
     def state(self, nbytes):
         """Ask for arena bytes this op keeps across invokes (TFLM keeps such state in a
         persistent buffer, e.g. a noise estimate): zeroed at construction and by
         Interpreter.reset(), never planned over."""
-        self.state_bytes[-1] += self._request(nbytes, "state")
+        self.state_bytes[self.index] += self._request(nbytes, "state")
 
     def ints(self, values):
         """Ask for int32 `values` (a loop's geometry) to be kept in the arena for the
@@ -96,7 +102,8 @@ class Allocator:
         if offset is None:
             offset = self._shared[key] = self.shared_bytes
             self.shared_bytes += len(key)
-        self.int_spans[-1] = (offset, len(key))
+        self.int_offsets[self.index] = offset
+        self.int_bytes[self.index] = len(key)
 
     def _request(self, nbytes, kind):
         if not 0 <= nbytes <= MAX_TENSOR_BYTES:
@@ -159,17 +166,21 @@ class Allocator:
         offsets, total = planner.plan(sizes, firsts, lasts, fixed)
         if activations_alone and not scratch_ops:
             activation_bytes = total
+        persistent_bytes = sum(self.persistent_bytes) + self.shared_bytes + sum(self.state_bytes)
+        gc.collect()  # what the plan keeps goes into the lowest free heap, under the garbage
         tensor_offsets = [-1] * count
         for i, offset in zip(planned, offsets):
             tensor_offsets[i] = offset
         scratch_offsets = [-1] * len(scratch_bytes)
         for i, offset in zip(scratch_ops, offsets[len(planned) :]):
             scratch_offsets[i] = offset
-        persistent_bytes = sum(self.persistent_bytes) + self.shared_bytes + sum(self.state_bytes)
-        requests = (scratch_bytes, self.persistent_bytes, self.int_spans, self.shared_bytes, self.state_bytes)
+        requests = (
+            scratch_bytes, self.persistent_bytes, self.int_offsets, self.int_bytes,
+            self.shared_bytes, self.state_bytes,
+        )  # fmt: skip
         return Plan(
             m, tensor_offsets, scratch_offsets, total, activation_bytes, persistent_bytes,
-            variables, requests,
+            list(variables), requests,
         )  # fmt: skip
 
 

@@ -126,9 +126,9 @@ class Interpreter:
             tables = plan.table_bytes[i]
             context.persistent = view[tail : tail + tables]
             tail += tables
-            ints = plan.int_spans[i]
-            at = shared_at + ints[0] if ints else 0
-            context.ints = view[at : at + ints[1]] if ints else None
+            ints = plan.int_offsets[i]  # -1: none
+            at = shared_at + ints
+            context.ints = view[at : at + plan.int_bytes[i]] if ints >= 0 else None
             state = plan.state_bytes[i]
             context.state = view[state_at : state_at + state] if state else None
             if state:
@@ -136,9 +136,12 @@ class Interpreter:
                 state_at += state
             _check_views(op)
             try:
-                self._fns[i], self._args[i] = kernel.prepare(op, context)
+                prepared_op = kernel.prepare(op, context)
             except ModelError as e:
                 raise in_op(op, e)
+            if context.precomputed:  # (a deriving pass keeps nothing: its loops pack together)
+                self._fns[i], self._args[i] = prepared_op
+            prepared_op = None
             m.release_op(i)
 
     def _allocate(self, arena_size, arena):

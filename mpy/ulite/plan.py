@@ -14,10 +14,11 @@ class Plan:
     (the tables, shared ints and ops' state after them), arena_bytes, variables (the state
     tensors).
 
-    requests = (scratch_bytes, table_bytes, int_spans, shared_bytes, state_bytes): per op
-    i, the scratch bytes it asked for (live while it runs), the bytes of its own tables,
-    (offset, bytes) of its int32 values among the shared ones (None: none) and the bytes
-    it keeps across invokes; shared_bytes is the size of the shared int32 values."""
+    requests = (scratch_bytes, table_bytes, int_offsets, int_bytes, shared_bytes,
+    state_bytes): per op i, the scratch bytes it asked for (live while it runs), the bytes
+    of its own tables, the offset and bytes of its int32 values among the shared ones (-1
+    and 0: none) and the bytes it keeps across invokes; shared_bytes is the size of the
+    shared int32 values."""
 
     def __init__(
         self, model, tensor_offsets, scratch_offsets, planned_bytes, activation_bytes,
@@ -31,7 +32,10 @@ class Plan:
         self.persistent_bytes = persistent_bytes
         self.arena_bytes = planned_bytes + persistent_bytes
         self.variables = variables
-        self.scratch_bytes, self.table_bytes, self.int_spans, self.shared_bytes, self.state_bytes = requests
+        (
+            self.scratch_bytes, self.table_bytes, self.int_offsets, self.int_bytes, self.shared_bytes,
+            self.state_bytes,
+        ) = requests
 
     def tensors(self):
         """{tensor index: (arena offset, bytes)} of every tensor in the planned part."""

@@ -74,8 +74,7 @@ def read(model):
     scratch_offsets, scratch_bytes, table_bytes, int_offsets, int_bytes, state_bytes = per_op
     variables = list(struct.unpack_from("<%di" % states, buf, pos))
     model.tensor_rows = TensorRows(buf, pos + 4 * states)
-    int_spans = [None if at < 0 else (at, n) for at, n in zip(int_offsets, int_bytes)]
-    requests = (scratch_bytes, table_bytes, int_spans, shared, state_bytes)
+    requests = (scratch_bytes, table_bytes, int_offsets, int_bytes, shared, state_bytes)
     persistent = tables + shared + sum(state_bytes)
     plan = Plan(model, offsets, scratch_offsets, planned, activations, persistent, variables, requests)
     plan.tables = buf[tail:end]

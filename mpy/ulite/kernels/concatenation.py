@@ -6,6 +6,7 @@ input to share the output's scale and zero point, and no fused activation; int16
 must have zero point 0 (their scales may differ: TFLM copies the values as they are).
 """
 
+from . import steps
 from .common import arity, require, unsupported
 from .copy_geometry import geometry
 
@@ -76,10 +77,4 @@ def prepare(op, context):
             geo = geometry(out.itemsize, 0, start, (outer, run), (run, 1), (row, 1))
             copies.append((out.data, x.data, geo))
         start += run
-    return _run, (context.loops.copy_strided, tuple(copies))
-
-
-def _run(args):
-    copy_strided, copies = args
-    for copy in copies:
-        copy_strided(copy)
+    return steps.copy_each, (context.loops.copy_strided, tuple(copies))

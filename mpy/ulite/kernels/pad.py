@@ -7,6 +7,7 @@ activation), else the output zero point for int8 and zero for the other types.
 
 import struct
 
+from . import steps
 from .common import arity, constant_ints, require, unsupported
 from .copy_geometry import geometry, row_major_strides
 
@@ -68,10 +69,5 @@ def prepare(op, context):
         start += pads[2 * d] * out_strides[d]
     geo = geometry(out.itemsize, 0, start, x.shape, row_major_strides(x.shape), out_strides)
     loops = (context.loops.fill, context.loops.copy_strided)
-    return _run, (loops, out.data, out.nbytes, pad_value, out.itemsize, (out.data, x.data, geo))
-
-
-def _run(args):
-    (fill, copy_strided), out, nbytes, value, itemsize, copy = args
-    fill(out, nbytes, value, itemsize)
-    copy_strided(copy)
+    args = (loops, out.data, out.nbytes, pad_value, out.itemsize, (out.data, x.data, geo))
+    return steps.fill_then_copy, args

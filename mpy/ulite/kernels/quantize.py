@@ -14,6 +14,7 @@ import struct
 from .. import affine, quant
 from ..tensor import INT32_MAX, INT32_MIN, INT_RANGES
 from ..views import float32_view
+from . import steps
 from .common import (
     aligned,
     arity,
@@ -75,7 +76,7 @@ def prepare(op, context):
     acc = context.acc
     loops = (context.loops.widen, context.loops.requantize)
     args = (loops, x.data, x.itemsize, -x.zero_point, out.data, x.size, acc, len(acc) // 4)
-    return _requantize, args + (rq,)
+    return steps.requantize, args + (rq,)
 
 
 def _requant_multiplier(op):
@@ -95,12 +96,3 @@ def _requant_multiplier(op):
             )
     return multiplier, shift
 
-
-def _requantize(args):
-    (widen, requantize), x, itemsize, offset, out, count, acc, chunk, rq = args
-    start = 0
-    while start < count:
-        n = min(chunk, count - start)
-        widen(x, start, n, itemsize, offset, acc)
-        requantize(acc, out, start, n, rq, 0)
-        start += n

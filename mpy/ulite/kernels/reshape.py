@@ -1,5 +1,6 @@
 """RESHAPE: the output shape comes from the output tensor; the bytes are copied as they are."""
 
+from . import steps
 from .common import arity, require
 
 
@@ -11,9 +12,4 @@ def check(op, requests):
 
 
 def prepare(op, context):
-    return _copy, (op.outputs[0].data, op.inputs[0].data)
-
-
-def _copy(args):
-    out, x = args
-    out[:] = x
+    return steps.copy, (op.outputs[0].data, op.inputs[0].data)

@@ -17,6 +17,7 @@ import struct
 
 from .. import fxp_ops as fx
 from .. import quant
+from . import steps
 from ..tensor import INT32_MAX
 from ..views import float32_view
 from .common import (
@@ -33,7 +34,6 @@ from .common import (
 
 _OPTIONS = "SoftmaxOptions"
 _ONE_256_BITS = 0x3B800000  # 1/256 as float32
-_EXPONENT_REG = 14
 _SCALE_REG = 15
 _MAX_DEPTH = 4095  # the Q12.19 sum of exps stays below 2**31
 _MAX_INT16_DEPTH = 65536  # int16: the sum of exps (each below 2**15) stays below 2**31
@@ -98,7 +98,7 @@ def prepare(op, context):
     loops = context.loops
     loops = (loops.diff_from_max_int8, loops.fxp_map, loops.sum_int32, loops.narrow)
     args = (loops, x.data, out.data, rows, depth, out.itemsize, out_min, out_max)
-    return _run_int8, args + (programs, consts, regs, d, e, total, headroom)
+    return steps.softmax_int8, args + (programs, consts, regs, d, e, total, headroom)
 
 
 def _int16_multiplier(op):
@@ -167,26 +167,9 @@ def _programs(multiplier, left_shift, diff_min):
     recip_program = asm.program()
     # output program: r0 = exp  ->  r1 = RDBPOT(SRDHM(scale, exp), exponent)
     asm.op(fx.SRDHM, 2, _SCALE_REG, 0)
-    asm.op(fx.RDBPOT_REG, 1, 2, _EXPONENT_REG)
+    asm.op(fx.RDBPOT_REG, 1, 2, steps.SOFTMAX_EXPONENT_REG)
     out_program = asm.program()
     return (exp_program, rescale_program, recip_program, out_program), asm.constant_pool()
-
-
-def _run_int8(args):
-    loops, x, out, rows, depth, itemsize, out_min, out_max, programs, consts, regs, d, e, total, headroom = args
-    diff_from_max_int8, fxp_map, sum_int32, narrow = loops
-    exp_program, rescale_program, recip_program, out_program = programs
-    for row in range(rows):
-        start = row * depth
-        diff_from_max_int8(x, start, depth, d)
-        fxp_map(exp_program, consts, regs, d, e, depth)
-        fxp_map(rescale_program, consts, regs, e, d, depth)
-        sum_int32(d, depth, total)
-        fxp_map(recip_program, consts, regs, total, headroom, 1)
-        # num_bits_over_unit + 31 - output bits; TFLM aborts above 31, this clamps there
-        regs[_EXPONENT_REG] = min(12 - headroom[0] + 31 - 8 * itemsize, 31)
-        fxp_map(out_program, consts, regs, e, d, depth)
-        narrow(d, depth, out, start, itemsize, out_min, out_min, out_max)
 
 
 def _run_float(args):

@@ -22,6 +22,7 @@ import struct
 
 from . import conv_common, copy_geometry, padding, wide
 from .common import arity, io_types, require, unsupported
+from .steps import upsample_then_conv
 
 _OPTIONS = "TransposeConvOptions"
 # weights, input[, bias] -> output (the output shape input's type is not read)
@@ -162,7 +163,7 @@ def prepare(op, context):
     copy = copy_geometry.geometry(x.itemsize, 0, 0, x.shape, src_steps, dst_steps)
     upsample = (u, len(u), zero, x.itemsize, (u, x.data, copy))
     loops = (context.loops.fill, context.loops.copy_strided)
-    return _run, (loops, upsample, fn, args)
+    return upsample_then_conv, (loops, upsample, fn, args)
 
 
 def _flip(weights, flipped):
@@ -176,10 +177,3 @@ def _flip(weights, flipped):
             mirror = ((o * kh * kw) + kh * kw - 1 - t) * row
             flipped[at : at + row] = src[mirror : mirror + row]
 
-
-def _run(args):
-    (fill, copy_strided), upsample, conv, conv_args = args
-    u, nbytes, zero, itemsize, copy = upsample
-    fill(u, nbytes, zero, itemsize)
-    copy_strided(copy)
-    conv(conv_args)
