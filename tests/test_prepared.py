@@ -143,7 +143,7 @@ from ulite.model import Model
 model = Model(open(sys.argv[1], "rb").read())
 plan, why_not = prepared.read(model)
 rows = model.tensor_rows
-print(why_not, [i for i in range(model.tensor_count) if rows.get(i) != model.tensor_fields(i)])
+print(why_not, [i for i in range(model.tensor_count) if rows.get(i, None) != model.tensor_fields(i)])
 """
 
 

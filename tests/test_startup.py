@@ -41,7 +41,8 @@ def test_import_and_first_construction_of_a_small_model_within_10m(tmp_path):
 
 
 @pytest.mark.slow
-def test_raw_construction_costs_at_most_four_invokes(tmp_path):
-    r = first_inference("ic_resnet8_int8", tmp_path)
+@pytest.mark.parametrize("name", ["ic_resnet8_int8", "kws_ref_model"])
+def test_raw_construction_costs_at_most_four_invokes(name, tmp_path):
+    r = first_inference(name, tmp_path)
     assert r["construct_raw"] is not None and not r["raw_precomputed"], r
     assert r["construct_raw"] <= 4 * r["invoke"], r

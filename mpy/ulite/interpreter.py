@@ -72,6 +72,7 @@ class Interpreter:
         progress.stage = "allocating the arena"
         self.arena = self._allocate(arena_size, arena)
         view = memoryview(self.arena)
+        m.move_rows(view[: plan.planned_bytes])
         views = [None] * m.tensor_count  # one view per activation, shared by its ops
         offsets = plan.tensor_offsets
         empty = view[0:0]  # what empty activations get: a view, like every other tensor
@@ -104,7 +105,7 @@ class Interpreter:
         self._outputs = [m.tensor(i) for i in m.outputs]
         self._variables = [m.tensor(i) for i in plan.variables]
         m.place = None
-        m.release()
+        m.release(rows=True)
         progress.stage = "resetting state tensors"
         self.reset()
         _unload_construction_modules()

@@ -3,7 +3,7 @@
 Field ids follow tensorflow/compiler/mlir/lite/schema/schema.fbs. Only subgraph 0 runs.
 """
 
-from struct import unpack_from as _unpack_from
+from struct import pack_into as _pack_into, unpack_from as _unpack_from
 
 from .errors import ModelError
 from .flatbuf import FlatBuffer, describe
@@ -142,16 +142,33 @@ def _positions(table, slots):
 
 
 class TensorRows:
-    """convert's row per tensor, precomputed in the model (`data`, from `start`): what the
-    tensor is read from (Model.tensor_fields), with one unpack instead of a walk of the
-    flatbuffer's tables."""
+    """A row per tensor: what it is read from (Model.tensor_fields). Walked from the
+    flatbuffer once, as first read, and kept (a construction reads most tensors three
+    times); or convert's, precomputed in the model (`data` and `start`: where)."""
 
-    def __init__(self, data, start):
-        self.data = data
+    def __init__(self, count, data=None, start=0):
+        self.data = bytearray(_ROW_BYTES * count) if data is None else data
         self.start = start
+        self.walked = bytearray(count) if data is None else None  # None: every row is there
 
-    def get(self, index):
-        return _unpack_from(_ROW_FORMAT, self.data, self.start + _ROW_BYTES * index)
+    def get(self, index, walk):
+        """Row `index`, from walk(index) if it was not read before."""
+        at = self.start + _ROW_BYTES * index
+        walked = self.walked
+        if walked is None or walked[index]:
+            return _unpack_from(_ROW_FORMAT, self.data, at)
+        fields = walk(index)
+        _pack_into(_ROW_FORMAT, self.data, at, *fields)
+        walked[index] = 1
+        return fields
+
+    def moved_to(self, buffer, walk):
+        """These rows, every one walked, copied to the start of `buffer` (a memoryview big
+        enough), which holds them from now on."""
+        for index in range(len(self.walked)):
+            self.get(index, walk)
+        buffer[: len(self.data)] = self.data
+        return TensorRows(len(self.walked), buffer, 0)
 
 
 class Model:
@@ -194,12 +211,24 @@ class Model:
         self.place = None  # once the arena exists: place(tensor) gives it its bytes there
         self.release()
 
-    def release(self):
-        """Forget the tensors and operators read so far (they are read again if asked for)."""
+    def release(self, rows=False):
+        """Forget the tensors and operators read so far (they are read again if asked for);
+        `rows`: the tensors' rows too (see TensorRows)."""
         self._tensors = [None] * self.tensor_count
         self._operators = [None] * self.op_count
+        if rows:
+            self.tensor_rows = None
 
-    tensor_rows = None  # convert's TensorRows, else tensors are walked from the flatbuffer
+    # The tensors' TensorRows: convert's, or (None) walked from the flatbuffer as read.
+    tensor_rows = None
+
+    def move_rows(self, buffer):
+        """Keep the rows walked so far in `buffer` instead of their own heap block, if it is
+        big enough (a raw construction lends them the arena's activations, unused until the
+        first invoke)."""
+        rows = self.tensor_rows
+        if rows is not None and rows.walked is not None and len(buffer) >= len(rows.data):
+            self.tensor_rows = rows.moved_to(buffer, self.tensor_fields)
 
     def release_op(self, index):
         """Forget operator `index` and its tensors, keeping the heap small between ops."""
@@ -284,7 +313,9 @@ class Model:
         fb = self.fb
         base = self.tensors_start
         rows = self.tensor_rows
-        fields = self.tensor_fields(index) if rows is None else rows.get(index)
+        if rows is None:
+            rows = self.tensor_rows = TensorRows(self.tensor_count)
+        fields = rows.get(index, self.tensor_fields)
         (type_code, variable, shape_at, rank, data_at, data_bytes,
          scales_at, scales, zps_at, zps, axis) = fields  # fmt: skip
         buf = fb.buf

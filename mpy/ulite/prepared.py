@@ -73,7 +73,7 @@ def read(model):
         pos += 4 * ops
     scratch_offsets, scratch_bytes, table_bytes, int_offsets, int_bytes, state_bytes = per_op
     variables = list(struct.unpack_from("<%di" % states, buf, pos))
-    model.tensor_rows = TensorRows(buf, pos + 4 * states)
+    model.tensor_rows = TensorRows(tensors, buf, pos + 4 * states)
     requests = (scratch_bytes, table_bytes, int_offsets, int_bytes, shared, state_bytes)
     persistent = tables + shared + sum(state_bytes)
     plan = Plan(model, offsets, scratch_offsets, planned, activations, persistent, variables, requests)

@@ -18,7 +18,14 @@ except ImportError:  # CPython: the host's RP2040 estimator and tests run kernel
 
 def require(condition, op, message):
     if not condition:
-        raise ModelError("%s: %s" % (op.where(), message))
+        refuse(op, message)
+
+
+def refuse(op, message):
+    """The op's model is wrong: `message` says how. (Checks that run for every op test
+    their condition first and build the message only here: formatting shapes and reading
+    names from the model costs more than the check.)"""
+    raise ModelError("%s: %s" % (op.where(), message))
 
 
 def unsupported(message):
@@ -34,10 +41,13 @@ def io_types(op):
 def arity(op, inputs, outputs):
     """Require `inputs` (a count or (min, max)) inputs and `outputs` outputs."""
     low, high = inputs if isinstance(inputs, tuple) else (inputs, inputs)
-    require(low <= len(op.inputs) <= high, op, "expects %s inputs, has %d" % (inputs, len(op.inputs)))
-    require(len(op.outputs) == outputs, op, "expects %d outputs, has %d" % (outputs, len(op.outputs)))
+    if not low <= len(op.inputs) <= high:
+        refuse(op, "expects %s inputs, has %d" % (inputs, len(op.inputs)))
+    if len(op.outputs) != outputs:
+        refuse(op, "expects %d outputs, has %d" % (outputs, len(op.outputs)))
     for t in op.inputs[:low]:
-        require(t is not None, op, "a required input is missing")
+        if t is None:
+            refuse(op, "a required input is missing")
 
 
 def constant_ints(tensor, what):
@@ -59,16 +69,18 @@ def aligned(tensor):
 
 
 def quantized(op, tensor):
-    require(tensor.quant is not None, op, "tensor %d '%s' has no quantization" % (tensor.index, tensor.name))
+    if tensor.quant is None:
+        refuse(op, "tensor %d '%s' has no quantization" % (tensor.index, tensor.name))
     return tensor
 
 
 def per_channel(op, tensor, axis):
     """Number of quantization channels of `tensor`, checked against its dimension `axis`."""
     channels = tensor.channels()
-    if channels > 1:
-        require(
-            tensor.quant[3] == axis and 0 <= axis < len(tensor.shape) and tensor.shape[axis] == channels,
+    if channels > 1 and not (
+        tensor.quant[3] == axis and 0 <= axis < len(tensor.shape) and tensor.shape[axis] == channels
+    ):
+        refuse(
             op,
             "tensor %d '%s': %d scales on axis %d do not match shape %s (expected axis %d)"
             % (tensor.index, tensor.name, channels, tensor.quant[3], tensor.shape, axis),

@@ -17,7 +17,7 @@ output pixel's int16 patch at a time and keeps int64 accumulator rows (conv_16x8
 """
 
 from . import conv_common, padding
-from .common import arity, require
+from .common import arity, refuse
 
 _OPTIONS = "Conv2DOptions"
 
@@ -40,18 +40,13 @@ def _geometry(op):
     batches, in_h, in_w, in_c = x.shape
     out_c, kh, kw, depth = weights.shape
     out_b, out_h, out_w, out_c2 = out.shape
-    require(
-        out_b == batches and out_c2 == out_c,
-        op,
-        "output %s does not match input %s and %d filters" % (out.shape, x.shape, out_c),
-    )
-    require(
-        depth > 0 and in_c % depth == 0,
-        op,
-        "filter depth %d does not divide input depth %d" % (depth, in_c),
-    )
+    if out_b != batches or out_c2 != out_c:
+        refuse(op, "output %s does not match input %s and %d filters" % (out.shape, x.shape, out_c))
+    if depth <= 0 or in_c % depth:
+        refuse(op, "filter depth %d does not divide input depth %d" % (depth, in_c))
     groups = in_c // depth
-    require(out_c % groups == 0, op, "%d filters do not split into %d groups" % (out_c, groups))
+    if out_c % groups:
+        refuse(op, "%d filters do not split into %d groups" % (out_c, groups))
     pads = padding.window(op, pad, strides, dilations, (in_h, in_w), (kh, kw))
     zp = op.inputs[0].zero_point if x.dtype == "int8" else 0
     geo = conv_common.im2col_geometry(

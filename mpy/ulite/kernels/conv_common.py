@@ -25,8 +25,8 @@ from .common import (
     per_channel,
     quantized,
     requant_bytes,
+    refuse,
     requant_tuple,
-    require,
     unsupported,
     write_multipliers,
 )
@@ -103,20 +103,14 @@ def refuse_hybrid(x, weights):
 def check_tensors(op, x, weights, bias, channels):
     """Require 4-D tensors, constant weights and a bias of `channels` values."""
     for t in (x, weights, op.outputs[0]):
-        require(
-            len(t.shape) == 4 and t.size > 0,
-            op,
-            "tensor %d '%s' must be 4-D and not empty, has shape %s" % (t.index, t.name, t.shape),
-        )
+        if len(t.shape) != 4 or t.size == 0:
+            refuse(op, "tensor %d '%s' must be 4-D and not empty, has shape %s" % (t.index, t.name, t.shape))
     if weights.data is None:
         unsupported("non-constant weights")
     if x.dtype == "int16" and x.is_constant:
         unsupported("constant int16 input")  # the loops read it by halfwords: it must be aligned
-    require(
-        bias is None or bias.size == channels,
-        op,
-        "bias has %d values for %d output channels" % (bias.size if bias else 0, channels),
-    )
+    if bias is not None and bias.size != channels:
+        refuse(op, "bias has %d values for %d output channels" % (bias.size, channels))
 
 
 def im2col_geometry(in_shape, out_shape, filters, strides, dilations, pads, zp):

@@ -19,7 +19,7 @@ rows (depthwise_16x8).
 import array
 
 from . import conv_common, padding
-from .common import arity, const, keep_ints, require, unsupported
+from .common import arity, const, keep_ints, refuse, unsupported
 
 # Fields of ulite.layouts.conv, restated for the compiler to fold (see ulite.layouts).
 _DW_IN_H = const(0)
@@ -100,14 +100,16 @@ def _geometry(op):
     batches, in_h, in_w, in_c = x.shape
     one, kh, kw, out_c = weights.shape
     out_b, out_h, out_w, out_c2 = out.shape
-    require(one == 1, op, "filter shape %s must start with 1" % (weights.shape,))
-    require(multiplier >= 1, op, "depth multiplier must be at least 1, got %d" % multiplier)
-    require(
-        out_b == batches and out_c2 == out_c == in_c * multiplier,
-        op,
-        "output %s and filter %s do not match input %s with depth multiplier %d"
-        % (out.shape, weights.shape, x.shape, multiplier),
-    )
+    if one != 1:
+        refuse(op, "filter shape %s must start with 1" % (weights.shape,))
+    if multiplier < 1:
+        refuse(op, "depth multiplier must be at least 1, got %d" % multiplier)
+    if not (out_b == batches and out_c2 == out_c == in_c * multiplier):
+        refuse(
+            op,
+            "output %s and filter %s do not match input %s with depth multiplier %d"
+            % (out.shape, weights.shape, x.shape, multiplier),
+        )
     pads = padding.window(op, pad, strides, dilations, (in_h, in_w), (kh, kw))
     zp = x.zero_point if x.dtype == "int8" else 0
     geo = geometry(x.shape, out.shape, (kh, kw), multiplier, strides, dilations, pads, zp)
