@@ -125,7 +125,7 @@ OTHER = {
     "SOFTMAX": Cost(per_unit=(3975.0, 14870.2, 14540.1), cpi=1.535),  # per op, row, element
     "AVERAGE_POOL_2D": Cost(per_unit=(2210.6, 135.2, 64.6, 29.0), cpi=1.462),  # per op, output, window row, tap
     "RESHAPE": Cost(per_unit=(1569.0, 1.2), cpi=2.167),  # per op, byte
-    "FULLY_CONNECTED float32": Cost(per_unit=(-5902.5, 6865.0, 3093.0), cpi=2.014),  # per op, output, MAC
+    "FULLY_CONNECTED float32": Cost(per_unit=(-3764.9, 10201.6, 2686.3), cpi=2.012),  # per op, output, MAC
     "ADD int16": Cost(per_unit=(5507.2, 610.1), cpi=1.453),  # per op, output element
     "MUL int16": Cost(per_unit=(5441.8, 465.0), cpi=1.455),  # per op, output element
     "LEAKY_RELU int16": Cost(per_unit=(2185.2, 320.9), cpi=1.401),  # per op, element
@@ -134,8 +134,8 @@ OTHER = {
     "QUANTIZE int16": Cost(per_unit=(2949.2, 455.2), cpi=1.515),  # per op, element
     "SVDF": Cost(per_unit=(1949.6, 997.3, 48.2, 144.9), cpi=1.489),  # per op, filter, feature MAC, time MAC
     "SVDF float32": Cost(per_unit=(31901.5, 2287.8, 2948.1, 5395.0), cpi=1.963),  # per op, filter, feature MAC, time MAC
-    "UNIDIRECTIONAL_SEQUENCE_LSTM": Cost(per_unit=(3059.9, 35827.2, 5671.4, 47.8), cpi=1.554),  # per op, step, unit step, MAC
-    "UNIDIRECTIONAL_SEQUENCE_LSTM float32": Cost(per_unit=(-61782.2, 8113.0, 50798.4, 3195.5), cpi=1.953),  # per op, step, unit step, MAC
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": Cost(per_unit=(3422.2, 43722.3, 5699.3, 47.7), cpi=1.572),  # per op, step, unit step, MAC
+    "UNIDIRECTIONAL_SEQUENCE_LSTM float32": Cost(per_unit=(-220908.8, 40343.1, 49719.9, 3255.6), cpi=1.95),  # per op, step, unit step, MAC
     "ADD broadcast": Cost(per_unit=(698.9,), cpi=1.545),  # per output element
     "TRANSPOSE_CONV": Cost(per_unit=(5920.4, 283.6, 4981.9, 10.4, 294.6), cpi=1.829),  # per op, kernel call, strided op, upsampled byte, input pixel
     "CONV_2D 16x8": Cost(per_unit=(23000.1, 1941.2, 150.8, 808.4, 16.6, 30.3), cpi=1.503),  # per op, pixel, tap, output, MAC, patch element
