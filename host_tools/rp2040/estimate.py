@@ -138,8 +138,8 @@ OTHER = {
     "UNIDIRECTIONAL_SEQUENCE_LSTM float32": Cost(per_unit=(-220908.8, 40343.1, 49719.9, 3255.6), cpi=1.95),  # per op, step, unit step, MAC
     "ADD broadcast": Cost(per_unit=(698.9,), cpi=1.545),  # per output element
     "TRANSPOSE_CONV": Cost(per_unit=(5920.4, 283.6, 4981.9, 10.4, 294.6), cpi=1.829),  # per op, kernel call, strided op, upsampled byte, input pixel
-    "CONV_2D 16x8": Cost(per_unit=(23000.1, 1941.2, 150.8, 808.4, 16.6, 30.3), cpi=1.503),  # per op, pixel, tap, output, MAC, patch element
-    "DEPTHWISE_CONV_2D 16x8": Cost(per_unit=(1503.0, 80.1, 1177.4, 176.5, 752.3, 47.7), cpi=1.484),  # per op, input element, pixel, tap, output, MAC
+    "CONV_2D 16x8": Cost(per_unit=(24453.4, 2029.5, 167.5, 815.7, 16.5, 30.6), cpi=1.492),  # per op, pixel, tap, output, MAC, patch element
+    "DEPTHWISE_CONV_2D 16x8": Cost(per_unit=(2187.9, 79.5, 1218.8, 211.6, 761.6, 47.5), cpi=1.486),  # per op, input element, pixel, tap, output, MAC
     "FULLY_CONNECTED 16x8": Cost(per_unit=(2277.4, 940.2, 18.4, 91.1), cpi=1.506),  # per op, output, MAC, input element
     "TRANSPOSE_CONV 16x8": Cost(per_unit=(996.0, 32.3), cpi=1.476),  # per thousand CONV_2D 16x8 instructions, upsampled byte
     "SignalWindow": Cost(per_unit=(1504.8, 139.0), cpi=1.481),  # per op, element
