@@ -32,6 +32,7 @@ n = len(data) // 12
 for i in range(n):
     a, b, c = struct.unpack_from("<III", data, 12 * i)
     conv = quant.conv_multiplier(a, b, c)
+    layer_conv = quant.conv_multipliers(a, c)(b)
     fc = quant.fc_per_tensor_multiplier(a, b, c)
     ratio = quant.ratio_multiplier(a, c)
     lo, hi = quant.activation_range(3, c, -5, -128, 127)
@@ -40,7 +41,7 @@ for i in range(n):
     if beta.at_least(quant.Exact(quant.INT32_MAX, 0)):
         beta = quant.Exact(quant.INT32_MAX, 0)
     soft = quant.quantize_multiplier(beta)
-    out.write("%d %d %d %d %d %d %d %d %d %d %d %d\\n" % (conv + fc + ratio + (lo, hi, lo1, hi1) + soft))
+    out.write("%d %d %d %d %d %d %d %d %d %d %d %d %d %d\\n" % (conv + layer_conv + fc + ratio + (lo, hi, lo1, hi1) + soft))
 out.close()
 """
 
@@ -75,7 +76,7 @@ def reference(a, b, c):
     relu6 = (max(-128, quantize_f32(0, c, -5)), min(127, quantize_f32(6, c, -5)))
     n1to1 = (max(-128, quantize_f32(-1, c, 3)), min(127, quantize_f32(1, c, 3)))
     soft = quantize_multiplier(min(b64 * a64 * (1 << 26), (1 << 31) - 1.0))
-    return conv + fc + ratio + relu6 + n1to1 + soft
+    return conv + conv + fc + ratio + relu6 + n1to1 + soft
 
 
 def scales(rng, n):
@@ -93,11 +94,38 @@ def edge_triples():
     return [(one, one, one), (tiny, one, one), (one, tiny, big), (subnormal, one, one), (ties, ties, one), (big, one, big), (one, one, np.float32(1 / 256))]
 
 
-@pytest.mark.parametrize("count", [TRIPLES // 10, pytest.param(TRIPLES, marks=pytest.mark.slow)])
-def test_integer_derivations_match_double_and_float32_math(tmp_path, micropython, count):
+def near_rounding_triples(rng, wanted):
+    """Triples whose conv quotient in*w/out, scaled to [2**30, 2**31), lies within a few
+    2**-24 of a half or an integer: where conv_multipliers' reciprocal could round the
+    wrong way (and must hand over to the exact division). For input and output
+    significands a and d, the scaled quotient's fraction is (a*w*2**(8-k) mod d) / d with
+    k the doublings of a*w/d past 2**22: each wanted fraction is solved for w mod d."""
+    found = []
+    while len(found) < wanted:
+        a, d = (int(v) for v in rng.integers(1 << 23, 1 << 24, 2))
+        if math.gcd(a, d) != 1 or d % 2 == 0:
+            continue
+        fractions = [d // 2 + i for i in range(-3, 4)] + [0, 1, 2, d - 1, d - 2]
+        for doublings in range(3):
+            inverse = pow(a << (8 - doublings), -1, d)
+            for fraction in fractions:
+                w = fraction * inverse % d
+                w += -(-((1 << 23) - w) // d) * d  # the first such w of 24 bits
+                if w >> 24 or (a * w >= d << 23) + (a * w >= d << 24) != doublings:
+                    continue
+                exponents = rng.integers(100, 150, 3)
+                bits = [int(e) << 23 | m & 0x7FFFFF for e, m in zip(exponents, (a, w, d))]
+                found.append(tuple(np.array(bits, np.uint32).view(np.float32)))
+    return found
+
+
+@pytest.mark.parametrize(
+    "count, near", [(TRIPLES // 10, 1000), pytest.param(TRIPLES, 10000, marks=pytest.mark.slow)]
+)
+def test_integer_derivations_match_double_and_float32_math(tmp_path, micropython, count, near):
     rng = np.random.default_rng(7)
     a, b, c = scales(rng, count), scales(rng, count), scales(rng, count)
-    triples = list(zip(a, b, c)) + edge_triples()
+    triples = list(zip(a, b, c)) + edge_triples() + near_rounding_triples(rng, near)
     raw = b"".join(struct.pack("<fff", *t) for t in triples)
     (tmp_path / "triples.bin").write_bytes(raw)
     micropython(DEVICE, heap="16M", args=[tmp_path / "triples.bin", tmp_path / "got.txt"])

@@ -41,7 +41,7 @@ def test_import_and_first_construction_of_a_small_model_within_10m(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["ic_resnet8_int8", "kws_ref_model"])
+@pytest.mark.parametrize("name", ["ic_resnet8_int8", "kws_ref_model", "person_detect", "vww_96_int8"])
 def test_raw_construction_costs_at_most_four_invokes(name, tmp_path):
     r = first_inference(name, tmp_path)
     assert r["construct_raw"] is not None and not r["raw_precomputed"], r

@@ -200,8 +200,8 @@ def multipliers(op, x, weights, axis):
     in_bits, out_bits = x.scale_bits(), quantized(op, op.outputs[0]).scale_bits()
     scales = per_channel(op, weights, axis)
     weight_bits = struct.unpack_from("<%dI" % scales, weights.quant[0])
-    conv_multiplier = quant.conv_multiplier
-    return scales, lambda c: conv_multiplier(in_bits, weight_bits[c], out_bits)
+    multiplier = quant.conv_multipliers(in_bits, out_bits)
+    return scales, lambda c: multiplier(weight_bits[c])
 
 
 def tables_16x8(op, context, x, weights, bias, axis, activation, bits=64):

@@ -82,8 +82,8 @@ def _multipliers(op, x, weights, out):
     in_bits, out_bits = x.scale_bits(), out.scale_bits()
     if per_channel(op, weights, 0) > 1:
         weight_bits = struct.unpack_from("<%dI" % units, weights.quant[0])
-        conv_multiplier = quant.conv_multiplier
-        return (units, lambda u: conv_multiplier(in_bits, weight_bits[u], out_bits))
+        multiplier = quant.conv_multipliers(in_bits, out_bits)
+        return (units, lambda u: multiplier(weight_bits[u]))
     if weights.zero_point != 0:
         unsupported("int8 weights with non-zero zero point")
     return [quant.fc_per_tensor_multiplier(in_bits, weights.scale_bits(), out_bits)]
