@@ -59,11 +59,13 @@ def tflm(model_bytes, inputs, runs):
         start = time.perf_counter()
         interp.invoke()
         times.append(time.perf_counter() - start)
-    arena = _recorded_arena(interp)
+    arena = recorded_arena(interp)
     return statistics.median(times[1:]) * 1000, arena, np.array(interp.get_output(0)).reshape(-1)
 
 
-def _recorded_arena(interp):
+def recorded_arena(interp):
+    """TFLM's RecordingMicroAllocator figures of `interp`: whole arena ("total"), planned
+    ("head") and persistent ("tail") bytes."""
     read, write = os.pipe()
     saved = os.dup(2)
     os.dup2(write, 2)
