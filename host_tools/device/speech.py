@@ -34,10 +34,8 @@ def file_data(path):
 def main():
     front_path, classifier_path, samples_path, prefix, loops = sys.argv[1:6]
     loops = None if loops == "default" else loops
-    # the classifier first: after the front end's objects, the ARM board's heap had no block
-    # left for its prepare with plain loops (tests/test_speech.py)
-    classifier = ulite.Interpreter(file_data(classifier_path), arena=classifier_arena, loops=loops)
     front = FrontEnd(file_data(front_path), stride=STRIDE, arena=front_arena, loops=loops)
+    classifier = ulite.Interpreter(file_data(classifier_path), arena=classifier_arena, loops=loops)
     chunk = array.array("h", bytes(2 * STRIDE))  # as a microphone's buffer
     gc.collect()
     front_us = 0

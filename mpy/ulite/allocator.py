@@ -24,7 +24,8 @@ from .tensor import MAX_TENSOR_BYTES
 class Allocator:
     """Resolves and checks every op of `model` (a Model): kernels[i] runs op i (None when
     ulite has none), unsupported describes every op ulite cannot run. `progress.stage`,
-    when given, follows the ops.
+    when given, follows the ops. keep_tensors False: each op's tensors are let go once it
+    is checked (read again when needed), so they do not stay spread over the heap.
 
     Kernels' check(op, requests) get the allocator as `requests` and ask for arena bytes
     (TFLM's RequestScratchBufferInArena and AllocatePersistentBuffer), kept per op i:
@@ -37,7 +38,7 @@ class Allocator:
     garbage leaves the arena one piece of heap.
     """
 
-    def __init__(self, model, progress=None):
+    def __init__(self, model, progress=None, keep_tensors=True):
         self.model = m = model
         for i in m.inputs:
             t = m.tensor(i)
@@ -58,7 +59,7 @@ class Allocator:
             kernel_for(code, custom_name)
         for i in range(ops):
             if progress is not None:
-                progress.stage = "checking op %d" % i
+                progress.stage = ("checking op %d", i)
             self.index = i
             self.op = op = m.operator(i)
             kernel = kernel_for(op.code, op.custom_name)
@@ -77,6 +78,8 @@ class Allocator:
             self.kernels[i] = kernel
             ins = [t.index if t else -1 for t in op.inputs]
             self._ops_io.append((ins, [t.index for t in op.outputs]))
+            if not keep_tensors:  # (a board's heap: no small objects left all over it)
+                m.release_op(i)
         self.op = self._shared = None
 
     def scratch(self, nbytes):
@@ -113,9 +116,9 @@ class Allocator:
     def plan(self, activations_alone=True):
         """The memory plan (a Plan): TFLM's lifetimes and greedy placement (planner.py),
         honouring the model's OfflineMemoryAllocation metadata. Once: it lets go of the
-        ops' tensor lists it plans from. activations_alone: also plan the activations
-        without the ops' scratch, for plan.activation_bytes (else None: construction does
-        not need the figure)."""
+        ops' tensor lists it plans from, and keeps tensor_bytes (each activation's bytes).
+        activations_alone: also plan the activations without the ops' scratch, for
+        plan.activation_bytes (else None: construction does not need the figure)."""
         m = self.model
         scratch_bytes = self.scratch_bytes
         count = m.tensor_count
@@ -136,6 +139,7 @@ class Allocator:
             if t.is_variable:
                 variables.append(i)
 
+        self.tensor_bytes = nbytes
         ops_io = self._ops_io
         self._ops_io = None
         first, last = planner.lifetimes(

@@ -6,12 +6,16 @@ import sys
 
 from . import prepared
 from .errors import ArenaError, ModelError, UliteError, UnsupportedOpError
+from .flatbuf import describe as describe_stage
 from .loops import backend
 from .model import Model, check_model_type, in_op, op_name
 from .resolver import kernel_for
 
 
 ACC_CHUNK = 64  # int32 accumulators kernels requantize at a time (one buffer, shared)
+# Free heap from which a construction trades heap for speed (a host, a board with PSRAM);
+# a Pico-class board's whole heap is below it.
+_ROOMY_HEAP = 512 * 1024
 
 
 class Interpreter:
@@ -57,14 +61,18 @@ class Interpreter:
             from .allocator import Allocator  # (a model convert prepared never loads it)
 
             progress.stage = "checking ops"
-            allocator = Allocator(m, progress)
+            # With heap to spare, the tensors the checks read stay for the deriving pass,
+            # which would read them all again; on a board's heap each op's go once checked.
+            keep_tensors = _mem_free() >= _ROOMY_HEAP
+            allocator = Allocator(m, progress, keep_tensors)
             if allocator.unsupported:
                 raise UnsupportedOpError("unsupported ops: " + ", ".join(allocator.unsupported))
             progress.stage = "planning the arena"
             plan = allocator.plan(activations_alone=False)
-            kernels = allocator.kernels
+            kernels, tensor_bytes = allocator.kernels, allocator.tensor_bytes
             allocator = None
-            m.release()  # the tensors read to plan: the arena should find the heap clear
+            if not keep_tensors:
+                m.release()  # those the plan read: the arena should find the heap clear
         self.planned_bytes = plan.planned_bytes
         self._activation_bytes = plan.activation_bytes  # None: planned when asked for
         self.persistent_bytes = plan.persistent_bytes
@@ -76,6 +84,13 @@ class Interpreter:
         views = [None] * m.tensor_count  # one view per activation, shared by its ops
         offsets = plan.tensor_offsets
         empty = view[0:0]  # what empty activations get: a view, like every other tensor
+        if self.precomputed is not True:
+            # made at once, they lie together: the deriving pass leaves no small object
+            # kept between the loops' machine code (a board's heap would not hold them)
+            for i in range(m.tensor_count):
+                at = offsets[i]
+                if at >= 0:
+                    views[i] = view[at : at + tensor_bytes[i]]
 
         def place(t):  # called by the model on each tensor it reads from now on
             i = t.index
@@ -85,7 +100,7 @@ class Interpreter:
                     views[i] = view[at : at + t.nbytes] if at >= 0 else empty
                 t.data = views[i]
 
-        m.place = place
+        m.use_arena(place)
         context = Context(self.loops, bytearray(4 * ACC_CHUNK))
         if self.precomputed is True:
             progress.stage = "loading the loops"
@@ -97,7 +112,7 @@ class Interpreter:
         else:
             # Derive the tables first, then prepare as from a precomputed plan: the loops are
             # loaded by then and the derivations' garbage gone, so what stays packs together.
-            self._prepare(m, plan, kernels, context, view, progress)
+            self._prepare(m, plan, kernels, context, view, progress, keep_tensors)
             gc.collect()
         context.precomputed = True
         self._prepare(m, plan, kernels, context, view, progress)
@@ -110,8 +125,9 @@ class Interpreter:
         self.reset()
         _unload_construction_modules()
 
-    def _prepare(self, m, plan, kernels, context, view, progress):
-        """Prepare every op, its tables derived unless context.precomputed."""
+    def _prepare(self, m, plan, kernels, context, view, progress, keep_tensors=False):
+        """Prepare every op, its tables derived unless context.precomputed (a deriving
+        pass: it keeps nothing, and the ops' tensors only if `keep_tensors`)."""
         self._fns = [None] * len(kernels)  # op i runs as _fns[i](_args[i])
         self._args = [None] * len(kernels)
         tail = plan.planned_bytes  # each op's own tables, in op order, then the shared ints
@@ -119,7 +135,7 @@ class Interpreter:
         state_at = shared_at + plan.shared_bytes  # then each op's state, in op order
         self._states = []
         for i, kernel in enumerate(kernels):
-            progress.stage = "preparing op %d" % i
+            progress.stage = ("preparing op %d", i)
             op = m.operator(i)
             scratch = plan.scratch_bytes[i]
             at = plan.scratch_offsets[i]
@@ -143,7 +159,8 @@ class Interpreter:
             if context.precomputed:  # (a deriving pass keeps nothing: its loops pack together)
                 self._fns[i], self._args[i] = prepared_op
             prepared_op = None
-            m.release_op(i)
+            if context.precomputed or not keep_tensors:
+                m.release_op(i)
 
     def _allocate(self, arena_size, arena):
         needed = self.arena_used
@@ -259,7 +276,8 @@ class Context:
 
 
 class _Progress:
-    """What construction is doing, for the message of an error that interrupts it."""
+    """What construction is doing, for the message of an error that interrupts it: `stage`
+    is text, or (format, value) formatted only for a message."""
 
     def __init__(self, stage="reading the model"):
         self.stage = stage
@@ -308,11 +326,11 @@ def _out_of_memory(progress):
     need = progress.arena_bytes
     plan = "" if need is None else "; the plan needs %d arena bytes" % need
     free = _mem_free()
-    return "out of memory while %s: %d bytes of heap are free%s" % (progress.stage, free, plan)
+    return "out of memory while %s: %d bytes of heap are free%s" % (describe_stage(progress.stage), free, plan)
 
 
 def _unexpected(progress, error):
-    return "unexpected %s while %s: %s" % (type(error).__name__, progress.stage, error)
+    return "unexpected %s while %s: %s" % (type(error).__name__, describe_stage(progress.stage), error)
 
 
 def describe(model):

@@ -211,6 +211,14 @@ class Model:
         self.place = None  # once the arena exists: place(tensor) gives it its bytes there
         self.release()
 
+    def use_arena(self, place):
+        """From now on place(tensor) gives each tensor read its bytes in the arena, those
+        read before included."""
+        self.place = place
+        for t in self._tensors:
+            if t is not None:
+                place(t)
+
     def release(self, rows=False):
         """Forget the tensors and operators read so far (they are read again if asked for);
         `rows`: the tensors' rows too (see TensorRows)."""

@@ -22,7 +22,7 @@ def check(op, requests):
     x, out = op.inputs[0], op.outputs[0]
     if x.dtype not in _INPUTS or out.dtype not in _OUTPUTS:
         unsupported("%s->%s" % (x.dtype, out.dtype))
-    require(x.size == out.size, op, "input %s and output %s differ in size" % (x.shape, out.shape))
+    require(x.size == out.size, op, "input %s and output %s differ in size", (x.shape, out.shape))
 
 
 def prepare(op, context):

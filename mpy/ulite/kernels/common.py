@@ -16,9 +16,10 @@ except ImportError:  # CPython: the host's RP2040 estimator and tests run kernel
 
 
 
-def require(condition, op, message):
+def require(condition, op, message, values=None):
+    """Refuse the op unless `condition`: `message`, formatted with `values` only then."""
     if not condition:
-        refuse(op, message)
+        refuse(op, message if values is None else message % values)
 
 
 def refuse(op, message):

@@ -42,12 +42,12 @@ def check(op, requests):
         fits = len(x.shape) == len(out.shape) and all(
             x.shape[d] == out.shape[d] for d in range(len(out.shape)) if d != axis
         )
-        require(fits, op, "input %s does not fit output %s (axis %d)" % (x.shape, out.shape, axis))
+        require(fits, op, "input %s does not fit output %s (axis %d)", (x.shape, out.shape, axis))
         total += x.shape[axis]
     require(
         total == out.shape[axis],
         op,
-        "inputs add up to %d on axis %d, output has %d" % (total, axis, out.shape[axis]),
+        "inputs add up to %d on axis %d, output has %d", (total, axis, out.shape[axis]),
     )
 
 
@@ -55,7 +55,7 @@ def _axis(op):
     rank = len(op.outputs[0].shape)
     axis = op.option(_OPTIONS, 0, "i", 0)
     positive = axis + rank if axis < 0 else axis
-    require(0 <= positive < rank, op, "axis %d out of range for rank %d" % (axis, rank))
+    require(0 <= positive < rank, op, "axis %d out of range for rank %d", (axis, rank))
     return positive
 
 

@@ -4,7 +4,7 @@ refused; a zero computed at run time makes invoke raise ulite.InvokeError, where
 TFLM's invoke fails."""
 
 from . import binary
-from .common import arity, const, int32_bounds, require
+from .common import arity, const, int32_bounds, refuse, require
 
 # Fields of ulite.layouts.binary, restated for the compiler to fold (see ulite.layouts).
 _INT32_QUOTIENT = const(5)
@@ -16,7 +16,8 @@ def check(op, requests):
     binary.check(op, requests, ("int32,int32->int32",))
     arity(op, 2, 1)
     for t in op.inputs:
-        require(t.quant is None, op, "int32 DIV of quantized tensor '%s'" % t.name)
+        if t.quant is not None:
+            refuse(op, "int32 DIV of quantized tensor '%s'" % t.name)
     divisor = op.inputs[1]
     if divisor.is_constant:
         data = divisor.data

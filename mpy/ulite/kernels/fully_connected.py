@@ -48,13 +48,13 @@ def check(op, requests):
     weights = op.inputs[1]
     if weights.data is None:
         unsupported("non-constant weights")
-    require(len(weights.shape) == 2, op, "weights must be 2-D, got shape %s" % (weights.shape,))
+    require(len(weights.shape) == 2, op, "weights must be 2-D, got shape %s", (weights.shape,))
     units, depth = weights.shape
     x, out = op.inputs[0], op.outputs[0]
-    require(depth > 0 and x.size % depth == 0, op, "input %s does not split into rows of %d" % (x.shape, depth))
-    require(out.size == x.size // depth * units, op, "output %s does not match %d rows of %d units" % (out.shape, x.size // depth, units))
+    require(depth > 0 and x.size % depth == 0, op, "input %s does not split into rows of %d", (x.shape, depth))
+    require(out.size == x.size // depth * units, op, "output %s does not match %d rows of %d units", (out.shape, x.size // depth, units))
     bias = op.inputs[2] if len(op.inputs) > 2 else None
-    require(bias is None or bias.size == units, op, "bias has %d values for %d units" % (bias.size if bias else 0, units))
+    require(bias is None or bias.size == units, op, "bias has %d values for %d units", (bias.size if bias else 0, units))
     if out.dtype == "int8":
         requests.persistent(requant_bytes(units if weights.channels() > 1 else 1))
     if out.dtype == "int16":

@@ -46,12 +46,12 @@ def _weights(op):
 
 def check(op, requests):
     arity(op, (1, 24), 1)
-    require(len(op.inputs) == 24, op, "expects 24 inputs, has %d" % len(op.inputs))
+    require(len(op.inputs) == 24, op, "expects 24 inputs, has %d", len(op.inputs))
     for i, what in _ABSENT.items():
         if op.inputs[i] is not None:
             unsupported("%s tensors" % what)
     for i in list(range(1, 9)) + list(range(12, 16)) + [_HIDDEN, _CELL]:
-        require(op.inputs[i] is not None, op, "input %d is missing" % i)
+        require(op.inputs[i] is not None, op, "input %d is missing", i)
     activation = op.option(_OPTIONS, 0, "b", 0)
     if activation != _TANH_ACTIVATION:
         unsupported("cell gate activation %d (TFLM's kernel runs tanh)" % activation)
@@ -67,21 +67,21 @@ def check(op, requests):
     for t in weights + biases:
         if not t.is_constant:
             unsupported("non-constant weights")
-    require(len(x.shape) == 3, op, "input must be 3-D, got shape %s" % (x.shape,))
+    require(len(x.shape) == 3, op, "input must be 3-D, got shape %s", (x.shape,))
     batches = x.shape[1] if op.option(_OPTIONS, 3, "b", 0) else x.shape[0]
     input_size = x.shape[2]
     units = hidden.shape[-1] if hidden.shape else 0
     for w in input_weights:
-        require(tuple(w.shape) == (units, input_size), op, "input weights %s, expected %s" % (w.shape, (units, input_size)))
+        require(tuple(w.shape) == (units, input_size), op, "input weights %s, expected %s", (w.shape, (units, input_size)))
     for w in recurrent_weights:
-        require(tuple(w.shape) == (units, units), op, "recurrent weights %s, expected %s" % (w.shape, (units, units)))
+        require(tuple(w.shape) == (units, units), op, "recurrent weights %s, expected %s", (w.shape, (units, units)))
     for b in biases:
-        require(tuple(b.shape) == (units,), op, "bias %s, expected %s" % (b.shape, (units,)))
+        require(tuple(b.shape) == (units,), op, "bias %s, expected %s", (b.shape, (units,)))
     for state in (hidden, cell):
         require(state.is_variable and state.size == batches * units, op,
-                "state %d must be a variable tensor of %d values" % (state.index, batches * units))  # fmt: skip
+                "state %d must be a variable tensor of %d values", (state.index, batches * units))  # fmt: skip
     expected = tuple(x.shape[:2]) + (units,)
-    require(tuple(out.shape) == expected, op, "output %s, expected %s" % (out.shape, expected))
+    require(tuple(out.shape) == expected, op, "output %s, expected %s", (out.shape, expected))
     requests.scratch(_gates_bytes(units, cell.itemsize))
     if x.dtype == "float32":
         return
@@ -262,5 +262,5 @@ def _tanh_scaling(op, cell_scale):
     left_shift = 15 + round(math.log(cell_scale) / math.log(2)) - 3
     if left_shift < 0:
         return 3, -left_shift
-    require(left_shift <= 14, op, "cell state scale %g is too large for int16 tanh" % cell_scale)
+    require(left_shift <= 14, op, "cell state scale %g is too large for int16 tanh", cell_scale)
     return 3 << left_shift, 0

@@ -46,14 +46,14 @@ def check(op, requests):
     if types not in ("int8,int32->int8", "int16,int32->int16", "float32,int32->float32"):
         unsupported(types)
     kept, reduced, count = _groups(op)
-    require(count > 0, op, "no values to average: input %s" % (op.inputs[0].shape,))
+    require(count > 0, op, "no values to average: input %s", (op.inputs[0].shape,))
     if len(kept) > _MEAN_GROUPS or len(reduced) > _MEAN_GROUPS:
         unsupported("%d-D input with axes %s" % (len(op.inputs[0].shape), _axes(op)))
     outputs = 1
     for n, _ in kept:
         outputs *= n
     out = op.outputs[0]
-    require(out.size == outputs, op, "output %s does not hold the %d means" % (out.shape, outputs))
+    require(out.size == outputs, op, "output %s does not hold the %d means", (out.shape, outputs))
     if out.dtype != "float32":
         limit = _MAX_REDUCED[out.dtype]
         if count >= limit:
@@ -68,7 +68,7 @@ def _axes(op):
     rank = len(op.inputs[0].shape)
     axes = []
     for a in constant_ints(op.inputs[1], "axis"):
-        require(-rank <= a < rank, op, "axis %d out of range for rank %d" % (a, rank))
+        require(-rank <= a < rank, op, "axis %d out of range for rank %d", (a, rank))
         a = a + rank if a < 0 else a
         if a not in axes:
             axes.append(a)

@@ -28,7 +28,7 @@ def check(op, requests):
     require(
         len(x.shape) == rank and len(pads) == 2 * rank,
         op,
-        "paddings of %d values for input %s and output %s" % (len(pads), x.shape, out.shape),
+        "paddings of %d values for input %s and output %s", (len(pads), x.shape, out.shape),
     )
     for d in range(rank):
         if pads[2 * d] < 0 or pads[2 * d + 1] < 0:
@@ -36,14 +36,14 @@ def check(op, requests):
         require(
             out.shape[d] == x.shape[d] + pads[2 * d] + pads[2 * d + 1],
             op,
-            "output %s is not input %s padded by %s" % (out.shape, x.shape, pads),
+            "output %s is not input %s padded by %s", (out.shape, x.shape, pads),
         )
     value = _constant_values(op)
     if value is None:
         requests.persistent(4)
         return
-    require(value.dtype == x.dtype, op, "constant_values %s, input %s" % (value.dtype, x.dtype))
-    require(value.size == 1, op, "constant_values holds %d values, not 1" % value.size)
+    require(value.dtype == x.dtype, op, "constant_values %s, input %s", (value.dtype, x.dtype))
+    require(value.size == 1, op, "constant_values holds %d values, not 1", value.size)
     if x.dtype == "int8" and (value.zero_point, value.scale) != (out.zero_point, out.scale):
         unsupported("int8 constant_values quantized unlike the output")
 

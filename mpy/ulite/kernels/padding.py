@@ -34,9 +34,9 @@ def pad_before(padding, in_size, filter_size, stride, dilation):
 
 def window(op, padding, strides, dilations, in_hw, filter_hw):
     """Validated (pad_top, pad_left) of a 2-D window; strides etc. are (h, w) pairs."""
-    require(padding in (SAME, VALID), op, "unknown padding type %d" % padding)
+    require(padding in (SAME, VALID), op, "unknown padding type %d", padding)
     for name, (h, w) in (("stride", strides), ("dilation", dilations), ("filter size", filter_hw)):
-        require(h >= 1 and w >= 1, op, "%s must be at least 1, got %dx%d" % (name, h, w))
+        require(h >= 1 and w >= 1, op, "%s must be at least 1, got %dx%d", (name, h, w))
     return tuple(
         pad_before(padding, in_hw[i], filter_hw[i], strides[i], dilations[i]) for i in (0, 1)
     )

@@ -20,6 +20,7 @@ from .common import (
     io_types,
     keep_ints,
     quantized,
+    refuse,
     require,
     unsupported,
 )
@@ -55,16 +56,13 @@ def _geometry(op):
     strides = (read(_OPTIONS, 2, "i", 0), read(_OPTIONS, 1, "i", 0))
     size = (read(_OPTIONS, 4, "i", 0), read(_OPTIONS, 3, "i", 0))
     for t in (x, out):
-        require(
-            len(t.shape) == 4,
-            op,
-            "tensor %d '%s' must be 4-D, has shape %s" % (t.index, t.name, t.shape),
-        )
+        if len(t.shape) != 4:
+            refuse(op, "tensor %d '%s' must be 4-D, has shape %s" % (t.index, t.name, t.shape))
     batches, in_h, in_w, channels = x.shape
     require(
         out.shape[0] == batches and out.shape[3] == channels,
         op,
-        "output %s does not match input %s" % (out.shape, x.shape),
+        "output %s does not match input %s", (out.shape, x.shape),
     )
     out_h, out_w = out.shape[1], out.shape[2]
     pad_top, pad_left = padding.window(op, pad, strides, (1, 1), (in_h, in_w), size)
@@ -74,7 +72,7 @@ def _geometry(op):
         require(
             out_h * out_w == 0 or (rows and cols),
             op,
-            "output pixel (%d, %d) has no input in its window" % (oy, ox),
+            "output pixel (%d, %d) has no input in its window", (oy, ox),
         )
     geo = [0] * _POOL_FIELDS  # the integer clamp, POOL_LO and POOL_HI, is _quantized_geometry's
     geo[_POOL_IN_H] = in_h
@@ -117,8 +115,7 @@ def check(op, requests):
         require(
             x.zero_point == out.zero_point and _same_scale(x.scale_bits(), out.scale_bits()),
             op,
-            "input and output quantization differ (scale %g/%g, zero point %d/%d)"
-            % (x.scale, out.scale, x.zero_point, out.zero_point),
+            "input and output quantization differ (scale %g/%g, zero point %d/%d)", (x.scale, out.scale, x.zero_point, out.zero_point),
         )
         requests.ints(_quantized_geometry(op))
 

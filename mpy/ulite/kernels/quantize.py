@@ -49,7 +49,7 @@ def check(op, requests):
     if types not in (_DEQUANTIZE_TYPES if op.code == _DEQUANTIZE else _QUANTIZE_TYPES):
         unsupported(types)
     x, out = op.inputs[0], op.outputs[0]
-    require(x.size == out.size, op, "input %s and output %s differ in size" % (x.shape, out.shape))
+    require(x.size == out.size, op, "input %s and output %s differ in size", (x.shape, out.shape))
     aligned(x)
     if x.dtype != "float32" and out.dtype != "float32":
         _requant_multiplier(op)

@@ -14,7 +14,7 @@ def options(op, *names):
         require(
             value is not None and not isinstance(value, (float, str)),
             op,
-            "option '%s' is %s" % (name, "missing" if value is None else "not an integer"),
+            "option '%s' is %s", (name, "missing" if value is None else "not an integer"),
         )
         values.append(((int(value) + (1 << 31)) & 0xFFFFFFFF) - (1 << 31))
     return values
@@ -35,5 +35,5 @@ def ranks(op, inputs, outputs):
             require(
                 found == rank if rank is not None else found >= 1,
                 op,
-                "%s %d has shape %s, expected rank %s" % (kind, i, t.shape, rank or "1 or more"),
+                "%s %d has shape %s, expected rank %s", (kind, i, t.shape, rank or "1 or more"),
             )

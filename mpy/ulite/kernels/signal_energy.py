@@ -15,7 +15,7 @@ def check(op, requests):
     require(
         0 <= start <= end <= bins,
         op,
-        "bins %d..%d outside the %d the input and output hold" % (start, end, bins),
+        "bins %d..%d outside the %d the input and output hold", (start, end, bins),
     )
 
 

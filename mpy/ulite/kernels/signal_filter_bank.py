@@ -9,7 +9,7 @@ and keeps it as int32 values the loops read.
 
 import struct
 
-from .common import arity, keep_ints, require, unsupported
+from .common import arity, keep_ints, refuse, require, unsupported
 from .signal_common import options, ranks, types
 
 
@@ -33,15 +33,12 @@ def _channel_table(op):
     x, weights, unweights, frequencies, starts, widths = op.inputs
     (channels,) = options(op, "num_channels")
     out = op.outputs[0]
-    require(out.size == channels, op, "output has %d values for %d channels" % (out.size, channels))
+    require(out.size == channels, op, "output has %d values for %d channels", (out.size, channels))
     for t in (frequencies, starts, widths):
         if not t.is_constant:
             unsupported("non-constant channel table tensor '%s'" % t.name)
-        require(
-            t.size >= channels + 1,
-            op,
-            "tensor '%s' has %d values for %d channels and the one before" % (t.name, t.size, channels),
-        )
+        if t.size < channels + 1:
+            refuse(op, "tensor '%s' has %d values for %d channels and the one before" % (t.name, t.size, channels))
     table = []
     for c in range(channels + 1):
         frequency = struct.unpack_from("<h", frequencies.data, 2 * c)[0]
@@ -52,8 +49,7 @@ def _channel_table(op):
             or (0 <= frequency and frequency + width <= x.size and 0 <= start
                 and start + width <= min(weights.size, unweights.size)),
             op,
-            "channel %d reads %d values from energy %d and weight %d, outside the tensors"
-            % (c, width, frequency, start),
+            "channel %d reads %d values from energy %d and weight %d, outside the tensors", (c, width, frequency, start),
         )  # fmt: skip
         table += (frequency, start, width)
     return table

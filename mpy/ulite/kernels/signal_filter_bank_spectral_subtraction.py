@@ -7,7 +7,7 @@ next, starts at zero and goes back to zero on Interpreter.reset(), as in TFLM. T
 output is a copy of it.
 """
 
-from .common import arity, require
+from .common import arity, refuse
 from .signal_common import options, ranks, types
 
 _SETTINGS = (
@@ -28,7 +28,8 @@ def check(op, requests):
     ranks(op, (1,), (1, 1))
     (channels,) = options(op, "num_channels")
     for t in op.inputs + op.outputs:
-        require(t.size == channels, op, "tensor '%s' has %d values for %d channels" % (t.name, t.size, channels))
+        if t.size != channels:
+            refuse(op, "tensor '%s' has %d values for %d channels" % (t.name, t.size, channels))
     options(op, *_SETTINGS)
     requests.state(4 * channels)
 

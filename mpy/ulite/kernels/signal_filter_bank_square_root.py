@@ -11,7 +11,7 @@ def check(op, requests):
     types(op, "uint64,int32->uint32")
     ranks(op, (1, 0), (1,))
     x, out = op.inputs[0], op.outputs[0]
-    require(x.size == out.size, op, "input %s and output %s differ" % (x.shape, out.shape))
+    require(x.size == out.size, op, "input %s and output %s differ", (x.shape, out.shape))
 
 
 def prepare(op, context):

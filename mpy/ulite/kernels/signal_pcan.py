@@ -17,12 +17,12 @@ def check(op, requests):
     require(
         x.size == noise.size == out.size,
         op,
-        "input, noise estimate and output hold %d, %d and %d channels" % (x.size, noise.size, out.size),
+        "input, noise estimate and output hold %d, %d and %d channels", (x.size, noise.size, out.size),
     )
     require(
         lut.size >= _LUT_ENTRIES,
         op,
-        "gain table has %d entries, fewer than the %d a uint32 noise estimate may read" % (lut.size, _LUT_ENTRIES),
+        "gain table has %d entries, fewer than the %d a uint32 noise estimate may read", (lut.size, _LUT_ENTRIES),
     )
     options(op, "snr_shift")
 

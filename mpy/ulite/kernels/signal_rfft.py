@@ -31,7 +31,7 @@ def check(op, requests):
     require(
         4 <= fft_length <= _MAX_FFT_LENGTH and fft_length % 2 == 0,
         op,
-        "fft_length %d is not even in 4..%d" % (fft_length, _MAX_FFT_LENGTH),
+        "fft_length %d is not even in 4..%d", (fft_length, _MAX_FFT_LENGTH),
     )
     half = fft_length // 2
     stages = kiss_fft.factors(half)
@@ -40,12 +40,12 @@ def check(op, requests):
     require(
         x.shape[-1] <= fft_length,
         op,
-        "rows of %d values are longer than fft_length %d" % (x.shape[-1], fft_length),
+        "rows of %d values are longer than fft_length %d", (x.shape[-1], fft_length),
     )
     require(
         out.shape[:-1] == x.shape[:-1] and out.shape[-1] == 2 * (half + 1),
         op,
-        "output %s is not input %s's rows of %d complex bins" % (out.shape, x.shape, half + 1),
+        "output %s is not input %s's rows of %d complex bins", (out.shape, x.shape, half + 1),
     )
     requests.scratch(4 * half)  # kiss_fftr's tmpbuf: the complex FFT, in place
     requests.persistent(4 * half + 4 * (half // 2) + 2 * half)  # twiddles, super, order

@@ -12,14 +12,14 @@ def check(op, requests):
     ranks(op, (None, 1), (len(op.inputs[0].shape),))
     x, weights = op.inputs
     out = op.outputs[0]
-    require(x.shape == out.shape, op, "input %s and output %s differ" % (x.shape, out.shape))
+    require(x.shape == out.shape, op, "input %s and output %s differ", (x.shape, out.shape))
     require(
         weights.size and x.size % weights.size == 0,
         op,
-        "input of %d values is not whole windows of %d" % (x.size, weights.size),
+        "input of %d values is not whole windows of %d", (x.size, weights.size),
     )
     (shift,) = options(op, "shift")
-    require(0 <= shift <= 31, op, "shift %d outside 0..31" % shift)
+    require(0 <= shift <= 31, op, "shift %d outside 0..31", shift)
 
 
 def prepare(op, context):

@@ -47,7 +47,7 @@ def check(op, requests):
     if types not in ("int8->int8", "int8->int16", "int16->int16", "float32->float32"):
         unsupported(types)
     x, out = op.inputs[0], op.outputs[0]
-    require(len(x.shape) >= 1 and x.shape == out.shape, op, "input %s and output %s differ" % (x.shape, out.shape))
+    require(len(x.shape) >= 1 and x.shape == out.shape, op, "input %s and output %s differ", (x.shape, out.shape))
     if x.dtype == "int16":
         aligned(x)
         if x.shape[-1] > _MAX_INT16_DEPTH:
@@ -86,7 +86,7 @@ def prepare(op, context):
     if real.at_least(quant.Exact(INT32_MAX, 0)):
         real = quant.Exact(INT32_MAX, 0)
     multiplier, left_shift = quant.quantize_multiplier(real)
-    require(left_shift >= 0, op, "input scale times beta is too small (left shift %d)" % left_shift)
+    require(left_shift >= 0, op, "input scale times beta is too small (left shift %d)", left_shift)
     diff_min = -((31 << 26) >> left_shift)
     programs, consts = _programs(multiplier, left_shift, diff_min)
     scratch = context.scratch

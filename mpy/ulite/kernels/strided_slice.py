@@ -38,8 +38,7 @@ def _axes(op):
     require(
         len(begin) == len(end) == len(strides) == rank,
         op,
-        "begin/end/strides of %d/%d/%d values for a %d-D input"
-        % (len(begin), len(end), len(strides), rank),
+        "begin/end/strides of %d/%d/%d values for a %d-D input", (len(begin), len(end), len(strides), rank),
     )
     begin_mask = op.option(_OPTIONS, 0, "i", 0)
     end_mask = op.option(_OPTIONS, 1, "i", 0)
@@ -48,7 +47,7 @@ def _axes(op):
     shape = []
     for d in range(rank):
         size, stride = x.shape[d], strides[d]
-        require(stride != 0, op, "stride of axis %d is zero" % d)
+        require(stride != 0, op, "stride of axis %d is zero", d)
         lo, hi = (0, size) if stride > 0 else (-1, size - 1)
         start = begin[d]
         if begin_mask & (1 << d):
@@ -58,7 +57,7 @@ def _axes(op):
             # TFLM walks a shrunk axis from start to start + 1: nothing for these two cases
             if stride < 0:
                 unsupported("shrink_axis_mask on axis %d with a negative stride" % d)
-            require(start < size, op, "shrunk axis %d: index %d out of range" % (d, begin[d]))
+            require(start < size, op, "shrunk axis %d: index %d out of range", (d, begin[d]))
             axes.append((start, 1, stride))
             continue
         stop = end[d]
@@ -69,7 +68,7 @@ def _axes(op):
         axes.append((start, count, stride))
         shape.append(count)
     shape = tuple(shape)
-    require(shape == tuple(out.shape), op, "output %s, slice gives %s" % (out.shape, shape))
+    require(shape == tuple(out.shape), op, "output %s, slice gives %s", (out.shape, shape))
     return axes
 
 

@@ -28,22 +28,22 @@ def check(op, requests):
         unsupported(types)
     x, weights_feature, weights_time, bias, state = op.inputs
     rank = op.option(_OPTIONS, 0, "i", 0)
-    require(len(x.shape) == 2, op, "input must be 2-D, got shape %s" % (x.shape,))
+    require(len(x.shape) == 2, op, "input must be 2-D, got shape %s", (x.shape,))
     batches, input_size = x.shape
     require(len(weights_feature.shape) == 2 and weights_feature.shape[1] == input_size, op,
-            "feature weights %s do not match input %s" % (weights_feature.shape, x.shape))  # fmt: skip
+            "feature weights %s do not match input %s", (weights_feature.shape, x.shape))  # fmt: skip
     filters = weights_feature.shape[0]
-    require(rank > 0 and filters % rank == 0, op, "%d filters do not split into rank %d" % (filters, rank))
+    require(rank > 0 and filters % rank == 0, op, "%d filters do not split into rank %d", (filters, rank))
     units = filters // rank
     require(len(weights_time.shape) == 2 and weights_time.shape[0] == filters, op,
-            "time weights %s do not match %d filters" % (weights_time.shape, filters))  # fmt: skip
+            "time weights %s do not match %d filters", (weights_time.shape, filters))  # fmt: skip
     memory = weights_time.shape[1]
     require(memory > 0, op, "time weights have no memory")
-    require(rank * memory < 1 << 15, op, "%d time weights per unit, 32767 at most" % (rank * memory))
-    require(bias.size == units, op, "bias has %d values for %d units" % (bias.size, units))
+    require(rank * memory < 1 << 15, op, "%d time weights per unit, 32767 at most", rank * memory)
+    require(bias.size == units, op, "bias has %d values for %d units", (bias.size, units))
     require(tuple(state.shape) == (batches, memory * filters) and state.is_variable, op,
-            "activation state must be a variable tensor of shape %s" % ((batches, memory * filters),))  # fmt: skip
-    require(tuple(op.outputs[0].shape) == (batches, units), op, "output must be of shape %s" % ((batches, units),))
+            "activation state must be a variable tensor of shape %s", ((batches, memory * filters),))  # fmt: skip
+    require(tuple(op.outputs[0].shape) == (batches, units), op, "output must be of shape %s", ((batches, units),))
     for t in (weights_feature, weights_time, bias):
         if not t.is_constant:
             unsupported("non-constant weights")

@@ -28,12 +28,12 @@ def _perm(op):
     require(
         sorted(perm) == list(range(rank)),
         op,
-        "perm %s is not a permutation of %d dims" % (list(perm), rank),
+        "perm %s is not a permutation of %d dims", (list(perm), rank),
     )
     require(
         tuple(out.shape) == tuple(x.shape[p] for p in perm),
         op,
-        "output %s is not input %s permuted by %s" % (out.shape, x.shape, list(perm)),
+        "output %s is not input %s permuted by %s", (out.shape, x.shape, list(perm)),
     )
     return perm
 

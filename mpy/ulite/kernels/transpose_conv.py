@@ -83,7 +83,7 @@ def _geometry(op):
     require(
         out.shape[0] == x.shape[0] and out.shape[3] == out_c and x.shape[3] == depth,
         op,
-        "output %s, input %s and weights %s do not match" % (out.shape, x.shape, weights.shape),
+        "output %s, input %s and weights %s do not match", (out.shape, x.shape, weights.shape),
     )
     pads = padding.window(op, pad, strides, (1, 1), out.shape[1:3], (kh, kw))  # from the output size
     zp = x.zero_point if x.dtype == "int8" else 0

@@ -20,7 +20,7 @@ def check(op, requests, int16=False):
     if types not in ("int8->int8", "float32->float32") and not (int16 and types == "int16->int16"):
         unsupported(types)
     x, out = aligned(op.inputs[0]), op.outputs[0]
-    require(x.size == out.size, op, "input %s and output %s differ in size" % (x.shape, out.shape))
+    require(x.size == out.size, op, "input %s and output %s differ in size", (x.shape, out.shape))
     if types == "int8->int8":
         requests.persistent(256)
 
