@@ -1,7 +1,8 @@
 """convert's precomputed entry (host_tools/prepared.py, mpy/ulite/prepared.py): the model
-stays valid for TFLM, ulite uses the entry and stays bit-exact with TFLM, falls back (and
-says why) when the model changed, and reads no word of the model at a misaligned address
-(an RP2040 faults on those; the model's bytes may sit anywhere in flash)."""
+stays valid for TFLM, ulite uses the entry and stays bit-exact with TFLM, runs the ops'
+recorded calls (mpy/ulite/calls.py) where convert could record them, falls back (and says
+why) when the model changed, and reads no word of the model at a misaligned address (an
+RP2040 faults on those; the model's bytes may sit anywhere in flash)."""
 
 import int16_models
 import numpy as np
@@ -16,7 +17,7 @@ from test_transpose_conv import quick_transpose_conv_jobs
 from host_tools import prepared
 from host_tools.benchmark import random_inputs
 
-MODELS = ["hello_world_int8", "ic_resnet8_int8"]
+MODELS = ["hello_world_int8", "ic_resnet8_int8", "hello_world_float"]
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +49,17 @@ changed[len(model) // 2] ^= 1  # a weight
 print(ulite.Interpreter(changed).precomputed)
 """
 
+KERNELS_ASKED = """
+import sys, ulite
+from ulite import interpreter
+
+asked = []
+kernel_for = interpreter.kernel_for
+interpreter.kernel_for = lambda *code: asked.append(code) or kernel_for(*code)
+i = ulite.Interpreter(open(sys.argv[1], "rb").read())
+print(i.precomputed, len(asked), len(i.op_names))
+"""
+
 
 def test_16x8_and_transpose_conv_run_from_the_entry(micropython, tmp_path):
     """The 16x8 ops and TRANSPOSE_CONV (every kind, strided) from converted models: TFLM
@@ -76,7 +88,9 @@ def test_16x8_and_transpose_conv_run_from_the_entry(micropython, tmp_path):
 def test_int16_models_run_from_the_entry(micropython, tmp_path):
     """The int16 suite (binary ops, activations, softmax, pooling, mean, quantize) from
     converted models: TFLM reads them as it reads the originals, and ulite, using the
-    entry, agrees with TFLM bit for bit, loading the int16 loops the ops run."""
+    entry, agrees with TFLM bit for bit, loading the int16 loops the ops run. In
+    gated_int16, the float32 QUANTIZE and DEQUANTIZE are prepared by their kernels, the
+    other ops run their recorded calls."""
     jobs, expected = [], []
     for i, name in enumerate(int16_models.MODELS):
         raw = int16_models.path(name).read_bytes()
@@ -93,6 +107,8 @@ def test_int16_models_run_from_the_entry(micropython, tmp_path):
         used = micropython(LOADED, args=[tmp_path / ("m%d.tflite" % i)])
         assert used.startswith("True ["), used
         assert "_int16'" in used, used
+    used, asked, ops = micropython(KERNELS_ASKED, args=[tmp_path / "m0.tflite"]).split()
+    assert list(int16_models.MODELS)[0] == "gated_int16" and (used, asked, ops) == ("True", "2", "7")
 
 
 # model -> the loop its recurrent op runs
@@ -122,6 +138,19 @@ def test_recurrent_state_runs_from_the_entry(micropython, tmp_path, name):
     used = micropython(LOADED, args=[path])
     assert used.startswith("True ["), used
     assert "'%s'" % RECURRENT_LOOPS[name] in used and "weight_sums" not in used, used
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_ops_run_the_calls_convert_recorded(converted, micropython, tmp_path, name):
+    """An int8 model's ops run the calls (fn, args) convert recorded, so construction
+    imports none of their kernels; float32 ones (a board's floats are not the host's) are
+    prepared by their kernels, as without recorded calls (bit-exact with TFLM either way:
+    the test above)."""
+    path = tmp_path / "m.tflite"
+    path.write_bytes(converted[name])
+    used, asked, ops = micropython(KERNELS_ASKED, args=[path]).split()
+    assert used == "True"
+    assert int(asked) == (int(ops) if name.endswith("_float") else 0)
 
 
 def test_ulite_uses_the_entry_and_refuses_a_changed_model(converted, micropython, tmp_path):

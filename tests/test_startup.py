@@ -27,7 +27,7 @@ def first_inference(name, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["person_detect", "vww_96_int8", "ic_resnet8_int8"])
+@pytest.mark.parametrize("name", ["ic_resnet8_int8", "kws_ref_model", "person_detect", "vww_96_int8"])
 def test_construction_from_converts_module_costs_at_most_one_invoke(name, tmp_path):
     r = first_inference(name, tmp_path)
     assert r["precomputed"], r

@@ -102,20 +102,27 @@ class Interpreter:
 
         m.use_arena(place)
         context = Context(self.loops, bytearray(4 * ACC_CHUNK))
+        calls = None  # each op's (fn, args) as convert recorded it; None: its kernel's
         if self.precomputed is True:
             progress.stage = "loading the loops"
             tables = plan.tables
             view[plan.planned_bytes : plan.planned_bytes + len(tables)] = tables
             for name in plan.loops:  # machine code: blocks in one piece, found before the ops'
                 getattr(self.loops, name)
-            kernels = [kernel_for(*m.op_code(i)) for i in range(m.op_count)]
+            calls = [None] * m.op_count
+            if plan.calls[1]:
+                from .calls import recorded
+
+                progress.stage = "reading the recorded calls"
+                calls = recorded(plan, view, m, self.loops)
+            kernels = [None if calls[i] else kernel_for(*m.op_code(i)) for i in range(m.op_count)]
         else:
             # Derive the tables first, then prepare as from a precomputed plan: the loops are
             # loaded by then and the derivations' garbage gone, so what stays packs together.
-            self._prepare(m, plan, kernels, context, view, progress, keep_tensors)
+            self._prepare(m, plan, kernels, context, view, progress, keep_tensors=keep_tensors)
             gc.collect()
         context.precomputed = True
-        self._prepare(m, plan, kernels, context, view, progress)
+        self._prepare(m, plan, kernels, context, view, progress, calls)
         self._inputs = [m.tensor(i) for i in m.inputs]
         self._outputs = [m.tensor(i) for i in m.outputs]
         self._variables = [m.tensor(i) for i in plan.variables]
@@ -125,9 +132,10 @@ class Interpreter:
         self.reset()
         _unload_construction_modules()
 
-    def _prepare(self, m, plan, kernels, context, view, progress, keep_tensors=False):
+    def _prepare(self, m, plan, kernels, context, view, progress, calls=None, keep_tensors=False):
         """Prepare every op, its tables derived unless context.precomputed (a deriving
-        pass: it keeps nothing, and the ops' tensors only if `keep_tensors`)."""
+        pass: it keeps nothing, and the ops' tensors only if `keep_tensors`); an op whose
+        kernel is None runs the call recorded in `calls`."""
         self._fns = [None] * len(kernels)  # op i runs as _fns[i](_args[i])
         self._args = [None] * len(kernels)
         tail = plan.planned_bytes  # each op's own tables, in op order, then the shared ints
@@ -136,21 +144,24 @@ class Interpreter:
         self._states = []
         for i, kernel in enumerate(kernels):
             progress.stage = ("preparing op %d", i)
-            op = m.operator(i)
-            scratch = plan.scratch_bytes[i]
-            at = plan.scratch_offsets[i]
-            context.scratch = view[at : at + scratch] if scratch else None
-            tables = plan.table_bytes[i]
-            context.persistent = view[tail : tail + tables]
-            tail += tables
-            ints = plan.int_offsets[i]  # -1: none
-            at = shared_at + ints
-            context.ints = view[at : at + plan.int_bytes[i]] if ints >= 0 else None
             state = plan.state_bytes[i]
             context.state = view[state_at : state_at + state] if state else None
             if state:
                 self._states.append(context.state)
                 state_at += state
+            tables = plan.table_bytes[i]
+            tail += tables
+            if kernel is None:
+                self._fns[i], self._args[i] = calls[i]
+                continue
+            op = m.operator(i)
+            scratch = plan.scratch_bytes[i]
+            at = plan.scratch_offsets[i]
+            context.scratch = view[at : at + scratch] if scratch else None
+            context.persistent = view[tail - tables : tail]
+            ints = plan.int_offsets[i]  # -1: none
+            at = shared_at + ints
+            context.ints = view[at : at + plan.int_bytes[i]] if ints >= 0 else None
             _check_views(op)
             try:
                 prepared_op = kernel.prepare(op, context)
@@ -290,6 +301,7 @@ class _Progress:
 # By their names below ulite (and what is below them).
 _CONSTRUCTION_ONLY = {
     "kernels", "allocator", "planner", "quant", "views", "fxp_ops", "broadcast", "flexbuffer",
+    "calls",
 }  # fmt: skip
 
 
