@@ -69,9 +69,13 @@ fuzz: $(READY)
 
 # The heap of ulite's modules on the ARM board (boards/runtime_heap.json, what `inspect
 # --board` charges), ulite next to TFLM on every corpus model ulite runs, and the RP2040
-# figures (instructions counted on the ARM board beside the estimate): BENCHMARKS.md
+# figures (instructions counted on the ARM board beside the estimate): BENCHMARKS.md. With
+# MICROPYTHON=DIR (a MicroPython checkout, and arm-none-eabi-gcc), also the time to first
+# inference on firmware built there with ulite frozen in.
 bench: $(READY) qemu
 	$(BIN)/python -m host_tools bench --runtime-heap boards/runtime_heap.json
 	$(BIN)/python -m host_tools bench $(BENCH_MODELS) --markdown BENCHMARKS.md
 	$(BIN)/python -m host_tools bench --board rp2040 --per-op $(BENCH_MODELS) --markdown BENCHMARKS.md
 	$(BIN)/python -m host_tools bench --startup $(STARTUP_MODELS) --markdown BENCHMARKS.md
+	$(if $(MICROPYTHON),$(BIN)/python -m host_tools bench --startup --frozen $(MICROPYTHON) \
+		$(STARTUP_MODELS) --markdown BENCHMARKS.md)

@@ -51,14 +51,15 @@ def firmware():
     return FIRMWARE
 
 
-def command(romfs=None, serial="pty", extra=()):
+def command(romfs=None, serial="pty", extra=(), elf=None):
     """The QEMU command line that boots the board, with `romfs` (an image file) loaded, its
     UART on `serial` ("pty": QEMU opens a pseudo-terminal; or a terminal device) and `extra`
-    QEMU options (e.g. a monitor socket and a log file) added."""
+    QEMU options (e.g. a monitor socket and a log file) added. `elf`: another build of the
+    firmware (e.g. with ulite frozen in) instead of the stock one."""
     args = [
         qemu_binary(), "-machine", "mps2-an385", "-nographic", "-monitor", "null",
         "-semihosting", "-serial", serial, "-icount", "shift=0", "-no-reboot",
-        "-kernel", str(firmware()),
+        "-kernel", str(elf or firmware()),
     ]  # fmt: skip
     if romfs is not None:
         size = Path(romfs).stat().st_size
@@ -77,12 +78,13 @@ class Qemu:
 
     `serial`: a terminal device for the board's UART instead, whose other side the caller
     holds open, so that nothing the board prints at boot is lost (QEMU drops what its own
-    pseudo-terminal gets before a client opens it)."""
+    pseudo-terminal gets before a client opens it). `elf`: the firmware to boot (see
+    command)."""
 
-    def __init__(self, romfs=None, timeout=10, serial=None, extra=()):
+    def __init__(self, romfs=None, timeout=10, serial=None, extra=(), elf=None):
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
-            command(romfs, serial or "pty", extra),
+            command(romfs, serial or "pty", extra, elf),
             stdin=subprocess.DEVNULL,
             stdout=self.log,
             stderr=subprocess.STDOUT,
@@ -124,10 +126,10 @@ class Qemu:
 
 
 @contextlib.contextmanager
-def started(romfs=None, extra=()):
-    """A running board with `romfs` in its ROMFS partition (and `extra` QEMU options);
-    stopped when the block ends."""
-    board = Qemu(romfs, extra=extra)
+def started(romfs=None, extra=(), elf=None):
+    """A running board with `romfs` in its ROMFS partition (and `extra` QEMU options), booted
+    from the firmware `elf` (default: the stock one); stopped when the block ends."""
+    board = Qemu(romfs, extra=extra, elf=elf)
     try:
         yield board
     finally:

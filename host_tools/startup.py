@@ -12,6 +12,10 @@ the arena and the model module (and after the raw construction, beyond its arena
 peak: the least free heap (after `import ulite` and the model module) in which the first
 construction succeeds, arena included, found by search with the rest of the heap filled.
 
+Frozen (`--frozen MICROPYTHON_DIR`): the same on firmware built in that checkout with the
+manifest `convert --board qemu-arm` writes (host_tools/frozen_firmware.py): the runtime and
+the model module frozen in flash, only the raw .tflite in ROMFS.
+
 Unix port (viper loops, the runtime as .mpy, the port's default 2 MB heap unless the model
 needs more): construction time from the converted module's bytes and from the raw .tflite,
 beside TFLM's `Interpreter.from_bytes` (the tflite-micro package, its 4 MB arena as `bench`
@@ -24,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import benchmark, boards, micropython, prepared, qemu, romfs, runtime
+from . import benchmark, boards, frozen_firmware, micropython, prepared, qemu, romfs, runtime
 from .board_link import BoardLink
 from .conversion import convert
 from .micropython import reports
@@ -50,6 +54,17 @@ def _image(model_path, tmp):
     return image, name
 
 
+def _frozen(model_path, tmp, checkout):
+    """(ROMFS image path, module name, firmware): ulite and the model module frozen into
+    firmware built in `checkout`, NAME.tflite alone in the image."""
+    converted = convert(model_path, boards.load("qemu-arm"), out_dir=Path(tmp) / "out")
+    name = converted["name"]
+    elf = frozen_firmware.build(checkout, converted["out"] / "manifest.py", Path(tmp) / "build")
+    image = Path(tmp) / "startup.romfs"
+    image.write_bytes(romfs.image({name + ".tflite": Path(model_path).read_bytes()}))
+    return image, name, elf
+
+
 def _fresh(vm, call):
     """The value `call` prints, run on the board just soft-reset (a heap as after boot)."""
     with BoardLink(vm.port, timeout=TIMEOUT) as link:
@@ -57,14 +72,18 @@ def _fresh(vm, call):
         return link.eval_call("print(%s)" % call)
 
 
-def board(model_path):
-    """The ARM board's figures for one model (a dict; see the module docstring)."""
+def board(model_path, frozen_in=None):
+    """The ARM board's figures for one model (a dict; see the module docstring); with
+    `frozen_in` (a MicroPython checkout), on firmware with the runtime frozen in."""
     with tempfile.TemporaryDirectory(prefix="ulite-startup-") as tmp:
-        image, name = _image(model_path, tmp)
-        with qemu.started(romfs=image) as vm, BoardLink(vm.port, timeout=TIMEOUT) as link:
+        if frozen_in is None:
+            (image, name), elf = _image(model_path, tmp), None
+        else:
+            image, name, elf = _frozen(model_path, tmp, frozen_in)
+        with qemu.started(romfs=image, elf=elf) as vm, BoardLink(vm.port, timeout=TIMEOUT) as link:
             link.exec_file(DEVICE_SCRIPT.name)
             result = ast.literal_eval(link.exec("_ul_first_inference(%r)" % name).strip())
-        with qemu.started(romfs=image) as vm:
+        with qemu.started(romfs=image, elf=elf) as vm:
             raw = "_ul_construct_raw(%r, %d)" % ("/rom/%s.tflite" % name, result["arena"])
             result.update(_fresh(vm, raw))
             # less a step: each call's own text (compiled by the REPL) moves the heap a little
@@ -118,7 +137,7 @@ def millions(instructions):
     return "%.1fM" % (instructions / 1e6) if instructions >= 1e5 else "%dk" % round(instructions / 1e3)
 
 
-def markdown(board_rows, unix_rows):
+def board_table(board_rows):
     lines = [
         "| model | import ulite | construct (convert's module) | / invoke | construct (raw .tflite) | / invoke | invoke | import + construct | heap held beyond the arena | peak beyond the arena | heap held beyond the arena (raw) | arena |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
@@ -134,7 +153,11 @@ def markdown(board_rows, unix_rows):
                r["peak_heap"] if r["peak_heap"] is not None else "more than free",
                r.get("held_heap_raw", "out of heap"), r["arena"])
         )  # fmt: skip
-    lines += [
+    return lines
+
+
+def markdown(board_rows, unix_rows):
+    lines = board_table(board_rows) + [
         "",
         "| model | ulite ms, convert's module | ulite ms, raw .tflite | TFLM ms | raw / TFLM |",
         "|---|---|---|---|---|",

@@ -138,6 +138,14 @@ BAD = {
         ["infer", HELLO, "--input", "ok.npy", "--out", "o.npz", "--heap", "1k"],
         "MicroPython ran out of heap",
     ),
+    "bench frozen without startup": (
+        ["bench", HELLO, "--frozen", "folder.tflite"],
+        "--frozen goes with --startup",
+    ),
+    "bench frozen outside a checkout": (
+        ["bench", "--startup", HELLO, "--frozen", "folder.tflite"],
+        "folder.tflite is not a MicroPython checkout",
+    ),
 }
 
 

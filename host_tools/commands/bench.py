@@ -51,6 +51,13 @@ def add_parser(commands):
         "the ARM board (from convert's module and from the raw .tflite), and construction "
         "on this machine's unix port beside TFLM's",
     )
+    p.add_argument(
+        "--frozen",
+        metavar="MICROPYTHON_DIR",
+        help="with --startup: on the ARM board only, with firmware built in this MicroPython "
+        "checkout (arm-none-eabi-gcc needed) with ulite and the model frozen in, from the "
+        "manifest `convert --board qemu-arm` writes",
+    )
     p.set_defaults(run=run)
 
 
@@ -75,12 +82,15 @@ def run_board(args):
 
 
 def run_startup(args):
-    from .. import startup
+    from .. import frozen_firmware, startup
 
+    if args.frozen:
+        frozen_firmware.check(args.frozen)
     board_rows, unix_rows = [], []
     for model in args.model:
         check_file(model, "model")
-        b, u = startup.board(model), startup.unix(model)
+        b = startup.board(model, args.frozen)
+        u = None if args.frozen else startup.unix(model)
         board_rows.append(b)
         unix_rows.append(u)
         if args.json:
@@ -88,14 +98,17 @@ def run_startup(args):
             continue
         m = startup.millions
         print(
-            "%s: board: import ulite %s, construct %s (module) / %s (raw), invoke %s, "
-            "held %d B beyond the %d-byte arena (raw: %s), peak %s; unix: %.2f / %.2f ms, "
-            "TFLM %.2f ms"
-            % (b["model"], m(b["import_ulite"]), m(b["construct"]), m(b["construct_raw"]),
-               m(b["invoke"]), b["held_heap"], b["arena"], b.get("held_heap_raw", "out of heap"),
-               b["peak_heap"], u["module_ms"], u["raw_ms"], u["tflm_ms"])
+            "%s: board%s: import ulite %s, construct %s (module) / %s (raw), invoke %s, "
+            "held %d B beyond the %d-byte arena (raw: %s), peak %s"
+            % (b["model"], " (frozen)" if args.frozen else "", m(b["import_ulite"]),
+               m(b["construct"]), m(b["construct_raw"]), m(b["invoke"]), b["held_heap"],
+               b["arena"], b.get("held_heap_raw", "out of heap"), b["peak_heap"])
+            + ("" if u is None else "; unix: %.2f / %.2f ms, TFLM %.2f ms"
+               % (u["module_ms"], u["raw_ms"], u["tflm_ms"]))
         )  # fmt: skip
-    if args.markdown:
+    if args.markdown and args.frozen:
+        write_section(args.markdown, "startup-frozen", "\n".join(startup.board_table(board_rows)))
+    elif args.markdown:
         write_section(args.markdown, "startup", startup.markdown(board_rows, unix_rows))
 
 
@@ -113,6 +126,8 @@ def run(args):
             "board); without --board, bench times ulite on this machine's MicroPython"
             % args.board
         )
+    if args.frozen and not args.startup:
+        raise UserError("--frozen goes with --startup (the time to first inference)")
     if args.board:
         return run_board(args)
     if args.startup:
