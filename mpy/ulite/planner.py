@@ -6,6 +6,10 @@ buffers conflict when their [first, last] intervals intersect. Placement is TFLM
 first-fit over buffers sorted by decreasing size (greedy_memory_planner.cc), tried with a few
 orderings (TFLM's alone above MANY buffers); the smallest plan wins, so the result is never
 larger than TFLM's.
+
+Some buffers (a conv's im2col scratch) work with less than they ask for, only slower:
+plan_shrinking gives them their least where that lowers the total, then each as much as fits
+in its place without raising it.
 """
 
 from .errors import ModelError
@@ -199,6 +203,52 @@ def plan(sizes, first, last, fixed=None):
         if best is None or result[1] < best[1]:
             best = result
     check(best[0], sizes, first, last)
+    return best
+
+
+def plan_shrinking(sizes, least, first, last, fixed=None):
+    """plan() of buffers that each work with any size from least[b] up to sizes[b].
+
+    Returns (offsets, total, granted bytes): the plan of the full sizes, unless the plan
+    of the least sizes is smaller; then each shrinkable buffer is moved to the lowest place
+    where its full size fits under that total, or else the largest room it can find there.
+    """
+    offsets, total = plan(sizes, first, last, fixed)
+    granted = [align(s) for s in sizes]
+    shrinkable = [b for b in range(len(sizes)) if align(least[b]) < granted[b]]
+    if not shrinkable:
+        return offsets, total, granted
+    small_offsets, small_total = plan(least, first, last, fixed)
+    if small_total >= total:
+        return offsets, total, granted
+    wanted = granted
+    granted = [align(s) for s in least]
+    for b in shrinkable:
+        room = _widest_room(b, wanted[b], small_offsets, granted, first, last, small_total)
+        small_offsets[b], granted[b] = room
+    return small_offsets, small_total, granted
+
+
+def _widest_room(b, size, offsets, sizes, first, last, total):
+    """(offset, bytes) for buffer b below `total` among the others as placed: the lowest
+    gap of `size` bytes or more, else the largest (b's own place is one, so it never has
+    less than now)."""
+    taken = sorted(
+        [
+            (offsets[p], offsets[p] + sizes[p])
+            for p in range(len(sizes))
+            if p != b and sizes[p] and not (first[p] > last[b] or first[b] > last[p])
+        ]
+    )
+    taken.append((total, total))
+    best = (offsets[b], sizes[b])
+    at = 0
+    for start, end in taken:
+        if start - at >= size:
+            return at, size
+        if start - at > best[1]:
+            best = (at, start - at)
+        at = max(at, end)
     return best
 
 

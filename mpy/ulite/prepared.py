@@ -32,7 +32,7 @@ from .plan import Plan
 NAME = "ulite_prepared"
 # Bump when a kernel changes what it writes into its tables or asks of the arena, or the
 # planner's rules change: entries of other formats are not used.
-FORMAT = 5
+FORMAT = 6
 HEADER = "<2I8i"
 HEADER_BYTES = 40
 OP_FIELDS = 6
