@@ -120,9 +120,9 @@ class Allocator:
     def plan(self, activations_alone=True):
         """The memory plan (a Plan): TFLM's lifetimes and greedy placement (planner.py),
         honouring the model's OfflineMemoryAllocation metadata. Once: it lets go of the
-        ops' tensor lists it plans from. activations_alone: also plan the activations
-        without the ops' scratch, for plan.activation_bytes (else None: construction does
-        not need the figure)."""
+        ops' tensor lists it plans from, and lowers scratch_bytes to what it grants.
+        activations_alone: also plan the activations without the ops' scratch, for
+        plan.activation_bytes (else None: construction does not need the figure)."""
         m = self.model
         scratch_bytes = self.scratch_bytes
         count = m.tensor_count
@@ -175,9 +175,8 @@ class Allocator:
         offsets, total, granted = planner.plan_shrinking(sizes, least, firsts, lasts, fixed)
         if activations_alone and not scratch_ops:
             activation_bytes = total
-        scratch_bytes = list(scratch_bytes)
         for i, nbytes in zip(scratch_ops, granted[len(planned) :]):
-            if nbytes < scratch_bytes[i]:
+            if nbytes < scratch_bytes[i]:  # (in place: a new list would split the heap)
                 scratch_bytes[i] = nbytes
                 self._own_ints(i)
         persistent_bytes = sum(self.persistent_bytes) + self.shared_bytes + sum(self.state_bytes)
