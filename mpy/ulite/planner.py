@@ -8,8 +8,8 @@ orderings (TFLM's alone above MANY buffers); the smallest plan wins, so the resu
 larger than TFLM's.
 
 Some buffers (a conv's im2col scratch) work with less than they ask for, only slower:
-plan_shrinking gives them their least where that lowers the total, then each as much as fits
-in its place without raising it.
+plan_shrinking cuts them to their least, which lowers the total where they were on top,
+then gives each as much as fits without raising it again.
 """
 
 from .errors import ModelError
@@ -209,24 +209,26 @@ def plan(sizes, first, last, fixed=None):
 def plan_shrinking(sizes, least, first, last, fixed=None):
     """plan() of buffers that each work with any size from least[b] up to sizes[b].
 
-    Returns (offsets, total, granted bytes): the plan of the full sizes, unless the plan
-    of the least sizes is smaller; then each shrinkable buffer is moved to the lowest place
-    where its full size fits under that total, or else the largest room it can find there.
+    Returns (offsets, total, granted bytes): the plan of the full sizes with every
+    shrinkable buffer cut to its least, which may lower the total; then each is moved to
+    the lowest place where its full size fits under that total, or else given the largest
+    room it can find there.
     """
     offsets, total = plan(sizes, first, last, fixed)
     granted = [align(s) for s in sizes]
     shrinkable = [b for b in range(len(sizes)) if align(least[b]) < granted[b]]
     if not shrinkable:
         return offsets, total, granted
-    small_offsets, small_total = plan(least, first, last, fixed)
-    if small_total >= total:
-        return offsets, total, granted
-    wanted = granted
-    granted = [align(s) for s in least]
+    wanted = list(granted)
     for b in shrinkable:
-        room = _widest_room(b, wanted[b], small_offsets, granted, first, last, small_total)
-        small_offsets[b], granted[b] = room
-    return small_offsets, small_total, granted
+        granted[b] = align(least[b])
+    lowered = max([offsets[b] + granted[b] for b in range(len(sizes))])
+    if lowered == total:  # none of them was on top
+        return offsets, total, wanted
+    total = lowered
+    for b in shrinkable:
+        offsets[b], granted[b] = _widest_room(b, wanted[b], offsets, granted, first, last, total)
+    return offsets, total, granted
 
 
 def _widest_room(b, size, offsets, sizes, first, last, total):
