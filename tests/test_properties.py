@@ -156,6 +156,22 @@ def test_plan_never_overlaps_live_buffers(case):
     assert peak <= total <= sum(aligned)
 
 
+@settings(max_examples=150, deadline=None, derandomize=True, database=None)
+@given(buffers(), st.data())
+def test_shrinking_plan_never_overlaps_nor_grows(case, data):
+    """Buffers that work with less (a conv's scratch) get between their least and their
+    full size, never sharing bytes with a live buffer, in an arena no larger than the plan
+    of their full sizes."""
+    sizes, first, last, _ = case
+    least = [data.draw(st.integers(0, s)) if data.draw(st.booleans()) else s for s in sizes]
+    offsets, total, granted = planner.plan_shrinking(sizes, least, first, last)
+    for b in range(len(sizes)):
+        assert planner.align(least[b]) <= granted[b] <= planner.align(sizes[b])
+        assert offsets[b] % planner.ALIGN == 0 and offsets[b] + granted[b] <= total
+    planner.check(offsets, granted, first, last)
+    assert total <= planner.plan(sizes, first, last)[1]
+
+
 @settings(max_examples=200, deadline=None, derandomize=True, database=None)
 @given(buffers(), st.data())
 def test_plan_keeps_fixed_offsets(case, data):

@@ -28,7 +28,6 @@ def plan(data):
     m = Model(data)
     allocator = Allocator(m)
     kernels = sorted({k.__name__.split(".")[-1] for k in allocator.kernels if k})
-    scratch_bytes = allocator.scratch_bytes
     p = allocator.plan()
     first, last = lifetimes(m)
     tensors = []
@@ -45,7 +44,7 @@ def plan(data):
             }
         )
     scratch = [
-        {"op": i, "offset": offset, "bytes": scratch_bytes[i]}
+        {"op": i, "offset": offset, "bytes": p.scratch_bytes[i]}
         for i, offset in enumerate(p.scratch_offsets)
         if offset >= 0
     ]

@@ -251,9 +251,9 @@ def _upsampling(layer):
 
 
 def im2col_geometry(layer):
-    """ulite's im2col geometry (layouts.conv CONV_ fields) of an int8 CONV_2D, of the
-    convolution an int8 TRANSPOSE_CONV runs as, or of a DEPTHWISE_CONV_2D that ulite runs
-    as a grouped convolution; else None."""
+    """ulite's im2col geometry (layouts.conv CONV_ fields) of an int8 CONV_2D (fitted to
+    the scratch its plan grants), of the convolution an int8 TRANSPOSE_CONV runs as, or of
+    a DEPTHWISE_CONV_2D that ulite runs as a grouped convolution; else None."""
     x, out = layer.inputs[0], layer.outputs[0]
     if layer.name == "TRANSPOSE_CONV":
         x, weights, strides = layer.inputs[2], layer.inputs[1], layer.options["stride"]
@@ -264,7 +264,9 @@ def im2col_geometry(layer):
         _, kh, kw, depth = layer.inputs[1].shape
         strides, dilations, pads, zp = _conv_window(layer)
         filters = (kh, kw, depth, x.shape[3] // depth)
-        return conv_common.im2col_geometry(x.shape, out.shape, filters, strides, dilations, pads, zp)
+        window = (strides, dilations, pads, zp)
+        geo = conv_common.im2col_geometry(x.shape, out.shape, filters, *window)
+        return conv_common.fit_scratch(geo, layer.scratch_bytes)
     return depthwise_conv.grouped(_depthwise_geometry(layer), x.shape, out.shape, x.zero_point)
 
 

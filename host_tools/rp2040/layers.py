@@ -1,9 +1,11 @@
 """The ops of a .tflite model with the shapes and options the RP2040 estimate needs.
 
-Read on the host with TFLM's flatbuffer schema (tflite-micro package).
+Read on the host with TFLM's flatbuffer schema (tflite-micro package); each op's scratch
+bytes from ulite's own memory plan (a conv's chunks of taps follow what it was granted).
 """
 
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
+from ulite.allocator import memory_plan
 
 _OP_NAMES = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
 _DTYPES = {v: k.lower() for k, v in vars(schema.TensorType).items() if not k.startswith("_")}
@@ -32,15 +34,16 @@ class Tensor:
 
 class Layer:
     """One operator: name (a custom op's own, such as SignalRfft), inputs (Tensor or None),
-    outputs, and its builtin options."""
+    outputs, its builtin options and the arena scratch bytes ulite's plan gives it."""
 
-    def __init__(self, model, graph, op):
+    def __init__(self, model, graph, op, scratch_bytes):
         code = model.OperatorCodes(op.OpcodeIndex())
         builtin = _OP_NAMES.get(max(code.BuiltinCode(), code.DeprecatedBuiltinCode()), "CUSTOM")
         self.name = code.CustomCode().decode() if builtin == "CUSTOM" else builtin
         self.inputs = [Tensor(graph.Tensors(i)) if i >= 0 else None for i in op.InputsAsNumpy()]
         self.outputs = [Tensor(graph.Tensors(i)) for i in op.OutputsAsNumpy()]
         self.options = _options(self.name, op)
+        self.scratch_bytes = scratch_bytes
 
     def clamps_at_zero(self):
         """Whether the fused activation's lower bound is the output zero point (or -128)."""
@@ -99,4 +102,6 @@ def read(model_bytes):
     """[Layer] of subgraph 0, in execution order."""
     model = schema.Model.GetRootAsModel(model_bytes, 0)
     graph = model.Subgraphs(0)
-    return [Layer(model, graph, graph.Operators(i)) for i in range(graph.OperatorsLength())]
+    scratch = memory_plan(model_bytes).scratch_bytes
+    ops = range(graph.OperatorsLength())
+    return [Layer(model, graph, graph.Operators(i), scratch[i]) for i in ops]

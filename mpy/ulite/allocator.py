@@ -29,7 +29,8 @@ class Allocator:
 
     Kernels' check(op, requests) get the allocator as `requests` and ask for arena bytes
     (TFLM's RequestScratchBufferInArena and AllocatePersistentBuffer), kept per op i:
-    scratch_bytes[i] (live only while the op runs), persistent_bytes[i] (its own tables),
+    scratch_bytes[i] (live only while the op runs), scratch_spare[i] (how much of that it
+    can run without, slower: the plan may grant less), persistent_bytes[i] (its own tables),
     state_bytes[i] (what it keeps from one invoke to the next), int_offsets[i] and
     int_bytes[i] (where its int32 values are among the shared ones: -1 and 0 for none).
 
@@ -48,6 +49,7 @@ class Allocator:
         self.kernels = [None] * ops
         self.unsupported = []
         self.scratch_bytes = [0] * ops
+        self.scratch_spare = [0] * ops
         self.persistent_bytes = [0] * ops
         self.state_bytes = [0] * ops
         self.int_offsets = [-1] * ops
@@ -82,9 +84,14 @@ class Allocator:
                 m.release_op(i)
         self.op = self._shared = None
 
-    def scratch(self, nbytes):
-        """Ask for arena bytes usable only while this op runs, planned with the activations."""
-        self.scratch_bytes[self.index] += self._request(nbytes, "scratch")
+    def scratch(self, nbytes, least=None):
+        """Ask for arena bytes usable only while this op runs, planned with the activations.
+        least: the op also runs (slower) with fewer, down to `least`, and its prepare() then
+        fits itself to the length of context.scratch."""
+        nbytes = self._request(nbytes, "scratch")
+        self.scratch_bytes[self.index] += nbytes
+        if least is not None:
+            self.scratch_spare[self.index] += nbytes - self._request(least, "scratch")
 
     def persistent(self, nbytes):
         """Ask for arena bytes for this op's precomputed tables."""
@@ -116,7 +123,8 @@ class Allocator:
     def plan(self, activations_alone=True):
         """The memory plan (a Plan): TFLM's lifetimes and greedy placement (planner.py),
         honouring the model's OfflineMemoryAllocation metadata. Once: it lets go of the
-        ops' tensor lists it plans from, and keeps tensor_bytes (each activation's bytes).
+        ops' tensor lists it plans from, lowers scratch_bytes to what it grants and keeps
+        tensor_bytes (each activation's bytes).
         activations_alone: also plan the activations without the ops' scratch, for
         plan.activation_bytes (else None: construction does not need the figure)."""
         m = self.model
@@ -162,14 +170,20 @@ class Allocator:
         activation_bytes = None
         if scratch_ops and activations_alone:
             activation_bytes = planner.plan(sizes, firsts, lasts, fixed)[1]
+        least = list(sizes)
         for i in scratch_ops:
             sizes.append(scratch_bytes[i])
+            least.append(scratch_bytes[i] - self.scratch_spare[i])
             firsts.append(i + 1)
             lasts.append(i + 1)
             fixed.append(-1)
-        offsets, total = planner.plan(sizes, firsts, lasts, fixed)
+        offsets, total, granted = planner.plan_shrinking(sizes, least, firsts, lasts, fixed)
         if activations_alone and not scratch_ops:
             activation_bytes = total
+        for i, nbytes in zip(scratch_ops, granted[len(planned) :]):
+            if nbytes < scratch_bytes[i]:  # (in place: a new list would split the heap)
+                scratch_bytes[i] = nbytes
+                self._own_ints(i)
         persistent_bytes = sum(self.persistent_bytes) + self.shared_bytes + sum(self.state_bytes)
         gc.collect()  # what the plan keeps goes into the lowest free heap, under the garbage
         tensor_offsets = [-1] * count
@@ -186,6 +200,14 @@ class Allocator:
             m, tensor_offsets, scratch_offsets, total, activation_bytes, persistent_bytes,
             list(variables), requests,
         )  # fmt: skip
+
+    def _own_ints(self, i):
+        """Give op i, granted less scratch than it asked for, its own copy of the int32
+        values it shares with other ops: it fits them (its geometry) to that scratch."""
+        at = self.int_offsets[i]
+        if at >= 0 and self.int_offsets.count(at) > 1:
+            self.int_offsets[i] = self.shared_bytes
+            self.shared_bytes += self.int_bytes[i]
 
 
 def memory_plan(model):

@@ -6,6 +6,10 @@ buffers conflict when their [first, last] intervals intersect. Placement is TFLM
 first-fit over buffers sorted by decreasing size (greedy_memory_planner.cc), tried with a few
 orderings (TFLM's alone above MANY buffers); the smallest plan wins, so the result is never
 larger than TFLM's.
+
+Some buffers (a conv's im2col scratch) work with less than they ask for, only slower:
+plan_shrinking cuts them to their least, which lowers the total where they were on top,
+then gives each as much as fits without raising it again.
 """
 
 from .errors import ModelError
@@ -199,6 +203,54 @@ def plan(sizes, first, last, fixed=None):
         if best is None or result[1] < best[1]:
             best = result
     check(best[0], sizes, first, last)
+    return best
+
+
+def plan_shrinking(sizes, least, first, last, fixed=None):
+    """plan() of buffers that each work with any size from least[b] up to sizes[b].
+
+    Returns (offsets, total, granted bytes): the plan of the full sizes with every
+    shrinkable buffer cut to its least, which may lower the total; then each is moved to
+    the lowest place where its full size fits under that total, or else given the largest
+    room it can find there.
+    """
+    offsets, total = plan(sizes, first, last, fixed)
+    granted = [align(s) for s in sizes]
+    shrinkable = [b for b in range(len(sizes)) if align(least[b]) < granted[b]]
+    if not shrinkable:
+        return offsets, total, granted
+    wanted = list(granted)
+    for b in shrinkable:
+        granted[b] = align(least[b])
+    lowered = max([offsets[b] + granted[b] for b in range(len(sizes))])
+    if lowered == total:  # none of them was on top
+        return offsets, total, wanted
+    total = lowered
+    for b in shrinkable:
+        offsets[b], granted[b] = _widest_room(b, wanted[b], offsets, granted, first, last, total)
+    return offsets, total, granted
+
+
+def _widest_room(b, size, offsets, sizes, first, last, total):
+    """(offset, bytes) for buffer b below `total` among the others as placed: the lowest
+    gap of `size` bytes or more, else the largest (b's own place is one, so it never has
+    less than now)."""
+    taken = sorted(
+        [
+            (offsets[p], offsets[p] + sizes[p])
+            for p in range(len(sizes))
+            if p != b and sizes[p] and not (first[p] > last[b] or first[b] > last[p])
+        ]
+    )
+    taken.append((total, total))
+    best = (offsets[b], sizes[b])
+    at = 0
+    for start, end in taken:
+        if start - at >= size:
+            return at, size
+        if start - at > best[1]:
+            best = (at, start - at)
+        at = max(at, end)
     return best
 
 

@@ -83,7 +83,7 @@ def test_stock_firmware_loads_runtime_and_model_into_the_heap():
         assert outputs[0][0].tolist() == expected[0].tolist()
         said = []
         flash(port, rp2040, model_path("person_detect"), log=said.append)
-        warning = "warning: model will not fit rp2040 from its filesystem: arena 82772 + runtime "
+        warning = "warning: model will not fit rp2040 from its filesystem: arena 82260 + runtime "
         assert any(line.startswith(warning) and line.endswith("or use ROMFS") for line in said), said
 
 

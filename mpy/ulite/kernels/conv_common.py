@@ -59,6 +59,9 @@ _CONV_FIELDS = const(22)
 BLOCK = 8  # output pixels the int8 conv loop computes at once (im2col holds 8 lanes)
 WIDE_LANES_UP_TO = 128  # more output channels: 4 lanes, halving the accumulator rows
 IM2COL_BYTES = 4096  # gathered patches of one block at most (taps are chunked to fit)
+# what a conv makes do with where its full scratch would enlarge the arena (planner's
+# plan_shrinking): shorter chunks cost a call per chunk and filter, for fewer products
+IM2COL_LEAST_BYTES = 1024
 # accumulators requantized together (at least a block's worth of rows): more barely speeds
 # the loops, and the rows are scratch that the arena needs beside the op's activations
 ACC_INTS = 256
@@ -122,9 +125,6 @@ def im2col_geometry(in_shape, out_shape, filters, strides, dilations, pads, zp):
     batches, in_h, in_w, in_c = in_shape
     out_c = out_shape[3]
     kh, kw, depth, groups = filters
-    taps = kh * kw
-    most = max(1, IM2COL_BYTES // (BLOCK * depth))  # taps per chunk that fit
-    chunks = (taps + most - 1) // most
     lanes = BLOCK if out_c <= WIDE_LANES_UP_TO else 4
     geo = array.array("i", bytes(4 * _CONV_FIELDS))
     geo[_CONV_IN_H] = in_h
@@ -142,10 +142,37 @@ def im2col_geometry(in_shape, out_shape, filters, strides, dilations, pads, zp):
     geo[_CONV_DILATION_H], geo[_CONV_DILATION_W] = dilations
     geo[_CONV_PAD_TOP], geo[_CONV_PAD_LEFT] = pads
     geo[_CONV_PAD_VALUE] = zp + 128
-    geo[_CONV_TAPS_PER_CHUNK] = (taps + chunks - 1) // chunks
     geo[_CONV_PIXELS] = batches * out_shape[1] * out_shape[2]
     geo[_CONV_ROWS] = max(1, ACC_INTS // (lanes * out_c)) * lanes
     geo[_CONV_LANES] = lanes
+    geo[_CONV_TAPS_PER_CHUNK] = _taps_per_chunk(geo, IM2COL_BYTES)
+    return geo
+
+
+def _taps_per_chunk(geo, im2col_bytes):
+    """Taps per chunk, as even chunks as can be whose patches of a block take at most
+    im2col_bytes (one tap at least)."""
+    taps = geo[_CONV_KH] * geo[_CONV_KW]
+    most = max(1, im2col_bytes // (BLOCK * geo[_CONV_DEPTH]))
+    chunks = (taps + most - 1) // most
+    return (taps + chunks - 1) // chunks
+
+
+def least_scratch_bytes(geo):
+    """The int8 loop's scratch at its smallest: one block's accumulator rows and chunks of
+    taps of at most IM2COL_LEAST_BYTES."""
+    taps = _taps_per_chunk(geo, IM2COL_LEAST_BYTES)
+    return 4 * geo[_CONV_LANES] * geo[_CONV_OUT_C] + BLOCK * geo[_CONV_DEPTH] * taps
+
+
+def fit_scratch(geo, scratch_bytes):
+    """geo fitted to an int8 loop's scratch of scratch_bytes, at least
+    least_scratch_bytes(geo) (unchanged from im2col_scratch_bytes(geo) up): one block's
+    accumulator rows, then as many taps per chunk as fit."""
+    if scratch_bytes < im2col_scratch_bytes(geo):
+        rows_bytes = 4 * geo[_CONV_LANES] * geo[_CONV_OUT_C]
+        geo[_CONV_ROWS] = geo[_CONV_LANES]
+        geo[_CONV_TAPS_PER_CHUNK] = _taps_per_chunk(geo, scratch_bytes - rows_bytes)
     return geo
 
 
