@@ -117,10 +117,16 @@ class Interpreter:
                 calls = recorded(plan, view, m, self.loops)
             kernels = [None if calls[i] else kernel_for(*m.op_code(i)) for i in range(m.op_count)]
         else:
-            # Derive the tables first, then prepare as from a precomputed plan: the loops are
-            # loaded by then and the derivations' garbage gone, so what stays packs together.
+            # Derive the tables first, then prepare as from a precomputed plan: the
+            # derivations' garbage gone and the loops loaded together, as a plan's are.
+            context.loops = deferred = _DeferredLoops(self.loops)
             self._prepare(m, plan, kernels, context, view, progress, keep_tensors=keep_tensors)
+            context.loops = self.loops
             gc.collect()
+            progress.stage = "loading the loops"
+            for name in deferred.names:
+                getattr(self.loops, name)
+            deferred = None
         context.precomputed = True
         self._prepare(m, plan, kernels, context, view, progress, calls)
         self._inputs = [m.tensor(i) for i in m.inputs]
@@ -267,6 +273,23 @@ class Interpreter:
             fn(args)
             times.append((name, time.ticks_diff(time.ticks_us(), start)))
         return times
+
+
+class _DeferredLoops:
+    """The loop backend as a deriving pass sees it: the names of the functions kernels ask
+    for are kept, and a function loads only when a derivation calls it. The rest load after
+    the pass, together: loaded among the pass's garbage, each family's machine code stayed
+    in a piece of heap of its own, and a board's heap had none left for the last ones."""
+
+    def __init__(self, loops):
+        self.loops = loops
+        self.names = []
+
+    def __getattr__(self, name):
+        if name not in self.names:
+            self.names.append(name)
+        loops = self.loops
+        return lambda *args: getattr(loops, name)(*args)
 
 
 class Context:
