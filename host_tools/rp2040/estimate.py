@@ -20,10 +20,11 @@ cycles (timing table in isa.py), times the number of such calls.
 Other instructions: everything else an invoke executes (the viper glue around the kernel
 calls, the interpreter, MicroPython's C runtime, ops that run viper), as counted on the
 ARM board: OTHER[kind] holds, per kind of op, the instructions per unit of UNITS[kind]
-(ops with a Thumb plan: per op and per kernel call; ops that run viper: per units of
-their loops' work; ops without figures of their own as ADD's broadcast loop, per output
-element) and the Cortex-M0+ cycles per such instruction, from an instruction trace on the
-board (calibrate.py measures both on generated models and prints the table).
+(ops with a Thumb plan: per op and per kernel call, CONV_2D also per kernel row its glue
+steps past as it walks the taps; ops that run viper: per units of their loops' work; ops
+without figures of their own as ADD's broadcast loop, per output element) and the
+Cortex-M0+ cycles per such instruction, from an instruction trace on the board
+(calibrate.py measures both on generated models and prints the table).
 
 Ops on int16 activations have no Thumb plan: the Thumb backend runs them with viper's loops,
 so they plan no kernel calls, and their instructions, all "other", are charged by rows of
@@ -57,11 +58,12 @@ from .kernels import LANES, Kernels
 CLOCK_HZ = 133_000_000
 
 # What each op's other instructions are charged per (other_units counts them): ops with a
-# Thumb plan per op and per kernel call; ops that run viper per units of their loops' work.
+# Thumb plan per op and per kernel call (CONV_2D's walk over the taps also per kernel row:
+# tall kernels cost more glue); ops that run viper per units of their loops' work.
 UNITS = {
     "invoke": ("invoke",),  # Interpreter.invoke's own instructions, beyond its ops' figures
     "FULLY_CONNECTED": ("op", "kernel call"),
-    "CONV_2D": ("op", "kernel call"),
+    "CONV_2D": ("op", "kernel call", "tap row"),
     "DEPTHWISE_CONV_2D": ("op", "kernel call"),
     "ADD": ("op", "kernel call"),
     "QUANTIZE": ("op", "kernel call"),
@@ -118,7 +120,7 @@ Cost = namedtuple("Cost", "per_unit cpi")
 OTHER = {
     "invoke": Cost(per_unit=(2000.0,), cpi=1.636),  # per invoke
     "FULLY_CONNECTED": Cost(per_unit=(3808.6, 262.1), cpi=2.037),  # per op, kernel call
-    "CONV_2D": Cost(per_unit=(4523.6, 319.9), cpi=1.947),  # per op, kernel call
+    "CONV_2D": Cost(per_unit=(5469.1, 300.8, 24.4), cpi=1.945),  # per op, kernel call, tap row
     "DEPTHWISE_CONV_2D": Cost(per_unit=(10915.2, 291.3), cpi=1.919),  # per op, kernel call
     "ADD": Cost(per_unit=(5611.9, 240.2), cpi=2.023),  # per op, kernel call
     "QUANTIZE": Cost(per_unit=(-320.4, 8509.7), cpi=1.811),  # per op, kernel call
@@ -283,25 +285,41 @@ def depthwise_chunks(layer):
 def _plan_conv(layer):
     """loops/thumb/conv.py conv_int8 on the layer's im2col geometry."""
     geo = im2col_geometry(layer)
-    out_c, depth = geo[geometry.CONV_OUT_C], geo[geometry.CONV_DEPTH]
-    per_chunk, per_group = geo[geometry.CONV_TAPS_PER_CHUNK], geo[geometry.CONV_PER_GROUP]
+    depth, per_chunk = geo[geometry.CONV_DEPTH], geo[geometry.CONV_TAPS_PER_CHUNK]
     taps = geo[geometry.CONV_KH] * geo[geometry.CONV_KW]
-    chunk = min(out_c, geo[geometry.CONV_ROWS] * out_c >> 3)
     tap_chunks = [min(per_chunk, taps - t0) for t0 in range(0, taps, per_chunk)]
     calls = {}
     for lanes, blocks in _blocks(layer.outputs[0].shape):
         _count(calls, ("lanes8", lanes), blocks)
-        for c0 in range(0, out_c, chunk):
-            c1 = min(c0 + chunk, out_c)
-            o = c0
-            while o < c1:
-                o1 = min((o // per_group + 1) * per_group, c1)
+        for c0, c1, groups in _channel_chunks(geo):
+            for o, o1 in groups:
                 for i, size in enumerate(tap_chunks):
                     _count(calls, ("gather8", lanes, depth, size), blocks)
                     _count(calls, ("dot8", size * depth, o1 - o, i == 0), blocks)
-                o = o1
             _count(calls, _requant_key(layer, lanes, c1 - c0), blocks)
     return list(calls.items())
+
+
+def _channel_chunks(geo):
+    """[(c0, c1, [(o, o1)])]: the chunks of output channels the conv glue takes per block
+    (their eight lanes fit the accumulators), each split where a group ends."""
+    out_c, per_group = geo[geometry.CONV_OUT_C], geo[geometry.CONV_PER_GROUP]
+    chunk = min(out_c, geo[geometry.CONV_ROWS] * out_c >> 3)
+    chunks = []
+    for c0 in range(0, out_c, chunk):
+        c1 = min(c0 + chunk, out_c)
+        bounds = [c0] + list(range((c0 // per_group + 1) * per_group, c1, per_group)) + [c1]
+        chunks.append((c0, c1, list(zip(bounds, bounds[1:]))))
+    return chunks
+
+
+def _tap_rows(layer):
+    """Kernel rows the conv glue's walk over the taps steps past (loops/thumb/conv.py:
+    each of a filter's rows, per block, chunk of channels and group)."""
+    geo = im2col_geometry(layer)
+    walks = sum(len(groups) for _, _, groups in _channel_chunks(geo))
+    blocks = sum(n for _, n in _blocks(layer.outputs[0].shape))
+    return blocks * walks * geo[geometry.CONV_KH]
 
 
 def _plan_depthwise(layer):
@@ -344,6 +362,8 @@ def other_units(layer, calls):
     out = layer.outputs[0]
     if layer.name == "TRANSPOSE_CONV" and calls is not None:
         return layer.name, (1, sum(n for _, n in calls)) + _upsampling(layer)
+    if layer.name == "CONV_2D" and calls is not None:
+        return layer.name, (1, sum(n for _, n in calls), _tap_rows(layer))
     if calls is not None:
         return layer.name, (1, sum(n for _, n in calls))
     if layer.name in WIDE and out.dtype == "int16":
