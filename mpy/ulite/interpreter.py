@@ -57,12 +57,14 @@ class Interpreter:
         # True: the plan and tables came from the model (convert); else why not (None: the
         # model has no precomputed entry)
         self.precomputed = True if plan else why_not
+        keep_tensors = False
         if not plan:
             from .allocator import Allocator  # (a model convert prepared never loads it)
 
             progress.stage = "checking ops"
             # With heap to spare, the tensors the checks read stay for the deriving pass,
-            # which would read them all again; on a board's heap each op's go once checked.
+            # which would read them all again, and the kernels stay loaded for the next
+            # construction; on a board's heap each op's tensors go once checked.
             keep_tensors = _mem_free() >= _ROOMY_HEAP
             allocator = Allocator(m, progress, keep_tensors)
             if allocator.unsupported:
@@ -136,7 +138,8 @@ class Interpreter:
         m.release(rows=True)
         progress.stage = "resetting state tensors"
         self.reset()
-        _unload_construction_modules()
+        if not keep_tensors:
+            _unload_construction_modules()
 
     def _prepare(self, m, plan, kernels, context, view, progress, calls=None, keep_tensors=False):
         """Prepare every op, its tables derived unless context.precomputed (a deriving
