@@ -270,3 +270,22 @@ def test_misaligned_int16_models_are_read_without_misaligned_words(micropython, 
             used, output = run.split()
             assert used == ("True" if prepare else "None"), (name, run)
             assert output == want, name
+
+
+def test_an_entry_calling_outside_ulite_is_refused(micropython, tmp_path):
+    """A recorded call names its function by module: an entry naming one outside ulite (a
+    crafted model) is refused, not imported and called at invoke."""
+    model = bytearray(prepared.precompute(model_path("kws_ref_model").read_bytes())[0])
+    recorded = b"ulite.kernels.steps softmax_int8"
+    at = model.index(recorded)
+    model[at : at + len(recorded)] = b"gc collect".ljust(len(recorded))
+    (tmp_path / "m.tflite").write_bytes(model)
+    out = micropython(
+        "import sys, ulite\n"
+        "try:\n"
+        "    ulite.Interpreter(open(sys.argv[1], 'rb').read())\n"
+        "except ulite.ModelError as e:\n"
+        "    print(e)\n",
+        args=[tmp_path / "m.tflite"],
+    )
+    assert "calls gc.collect, outside ulite" in out

@@ -7,6 +7,8 @@ import struct
 
 from micropython import const
 
+from .errors import ModelError
+
 # Kinds of ulite.layouts.calls, restated for the compiler to fold (see ulite.layouts).
 _CALL_NONE = const(0)
 _CALL_INT = const(1)
@@ -105,6 +107,8 @@ class _Reader:
                     value = self._made(array(chr(typecode), bytes(data)))
                 else:  # CALL_FUNCTION: "MODULE NAME"
                     module, name = str(bytes(data), "utf-8").split()
+                    if not module.startswith("ulite."):  # a model's bytes call ulite only
+                        raise ModelError("the precomputed entry calls %s.%s, outside ulite" % (module, name))
                     value = getattr(__import__(module, None, None, (name,)), name)
             while reading:  # the value goes into the innermost tuple or list, maybe ending it
                 kind, items, count = reading[-1]
