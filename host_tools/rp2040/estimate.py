@@ -127,7 +127,7 @@ OTHER = {
     "SOFTMAX": Cost(per_unit=(3975.0, 14870.2, 14540.1), cpi=1.535),  # per op, row, element
     "AVERAGE_POOL_2D": Cost(per_unit=(2210.6, 135.2, 64.6, 29.0), cpi=1.462),  # per op, output, window row, tap
     "RESHAPE": Cost(per_unit=(1569.0, 1.2), cpi=2.167),  # per op, byte
-    "FULLY_CONNECTED float32": Cost(per_unit=(-3764.9, 10201.6, 2686.3), cpi=2.012),  # per op, output, MAC
+    "FULLY_CONNECTED float32": Cost(per_unit=(-7542.0, 6958.6, 3122.3), cpi=2.013),  # per op, output, MAC
     "ADD int16": Cost(per_unit=(5507.2, 610.1), cpi=1.453),  # per op, output element
     "MUL int16": Cost(per_unit=(5441.8, 465.0), cpi=1.455),  # per op, output element
     "LEAKY_RELU int16": Cost(per_unit=(2185.2, 320.9), cpi=1.401),  # per op, element
