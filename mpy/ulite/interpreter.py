@@ -57,7 +57,7 @@ class Interpreter:
         # True: the plan and tables came from the model (convert); else why not (None: the
         # model has no precomputed entry)
         self.precomputed = True if plan else why_not
-        keep_tensors = False
+        roomy = False
         if not plan:
             from .allocator import Allocator  # (a model convert prepared never loads it)
 
@@ -65,15 +65,15 @@ class Interpreter:
             # With heap to spare, the tensors the checks read stay for the deriving pass,
             # which would read them all again, and the kernels stay loaded for the next
             # construction; on a board's heap each op's tensors go once checked.
-            keep_tensors = _mem_free() >= _ROOMY_HEAP
-            allocator = Allocator(m, progress, keep_tensors)
+            roomy = _mem_free() >= _ROOMY_HEAP
+            allocator = Allocator(m, progress, roomy)
             if allocator.unsupported:
                 raise UnsupportedOpError("unsupported ops: " + ", ".join(allocator.unsupported))
             progress.stage = "planning the arena"
             plan = allocator.plan(activations_alone=False)
             kernels, tensor_bytes = allocator.kernels, allocator.tensor_bytes
             allocator = None
-            if not keep_tensors:
+            if not roomy:
                 m.release()  # those the plan read: the arena should find the heap clear
         self.planned_bytes = plan.planned_bytes
         self._activation_bytes = plan.activation_bytes  # None: planned when asked for
@@ -122,7 +122,7 @@ class Interpreter:
             # Derive the tables first, then prepare as from a precomputed plan: the
             # derivations' garbage gone and the loops loaded together, as a plan's are.
             context.loops = deferred = _DeferredLoops(self.loops)
-            self._prepare(m, plan, kernels, context, view, progress, keep_tensors=keep_tensors)
+            self._prepare(m, plan, kernels, context, view, progress, keep_tensors=roomy)
             context.loops = self.loops
             gc.collect()
             progress.stage = "loading the loops"
@@ -138,7 +138,7 @@ class Interpreter:
         m.release(rows=True)
         progress.stage = "resetting state tensors"
         self.reset()
-        if not keep_tensors:
+        if not roomy:
             _unload_construction_modules()
 
     def _prepare(self, m, plan, kernels, context, view, progress, calls=None, keep_tensors=False):
