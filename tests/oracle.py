@@ -44,24 +44,25 @@ def run_tflm_steps(model, steps, reset_before=(), arena_size=1 << 20):
     return outputs
 
 
-def run_ulite(jobs, loops=None, heap="8M", on="unix"):
+def run_ulite(jobs, loops=None, heap="8M", on="unix", script=BATCH_SCRIPT):
     """Run [(model bytes, [input arrays], [output dtype/shape templates])] on MicroPython.
 
     on: the MicroPython to run on (host_tools.micropython): "unix" (64-bit, viper), "wasm"
     (32-bit WebAssembly port, plain loops only) or "arm" (the ARM board: thumb, viper or
     plain loops; a fixed ~200 KB heap, `heap` does not apply). loops="thumb" runs the real
-    assembler on "arm", the twin kernels elsewhere.
+    assembler on "arm", the twin kernels elsewhere. script: the device script that runs
+    the batch (host_tools/device/run_batch.py, or one made from it).
 
     Returns, per job, a list of output arrays or the error string ulite raised.
     """
     steps = [(model, [inputs], templates, ()) for model, inputs, templates in jobs]
-    return [r if isinstance(r, str) else r[0] for r in run_ulite_steps(steps, loops, heap, on)]
+    return [r if isinstance(r, str) else r[0] for r in run_ulite_steps(steps, loops, heap, on, script)]
 
 
-def run_ulite_steps(jobs, loops=None, heap="8M", on="unix"):
+def run_ulite_steps(jobs, loops=None, heap="8M", on="unix", script=BATCH_SCRIPT):
     """Run [(model bytes, [[input arrays] per step], [output templates], steps to reset
     before)] on MicroPython: one interpreter per job, invoked once per step, reset() before
-    the steps listed (see run_ulite for `on` and loops).
+    the steps listed (see run_ulite for `on`, loops and script).
 
     Returns, per job, a list of each step's output arrays or the error string ulite raised.
     """
@@ -88,7 +89,7 @@ def run_ulite_steps(jobs, loops=None, heap="8M", on="unix"):
         (tmp / "jobs.jsonl").write_text("".join(json.dumps(line) + "\n" for line in spec))
         args = [tmp / "jobs.jsonl", loops or "default"]
         extra = [THUMB_TWIN_DIR] if loops == "thumb" and on != "arm" else []
-        result = micropython.run(on, BATCH_SCRIPT, args, heap=parse_size(heap), writes=[tmp], extra_path=extra)
+        result = micropython.run(on, script, args, heap=parse_size(heap), writes=[tmp], extra_path=extra)
         failure = "MicroPython (%s) failed:\n%s%s" % (on, result.stdout, result.stderr)
         assert result.returncode == 0, failure
         found = reports.reports(result)
@@ -114,14 +115,15 @@ def largest_arena(models):
     return max([info.get("arena_bytes", 0) for info in describe_all(models)] + [0])
 
 
-def compare(jobs, loops=None, rtol=1e-5, on="unix"):
+def compare(jobs, loops=None, rtol=1e-5, on="unix", script=BATCH_SCRIPT):
     """Run jobs [(model, inputs)] on TFLM and ulite; assert int outputs equal, floats close
     (equal with rtol=0).
 
     Returns the number of jobs compared. Any backend may be asked for with loops, and any
-    MicroPython with `on` ("wasm" runs only the plain backend; see run_ulite)."""
+    MicroPython with `on` ("wasm" runs only the plain backend; see run_ulite, also for
+    script)."""
     expected = [run_tflm(model, inputs) for model, inputs in jobs]
-    got = run_ulite([(m, x, e) for (m, x), e in zip(jobs, expected)], loops, on=on)
+    got = run_ulite([(m, x, e) for (m, x), e in zip(jobs, expected)], loops, on=on, script=script)
     return check(expected, got, rtol)
 
 

@@ -10,6 +10,7 @@ import json
 import numpy as np
 import oracle
 import pytest
+import suite_16x8
 from conftest import MODELS, model_path, tflm_arena
 from deep_graphs import GRAPHS
 from tflite_micro.python.tflite_micro import runtime
@@ -93,29 +94,34 @@ def test_whole_arena_within_tflm_total(micropython, name):
     assert arena <= tflm_arena(name)["total"]
 
 
+# builder graphs from outside the corpus: deep int8 ones and the 16x8 suite
+BUILT = dict(GRAPHS, **suite_16x8.MODELS)
+
+
 @pytest.fixture(scope="module")
-def deep_arenas(tmp_path_factory):
-    """{graph name: (ulite's whole arena, TFLM's)} for the deep graphs, ulite's from one
+def built_arenas(tmp_path_factory):
+    """{graph name: (ulite's whole arena, TFLM's)} for the builder graphs, ulite's from one
     describe on the unix port."""
-    folder = tmp_path_factory.mktemp("deep")
+    folder = tmp_path_factory.mktemp("built")
     paths, tflm = [], []
-    for name, make in GRAPHS.items():
+    for name, make in BUILT.items():
         model = make()
         paths.append(folder / ("%s.tflite" % name))
         paths[-1].write_bytes(model)
         interp = runtime.Interpreter.from_bytes(model, arena_size=1 << 22)
         tflm.append(recorded_arena(interp)["total"])
     ulite = [info["arena_bytes"] for info in describe_all(paths)]
-    return dict(zip(GRAPHS, zip(ulite, tflm)))
+    return dict(zip(BUILT, zip(ulite, tflm)))
 
 
-@pytest.mark.parametrize("name", GRAPHS)
-def test_deep_graph_arena_within_tflm_total(deep_arenas, name):
+@pytest.mark.parametrize("name", BUILT)
+def test_built_graph_arena_within_tflm_total(built_arenas, name):
     """Residual, U-Net and branching graphs outside the corpus, whose early tensors stay
-    alive across many ops: no more arena than TFLM's whole one. (resnet_32_32_32's peak is
-    three 32 KB tensors at a conv: its im2col scratch must shrink there, as TFLM's
-    reference conv has none.)"""
-    ulite, tflm = deep_arenas[name]
+    alive across many ops, and the 16x8 suite: no more arena than TFLM's whole one.
+    (resnet_32_32_32's peak is three 32 KB tensors at a conv, encoder_decoder_16x8's the
+    16x8 convolutions' scratch: it must shrink there, as TFLM's reference convs have
+    none.)"""
+    ulite, tflm = built_arenas[name]
     assert ulite <= tflm, "%s: ulite %d bytes, TFLM %d" % (name, ulite, tflm)
 
 

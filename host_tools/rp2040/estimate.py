@@ -253,15 +253,16 @@ def _upsampling(layer):
 
 
 def im2col_geometry(layer):
-    """ulite's im2col geometry (layouts.conv CONV_ fields) of an int8 CONV_2D (fitted to
-    the scratch its plan grants), of the convolution an int8 TRANSPOSE_CONV runs as, or of
+    """ulite's im2col geometry (layouts.conv CONV_ fields), fitted to the scratch the plan
+    grants, of an int8 CONV_2D or of the convolution an int8 TRANSPOSE_CONV runs as; or of
     a DEPTHWISE_CONV_2D that ulite runs as a grouped convolution; else None."""
     x, out = layer.inputs[0], layer.outputs[0]
     if layer.name == "TRANSPOSE_CONV":
         x, weights, strides = layer.inputs[2], layer.inputs[1], layer.options["stride"]
         kernel = weights.shape[1:3]
         pads = [padding.pad_before(layer.options["padding"], out.shape[1 + i], kernel[i], strides[i], 1) for i in (0, 1)]
-        return transpose_conv.geometry(x.shape, weights.shape, out.shape, pads, strides, x.zero_point)
+        geo = transpose_conv.geometry(x.shape, weights.shape, out.shape, pads, strides, x.zero_point)
+        return conv_common.fit_scratch(geo, (layer.scratch_bytes - _upsampling(layer)[1]) & ~3)
     if layer.name == "CONV_2D":
         _, kh, kw, depth = layer.inputs[1].shape
         strides, dilations, pads, zp = _conv_window(layer)

@@ -8,8 +8,8 @@ orderings (TFLM's alone above MANY buffers); the smallest plan wins, so the resu
 larger than TFLM's.
 
 Some buffers (a conv's im2col scratch) work with less than they ask for, only slower:
-plan_shrinking cuts them to their least, which lowers the total where they were on top,
-then gives each as much as fits without raising it again.
+plan_shrinking cuts them to their least where that lowers the total, then gives each as
+much as fits without raising it again.
 """
 
 from .errors import ModelError
@@ -172,6 +172,12 @@ def plan(sizes, first, last, fixed=None):
 
     fixed[b] >= 0 pins buffer b at that offset (TFLM offline plans). Returns (offsets, total).
     """
+    return _plan(sizes, first, last, fixed)[:2]
+
+
+def _plan(sizes, first, last, fixed=None, only=None):
+    """plan(), and the index of the ordering whose placement won (None above MANY
+    buffers); only: try that ordering alone."""
     count = len(sizes)
     sizes = [align(s) for s in sizes]
     if fixed is None:
@@ -180,7 +186,7 @@ def plan(sizes, first, last, fixed=None):
         best = _place_in_time(sizes, first, last, fixed)
         if max(fixed) >= 0:  # the model's own offsets (placing in time never overlaps)
             check(best[0], sizes, first, last)
-        return best
+        return best + (None,)
     pinned = [b for b in range(count) if fixed[b] >= 0]
     free = [b for b in range(count) if fixed[b] < 0]
     # Sort keys as single ints (buffer ids below `count`, first scopes in [low, low + scopes)),
@@ -196,34 +202,56 @@ def plan(sizes, first, last, fixed=None):
         lambda b: -(last[b] - first[b] + 1) * sizes[b] * count + b,
     )
     best = None
-    for key in orderings:
+    for i, key in enumerate(orderings):
+        if only is not None and i != only:
+            continue
         keys = [key(b) for b in range(count)]
         order = pinned + sorted(free, key=lambda b: keys[b])
         result = _place(order, sizes, first, last, fixed)
         if best is None or result[1] < best[1]:
-            best = result
+            best = result + (i,)
     check(best[0], sizes, first, last)
     return best
+
+
+def _peak(sizes, first, last):
+    """The most bytes alive at once: no plan is smaller."""
+    changes = [0] * (max(last) + 2)
+    for b in range(len(sizes)):
+        changes[first[b]] += align(sizes[b])
+        changes[last[b] + 1] -= align(sizes[b])
+    peak = alive = 0
+    for change in changes:
+        alive += change
+        peak = max(peak, alive)
+    return peak
 
 
 def plan_shrinking(sizes, least, first, last, fixed=None):
     """plan() of buffers that each work with any size from least[b] up to sizes[b].
 
-    Returns (offsets, total, granted bytes): the plan of the full sizes with every
-    shrinkable buffer cut to its least, which may lower the total; then each is moved to
-    the lowest place where its full size fits under that total, or else given the largest
-    room it can find there.
+    Returns (offsets, total, granted bytes). The plan of the full sizes, unless cutting
+    every shrinkable buffer to its least lowers the total: in place (where they were on
+    top), or placed anew by the same ordering (where a buffer above one held the top;
+    tried only where the least sizes' peak is lower). Cut, each is then moved to the
+    lowest place where its full size fits under the total, or else given the largest room
+    it can find there.
     """
-    offsets, total = plan(sizes, first, last, fixed)
+    offsets, total, ordering = _plan(sizes, first, last, fixed)
     granted = [align(s) for s in sizes]
     shrinkable = [b for b in range(len(sizes)) if align(least[b]) < granted[b]]
     if not shrinkable:
         return offsets, total, granted
-    wanted = list(granted)
+    wanted = granted
+    granted = list(granted)
     for b in shrinkable:
         granted[b] = align(least[b])
     lowered = max([offsets[b] + granted[b] for b in range(len(sizes))])
-    if lowered == total:  # none of them was on top
+    if _peak(granted, first, last) < lowered:
+        replanned, replanned_total, _ = _plan(granted, first, last, fixed, ordering)
+        if replanned_total < lowered:
+            offsets, lowered = replanned, replanned_total
+    if lowered == total:  # cutting them gains nothing
         return offsets, total, wanted
     total = lowered
     for b in shrinkable:

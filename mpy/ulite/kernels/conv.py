@@ -12,11 +12,10 @@ conv_common.WIDE_LANES_UP_TO, to keep the accumulator rows small): their patches
 gathered (im2col, padding with the input zero point) into the op's scratch, in chunks of
 taps of at most conv_common.IM2COL_BYTES, and every filter runs over all of the block's
 patches at once. The dot products land in rows of int32 accumulators (one per output
-pixel, also in the scratch) that `requantize` turns into outputs. Where that scratch would
-enlarge the arena, the plan grants less (planner.plan_shrinking) and the loop makes do with
-one block's rows and shorter chunks of taps (conv_common.fit_scratch). The 16x8 loop
-gathers one output pixel's int16 patch at a time and keeps int64 accumulator rows
-(conv_16x8).
+pixel, also in the scratch) that `requantize` turns into outputs. The 16x8 loop gathers one
+output pixel's int16 patch at a time and keeps int64 accumulator rows (conv_16x8). Where
+the scratch would enlarge the arena, the plan grants less (planner.plan_shrinking) and the
+loops make do with fewer rows and shorter chunks of taps (conv_common.fit_scratch).
 """
 
 from . import conv_common, padding
@@ -75,11 +74,9 @@ def check(op, requests):
     else:
         requests.persistent(conv_common.table_bytes(weights, channels))
     requests.ints(geo)
-    if dtype == "int16":
-        requests.scratch(conv_common.im2col_scratch_bytes(geo, 2))
-    else:
-        least = conv_common.least_scratch_bytes(geo)
-        requests.scratch(conv_common.im2col_scratch_bytes(geo), least)
+    itemsize = 2 if dtype == "int16" else 1
+    least = conv_common.least_scratch_bytes(geo, itemsize)
+    requests.scratch(conv_common.im2col_scratch_bytes(geo, itemsize), least)
 
 
 def prepare(op, context):
@@ -97,6 +94,7 @@ def prepare(op, context):
 
         bits = wide.accumulator_bits(bias, bias_type)
         init, rq = conv_common.tables_16x8(op, context, x, weights, bias, 0, activation, bits)
+        geo = conv_common.fit_scratch(geo, len(context.scratch), 2)
         args = conv_common.im2col_args(out.data, x.data, context, weights.data, init, rq, geo, 2)
         return context.loops.conv_16x8, args
     init, rq = conv_common.int8_tables(op, context, x, weights, bias, 0, activation)

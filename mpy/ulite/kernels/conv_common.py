@@ -69,6 +69,7 @@ ACC_INTS = 256
 # 16x8: int16 patches of one output pixel at most, int64 accumulators of a pass at most
 PATCH_16X8_BYTES = 2048
 ACC_16X8_BYTES = 1024
+PATCH_16X8_LEAST_BYTES = 512  # where the plan shrinks the scratch (with one pixel's row)
 
 SUPPORTED = (
     "int8,int8->int8",
@@ -149,30 +150,45 @@ def im2col_geometry(in_shape, out_shape, filters, strides, dilations, pads, zp):
     return geo
 
 
-def _taps_per_chunk(geo, im2col_bytes):
-    """Taps per chunk, as even chunks as can be whose patches of a block take at most
-    im2col_bytes (one tap at least)."""
+def _taps_per_chunk(geo, patch_bytes, itemsize=1):
+    """Taps per chunk, as even chunks as can be whose patches take at most patch_bytes
+    (one tap at least): a block's (int8, itemsize 1) or one pixel's (16x8, 2)."""
     taps = geo[_CONV_KH] * geo[_CONV_KW]
-    most = max(1, im2col_bytes // (BLOCK * geo[_CONV_DEPTH]))
+    tap_bytes = (BLOCK if itemsize == 1 else 2) * geo[_CONV_DEPTH]
+    most = max(1, patch_bytes // tap_bytes)
     chunks = (taps + most - 1) // most
     return (taps + chunks - 1) // chunks
 
 
-def least_scratch_bytes(geo):
-    """The int8 loop's scratch at its smallest: one block's accumulator rows and chunks of
-    taps of at most IM2COL_LEAST_BYTES."""
+def least_scratch_bytes(geo, itemsize=1):
+    """The im2col loop's scratch at its smallest: one block's accumulator rows and chunks
+    of taps of at most IM2COL_LEAST_BYTES (int8); one pixel's int64 row, the group's sums
+    and a patch of at most PATCH_16X8_LEAST_BYTES (16x8, itemsize 2)."""
+    out_c = geo[_CONV_OUT_C]
+    if itemsize == 2:
+        taps = _taps_per_chunk(geo, PATCH_16X8_LEAST_BYTES, 2)
+        return 8 * out_c + 4 * geo[_CONV_PER_GROUP] + 2 * geo[_CONV_DEPTH] * taps
     taps = _taps_per_chunk(geo, IM2COL_LEAST_BYTES)
-    return 4 * geo[_CONV_LANES] * geo[_CONV_OUT_C] + BLOCK * geo[_CONV_DEPTH] * taps
+    return 4 * geo[_CONV_LANES] * out_c + BLOCK * geo[_CONV_DEPTH] * taps
 
 
-def fit_scratch(geo, scratch_bytes):
-    """geo fitted to an int8 loop's scratch of scratch_bytes, at least
-    least_scratch_bytes(geo) (unchanged from im2col_scratch_bytes(geo) up): one block's
-    accumulator rows, then as many taps per chunk as fit."""
-    if scratch_bytes < im2col_scratch_bytes(geo):
-        rows_bytes = 4 * geo[_CONV_LANES] * geo[_CONV_OUT_C]
-        geo[_CONV_ROWS] = geo[_CONV_LANES]
-        geo[_CONV_TAPS_PER_CHUNK] = _taps_per_chunk(geo, scratch_bytes - rows_bytes)
+def fit_scratch(geo, scratch_bytes, itemsize=1):
+    """geo fitted to an im2col loop's scratch of scratch_bytes, at least
+    least_scratch_bytes(geo, itemsize) (unchanged from im2col_scratch_bytes(geo, itemsize)
+    up). int8: one block's accumulator rows, then as many taps per chunk as fit. 16x8: as
+    many int64 rows as fit beside the whole patch, else one row and as many taps as fit."""
+    if scratch_bytes >= im2col_scratch_bytes(geo, itemsize):
+        return geo
+    out_c = geo[_CONV_OUT_C]
+    if itemsize == 2:
+        room = scratch_bytes - 4 * geo[_CONV_PER_GROUP]
+        rows = (room - 2 * geo[_CONV_DEPTH] * geo[_CONV_TAPS_PER_CHUNK]) // (8 * out_c)
+        geo[_CONV_ROWS] = max(1, rows)
+        if rows < 1:
+            geo[_CONV_TAPS_PER_CHUNK] = _taps_per_chunk(geo, room - 8 * out_c, 2)
+        return geo
+    geo[_CONV_ROWS] = geo[_CONV_LANES]
+    geo[_CONV_TAPS_PER_CHUNK] = _taps_per_chunk(geo, scratch_bytes - 4 * geo[_CONV_LANES] * out_c)
     return geo
 
 
@@ -182,11 +198,8 @@ def geometry_16x8(geo):
     rows."""
     from . import wide  # (16x8 only: the other dtypes never load it)
 
-    taps, depth = geo[_CONV_KH] * geo[_CONV_KW], geo[_CONV_DEPTH]
-    most = max(1, PATCH_16X8_BYTES // (2 * depth))
-    chunks = (taps + most - 1) // most
     geo[_CONV_PAD_VALUE] = wide.U_OFFSET
-    geo[_CONV_TAPS_PER_CHUNK] = (taps + chunks - 1) // chunks
+    geo[_CONV_TAPS_PER_CHUNK] = _taps_per_chunk(geo, PATCH_16X8_BYTES, 2)
     geo[_CONV_ROWS] = max(1, ACC_16X8_BYTES // (8 * geo[_CONV_OUT_C]))
     geo[_CONV_LANES] = 1
     return geo

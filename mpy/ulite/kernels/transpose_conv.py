@@ -91,14 +91,6 @@ def _geometry(op):
     return conv_common.geometry_16x8(geo) if x.dtype == "int16" else geo
 
 
-def _conv_scratch_bytes(op, geo):
-    """Bytes of the convolution loop's scratch (rounded to words: U follows it)."""
-    x = _tensors(op)[0]
-    if x.dtype == "float32":
-        return 0
-    return (conv_common.im2col_scratch_bytes(geo, x.itemsize) + 3) & ~3
-
-
 def _table_bytes(weights, x):
     """Persistent bytes before the flipped weights."""
     channels = weights.shape[0]
@@ -121,9 +113,14 @@ def check(op, requests):
     if x.dtype == "int16":
         wide.check_shifts(conv_common.multipliers(op, x, weights, 0))
     requests.persistent(_table_bytes(weights, x) + weights.nbytes)
-    if x.dtype != "float32":
-        requests.ints(geo)
-    requests.scratch(_conv_scratch_bytes(op, geo) + _upsampled_bytes(x, _options(op)[1]))
+    upsampled = _upsampled_bytes(x, _options(op)[1])
+    if x.dtype == "float32":
+        requests.scratch(upsampled)
+        return
+    requests.ints(geo)
+    full = conv_common.im2col_scratch_bytes(geo, x.itemsize)
+    least = conv_common.least_scratch_bytes(geo, x.itemsize)
+    requests.scratch(((full + 3) & ~3) + upsampled, ((least + 3) & ~3) + upsampled)  # U on a word
 
 
 def prepare(op, context):
@@ -135,10 +132,12 @@ def prepare(op, context):
     flipped = context.persistent[start : start + weights.nbytes]
     if not context.precomputed:
         _flip(weights, flipped)
-    u = x.data
-    if strides != (1, 1):
-        at = _conv_scratch_bytes(op, geo)
-        u = context.scratch[at : at + _upsampled_bytes(x, strides)]
+    upsampled = _upsampled_bytes(x, strides)
+    scratch = context.scratch  # the convolution's as the plan granted it, then U
+    at = (len(scratch) - upsampled) & ~3 if scratch else 0
+    if x.dtype != "float32":
+        geo = conv_common.fit_scratch(geo, at, x.itemsize)
+    u = scratch[at : at + upsampled] if upsampled else x.data
     _, kh, kw, depth = weights.shape
     if x.dtype == "float32":
         steps = (kh * kw * depth, depth)
