@@ -9,13 +9,14 @@ activations, SAME and VALID padding, any strides (TFLM's padding: from the outpu
 
 TFLM scatters each input pixel's products over the output. Every output value is the sum
 a convolution computes over U, the input upsampled by the strides (input pixel (iy, ix) at
-(iy * stride_h, ix * stride_w), zeros between), with the kernel flipped in both axes and
-padded by kernel size - 1 - TFLM's padding, at stride 1: ulite runs the convolution loops
-(conv_int8, conv_16x8, conv_float32) over U, which each invoke builds in the op's scratch
-(fill with the input's zero, copy_strided the input in; with stride 1, U is the input), and
-over the flipped weights, which prepare writes to the op's tables. The float32 sums come
-out in TFLM's order (by input row, column, then channel): only the zeros between add to
-them, which leave a finite sum as it is.
+(iy * stride_h, ix * stride_w), zeros between), with the kernel flipped in both axes, at
+stride 1: ulite runs the convolution loops (conv_int8, conv_16x8, conv_float32) over U,
+which each invoke builds in the op's scratch (fill with the input's zero, copy_strided the
+input in; with stride 1, U is the input). The int8 and 16x8 loops read the model's weights
+as they are, walking the taps backwards: dilation -1, the window starting TFLM's padding
+below the output pixel. The float32 loop reads flipped weights, which prepare writes to
+the op's tables, so that its sums come out in TFLM's order (by input row, column, then
+channel): only the zeros between add to them, which leave a finite sum as it is.
 """
 
 import struct
@@ -65,13 +66,17 @@ def _upsampled_bytes(x, strides):
     return batches * h * w * channels * x.itemsize
 
 
-def geometry(in_shape, weights_shape, out_shape, pads, strides, zp):
-    """The im2col geometry (layouts.conv CONV_ fields) of the int8 convolution over U
-    (module docstring); pads = TFLM's (top, left), zp: the input's."""
+def geometry(in_shape, weights_shape, out_shape, pads, strides, zp, flipped=False):
+    """The im2col geometry (layouts.conv CONV_ fields) of the convolution over U (module
+    docstring): with the weights as they are, or flipped; pads = TFLM's (top, left), zp:
+    the input's."""
     _, kh, kw, depth = weights_shape
-    pads = (kh - 1 - pads[0], kw - 1 - pads[1])
+    if flipped:
+        pads, dilations = (kh - 1 - pads[0], kw - 1 - pads[1]), (1, 1)
+    else:
+        pads, dilations = (-pads[0], -pads[1]), (-1, -1)
     upsampled = _upsampled_shape(in_shape, strides)
-    return conv_common.im2col_geometry(upsampled, out_shape, (kh, kw, depth, 1), (1, 1), (1, 1), pads, zp)
+    return conv_common.im2col_geometry(upsampled, out_shape, (kh, kw, depth, 1), (1, 1), dilations, pads, zp)
 
 
 def _geometry(op):
@@ -87,18 +92,18 @@ def _geometry(op):
     )
     pads = padding.window(op, pad, strides, (1, 1), out.shape[1:3], (kh, kw))  # from the output size
     zp = x.zero_point if x.dtype == "int8" else 0
-    geo = geometry(x.shape, weights.shape, out.shape, pads, strides, zp)
+    geo = geometry(x.shape, weights.shape, out.shape, pads, strides, zp, x.dtype == "float32")
     return conv_common.geometry_16x8(geo) if x.dtype == "int16" else geo
 
 
 def _table_bytes(weights, x):
-    """Persistent bytes before the flipped weights."""
+    """Persistent bytes: the int8 and 16x8 tables, or the float32 flipped weights."""
     channels = weights.shape[0]
     if x.dtype == "int16":
         return wide.table_bytes(channels, weights.channels())
     if x.dtype == "int8":
         return conv_common.table_bytes(weights, channels)
-    return 0
+    return weights.nbytes
 
 
 def check(op, requests):
@@ -112,7 +117,7 @@ def check(op, requests):
     geo = _geometry(op)
     if x.dtype == "int16":
         wide.check_shifts(conv_common.multipliers(op, x, weights, 0))
-    requests.persistent(_table_bytes(weights, x) + weights.nbytes)
+    requests.persistent(_table_bytes(weights, x))
     upsampled = _upsampled_bytes(x, _options(op)[1])
     if x.dtype == "float32":
         requests.scratch(upsampled)
@@ -128,10 +133,6 @@ def prepare(op, context):
     out = op.outputs[0]
     _, strides, activation = _options(op)
     geo = _geometry(op)
-    start = _table_bytes(weights, x)
-    flipped = context.persistent[start : start + weights.nbytes]
-    if not context.precomputed:
-        _flip(weights, flipped)
     upsampled = _upsampled_bytes(x, strides)
     scratch = context.scratch  # the convolution's as the plan granted it, then U
     at = (len(scratch) - upsampled) & ~3 if scratch else 0
@@ -140,16 +141,19 @@ def prepare(op, context):
     u = scratch[at : at + upsampled] if upsampled else x.data
     _, kh, kw, depth = weights.shape
     if x.dtype == "float32":
+        flipped = context.persistent[: weights.nbytes]
+        if not context.precomputed:
+            _flip(weights, flipped)
         steps = (kh * kw * depth, depth)
         buffers = (out.data, u, flipped, bias.data if bias else None)
         fn, args = context.loops.conv_float32, conv_common.float_args(buffers, geo, steps, activation)
     elif x.dtype == "int16":
         init, rq = conv_common.tables_16x8(op, context, x, weights, bias, 0, activation)
-        args = conv_common.im2col_args(out.data, u, context, flipped, init, rq, geo, 2)
+        args = conv_common.im2col_args(out.data, u, context, weights.data, init, rq, geo, 2)
         fn = context.loops.conv_16x8
     else:
         init, rq = conv_common.int8_tables(op, context, x, weights, bias, 0, activation)
-        args = conv_common.im2col_args(out.data, u, context, flipped, init, rq, geo)
+        args = conv_common.im2col_args(out.data, u, context, weights.data, init, rq, geo)
         fn = context.loops.conv_int8
     if strides == (1, 1):
         return fn, args

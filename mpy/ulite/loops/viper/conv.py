@@ -88,6 +88,11 @@ def _conv(q: int, a: int, b: int, args):
     in_h = geo[_CONV_IN_H]
     in_w = geo[_CONV_IN_W]
     in_c = geo[_CONV_IN_C]
+    # pads and dilations may be negative (TRANSPOSE_CONV walks its taps backwards)
+    pad_top = (geo[_CONV_PAD_TOP] ^ sign) - sign
+    pad_left = (geo[_CONV_PAD_LEFT] ^ sign) - sign
+    dil_h = (geo[_CONV_DILATION_H] ^ sign) - sign
+    dil_w = (geo[_CONV_DILATION_W] ^ sign) - sign
     out_h = geo[_CONV_OUT_H]
     out_w = geo[_CONV_OUT_W]
     channels = geo[_CONV_OUT_C]
@@ -132,13 +137,9 @@ def _conv(q: int, a: int, b: int, args):
                     oy = oy0
                     ox = ox0
                     for p in range(count):
-                        iy = (
-                            oy * geo[_CONV_STRIDE_H]
-                            - geo[_CONV_PAD_TOP]
-                            + ky0 * geo[_CONV_DILATION_H]
-                        )
-                        ix_left = ox * geo[_CONV_STRIDE_W] - geo[_CONV_PAD_LEFT]
-                        ix = ix_left + kx0 * geo[_CONV_DILATION_W]
+                        iy = oy * geo[_CONV_STRIDE_H] - pad_top + ky0 * dil_h
+                        ix_left = ox * geo[_CONV_STRIDE_W] - pad_left
+                        ix = ix_left + kx0 * dil_w
                         kx = kx0
                         image = xin + batch * image_size + g * depth
                         a = im2col + p
@@ -156,11 +157,11 @@ def _conv(q: int, a: int, b: int, args):
                                     ptr8(a)[0] = pad
                                     a += 8
                             kx += 1
-                            ix += geo[_CONV_DILATION_W]
+                            ix += dil_w
                             if kx == kw:
                                 kx = 0
                                 ix = ix_left
-                                iy += geo[_CONV_DILATION_H]
+                                iy += dil_h
                         ox += 1
                         if ox == out_w:
                             ox = 0

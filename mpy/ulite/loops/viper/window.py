@@ -45,8 +45,13 @@ def windows(k: int, ix: int, iy: int, geometry, stride_h: int, dilation_h: int, 
     in_c = geo[_CONV_IN_C]
     out_w = geo[_CONV_OUT_W]
     kw = geo[_CONV_KW]
-    dil_h = geo[dilation_h]
-    dil_w = geo[dilation_h + 1]
+    k31 = 31
+    sign = 1 << k31  # pads and dilations may be negative (TRANSPOSE_CONV walks its taps
+    # backwards): (v ^ sign) - sign sign-extends an int32 load on 64-bit ports
+    dil_h = (geo[dilation_h] ^ sign) - sign
+    dil_w = (geo[dilation_h + 1] ^ sign) - sign
+    pad_h = (geo[pad_top] ^ sign) - sign
+    pad_w = (geo[pad_top + 1] ^ sign) - sign
     image_size = in_h * in_w * in_c
     plane = geo[_CONV_OUT_H] * out_w
     ky0 = first // kw
@@ -54,8 +59,8 @@ def windows(k: int, ix: int, iy: int, geometry, stride_h: int, dilation_h: int, 
     for p in range(pixel, pixel + count):
         batch = p // plane
         oy = (p - batch * plane) // out_w
-        x0 = (p - batch * plane - oy * out_w) * geo[stride_h + 1] - geo[pad_top + 1]
-        iy = oy * geo[stride_h] - geo[pad_top] + ky0 * dil_h
+        x0 = (p - batch * plane - oy * out_w) * geo[stride_h + 1] - pad_w
+        iy = oy * geo[stride_h] - pad_h + ky0 * dil_h
         ix = x0 + kx0 * dil_w
         kx = kx0
         image = 1 + batch * image_size
