@@ -47,7 +47,7 @@ def large_jobs(dtype):
 
 
 def all_jobs():
-    kinds = ("int8", "16x8", "16x8 int16 bias")
+    kinds = ("float32", "int8", "16x8", "16x8 int16 bias")
     return (
         conv_int8_jobs() + conv_16x8_jobs() + large_jobs("int8") + large_jobs("int16")
         + transpose_conv_jobs(kinds=kinds)

@@ -12,7 +12,7 @@ from conftest import golden_cases, model_path
 from oracle import check, run_tflm, run_tflm_steps, run_ulite, run_ulite_steps
 from recurrent_models import lstm_model
 from test_int16_models import inputs as int16_inputs
-from test_transpose_conv import quick_transpose_conv_jobs
+from test_transpose_conv import head_jobs, quick_transpose_conv_jobs
 
 from host_tools import prepared
 from host_tools.benchmark import random_inputs
@@ -62,10 +62,10 @@ print(i.precomputed, len(asked), len(i.op_names))
 
 
 def test_16x8_and_transpose_conv_run_from_the_entry(micropython, tmp_path):
-    """The 16x8 ops and TRANSPOSE_CONV (every kind, strided) from converted models: TFLM
+    """The 16x8 ops and TRANSPOSE_CONV (every kind, strided, built in bands) from converted models: TFLM
     reads them as it reads the originals, and ulite, using the entry, agrees with TFLM bit
     for bit (float32 within TFLM's rounding), loading only the ops' loops."""
-    models = [m for m, _ in quick_transpose_conv_jobs()]
+    models = [m for m, _ in quick_transpose_conv_jobs() + head_jobs()]
     models += [(suite_16x8.DIRECTORY / (n + ".tflite")).read_bytes() for n in ("encoder_decoder_16x8", "fc_stack_16x8")]
     jobs, expected = [], []
     for i, raw in enumerate(models):

@@ -1,16 +1,23 @@
 """TRANSPOSE_CONV on generated models: float32 (exactly: TFLM's order of float32 sums),
 int8 and 16x8 (int64, int16 or no bias), bit for bit with TFLM on both loop backends here
 and on the WebAssembly port and the ARM board (one of each in the fast sets, the sweep in
-test-slow). Strides 1 to 3 in either axis, SAME and VALID, output sizes TFLM takes from the
-output tensor (larger and smaller than the input covers), activations, zero points.
+test-slow). Strides 1 to 3 in either axis, SAME and VALID, output sizes TFLM takes from
+the output tensor (larger and smaller than the input covers), activations, zero points;
+decoder heads whose upsampled input is built a band of output rows at a time.
 """
+
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 from oracle import compare, run_ulite
 from test_conv import ACTIVATIONS
+from tflite_micro.python.tflite_micro import runtime
 
+from host_tools.benchmark import recorded_arena
 from host_tools.model_builder import ModelBuilder
+from host_tools.model_info import describe_all
 
 BACKENDS = ["viper", "plain"]
 KINDS = {  # kind: (input dtype, bias dtype, input scale, output values of about +-)
@@ -129,6 +136,35 @@ def transpose_conv_jobs(kinds=tuple(KINDS), cases=CASES):
 def quick_transpose_conv_jobs():
     """One case of each kind, for the ports' fast sets."""
     return transpose_conv_jobs(cases=CASES[4:5])
+
+
+def head_jobs():
+    """Decoder heads: deep inputs to few filters, whose upsampled input would be the
+    arena's largest buffer, so that it is built a band of output rows at a time (one
+    kind per job; two images in the float32 one)."""
+    rng = np.random.default_rng(52)
+    heads = {"float32": ((2, 5, 7, 24), 2), "int8": ((1, 10, 10, 32), 4), "16x8": ((1, 7, 5, 40), 2)}
+    return [transpose_conv_model(rng, kind, shape, n, (3, 3), stride=(2, 2)) for kind, (shape, n) in heads.items()]
+
+
+def test_heads_built_in_bands_within_tflm_arena():
+    """The int8 and 16x8 heads' arenas (described on the unix port) are within TFLM's
+    whole arena (its int32 or int64 sums of the whole output in scratch; float32 TRANSPOSE_CONV
+    needs none in TFLM, and more than that in ulite), and all run as TFLM runs them on
+    every backend and the ARM board."""
+    jobs = head_jobs()
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = []
+        for i, (model, _) in enumerate(jobs):
+            paths.append(Path(tmp) / ("head%d.tflite" % i))
+            paths[-1].write_bytes(model)
+        arenas = [info["arena_bytes"] for info in describe_all(paths)]
+    for (model, _), arena in list(zip(jobs, arenas))[1:]:
+        tflm = recorded_arena(runtime.Interpreter.from_bytes(model, arena_size=1 << 20))["total"]
+        assert arena <= tflm, "ulite %d bytes, TFLM %d" % (arena, tflm)
+    for loops in BACKENDS + ["thumb"]:
+        assert compare(jobs, loops, rtol=0) == len(jobs)
+    assert compare(jobs, "thumb", rtol=0, on="arm") == len(jobs)
 
 
 @pytest.mark.parametrize("loops", BACKENDS)

@@ -262,7 +262,8 @@ def im2col_geometry(layer):
         kernel = weights.shape[1:3]
         pads = [padding.pad_before(layer.options["padding"], out.shape[1 + i], kernel[i], strides[i], 1) for i in (0, 1)]
         geo = transpose_conv.geometry(x.shape, weights.shape, out.shape, pads, strides, x.zero_point)
-        return conv_common.fit_scratch(geo, (layer.scratch_bytes - _upsampling(layer)[1]) & ~3)
+        room = max(layer.scratch_bytes - _upsampling(layer)[1], conv_common.least_scratch_bytes(geo))
+        return conv_common.fit_scratch(geo, room & ~3)  # (as if U were whole where it is built in bands)
     if layer.name == "CONV_2D":
         _, kh, kw, depth = layer.inputs[1].shape
         strides, dilations, pads, zp = _conv_window(layer)

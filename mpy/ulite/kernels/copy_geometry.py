@@ -61,3 +61,18 @@ def geometry(itemsize, src_start, dst_start, dims, src_strides, dst_strides):
         geo[_COPY_SRC_STEPS + k] = 0 if outer else s[k - pad]
         geo[_COPY_DST_STEPS + k] = 0 if outer else t[k - pad]
     return tuple(geo)
+
+
+def band_geometry(itemsize, dims, src_strides, dst_strides):
+    """A geometry (a list) of `dims` as they are, none dropped or merged, whose starts and
+    outermost given count a step may set in place: returns (geometry, the indices of the
+    source start, the destination start and that count)."""
+    geo = [0] * _COPY_FIELDS
+    geo[_COPY_ITEMSIZE] = itemsize
+    pad = _COPY_LEVELS - len(dims)
+    for k in range(_COPY_LEVELS):
+        outer = k < pad
+        geo[_COPY_COUNTS + k] = 1 if outer else dims[k - pad]
+        geo[_COPY_SRC_STEPS + k] = 0 if outer else src_strides[k - pad]
+        geo[_COPY_DST_STEPS + k] = 0 if outer else dst_strides[k - pad]
+    return geo, (_COPY_SRC_START, _COPY_DST_START, _COPY_COUNTS + pad)

@@ -35,6 +35,24 @@ def upsample_then_conv(args):
     conv(conv_args)
 
 
+def upsample_bands_then_conv(args):
+    """TRANSPOSE_CONV on a tight arena: a band of output rows at a time, the rows of the
+    upsampled image its windows read, then the conv loop into the band. bands: (output
+    view, first input element copied, where it goes in the band, input rows copied)."""
+    (fill, copy_strided), upsample, conv, conv_args, bands = args
+    u, nbytes, zero, itemsize, copy, (src_at, dst_at, rows_at) = upsample
+    geo = copy[2]
+    for out, src_start, dst_start, rows in bands:
+        fill(u, nbytes, zero, itemsize)
+        if rows:
+            geo[src_at] = src_start
+            geo[dst_at] = dst_start
+            geo[rows_at] = rows
+            copy_strided(copy)
+        conv_args[0] = out
+        conv(conv_args)
+
+
 def requantize(args):
     """QUANTIZE between integer types: widened to int32 and requantized a chunk at a time."""
     (widen, requantize), x, itemsize, offset, out, count, acc, chunk, rq = args

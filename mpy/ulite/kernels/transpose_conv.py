@@ -23,7 +23,8 @@ import struct
 
 from . import conv_common, copy_geometry, padding, wide
 from .common import arity, io_types, require, unsupported
-from .steps import upsample_then_conv
+from ..views import float32_view
+from .steps import upsample_bands_then_conv, upsample_then_conv
 
 _OPTIONS = "TransposeConvOptions"
 # weights, input[, bias] -> output (the output shape input's type is not read)
@@ -66,21 +67,34 @@ def _upsampled_bytes(x, strides):
     return batches * h * w * channels * x.itemsize
 
 
-def geometry(in_shape, weights_shape, out_shape, pads, strides, zp, flipped=False):
+def geometry(in_shape, weights_shape, out_shape, pads, strides, zp, flipped=False, band=0):
     """The im2col geometry (layouts.conv CONV_ fields) of the convolution over U (module
     docstring): with the weights as they are, or flipped; pads = TFLM's (top, left), zp:
-    the input's."""
+    the input's. band: of a band of that many output rows over the rows of U its windows
+    read (kernel height - 1 more, from as many above its first row)."""
     _, kh, kw, depth = weights_shape
+    upsampled = _upsampled_shape(in_shape, strides)
+    if band:
+        upsampled = (1, band + kh - 1) + upsampled[2:]
+        out_shape = (1, band) + tuple(out_shape[2:])
+        pads = (kh - 1, pads[1])
     if flipped:
         pads, dilations = (kh - 1 - pads[0], kw - 1 - pads[1]), (1, 1)
     else:
         pads, dilations = (-pads[0], -pads[1]), (-1, -1)
-    upsampled = _upsampled_shape(in_shape, strides)
     return conv_common.im2col_geometry(upsampled, out_shape, (kh, kw, depth, 1), (1, 1), dilations, pads, zp)
 
 
-def _geometry(op):
-    """Validated shapes and padding, as the geometry of the convolution over U."""
+def _pads(op):
+    """TFLM's padding (top, left), from the output size."""
+    x, weights, _ = _tensors(op)
+    pad, strides, _ = _options(op)
+    return padding.window(op, pad, strides, (1, 1), op.outputs[0].shape[1:3], weights.shape[1:3])
+
+
+def _geometry(op, band=0):
+    """Validated shapes and padding, as the geometry of the convolution over U (of a band
+    of output rows: see geometry)."""
     x, weights, _ = _tensors(op)
     out = op.outputs[0]
     pad, strides, _ = _options(op)
@@ -90,9 +104,8 @@ def _geometry(op):
         op,
         "output %s, input %s and weights %s do not match", (out.shape, x.shape, weights.shape),
     )
-    pads = padding.window(op, pad, strides, (1, 1), out.shape[1:3], (kh, kw))  # from the output size
     zp = x.zero_point if x.dtype == "int8" else 0
-    geo = geometry(x.shape, weights.shape, out.shape, pads, strides, zp, x.dtype == "float32")
+    geo = geometry(x.shape, weights.shape, out.shape, _pads(op), strides, zp, x.dtype == "float32", band)
     return conv_common.geometry_16x8(geo) if x.dtype == "int16" else geo
 
 
@@ -104,6 +117,20 @@ def _table_bytes(weights, x):
     if x.dtype == "int8":
         return conv_common.table_bytes(weights, channels)
     return weights.nbytes
+
+
+def _band_bytes(x, kh, strides, rows):
+    """Bytes of the rows of U (of one image) that a band of `rows` output rows reads."""
+    _, _, uw, channels = _upsampled_shape(x.shape, strides)
+    return (rows + kh - 1) * uw * channels * x.itemsize
+
+
+def _conv_bytes(geo, x, least=False):
+    """Bytes of the convolution loop's scratch, full or least (words: U follows it)."""
+    if x.dtype == "float32":
+        return 0
+    size = conv_common.least_scratch_bytes if least else conv_common.im2col_scratch_bytes
+    return (size(geo, x.itemsize) + 3) & ~3
 
 
 def check(op, requests):
@@ -118,14 +145,12 @@ def check(op, requests):
     if x.dtype == "int16":
         wide.check_shifts(conv_common.multipliers(op, x, weights, 0))
     requests.persistent(_table_bytes(weights, x))
-    upsampled = _upsampled_bytes(x, _options(op)[1])
-    if x.dtype == "float32":
-        requests.scratch(upsampled)
-        return
-    requests.ints(geo)
-    full = conv_common.im2col_scratch_bytes(geo, x.itemsize)
-    least = conv_common.least_scratch_bytes(geo, x.itemsize)
-    requests.scratch(((full + 3) & ~3) + upsampled, ((least + 3) & ~3) + upsampled)  # U on a word
+    strides = _options(op)[1]
+    upsampled = _upsampled_bytes(x, strides)
+    least = min(upsampled, _band_bytes(x, weights.shape[1], strides, 1))  # U a band at a time
+    if x.dtype != "float32":
+        requests.ints(geo)
+    requests.scratch(_conv_bytes(geo, x) + upsampled, _conv_bytes(geo, x, True) + least)
 
 
 def prepare(op, context):
@@ -135,11 +160,18 @@ def prepare(op, context):
     geo = _geometry(op)
     upsampled = _upsampled_bytes(x, strides)
     scratch = context.scratch  # the convolution's as the plan granted it, then U
-    at = (len(scratch) - upsampled) & ~3 if scratch else 0
+    granted = len(scratch) if scratch else 0
+    _, kh, kw, depth = weights.shape
+    band = 0
+    room = granted - _conv_bytes(geo, x, True)
+    if upsampled and room < upsampled:  # U a band of output rows at a time
+        band = min(out.shape[1], room // _band_bytes(x, 1, strides, 1) - (kh - 1))
+        upsampled = _band_bytes(x, kh, strides, band)
+        geo = _geometry(op, band)
+    at = (granted - upsampled) & ~3
     if x.dtype != "float32":
         geo = conv_common.fit_scratch(geo, at, x.itemsize)
     u = scratch[at : at + upsampled] if upsampled else x.data
-    _, kh, kw, depth = weights.shape
     if x.dtype == "float32":
         flipped = context.persistent[: weights.nbytes]
         if not context.precomputed:
@@ -160,13 +192,49 @@ def prepare(op, context):
     zero = bytearray(4)  # the input's zero: TFLM's int8 kernel offsets the input by its zp
     if x.dtype == "int8":
         struct.pack_into("<b", zero, 0, x.zero_point)
-    _, uh, uw, channels = _upsampled_shape(x.shape, strides)
+    loops = (context.loops.fill, context.loops.copy_strided)
+    batches, h, w, channels = x.shape
+    _, uh, uw, _ = _upsampled_shape(x.shape, strides)
+    if band:
+        copy, fields = copy_geometry.band_geometry(
+            x.itemsize, (h, w, channels), (w * channels, channels, 1), (strides[0] * uw * channels, strides[1] * channels, 1)
+        )
+        upsample = (u, len(u), zero, x.itemsize, (u, x.data, copy), fields)
+        bands = _bands(op, band, strides, out.dtype == "float32")
+        return upsample_bands_then_conv, (loops, upsample, fn, list(args), bands)
     dst_steps = (uh * uw * channels, strides[0] * uw * channels, strides[1] * channels, 1)
     src_steps = copy_geometry.row_major_strides(x.shape)
     copy = copy_geometry.geometry(x.itemsize, 0, 0, x.shape, src_steps, dst_steps)
     upsample = (u, len(u), zero, x.itemsize, (u, x.data, copy))
-    loops = (context.loops.fill, context.loops.copy_strided)
     return upsample_then_conv, (loops, upsample, fn, args)
+
+
+def _bands(op, band, strides, floats):
+    """(output view, first input element copied, where it goes in U's band, input rows
+    copied) of each band of `band` output rows, image by image: from the top, the last one
+    ending at the image's bottom (its rows computed twice come out the same)."""
+    x, weights, _ = _tensors(op)
+    out = op.outputs[0]
+    batches, h, w, channels = x.shape
+    _, out_h, out_w, out_c = out.shape
+    kh = weights.shape[1]
+    uw = (w - 1) * strides[1] + 1
+    top = _pads(op)[0]
+    row_bytes = out_w * out_c * out.itemsize
+    bands = []
+    for image in range(batches):
+        for first in range(0, out_h, band):
+            first = min(first, out_h - band)
+            u0 = first + top - (kh - 1)  # U's row at the band's row 0
+            iy0 = max(0, -(-u0 // strides[0]))
+            iy1 = min(h, (u0 + band + kh - 1 + strides[0] - 1) // strides[0])
+            at = (image * out_h + first) * row_bytes
+            view = out.data[at : at + band * row_bytes]
+            if floats:
+                view = float32_view(view)
+            src = (image * h + iy0) * w * channels
+            bands.append((view, src, (iy0 * strides[0] - u0) * uw * channels, max(0, iy1 - iy0)))
+    return tuple(bands)
 
 
 def _flip(weights, flipped):
