@@ -243,13 +243,46 @@ def _depthwise_geometry(layer):
 
 def _upsampling(layer):
     """(1, bytes filled, input pixels copied in: a run of channels each) for the upsampled
-    input a TRANSPOSE_CONV builds per invoke with strides; zeros at stride 1."""
+    input a TRANSPOSE_CONV builds per invoke with strides (its band, where it is built a
+    band at a time: per band); zeros at stride 1."""
     x, strides = _input(layer), layer.options["stride"]
     if strides == (1, 1):
         return (0, 0, 0)
     batches, h, w, channels = x.shape
-    filled = batches * ((h - 1) * strides[0] + 1) * ((w - 1) * strides[1] + 1) * channels * _itemsize(x)
+    rows = (h - 1) * strides[0] + 1
+    band = _band(layer)
+    if band:
+        batches, rows = 1, band + layer.inputs[1].shape[1] - 1
+    filled = batches * rows * ((w - 1) * strides[1] + 1) * channels * x.itemsize
     return (1, filled, batches * h * w)
+
+
+def _band(layer):
+    """Output rows per band where a TRANSPOSE_CONV builds its upsampled input a band at a
+    time (kernels/transpose_conv.py), else 0."""
+    if layer.name != "TRANSPOSE_CONV" or layer.options["stride"] == (1, 1):
+        return 0
+    x, weights, out = _input(layer), layer.inputs[1], layer.outputs[0]
+    strides, kh = layer.options["stride"], weights.shape[1]
+    pads = [padding.pad_before(layer.options["padding"], out.shape[1 + i], weights.shape[1 + i], strides[i], 1) for i in (0, 1)]
+    least = 0  # float32: no convolution scratch
+    if x.dtype != "float32":
+        geo = transpose_conv.geometry(x.shape, weights.shape, out.shape, pads, strides, x.zero_point)
+        if x.dtype == "int16":
+            geo = conv_common.geometry_16x8(geo)
+        least = (conv_common.least_scratch_bytes(geo, x.itemsize) + 3) & ~3
+    return transpose_conv.band_rows(x, kh, strides, out.shape[1], layer.scratch_bytes - least)
+
+
+def _conv_blocks(layer):
+    """_blocks of the conv loop's calls in one invoke (a TRANSPOSE_CONV built in bands
+    runs it once per band, on the band's rows)."""
+    band = _band(layer)
+    if not band:
+        return _blocks(layer.outputs[0].shape)
+    batches, out_h, out_w, out_c = layer.outputs[0].shape
+    runs = batches * -(-out_h // band)
+    return [(lanes, n * runs) for lanes, n in _blocks((1, band, out_w, out_c))]
 
 
 def im2col_geometry(layer):
@@ -262,8 +295,10 @@ def im2col_geometry(layer):
         kernel = weights.shape[1:3]
         pads = [padding.pad_before(layer.options["padding"], out.shape[1 + i], kernel[i], strides[i], 1) for i in (0, 1)]
         geo = transpose_conv.geometry(x.shape, weights.shape, out.shape, pads, strides, x.zero_point)
-        room = max(layer.scratch_bytes - _upsampling(layer)[1], conv_common.least_scratch_bytes(geo))
-        return conv_common.fit_scratch(geo, room & ~3)  # (as if U were whole where it is built in bands)
+        band = _band(layer)
+        if band:
+            geo = transpose_conv.geometry(x.shape, weights.shape, out.shape, pads, strides, x.zero_point, band=band)
+        return conv_common.fit_scratch(geo, (layer.scratch_bytes - _upsampling(layer)[1]) & ~3)
     if layer.name == "CONV_2D":
         _, kh, kw, depth = layer.inputs[1].shape
         strides, dilations, pads, zp = _conv_window(layer)
@@ -291,7 +326,7 @@ def _plan_conv(layer):
     taps = geo[geometry.CONV_KH] * geo[geometry.CONV_KW]
     tap_chunks = [min(per_chunk, taps - t0) for t0 in range(0, taps, per_chunk)]
     calls = {}
-    for lanes, blocks in _blocks(layer.outputs[0].shape):
+    for lanes, blocks in _conv_blocks(layer):
         _count(calls, ("lanes8", lanes), blocks)
         for c0, c1, groups in _channel_chunks(geo):
             for o, o1 in groups:
@@ -320,7 +355,7 @@ def _tap_rows(layer):
     each of a filter's rows, per block, chunk of channels and group)."""
     geo = im2col_geometry(layer)
     walks = sum(len(groups) for _, _, groups in _channel_chunks(geo))
-    blocks = sum(n for _, n in _blocks(layer.outputs[0].shape))
+    blocks = sum(n for _, n in _conv_blocks(layer))
     return blocks * walks * geo[geometry.CONV_KH]
 
 
@@ -383,7 +418,7 @@ def other_units(layer, calls):
     if kind == "AVERAGE_POOL_2D":
         return kind, (1, out.size) + _window_rows_and_taps(layer)
     if kind == "RESHAPE":
-        return kind, (1, out.size * _itemsize(out))
+        return kind, (1, out.size * out.itemsize)
     if kind == "FULLY_CONNECTED" and out.dtype == "float32":
         return "FULLY_CONNECTED float32", (1, out.size, out.size * layer.inputs[1].shape[-1])
     suffix = " float32" if out.dtype == "float32" else ""
@@ -429,10 +464,6 @@ def _wide_units(layer):
         return amounts
     conv = sum(a * c for a, c in zip(amounts, OTHER["CONV_2D 16x8"].per_unit))
     return (conv / 1000, _upsampling(layer)[1])
-
-
-def _itemsize(tensor):
-    return {"int8": 1, "uint8": 1, "int16": 2}.get(tensor.dtype, 4)
 
 
 def _window_rows_and_taps(layer):

@@ -31,6 +31,10 @@ class Tensor:
     def zero_point(self):
         return self.zero_points[0]
 
+    @property
+    def itemsize(self):
+        return {"int8": 1, "uint8": 1, "int16": 2}.get(self.dtype, 4)
+
 
 class Layer:
     """One operator: name (a custom op's own, such as SignalRfft), inputs (Tensor or None),

@@ -125,6 +125,14 @@ def _band_bytes(x, kh, strides, rows):
     return (rows + kh - 1) * uw * channels * x.itemsize
 
 
+def band_rows(x, kh, strides, out_h, room):
+    """Output rows per band where U takes more than `room` bytes (the scratch beyond the
+    convolution's least), else 0: U whole."""
+    if room >= _upsampled_bytes(x, strides):
+        return 0
+    return min(out_h, room // _band_bytes(x, 1, strides, 1) - (kh - 1))
+
+
 def _conv_bytes(geo, x, least=False):
     """Bytes of the convolution loop's scratch, full or least (words: U follows it)."""
     if x.dtype == "float32":
@@ -162,10 +170,8 @@ def prepare(op, context):
     scratch = context.scratch  # the convolution's as the plan granted it, then U
     granted = len(scratch) if scratch else 0
     _, kh, kw, depth = weights.shape
-    band = 0
-    room = granted - _conv_bytes(geo, x, True)
-    if upsampled and room < upsampled:  # U a band of output rows at a time
-        band = min(out.shape[1], room // _band_bytes(x, 1, strides, 1) - (kh - 1))
+    band = band_rows(x, kh, strides, out.shape[1], granted - _conv_bytes(geo, x, True))
+    if band:
         upsampled = _band_bytes(x, kh, strides, band)
         geo = _geometry(op, band)
     at = (granted - upsampled) & ~3
