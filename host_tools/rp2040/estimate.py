@@ -77,7 +77,7 @@ UNITS = {
     "LOGISTIC int16": ("op", "element"),
     "SOFTMAX int16": ("op", "row", "element"),
     "QUANTIZE int16": ("op", "element"),
-    "TRANSPOSE_CONV": ("op", "kernel call", "strided op", "upsampled byte", "input pixel"),
+    "TRANSPOSE_CONV": ("op", "kernel call", "upsampling", "upsampled byte", "input pixel"),
     "CONV_2D 16x8": ("op", "pixel", "tap", "output", "MAC", "patch element"),
     "DEPTHWISE_CONV_2D 16x8": ("op", "input element", "pixel", "tap", "output", "MAC"),
     "FULLY_CONNECTED 16x8": ("op", "output", "MAC", "input element"),
@@ -139,11 +139,11 @@ OTHER = {
     "UNIDIRECTIONAL_SEQUENCE_LSTM": Cost(per_unit=(3422.2, 43722.3, 5699.3, 47.7), cpi=1.572),  # per op, step, unit step, MAC
     "UNIDIRECTIONAL_SEQUENCE_LSTM float32": Cost(per_unit=(-220908.8, 40343.1, 49719.9, 3255.6), cpi=1.95),  # per op, step, unit step, MAC
     "ADD broadcast": Cost(per_unit=(698.9,), cpi=1.545),  # per output element
-    "TRANSPOSE_CONV": Cost(per_unit=(5920.4, 283.6, 4981.9, 10.4, 294.6), cpi=1.829),  # per op, kernel call, strided op, upsampled byte, input pixel
+    "TRANSPOSE_CONV": Cost(per_unit=(12582.6, 66.6, 7362.1, 9.2, 549.9), cpi=1.865),  # per op, kernel call, upsampling, upsampled byte, input pixel
     "CONV_2D 16x8": Cost(per_unit=(24453.4, 2029.5, 167.5, 815.7, 16.5, 30.6), cpi=1.492),  # per op, pixel, tap, output, MAC, patch element
     "DEPTHWISE_CONV_2D 16x8": Cost(per_unit=(2187.9, 79.5, 1218.8, 211.6, 761.6, 47.5), cpi=1.486),  # per op, input element, pixel, tap, output, MAC
     "FULLY_CONNECTED 16x8": Cost(per_unit=(2277.4, 940.2, 18.4, 91.1), cpi=1.506),  # per op, output, MAC, input element
-    "TRANSPOSE_CONV 16x8": Cost(per_unit=(996.0, 32.3), cpi=1.476),  # per thousand CONV_2D 16x8 instructions, upsampled byte
+    "TRANSPOSE_CONV 16x8": Cost(per_unit=(1066.4, 37.2), cpi=1.509),  # per thousand CONV_2D 16x8 instructions, upsampled byte
     "SignalWindow": Cost(per_unit=(1504.8, 139.0), cpi=1.481),  # per op, element
     "SignalFftAutoScale": Cost(per_unit=(1648.7, 136.7), cpi=1.483),  # per op, element
     "SignalRfft": Cost(per_unit=(2130.6, 253.5, 110.5, 167.1), cpi=1.513),  # per op, element, element radix-4 stage, element radix-2, 3 or 5 stage
@@ -242,19 +242,27 @@ def _depthwise_geometry(layer):
 
 
 def _upsampling(layer):
-    """(1, bytes filled, input pixels copied in: a run of channels each) for the upsampled
-    input a TRANSPOSE_CONV builds per invoke with strides (its band, where it is built a
-    band at a time: per band); zeros at stride 1."""
+    """(times built, bytes filled, input pixels copied in: a run of channels each) for the
+    upsampled input a TRANSPOSE_CONV builds per invoke with strides (once, or once per
+    band); zeros at stride 1."""
     x, strides = _input(layer), layer.options["stride"]
     if strides == (1, 1):
         return (0, 0, 0)
     batches, h, w, channels = x.shape
-    rows = (h - 1) * strides[0] + 1
+    row_bytes = ((w - 1) * strides[1] + 1) * channels * x.itemsize
     band = _band(layer)
-    if band:
-        batches, rows = 1, band + layer.inputs[1].shape[1] - 1
-    filled = batches * rows * ((w - 1) * strides[1] + 1) * channels * x.itemsize
-    return (1, filled, batches * h * w)
+    if not band:
+        return (1, batches * ((h - 1) * strides[0] + 1) * row_bytes, batches * h * w)
+    kh, out_h = layer.inputs[1].shape[1], layer.outputs[0].shape[1]
+    top = padding.pad_before(layer.options["padding"], out_h, kh, strides[0], 1)
+    runs, copied = 0, 0
+    for first in range(0, out_h, band):  # as transpose_conv._bands
+        u0 = min(first, out_h - band) + top - (kh - 1)
+        iy0 = max(0, -(-u0 // strides[0]))
+        iy1 = min(h, (u0 + band + kh - 2 + strides[0]) // strides[0])
+        runs += 1
+        copied += max(0, iy1 - iy0) * w
+    return (batches * runs, batches * runs * (band + kh - 1) * row_bytes, batches * copied)
 
 
 def _band(layer):
