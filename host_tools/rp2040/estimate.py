@@ -139,7 +139,7 @@ OTHER = {
     "UNIDIRECTIONAL_SEQUENCE_LSTM": Cost(per_unit=(3422.2, 43722.3, 5699.3, 47.7), cpi=1.572),  # per op, step, unit step, MAC
     "UNIDIRECTIONAL_SEQUENCE_LSTM float32": Cost(per_unit=(-220908.8, 40343.1, 49719.9, 3255.6), cpi=1.95),  # per op, step, unit step, MAC
     "ADD broadcast": Cost(per_unit=(698.9,), cpi=1.545),  # per output element
-    "TRANSPOSE_CONV": Cost(per_unit=(12582.6, 66.6, 7362.1, 9.2, 549.9), cpi=1.865),  # per op, kernel call, upsampling, upsampled byte, input pixel
+    "TRANSPOSE_CONV": Cost(per_unit=(4272.2, 273.7, 9117.7, 9.7, 302.9), cpi=1.865),  # per op, kernel call, upsampling, upsampled byte, input pixel
     "CONV_2D 16x8": Cost(per_unit=(24453.4, 2029.5, 167.5, 815.7, 16.5, 30.6), cpi=1.492),  # per op, pixel, tap, output, MAC, patch element
     "DEPTHWISE_CONV_2D 16x8": Cost(per_unit=(2187.9, 79.5, 1218.8, 211.6, 761.6, 47.5), cpi=1.486),  # per op, input element, pixel, tap, output, MAC
     "FULLY_CONNECTED 16x8": Cost(per_unit=(2277.4, 940.2, 18.4, 91.1), cpi=1.506),  # per op, output, MAC, input element
@@ -306,7 +306,8 @@ def im2col_geometry(layer):
         band = _band(layer)
         if band:
             geo = transpose_conv.geometry(x.shape, weights.shape, out.shape, pads, strides, x.zero_point, band=band)
-        return conv_common.fit_scratch(geo, (layer.scratch_bytes - _upsampling(layer)[1]) & ~3)
+        built, filled, _ = _upsampling(layer)
+        return conv_common.fit_scratch(geo, (layer.scratch_bytes - filled // max(1, built)) & ~3)
     if layer.name == "CONV_2D":
         _, kh, kw, depth = layer.inputs[1].shape
         strides, dilations, pads, zp = _conv_window(layer)
