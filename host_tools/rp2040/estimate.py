@@ -253,16 +253,16 @@ def _upsampling(layer):
     band = _band(layer)
     if not band:
         return (1, batches * ((h - 1) * strides[0] + 1) * row_bytes, batches * h * w)
-    kh, out_h = layer.inputs[1].shape[1], layer.outputs[0].shape[1]
-    top = padding.pad_before(layer.options["padding"], out_h, kh, strides[0], 1)
-    runs, copied = 0, 0
-    for first in range(0, out_h, band):  # as transpose_conv._bands
-        u0 = min(first, out_h - band) + top - (kh - 1)
-        iy0 = max(0, -(-u0 // strides[0]))
-        iy1 = min(h, (u0 + band + kh - 2 + strides[0]) // strides[0])
-        runs += 1
-        copied += max(0, iy1 - iy0) * w
-    return (batches * runs, batches * runs * (band + kh - 1) * row_bytes, batches * copied)
+    kh = layer.inputs[1].shape[1]
+    walk = transpose_conv.band_walk(h, layer.outputs[0].shape[1], band, kh, _transpose_pads(layer)[0], strides[0])
+    runs = batches * len(walk)
+    return (runs, runs * (band + kh - 1) * row_bytes, batches * w * sum(rows for _, _, _, rows in walk))
+
+
+def _transpose_pads(layer):
+    """TFLM's padding (top, left) of a TRANSPOSE_CONV, from its output size."""
+    out, kernel, strides = layer.outputs[0], layer.inputs[1].shape[1:3], layer.options["stride"]
+    return [padding.pad_before(layer.options["padding"], out.shape[1 + i], kernel[i], strides[i], 1) for i in (0, 1)]
 
 
 def _band(layer):
@@ -271,15 +271,14 @@ def _band(layer):
     if layer.name != "TRANSPOSE_CONV" or layer.options["stride"] == (1, 1):
         return 0
     x, weights, out = _input(layer), layer.inputs[1], layer.outputs[0]
-    strides, kh = layer.options["stride"], weights.shape[1]
-    pads = [padding.pad_before(layer.options["padding"], out.shape[1 + i], weights.shape[1 + i], strides[i], 1) for i in (0, 1)]
+    strides = layer.options["stride"]
     least = 0  # float32: no convolution scratch
     if x.dtype != "float32":
-        geo = transpose_conv.geometry(x.shape, weights.shape, out.shape, pads, strides, x.zero_point)
+        geo = transpose_conv.geometry(x.shape, weights.shape, out.shape, _transpose_pads(layer), strides, x.zero_point)
         if x.dtype == "int16":
             geo = conv_common.geometry_16x8(geo)
         least = (conv_common.least_scratch_bytes(geo, x.itemsize) + 3) & ~3
-    return transpose_conv.band_rows(x, kh, strides, out.shape[1], layer.scratch_bytes - least)
+    return transpose_conv.band_rows(x, weights.shape[1], strides, out.shape[1], layer.scratch_bytes - least)
 
 
 def _conv_blocks(layer):
@@ -300,12 +299,8 @@ def im2col_geometry(layer):
     x, out = layer.inputs[0], layer.outputs[0]
     if layer.name == "TRANSPOSE_CONV":
         x, weights, strides = layer.inputs[2], layer.inputs[1], layer.options["stride"]
-        kernel = weights.shape[1:3]
-        pads = [padding.pad_before(layer.options["padding"], out.shape[1 + i], kernel[i], strides[i], 1) for i in (0, 1)]
-        geo = transpose_conv.geometry(x.shape, weights.shape, out.shape, pads, strides, x.zero_point)
-        band = _band(layer)
-        if band:
-            geo = transpose_conv.geometry(x.shape, weights.shape, out.shape, pads, strides, x.zero_point, band=band)
+        pads = _transpose_pads(layer)
+        geo = transpose_conv.geometry(x.shape, weights.shape, out.shape, pads, strides, x.zero_point, band=_band(layer))
         built, filled, _ = _upsampling(layer)
         return conv_common.fit_scratch(geo, (layer.scratch_bytes - filled // max(1, built)) & ~3)
     if layer.name == "CONV_2D":

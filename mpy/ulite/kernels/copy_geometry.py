@@ -47,19 +47,11 @@ def collapse(dims, src_strides, dst_strides):
 def geometry(itemsize, src_start, dst_start, dims, src_strides, dst_strides):
     """The copy geometry of `dims` nested loops (collapsed, padded to COPY_LEVELS)."""
     n, s, t = collapse(dims, src_strides, dst_strides)
-    levels = _COPY_LEVELS
-    if len(n) > levels:
-        unsupported("copies over %d dimensions (at most %d)" % (len(n), levels))
-    geo = [0] * _COPY_FIELDS
-    geo[_COPY_ITEMSIZE] = itemsize
+    if len(n) > _COPY_LEVELS:
+        unsupported("copies over %d dimensions (at most %d)" % (len(n), _COPY_LEVELS))
+    geo = _levels(itemsize, n, s, t)
     geo[_COPY_SRC_START] = src_start
     geo[_COPY_DST_START] = dst_start
-    pad = levels - len(n)  # outer loops of one iteration
-    for k in range(levels):
-        outer = k < pad
-        geo[_COPY_COUNTS + k] = 1 if outer else n[k - pad]
-        geo[_COPY_SRC_STEPS + k] = 0 if outer else s[k - pad]
-        geo[_COPY_DST_STEPS + k] = 0 if outer else t[k - pad]
     return tuple(geo)
 
 
@@ -67,12 +59,19 @@ def band_geometry(itemsize, dims, src_strides, dst_strides):
     """A geometry (a list) of `dims` as they are, none dropped or merged, whose starts and
     outermost given count a step may set in place: returns (geometry, the indices of the
     source start, the destination start and that count)."""
+    pad = _COPY_LEVELS - len(dims)
+    return _levels(itemsize, dims, src_strides, dst_strides), (_COPY_SRC_START, _COPY_DST_START, _COPY_COUNTS + pad)
+
+
+def _levels(itemsize, counts, src_steps, dst_steps):
+    """A geometry (a list, starts 0) of at most COPY_LEVELS loops, padded with outer loops
+    of one iteration."""
     geo = [0] * _COPY_FIELDS
     geo[_COPY_ITEMSIZE] = itemsize
-    pad = _COPY_LEVELS - len(dims)
+    pad = _COPY_LEVELS - len(counts)
     for k in range(_COPY_LEVELS):
         outer = k < pad
-        geo[_COPY_COUNTS + k] = 1 if outer else dims[k - pad]
-        geo[_COPY_SRC_STEPS + k] = 0 if outer else src_strides[k - pad]
-        geo[_COPY_DST_STEPS + k] = 0 if outer else dst_strides[k - pad]
-    return geo, (_COPY_SRC_START, _COPY_DST_START, _COPY_COUNTS + pad)
+        geo[_COPY_COUNTS + k] = 1 if outer else counts[k - pad]
+        geo[_COPY_SRC_STEPS + k] = 0 if outer else src_steps[k - pad]
+        geo[_COPY_DST_STEPS + k] = 0 if outer else dst_steps[k - pad]
+    return geo

@@ -215,31 +215,40 @@ def prepare(op, context):
     return upsample_then_conv, (loops, upsample, fn, args)
 
 
+def band_walk(h, out_h, band, kh, top, stride_h):
+    """(first output row, U's row at the band's row 0, first input row copied, input rows
+    copied) of each band of `band` output rows of one image: from the top, the last one
+    ending at the image's bottom (its rows computed twice come out the same). h: the
+    input's rows, top: TFLM's padding."""
+    walk = []
+    for first in range(0, out_h, band):
+        first = min(first, out_h - band)
+        u0 = first + top - (kh - 1)
+        iy0 = max(0, -(-u0 // stride_h))
+        iy1 = min(h, (u0 + band + kh - 2 + stride_h) // stride_h)
+        walk.append((first, u0, iy0, max(0, iy1 - iy0)))
+    return walk
+
+
 def _bands(op, band, strides, floats):
     """(output view, first input element copied, where it goes in U's band, input rows
-    copied) of each band of `band` output rows, image by image: from the top, the last one
-    ending at the image's bottom (its rows computed twice come out the same)."""
+    copied) of each band of `band` output rows (band_walk), image by image."""
     x, weights, _ = _tensors(op)
     out = op.outputs[0]
     batches, h, w, channels = x.shape
     _, out_h, out_w, out_c = out.shape
-    kh = weights.shape[1]
     uw = (w - 1) * strides[1] + 1
-    top = _pads(op)[0]
     row_bytes = out_w * out_c * out.itemsize
+    walk = band_walk(h, out_h, band, weights.shape[1], _pads(op)[0], strides[0])
     bands = []
     for image in range(batches):
-        for first in range(0, out_h, band):
-            first = min(first, out_h - band)
-            u0 = first + top - (kh - 1)  # U's row at the band's row 0
-            iy0 = max(0, -(-u0 // strides[0]))
-            iy1 = min(h, (u0 + band + kh - 1 + strides[0] - 1) // strides[0])
+        for first, u0, iy0, rows in walk:
             at = (image * out_h + first) * row_bytes
             view = out.data[at : at + band * row_bytes]
             if floats:
                 view = float32_view(view)
             src = (image * h + iy0) * w * channels
-            bands.append((view, src, (iy0 * strides[0] - u0) * uw * channels, max(0, iy1 - iy0)))
+            bands.append((view, src, (iy0 * strides[0] - u0) * uw * channels, rows))
     return tuple(bands)
 
 
