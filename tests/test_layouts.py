@@ -69,7 +69,7 @@ def test_layout_names_are_unique_and_sizes_add_up():
     fields = layout_fields()
     from ulite.layouts import conv, copy, mean, requant, thumb
 
-    assert conv.CONV_FIELDS == conv.CONV_LANES + 1 and conv.DW_FIELDS == conv.DW_ROWS + 1
+    assert conv.CONV_FIELDS == conv.CONV_CHANNELS + 1 and conv.DW_FIELDS == conv.DW_CHANNELS + 1
     # the Thumb glue's lanes8 walk and the viper window read both geometries' first fields
     # by the CONV_ names
     assert [conv.DW_IN_H, conv.DW_IN_W, conv.DW_IN_C, conv.DW_OUT_H, conv.DW_OUT_W, conv.DW_KW] == [

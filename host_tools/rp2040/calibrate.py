@@ -2,7 +2,8 @@
 `python -m host_tools.rp2040.calibrate` prints estimate.OTHER.
 
 For each kind of op in estimate.UNITS, a generated model holds ops of that kind in several
-sizes (each op on its own input, COPIES of each). The board runs it with the thumb loops
+sizes (each op on its own input, COPIES of each; see models() for the kinds measured one
+op per model, or after a ballast op that sets the arena's peak). The board runs it with the thumb loops
 and every assembler kernel stubbed out (board.py's "glue" loops) and reports each op's
 instructions (interp.profile()): less the stubs' push and pop, they are the op's other
 instructions, and a least-squares fit on the units estimate.other_units counts gives the
@@ -27,6 +28,9 @@ COPIES = 3
 MAX_OPS = 9  # and at 9 ops: each op's objects and tables take the board's heap too
 TENSOR_BYTES = 40_000  # bound: as if every input and output were float32 (a board heap holds the model)
 WIDE_EXTRA = 1
+# kinds whose ops are measured one per model: the plan cuts a lone conv's scratch (with
+# many filters over a small input) to one lane, as no other op's tables make room for it
+ALONE = ("CONV_2D one lane",)
 
 
 def _fc(mb, rng, depth, units, batches):
@@ -313,6 +317,12 @@ KINDS = {
         (_depthwise, (16, 16, 8, 3, 1)), (_depthwise, (12, 12, 64, 3, 1)), (_depthwise, (6, 6, 256, 3, 2)),
         (_depthwise, (24, 24, 16, 3, 2)), (_depthwise, (3, 3, 512, 3, 1)), (_depthwise, (48, 48, 1, 3, 2, 8)),
     ],
+    "CONV_2D one lane": [
+        (_conv, (2, 2, 64, 200, (1, 1), 1)), (_conv, (3, 3, 32, 160, (3, 3), 1)), (_conv, (4, 4, 16, 240, (3, 3), 2)),
+        (_conv, (1, 1, 300, 150, (1, 1), 1)), (_conv, (2, 3, 128, 180, (2, 2), 1)), (_conv, (6, 6, 4, 200, (5, 5), 1)),
+        (_transpose_conv, (1, 1, 256, 200, 2, 2)), (_transpose_conv, (1, 1, 384, 160, 2, 2)),
+        (_transpose_conv, (1, 1, 300, 160, 3, 1)),
+    ],
     "ADD": [(_add, ((1, 64), (1, 64))), (_add, ((1, 1000), (1, 1000))), (_add, ((1, 8, 8, 64), (1, 8, 8, 64)))],
     "QUANTIZE": [(_quantize, (96, "int16")), (_quantize, (1000, "int16")), (_quantize, (64, "int8")), (_quantize, (300, "int8"))],
     "SOFTMAX": [(_softmax, (1, 2)), (_softmax, (1, 12)), (_softmax, (4, 10)), (_softmax, (2, 3))],
@@ -393,31 +403,65 @@ KINDS = {
 }  # fmt: skip
 
 
+# The first op of each model of these kinds: a large input to a small output, so that
+# the arena's peak is there and the other ops' scratch is never cut (to fit the least
+# TFLM's arena can be: ulite's tables take more per channel than TFLM's), and the ops
+# run as they do in real models
+BALLAST = {
+    "CONV_2D": (_conv, (64, 64, 8, 1, (1, 1), 1)),
+    "TRANSPOSE_CONV": (_transpose_conv, (64, 64, 8, 1, 1, 1)),
+    "TRANSPOSE_CONV 16x8": (_transpose_conv, (48, 48, 8, 1, 1, 1, "int16")),
+    "DEPTHWISE_CONV_2D 16x8": (_depthwise16, (32, 32, 8, 1, 1)),
+}
+
+
 def models(kind):
     """The calibration models of one kind: each of its ops COPIES times, on its own input;
     a new model once the inputs and outputs (all live at once) pass TENSOR_BYTES or the
-    ops MAX_OPS."""
+    ops MAX_OPS. ALONE kinds: each op in a model of its own. BALLAST kinds: each model
+    starts with that op (its tensors not counted)."""
     rng = np.random.default_rng(0)
-    built = []
-    mb = ModelBuilder()
-    for build, params in KINDS[kind]:
-        if mb.operators and (_tensor_bytes(mb) > TENSOR_BYTES or len(mb.operators) >= MAX_OPS):
-            built.append(mb.build())
+    if kind in ALONE:
+        built = []
+        for build, params in KINDS[kind]:
             mb = ModelBuilder()
+            build(mb, rng, *params)
+            built.append(mb.build())
+        return built
+    built = []
+    mb, ballast = _started(kind, rng)
+    for build, params in KINDS[kind]:
+        if len(mb.operators) > (1 if ballast else 0) and (
+            _tensor_bytes(mb, ballast) > TENSOR_BYTES or len(mb.operators) >= MAX_OPS
+        ):
+            built.append(mb.build())
+            mb, ballast = _started(kind, rng)
         for _ in range(COPIES):
             build(mb, rng, *params)
     return built + [mb.build()]
 
 
-def _tensor_bytes(mb):
-    return sum(4 * int(np.prod(mb.tensors[i].shape)) for i in mb.inputs + mb.outputs)
+def _started(kind, rng):
+    """(a new model of `kind`, with its BALLAST op if it has one; that op's input and
+    output)."""
+    mb = ModelBuilder()
+    if kind not in BALLAST:
+        return mb, ()
+    build, params = BALLAST[kind]
+    build(mb, rng, *params)
+    return mb, (mb.inputs[0], mb.outputs[0])
+
+
+def _tensor_bytes(mb, ballast=()):
+    return sum(4 * int(np.prod(mb.tensors[i].shape)) for i in mb.inputs + mb.outputs if i not in ballast)
 
 
 def fit(kind, runs):
     """Instructions per unit of `kind`: least squares of the ops' other instructions on
     their units, over `runs` (see run)."""
     amounts, values = [], []
-    ops = [op for model_bytes, counted, _ in runs for op in zip(layers.read(model_bytes), counted["ops"])]
+    skip = 1 if kind in BALLAST else 0  # (a ballast op sits at the peak: its scratch is cut)
+    ops = [op for model_bytes, counted, _ in runs for op in list(zip(layers.read(model_bytes), counted["ops"]))[skip:]]
     for layer, (_, instructions) in ops:
         calls = estimate.plan(layer)
         op_kind, op_amounts = estimate.other_units(layer, calls)

@@ -13,7 +13,8 @@ group and chunk of taps, then requant (TRANSPOSE_CONV: the same, on the convolut
 runs it as, over the input upsampled by the strides); DEPTHWISE_CONV_2D per block lanes8, then dw8 per
 chunk of channels and run of kernel rows and requant, between two flips of the input (or,
 with a large depth multiplier, CONV_2D's plan as a grouped convolution); ADD without
-broadcast add_rescaled + requant per chunk of elements. One representative call per
+broadcast add_rescaled + requant per chunk of elements (a convolution whose scratch the
+plan cut to one lane runs viper's loop: no plan). One representative call per
 distinct shape runs in the emulator on random data: its instructions, and its Cortex-M0+
 cycles (timing table in isa.py), times the number of such calls.
 
@@ -64,6 +65,9 @@ UNITS = {
     "invoke": ("invoke",),  # Interpreter.invoke's own instructions, beyond its ops' figures
     "FULLY_CONNECTED": ("op", "kernel call"),
     "CONV_2D": ("op", "kernel call", "tap row"),
+    # an int8 CONV_2D, TRANSPOSE_CONV or grouped DEPTHWISE_CONV_2D on a scratch cut to one
+    # lane (viper's loop, one output pixel at a time)
+    "CONV_2D one lane": ("op", "pixel", "filter pass", "MAC", "upsampled byte"),
     "DEPTHWISE_CONV_2D": ("op", "kernel call"),
     "ADD": ("op", "kernel call"),
     "QUANTIZE": ("op", "kernel call"),
@@ -78,8 +82,8 @@ UNITS = {
     "SOFTMAX int16": ("op", "row", "element"),
     "QUANTIZE int16": ("op", "element"),
     "TRANSPOSE_CONV": ("op", "kernel call", "upsampling", "upsampled byte", "input pixel"),
-    "CONV_2D 16x8": ("op", "pixel", "tap", "output", "MAC", "patch element"),
-    "DEPTHWISE_CONV_2D 16x8": ("op", "input element", "pixel", "tap", "output", "MAC"),
+    "CONV_2D 16x8": ("op", "pixel chunk", "tap", "output", "MAC", "patch element"),
+    "DEPTHWISE_CONV_2D 16x8": ("op", "input element", "pixel chunk", "tap chunk", "output", "MAC"),
     "FULLY_CONNECTED 16x8": ("op", "output", "MAC", "input element"),
     # the convolution over the upsampled input: CONV_2D 16x8's instructions for its units
     "TRANSPOSE_CONV 16x8": ("thousand CONV_2D 16x8 instructions", "upsampled byte"),
@@ -120,7 +124,8 @@ Cost = namedtuple("Cost", "per_unit cpi")
 OTHER = {
     "invoke": Cost(per_unit=(2000.0,), cpi=1.636),  # per invoke
     "FULLY_CONNECTED": Cost(per_unit=(3808.6, 262.1), cpi=2.037),  # per op, kernel call
-    "CONV_2D": Cost(per_unit=(5469.1, 300.8, 24.4), cpi=1.945),  # per op, kernel call, tap row
+    "CONV_2D": Cost(per_unit=(4841.7, 308.2, 26.2), cpi=1.909),  # per op, kernel call, tap row
+    "CONV_2D one lane": Cost(per_unit=(15373.2, 27197.0, 242.8, 31.6, 75.8), cpi=1.406),  # per op, pixel, filter pass, MAC, upsampled byte
     "DEPTHWISE_CONV_2D": Cost(per_unit=(10915.2, 291.3), cpi=1.919),  # per op, kernel call
     "ADD": Cost(per_unit=(5611.9, 240.2), cpi=2.023),  # per op, kernel call
     "QUANTIZE": Cost(per_unit=(-320.4, 8509.7), cpi=1.811),  # per op, kernel call
@@ -139,11 +144,11 @@ OTHER = {
     "UNIDIRECTIONAL_SEQUENCE_LSTM": Cost(per_unit=(3422.2, 43722.3, 5699.3, 47.7), cpi=1.572),  # per op, step, unit step, MAC
     "UNIDIRECTIONAL_SEQUENCE_LSTM float32": Cost(per_unit=(-220908.8, 40343.1, 49719.9, 3255.6), cpi=1.95),  # per op, step, unit step, MAC
     "ADD broadcast": Cost(per_unit=(698.9,), cpi=1.545),  # per output element
-    "TRANSPOSE_CONV": Cost(per_unit=(4272.2, 273.7, 9117.7, 9.7, 302.9), cpi=1.865),  # per op, kernel call, upsampling, upsampled byte, input pixel
-    "CONV_2D 16x8": Cost(per_unit=(24453.4, 2029.5, 167.5, 815.7, 16.5, 30.6), cpi=1.492),  # per op, pixel, tap, output, MAC, patch element
-    "DEPTHWISE_CONV_2D 16x8": Cost(per_unit=(2187.9, 79.5, 1218.8, 211.6, 761.6, 47.5), cpi=1.486),  # per op, input element, pixel, tap, output, MAC
+    "TRANSPOSE_CONV": Cost(per_unit=(5695.7, 308.2, 4765.5, 10.4, 262.4), cpi=1.872),  # per op, kernel call, upsampling, upsampled byte, input pixel
+    "CONV_2D 16x8": Cost(per_unit=(24453.4, 2029.5, 167.5, 815.7, 16.5, 30.6), cpi=1.492),  # per op, pixel chunk, tap, output, MAC, patch element
+    "DEPTHWISE_CONV_2D 16x8": Cost(per_unit=(2255.6, 79.5, 1217.7, 222.9, 762.1, 47.6), cpi=1.757),  # per op, input element, pixel chunk, tap chunk, output, MAC
     "FULLY_CONNECTED 16x8": Cost(per_unit=(2277.4, 940.2, 18.4, 91.1), cpi=1.506),  # per op, output, MAC, input element
-    "TRANSPOSE_CONV 16x8": Cost(per_unit=(1066.4, 37.2), cpi=1.509),  # per thousand CONV_2D 16x8 instructions, upsampled byte
+    "TRANSPOSE_CONV 16x8": Cost(per_unit=(1000.2, 31.3), cpi=1.598),  # per thousand CONV_2D 16x8 instructions, upsampled byte
     "SignalWindow": Cost(per_unit=(1504.8, 139.0), cpi=1.481),  # per op, element
     "SignalFftAutoScale": Cost(per_unit=(1648.7, 136.7), cpi=1.483),  # per op, element
     "SignalRfft": Cost(per_unit=(2130.6, 253.5, 110.5, 167.1), cpi=1.513),  # per op, element, element radix-4 stage, element radix-2, 3 or 5 stage
@@ -233,12 +238,17 @@ def _conv_window(layer):
     return strides, dilations, pads, x.zero_point
 
 
-def _depthwise_geometry(layer):
+def _depthwise_geometry(layer, itemsize=1):
+    """ulite's depthwise geometry of the layer (int8, or 16x8: itemsize 2), fitted to the
+    scratch the plan grants."""
     x, out = layer.inputs[0], layer.outputs[0]
     strides, dilations, pads, zp = _conv_window(layer)
     _, kh, kw, out_c = layer.inputs[1].shape
     multiplier = out_c // x.shape[3]
-    return depthwise_conv.geometry(x.shape, out.shape, (kh, kw), multiplier, strides, dilations, pads, zp)
+    geo = depthwise_conv.geometry(x.shape, out.shape, (kh, kw), multiplier, strides, dilations, pads, zp)
+    if itemsize == 2:
+        geo = depthwise_conv.geometry_16x8(geo)
+    return depthwise_conv.fit_rows(geo, layer.scratch_bytes, itemsize)
 
 
 def _upsampling(layer):
@@ -294,23 +304,28 @@ def _conv_blocks(layer):
 
 def im2col_geometry(layer):
     """ulite's im2col geometry (layouts.conv CONV_ fields), fitted to the scratch the plan
-    grants, of an int8 CONV_2D or of the convolution an int8 TRANSPOSE_CONV runs as; or of
-    a DEPTHWISE_CONV_2D that ulite runs as a grouped convolution; else None."""
-    x, out = layer.inputs[0], layer.outputs[0]
+    grants, of a CONV_2D (int8 or 16x8) or of the convolution a TRANSPOSE_CONV runs as; or
+    of an int8 DEPTHWISE_CONV_2D that ulite runs as a grouped convolution; else None."""
+    x, out = _input(layer), layer.outputs[0]
+    wide = x.dtype == "int16"
     if layer.name == "TRANSPOSE_CONV":
-        x, weights, strides = layer.inputs[2], layer.inputs[1], layer.options["stride"]
+        weights, strides = layer.inputs[1], layer.options["stride"]
         pads = _transpose_pads(layer)
         geo = transpose_conv.geometry(x.shape, weights.shape, out.shape, pads, strides, x.zero_point, band=_band(layer))
         built, filled, _ = _upsampling(layer)
-        return conv_common.fit_scratch(geo, (layer.scratch_bytes - filled // max(1, built)) & ~3)
+        granted = (layer.scratch_bytes - filled // max(1, built)) & ~3
+        return conv_common.fit_scratch(conv_common.geometry_16x8(geo), granted, 2) if wide else conv_common.fit_scratch(geo, granted)
     if layer.name == "CONV_2D":
         _, kh, kw, depth = layer.inputs[1].shape
         strides, dilations, pads, zp = _conv_window(layer)
         filters = (kh, kw, depth, x.shape[3] // depth)
         window = (strides, dilations, pads, zp)
         geo = conv_common.im2col_geometry(x.shape, out.shape, filters, *window)
+        if wide:
+            return conv_common.fit_scratch(conv_common.geometry_16x8(geo), layer.scratch_bytes, 2)
         return conv_common.fit_scratch(geo, layer.scratch_bytes)
-    return depthwise_conv.grouped(_depthwise_geometry(layer), x.shape, out.shape, x.zero_point)
+    geo = depthwise_conv.grouped(_depthwise_geometry(layer), x.shape, out.shape, x.zero_point)
+    return conv_common.fit_scratch(geo, layer.scratch_bytes) if geo else None
 
 
 def depthwise_chunks(layer):
@@ -324,19 +339,27 @@ def depthwise_chunks(layer):
 
 
 def _plan_conv(layer):
-    """loops/thumb/conv.py conv_int8 on the layer's im2col geometry."""
+    """loops/thumb/conv.py conv_int8 on the layer's im2col geometry (None where the plan cut
+    its scratch to one lane: viper's loop runs)."""
     geo = im2col_geometry(layer)
+    if geo[geometry.CONV_LANES] == 1:
+        return None
     depth, per_chunk = geo[geometry.CONV_DEPTH], geo[geometry.CONV_TAPS_PER_CHUNK]
     taps = geo[geometry.CONV_KH] * geo[geometry.CONV_KW]
     tap_chunks = [min(per_chunk, taps - t0) for t0 in range(0, taps, per_chunk)]
+    per_group = geo[geometry.CONV_PER_GROUP]
     calls = {}
     for lanes, blocks in _conv_blocks(layer):
         _count(calls, ("lanes8", lanes), blocks)
+        gathered = None  # a group's whole patches, kept for its next chunk of channels
         for c0, c1, groups in _channel_chunks(geo):
             for o, o1 in groups:
                 for i, size in enumerate(tap_chunks):
-                    _count(calls, ("gather8", lanes, depth, size), blocks)
+                    if o // per_group != gathered:
+                        _count(calls, ("gather8", lanes, depth, size), blocks)
                     _count(calls, ("dot8", size * depth, o1 - o, i == 0), blocks)
+                if len(tap_chunks) == 1:
+                    gathered = o // per_group
             _count(calls, _requant_key(layer, lanes, c1 - c0), blocks)
     return list(calls.items())
 
@@ -409,6 +432,10 @@ def other_units(layer, calls):
         return layer.name, (1, sum(n for _, n in calls))
     if layer.name in WIDE and out.dtype == "int16":
         return layer.name + " 16x8", _wide_units(layer)
+    if layer.name in ("CONV_2D", "TRANSPOSE_CONV", "DEPTHWISE_CONV_2D") and out.dtype == "int8":
+        geo = im2col_geometry(layer)
+        if geo and geo[geometry.CONV_LANES] == 1:
+            return "CONV_2D one lane", _one_lane_units(layer, geo)
     kind = VIPER_AS.get(layer.name, layer.name)
     dtypes = {layer.inputs[0].dtype, out.dtype}
     # (QUANTIZE to int8 requantizes in assembler: it is charged as an int8 op)
@@ -441,6 +468,16 @@ def other_units(layer, calls):
     return FALLBACK, (out.size,)
 
 
+def _one_lane_units(layer, geo):
+    """An int8 convolution's amounts of "CONV_2D one lane" units, on its fitted geometry."""
+    pixels = layer.outputs[0].size // layer.outputs[0].shape[-1]
+    taps = geo[geometry.CONV_KH] * geo[geometry.CONV_KW]
+    depth, out_c, per_chunk = geo[geometry.CONV_DEPTH], geo[geometry.CONV_OUT_C], geo[geometry.CONV_TAPS_PER_CHUNK]
+    upsampled = _upsampling(layer)[1] if layer.name == "TRANSPOSE_CONV" else 0
+    filter_passes = pixels * out_c * -(-taps // per_chunk)
+    return (1, pixels, filter_passes, pixels * out_c * taps * depth, upsampled)
+
+
 def _signal_units(layer):
     out = layer.outputs[0]
     if layer.name == "SignalRfft":  # a complex FFT of fft_length / 2 (kiss_fft's stages)
@@ -459,11 +496,19 @@ def _wide_units(layer):
         return (1, out.size, out.size * weights[1], x.size)
     pixels = out.size // out.shape[-1]
     taps = weights[1] * weights[2]
-    if layer.name == "DEPTHWISE_CONV_2D":
-        return (1, x.size, pixels, pixels * taps, out.size, out.size * taps)
+    if layer.name == "DEPTHWISE_CONV_2D":  # (per chunk of channels where the plan cut them)
+        chunks = -(-out.shape[-1] // _depthwise_geometry(layer, 2)[geometry.DW_CHANNELS])
+        return (1, x.size, pixels * chunks, pixels * taps * chunks, out.size, out.size * taps)
     groups = x.shape[3] // weights[3]
-    patch = taps * x.shape[3]  # every group's patch
-    amounts = (1, pixels, pixels * taps * groups, out.size, out.size * taps * weights[3], pixels * patch)
+    # per chunk of filters (where the plan cut them), each group's patch it reaches
+    chunk, per_group = im2col_geometry(layer)[geometry.CONV_CHANNELS], out.shape[-1] // groups
+    bounds = range(0, out.shape[-1], chunk)
+    patches = sum((min(c0 + chunk, out.shape[-1]) - 1) // per_group - c0 // per_group + 1 for c0 in bounds)
+    chunks = len(bounds)
+    amounts = (
+        1, pixels * chunks, pixels * taps * patches, out.size, out.size * taps * weights[3],
+        pixels * taps * weights[3] * patches,
+    )  # fmt: skip
     if layer.name != "TRANSPOSE_CONV":
         return amounts
     conv = sum(a * c for a, c in zip(amounts, OTHER["CONV_2D 16x8"].per_unit))

@@ -21,6 +21,15 @@ from .plan import Plan
 from .resolver import kernel_for
 from .tensor import MAX_TENSOR_BYTES
 
+# What TFLM's arena holds beside the activations at the least, as its
+# RecordingMicroAllocator counts on the host (docs/DESIGN.md): a TfLiteEvalTensor per
+# tensor, a NodeAndRegistration per op, the tables kernels tell of (tflm_tables), and more
+# than this much besides.
+TFLM_EVAL_TENSOR_BYTES = 24
+TFLM_NODE_BYTES = 64
+TFLM_FIXED_BYTES = 512
+
+
 class Allocator:
     """Resolves and checks every op of `model` (a Model): kernels[i] runs op i (None when
     ulite has none), unsupported describes every op ulite cannot run. `progress.stage`,
@@ -31,6 +40,8 @@ class Allocator:
     (TFLM's RequestScratchBufferInArena and AllocatePersistentBuffer), kept per op i:
     scratch_bytes[i] (live only while the op runs), scratch_spare[i] (how much of that it
     can run without, slower: the plan may grant less), persistent_bytes[i] (its own tables),
+    tflm_table_bytes (the tables TFLM's kernels keep, all ops together), tflm_scratch_bytes[i]
+    (the scratch TFLM's kernel for op i plans beside the activations),
     state_bytes[i] (what it keeps from one invoke to the next), int_offsets[i] and
     int_bytes[i] (where its int32 values are among the shared ones: -1 and 0 for none).
 
@@ -54,6 +65,8 @@ class Allocator:
         self.state_bytes = [0] * ops
         self.int_offsets = [-1] * ops
         self.int_bytes = [0] * ops
+        self.tflm_table_bytes = 0
+        self.tflm_scratch_bytes = [0] * ops
         self.shared_bytes = 0  # bytes of the int32 values ops share
         self._shared = {}  # the int32 values asked for -> their offset among the shared ones
         self._ops_io = []  # (input indices, output indices) per op, for the lifetimes
@@ -96,6 +109,18 @@ class Allocator:
     def persistent(self, nbytes):
         """Ask for arena bytes for this op's precomputed tables."""
         self.persistent_bytes[self.index] += self._request(nbytes, "persistent")
+
+    def tflm_tables(self, nbytes):
+        """Tell the plan how many bytes TFLM's kernel for this op keeps in its arena (its
+        per-channel multipliers and shifts): the scratch that ulite's kernels ask for is
+        cut only where the arena would otherwise be larger than TFLM's."""
+        self.tflm_table_bytes += nbytes
+
+    def tflm_scratch(self, nbytes):
+        """Tell the plan how many bytes of scratch TFLM's kernel for this op plans in its
+        arena while the op runs (RequestScratchBufferInArena): TFLM's arena is at least
+        the peak of its activations and that scratch."""
+        self.tflm_scratch_bytes[self.index] += nbytes
 
     def state(self, nbytes):
         """Ask for arena bytes this op keeps across invokes (TFLM keeps such state in a
@@ -177,14 +202,19 @@ class Allocator:
             firsts.append(i + 1)
             lasts.append(i + 1)
             fixed.append(-1)
-        offsets, total, granted = planner.plan_shrinking(sizes, least, firsts, lasts, fixed)
+        room = None
+        if scratch_ops:
+            copies = self._shared_by_shrinkable(scratch_ops)
+            n = len(planned)
+            room = self._tflm_least(sizes[:n], firsts[:n], lasts[:n]) - self._persistent() - copies
+        offsets, total, granted = planner.plan_shrinking(sizes, least, firsts, lasts, fixed, room)
         if activations_alone and not scratch_ops:
             activation_bytes = total
         for i, nbytes in zip(scratch_ops, granted[len(planned) :]):
             if nbytes < scratch_bytes[i]:  # (in place: a new list would split the heap)
                 scratch_bytes[i] = nbytes
                 self._own_ints(i)
-        persistent_bytes = sum(self.persistent_bytes) + self.shared_bytes + sum(self.state_bytes)
+        persistent_bytes = self._persistent()
         gc.collect()  # what the plan keeps goes into the lowest free heap, under the garbage
         tensor_offsets = [-1] * count
         for i, offset in zip(planned, offsets):
@@ -199,6 +229,36 @@ class Allocator:
         return Plan(
             m, tensor_offsets, scratch_offsets, total, activation_bytes, persistent_bytes,
             list(variables), requests,
+        )  # fmt: skip
+
+    def _shared_by_shrinkable(self, scratch_ops):
+        """Bytes of the shared ints of ops whose scratch may be cut: each such op needs its
+        own copy if it is (_own_ints)."""
+        users = {}
+        for at in self.int_offsets:
+            users[at] = users.get(at, 0) + 1
+        return sum(
+            [self.int_bytes[i] for i in scratch_ops if self.scratch_spare[i] and users[self.int_offsets[i]] > 1]
+        )
+
+    def _persistent(self):
+        """Bytes of the arena beside the planned part: tables, shared ints, state."""
+        return sum(self.persistent_bytes) + self.shared_bytes + sum(self.state_bytes)
+
+    def _tflm_least(self, sizes, firsts, lasts):
+        """The least TFLM's whole arena can be for this model, whose activations have
+        `sizes` and lifetimes: no plan of them and TFLM's kernels' scratch is below the
+        peak of both, and the rest is what TFLM allocates beside them at the least."""
+        for i, nbytes in enumerate(self.tflm_scratch_bytes):
+            if nbytes:
+                sizes.append(nbytes)
+                firsts.append(i + 1)
+                lasts.append(i + 1)
+        m = self.model
+        return (
+            planner.peak(sizes, firsts, lasts) + TFLM_FIXED_BYTES
+            + TFLM_EVAL_TENSOR_BYTES * m.tensor_count + TFLM_NODE_BYTES * m.op_count
+            + self.tflm_table_bytes
         )  # fmt: skip
 
     def _own_ints(self, i):

@@ -8,8 +8,9 @@ orderings (TFLM's alone above MANY buffers); the smallest plan wins, so the resu
 larger than TFLM's.
 
 Some buffers (a conv's im2col scratch) work with less than they ask for, only slower:
-plan_shrinking cuts them to their least where that lowers the total, then gives each as
-much as fits without raising it again.
+plan_shrinking cuts them to their least where the total would otherwise pass the room it
+is given (see Allocator.plan: TFLM's whole arena at the least), then gives each as much as
+fits without passing it again.
 """
 
 from .errors import ModelError
@@ -214,7 +215,7 @@ def _plan(sizes, first, last, fixed=None, only=None):
     return best
 
 
-def _peak(sizes, first, last):
+def peak(sizes, first, last):
     """The most bytes alive at once: no plan is smaller."""
     changes = [0] * (max(last) + 2)
     for b in range(len(sizes)):
@@ -227,33 +228,34 @@ def _peak(sizes, first, last):
     return peak
 
 
-def plan_shrinking(sizes, least, first, last, fixed=None):
+def plan_shrinking(sizes, least, first, last, fixed=None, room=None):
     """plan() of buffers that each work with any size from least[b] up to sizes[b].
 
-    Returns (offsets, total, granted bytes). The plan of the full sizes, unless cutting
-    every shrinkable buffer to its least lowers the total: in place (where they were on
-    top), or placed anew by the same ordering (where a buffer above one held the top;
-    tried only where the least sizes' peak is lower). Cut, each is then moved to the
-    lowest place where its full size fits under the total, or else given the largest room
-    it can find there.
+    Returns (offsets, total, granted bytes). The plan of the full sizes, unless its total
+    passes `room` (None: any total) and cutting every shrinkable buffer to its least
+    lowers it: in place (where they were on top), or placed anew by the same ordering
+    (where a buffer above one held the top; tried only where the least sizes' peak is
+    lower). Cut, the total is the lowest reached, or `room` if that is more; each cut
+    buffer is then moved to the lowest place where its full size fits under the total,
+    or else given the largest room it can find there.
     """
     offsets, total, ordering = _plan(sizes, first, last, fixed)
     granted = [align(s) for s in sizes]
     shrinkable = [b for b in range(len(sizes)) if align(least[b]) < granted[b]]
-    if not shrinkable:
+    if not shrinkable or (room is not None and total <= room):
         return offsets, total, granted
     wanted = granted
     granted = list(granted)
     for b in shrinkable:
         granted[b] = align(least[b])
     lowered = max([offsets[b] + granted[b] for b in range(len(sizes))])
-    if _peak(granted, first, last) < lowered:
+    if peak(granted, first, last) < lowered:
         replanned, replanned_total, _ = _plan(granted, first, last, fixed, ordering)
         if replanned_total < lowered:
             offsets, lowered = replanned, replanned_total
     if lowered == total:  # cutting them gains nothing
         return offsets, total, wanted
-    total = lowered
+    total = lowered if room is None else max(lowered, room)
     for b in shrinkable:
         offsets[b], granted[b] = _widest_room(b, wanted[b], offsets, granted, first, last, total)
     return offsets, total, granted

@@ -14,8 +14,9 @@ taps of at most conv_common.IM2COL_BYTES, and every filter runs over all of the 
 patches at once. The dot products land in rows of int32 accumulators (one per output
 pixel, also in the scratch) that `requantize` turns into outputs. The 16x8 loop gathers one
 output pixel's int16 patch at a time and keeps int64 accumulator rows (conv_16x8). Where
-the scratch would enlarge the arena, the plan grants less (planner.plan_shrinking) and the
-loops make do with fewer rows and shorter chunks of taps (conv_common.fit_scratch).
+the scratch would make the arena larger than TFLM's could be, the plan grants less
+(planner.plan_shrinking) and the loops make do with fewer rows, shorter chunks of taps,
+one lane (int8: conv_int8_one_lane) or chunks of channels (16x8): conv_common.fit_scratch.
 """
 
 from . import conv_common, padding
@@ -62,6 +63,7 @@ def check(op, requests):
     weights = op.inputs[1]
     channels = weights.shape[0] if len(weights.shape) == 4 else 0
     dtype = conv_common.check_types(op, channels)
+    requests.tflm_tables(conv_common.tflm_table_bytes(channels))
     geo = _geometry(op)
     if dtype == "float32":
         return
@@ -100,4 +102,4 @@ def prepare(op, context):
     init, rq = conv_common.int8_tables(op, context, x, weights, bias, 0, activation)
     geo = conv_common.fit_scratch(geo, len(context.scratch))
     args = conv_common.im2col_args(out.data, x.data, context, weights.data, init, rq, geo)
-    return context.loops.conv_int8, args
+    return conv_common.int8_loop(context, geo), args

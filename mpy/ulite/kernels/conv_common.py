@@ -54,14 +54,12 @@ _CONV_TAPS_PER_CHUNK = const(18)
 _CONV_PIXELS = const(19)
 _CONV_ROWS = const(20)
 _CONV_LANES = const(21)
-_CONV_FIELDS = const(22)
+_CONV_CHANNELS = const(22)
+_CONV_FIELDS = const(23)
 
 BLOCK = 8  # output pixels the int8 conv loop computes at once (im2col holds 8 lanes)
 WIDE_LANES_UP_TO = 128  # more output channels: 4 lanes, halving the accumulator rows
 IM2COL_BYTES = 4096  # gathered patches of one block at most (taps are chunked to fit)
-# what a conv makes do with where its full scratch would enlarge the arena (planner's
-# plan_shrinking): shorter chunks cost a call per chunk and filter, for fewer products
-IM2COL_LEAST_BYTES = 1024
 # accumulators requantized together (at least a block's worth of rows): more barely speeds
 # the loops, and the rows are scratch that the arena needs beside the op's activations
 ACC_INTS = 256
@@ -69,7 +67,6 @@ ACC_INTS = 256
 # 16x8: int16 patches of one output pixel at most, int64 accumulators of a pass at most
 PATCH_16X8_BYTES = 2048
 ACC_16X8_BYTES = 1024
-PATCH_16X8_LEAST_BYTES = 512  # where the plan shrinks the scratch (with one pixel's row)
 
 SUPPORTED = (
     "int8,int8->int8",
@@ -146,37 +143,42 @@ def im2col_geometry(in_shape, out_shape, filters, strides, dilations, pads, zp):
     geo[_CONV_PIXELS] = batches * out_shape[1] * out_shape[2]
     geo[_CONV_ROWS] = max(1, ACC_INTS // (lanes * out_c)) * lanes
     geo[_CONV_LANES] = lanes
+    geo[_CONV_CHANNELS] = out_c
     geo[_CONV_TAPS_PER_CHUNK] = _taps_per_chunk(geo, IM2COL_BYTES)
     return geo
 
 
+def _tap_bytes(geo, itemsize):
+    """im2col bytes of one tap: a block's patches, lanes interleaved (int8), or one
+    pixel's (16x8, and int8 on one lane)."""
+    return itemsize * (1 if geo[_CONV_LANES] == 1 else BLOCK) * geo[_CONV_DEPTH]
+
+
 def _taps_per_chunk(geo, patch_bytes, itemsize=1):
     """Taps per chunk, as even chunks as can be whose patches take at most patch_bytes
-    (one tap at least): a block's (int8, itemsize 1) or one pixel's (16x8, 2)."""
+    (one tap at least)."""
     taps = geo[_CONV_KH] * geo[_CONV_KW]
-    tap_bytes = (BLOCK if itemsize == 1 else 2) * geo[_CONV_DEPTH]
-    most = max(1, patch_bytes // tap_bytes)
+    most = max(1, patch_bytes // _tap_bytes(geo, itemsize))
     chunks = (taps + most - 1) // most
     return (taps + chunks - 1) // chunks
 
 
 def least_scratch_bytes(geo, itemsize=1):
-    """The im2col loop's scratch at its smallest: one block's accumulator rows and chunks
-    of taps of at most IM2COL_LEAST_BYTES (int8); one pixel's int64 row, the group's sums
-    and a patch of at most PATCH_16X8_LEAST_BYTES (16x8, itemsize 2)."""
-    out_c = geo[_CONV_OUT_C]
+    """The im2col loop's scratch at its smallest: one row of accumulators (int32), or one
+    int64 accumulator and its int32 sum (16x8, itemsize 2), and one pixel's patch of one
+    tap."""
     if itemsize == 2:
-        taps = _taps_per_chunk(geo, PATCH_16X8_LEAST_BYTES, 2)
-        return 8 * out_c + 4 * geo[_CONV_PER_GROUP] + 2 * geo[_CONV_DEPTH] * taps
-    taps = _taps_per_chunk(geo, IM2COL_LEAST_BYTES)
-    return 4 * geo[_CONV_LANES] * out_c + BLOCK * geo[_CONV_DEPTH] * taps
+        return 12 + 2 * geo[_CONV_DEPTH]
+    return 4 * geo[_CONV_OUT_C] + geo[_CONV_DEPTH]
 
 
 def fit_scratch(geo, scratch_bytes, itemsize=1):
     """geo fitted to an im2col loop's scratch of scratch_bytes, at least
     least_scratch_bytes(geo, itemsize) (unchanged from im2col_scratch_bytes(geo, itemsize)
-    up). int8: one block's accumulator rows, then as many taps per chunk as fit. 16x8: as
-    many int64 rows as fit beside the whole patch, else one row and as many taps as fit."""
+    up). int8: a block's accumulator rows, else up to four, as fit beside one tap of a
+    block's patches (eight accumulators at least), else one lane and one row; then as many
+    taps per chunk as fit. 16x8: as many int64 rows as fit beside the whole patch, else one
+    row and as many taps as fit, else one row of as many channels as fit beside one tap."""
     if scratch_bytes >= im2col_scratch_bytes(geo, itemsize):
         return geo
     out_c = geo[_CONV_OUT_C]
@@ -184,11 +186,21 @@ def fit_scratch(geo, scratch_bytes, itemsize=1):
         room = scratch_bytes - 4 * geo[_CONV_PER_GROUP]
         rows = (room - 2 * geo[_CONV_DEPTH] * geo[_CONV_TAPS_PER_CHUNK]) // (8 * out_c)
         geo[_CONV_ROWS] = max(1, rows)
-        if rows < 1:
+        if rows < 1 and room - 8 * out_c >= 2 * geo[_CONV_DEPTH]:
             geo[_CONV_TAPS_PER_CHUNK] = _taps_per_chunk(geo, room - 8 * out_c, 2)
+        elif rows < 1:
+            chunk = max(1, (scratch_bytes - 2 * geo[_CONV_DEPTH]) // 12)
+            geo[_CONV_CHANNELS] = chunk
+            sums = 4 * min(chunk, geo[_CONV_PER_GROUP])
+            geo[_CONV_TAPS_PER_CHUNK] = _taps_per_chunk(geo, scratch_bytes - 8 * chunk - sums, 2)
         return geo
-    geo[_CONV_ROWS] = geo[_CONV_LANES]
-    geo[_CONV_TAPS_PER_CHUNK] = _taps_per_chunk(geo, scratch_bytes - 4 * geo[_CONV_LANES] * out_c)
+    rows = min(geo[_CONV_LANES], (scratch_bytes - _tap_bytes(geo, 1)) // (4 * out_c))
+    if rows < geo[_CONV_LANES]:
+        rows = min(rows, 4)  # (the loops' blocks of 5 to 7 pixels take 8 rows)
+    if rows * out_c < 8:  # (the thumb kernels take eight accumulators at once)
+        rows = geo[_CONV_LANES] = 1
+    geo[_CONV_ROWS] = rows
+    geo[_CONV_TAPS_PER_CHUNK] = _taps_per_chunk(geo, scratch_bytes - 4 * rows * out_c)
     return geo
 
 
@@ -199,30 +211,43 @@ def geometry_16x8(geo):
     from . import wide  # (16x8 only: the other dtypes never load it)
 
     geo[_CONV_PAD_VALUE] = wide.U_OFFSET
+    geo[_CONV_LANES] = 1
     geo[_CONV_TAPS_PER_CHUNK] = _taps_per_chunk(geo, PATCH_16X8_BYTES, 2)
     geo[_CONV_ROWS] = max(1, ACC_16X8_BYTES // (8 * geo[_CONV_OUT_C]))
-    geo[_CONV_LANES] = 1
     return geo
 
 
 def im2col_scratch_bytes(geo, itemsize=1):
     """Scratch bytes of the im2col loop: accumulator rows, then a block's patches (int8,
     itemsize 1); or int64 rows, a group's int32 sums and one pixel's patch (16x8, 2)."""
-    taps = geo[_CONV_DEPTH] * geo[_CONV_TAPS_PER_CHUNK]
-    rows = geo[_CONV_ROWS] * geo[_CONV_OUT_C]
+    patches = _tap_bytes(geo, itemsize) * geo[_CONV_TAPS_PER_CHUNK]
     if itemsize == 2:
-        return 8 * rows + 4 * geo[_CONV_PER_GROUP] + 2 * taps
-    return 4 * rows + BLOCK * taps
+        chunk = geo[_CONV_CHANNELS]
+        return 8 * geo[_CONV_ROWS] * chunk + 4 * min(chunk, geo[_CONV_PER_GROUP]) + patches
+    return 4 * geo[_CONV_ROWS] * geo[_CONV_OUT_C] + patches
+
+
+def int8_loop(context, geo):
+    """The loops' int8 im2col function for geo: conv_int8, or on one lane
+    conv_int8_one_lane."""
+    return context.loops.conv_int8_one_lane if geo[_CONV_LANES] == 1 else context.loops.conv_int8
 
 
 def im2col_args(out, x, context, weights, init, rq, geo, itemsize=1):
     """Arguments of conv_int8 (conv_16x8 for itemsize 2), layouts.conv CONV_ARG_ order:
     output and input bytes, weights laid out [O, KH, KW, filter depth]; the loop's scratch
     at the start of the op's."""
-    acc_bytes = (8 if itemsize == 2 else 4) * geo[_CONV_ROWS] * geo[_CONV_OUT_C]
+    acc_bytes = (8 * geo[_CONV_CHANNELS] if itemsize == 2 else 4 * geo[_CONV_OUT_C]) * geo[_CONV_ROWS]
     acc = context.scratch[:acc_bytes]
     im2col = context.scratch[acc_bytes : im2col_scratch_bytes(geo, itemsize)]
     return (out, x, weights, init, rq, acc, im2col, keep_ints(context, geo))
+
+
+def tflm_table_bytes(channels):
+    """What TFLM's CONV_2D, DEPTHWISE_CONV_2D and TRANSPOSE_CONV keep in its arena whatever
+    the dtypes, at the least: their OpData (72 bytes on the host) and an int32 multiplier
+    and shift per output channel (conv_common.cc)."""
+    return 64 + 8 * channels
 
 
 def table_bytes(weights, channels):

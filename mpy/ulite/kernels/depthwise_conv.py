@@ -13,7 +13,7 @@ output pixel; taps outside the input read a row of the input zero point kept in 
 scratch (they then contribute exactly zero), so border pixels cost what interior ones do.
 Large depth multipliers run as grouped convolutions instead (see grouped). The 16x8 loop
 sums like the int8 one, taps outside the input reading a pad row, into int64 accumulator
-rows (depthwise_16x8).
+rows (depthwise_16x8). Where the plan cuts the scratch, both keep fewer rows (fit_rows).
 """
 
 import array
@@ -40,7 +40,8 @@ _DW_PAD_LEFT = const(14)
 _DW_PAD_VALUE = const(15)
 _DW_PIXELS = const(16)
 _DW_ROWS = const(17)
-_DW_FIELDS = const(18)
+_DW_CHANNELS = const(18)
+_DW_FIELDS = const(19)
 
 _OPTIONS = "DepthwiseConv2DOptions"
 ACC_INTS = 512  # accumulators of a pass, at most (fewer on small ops)
@@ -90,6 +91,7 @@ def geometry(in_shape, out_shape, kernel_hw, multiplier, strides, dilations, pad
     geo[_DW_PAD_VALUE] = zp + 128
     geo[_DW_PIXELS] = batches * out_h * out_w
     geo[_DW_ROWS] = max(1, acc_ints // out_c)
+    geo[_DW_CHANNELS] = out_c
     return geo
 
 
@@ -113,11 +115,16 @@ def _geometry(op):
     pads = padding.window(op, pad, strides, dilations, (in_h, in_w), (kh, kw))
     zp = x.zero_point if x.dtype == "int8" else 0
     geo = geometry(x.shape, out.shape, (kh, kw), multiplier, strides, dilations, pads, zp)
-    if x.dtype == "int16":  # int64 rows; taps outside the input read a pad row
-        from . import wide  # (16x8 only: the other dtypes never load it)
+    return geometry_16x8(geo) if x.dtype == "int16" else geo
 
-        geo[_DW_ROWS] = max(1, conv_common.ACC_16X8_BYTES // (8 * out_c))
-        geo[_DW_PAD_VALUE] = wide.U_OFFSET
+
+def geometry_16x8(geo):
+    """The depthwise geometry `geo` made depthwise_16x8's: int64 rows; taps outside the
+    input read a pad row of u = 32768."""
+    from . import wide  # (16x8 only: the other dtypes never load it)
+
+    geo[_DW_ROWS] = max(1, conv_common.ACC_16X8_BYTES // (8 * geo[_DW_OUT_C]))
+    geo[_DW_PAD_VALUE] = wide.U_OFFSET
     return geo
 
 
@@ -158,6 +165,7 @@ def check(op, requests):
     weights = op.inputs[1]
     channels = weights.shape[3] if len(weights.shape) == 4 else 0
     dtype = conv_common.check_types(op, channels)
+    requests.tflm_tables(conv_common.tflm_table_bytes(channels))
     geo = _geometry(op)
     if dtype == "float32":
         return
@@ -170,21 +178,45 @@ def check(op, requests):
         wide.check_shifts(conv_common.multipliers(op, op.inputs[0], weights, 3))
         requests.persistent(wide.table_bytes(channels, weights.channels()))
         requests.ints(geo)
-        taps = geo[_DW_KH] * geo[_DW_KW]
-        # accumulators, sums, pad row
-        requests.scratch(8 * geo[_DW_ROWS] * channels + 4 * channels + 2 * geo[_DW_IN_C])
+        requests.scratch(scratch_bytes(geo, 2), scratch_bytes(geo, 2, 1, geo[_DW_MULTIPLIER]))
         return
     requests.persistent(conv_common.table_bytes(weights, channels))
     conv_geo = _grouped(op, geo)
     if conv_geo:
         requests.persistent(geo[_DW_KH] * geo[_DW_KW] * channels)  # the reordered weights
         requests.ints(conv_geo)
-        requests.scratch(conv_common.im2col_scratch_bytes(conv_geo))
+        least = conv_common.least_scratch_bytes(conv_geo)
+        requests.scratch(conv_common.im2col_scratch_bytes(conv_geo), least)
         return
     requests.ints(geo)
     if op.inputs[0].is_constant:
         unsupported("constant int8 input")  # the loops flip the input's sign bits in place
-    requests.scratch(4 * geo[_DW_ROWS] * channels + geo[_DW_IN_C])  # accumulators, pad row
+    requests.scratch(scratch_bytes(geo, 1), scratch_bytes(geo, 1, 1))
+
+
+def scratch_bytes(geo, itemsize, rows=None, channels=None):
+    """Scratch of the depthwise loop with `rows` accumulator rows of `channels` (geo's by
+    default): int32 rows and a pad row of zp' bytes (int8, itemsize 1); int64 rows, the
+    channels' sums and an int16 pad row (16x8, 2)."""
+    rows = geo[_DW_ROWS] if rows is None else rows
+    channels = geo[_DW_CHANNELS] if channels is None else channels
+    if itemsize == 2:
+        return 8 * rows * channels + 4 * channels + 2 * geo[_DW_IN_C]
+    return 4 * rows * channels + geo[_DW_IN_C]
+
+
+def fit_rows(geo, granted, itemsize):
+    """geo with as many accumulator rows as the granted scratch bytes hold, one at least
+    (the plan cuts the scratch where it would make the arena larger than TFLM's); 16x8:
+    else one row of as many whole input channels' outputs as fit."""
+    channels = geo[_DW_OUT_C]
+    rows = (granted - scratch_bytes(geo, itemsize, 0)) // (4 * itemsize * channels)
+    geo[_DW_ROWS] = max(1, min(rows, geo[_DW_ROWS]))
+    if itemsize == 2 and rows < 1:
+        multiplier = geo[_DW_MULTIPLIER]
+        fit = (granted - 2 * geo[_DW_IN_C]) // (12 * multiplier) * multiplier
+        geo[_DW_CHANNELS] = max(multiplier, fit)
+    return geo
 
 
 def prepare(op, context):
@@ -201,9 +233,10 @@ def prepare(op, context):
         return context.loops.conv_float32, conv_common.float_args(buffers, conv_geo, steps, activation)
     if out.dtype == "int16":
         init, rq = conv_common.tables_16x8(op, context, x, weights, bias, 3, activation)
-        acc_bytes = 8 * geo[_DW_ROWS] * channels
+        geo = fit_rows(geo, len(context.scratch), 2)
+        acc_bytes = 8 * geo[_DW_ROWS] * geo[_DW_CHANNELS]
         acc = context.scratch[:acc_bytes]
-        rest = context.scratch[acc_bytes : acc_bytes + 4 * channels + 2 * geo[_DW_IN_C]]
+        rest = context.scratch[acc_bytes : scratch_bytes(geo, 2)]
         args = (out.data, x.data, weights.data, init, rq, acc, rest, keep_ints(context, geo))
         return context.loops.depthwise_16x8, args
     init, rq = conv_common.int8_tables(op, context, x, weights, bias, 3, activation)
@@ -216,8 +249,10 @@ def prepare(op, context):
             for o in range(channels):
                 for t in range(taps):
                     reordered[o * taps + t] = data[t * channels + o]
+        conv_geo = conv_common.fit_scratch(conv_geo, len(context.scratch))
         args = conv_common.im2col_args(out.data, x.data, context, reordered, init, rq, conv_geo)
-        return context.loops.conv_int8, args
+        return conv_common.int8_loop(context, conv_geo), args
+    geo = fit_rows(geo, len(context.scratch), 1)
     acc_bytes = 4 * geo[_DW_ROWS] * channels
     acc = context.scratch[:acc_bytes]
     pad_row = context.scratch[acc_bytes : acc_bytes + geo[_DW_IN_C]]

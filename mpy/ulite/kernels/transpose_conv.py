@@ -149,6 +149,9 @@ def check(op, requests):
         conv_common.refuse_hybrid(x, weights)
         unsupported(io_types(op))
     conv_common.check_tensors(op, x, weights, bias, weights.shape[0] if len(weights.shape) == 4 else 0)
+    requests.tflm_tables(conv_common.tflm_table_bytes(weights.shape[0]))
+    if x.dtype != "float32":  # TFLM's int32 (int8) or int64 (16x8) sums of the output
+        requests.tflm_scratch(4 * x.itemsize * out.size)
     geo = _geometry(op)
     if x.dtype == "int16":
         wide.check_shifts(conv_common.multipliers(op, x, weights, 0))
@@ -192,7 +195,7 @@ def prepare(op, context):
     else:
         init, rq = conv_common.int8_tables(op, context, x, weights, bias, 0, activation)
         args = conv_common.im2col_args(out.data, u, context, weights.data, init, rq, geo)
-        fn = context.loops.conv_int8
+        fn = conv_common.int8_loop(context, geo)
     if strides == (1, 1):
         return fn, args
     zero = bytearray(4)  # the input's zero: TFLM's int8 kernel offsets the input by its zp

@@ -29,8 +29,11 @@ CONV_TAPS_PER_CHUNK = const(18)  # taps gathered at once (im2col holds a block's
 # conv_16x8's one pixel's)
 CONV_PIXELS = const(19)  # output pixels, over the batch
 CONV_ROWS = const(20)  # output pixels whose accumulators are requantized together
-CONV_LANES = const(21)  # output pixels the viper conv_int8 computes at once (8 or 4)
-CONV_FIELDS = const(22)
+CONV_LANES = const(21)  # output pixels the viper conv_int8 computes at once (8 or 4; 1
+# where the plan cut the scratch to one pixel's patches, not interleaved)
+CONV_CHANNELS = const(22)  # output channels summed at once: all, or (conv_16x8 on a
+# scratch the plan cut) a chunk over passes of one pixel
+CONV_FIELDS = const(23)
 
 # depthwise geometry (kernels/depthwise_conv.geometry): loops' depthwise_int8
 DW_IN_H = const(0)
@@ -51,7 +54,9 @@ DW_PAD_LEFT = const(14)
 DW_PAD_VALUE = const(15)  # zp', as CONV_PAD_VALUE (depthwise_16x8 reads u = 32768)
 DW_PIXELS = const(16)
 DW_ROWS = const(17)  # output pixels whose accumulators are requantized together
-DW_FIELDS = const(18)
+DW_CHANNELS = const(18)  # output channels summed at once: all, or (depthwise_16x8 on a
+# scratch the plan cut) a chunk of whole input channels' over passes of one pixel
+DW_FIELDS = const(19)
 
 # arguments of conv_int8, depthwise_int8 (int8 input and output) and of conv_16x8,
 # depthwise_16x8 (int16 input and output)

@@ -38,6 +38,7 @@ FUNCTIONS = (
     # conv
     "weight_sums",
     "conv_int8",
+    "conv_int8_one_lane",
     "depthwise_int8",
     # pool
     "average_pool_int8",

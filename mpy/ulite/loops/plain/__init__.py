@@ -24,6 +24,7 @@ FAMILIES = {
     "binary_int32": "plain.integer",
     "weight_sums": "plain.conv",
     "conv_int8": "plain.conv",
+    "conv_int8_one_lane": "plain.conv",
     "depthwise_int8": "plain.conv",
     "average_pool_int8": "plain.pool",
     "max_pool_int8": "plain.pool",

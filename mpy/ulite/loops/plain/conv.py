@@ -86,6 +86,9 @@ def conv_int8(args):
         requantize(acc, out, pixel * channels, channels, rq, 0)
 
 
+conv_int8_one_lane = conv_int8  # (one row of accumulators is all this loop takes)
+
+
 def depthwise_int8(args):
     out, x, w, init, rq, acc, _, geo = args
     geo = _i32(geo)

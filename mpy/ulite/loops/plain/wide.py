@@ -66,19 +66,21 @@ def conv_16x8(args):
     wide = int64_view(acc)
     channels, depth = geo[layout.CONV_OUT_C], geo[layout.CONV_DEPTH]
     per_group = geo[layout.CONV_PER_GROUP]
+    chunk = geo[layout.CONV_CHANNELS]
     size = geo[layout.CONV_KH] * geo[layout.CONV_KW] * depth
     for pixel, taps in conv_windows(geo):
-        for o in range(channels):
-            first = o // per_group * depth
-            s = init[o]
-            k = o * size
-            for src in taps:
-                for c in range(depth):
-                    u = x16[src + first + c] + _U if src is not None else _U
-                    s += _s8(w[k + c]) * u
-                k += depth
-            wide[o] = wrap(s, 64)
-        requantize_wide(acc, out, pixel * channels, channels, rq, 0)
+        for c0 in range(0, channels, chunk):
+            for o in range(c0, min(c0 + chunk, channels)):
+                first = o // per_group * depth
+                s = init[o]
+                k = o * size
+                for src in taps:
+                    for c in range(depth):
+                        u = x16[src + first + c] + _U if src is not None else _U
+                        s += _s8(w[k + c]) * u
+                    k += depth
+                wide[o - c0] = wrap(s, 64)
+            requantize_wide(acc, out, pixel * channels + c0, min(chunk, channels - c0), rq, c0)
 
 
 def depthwise_16x8(args):
@@ -88,11 +90,14 @@ def depthwise_16x8(args):
     init = int64_view(init)
     wide = int64_view(acc)
     channels, multiplier = geo[layout.DW_OUT_C], geo[layout.DW_MULTIPLIER]
+    chunk = geo[layout.DW_CHANNELS]
     for pixel, taps in depthwise_windows(geo):
-        for o in range(channels):
-            s = init[o]
-            for t, src in enumerate(taps):
-                u = x16[src + o // multiplier] + _U if src is not None else _U
-                s += _s8(w[t * channels + o]) * u
-            wide[o] = wrap(s, 64)
-        requantize_wide(acc, out, pixel * channels, channels, rq, 0)
+        for c0 in range(0, channels, chunk):
+            for o in range(c0, min(c0 + chunk, channels)):
+                s = init[o]
+                for t, src in enumerate(taps):
+                    u = x16[src + o // multiplier] + _U if src is not None else _U
+                    s += _s8(w[t * channels + o]) * u
+                wide[o - c0] = wrap(s, 64)
+            n = min(chunk, channels - c0)
+            requantize_wide(acc, out, pixel * channels + c0, n, rq, c0)

@@ -6,12 +6,14 @@ pixels go in blocks of eight lanes; the kernels leave a block's int32 sums chann
 channel, eight lanes each (acc[8 * o + p]), and requant writes them out as int8. The
 accumulators live in the op's scratch, which the kernels size for the viper loops
 (4 * rows * out_c bytes): channels are taken in chunks whose eight lanes fit there, so the
-thumb backend needs no more arena than viper.
+thumb backend needs no more arena than viper. (On a scratch the plan cut to one lane,
+the kernels run conv_int8_one_lane: the viper loop.)
 
 CONV_2D, per block and chunk of channels: for each group and chunk of taps, gather8 lays
 the block's patches out as u = x + 128 bytes (lanes interleaved, padding reading zp') and
-dot8 runs the chunk's filters over them; then one requant. DEPTHWISE_CONV_2D's glue is
-depthwise.py, what the two share walk.py.
+dot8 runs the chunk's filters over them; then one requant. Where the taps are one chunk,
+the next chunk of channels of the same group reuses the patches gathered.
+DEPTHWISE_CONV_2D's glue is depthwise.py, what the two share walk.py.
 
 Bounds: as the viper loops (see there): every sum is init + products of |w| <= 128 and
 u <= 255 over the filter, |sum| < 2**31 by the kernels' check; the glue's own arithmetic is
@@ -102,6 +104,10 @@ def conv_int8(args):
     geo = ptr32(args[_CONV_ARG_GEOMETRY])
     in_c = geo[_CONV_IN_C]
     out_c = geo[_CONV_OUT_C]
+    # channels whose eight lanes fit the accumulator rows
+    chunk = (geo[_CONV_ROWS] * out_c) >> 3
+    if chunk > out_c:
+        chunk = out_c
     kw = geo[_CONV_KW]
     depth = geo[_CONV_DEPTH]
     per_group = geo[_CONV_PER_GROUP]
@@ -109,10 +115,6 @@ def conv_int8(args):
     pixels = geo[_CONV_PIXELS]
     taps = geo[_CONV_KH] * kw
     filter_size = taps * depth
-    # channels whose eight lanes fit the accumulator rows
-    chunk = (geo[_CONV_ROWS] * out_c) >> 3
-    if chunk > out_c:
-        chunk = out_c
     # kernels and blocks in locals: a global lookup per call costs as much as the call
     walk_block = _WALK
     gather_block = _GATHER
@@ -153,6 +155,7 @@ def conv_int8(args):
             count = _THUMB_LANES
         k[_LANES8_LANES] = count
         run_lanes(walk_block)
+        gathered = -1  # the group whose whole patches im2col holds for this block
         c0 = 0
         while c0 < out_c:
             c1 = c0 + chunk
@@ -172,12 +175,15 @@ def conv_int8(args):
                     t1 = t0 + per_chunk
                     if t1 > taps:
                         t1 = taps
-                    g[_GATHER8_DST] = im2col
-                    g[_GATHER8_LANES] = count
-                    g[_GATHER8_KY0] = ky0
-                    g[_GATHER8_KX0] = kx0
-                    g[_GATHER8_TAPS] = t1 - t0
-                    run_gather(gather_block)
+                    if group != gathered:
+                        g[_GATHER8_DST] = im2col
+                        g[_GATHER8_LANES] = count
+                        g[_GATHER8_KY0] = ky0
+                        g[_GATHER8_KX0] = kx0
+                        g[_GATHER8_TAPS] = t1 - t0
+                        run_gather(gather_block)
+                        if per_chunk >= taps:
+                            gathered = group
                     d[_DOT8_WEIGHTS] = weights + o * filter_size + t0 * depth
                     d[_DOT8_N] = (t1 - t0) * depth
                     d[_DOT8_CHANNELS] = o1 - o

@@ -24,6 +24,7 @@ FAMILIES = {
     "binary_int32": "viper.integer",
     "weight_sums": "viper.sums",
     "conv_int8": "viper.conv",
+    "conv_int8_one_lane": "viper.conv",
     "depthwise_int8": "viper.depthwise",
     "average_pool_int8": "viper.pool",
     "max_pool_int8": "viper.pool",

@@ -62,16 +62,23 @@ def conv_int8(args):
     _conv(0, 0, 0, args)
 
 
+# the loop on a scratch the plan cut to one lane (the thumb backend's conv_int8 needs eight)
+conv_int8_one_lane = conv_int8
+
+
 @micropython.viper
 def _conv(q: int, a: int, b: int, args):
     """All of CONV_2D in one call (viper calls cost more than a block's bookkeeping).
 
     Output pixels go in blocks of `lanes` (8, or 4 where 8 rows of accumulators would take
-    too much memory; a last block of at most 4 also runs 4 lanes): for each group and
-    chunk of taps the block's patches are gathered into im2col as u bytes, lanes
-    interleaved (byte 8 * k + p is element k of lane p's patch; padding reads zp'), then
-    every filter of the group runs over all lanes at once, two weights per step, into
-    acc[pixel row * out_c + o]. `requantize` turns each pass of acc rows into outputs.
+    too much memory), or of the pass's rows where fewer (a block of 3 or 4 pixels runs 4
+    lanes, of 2 two, of one pixel one): for each group and chunk of taps the block's
+    patches are gathered into im2col as u bytes, lanes interleaved (byte 8 * k + p is
+    element k of lane p's patch; padding reads zp'), then every filter of the group runs
+    over all lanes at once, two weights per step, into acc[pixel row * out_c + o].
+    `requantize` turns each pass of acc rows into outputs. With lanes 1 (the least
+    scratch: one row of accumulators, one pixel's patch) the patches are not interleaved
+    (stride 1).
     Registers: q walks the bytes being read, a and b hold the values or ends in use.
     """
     out = args[_CONV_ARG_OUT]
@@ -105,6 +112,9 @@ def _conv(q: int, a: int, b: int, args):
     pixels = geo[_CONV_PIXELS]
     rows = geo[_CONV_ROWS]
     lanes = geo[_CONV_LANES]
+    stride = 8  # im2col bytes from one element of a patch to the next
+    if lanes == 1:
+        stride = 1
     taps = geo[_CONV_KH] * kw
     filter_size = taps * depth
     plane = out_h * out_w
@@ -150,12 +160,12 @@ def _conv(q: int, a: int, b: int, args):
                                 while q < b:
                                     ptr8(a)[0] = ptr8(q)[0] ^ 0x80
                                     q += 1
-                                    a += 8
+                                    a += stride
                             else:
-                                b = a + (depth << 3)
+                                b = a + depth * stride
                                 while a < b:
                                     ptr8(a)[0] = pad
-                                    a += 8
+                                    a += stride
                             kx += 1
                             ix += dil_w
                             if kx == kw:
@@ -187,9 +197,15 @@ def _conv(q: int, a: int, b: int, args):
                             s7 = s0
                         else:
                             s0 = (acc[r] ^ sign) - sign
-                            s1 = (acc[r + channels] ^ sign) - sign
-                            s2 = (acc[r + 2 * channels] ^ sign) - sign
-                            s3 = (acc[r + 3 * channels] ^ sign) - sign
+                            s1 = s0
+                            s2 = s0
+                            s3 = s0
+                            if count > 1:
+                                s1 = (acc[r + channels] ^ sign) - sign
+                            if count > 2:
+                                s2 = (acc[r + 2 * channels] ^ sign) - sign
+                            if count > 3:
+                                s3 = (acc[r + 3 * channels] ^ sign) - sign
                             s4 = s0
                             s5 = s0
                             s6 = s0
@@ -227,6 +243,27 @@ def _conv(q: int, a: int, b: int, args):
                                 s5 = a * ptr8(q)[5] + s5
                                 s6 = a * ptr8(q)[6] + s6
                                 s7 = a * ptr8(q)[7] + s7
+                        elif count == 2:  # (a pass cut to two rows)
+                            while wa < pair_end:
+                                a = (ptr8(wa)[0] ^ 0x80) - 0x80
+                                b = (ptr8(wa)[1] ^ 0x80) - 0x80
+                                s0 = a * ptr8(q)[0] + b * ptr8(q)[8] + s0
+                                s1 = a * ptr8(q)[1] + b * ptr8(q)[9] + s1
+                                q += 16
+                                wa += 2
+                            if wa == pair_end:
+                                a = (ptr8(wa)[0] ^ 0x80) - 0x80
+                                s0 = a * ptr8(q)[0] + s0
+                                s1 = a * ptr8(q)[1] + s1
+                        elif count == 1:  # one lane: stride 8 in a block, else 1
+                            while wa < pair_end:
+                                a = (ptr8(wa)[0] ^ 0x80) - 0x80
+                                b = (ptr8(wa)[1] ^ 0x80) - 0x80
+                                s0 = a * ptr8(q)[0] + b * ptr8(q)[stride] + s0
+                                q += stride << 1
+                                wa += 2
+                            if wa == pair_end:
+                                s0 = ((ptr8(wa)[0] ^ 0x80) - 0x80) * ptr8(q)[0] + s0
                         else:  # a short last block: lanes 4 .. 7 would be wasted work
                             while wa < pair_end:
                                 a = (ptr8(wa)[0] ^ 0x80) - 0x80
@@ -243,10 +280,13 @@ def _conv(q: int, a: int, b: int, args):
                                 s1 = a * ptr8(q)[1] + s1
                                 s2 = a * ptr8(q)[2] + s2
                                 s3 = a * ptr8(q)[3] + s3
-                        acc[r] = s0  # rows past the block's end are never requantized
-                        acc[r + channels] = s1
-                        acc[r + 2 * channels] = s2
-                        acc[r + 3 * channels] = s3
+                        acc[r] = s0  # (the pass may have fewer rows than lanes)
+                        if count > 1:
+                            acc[r + channels] = s1
+                        if count > 2:
+                            acc[r + 2 * channels] = s2
+                        if count > 3:
+                            acc[r + 3 * channels] = s3
                         if count > 4:
                             acc[r + 4 * channels] = s4
                             acc[r + 5 * channels] = s5

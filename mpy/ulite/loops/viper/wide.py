@@ -37,13 +37,13 @@ _CONV_KH = const(6)
 _CONV_KW = const(7)
 _CONV_DEPTH = const(8)
 _CONV_PER_GROUP = const(9)
-_CONV_GROUPS = const(10)
 _CONV_STRIDE_H = const(11)
 _CONV_DILATION_H = const(13)
 _CONV_PAD_TOP = const(15)
 _CONV_TAPS_PER_CHUNK = const(18)
 _CONV_PIXELS = const(19)
 _CONV_ROWS = const(20)
+_CONV_CHANNELS = const(22)
 _DW_IN_C = const(2)
 _DW_OUT_C = const(5)
 _DW_KH = const(6)
@@ -54,6 +54,7 @@ _DW_DILATION_H = const(11)
 _DW_PAD_TOP = const(13)
 _DW_PIXELS = const(16)
 _DW_ROWS = const(17)
+_DW_CHANNELS = const(18)
 _CONV_ARG_OUT = const(0)
 _CONV_ARG_X = const(1)
 _CONV_ARG_WEIGHTS = const(2)
@@ -286,7 +287,8 @@ def _conv(q: int, a: int, b: int, args):
     """A pass of output pixels at a time, their accumulator rows from the init: per chunk
     of taps, the pixels' windows placed (windows), each pixel's patch per group is gathered
     as u (32768 outside the input) and the group's filters dot it in runs. Passes of rows
-    are requantized together.
+    are requantized together. Where the plan cut the scratch, the filters go in chunks,
+    each over passes of one pixel (a group's patch gathered again for each).
     Registers: the gather's source q and destination a, and its end b (callers pass 0).
     """
     out = args[_CONV_ARG_OUT]
@@ -301,7 +303,6 @@ def _conv(q: int, a: int, b: int, args):
     channels = geo[_CONV_OUT_C]
     depth = geo[_CONV_DEPTH]
     per_group = geo[_CONV_PER_GROUP]
-    groups = geo[_CONV_GROUPS]
     per_chunk = geo[_CONV_TAPS_PER_CHUNK]
     pixels = geo[_CONV_PIXELS]
     rows = geo[_CONV_ROWS]
@@ -311,72 +312,92 @@ def _conv(q: int, a: int, b: int, args):
     room = int(len(TAPS)) >> 2
     if per_chunk > room:
         per_chunk = room
-    patch_at = 2 * per_group  # uint16s: the patch follows per_group int32 sums
+    chunk = geo[_CONV_CHANNELS]
+    patch_at = per_group  # uint16s: the patch follows the int32 sums of a group's filters
+    if chunk < per_group:  # (of a chunk's)
+        patch_at = chunk
+    patch_at = 2 * patch_at
     patch = int(ptr16(scratch)) + 2 * patch_at
     pixel = 0
     while pixel < pixels:
         pass_end = pixel + rows
         if pass_end > pixels:
             pass_end = pixels
-        for p in range(pixel, pass_end):
-            _start_rows(acc, (p - pixel) * channels, init, 0, channels)
-        t0 = 0
-        while t0 < taps:
-            t1 = t0 + per_chunk
-            if t1 > taps:
-                t1 = taps
-            p = pixel
-            while p < pass_end:
-                last = p + int(windows(0, 0, 0, geometry, _CONV_STRIDE_H, _CONV_DILATION_H, _CONV_PAD_TOP, p, pass_end, t0, t1))
-                tap = 0
-                while p < last:
-                    row = (p - pixel) * channels
-                    g = 0
-                    while g < groups:
-                        first = g * per_group
-                        a = patch
-                        for t in range(tap, tap + t1 - t0):
-                            q = placed[t]
-                            b = a + 2 * depth
-                            if q:
-                                q = xin + 2 * (q - 1 + g * depth)
-                                while a < b:
-                                    ptr16(a)[0] = ptr16(q)[0] ^ 0x8000
-                                    q += 2
-                                    a += 2
-                            else:
-                                while a < b:
-                                    ptr16(a)[0] = 0x8000
-                                    a += 2
-                        n = (a - patch) >> 1
-                        k0 = 0
-                        while k0 < n:
-                            run = n - k0
-                            if run > _RUN:
-                                run = _RUN
-                            w_at = first * filter_size + t0 * depth + k0
-                            _dot_rows(0, 0, 0, weights, w_at, scratch, patch_at + k0, run, per_group, filter_size, scratch, 0)
-                            _add_rows(acc, row + first, scratch, 0, per_group)
-                            k0 += run
-                        g += 1
-                    tap += t1 - t0
-                    p += 1
-            t0 = t1
-        requantize_wide(acc, out, pixel * channels, (pass_end - pixel) * channels, rq, 0)
+        c0 = 0
+        while c0 < channels:
+            c1 = c0 + chunk
+            if c1 > channels:
+                c1 = channels
+            nc = c1 - c0
+            for p in range(pixel, pass_end):
+                _start_rows(acc, (p - pixel) * nc, init, c0, nc)
+            t0 = 0
+            while t0 < taps:
+                t1 = t0 + per_chunk
+                if t1 > taps:
+                    t1 = taps
+                p = pixel
+                while p < pass_end:
+                    last = p + int(windows(0, 0, 0, geometry, _CONV_STRIDE_H, _CONV_DILATION_H, _CONV_PAD_TOP, p, pass_end, t0, t1))
+                    tap = 0
+                    while p < last:
+                        row = (p - pixel) * nc
+                        g = c0 // per_group
+                        while g * per_group < c1:
+                            first = g * per_group  # the group's filters in this chunk
+                            if first < c0:
+                                first = c0
+                            filters = (g + 1) * per_group
+                            if filters > c1:
+                                filters = c1
+                            filters -= first
+                            a = patch
+                            for t in range(tap, tap + t1 - t0):
+                                q = placed[t]
+                                b = a + 2 * depth
+                                if q:
+                                    q = xin + 2 * (q - 1 + g * depth)
+                                    while a < b:
+                                        ptr16(a)[0] = ptr16(q)[0] ^ 0x8000
+                                        q += 2
+                                        a += 2
+                                else:
+                                    while a < b:
+                                        ptr16(a)[0] = 0x8000
+                                        a += 2
+                            n = (a - patch) >> 1
+                            k0 = 0
+                            while k0 < n:
+                                run = n - k0
+                                if run > _RUN:
+                                    run = _RUN
+                                w_at = first * filter_size + t0 * depth + k0
+                                _dot_rows(0, 0, 0, weights, w_at, scratch, patch_at + k0, run, filters, filter_size, scratch, 0)
+                                _add_rows(acc, row + first - c0, scratch, 0, filters)
+                                k0 += run
+                            g += 1
+                        tap += t1 - t0
+                        p += 1
+                t0 = t1
+            if nc == channels:
+                requantize_wide(acc, out, pixel * channels, (pass_end - pixel) * channels, rq, 0)
+            else:  # (a pass of one pixel)
+                requantize_wide(acc, out, pixel * channels + c0, nc, rq, c0)
+            c0 = c1
         pixel = pass_end
 
 
 @micropython.viper
 def depthwise_16x8(args):
     """args = (out, x, weights, init, rq, acc, scratch, geometry): layouts.conv; scratch
-    holds int32 run sums (one per output channel), then a pad row of in_c u = 32768.
+    holds int32 run sums (one per output channel of a chunk), then a pad row of in_c
+    u = 32768.
 
     The input is flipped to u for the op (flip_halfwords) and back after.
     """
     x = args[_CONV_ARG_X]
     geo = ptr32(args[_CONV_ARG_GEOMETRY])
-    channels = geo[_DW_OUT_C]
-    pad_row = ptr16(int(ptr16(args[_CONV_ARG_SCRATCH])) + 4 * channels)
+    pad_row = ptr16(int(ptr16(args[_CONV_ARG_SCRATCH])) + 4 * geo[_DW_CHANNELS])
     for c in range(geo[_DW_IN_C]):
         pad_row[c] = 0x8000
     size = int(len(x)) >> 1
@@ -392,7 +413,9 @@ def _depthwise(q: int, p: int, s: int, args):
     channels at once (input and weights are both channel-contiguous), each output channel o
     adds its tap weight times u of input channel o // multiplier, read from the input or,
     outside it, from the pad row; every _RUN taps, and at a pixel's last, the sums are added
-    to its accumulator row. Passes of rows are requantized together.
+    to its accumulator row. Passes of rows are requantized together. Where the plan cut the
+    scratch, the channels go in chunks (of whole input channels), each over passes of one
+    pixel.
     Registers: q walks the tap's weights, p its u values, s the sums (callers pass 0).
     """
     out = args[_CONV_ARG_OUT]
@@ -412,8 +435,9 @@ def _depthwise(q: int, p: int, s: int, args):
     taps = geo[_DW_KH] * geo[_DW_KW]
     placed = ptr32(TAPS)
     room = int(len(TAPS)) >> 2
+    chunk = geo[_DW_CHANNELS]
     sums = int(ptr32(scratch))
-    pad_row = sums + 4 * channels
+    pad_row = sums + 4 * chunk
     k31 = 31
     sign = 1 << k31
     pixel = 0
@@ -421,55 +445,65 @@ def _depthwise(q: int, p: int, s: int, args):
         pass_end = pixel + rows
         if pass_end > pixels:
             pass_end = pixels
-        for pix in range(pixel, pass_end):
-            _start_rows(acc, (pix - pixel) * channels, init, 0, channels)
-        t0 = 0
-        while t0 < taps:
-            t1 = taps
-            if t1 - t0 > room:
-                t1 = t0 + room
-            pix = pixel
-            while pix < pass_end:
-                last = pix + int(windows(0, 0, 0, geometry, _DW_STRIDE_H, _DW_DILATION_H, _DW_PAD_TOP, pix, pass_end, t0, t1))
-                tap = 0
-                while pix < last:
-                    row = (pix - pixel) * channels
-                    for o in range(channels):
-                        ptr32(sums)[o] = 0
-                    summed = 0
-                    for t in range(t0, t1):
-                        src = pad_row
-                        at = placed[tap]
-                        if at:
-                            src = xin + 2 * (at - 1)
-                        tap += 1
-                        q = weights + t * channels
-                        s = sums
-                        if multiplier == 1:
-                            p = src
-                            end = q + channels
-                            while q < end:
-                                ptr32(s)[0] = ((ptr32(s)[0] ^ sign) - sign) + ((int(ptr8(q)[0]) ^ 0x80) - 0x80) * int(ptr16(p)[0])
-                                q += 1
-                                p += 2
-                                s += 4
-                        else:
-                            for c in range(in_c):
-                                p = int(ptr16(src)[c])
-                                end = q + multiplier
+        c0 = 0
+        while c0 < channels:
+            c1 = c0 + chunk
+            if c1 > channels:
+                c1 = channels
+            n = c1 - c0
+            for pix in range(pixel, pass_end):
+                _start_rows(acc, (pix - pixel) * n, init, c0, n)
+            t0 = 0
+            while t0 < taps:
+                t1 = taps
+                if t1 - t0 > room:
+                    t1 = t0 + room
+                pix = pixel
+                while pix < pass_end:
+                    last = pix + int(windows(0, 0, 0, geometry, _DW_STRIDE_H, _DW_DILATION_H, _DW_PAD_TOP, pix, pass_end, t0, t1))
+                    tap = 0
+                    while pix < last:
+                        row = (pix - pixel) * n
+                        for o in range(n):
+                            ptr32(sums)[o] = 0
+                        summed = 0
+                        for t in range(t0, t1):
+                            src = pad_row
+                            at = placed[tap]
+                            if at:
+                                src = xin + 2 * (at - 1)
+                            tap += 1
+                            q = weights + t * channels + c0
+                            s = sums
+                            if multiplier == 1:
+                                p = src + 2 * c0
+                                end = q + n
                                 while q < end:
-                                    ptr32(s)[0] = ((ptr32(s)[0] ^ sign) - sign) + ((int(ptr8(q)[0]) ^ 0x80) - 0x80) * p
+                                    ptr32(s)[0] = ((ptr32(s)[0] ^ sign) - sign) + ((int(ptr8(q)[0]) ^ 0x80) - 0x80) * int(ptr16(p)[0])
                                     q += 1
+                                    p += 2
                                     s += 4
-                        summed += 1
-                        if summed == _RUN:
-                            _add_rows(acc, row, scratch, 0, channels)
-                            for o in range(channels):
-                                ptr32(sums)[o] = 0
-                            summed = 0
-                    if summed:
-                        _add_rows(acc, row, scratch, 0, channels)
-                    pix += 1
-            t0 = t1
-        requantize_wide(acc, out, pixel * channels, (pass_end - pixel) * channels, rq, 0)
+                            else:
+                                for c in range(c0 // multiplier, c1 // multiplier):
+                                    p = int(ptr16(src)[c])
+                                    end = q + multiplier
+                                    while q < end:
+                                        ptr32(s)[0] = ((ptr32(s)[0] ^ sign) - sign) + ((int(ptr8(q)[0]) ^ 0x80) - 0x80) * p
+                                        q += 1
+                                        s += 4
+                            summed += 1
+                            if summed == _RUN:
+                                _add_rows(acc, row, scratch, 0, n)
+                                for o in range(n):
+                                    ptr32(sums)[o] = 0
+                                summed = 0
+                        if summed:
+                            _add_rows(acc, row, scratch, 0, n)
+                        pix += 1
+                t0 = t1
+            if n == channels:
+                requantize_wide(acc, out, pixel * channels, (pass_end - pixel) * channels, rq, 0)
+            else:  # (a pass of one pixel)
+                requantize_wide(acc, out, pixel * channels + c0, n, rq, c0)
+            c0 = c1
         pixel = pass_end
