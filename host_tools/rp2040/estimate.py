@@ -285,10 +285,13 @@ def _band(layer):
     least = 0  # float32: no convolution scratch
     if x.dtype != "float32":
         geo = transpose_conv.geometry(x.shape, weights.shape, out.shape, _transpose_pads(layer), strides, x.zero_point)
-        if x.dtype == "int16":
-            geo = conv_common.geometry_16x8(geo)
-        least = (conv_common.least_scratch_bytes(geo, x.itemsize) + 3) & ~3
+        least = (conv_common.least_scratch_bytes(_for_dtype(geo, x), x.itemsize) + 3) & ~3
     return transpose_conv.band_rows(x, weights.shape[1], strides, out.shape[1], layer.scratch_bytes - least)
+
+
+def _for_dtype(geo, x):
+    """An im2col geometry made conv_16x8's for an int16 input x (else as it is)."""
+    return conv_common.geometry_16x8(geo) if x.dtype == "int16" else geo
 
 
 def _conv_blocks(layer):
@@ -307,23 +310,20 @@ def im2col_geometry(layer):
     grants, of a CONV_2D (int8 or 16x8) or of the convolution a TRANSPOSE_CONV runs as; or
     of an int8 DEPTHWISE_CONV_2D that ulite runs as a grouped convolution; else None."""
     x, out = _input(layer), layer.outputs[0]
-    wide = x.dtype == "int16"
     if layer.name == "TRANSPOSE_CONV":
         weights, strides = layer.inputs[1], layer.options["stride"]
         pads = _transpose_pads(layer)
         geo = transpose_conv.geometry(x.shape, weights.shape, out.shape, pads, strides, x.zero_point, band=_band(layer))
         built, filled, _ = _upsampling(layer)
         granted = (layer.scratch_bytes - filled // max(1, built)) & ~3
-        return conv_common.fit_scratch(conv_common.geometry_16x8(geo), granted, 2) if wide else conv_common.fit_scratch(geo, granted)
+        return conv_common.fit_scratch(_for_dtype(geo, x), granted, x.itemsize)
     if layer.name == "CONV_2D":
         _, kh, kw, depth = layer.inputs[1].shape
         strides, dilations, pads, zp = _conv_window(layer)
         filters = (kh, kw, depth, x.shape[3] // depth)
         window = (strides, dilations, pads, zp)
         geo = conv_common.im2col_geometry(x.shape, out.shape, filters, *window)
-        if wide:
-            return conv_common.fit_scratch(conv_common.geometry_16x8(geo), layer.scratch_bytes, 2)
-        return conv_common.fit_scratch(geo, layer.scratch_bytes)
+        return conv_common.fit_scratch(_for_dtype(geo, x), layer.scratch_bytes, x.itemsize)
     geo = depthwise_conv.grouped(_depthwise_geometry(layer), x.shape, out.shape, x.zero_point)
     return conv_common.fit_scratch(geo, layer.scratch_bytes) if geo else None
 

@@ -186,13 +186,15 @@ def fit_scratch(geo, scratch_bytes, itemsize=1):
         room = scratch_bytes - 4 * geo[_CONV_PER_GROUP]
         rows = (room - 2 * geo[_CONV_DEPTH] * geo[_CONV_TAPS_PER_CHUNK]) // (8 * out_c)
         geo[_CONV_ROWS] = max(1, rows)
-        if rows < 1 and room - 8 * out_c >= 2 * geo[_CONV_DEPTH]:
+        if rows >= 1:
+            return geo
+        if room - 8 * out_c >= 2 * geo[_CONV_DEPTH]:  # one row of every channel, one tap
             geo[_CONV_TAPS_PER_CHUNK] = _taps_per_chunk(geo, room - 8 * out_c, 2)
-        elif rows < 1:
-            chunk = max(1, (scratch_bytes - 2 * geo[_CONV_DEPTH]) // 12)
-            geo[_CONV_CHANNELS] = chunk
-            sums = 4 * min(chunk, geo[_CONV_PER_GROUP])
-            geo[_CONV_TAPS_PER_CHUNK] = _taps_per_chunk(geo, scratch_bytes - 8 * chunk - sums, 2)
+            return geo
+        chunk = max(1, (scratch_bytes - 2 * geo[_CONV_DEPTH]) // 12)
+        geo[_CONV_CHANNELS] = chunk
+        sums = 4 * min(chunk, geo[_CONV_PER_GROUP])
+        geo[_CONV_TAPS_PER_CHUNK] = _taps_per_chunk(geo, scratch_bytes - 8 * chunk - sums, 2)
         return geo
     rows = min(geo[_CONV_LANES], (scratch_bytes - _tap_bytes(geo, 1)) // (4 * out_c))
     if rows < geo[_CONV_LANES]:

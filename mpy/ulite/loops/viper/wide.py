@@ -227,6 +227,24 @@ def _start_rows(acc, first: int, init, init_at: int, count: int):
 
 
 @micropython.viper
+def _start_chunk(acc, init, rows: int, c0: int, n: int):
+    """`rows` accumulator rows of the output channels c0 .. c0 + n from their init."""
+    for row in range(rows):
+        _start_rows(acc, row * n, init, c0, n)
+
+
+@micropython.viper
+def _requantize_chunk(acc, out, rq, pixel: int, rows: int, channels: int, c0: int, n: int):
+    """requantize_wide of the `rows` accumulator rows of output channels c0 .. c0 + n from
+    output pixel `pixel` on: a whole pass where they are every channel, else the chunk's
+    outputs of its one pixel (a pass cut to chunks holds one)."""
+    if n == channels:
+        requantize_wide(acc, out, pixel * channels, rows * channels, rq, 0)
+    else:
+        requantize_wide(acc, out, pixel * channels + c0, n, rq, c0)
+
+
+@micropython.viper
 def flip_halfwords(buf, n: int):
     """buf's first n int16s ^= 0x8000: x <-> u = x + 32768, in place (its own inverse)."""
     h = ptr16(buf)
@@ -329,8 +347,7 @@ def _conv(q: int, a: int, b: int, args):
             if c1 > channels:
                 c1 = channels
             nc = c1 - c0
-            for p in range(pixel, pass_end):
-                _start_rows(acc, (p - pixel) * nc, init, c0, nc)
+            _start_chunk(acc, init, pass_end - pixel, c0, nc)
             t0 = 0
             while t0 < taps:
                 t1 = t0 + per_chunk
@@ -379,10 +396,7 @@ def _conv(q: int, a: int, b: int, args):
                         tap += t1 - t0
                         p += 1
                 t0 = t1
-            if nc == channels:
-                requantize_wide(acc, out, pixel * channels, (pass_end - pixel) * channels, rq, 0)
-            else:  # (a pass of one pixel)
-                requantize_wide(acc, out, pixel * channels + c0, nc, rq, c0)
+            _requantize_chunk(acc, out, rq, pixel, pass_end - pixel, channels, c0, nc)
             c0 = c1
         pixel = pass_end
 
@@ -451,8 +465,7 @@ def _depthwise(q: int, p: int, s: int, args):
             if c1 > channels:
                 c1 = channels
             n = c1 - c0
-            for pix in range(pixel, pass_end):
-                _start_rows(acc, (pix - pixel) * n, init, c0, n)
+            _start_chunk(acc, init, pass_end - pixel, c0, n)
             t0 = 0
             while t0 < taps:
                 t1 = taps
@@ -501,9 +514,6 @@ def _depthwise(q: int, p: int, s: int, args):
                             _add_rows(acc, row, scratch, 0, n)
                         pix += 1
                 t0 = t1
-            if n == channels:
-                requantize_wide(acc, out, pixel * channels, (pass_end - pixel) * channels, rq, 0)
-            else:  # (a pass of one pixel)
-                requantize_wide(acc, out, pixel * channels + c0, n, rq, c0)
+            _requantize_chunk(acc, out, rq, pixel, pass_end - pixel, channels, c0, n)
             c0 = c1
         pixel = pass_end
