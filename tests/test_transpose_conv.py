@@ -3,7 +3,8 @@ int8 and 16x8 (int64, int16 or no bias), bit for bit with TFLM on both loop back
 and on the WebAssembly port and the ARM board (one of each in the fast sets, the sweep in
 test-slow). Strides 1 to 3 in either axis, SAME and VALID, output sizes TFLM takes from
 the output tensor (larger and smaller than the input covers), activations, zero points;
-decoder heads whose upsampled input is built a band of output rows at a time.
+decoder heads whose upsampled input is built a band of output rows at a time, and deep
+inputs to few filters, which scatter into TFLM's scratch as TFLM does.
 """
 
 import tempfile
@@ -143,25 +144,44 @@ def head_jobs():
     arena's largest buffer, so that it is built a band of output rows at a time (one
     kind per job; two images in the float32 one)."""
     rng = np.random.default_rng(52)
-    heads = {"float32": ((2, 5, 7, 24), 2), "int8": ((1, 10, 10, 32), 4), "16x8": ((1, 7, 5, 40), 2)}
+    heads = {"float32": ((2, 5, 7, 24), 2), "int8": ((1, 10, 10, 32), 4), "16x8": ((1, 7, 5, 40), 8)}
     return [transpose_conv_model(rng, kind, shape, n, (3, 3), stride=(2, 2)) for kind, (shape, n) in heads.items()]
 
 
-def test_heads_built_in_bands_within_tflm_arena():
-    """The int8 and 16x8 heads' arenas (described on the unix port) are within TFLM's
-    whole arena (its int32 or int64 sums of the whole output in scratch; float32 TRANSPOSE_CONV
-    needs none in TFLM, and more than that in ulite), and all run as TFLM runs them on
-    every backend and the ARM board."""
-    jobs = head_jobs()
+def scatter_jobs():
+    """Deep inputs to few filters, whose convolution over the upsampled input takes more
+    scratch, even a row at a time, than TFLM's sums of the output: ulite scatters into
+    those sums as TFLM does (float32 always scatters, straight into the output)."""
+    rng = np.random.default_rng(53)
+    return [
+        transpose_conv_model(rng, "int8", (1, 2, 2, 1323), 4, (2, 2), stride=(2, 2), zero_points=(5, -9)),
+        transpose_conv_model(rng, "int8", (2, 3, 4, 300), 3, (3, 3), stride=(2, 2), activation="RELU", zero_points=(-128, 3)),
+        transpose_conv_model(rng, "16x8", (1, 3, 3, 600), 2, (3, 3), stride=(2, 1), out_hw=(7, 2)),
+        transpose_conv_model(rng, "16x8 int16 bias", (1, 3, 3, 100), 2, (3, 3), stride=(2, 2), padding="VALID"),
+        transpose_conv_model(rng, "float32", (1, 3, 3, 40), 3, (3, 3), stride=(2, 2), activation="RELU6"),
+    ]
+
+
+def arenas_within_tflm(jobs):
+    """Each job's arena, described on the unix port, within TFLM's whole arena."""
     with tempfile.TemporaryDirectory() as tmp:
         paths = []
         for i, (model, _) in enumerate(jobs):
-            paths.append(Path(tmp) / ("head%d.tflite" % i))
+            paths.append(Path(tmp) / ("job%d.tflite" % i))
             paths[-1].write_bytes(model)
         arenas = [info["arena_bytes"] for info in describe_all(paths)]
-    for (model, _), arena in list(zip(jobs, arenas))[1:]:
+    for (model, _), arena in zip(jobs, arenas):
         tflm = recorded_arena(runtime.Interpreter.from_bytes(model, arena_size=1 << 20))["total"]
         assert arena <= tflm, "ulite %d bytes, TFLM %d" % (arena, tflm)
+
+
+@pytest.mark.parametrize("jobs", [head_jobs, scatter_jobs], ids=["heads in bands", "scattered"])
+def test_within_tflm_arena(jobs):
+    """The heads' and the scattered ops' arenas are within TFLM's whole arena (its int32 or
+    int64 sums of the whole output in scratch; none for float32), and all run as TFLM
+    runs them on every backend and the ARM board."""
+    jobs = jobs()
+    arenas_within_tflm(jobs)
     for loops in BACKENDS + ["thumb"]:
         assert compare(jobs, loops, rtol=0) == len(jobs)
     assert compare(jobs, "thumb", rtol=0, on="arm") == len(jobs)

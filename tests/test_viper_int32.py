@@ -775,8 +775,27 @@ def recurrent_jobs():
     return jobs
 
 
+def transpose_conv_scatter_jobs():
+    """TRANSPOSE_CONV's scatter (viper's transpose_conv) as prepare drives it, on the
+    largest products: int8 (x - zp) = -255 and 255 over 1000 channels, 16x8 x = -32768 and
+    32767 over 600 channels (runs of sums in a word), int64 biases at their limits."""
+    from test_transpose_conv import scatter_jobs, transpose_conv_model
+
+    rng = np.random.default_rng(54)
+    jobs = [job for job in scatter_jobs() if job[1][0].dtype != np.float32]
+    for kind, depth, zero_points, values in (("int8", 1000, (127, 0), (-128,)), ("int8", 1000, (-128, 0), (127,)), ("16x8", 600, (0, 0), (-32768, 32767))):
+        for bias in ((1 << 63) - 1, -(1 << 63)) if kind == "16x8" else (0,):
+            model, (x,) = transpose_conv_model(
+                rng, kind, (1, 2, 2, depth), 2, (3, 3), stride=(2, 2), zero_points=zero_points,
+                bias_values=[bias, -bias // 2] if bias else None,
+            )  # fmt: skip
+            jobs += [(model, [np.full_like(x, v)]) for v in values]
+    return jobs
+
+
 MODEL_JOBS = [golden_jobs, extreme_int8_jobs, softmax_edge_jobs, requantize_edge_jobs, conv_and_pool_jobs,
-              int16_jobs, conv_16x8_model_jobs, signal_and_int32_jobs, recurrent_jobs]  # fmt: skip
+              int16_jobs, conv_16x8_model_jobs, signal_and_int32_jobs, recurrent_jobs,
+              transpose_conv_scatter_jobs]  # fmt: skip
 
 
 @pytest.mark.parametrize("jobs", MODEL_JOBS, ids=lambda f: f.__name__)

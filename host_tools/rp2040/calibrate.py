@@ -30,7 +30,7 @@ TENSOR_BYTES = 40_000  # bound: as if every input and output were float32 (a boa
 WIDE_EXTRA = 1
 # kinds whose ops are measured one per model: the plan cuts a lone conv's scratch (with
 # many filters over a small input) to one lane, as no other op's tables make room for it
-ALONE = ("CONV_2D one lane",)
+ALONE = ("CONV_2D one lane", "TRANSPOSE_CONV scatter", "TRANSPOSE_CONV scatter 16x8")
 
 
 def _fc(mb, rng, depth, units, batches):
@@ -321,7 +321,7 @@ KINDS = {
         (_conv, (2, 2, 64, 200, (1, 1), 1)), (_conv, (3, 3, 32, 160, (3, 3), 1)), (_conv, (4, 4, 16, 240, (3, 3), 2)),
         (_conv, (1, 1, 300, 150, (1, 1), 1)), (_conv, (2, 3, 128, 180, (2, 2), 1)), (_conv, (6, 6, 4, 200, (5, 5), 1)),
         (_transpose_conv, (1, 1, 256, 200, 2, 2)), (_transpose_conv, (1, 1, 384, 160, 2, 2)),
-        (_transpose_conv, (1, 1, 300, 160, 3, 1)),
+        (_transpose_conv, (2, 2, 300, 160, 3, 1)),
     ],
     "ADD": [(_add, ((1, 64), (1, 64))), (_add, ((1, 1000), (1, 1000))), (_add, ((1, 8, 8, 64), (1, 8, 8, 64)))],
     "QUANTIZE": [(_quantize, (96, "int16")), (_quantize, (1000, "int16")), (_quantize, (64, "int8")), (_quantize, (300, "int8"))],
@@ -384,6 +384,19 @@ KINDS = {
         (_transpose_conv, (8, 8, 2, 2, 2, 2, "int16")), (_transpose_conv, (4, 4, 16, 2, 3, 2, "int16")),
         (_transpose_conv, (6, 6, 1, 8, 2, 1, "int16")), (_transpose_conv, (2, 2, 8, 8, 5, 3, "int16")),
         (_transpose_conv, (5, 5, 4, 8, 3, 2, "int16")), (_transpose_conv, (3, 3, 16, 16, 1, 2, "int16")),
+    ],
+    # deep inputs to few filters: alone in a model, the plan cuts their scratch to TFLM's
+    "TRANSPOSE_CONV scatter": [
+        (_transpose_conv, (2, 2, 300, 2, 3, 2)), (_transpose_conv, (3, 3, 200, 4, 3, 2)),
+        (_transpose_conv, (4, 4, 128, 2, 2, 2)), (_transpose_conv, (3, 2, 256, 3, 2, 2)),
+        (_transpose_conv, (3, 3, 96, 1, 4, 3)), (_transpose_conv, (5, 5, 64, 2, 3, 2)),
+        (_transpose_conv, (2, 2, 600, 6, 2, 2)),
+    ],
+    "TRANSPOSE_CONV scatter 16x8": [
+        (_transpose_conv, (2, 2, 300, 2, 3, 2, "int16")), (_transpose_conv, (3, 3, 200, 4, 3, 2, "int16")),
+        (_transpose_conv, (4, 4, 128, 2, 2, 2, "int16")), (_transpose_conv, (2, 3, 400, 3, 3, 1, "int16")),
+        (_transpose_conv, (3, 3, 96, 1, 4, 3, "int16")), (_transpose_conv, (5, 5, 64, 2, 3, 2, "int16")),
+        (_transpose_conv, (2, 2, 600, 6, 2, 2, "int16")),
     ],
     "SignalWindow": [(_window, (n,)) for n in (32, 160, 480, 1000)],
     "SignalFftAutoScale": [(_auto_scale, (n,)) for n in (32, 160, 480, 1000)],

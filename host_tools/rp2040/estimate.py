@@ -87,6 +87,10 @@ UNITS = {
     "FULLY_CONNECTED 16x8": ("op", "output", "MAC", "input element"),
     # the convolution over the upsampled input: CONV_2D 16x8's instructions for its units
     "TRANSPOSE_CONV 16x8": ("thousand CONV_2D 16x8 instructions", "upsampled byte"),
+    # TFLM's scatter, where the plan grants less than the convolution over the upsampled
+    # input takes (viper's transpose_conv)
+    "TRANSPOSE_CONV scatter": ("op", "output", "input pixel tap", "landing channel", "MAC"),
+    "TRANSPOSE_CONV scatter 16x8": ("op", "output", "input pixel tap", "landing channel", "MAC"),
     "SVDF": ("op", "filter", "feature MAC", "time MAC"),
     "SVDF float32": ("op", "filter", "feature MAC", "time MAC"),
     "UNIDIRECTIONAL_SEQUENCE_LSTM": ("op", "step", "unit step", "MAC"),
@@ -149,6 +153,8 @@ OTHER = {
     "DEPTHWISE_CONV_2D 16x8": Cost(per_unit=(2255.6, 79.5, 1217.7, 222.9, 762.1, 47.6), cpi=1.757),  # per op, input element, pixel chunk, tap chunk, output, MAC
     "FULLY_CONNECTED 16x8": Cost(per_unit=(2277.4, 940.2, 18.4, 91.1), cpi=1.506),  # per op, output, MAC, input element
     "TRANSPOSE_CONV 16x8": Cost(per_unit=(1000.2, 31.3), cpi=1.598),  # per thousand CONV_2D 16x8 instructions, upsampled byte
+    "TRANSPOSE_CONV scatter": Cost(per_unit=(3998.1, 280.5, 572.0, 114.0, 60.0), cpi=1.581),  # per op, output, input pixel tap, landing channel, MAC
+    "TRANSPOSE_CONV scatter 16x8": Cost(per_unit=(-8895.1, 733.0, 695.7, 129.2, 62.5), cpi=1.547),  # per op, output, input pixel tap, landing channel, MAC
     "SignalWindow": Cost(per_unit=(1504.8, 139.0), cpi=1.481),  # per op, element
     "SignalFftAutoScale": Cost(per_unit=(1648.7, 136.7), cpi=1.483),  # per op, element
     "SignalRfft": Cost(per_unit=(2130.6, 253.5, 110.5, 167.1), cpi=1.513),  # per op, element, element radix-4 stage, element radix-2, 3 or 5 stage
@@ -181,7 +187,7 @@ def plan(layer):
     int8 = layer.outputs[0].dtype == "int8" and _input(layer).dtype == "int8"
     if layer.name == "FULLY_CONNECTED" and int8:
         return _plan_fc(layer)
-    if layer.name in ("CONV_2D", "TRANSPOSE_CONV") and int8:
+    if layer.name in ("CONV_2D", "TRANSPOSE_CONV") and int8 and not _scatters(layer):
         return _plan_conv(layer)
     if layer.name == "DEPTHWISE_CONV_2D" and int8:
         return _plan_depthwise(layer)
@@ -275,17 +281,42 @@ def _transpose_pads(layer):
     return [padding.pad_before(layer.options["padding"], out.shape[1 + i], kernel[i], strides[i], 1) for i in (0, 1)]
 
 
+def _scatters(layer):
+    """Whether a TRANSPOSE_CONV runs TFLM's scatter (kernels/transpose_conv.py: float32,
+    and int8 or 16x8 where the plan grants less than the convolution over the upsampled
+    input takes at the least)."""
+    if layer.name != "TRANSPOSE_CONV":
+        return False
+    x, weights, out = _input(layer), layer.inputs[1], layer.outputs[0]
+    if x.dtype == "float32":
+        return True
+    strides = layer.options["stride"]
+    geo = transpose_conv.geometry(x.shape, weights.shape, out.shape, _transpose_pads(layer), strides, x.zero_point)
+    return layer.scratch_bytes < transpose_conv.least_gather_bytes(x, weights, strides, _for_dtype(geo, x))
+
+
+def _scatter_units(layer):
+    """A scattering TRANSPOSE_CONV's amounts of its UNITS: per output value, per input
+    pixel and tap, per tap landing in the output and output channel, per MAC."""
+    x, out = _input(layer), layer.outputs[0]
+    batches, h, w, depth = x.shape
+    kh, kw = layer.inputs[1].shape[1:3]
+    landing = []
+    for size, kernel, stride, pad, out_size in zip((h, w), (kh, kw), layer.options["stride"], _transpose_pads(layer), out.shape[1:3]):
+        landing.append(sum(sum(0 <= i * stride - pad + k < out_size for k in range(kernel)) for i in range(size)))
+    dots = batches * landing[0] * landing[1] * out.shape[3]
+    return (1, out.size, batches * h * w * kh * kw, dots, dots * depth)
+
+
 def _band(layer):
     """Output rows per band where a TRANSPOSE_CONV builds its upsampled input a band at a
     time (kernels/transpose_conv.py), else 0."""
-    if layer.name != "TRANSPOSE_CONV" or layer.options["stride"] == (1, 1):
+    if layer.name != "TRANSPOSE_CONV" or layer.options["stride"] == (1, 1) or _scatters(layer):
         return 0
     x, weights, out = _input(layer), layer.inputs[1], layer.outputs[0]
     strides = layer.options["stride"]
-    least = 0  # float32: no convolution scratch
-    if x.dtype != "float32":
-        geo = transpose_conv.geometry(x.shape, weights.shape, out.shape, _transpose_pads(layer), strides, x.zero_point)
-        least = (conv_common.least_scratch_bytes(_for_dtype(geo, x), x.itemsize) + 3) & ~3
+    geo = transpose_conv.geometry(x.shape, weights.shape, out.shape, _transpose_pads(layer), strides, x.zero_point)
+    least = (conv_common.least_scratch_bytes(_for_dtype(geo, x), x.itemsize) + 3) & ~3
     return transpose_conv.band_rows(x, weights.shape[1], strides, out.shape[1], layer.scratch_bytes - least)
 
 
@@ -426,6 +457,8 @@ def other_units(layer, calls):
     out = layer.outputs[0]
     if layer.name == "TRANSPOSE_CONV" and calls is not None:
         return layer.name, (1, sum(n for _, n in calls)) + _upsampling(layer)
+    if _scatters(layer) and out.dtype != "float32":
+        return "TRANSPOSE_CONV scatter" + (" 16x8" if out.dtype == "int16" else ""), _scatter_units(layer)
     if layer.name == "CONV_2D" and calls is not None:
         return layer.name, (1, sum(n for _, n in calls), _tap_rows(layer))
     if calls is not None:

@@ -36,7 +36,7 @@ from .plan import Plan
 NAME = "ulite_prepared"
 # Bump when a kernel changes what it writes into its tables, asks of the arena or passes
 # its loops, or the planner's rules change: entries of other formats are not used.
-FORMAT = 8
+FORMAT = 9
 HEADER = "<2I9i"
 HEADER_BYTES = 44
 OP_FIELDS = 6

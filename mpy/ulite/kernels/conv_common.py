@@ -271,31 +271,32 @@ def multipliers(op, x, weights, axis):
     return scales, lambda c: multiplier(weight_bits[c])
 
 
-def tables_16x8(op, context, x, weights, bias, axis, activation, bits=64):
+def tables_16x8(op, context, x, weights, bias, axis, activation, bits=64, bias_only=False):
     """kernels/wide.tables for a 16x8 convolution (no zero points applied)."""
     from . import wide
 
     derived = lambda: multipliers(op, x, weights, axis)  # noqa: E731 (called only to derive)
-    return wide.tables(op, context, weights, bias, axis, derived, activation, bits)
+    return wide.tables(op, context, weights, bias, axis, derived, activation, bits, bias_only=bias_only)
 
 
-def int8_tables(op, context, x, weights, bias, axis, activation):
+def int8_tables(op, context, x, weights, bias, axis, activation, bias_only=False):
     """(init bytes, rq) of the per-channel init values and requantization tables in
     context.persistent, which derive_int8_tables writes unless they are precomputed.
 
-    axis: the weights' output-channel axis (0 for conv, 3 for depthwise).
+    axis: the weights' output-channel axis (0 for conv, 3 for depthwise); bias_only: the
+    init is the bias alone, for a loop that offsets each input value by the zero point.
     """
     out = quantized(op, op.outputs[0])
     channels = weights.shape[axis]
     init_bytes = context.persistent[: 4 * channels]
     region = context.persistent[4 * channels :]
     if not context.precomputed:
-        derive_int8_tables(op, context.loops, (x, weights, bias), axis, init_bytes, region)
+        derive_int8_tables(op, context.loops, (x, weights, bias), axis, init_bytes, region, bias_only)
     lo, hi = activation_bounds(op, activation, out)
     return init_bytes, requant_tuple(region, channels if weights.channels() > 1 else 1, out, lo, hi)
 
 
-def derive_int8_tables(op, loops, tensors, axis, init_bytes, region):
+def derive_int8_tables(op, loops, tensors, axis, init_bytes, region, bias_only=False):
     """Write the int32 init value of each output channel into init_bytes and its
     requantization multiplier and shift into region; tensors = (input, weights, bias or
     None). Refuses models whose accumulators could leave int32 in the loops:
@@ -310,7 +311,7 @@ def derive_int8_tables(op, loops, tensors, axis, init_bytes, region):
         loops.weight_sums(weights.data, channels, depth, 1, channels, init_bytes)
     # the model's int32s may sit at any address (a board loads words aligned only): unpacked
     biases = struct.unpack_from("<%di" % channels, bias.data) if bias else bytes(channels)
-    zp = quantized(op, x).zero_point + 128
+    zp = 0 if bias_only else quantized(op, x).zero_point + 128
     init = int32_view(init_bytes)
     largest_bias = 0
     for c in range(channels):

@@ -7,22 +7,27 @@ ulite), weights [O, KH, KW, I], the input [B, H, W, I], an optional bias. float3
 weights, int64 or int16 bias, int64 sums, no zero points applied, as TFLM). Fused
 activations, SAME and VALID padding, any strides (TFLM's padding: from the output size).
 
-TFLM scatters each input pixel's products over the output. Every output value is the sum
-a convolution computes over U, the input upsampled by the strides (input pixel (iy, ix) at
+TFLM scatters each input pixel's products over the output: float32 straight into it,
+int8 and 16x8 into int32 or int64 sums of the whole output in its scratch. ulite's float32
+loop does the same (transpose_conv_float32: no scratch, and each output value's sum in
+TFLM's order). For int8 and 16x8, every output value is also the sum a convolution
+computes over U, the input upsampled by the strides (input pixel (iy, ix) at
 (iy * stride_h, ix * stride_w), zeros between), with the kernel flipped in both axes, at
-stride 1: ulite runs the convolution loops (conv_int8, conv_16x8, conv_float32) over U,
-which each invoke builds in the op's scratch (fill with the input's zero, copy_strided the
-input in; with stride 1, U is the input). The int8 and 16x8 loops read the model's weights
+stride 1: where the plan grants the scratch for it, ulite runs the convolution loops
+(conv_int8, conv_16x8, fast on every backend) over U, which each invoke builds in the op's
+scratch, whole or a band of output rows at a time (fill with the input's zero,
+copy_strided the input in; with stride 1, U is the input). They read the model's weights
 as they are, walking the taps backwards: dilation -1, the window starting TFLM's padding
-below the output pixel. The float32 loop reads flipped weights, which prepare writes to
-the op's tables, so that its sums come out in TFLM's order (by input row, column, then
-channel): only the zeros between add to them, which leave a finite sum as it is.
+below the output pixel. Where the plan grants less (deep inputs to few filters, whose U
+is large against the output), the scatter runs as TFLM's does (transpose_conv_int8,
+transpose_conv_16x8), in TFLM's scratch.
 """
 
 import struct
+from array import array
 
 from . import conv_common, copy_geometry, padding, wide
-from .common import arity, io_types, require, unsupported
+from .common import arity, const, io_types, require, unsupported
 from ..views import float32_view
 from .steps import upsample_bands_then_conv, upsample_then_conv
 
@@ -53,6 +58,24 @@ def _options(op):
     )
 
 
+# Fields of ulite.layouts.conv, restated for the compiler to fold (see ulite.layouts).
+_TC_BATCHES = const(0)
+_TC_IN_H = const(1)
+_TC_IN_W = const(2)
+_TC_IN_C = const(3)
+_TC_OUT_H = const(4)
+_TC_OUT_W = const(5)
+_TC_OUT_C = const(6)
+_TC_KH = const(7)
+_TC_KW = const(8)
+_TC_STRIDE_H = const(9)
+_TC_STRIDE_W = const(10)
+_TC_PAD_TOP = const(11)
+_TC_PAD_LEFT = const(12)
+_TC_ZERO_POINT = const(13)
+_TC_FIELDS = const(14)
+
+
 def _upsampled_shape(shape, strides):
     """The shape of U for an input of `shape`."""
     batches, h, w, channels = shape
@@ -67,22 +90,34 @@ def _upsampled_bytes(x, strides):
     return batches * h * w * channels * x.itemsize
 
 
-def geometry(in_shape, weights_shape, out_shape, pads, strides, zp, flipped=False, band=0):
+def geometry(in_shape, weights_shape, out_shape, pads, strides, zp, band=0):
     """The im2col geometry (layouts.conv CONV_ fields) of the convolution over U (module
-    docstring): with the weights as they are, or flipped; pads = TFLM's (top, left), zp:
-    the input's. band: of a band of that many output rows over the rows of U its windows
-    read (kernel height - 1 more, from as many above its first row)."""
+    docstring); pads = TFLM's (top, left), zp: the input's. band: of a band of that many
+    output rows over the rows of U its windows read (kernel height - 1 more, from as many
+    above its first row)."""
     _, kh, kw, depth = weights_shape
     upsampled = _upsampled_shape(in_shape, strides)
     if band:
         upsampled = (1, band + kh - 1) + upsampled[2:]
         out_shape = (1, band) + tuple(out_shape[2:])
         pads = (kh - 1, pads[1])
-    if flipped:
-        pads, dilations = (kh - 1 - pads[0], kw - 1 - pads[1]), (1, 1)
-    else:
-        pads, dilations = (-pads[0], -pads[1]), (-1, -1)
-    return conv_common.im2col_geometry(upsampled, out_shape, (kh, kw, depth, 1), (1, 1), dilations, pads, zp)
+    window = ((1, 1), (-1, -1), (-pads[0], -pads[1]), zp)  # strides, dilations, pads, zp
+    return conv_common.im2col_geometry(upsampled, out_shape, (kh, kw, depth, 1), *window)
+
+
+def scatter_geometry(op):
+    """The scatter loops' geometry (layouts.conv TC_ fields)."""
+    x, weights, _ = _tensors(op)
+    _, strides, _ = _options(op)
+    out = op.outputs[0]
+    geo = array("i", bytes(4 * _TC_FIELDS))
+    geo[_TC_BATCHES], geo[_TC_IN_H], geo[_TC_IN_W], geo[_TC_IN_C] = x.shape
+    geo[_TC_OUT_H], geo[_TC_OUT_W], geo[_TC_OUT_C] = out.shape[1:]
+    geo[_TC_KH], geo[_TC_KW] = weights.shape[1:3]
+    geo[_TC_STRIDE_H], geo[_TC_STRIDE_W] = strides
+    geo[_TC_PAD_TOP], geo[_TC_PAD_LEFT] = _pads(op)
+    geo[_TC_ZERO_POINT] = x.zero_point if x.dtype == "int8" else 0
+    return geo
 
 
 def _pads(op):
@@ -92,31 +127,33 @@ def _pads(op):
     return padding.window(op, pad, strides, (1, 1), op.outputs[0].shape[1:3], weights.shape[1:3])
 
 
-def _geometry(op, band=0):
-    """Validated shapes and padding, as the geometry of the convolution over U (of a band
-    of output rows: see geometry)."""
+def _check_shapes(op):
     x, weights, _ = _tensors(op)
     out = op.outputs[0]
-    pad, strides, _ = _options(op)
-    out_c, kh, kw, depth = weights.shape
     require(
-        out.shape[0] == x.shape[0] and out.shape[3] == out_c and x.shape[3] == depth,
+        out.shape[0] == x.shape[0] and out.shape[3] == weights.shape[0] and x.shape[3] == weights.shape[3],
         op,
         "output %s, input %s and weights %s do not match", (out.shape, x.shape, weights.shape),
     )
+
+
+def _geometry(op, band=0):
+    """The geometry of the convolution over U (of a band of output rows: see geometry)."""
+    x, weights, _ = _tensors(op)
+    _, strides, _ = _options(op)
     zp = x.zero_point if x.dtype == "int8" else 0
-    geo = geometry(x.shape, weights.shape, out.shape, _pads(op), strides, zp, x.dtype == "float32", band)
+    geo = geometry(x.shape, weights.shape, op.outputs[0].shape, _pads(op), strides, zp, band)
     return conv_common.geometry_16x8(geo) if x.dtype == "int16" else geo
 
 
 def _table_bytes(weights, x):
-    """Persistent bytes: the int8 and 16x8 tables, or the float32 flipped weights."""
+    """Persistent bytes: the int8 and 16x8 tables (float32 keeps none)."""
     channels = weights.shape[0]
     if x.dtype == "int16":
         return wide.table_bytes(channels, weights.channels())
     if x.dtype == "int8":
         return conv_common.table_bytes(weights, channels)
-    return weights.nbytes
+    return 0
 
 
 def _band_bytes(x, kh, strides, rows):
@@ -135,10 +172,20 @@ def band_rows(x, kh, strides, out_h, room):
 
 def _conv_bytes(geo, x, least=False):
     """Bytes of the convolution loop's scratch, full or least (words: U follows it)."""
-    if x.dtype == "float32":
-        return 0
     size = conv_common.least_scratch_bytes if least else conv_common.im2col_scratch_bytes
     return (size(geo, x.itemsize) + 3) & ~3
+
+
+def least_gather_bytes(x, weights, strides, geo):
+    """The least scratch of the convolution over U: its loop's least, then U a band of one
+    output row at a time (or none, at stride 1)."""
+    least_u = min(_upsampled_bytes(x, strides), _band_bytes(x, weights.shape[1], strides, 1))
+    return _conv_bytes(geo, x, True) + least_u
+
+
+def scatter_bytes(out):
+    """The scatter's scratch, TFLM's: int32 (int8) or int64 (16x8) sums of the output."""
+    return 4 * out.itemsize * out.size
 
 
 def check(op, requests):
@@ -149,46 +196,44 @@ def check(op, requests):
         conv_common.refuse_hybrid(x, weights)
         unsupported(io_types(op))
     conv_common.check_tensors(op, x, weights, bias, weights.shape[0] if len(weights.shape) == 4 else 0)
+    _check_shapes(op)
     requests.tflm_tables(conv_common.tflm_table_bytes(weights.shape[0]))
-    if x.dtype != "float32":  # TFLM's int32 (int8) or int64 (16x8) sums of the output
-        requests.tflm_scratch(4 * x.itemsize * out.size)
+    if x.dtype == "float32":
+        return
+    requests.tflm_scratch(scatter_bytes(out))
     geo = _geometry(op)
     if x.dtype == "int16":
         wide.check_shifts(conv_common.multipliers(op, x, weights, 0))
     requests.persistent(_table_bytes(weights, x))
     strides = _options(op)[1]
-    upsampled = _upsampled_bytes(x, strides)
-    least = min(upsampled, _band_bytes(x, weights.shape[1], strides, 1))  # U a band at a time
-    if x.dtype != "float32":
-        requests.ints(geo)
-    requests.scratch(_conv_bytes(geo, x) + upsampled, _conv_bytes(geo, x, True) + least)
+    requests.ints(geo)
+    least = min(least_gather_bytes(x, weights, strides, geo), scatter_bytes(out))
+    requests.scratch(_conv_bytes(geo, x) + _upsampled_bytes(x, strides), least)
 
 
 def prepare(op, context):
     x, weights, bias = _tensors(op)
     out = op.outputs[0]
     _, strides, activation = _options(op)
+    if x.dtype == "float32":
+        views = tuple(float32_view(t.data) if t is not None else None for t in (out, x, weights, bias))
+        rest = (scatter_geometry(op),) + conv_common.float_limits(activation) + (array("f", (0.0, 0.0)),)
+        return context.loops.transpose_conv_float32, views + rest
     geo = _geometry(op)
-    upsampled = _upsampled_bytes(x, strides)
-    scratch = context.scratch  # the convolution's as the plan granted it, then U
+    scratch = context.scratch  # as the plan granted it: the convolution's, then U
     granted = len(scratch) if scratch else 0
-    _, kh, kw, depth = weights.shape
+    if granted < least_gather_bytes(x, weights, strides, geo):
+        return _prepare_scatter(op, context)
+    upsampled = _upsampled_bytes(x, strides)
+    kh = weights.shape[1]
     band = band_rows(x, kh, strides, out.shape[1], granted - _conv_bytes(geo, x, True))
     if band:
         upsampled = _band_bytes(x, kh, strides, band)
         geo = _geometry(op, band)
     at = (granted - upsampled) & ~3
-    if x.dtype != "float32":
-        geo = conv_common.fit_scratch(geo, at, x.itemsize)
+    geo = conv_common.fit_scratch(geo, at, x.itemsize)
     u = scratch[at : at + upsampled] if upsampled else x.data
-    if x.dtype == "float32":
-        flipped = context.persistent[: weights.nbytes]
-        if not context.precomputed:
-            _flip(weights, flipped)
-        steps = (kh * kw * depth, depth)
-        buffers = (out.data, u, flipped, bias.data if bias else None)
-        fn, args = context.loops.conv_float32, conv_common.float_args(buffers, geo, steps, activation)
-    elif x.dtype == "int16":
+    if x.dtype == "int16":
         init, rq = conv_common.tables_16x8(op, context, x, weights, bias, 0, activation)
         args = conv_common.im2col_args(out.data, u, context, weights.data, init, rq, geo, 2)
         fn = context.loops.conv_16x8
@@ -209,13 +254,28 @@ def prepare(op, context):
             x.itemsize, (h, w, channels), (w * channels, channels, 1), (strides[0] * uw * channels, strides[1] * channels, 1)
         )
         upsample = (u, len(u), zero, x.itemsize, (u, x.data, copy), fields)
-        bands = _bands(op, band, strides, out.dtype == "float32")
+        bands = _bands(op, band, strides)
         return upsample_bands_then_conv, (loops, upsample, fn, list(args), bands)
     dst_steps = (uh * uw * channels, strides[0] * uw * channels, strides[1] * channels, 1)
     src_steps = copy_geometry.row_major_strides(x.shape)
     copy = copy_geometry.geometry(x.itemsize, 0, 0, x.shape, src_steps, dst_steps)
     upsample = (u, len(u), zero, x.itemsize, (u, x.data, copy))
     return upsample_then_conv, (loops, upsample, fn, args)
+
+
+def _prepare_scatter(op, context):
+    """TFLM's scatter, in TFLM's scratch: the tables' init is the bias alone."""
+    x, weights, bias = _tensors(op)
+    out = op.outputs[0]
+    activation = _options(op)[2]
+    acc = context.scratch[: scatter_bytes(out)]
+    if x.dtype == "int16":
+        init, rq = conv_common.tables_16x8(op, context, x, weights, bias, 0, activation, bias_only=True)
+        fn = context.loops.transpose_conv_16x8
+    else:
+        init, rq = conv_common.int8_tables(op, context, x, weights, bias, 0, activation, bias_only=True)
+        fn = context.loops.transpose_conv_int8
+    return fn, (out.data, x.data, weights.data, init, rq, acc, None, scatter_geometry(op))
 
 
 def band_walk(h, out_h, band, kh, top, stride_h):
@@ -233,7 +293,7 @@ def band_walk(h, out_h, band, kh, top, stride_h):
     return walk
 
 
-def _bands(op, band, strides, floats):
+def _bands(op, band, strides):
     """(output view, first input element copied, where it goes in U's band, input rows
     copied) of each band of `band` output rows (band_walk), image by image."""
     x, weights, _ = _tensors(op)
@@ -248,21 +308,6 @@ def _bands(op, band, strides, floats):
         for first, u0, iy0, rows in walk:
             at = (image * out_h + first) * row_bytes
             view = out.data[at : at + band * row_bytes]
-            if floats:
-                view = float32_view(view)
             src = (image * h + iy0) * w * channels
             bands.append((view, src, (iy0 * strides[0] - u0) * uw * channels, rows))
     return tuple(bands)
-
-
-def _flip(weights, flipped):
-    """flipped[o, ky, kx] = weights[o, KH - 1 - ky, KW - 1 - kx] (rows of I values)."""
-    out_c, kh, kw, depth = weights.shape
-    row = depth * weights.itemsize
-    src = weights.data
-    for o in range(out_c):
-        for t in range(kh * kw):
-            at = ((o * kh * kw) + t) * row
-            mirror = ((o * kh * kw) + kh * kw - 1 - t) * row
-            flipped[at : at + row] = src[mirror : mirror + row]
-

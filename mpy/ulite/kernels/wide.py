@@ -56,7 +56,7 @@ def table_bytes(channels, scales):
     return 8 * channels + requant_bytes(channels if scales > 1 else 1)
 
 
-def tables(op, context, weights, bias, axis, multipliers, activation, bits, zero_points=(0, 0)):
+def tables(op, context, weights, bias, axis, multipliers, activation, bits, zero_points=(0, 0), bias_only=False):
     """(init bytes, rq in layouts.requant order with RQ_ACC_BITS) of the 16x8 loops' tables
     in context.persistent (table_bytes long), which derive_tables writes unless they are
     precomputed.
@@ -65,20 +65,21 @@ def tables(op, context, weights, bias, axis, multipliers, activation, bits, zero
     [1, KH, KW, O]); bias: its tensor or None; multipliers: a function returning them as
     common.requant_params takes them (their shifts passed check_shifts); bits: 64, or 32
     where TFLM sums in int32; zero_points: (input, output) as the kernel applies them
-    (TFLM's convolutions apply none).
+    (TFLM's convolutions apply none); bias_only: the init is the bias alone, for a loop
+    that sums w * x itself (TRANSPOSE_CONV's scatter).
     """
     channels = weights.shape[axis]
     init = context.persistent[: 8 * channels]
     region = context.persistent[8 * channels :]
     if not context.precomputed:
         tensors = (weights, bias, axis)
-        derive_tables(op, context.loops, tensors, multipliers(), bits, zero_points, init, region)
+        derive_tables(op, context.loops, tensors, multipliers(), bits, zero_points, init, region, bias_only)
     out = op.outputs[0]
     lo, hi = activation_bounds(op, activation, out)
     return init, (region, weights.channels(), zero_points[1], lo, hi, out.itemsize, bits)
 
 
-def derive_tables(op, loops, tensors, multipliers, bits, zero_points, init, region):
+def derive_tables(op, loops, tensors, multipliers, bits, zero_points, init, region, bias_only=False):
     """Write each output channel's int64 init into `init` and the requantization tables
     into `region`; tensors = (weights, bias or None, output-channel axis). With int32
     accumulation, refuses what could leave int32 in requantize."""
@@ -96,7 +97,8 @@ def derive_tables(op, loops, tensors, multipliers, bits, zero_points, init, regi
     for c in range(channels - 1, -1, -1):  # down: int64 c overwrites int32 sums 2c, 2c + 1
         value = struct.unpack_from(fmt, bias.data, bias.itemsize * c)[0] if bias else 0
         largest = max(largest, abs(value - input_zp * sums[c]))
-        value -= (input_zp + U_OFFSET) * sums[c]
+        if not bias_only:
+            value -= (input_zp + U_OFFSET) * sums[c]
         struct.pack_into("<q", init, 8 * c, quant.wrap(value, 64))
     if bits == 32:
         largest = min(largest + LARGEST_PRODUCT * depth, INT32_MAX)

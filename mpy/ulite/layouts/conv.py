@@ -1,6 +1,6 @@
 """CONV_2D, DEPTHWISE_CONV_2D and TRANSPOSE_CONV: geometry arrays (int32, kept in the
-arena) and the arguments of the loops' conv_int8, depthwise_int8, conv_16x8 and
-depthwise_16x8."""
+arena) and the arguments of the loops' conv_int8, depthwise_int8, conv_16x8,
+depthwise_16x8 and transpose_conv_ loops."""
 
 from . import const
 
@@ -58,16 +58,36 @@ DW_CHANNELS = const(18)  # output channels summed at once: all, or (depthwise_16
 # scratch the plan cut) a chunk of whole input channels' over passes of one pixel
 DW_FIELDS = const(19)
 
-# arguments of conv_int8, depthwise_int8 (int8 input and output) and of conv_16x8,
-# depthwise_16x8 (int16 input and output)
+# TRANSPOSE_CONV's scatter geometry (kernels/transpose_conv.scatter_geometry): loops'
+# transpose_conv_int8, transpose_conv_16x8 and transpose_conv_float32
+TC_BATCHES = const(0)
+TC_IN_H = const(1)
+TC_IN_W = const(2)
+TC_IN_C = const(3)
+TC_OUT_H = const(4)
+TC_OUT_W = const(5)
+TC_OUT_C = const(6)
+TC_KH = const(7)
+TC_KW = const(8)
+TC_STRIDE_H = const(9)
+TC_STRIDE_W = const(10)
+TC_PAD_TOP = const(11)
+TC_PAD_LEFT = const(12)
+TC_ZERO_POINT = const(13)  # the input's (int8; 0 for 16x8 and float32)
+TC_FIELDS = const(14)
+
+# arguments of conv_int8, depthwise_int8, transpose_conv_int8 (int8 input and output) and
+# of conv_16x8, depthwise_16x8, transpose_conv_16x8 (int16 input and output)
 CONV_ARG_OUT = const(0)
 CONV_ARG_X = const(1)
 CONV_ARG_WEIGHTS = const(2)  # int8: [O, KH, KW, depth] (conv_), [1, KH, KW, O] (depthwise_)
 CONV_ARG_INIT = const(3)  # per output channel: int32 bias - zp' * sum(weights) (int8), int64
-# bias - 32768 * sum(weights) (16x8: kernels/wide.py)
+# bias - 32768 * sum(weights) (16x8: kernels/wide.py); transpose_conv_: the bias alone
 CONV_ARG_RQ = const(4)  # requantization (layouts.requant; the 16x8 loops' has RQ_ACC_BITS)
-CONV_ARG_ACC = const(5)  # accumulator rows (the op's scratch): int32 (int8), int64 (16x8)
+CONV_ARG_ACC = const(5)  # accumulator rows (the op's scratch): int32 (int8), int64 (16x8);
+# transpose_conv_: one per output value
 CONV_ARG_SCRATCH = const(6)  # conv_int8: im2col bytes; depthwise_int8: the pad row;
+# transpose_conv_: None;
 # conv_16x8: a group's int32 sums, then one pixel's patch of u = x + 32768 (uint16);
 # depthwise_16x8: int32 sums per output channel, then a pad row of in_c u = 32768
 CONV_ARG_GEOMETRY = const(7)

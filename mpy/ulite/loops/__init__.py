@@ -40,6 +40,7 @@ FUNCTIONS = (
     "conv_int8",
     "conv_int8_one_lane",
     "depthwise_int8",
+    "transpose_conv_int8",
     # pool
     "average_pool_int8",
     "max_pool_int8",
@@ -48,8 +49,10 @@ FUNCTIONS = (
     "fully_connected_16x8",
     "conv_16x8",
     "depthwise_16x8",
+    "transpose_conv_16x8",
     # float32 (one copy for every backend)
     "conv_float32",
+    "transpose_conv_float32",
     # signal: the Signal library's audio front end ops
     "window_int16",
     "fft_auto_scale_int16",
