@@ -793,9 +793,20 @@ def transpose_conv_scatter_jobs():
     return jobs
 
 
+def one_lane_jobs():
+    """int8 convolutions the plan cuts to one lane (viper's conv_int8_one_lane, reading the
+    input where it lies), padding taps included, on the largest products."""
+    rng = np.random.default_rng(55)
+    jobs = []
+    for shape, filters, kernel, zero_point in (((1, 2, 2, 32), 250, (1, 1), -128), ((1, 3, 3, 17), 150, (3, 3), 127)):
+        model, (x,) = conv_model(rng, shape, filters, kernel, in_zp=zero_point)
+        jobs += [(model, [x]), (model, [np.full_like(x, -128 if zero_point > 0 else 127)])]
+    return jobs
+
+
 MODEL_JOBS = [golden_jobs, extreme_int8_jobs, softmax_edge_jobs, requantize_edge_jobs, conv_and_pool_jobs,
               int16_jobs, conv_16x8_model_jobs, signal_and_int32_jobs, recurrent_jobs,
-              transpose_conv_scatter_jobs]  # fmt: skip
+              transpose_conv_scatter_jobs, one_lane_jobs]  # fmt: skip
 
 
 @pytest.mark.parametrize("jobs", MODEL_JOBS, ids=lambda f: f.__name__)

@@ -66,8 +66,8 @@ UNITS = {
     "FULLY_CONNECTED": ("op", "kernel call"),
     "CONV_2D": ("op", "kernel call", "tap row"),
     # an int8 CONV_2D, TRANSPOSE_CONV or grouped DEPTHWISE_CONV_2D on a scratch cut to one
-    # lane (viper's loop, one output pixel at a time)
-    "CONV_2D one lane": ("op", "pixel", "filter pass", "MAC", "upsampled byte"),
+    # lane (viper's loop, one output pixel at a time, reading the input where it lies)
+    "CONV_2D one lane": ("op", "output", "filter tap", "MAC", "padding weight", "upsampled byte"),
     "DEPTHWISE_CONV_2D": ("op", "kernel call"),
     "ADD": ("op", "kernel call"),
     "QUANTIZE": ("op", "kernel call"),
@@ -129,7 +129,7 @@ OTHER = {
     "invoke": Cost(per_unit=(2000.0,), cpi=1.636),  # per invoke
     "FULLY_CONNECTED": Cost(per_unit=(3808.6, 262.1), cpi=2.037),  # per op, kernel call
     "CONV_2D": Cost(per_unit=(4841.7, 308.2, 26.2), cpi=1.909),  # per op, kernel call, tap row
-    "CONV_2D one lane": Cost(per_unit=(15373.2, 27197.0, 242.8, 31.6, 75.8), cpi=1.406),  # per op, pixel, filter pass, MAC, upsampled byte
+    "CONV_2D one lane": Cost(per_unit=(-31054.3, 408.2, 105.1, 27.0, 21.9, 20.4), cpi=1.283),  # per op, output, filter tap, MAC, padding weight, upsampled byte
     "DEPTHWISE_CONV_2D": Cost(per_unit=(10915.2, 291.3), cpi=1.919),  # per op, kernel call
     "ADD": Cost(per_unit=(5611.9, 240.2), cpi=2.023),  # per op, kernel call
     "QUANTIZE": Cost(per_unit=(-320.4, 8509.7), cpi=1.811),  # per op, kernel call
@@ -153,8 +153,8 @@ OTHER = {
     "DEPTHWISE_CONV_2D 16x8": Cost(per_unit=(2255.6, 79.5, 1217.7, 222.9, 762.1, 47.6), cpi=1.757),  # per op, input element, pixel chunk, tap chunk, output, MAC
     "FULLY_CONNECTED 16x8": Cost(per_unit=(2277.4, 940.2, 18.4, 91.1), cpi=1.506),  # per op, output, MAC, input element
     "TRANSPOSE_CONV 16x8": Cost(per_unit=(1000.2, 31.3), cpi=1.598),  # per thousand CONV_2D 16x8 instructions, upsampled byte
-    "TRANSPOSE_CONV scatter": Cost(per_unit=(3998.1, 280.5, 572.0, 114.0, 60.0), cpi=1.581),  # per op, output, input pixel tap, landing channel, MAC
-    "TRANSPOSE_CONV scatter 16x8": Cost(per_unit=(-8895.1, 733.0, 695.7, 129.2, 62.5), cpi=1.547),  # per op, output, input pixel tap, landing channel, MAC
+    "TRANSPOSE_CONV scatter": Cost(per_unit=(4982.9, 277.3, 577.9, 127.2, 38.0), cpi=1.312),  # per op, output, input pixel tap, landing channel, MAC
+    "TRANSPOSE_CONV scatter 16x8": Cost(per_unit=(-7478.9, 726.5, 696.2, 139.5, 39.5), cpi=1.289),  # per op, output, input pixel tap, landing channel, MAC
     "SignalWindow": Cost(per_unit=(1504.8, 139.0), cpi=1.481),  # per op, element
     "SignalFftAutoScale": Cost(per_unit=(1648.7, 136.7), cpi=1.483),  # per op, element
     "SignalRfft": Cost(per_unit=(2130.6, 253.5, 110.5, 167.1), cpi=1.513),  # per op, element, element radix-4 stage, element radix-2, 3 or 5 stage
@@ -502,13 +502,22 @@ def other_units(layer, calls):
 
 
 def _one_lane_units(layer, geo):
-    """An int8 convolution's amounts of "CONV_2D one lane" units, on its fitted geometry."""
-    pixels = layer.outputs[0].size // layer.outputs[0].shape[-1]
-    taps = geo[geometry.CONV_KH] * geo[geometry.CONV_KW]
-    depth, out_c, per_chunk = geo[geometry.CONV_DEPTH], geo[geometry.CONV_OUT_C], geo[geometry.CONV_TAPS_PER_CHUNK]
+    """An int8 convolution's amounts of "CONV_2D one lane" units, on its fitted geometry
+    (MACs of the taps inside the input; a tap outside sums its weights)."""
+    g = geometry
+    taps = geo[g.CONV_KH] * geo[g.CONV_KW]
+    outputs = layer.outputs[0].size
+    inside = 1
+    for size, out_size, kernel, stride, dilation, pad in (
+        (geo[g.CONV_IN_H], geo[g.CONV_OUT_H], geo[g.CONV_KH], geo[g.CONV_STRIDE_H], geo[g.CONV_DILATION_H], geo[g.CONV_PAD_TOP]),
+        (geo[g.CONV_IN_W], geo[g.CONV_OUT_W], geo[g.CONV_KW], geo[g.CONV_STRIDE_W], geo[g.CONV_DILATION_W], geo[g.CONV_PAD_LEFT]),
+    ):
+        inside *= sum(0 <= o * stride - pad + k * dilation < size for o in range(out_size) for k in range(kernel))
+    pixels = outputs // geo[g.CONV_OUT_C]
+    inside_share = inside * (pixels // (geo[g.CONV_OUT_H] * geo[g.CONV_OUT_W])) / (pixels * taps)
+    weights = outputs * taps * geo[g.CONV_DEPTH]
     upsampled = _upsampling(layer)[1] if layer.name == "TRANSPOSE_CONV" else 0
-    filter_passes = pixels * out_c * -(-taps // per_chunk)
-    return (1, pixels, filter_passes, pixels * out_c * taps * depth, upsampled)
+    return (1, outputs, outputs * taps, weights * inside_share, weights * (1 - inside_share), upsampled)
 
 
 def _signal_units(layer):

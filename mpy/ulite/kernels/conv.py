@@ -16,7 +16,8 @@ pixel, also in the scratch) that `requantize` turns into outputs. The 16x8 loop 
 output pixel's int16 patch at a time and keeps int64 accumulator rows (conv_16x8). Where
 the scratch would make the arena larger than TFLM's could be, the plan grants less
 (planner.plan_shrinking) and the loops make do with fewer rows, shorter chunks of taps,
-one lane (int8: conv_int8_one_lane) or chunks of channels (16x8): conv_common.fit_scratch.
+one lane (int8: conv_int8_one_lane, one row of accumulators, reading the input where it
+lies) or chunks of channels (16x8): conv_common.fit_scratch.
 """
 
 from . import conv_common, padding

@@ -150,7 +150,9 @@ def im2col_geometry(in_shape, out_shape, filters, strides, dilations, pads, zp):
 
 def _tap_bytes(geo, itemsize):
     """im2col bytes of one tap: a block's patches, lanes interleaved (int8), or one
-    pixel's (16x8, and int8 on one lane)."""
+    pixel's (16x8); none for int8 on one lane, which reads the input where it lies."""
+    if itemsize == 1 and geo[_CONV_LANES] == 1:
+        return 0
     return itemsize * (1 if geo[_CONV_LANES] == 1 else BLOCK) * geo[_CONV_DEPTH]
 
 
@@ -158,26 +160,28 @@ def _taps_per_chunk(geo, patch_bytes, itemsize=1):
     """Taps per chunk, as even chunks as can be whose patches take at most patch_bytes
     (one tap at least)."""
     taps = geo[_CONV_KH] * geo[_CONV_KW]
+    if not _tap_bytes(geo, itemsize):
+        return taps
     most = max(1, patch_bytes // _tap_bytes(geo, itemsize))
     chunks = (taps + most - 1) // most
     return (taps + chunks - 1) // chunks
 
 
 def least_scratch_bytes(geo, itemsize=1):
-    """The im2col loop's scratch at its smallest: one row of accumulators (int32), or one
-    int64 accumulator and its int32 sum (16x8, itemsize 2), and one pixel's patch of one
-    tap."""
+    """The im2col loop's scratch at its smallest: one row of accumulators (int8: int32, on
+    one lane, reading the input where it lies), or one int64 accumulator, its int32 sum
+    and one pixel's patch of one tap (16x8, itemsize 2)."""
     if itemsize == 2:
         return 12 + 2 * geo[_CONV_DEPTH]
-    return 4 * geo[_CONV_OUT_C] + geo[_CONV_DEPTH]
+    return 4 * geo[_CONV_OUT_C]
 
 
 def fit_scratch(geo, scratch_bytes, itemsize=1):
     """geo fitted to an im2col loop's scratch of scratch_bytes, at least
     least_scratch_bytes(geo, itemsize) (unchanged from im2col_scratch_bytes(geo, itemsize)
     up). int8: a block's accumulator rows, else up to four, as fit beside one tap of a
-    block's patches (eight accumulators at least), else one lane and one row; then as many
-    taps per chunk as fit. 16x8: as many int64 rows as fit beside the whole patch, else one
+    block's patches (eight accumulators at least), then as many taps per chunk as fit;
+    else one lane and one row, and no patches. 16x8: as many int64 rows as fit beside the whole patch, else one
     row and as many taps as fit, else one row of as many channels as fit beside one tap."""
     if scratch_bytes >= im2col_scratch_bytes(geo, itemsize):
         return geo

@@ -86,7 +86,7 @@ def conv_int8(args):
         requantize(acc, out, pixel * channels, channels, rq, 0)
 
 
-conv_int8_one_lane = conv_int8  # (one row of accumulators is all this loop takes)
+conv_int8_one_lane = conv_int8  # (one row of accumulators, no patches: all this loop takes)
 
 
 def depthwise_int8(args):

@@ -47,7 +47,8 @@ _RUN = const(511)  # 16x8 products x * w summed in a word: 511 * 2**22 < 2**31
 
 @micropython.viper
 def _start(acc, init, words: int, values: int, channels: int):
-    """Each of `values` accumulators of `words` words: its channel's init."""
+    """Each of `values` accumulators of `words` words (1: int32, 2: int64): its channel's
+    init."""
     dst = ptr32(acc)
     src = ptr32(init)
     k = 0
@@ -75,46 +76,32 @@ def _landing(geo_buf, b: int, iy: int, ix: int, t: int) -> int:
 
 @micropython.viper
 def transpose_conv_int8(args):
-    geo_buf = args[_CONV_ARG_GEOMETRY]
-    geo = ptr32(geo_buf)
-    acc = ptr32(args[_CONV_ARG_ACC])
-    x = ptr8(args[_CONV_ARG_X])
-    w = ptr8(args[_CONV_ARG_WEIGHTS])
-    depth = geo[_TC_IN_C]
-    out_c = geo[_TC_OUT_C]
-    taps = geo[_TC_KH] * geo[_TC_KW]
-    filter_step = taps * depth
-    in_h = geo[_TC_IN_H]
-    in_w = geo[_TC_IN_W]
-    values = geo[_TC_BATCHES] * geo[_TC_OUT_H] * geo[_TC_OUT_W] * out_c
-    _start(acc, args[_CONV_ARG_INIT], 1, values, out_c)
-    offset = 128 + geo[_TC_ZERO_POINT]  # x - zp = (byte ^ 128) - offset
-    src = 0
-    for b in range(geo[_TC_BATCHES]):
-        for iy in range(in_h):
-            for ix in range(in_w):
-                for t in range(taps):
-                    e = int(_landing(geo_buf, b, iy, ix, t))
-                    if e < 0:
-                        continue
-                    for o in range(out_c):
-                        k = o * filter_step + t * depth
-                        s = 0
-                        for c in range(depth):
-                            s += ((x[src + c] ^ 128) - offset) * ((w[k + c] ^ 128) - 128)
-                        acc[e + o] = acc[e + o] + s
-                src += depth
-    requantize(acc, args[_CONV_ARG_OUT], 0, values, args[_CONV_ARG_RQ], 0)
+    _scatter(0, 0, 0, args, 1)
+    geo = ptr32(args[_CONV_ARG_GEOMETRY])
+    values = geo[_TC_BATCHES] * geo[_TC_OUT_H] * geo[_TC_OUT_W] * geo[_TC_OUT_C]
+    requantize(args[_CONV_ARG_ACC], args[_CONV_ARG_OUT], 0, values, args[_CONV_ARG_RQ], 0)
 
 
 @micropython.viper
 def transpose_conv_16x8(args):
+    _scatter(0, 0, 0, args, 2)
+    geo = ptr32(args[_CONV_ARG_GEOMETRY])
+    values = geo[_TC_BATCHES] * geo[_TC_OUT_H] * geo[_TC_OUT_W] * geo[_TC_OUT_C]
+    requantize_wide(args[_CONV_ARG_ACC], args[_CONV_ARG_OUT], 0, values, args[_CONV_ARG_RQ], 0)
+
+
+@micropython.viper
+def _scatter(q: int, wa: int, s: int, args, itemsize: int):
+    """The accumulators from their init, then every landing's dot products added in
+    (int8: itemsize 1, int32 accumulators; 16x8: 2, int64). Registers: q walks the input
+    pixel, wa the weights, s the sum."""
     geo_buf = args[_CONV_ARG_GEOMETRY]
     geo = ptr32(geo_buf)
     acc_buf = args[_CONV_ARG_ACC]
+    acc = ptr32(acc_buf)
     a = ptr16(acc_buf)
-    x = ptr16(args[_CONV_ARG_X])
-    w = ptr8(args[_CONV_ARG_WEIGHTS])
+    x = int(ptr8(args[_CONV_ARG_X]))
+    weights = int(ptr8(args[_CONV_ARG_WEIGHTS]))
     depth = geo[_TC_IN_C]
     out_c = geo[_TC_OUT_C]
     taps = geo[_TC_KH] * geo[_TC_KW]
@@ -122,8 +109,9 @@ def transpose_conv_16x8(args):
     in_h = geo[_TC_IN_H]
     in_w = geo[_TC_IN_W]
     values = geo[_TC_BATCHES] * geo[_TC_OUT_H] * geo[_TC_OUT_W] * out_c
-    _start(acc_buf, args[_CONV_ARG_INIT], 2, values, out_c)
-    src = 0
+    _start(acc_buf, args[_CONV_ARG_INIT], itemsize, values, out_c)
+    offset = 128 + geo[_TC_ZERO_POINT]  # int8: x - zp = (byte ^ 128) - offset
+    pixel = x
     for b in range(geo[_TC_BATCHES]):
         for iy in range(in_h):
             for ix in range(in_w):
@@ -132,26 +120,35 @@ def transpose_conv_16x8(args):
                     if e < 0:
                         continue
                     for o in range(out_c):
-                        k = o * filter_step + t * depth
-                        c0 = 0
-                        while c0 < depth:
-                            end = c0 + _RUN
-                            if end > depth:
-                                end = depth
+                        wa = weights + o * filter_step + t * depth
+                        end = wa + depth
+                        q = pixel
+                        if itemsize == 1:
                             s = 0
-                            for c in range(c0, end):
-                                s += ((x[src + c] ^ 0x8000) - 0x8000) * ((w[k + c] ^ 128) - 128)
-                            c0 = end
+                            while wa < end:
+                                s = ((ptr8(wa)[0] ^ 128) - 128) * ((ptr8(q)[0] ^ 128) - offset) + s
+                                wa += 1
+                                q += 1
+                            acc[e + o] = acc[e + o] + s
+                            continue
+                        while wa < end:
+                            run_end = wa + _RUN
+                            if run_end > end:
+                                run_end = end
+                            s = 0
+                            while wa < run_end:
+                                s = ((ptr8(wa)[0] ^ 128) - 128) * ((ptr16(q)[0] ^ 0x8000) - 0x8000) + s
+                                wa += 1
+                                q += 2
                             ext = 0  # the sum's limbs above its 32 bits
                             if s < 0:
                                 ext = 0xFFFF
-                            q = (e + o) << 2
-                            v = int(a[q]) + (s & 0xFFFF)
-                            a[q] = v
-                            v = (v >> 16) + int(a[q + 1]) + ((s >> 16) & 0xFFFF)
-                            a[q + 1] = v
-                            v = (v >> 16) + int(a[q + 2]) + ext
-                            a[q + 2] = v
-                            a[q + 3] = (v >> 16) + int(a[q + 3]) + ext
-                src += depth
-    requantize_wide(acc_buf, args[_CONV_ARG_OUT], 0, values, args[_CONV_ARG_RQ], 0)
+                            k = (e + o) << 2
+                            v = int(a[k]) + (s & 0xFFFF)
+                            a[k] = v
+                            v = (v >> 16) + int(a[k + 1]) + ((s >> 16) & 0xFFFF)
+                            a[k + 1] = v
+                            v = (v >> 16) + int(a[k + 2]) + ext
+                            a[k + 2] = v
+                            a[k + 3] = (v >> 16) + int(a[k + 3]) + ext
+                pixel += depth * itemsize
