@@ -147,13 +147,11 @@ def _geometry(op, band=0):
 
 
 def _table_bytes(weights, x):
-    """Persistent bytes: the int8 and 16x8 tables (float32 keeps none)."""
+    """Persistent bytes of the int8 or 16x8 tables (float32 keeps none)."""
     channels = weights.shape[0]
     if x.dtype == "int16":
         return wide.table_bytes(channels, weights.channels())
-    if x.dtype == "int8":
-        return conv_common.table_bytes(weights, channels)
-    return 0
+    return conv_common.table_bytes(weights, channels)
 
 
 def _band_bytes(x, kh, strides, rows):
