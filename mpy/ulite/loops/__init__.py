@@ -9,7 +9,7 @@ Every backend package exports exactly the functions named in FUNCTIONS, with the
 arguments and results (tests/test_loops_contract.py checks the names); kernels get theirs
 from `backend()`. A backend's FAMILIES names the module holding each function, imported on
 first use: a model loads only the loops it runs. The float32 loops are one copy
-(float32.py) that every backend exports.
+(float32.py; TRANSPOSE_CONV's in plain/scatter.py) that every backend exports.
 """
 
 import sys

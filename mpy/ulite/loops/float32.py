@@ -46,33 +46,3 @@ def conv_float32(args):
             if bias is not None:
                 f32[0] = f32[0] + bias[o]
             out[pixel * out_c + o] = min(max(f32[0], lo), hi)
-
-
-def transpose_conv_float32(args):
-    """reference/transpose_conv.h for float32: the output zeroed, then each input pixel's
-    products added into the output values its taps land on, then the bias, then the
-    clamp. Each output value takes its products in TFLM's order (by input row, column,
-    then channel), which is all that float32 sums depend on.
-
-    args = (out, x, weights [O, KH, KW, I], bias or None: float32 views; the geometry
-    (layouts.conv TC_ fields); lo; hi; float32 array of 2, a sum and a product).
-    """
-    from ..layouts import conv
-    from .plain.scatter import landings, values
-
-    out, x, w, bias, geo, lo, hi, f32 = args
-    depth, out_c = geo[conv.TC_IN_C], geo[conv.TC_OUT_C]
-    filter_step = geo[conv.TC_KH] * geo[conv.TC_KW] * depth
-    for i in range(values(geo)):
-        out[i] = 0.0
-    for src, taps in landings(geo):
-        for e, tap in taps:
-            for o in range(out_c):
-                k = o * filter_step + tap
-                for c in range(depth):
-                    f32[1] = x[src + c] * w[k + c]
-                    f32[0] = out[e + o] + f32[1]
-                    out[e + o] = f32[0]
-    for i in range(values(geo)):
-        f32[0] = out[i] + bias[i % out_c] if bias is not None else out[i]
-        out[i] = min(max(f32[0], lo), hi)

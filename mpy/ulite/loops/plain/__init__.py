@@ -35,7 +35,7 @@ FAMILIES = {
     "transpose_conv_int8": "plain.transpose_conv",
     "transpose_conv_16x8": "plain.transpose_conv",
     "conv_float32": "float32",
-    "transpose_conv_float32": "float32",
+    "transpose_conv_float32": "plain.scatter",
     "window_int16": "plain.signal",
     "fft_auto_scale_int16": "plain.signal",
     "rfft_int16": "plain.signal",

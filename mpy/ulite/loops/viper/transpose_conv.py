@@ -11,13 +11,14 @@ summed in runs of _RUN in a word and added to the int64 accumulator limb by limb
 wide._add_rows). Integer sums do not depend on their order, so these equal TFLM's.
 
 Arguments: layouts.conv CONV_ARG_ order (no CONV_ARG_SCRATCH), the geometry TC_ fields.
+transpose_conv_16x8 is in transpose_conv_wide.py, which loads the int64 requantization
+only for the models that need it.
 """
 
 import micropython
 from micropython import const
 
 from .requant import requantize
-from .wide import requantize_wide
 
 # Fields of ulite.layouts.conv, restated for the compiler to fold (see ulite.layouts).
 _TC_BATCHES = const(0)
@@ -76,22 +77,14 @@ def _landing(geo_buf, b: int, iy: int, ix: int, t: int) -> int:
 
 @micropython.viper
 def transpose_conv_int8(args):
-    _scatter(0, 0, 0, args, 1)
+    scatter(0, 0, 0, args, 1)
     geo = ptr32(args[_CONV_ARG_GEOMETRY])
     values = geo[_TC_BATCHES] * geo[_TC_OUT_H] * geo[_TC_OUT_W] * geo[_TC_OUT_C]
     requantize(args[_CONV_ARG_ACC], args[_CONV_ARG_OUT], 0, values, args[_CONV_ARG_RQ], 0)
 
 
 @micropython.viper
-def transpose_conv_16x8(args):
-    _scatter(0, 0, 0, args, 2)
-    geo = ptr32(args[_CONV_ARG_GEOMETRY])
-    values = geo[_TC_BATCHES] * geo[_TC_OUT_H] * geo[_TC_OUT_W] * geo[_TC_OUT_C]
-    requantize_wide(args[_CONV_ARG_ACC], args[_CONV_ARG_OUT], 0, values, args[_CONV_ARG_RQ], 0)
-
-
-@micropython.viper
-def _scatter(q: int, wa: int, s: int, args, itemsize: int):
+def scatter(q: int, wa: int, s: int, args, itemsize: int):
     """The accumulators from their init, then every landing's dot products added in
     (int8: itemsize 1, int32 accumulators; 16x8: 2, int64). Registers: q walks the input
     pixel, wa the weights, s the sum."""
