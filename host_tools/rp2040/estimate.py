@@ -281,18 +281,20 @@ def _transpose_pads(layer):
     return [padding.pad_before(layer.options["padding"], out.shape[1 + i], kernel[i], strides[i], 1) for i in (0, 1)]
 
 
-def _scatters(layer):
-    """Whether a TRANSPOSE_CONV runs TFLM's scatter (kernels/transpose_conv.py: float32,
-    and int8 or 16x8 where the plan grants less than the convolution over the upsampled
-    input takes at the least)."""
-    if layer.name != "TRANSPOSE_CONV":
-        return False
+def _way(layer):
+    """transpose_conv.way of a TRANSPOSE_CONV on the scratch the plan grants it: None where
+    it scatters (float32 always does), else output rows per band (0: U whole)."""
     x, weights, out = _input(layer), layer.inputs[1], layer.outputs[0]
     if x.dtype == "float32":
-        return True
+        return None
     strides = layer.options["stride"]
     geo = transpose_conv.geometry(x.shape, weights.shape, out.shape, _transpose_pads(layer), strides, x.zero_point)
-    return layer.scratch_bytes < transpose_conv.least_gather_bytes(x, weights, strides, _for_dtype(geo, x))
+    return transpose_conv.way(x, weights, _for_dtype(geo, x), strides, out.shape[1], layer.scratch_bytes)
+
+
+def _scatters(layer):
+    """Whether a TRANSPOSE_CONV runs TFLM's scatter (kernels/transpose_conv.py)."""
+    return layer.name == "TRANSPOSE_CONV" and _way(layer) is None
 
 
 def _scatter_units(layer):
@@ -311,13 +313,7 @@ def _scatter_units(layer):
 def _band(layer):
     """Output rows per band where a TRANSPOSE_CONV builds its upsampled input a band at a
     time (kernels/transpose_conv.py), else 0."""
-    if layer.name != "TRANSPOSE_CONV" or layer.options["stride"] == (1, 1) or _scatters(layer):
-        return 0
-    x, weights, out = _input(layer), layer.inputs[1], layer.outputs[0]
-    strides = layer.options["stride"]
-    geo = transpose_conv.geometry(x.shape, weights.shape, out.shape, _transpose_pads(layer), strides, x.zero_point)
-    least = (conv_common.least_scratch_bytes(_for_dtype(geo, x), x.itemsize) + 3) & ~3
-    return transpose_conv.band_rows(x, weights.shape[1], strides, out.shape[1], layer.scratch_bytes - least)
+    return (_way(layer) or 0) if layer.name == "TRANSPOSE_CONV" else 0
 
 
 def _for_dtype(geo, x):

@@ -181,6 +181,15 @@ def least_gather_bytes(x, weights, strides, geo):
     return _conv_bytes(geo, x, True) + least_u
 
 
+def way(x, weights, geo, strides, out_h, granted):
+    """How prepare runs an int8 or 16x8 op granted `granted` scratch bytes, geo the
+    geometry of its convolution over U: None to scatter, else output rows per band of U
+    (0: U whole)."""
+    if granted < least_gather_bytes(x, weights, strides, geo):
+        return None
+    return band_rows(x, weights.shape[1], strides, out_h, granted - _conv_bytes(geo, x, True))
+
+
 def scatter_bytes(out):
     """The scatter's scratch, TFLM's: int32 (int8) or int64 (16x8) sums of the output."""
     return 4 * out.itemsize * out.size
@@ -220,11 +229,11 @@ def prepare(op, context):
     geo = _geometry(op)
     scratch = context.scratch  # as the plan granted it: the convolution's, then U
     granted = len(scratch) if scratch else 0
-    if granted < least_gather_bytes(x, weights, strides, geo):
+    band = way(x, weights, geo, strides, out.shape[1], granted)
+    if band is None:
         return _prepare_scatter(op, context)
     upsampled = _upsampled_bytes(x, strides)
     kh = weights.shape[1]
-    band = band_rows(x, kh, strides, out.shape[1], granted - _conv_bytes(geo, x, True))
     if band:
         upsampled = _band_bytes(x, kh, strides, band)
         geo = _geometry(op, band)

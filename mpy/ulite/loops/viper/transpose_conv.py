@@ -77,17 +77,16 @@ def _landing(geo_buf, b: int, iy: int, ix: int, t: int) -> int:
 
 @micropython.viper
 def transpose_conv_int8(args):
-    scatter(0, 0, 0, args, 1)
-    geo = ptr32(args[_CONV_ARG_GEOMETRY])
-    values = geo[_TC_BATCHES] * geo[_TC_OUT_H] * geo[_TC_OUT_W] * geo[_TC_OUT_C]
+    values = int(scatter(0, 0, 0, args, 1))
     requantize(args[_CONV_ARG_ACC], args[_CONV_ARG_OUT], 0, values, args[_CONV_ARG_RQ], 0)
 
 
 @micropython.viper
-def scatter(q: int, wa: int, s: int, args, itemsize: int):
+def scatter(q: int, wa: int, s: int, args, itemsize: int) -> int:
     """The accumulators from their init, then every landing's dot products added in
-    (int8: itemsize 1, int32 accumulators; 16x8: 2, int64). Registers: q walks the input
-    pixel, wa the weights, s the sum."""
+    (int8: itemsize 1, int32 accumulators; 16x8: 2, int64); returns how many accumulators
+    (output values) there are. Registers: q walks the input pixel, wa the weights, s the
+    sum."""
     geo_buf = args[_CONV_ARG_GEOMETRY]
     geo = ptr32(geo_buf)
     acc_buf = args[_CONV_ARG_ACC]
@@ -145,3 +144,4 @@ def scatter(q: int, wa: int, s: int, args, itemsize: int):
                             a[k + 2] = v
                             a[k + 3] = (v >> 16) + int(a[k + 3]) + ext
                 pixel += depth * itemsize
+    return values
